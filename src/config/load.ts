@@ -1,0 +1,219 @@
+/**
+ * load() builds the effective configuration from four layers, later ones winning:
+ *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags.
+ * It never throws for bad input: every problem comes back with its path; the CLI decides.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigSchema, type Config } from "./schema.js";
+
+export interface Problem {
+  /** dotted path of the offending value, or the file/variable it came from */
+  path: string;
+  message: string;
+}
+
+export interface LoadOptions {
+  /** path to a config file (--config, or DIALOGUE_CONFIG) */
+  configFile?: string | undefined;
+  /** a scenario name from config/ (e.g. "debate") or a path to one */
+  scenario?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** dotted-path overrides from CLI flags, already typed (e.g. {"limits.max_turns": 6}) */
+  overrides?: Record<string, unknown>;
+  /** raw "path=value" strings from --set */
+  sets?: string[];
+}
+
+export interface LoadResult {
+  config: Config | null;
+  problems: Problem[];
+  /** the files that were read, in order */
+  sources: string[];
+}
+
+export const packageRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const configDir = (): string => path.join(packageRoot(), "config");
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** objects merge key by key; arrays and scalars replace */
+export function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isObject(b) && isObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+export function setPath(target: Json, dotted: string, value: unknown): void {
+  const parts = dotted.split(".");
+  let node: Json = target;
+  for (const [i, part] of parts.entries()) {
+    const key = /^\d+$/.test(part) && Array.isArray(node) ? Number(part) : part;
+    if (i === parts.length - 1) {
+      (node as Record<string | number, unknown>)[key] = value;
+      return;
+    }
+    let next = (node as Record<string | number, unknown>)[key];
+    if (typeof next !== "object" || next === null) {
+      next = /^\d+$/.test(parts[i + 1] ?? "") ? [] : {};
+      (node as Record<string | number, unknown>)[key] = next;
+    } else if (Array.isArray(next)) {
+      next = [...next];
+      (node as Record<string | number, unknown>)[key] = next;
+    } else {
+      next = { ...(next as Json) };
+      (node as Record<string | number, unknown>)[key] = next;
+    }
+    node = next as Json;
+  }
+}
+
+/** "12" -> 12, "true" -> true, "null" -> null, '{"a":1}' -> object, anything else stays a string */
+export function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
+  ["REDIS_URL", "redis.url", "string"],
+  ["OLLAMA_HOST", "ollama.host", "string"],
+  ["OPENAI_BASE_URL", "openai.base_url", "string"],
+  ["OPENAI_API_KEY", "openai.api_key", "string"],
+  ["DIALOGUE_PREFIX", "redis.prefix", "string"],
+  ["DIALOGUE_PROVIDER", "provider", "string"],
+  ["DIALOGUE_MODEL", "model", "string"],
+  ["DIALOGUE_DURATION_SECONDS", "limits.duration_seconds", "number"],
+  ["DIALOGUE_MAX_TURNS", "limits.max_turns", "int"],
+  ["DIALOGUE_MAX_TOTAL_TOKENS", "limits.max_total_tokens", "int"],
+  ["DIALOGUE_SEED", "simulated.seed", "int"],
+  ["DIALOGUE_LOG_LEVEL", "log.level", "string"],
+  ["DIALOGUE_LOG_FILE", "log.file", "string"],
+  ["DIALOGUE_REDIS_DATA_DIR", "redis.managed.data_dir", "string"],
+  ["DIALOGUE_REDIS_PORT", "redis.managed.port", "int"],
+];
+
+export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, dotted, kind] of ENV_MAP) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    if (kind === "string") {
+      out[dotted] = raw;
+      continue;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || (kind === "int" && !Number.isInteger(n))) {
+      problems.push({ path: name, message: `expected ${kind === "int" ? "an integer" : "a number"}, got "${raw}"` });
+      continue;
+    }
+    out[dotted] = n;
+  }
+  return out;
+}
+
+function readJsonFile(file: string, problems: Problem[]): Json | null {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push({ path: file, message: code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(err)})` });
+    return null;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    problems.push({ path: file, message: `not valid JSON: ${(err as Error).message}` });
+    return null;
+  }
+  if (!isObject(data)) {
+    problems.push({ path: file, message: "must contain a JSON object" });
+    return null;
+  }
+  return data;
+}
+
+/** a scenario name ("debate") resolves to config/debate.json; anything with a slash or .json is a path */
+export function resolveScenario(scenario: string): string {
+  if (scenario.includes("/") || scenario.endsWith(".json")) return path.resolve(scenario);
+  return path.join(configDir(), `${scenario}.json`);
+}
+
+export function listScenarios(): string[] {
+  try {
+    return readdirJson(configDir()).filter((n) => n !== "default" && n !== "config.schema");
+  } catch {
+    return [];
+  }
+}
+
+function readdirJson(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5));
+}
+
+export function formatZodPath(p: ReadonlyArray<PropertyKey>): string {
+  return p.length === 0 ? "(root)" : p.map(String).join(".");
+}
+
+export function load(opts: LoadOptions = {}): LoadResult {
+  const env = opts.env ?? process.env;
+  const problems: Problem[] = [];
+  const sources: string[] = [];
+
+  let merged: Json = {};
+  const defaultFile = path.join(configDir(), "default.json");
+  if (existsSync(defaultFile)) {
+    const d = readJsonFile(defaultFile, problems);
+    if (d) {
+      merged = deepMerge(merged, d);
+      sources.push(defaultFile);
+    }
+  }
+
+  const files: string[] = [];
+  const fromEnv = env.DIALOGUE_CONFIG;
+  if (opts.scenario) files.push(resolveScenario(opts.scenario));
+  if (opts.configFile) files.push(path.resolve(opts.configFile));
+  else if (fromEnv && !opts.scenario) files.push(path.resolve(fromEnv));
+  for (const file of files) {
+    const data = readJsonFile(file, problems);
+    if (data) {
+      merged = deepMerge(merged, data);
+      sources.push(file);
+    }
+  }
+
+  const overrides: Record<string, unknown> = { ...envOverrides(env, problems), ...(opts.overrides ?? {}) };
+  for (const s of opts.sets ?? []) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) {
+      problems.push({ path: "--set", message: `expected path=value, got "${s}"` });
+      continue;
+    }
+    overrides[s.slice(0, eq).trim()] = parseValue(s.slice(eq + 1));
+  }
+  for (const [dotted, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    setPath(merged, dotted, value);
+  }
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ path: formatZodPath(issue.path), message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !parsed.success) return { config: null, problems, sources };
+  return { config: parsed.data, problems, sources };
+}

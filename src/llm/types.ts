@@ -1,0 +1,76 @@
+/**
+ * The provider interface every LLM backend implements (simulated, ollama, openai, embedded).
+ *
+ * A provider streams one generation: it calls `onToken` for each chunk of text as it arrives,
+ * stops when `signal` aborts (returning what it has, with done_reason "cut"), and reports
+ * metrics measured by the engine where the engine has them.
+ */
+import type { z } from "zod";
+import type { ModelOptions, Persona, ProviderName, StoryContent, HistoryEntry } from "../protocol/schemas.js";
+import type { Scenario } from "../protocol/record.js";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/**
+ * What is being generated, in structured form. Real providers use `messages`; the simulated
+ * provider writes plausible text from the task itself.
+ */
+export type GenerationTask =
+  | { kind: "story"; scenario: Scenario; roles: Array<{ id: string; role: string; goal?: string | undefined }> }
+  | {
+      kind: "personas";
+      scenario: Scenario;
+      story: StoryContent;
+      roles: Array<{ id: string; role: string; goal?: string | undefined }>;
+    }
+  | {
+      kind: "turn";
+      conversation_id: string;
+      sequence_number: number;
+      story: StoryContent;
+      persona: Persona;
+      partner: Persona;
+      history: HistoryEntry[];
+      turn: { number: number; max: number };
+    };
+
+export interface GenerateRequest {
+  model: string;
+  options: ModelOptions;
+  task: GenerationTask;
+  messages: ChatMessage[];
+  /** JSON Schema the output must follow (structured output) */
+  jsonSchema?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onToken?: (text: string, tokens: number) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  /** tokens generated, as counted by the engine */
+  tokens_generated: number;
+  /** prompt tokens as counted by the engine; null when the engine does not say */
+  prompt_tokens: number | null;
+  generation_time_ms: number;
+  time_to_first_token_ms: number | null;
+  /** tokens / generation time after the first token, as the engine defines it */
+  tokens_per_second: number;
+  load_time_ms: number;
+  done_reason: "stop" | "length" | "cut";
+}
+
+export interface LlmProvider {
+  readonly name: ProviderName;
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+}
+
+/** structured output parsed and validated with the same schema the model was given */
+export interface StructuredResult<T> {
+  value: T;
+  result: GenerateResult;
+}
+
+export type AnySchema<T> = z.ZodType<T>;

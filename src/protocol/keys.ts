@@ -1,0 +1,94 @@
+/**
+ * The one place where Redis key names, queue names, channel names and job ids are spelled.
+ *
+ * Layout under a prefix P (default "dialogue"):
+ *   P:index                       sorted set: conversation id -> created_at (ms)
+ *   P:pools                       set of pool names that have been used (managers attach to their response queues)
+ *   P:conv:{ID}:record            hash: the conversation record (protocol/record.ts)
+ *   P:conv:{ID}:log               stream: one entry per recorded message, entry id "<seq>-0"
+ *   P:conv:{ID}:tokens            stream: token chunks while workers generate, trimmed
+ *   P:abort                       pub/sub channel: AbortNotice
+ *   BullMQ queues, prefix "{P}":  control, requests.<pool>, responses.<pool>
+ *
+ * `{ID}` and `{P}` are Redis Cluster hash tags: one conversation's keys share a slot, and so do
+ * the queues (BullMQ's documented way to run on a cluster).
+ */
+
+const SAFE_ID = /^[A-Za-z0-9_.-]{1,120}$/;
+const SAFE_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export const isSafeId = (s: string): boolean => SAFE_ID.test(s);
+export const isSafePrefix = (s: string): boolean => SAFE_PREFIX.test(s);
+
+export class Keys {
+  constructor(readonly prefix: string) {
+    if (!isSafePrefix(prefix)) {
+      throw new Error(`invalid key prefix "${prefix}": use letters, digits, '_', '.', '-' or ':'`);
+    }
+  }
+
+  private conv(id: string, part: string): string {
+    if (!isSafeId(id)) throw new Error(`invalid conversation id "${id}"`);
+    return `${this.prefix}:conv:{${id}}:${part}`;
+  }
+
+  index(): string {
+    return `${this.prefix}:index`;
+  }
+  pools(): string {
+    return `${this.prefix}:pools`;
+  }
+  record(id: string): string {
+    return this.conv(id, "record");
+  }
+  log(id: string): string {
+    return this.conv(id, "log");
+  }
+  tokens(id: string): string {
+    return this.conv(id, "tokens");
+  }
+  /** every key that belongs to one conversation (for purge and storage accounting) */
+  conversationKeys(id: string): string[] {
+    return [this.record(id), this.log(id), this.tokens(id)];
+  }
+  abortChannel(): string {
+    return `${this.prefix}:abort`;
+  }
+
+  /** BullMQ `prefix` option */
+  queuePrefix(): string {
+    return `{${this.prefix}}`;
+  }
+  controlQueue(): string {
+    return "control";
+  }
+  requestQueue(pool: string): string {
+    if (!isSafeId(pool)) throw new Error(`invalid pool name "${pool}"`);
+    return `requests.${pool}`;
+  }
+  responseQueue(pool: string): string {
+    if (!isSafeId(pool)) throw new Error(`invalid pool name "${pool}"`);
+    return `responses.${pool}`;
+  }
+
+  /** deterministic job ids: a retried or repeated add is a no-op */
+  turnJobId(id: string, seq: number): string {
+    return `${id}.${seq}`;
+  }
+  startJobId(id: string): string {
+    return `start.${id}`;
+  }
+  deadlineJobId(id: string): string {
+    return `deadline.${id}`;
+  }
+  finalizeJobId(id: string): string {
+    return `finalize.${id}`;
+  }
+  /** stream entry id of message `seq` in the log: XADD with an explicit id makes a repeated write fail */
+  logEntryId(seq: number): string {
+    return `${seq}-0`;
+  }
+  messageId(id: string, seq: number): string {
+    return `${id}.${seq}`;
+  }
+}

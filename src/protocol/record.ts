@@ -1,0 +1,92 @@
+/**
+ * The conversation record: what a run is, how it is going, and how it ended.
+ * Stored as a Redis hash (see redis/records.ts); each field below is one hash field,
+ * objects JSON-encoded. Parsed on every read.
+ */
+import { z } from "zod";
+import { ModelSpecSchema, PersonaSchema, StoryContentSchema } from "./schemas.js";
+
+export const StatusSchema = z.enum([
+  "pending",
+  "preparing",
+  "running",
+  "stopping",
+  "completed",
+  "stopped",
+  "failed",
+]);
+export type Status = z.infer<typeof StatusSchema>;
+export const FINAL_STATUSES: readonly Status[] = ["completed", "stopped", "failed"];
+export const isFinal = (s: Status): boolean => FINAL_STATUSES.includes(s);
+
+export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "error"]);
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
+export const AgentSpecSchema = z
+  .object({
+    id: z.string().min(1),
+    role: z.string().min(1),
+    goal: z.string().optional(),
+    pool: z.string().min(1),
+    model: ModelSpecSchema,
+  })
+  .strict();
+export type AgentSpec = z.infer<typeof AgentSpecSchema>;
+
+export const ScenarioSchema = z
+  .object({
+    title: z.string().min(1),
+    premise: z.string().min(1),
+    setting: z.string().optional(),
+  })
+  .strict();
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export const LimitsSchema = z
+  .object({
+    duration_seconds: z.number().positive(),
+    max_turns: z.number().int().positive(),
+    max_total_tokens: z.number().int().positive().nullable(),
+    max_message_chars: z.number().int().positive(),
+    history_turns: z.number().int().positive(),
+  })
+  .strict();
+export type Limits = z.infer<typeof LimitsSchema>;
+
+/** The immutable part, written once when the run is created. */
+export const ConversationSpecSchema = z
+  .object({
+    id: z.string().min(1),
+    created_at: z.number().int(),
+    scenario: ScenarioSchema,
+    agents: z.array(AgentSpecSchema).length(2),
+    manager: ModelSpecSchema,
+    limits: LimitsSchema,
+    token_stream_maxlen: z.number().int().nonnegative(),
+    /** the effective configuration, secrets removed */
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type ConversationSpec = z.infer<typeof ConversationSpecSchema>;
+
+export const ConversationRecordSchema = z
+  .object({
+    spec: ConversationSpecSchema,
+    status: StatusSchema,
+    phase: z.string().nullable(),
+    stop_reason: StopReasonSchema.nullable(),
+    error: z.string().nullable(),
+    story: StoryContentSchema.nullable(),
+    personas: z.array(PersonaSchema).nullable(),
+    /** epoch ms: the dialogue itself started (story and personas done) */
+    started_at: z.number().int().nullable(),
+    deadline_at: z.number().int().nullable(),
+    ended_at: z.number().int().nullable(),
+    /** messages recorded so far */
+    turns: z.number().int().nonnegative(),
+    tokens_total: z.number().int().nonnegative(),
+    /** the sequence number of the request in flight, if any */
+    pending_seq: z.number().int().nullable(),
+  })
+  .strict();
+export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
