@@ -194,6 +194,18 @@ export function load(opts: LoadOptions = {}): LoadResult {
     }
   }
 
+  // `dialogue run` hands its children the exact configuration it resolved
+  const handed = env.DIALOGUE_CONFIG_JSON;
+  if (handed) {
+    try {
+      const data: unknown = JSON.parse(handed);
+      if (isObject(data)) merged = deepMerge(merged, data);
+      else problems.push({ path: "DIALOGUE_CONFIG_JSON", message: "must be a JSON object" });
+    } catch (err) {
+      problems.push({ path: "DIALOGUE_CONFIG_JSON", message: `not valid JSON: ${(err as Error).message}` });
+    }
+  }
+
   const overrides: Record<string, unknown> = { ...envOverrides(env, problems), ...(opts.overrides ?? {}) };
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");

@@ -1,0 +1,58 @@
+/**
+ * The `dialogue` program. Thin: parse, load config, call, and map errors to exit codes in one
+ * place — one line of cause and one of hint, never a stack trace.
+ */
+import { Command, CommanderError } from "commander";
+import { DialogueError } from "../errors/index.js";
+import { listCommand, showCommand, stopCommand } from "./inspect.js";
+import { redisCommand } from "./redis.js";
+import { managerCommand, workerCommand } from "./roles.js";
+import { runCommand } from "./run.js";
+
+export function program(): Command {
+  const p = new Command("dialogue")
+    .description("Timed conversations between LLMs over Redis: a manager, LLM workers on BullMQ queues, a live observer.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand()]) {
+    c.exitOverride();
+    p.addCommand(c);
+  }
+  p.addHelpText(
+    "after",
+    `
+Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, DIALOGUE_*) < flags.
+Every run stays in Redis: dialogue list, dialogue show <id>.`,
+  );
+  return p;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; help and version are not errors
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof DialogueError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${msg.split("\n")[0]}\n`);
+  if (process.env.DIALOGUE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = fail(err);
+  }
+  if (process.exitCode !== undefined && process.exitCode !== 0) {
+    // do not wait for open handles after a failure
+    setTimeout(() => process.exit(), 50).unref();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `dialogue run`: the one-command launcher. Creates the conversation in Redis, starts a manager
+ * and one worker per pool as child processes, shows the observer until the run ends, prints the
+ * summary and where the run is kept, and stops the children (also on Ctrl-C and SIGTERM).
+ */
+import path from "node:path";
+import { Command, Option } from "commander";
+import { resolveAuto } from "../llm/auto.js";
+import { buildSpec, needsAuto, type ConcreteProvider } from "../manager/spec.js";
+import { requestStop } from "../manager/stop.js";
+import { follow } from "../observer/follow.js";
+import { jsonRenderer } from "../observer/jsonl.js";
+import { plainRenderer } from "../observer/plain.js";
+import { Queues } from "../queues/index.js";
+import { Store } from "../redis/store.js";
+import { redactUrl } from "../logger.js";
+import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, type CommonOptions } from "./common.js";
+import { Supervisor } from "./children.js";
+
+interface RunOptions extends CommonOptions {
+  scenario?: string;
+  provider?: string;
+  model?: string;
+  duration?: number;
+  maxTurns?: number;
+  maxTokens?: number;
+  seed?: number;
+  plain?: boolean;
+  json?: boolean;
+  tokens?: boolean;
+}
+
+export function runCommand(): Command {
+  const cmd = new Command("run")
+    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints a summary")
+    .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
+    .addOption(new Option("-p, --provider <provider>", "provider for both agents and the manager").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
+    .option("-m, --model <model>", "model for both agents and the manager")
+    .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
+    .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
+    .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
+    .option("--seed <n>", "seed of the simulated provider", (v) => positiveInt("--seed")(v))
+    .option("--plain", "plain text output (the default when stdout is not a terminal)")
+    .option("--json", "JSON lines: one event per line")
+    .option("--tokens", "with --json: also emit token chunks as they are generated");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue run                                   # default scenario, auto provider
+  dialogue run --scenario debate --max-turns 6
+  dialogue run --provider simulated --duration 30 --plain
+  dialogue run --json --tokens | jq .type
+
+The run stays in Redis afterwards: dialogue list, dialogue show <id>.`,
+  );
+  return cmd.action(async (opts: RunOptions) => {
+    process.exitCode = await run(opts);
+  });
+}
+
+async function run(opts: RunOptions): Promise<number> {
+  const overrides: Record<string, unknown> = {};
+  if (opts.provider) overrides.provider = opts.provider;
+  if (opts.model) overrides.model = opts.model;
+  if (opts.duration) overrides["limits.duration_seconds"] = opts.duration;
+  if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
+  if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
+  if (opts.seed) overrides["simulated.seed"] = opts.seed;
+  const config = loadConfig(opts, { overrides, scenario: opts.scenario });
+
+  let auto: ConcreteProvider = "simulated";
+  if (needsAuto(config)) {
+    const choice = await resolveAuto(config);
+    auto = choice.provider;
+    stderr(`Provider: auto → ${choice.provider} (${choice.reason})`);
+  }
+
+  const { redis, resolved } = await openRedis(config, stderr);
+  const prefix = config.redis.prefix;
+  const store = new Store(redis, prefix);
+  const queues = new Queues(redis, prefix, config.queues);
+  const spec = buildSpec(config, auto);
+  const id = spec.id;
+  await store.create(spec);
+
+  const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: resolved.url,
+    DIALOGUE_CONFIG_JSON: JSON.stringify({ ...config, redis: { ...config.redis, url: resolved.url } }),
+    DIALOGUE_LOG_FILE: logFile,
+  };
+  const supervisor = new Supervisor({
+    env,
+    say: (s) => stderr(s),
+    onGiveUp: (name, last) => {
+      void store.finalize(id, "error", `${name} kept crashing: ${last}`);
+    },
+  });
+  supervisor.start({ name: "manager", args: ["manager"] });
+  const pools = [...new Set(spec.agents.map((a) => a.pool))];
+  for (const pool of pools) supervisor.start({ name: `worker ${pool}`, args: ["worker", "--pool", pool] });
+
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
+      requestStop(store, queues, id).catch((err: unknown) => stderr(`could not request the stop: ${String(err)}`));
+      if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+    } else {
+      hardExit(130);
+    }
+  };
+  const hardExit = (code: number): void => {
+    supervisor.killNow();
+    stderr(`quit; conversation ${id} is kept in Redis as it was`);
+    process.exit(code);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  await queues.addControl({ type: "start", conversation_id: id }, store.keys.startJobId(id));
+  const out = (s: string): void => {
+    process.stdout.write(s);
+  };
+  const renderer = opts.json ? jsonRenderer(out) : plainRenderer(out);
+  let final;
+  try {
+    final = await follow(store, id, (e) => renderer.onEvent(e), { tokens: Boolean(opts.json && opts.tokens) });
+    renderer.finish(final, await store.readLog(id));
+  } finally {
+    await supervisor.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
+  stderr(`  see it again: dialogue show ${id}    all runs: dialogue list    logs: ${logFile}`);
+  await queues.close();
+  redis.disconnect();
+  return final.status === "failed" ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * Errors that know their exit code. Library code throws these; the CLI's single top-level
+ * catch prints `error: <message>` (and `hint: <hint>`) on one line each and exits with the code.
+ *
+ * Exit codes: 1 runtime failure (Redis unreachable, LLM failed), 2 bad input (config, arguments),
+ * 3 not found (unknown conversation id), 130 interrupted.
+ */
+import type { Problem } from "../config/load.js";
+
+export class DialogueError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends DialogueError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint);
+  }
+}
+
+export class ConfigError extends DialogueError {
+  constructor(readonly problems: Problem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"),
+      2,
+      "fix the values above (see config/config.schema.json for every setting)",
+    );
+  }
+}
+
+export class NotFoundError extends DialogueError {
+  constructor(message: string, hint?: string) {
+    super(message, 3, hint);
+  }
+}
+
+export class RedisUnavailableError extends DialogueError {}
+
+export class ProviderError extends DialogueError {}
+
+/** one line, never a stack: the message of anything thrown */
+export function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
+  return String(err);
+}

@@ -1,0 +1,201 @@
+/**
+ * The conversation controller: everything the manager decides. It keeps no state of its own:
+ * every step reads the record from Redis, and every write is idempotent (deterministic job ids,
+ * append-once log), so a manager that dies mid-step is replaced by any other and the step is
+ * simply run again.
+ *
+ * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendMessage),
+ * control / requests.<pool> jobs, the abort channel.
+ */
+import { UnrecoverableError, type Job } from "bullmq";
+import type { ProviderRegistry } from "../llm/index.js";
+import { generateStructured } from "../llm/structured.js";
+import type { Logger } from "../logger.js";
+import { isFinal, type ConversationRecord, type StopReason } from "../protocol/record.js";
+import {
+  ControlJobSchema,
+  PersonaPairSchema,
+  StoryContentSchema,
+  TurnRequestSchema,
+  TurnResponseSchema,
+  type DialogMessage,
+} from "../protocol/schemas.js";
+import type { Queues } from "../queues/index.js";
+import type { Store } from "../redis/store.js";
+import { summarizeZod } from "../worker/turn.js";
+import { personasTask, storyTask } from "./prompts.js";
+
+/** how long a stop or deadline waits for the turn in flight to come back cut before ending anyway */
+export const STOP_GRACE_MS = 10_000;
+
+export class Controller {
+  constructor(
+    private readonly store: Store,
+    private readonly queues: Queues,
+    private readonly providers: ProviderRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  async onControl(job: Job): Promise<unknown> {
+    const parsed = ControlJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid control job: ${summarizeZod(parsed.error)}`);
+    const c = parsed.data;
+    switch (c.type) {
+      case "start":
+        return this.start(c.conversation_id);
+      case "deadline":
+        return this.deadline(c.conversation_id);
+      case "finalize":
+        return this.store.finalize(c.conversation_id, c.reason as StopReason);
+    }
+  }
+
+  private async load(id: string): Promise<ConversationRecord> {
+    const rec = await this.store.get(id);
+    if (!rec) throw new UnrecoverableError(`unknown conversation ${id}`);
+    return rec;
+  }
+
+  /** story, personas, then the first turn; each step skipped if a previous manager already did it */
+  async start(id: string): Promise<string> {
+    let rec = await this.load(id);
+    if (isFinal(rec.status)) return `already ${rec.status}`;
+    const spec = rec.spec;
+    const provider = this.providers.get(spec.manager.provider);
+    try {
+      if (!rec.story) {
+        await this.store.setFields(id, { status: "preparing", phase: "story" });
+        const { task, messages } = storyTask(spec);
+        const { value } = await generateStructured(provider, StoryContentSchema, {
+          model: spec.manager.model,
+          options: spec.manager.options,
+          task,
+          messages,
+        });
+        await this.store.setStory(id, value);
+        rec = await this.load(id);
+      }
+      if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
+      if (!rec.personas && rec.story) {
+        await this.store.setFields(id, { status: "preparing", phase: "personas" });
+        const { task, messages } = personasTask(spec, rec.story);
+        const { value } = await generateStructured(provider, PersonaPairSchema, {
+          model: spec.manager.model,
+          options: spec.manager.options,
+          task,
+          messages,
+        });
+        await this.store.setPersonas(id, value.personas);
+        rec = await this.load(id);
+      }
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.store.finalize(id, "error", `the manager could not write the ${rec.story ? "personas" : "story"}: ${reason}`);
+      throw new UnrecoverableError(reason);
+    }
+    if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
+    if (rec.started_at === null) {
+      const now = Date.now();
+      const deadline = now + Math.round(spec.limits.duration_seconds * 1000);
+      await this.store.setFields(id, { status: "running", phase: "", started_at: now, deadline_at: deadline });
+      await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - now);
+      rec = await this.load(id);
+    }
+    if (rec.turns === 0) await this.enqueueTurn(rec, 1);
+    return "started";
+  }
+
+  private async deadline(id: string): Promise<string> {
+    const rec = await this.load(id);
+    if (isFinal(rec.status)) return `already ${rec.status}`;
+    const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;
+    if (!inFlight) return this.end(id, "duration");
+    await this.store.markStopping(id, "duration");
+    await this.abort(id, "duration");
+    await this.queues.addControl(
+      { type: "finalize", conversation_id: id, reason: "duration" },
+      this.store.keys.finalizeJobId(id),
+      STOP_GRACE_MS,
+    );
+    return "stopping";
+  }
+
+  async abort(id: string, reason: string): Promise<void> {
+    await this.store.redis.publish(this.store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason }));
+  }
+
+  private async end(id: string, reason: StopReason, error: string | null = null): Promise<string> {
+    await this.store.finalize(id, reason, error);
+    this.log.info({ conversation: id, reason }, "conversation ended");
+    return `ended: ${reason}`;
+  }
+
+  async onResponse(job: Job): Promise<string> {
+    const parsed = TurnResponseSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid turn response: ${summarizeZod(parsed.error)}`);
+    const res = parsed.data;
+    const id = res.ok ? res.message.metadata.conversation_id : res.conversation_id;
+    const seq = res.ok ? res.message.metadata.sequence_number : res.sequence_number;
+    let rec = await this.load(id);
+    if (seq > rec.turns + 1) throw new UnrecoverableError(`turn ${seq} arrived before turn ${rec.turns + 1}`);
+    const expected = rec.spec.agents[(seq - 1) % 2]?.id;
+    const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
+    if (from !== expected) throw new UnrecoverableError(`turn ${seq} belongs to ${expected}, not ${from}`);
+
+    if (!res.ok) {
+      if (isFinal(rec.status)) return `ignored: conversation is ${rec.status}`;
+      return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
+    }
+    const msg = res.message;
+    // A turn that finishes after the run ended is still kept: it is what the model produced.
+    const added = await this.store.appendMessage(msg);
+    if (isFinal(rec.status)) return `recorded after the end (${rec.status})`;
+    rec = await this.load(id);
+    const reason = this.stopReason(rec, msg);
+    if (reason) return this.end(id, reason);
+    if (seq === rec.turns) await this.enqueueTurn(rec, seq + 1);
+    return added ? "recorded" : "already recorded";
+  }
+
+  private stopReason(rec: ConversationRecord, msg: DialogMessage): StopReason | null {
+    const limits = rec.spec.limits;
+    if (rec.status === "stopping") return rec.stop_reason ?? "user_stop";
+    if (msg.cut) return rec.stop_reason ?? "duration";
+    if (msg.content.end_conversation) return "agent_ended";
+    if (rec.turns >= limits.max_turns) return "max_turns";
+    if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
+    if (rec.deadline_at !== null && Date.now() >= rec.deadline_at) return "duration";
+    return null;
+  }
+
+  private async enqueueTurn(rec: ConversationRecord, seq: number): Promise<void> {
+    const { spec, story, personas } = rec;
+    if (!story || !personas) throw new Error("cannot start turns before the story and personas exist");
+    const idx = (seq - 1) % 2;
+    const agent = spec.agents[idx];
+    const persona = personas[idx];
+    const partner = personas[1 - idx];
+    if (!agent || !persona || !partner) throw new Error("a conversation needs two agents and two personas");
+    const history = (await this.store.lastMessages(spec.id, spec.limits.history_turns))
+      .filter((m) => m.metadata.sequence_number < seq)
+      .map((m) => ({ agent_id: m.metadata.agent_id, speaker: m.speaker, text: m.content.message }));
+    const req = TurnRequestSchema.parse({
+      conversation_id: spec.id,
+      sequence_number: seq,
+      agent_id: agent.id,
+      pool: agent.pool,
+      model: agent.model,
+      story,
+      persona,
+      partner,
+      history,
+      turn: { number: seq, max: spec.limits.max_turns },
+      deadline_at: rec.deadline_at ?? Date.now() + spec.limits.duration_seconds * 1000,
+      max_message_chars: spec.limits.max_message_chars,
+      token_stream_maxlen: spec.token_stream_maxlen,
+      requested_at: Date.now(),
+    });
+    await this.store.setFields(spec.id, { pending_seq: seq });
+    await this.queues.addRequest(req);
+  }
+}

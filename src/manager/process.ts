@@ -1,0 +1,63 @@
+/**
+ * A manager process: drives any number of conversations. Consumes the control queue (start,
+ * deadline, finalize) and the response queue of every pool in use; pools are read from Redis
+ * and re-read every few seconds, so a manager started anywhere picks up runs started elsewhere.
+ */
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { ProviderRegistry } from "../llm/index.js";
+import type { Logger } from "../logger.js";
+import { Queues } from "../queues/index.js";
+import { Store } from "../redis/store.js";
+import { Controller } from "./controller.js";
+
+export interface ManagerHandle {
+  close(): Promise<void>;
+}
+
+export async function startManager(opts: { config: Config; redis: Redis; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
+  const { config, redis, log } = opts;
+  const store = new Store(redis, config.redis.prefix);
+  const queues = new Queues(redis, config.redis.prefix, config.queues);
+  const controller = new Controller(store, queues, new ProviderRegistry(config), log);
+  const concurrency = config.queues.manager_concurrency;
+  const workers = new Map<string, Worker>();
+
+  const watch = (w: Worker, what: string): Worker => {
+    w.on("failed", (job, err) => log.warn({ job: job?.id, queue: what, err: err.message }, "job failed"));
+    w.on("error", (err) => log.error({ queue: what, err: err.message }, "queue error"));
+    return w;
+  };
+
+  const control = watch(
+    queues.worker(store.keys.controlQueue(), (job) => controller.onControl(job), redis.duplicate(), concurrency),
+    "control",
+  );
+  await control.waitUntilReady();
+
+  const attachPools = async (): Promise<void> => {
+    for (const pool of await store.pools()) {
+      if (workers.has(pool)) continue;
+      const w = watch(
+        queues.worker(store.keys.responseQueue(pool), (job) => controller.onResponse(job), redis.duplicate(), concurrency),
+        `responses.${pool}`,
+      );
+      workers.set(pool, w);
+      log.info({ pool }, "listening for responses");
+    }
+  };
+  await attachPools();
+  const timer = setInterval(() => {
+    attachPools().catch((err: unknown) => log.warn({ err: String(err) }, "could not refresh pools"));
+  }, opts.poolRefreshMs ?? 1000);
+  log.info({ prefix: config.redis.prefix }, "manager ready");
+
+  return {
+    async close() {
+      clearInterval(timer);
+      await Promise.allSettled([control.close(), ...[...workers.values()].map((w) => w.close())]);
+      await queues.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Turning a configuration into a conversation spec: ids, pools, and each agent's concrete
+ * provider, model and options ("auto" resolved, provider defaults filled in).
+ */
+import { randomBytes } from "node:crypto";
+import type { Config } from "../config/schema.js";
+import { DEFAULT_MODELS } from "../llm/index.js";
+import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
+import type { ModelOptions, ModelSpec, ProviderName } from "../protocol/schemas.js";
+
+export type ConcreteProvider = Exclude<ProviderName, "auto">;
+
+/** sortable and readable: 20261121-143005-k3f9a */
+export function newConversationId(now = new Date()): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(3).toString("hex").slice(0, 5)}`;
+}
+
+function modelSpec(
+  config: Config,
+  provider: ProviderName | undefined,
+  model: string | undefined,
+  options: ModelOptions,
+  auto: ConcreteProvider,
+  simulatedDefaults: ModelOptions,
+): ModelSpec {
+  const chosen = provider ?? config.provider;
+  const p: ConcreteProvider = chosen === "auto" ? auto : chosen;
+  const m = model ?? (config.model || DEFAULT_MODELS[p]);
+  const opts = p === "simulated" ? { ...simulatedDefaults, ...options } : options;
+  return { provider: p, model: m, options: opts };
+}
+
+/** the configuration with secrets removed, as kept in the record */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(config)) as Config;
+  if (copy.openai.api_key) copy.openai.api_key = "***";
+  if (copy.redis.url) copy.redis.url = copy.redis.url.replace(/^(\w+:\/\/[^:@/]*):[^@/]*@/, "$1:***@");
+  return copy as unknown as Record<string, unknown>;
+}
+
+export function buildSpec(config: Config, auto: ConcreteProvider, id = newConversationId()): ConversationSpec {
+  const sim = config.simulated;
+  const agentSim: ModelOptions = {
+    seed: sim.seed,
+    tokens_per_second: sim.tokens_per_second,
+    time_to_first_token_ms: sim.time_to_first_token_ms,
+  };
+  // the manager writes two short JSON documents; simulate a faster model so the demo starts quickly
+  const managerSim: ModelOptions = {
+    seed: sim.seed,
+    tokens_per_second: sim.tokens_per_second === 0 ? 0 : Math.max(200, sim.tokens_per_second),
+    time_to_first_token_ms: Math.min(sim.time_to_first_token_ms, 100),
+  };
+  const agents: AgentSpec[] = config.agents.map((a) => ({
+    id: a.id,
+    role: a.role,
+    ...(a.goal ? { goal: a.goal } : {}),
+    pool: a.pool ?? a.id,
+    model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim),
+  }));
+  return {
+    id,
+    created_at: Date.now(),
+    scenario: config.scenario,
+    agents,
+    manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim),
+    limits: config.limits,
+    token_stream_maxlen: config.redis.token_stream_maxlen,
+    config: redactedConfig(config),
+  };
+}
+
+/** true when some agent or the manager would use provider "auto" */
+export function needsAuto(config: Config): boolean {
+  const ps = [...config.agents.map((a) => a.provider), config.manager.provider].map((p) => p ?? config.provider);
+  return ps.includes("auto");
+}

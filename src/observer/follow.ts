@@ -1,0 +1,102 @@
+/**
+ * Following a conversation from Redis alone: live, attached late, or after the run.
+ *
+ * Reads: record(ID) (polled), log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of
+ * its own). Writes nothing. Emits events in order: record changes, each message once, token
+ * chunks while a turn is generated; returns when the run is final and every message was seen.
+ */
+import type { Redis } from "ioredis";
+import { isFinal, type ConversationRecord } from "../protocol/record.js";
+import { TokenChunkSchema, type DialogMessage, type TokenChunk } from "../protocol/schemas.js";
+import { parseEntry, type Store } from "../redis/store.js";
+
+export type ObserverEvent =
+  | { type: "record"; record: ConversationRecord; previous: ConversationRecord | null }
+  | { type: "message"; message: DialogMessage }
+  | { type: "tokens"; chunk: TokenChunk };
+
+export interface FollowOptions {
+  tokens?: boolean;
+  signal?: AbortSignal;
+  /** @defaultValue 200 */
+  pollMs?: number;
+  /** stop following at the first final status even if not every message was read (after a grace) */
+  graceMs?: number;
+}
+
+function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
+  if (!a) return true;
+  return (
+    a.status !== b.status ||
+    a.phase !== b.phase ||
+    (a.story === null) !== (b.story === null) ||
+    (a.personas === null) !== (b.personas === null) ||
+    a.started_at !== b.started_at ||
+    a.turns !== b.turns ||
+    a.ended_at !== b.ended_at
+  );
+}
+
+export async function follow(
+  store: Store,
+  id: string,
+  onEvent: (e: ObserverEvent) => void,
+  opts: FollowOptions = {},
+): Promise<ConversationRecord> {
+  const pollMs = opts.pollMs ?? 200;
+  const reader: Redis = store.redis.duplicate();
+  let record: ConversationRecord | null = null;
+  let lastLogId = "0-0";
+  let lastTokenId = "0-0";
+  let seen = 0;
+  let finalSince: number | null = null;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) break;
+      const next = await store.get(id);
+      if (!next) throw new Error(`conversation ${id} disappeared`);
+      if (changed(record, next)) {
+        onEvent({ type: "record", record: next, previous: record });
+      }
+      record = next;
+
+      const streams = [store.keys.log(id)];
+      const ids = [lastLogId];
+      if (opts.tokens) {
+        streams.push(store.keys.tokens(id));
+        ids.push(lastTokenId);
+      }
+      const res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as
+        | Array<[string, Array<[string, string[]]>]>
+        | null;
+      for (const [key, entries] of res ?? []) {
+        for (const [entryId, fields] of entries) {
+          if (key === streams[0]) {
+            lastLogId = entryId;
+            seen++;
+            onEvent({ type: "message", message: parseEntry(fields) });
+          } else {
+            lastTokenId = entryId;
+            const raw = fields[fields.indexOf("c") + 1];
+            const chunk = raw ? TokenChunkSchema.safeParse(JSON.parse(raw)) : null;
+            if (chunk?.success) onEvent({ type: "tokens", chunk: chunk.data });
+          }
+        }
+      }
+      if (isFinal(record.status)) {
+        finalSince ??= Date.now();
+        const latest = await store.get(id);
+        if (latest && changed(record, latest)) {
+          onEvent({ type: "record", record: latest, previous: record });
+          record = latest;
+        }
+        if (seen >= record.turns && (res === null || res.length === 0)) break;
+        if (Date.now() - finalSince > (opts.graceMs ?? 3000)) break;
+      }
+    }
+  } finally {
+    reader.disconnect();
+  }
+  if (!record) throw new Error(`conversation ${id} not found`);
+  return record;
+}

@@ -1,0 +1,111 @@
+/**
+ * Plain-text renderers: the live observer when stdout is not a terminal (or with --plain), and
+ * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
+ */
+import { summarize, type RunSummary } from "../analysis/summary.js";
+import type { ConversationRecord } from "../protocol/record.js";
+import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
+import type { ObserverEvent } from "./follow.js";
+
+type Write = (s: string) => void;
+
+const fmt = (n: number | null, digits = 1, unit = ""): string => (n === null ? "–" : `${n.toFixed(digits)}${unit}`);
+
+export function modelLabel(provider: string, model: string): string {
+  return provider === "simulated" ? `${model} [simulated]` : `${provider}/${model}`;
+}
+
+export function storyText(story: StoryContent): string {
+  return [
+    `Story: ${story.title}`,
+    `  Setting: ${story.setting}`,
+    `  Situation: ${story.initial_situation}`,
+  ].join("\n");
+}
+
+export function personasText(personas: Persona[]): string {
+  return [
+    "Personas:",
+    ...personas.map(
+      (p) =>
+        `  ${p.name} — ${p.role}\n    traits: ${p.traits.join(", ")}\n    goals: ${p.goals.join("; ")}\n    style: ${p.speaking_style}`,
+    ),
+  ].join("\n");
+}
+
+export function messageText(m: DialogMessage, withMeta = true): string {
+  const md = m.metadata;
+  const flags = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""]
+    .filter(Boolean)
+    .join(", ");
+  const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${modelLabel(md.provider, md.model)})${flags ? ` [${flags}]` : ""}:`;
+  const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || "(nothing)"}`];
+  if (withMeta) {
+    lines.push(
+      `    ${md.tokens_generated} tokens · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
+        `${fmt(md.generation_time_ms / 1000, 2, " s")} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
+        `worker ${md.worker.host}/${md.worker.pid} · attempt ${md.attempt}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function summaryText(s: RunSummary): string {
+  const lines = [
+    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${s.turns} turns · ${s.tokens} tokens · ${fmt(s.duration_s, 1, " s")}`,
+  ];
+  for (const a of s.agents) {
+    lines.push(
+      `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${a.turns} turns, ${a.tokens} tokens, ` +
+        `${fmt(a.mean_tokens_per_second)} tok/s mean, ttft ${fmt(a.mean_time_to_first_token_ms, 0, " ms")} mean`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function headerText(r: ConversationRecord): string {
+  const s = r.spec;
+  const agents = s.agents.map((a) => `${a.id}: ${a.role} via ${modelLabel(a.model.provider, a.model.model)}`).join(" · ");
+  return [
+    `Conversation ${s.id} — ${s.scenario.title}`,
+    `  ${agents}`,
+    `  limits: ${s.limits.max_turns} turns, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${s.limits.max_total_tokens} tokens` : ""}`,
+  ].join("\n");
+}
+
+/** a live plain renderer: feed it observer events */
+export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, m: DialogMessage[]): void } {
+  let shownStory = false;
+  let shownPersonas = false;
+  let phase: string | null = null;
+  return {
+    onEvent(e) {
+      if (e.type === "record") {
+        const r = e.record;
+        if (!e.previous) write(`${headerText(r)}\n`);
+        if (r.phase && r.phase !== phase) {
+          const by = modelLabel(r.spec.manager.provider, r.spec.manager.model);
+          write(`… the manager is writing the ${r.phase} (${by})\n`);
+        }
+        phase = r.phase;
+        if (r.story && !shownStory) {
+          shownStory = true;
+          write(`\n${storyText(r.story)}\n`);
+        }
+        if (r.personas && !shownPersonas) {
+          shownPersonas = true;
+          write(`\n${personasText(r.personas)}\n\n`);
+        }
+        if (r.status === "stopping" && e.previous?.status !== "stopping") {
+          write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
+        }
+      } else if (e.type === "message") {
+        write(`${messageText(e.message)}\n`);
+      }
+    },
+    finish(r, messages) {
+      write(`\n${summaryText(summarize(r, messages))}\n`);
+      if (r.error) write(`  error: ${r.error}\n`);
+    },
+  };
+}

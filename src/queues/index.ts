@@ -1,0 +1,102 @@
+/**
+ * BullMQ request/response pairs. One request queue and one response queue per pool, plus the
+ * managers' control queue. Jobs are retained after completion and failure (they are part of the
+ * record of a run); job ids are deterministic, so adding the same job twice is a no-op.
+ */
+import { Queue, Worker, type Job, type JobsOptions, type Processor, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { Keys } from "../protocol/keys.js";
+import type { ControlJob, TurnRequest, TurnResponse } from "../protocol/schemas.js";
+
+export type QueueSettings = Config["queues"];
+
+export const RETAIN: Pick<JobsOptions, "removeOnComplete" | "removeOnFail"> = {
+  removeOnComplete: false,
+  removeOnFail: false,
+};
+
+export class Queues {
+  readonly keys: Keys;
+  private readonly cache = new Map<string, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+    private readonly settings: QueueSettings,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  private queue(name: string): Queue {
+    let q = this.cache.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix() });
+      q.on("error", () => undefined);
+      this.cache.set(name, q);
+    }
+    return q;
+  }
+
+  control(): Queue {
+    return this.queue(this.keys.controlQueue());
+  }
+  requests(pool: string): Queue {
+    return this.queue(this.keys.requestQueue(pool));
+  }
+  responses(pool: string): Queue {
+    return this.queue(this.keys.responseQueue(pool));
+  }
+
+  async addControl(job: ControlJob, jobId: string, delayMs = 0): Promise<void> {
+    await this.control().add(job.type, job, { ...RETAIN, jobId, delay: delayMs, attempts: 3, backoff: { type: "exponential", delay: 500 } });
+  }
+
+  async addRequest(req: TurnRequest): Promise<void> {
+    await this.requests(req.pool).add("turn", req, {
+      ...RETAIN,
+      jobId: this.keys.turnJobId(req.conversation_id, req.sequence_number),
+      attempts: this.settings.attempts,
+      backoff: { type: "exponential", delay: this.settings.backoff_ms },
+    });
+  }
+
+  async addResponse(pool: string, res: TurnResponse): Promise<void> {
+    const [id, seq] = res.ok
+      ? [res.message.metadata.conversation_id, res.message.metadata.sequence_number]
+      : [res.conversation_id, res.sequence_number];
+    await this.responses(pool).add(res.ok ? "message" : "failure", res, {
+      ...RETAIN,
+      jobId: this.keys.turnJobId(id, seq),
+      attempts: 5,
+      backoff: { type: "exponential", delay: 500 },
+    });
+  }
+
+  workerOptions(connection: Redis, concurrency: number): WorkerOptions {
+    return {
+      connection,
+      prefix: this.keys.queuePrefix(),
+      concurrency,
+      lockDuration: this.settings.lock_duration_ms,
+      stalledInterval: this.settings.stalled_interval_ms,
+      maxStalledCount: this.settings.max_stalled_count,
+      autorun: true,
+    };
+  }
+
+  worker<T>(name: string, processor: Processor<T>, connection: Redis, concurrency: number): Worker<T> {
+    return new Worker<T>(name, processor, this.workerOptions(connection, concurrency));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.cache.values()].map((q) => q.close()));
+    this.cache.clear();
+  }
+}
+
+/** attempts started for this job, counting stalls: 1 on the first run */
+export function attemptOf(job: Job): number {
+  const started = (job as Job & { attemptsStarted?: number }).attemptsStarted;
+  return Math.max(1, started ?? job.attemptsMade + 1);
+}

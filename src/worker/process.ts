@@ -1,0 +1,83 @@
+/**
+ * A worker process: consumes one pool's request queue and answers on its response queue.
+ * Stateless; run any number per pool, on any host. Listens on the abort channel so a user stop
+ * cuts the generation in flight.
+ */
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { ProviderRegistry } from "../llm/index.js";
+import type { Logger } from "../logger.js";
+import { AbortNoticeSchema } from "../protocol/schemas.js";
+import { Queues } from "../queues/index.js";
+import { Store } from "../redis/store.js";
+import { processTurn } from "./turn.js";
+
+export interface WorkerHandle {
+  worker: Worker;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startWorker(opts: {
+  config: Config;
+  pool: string;
+  concurrency: number;
+  redis: Redis;
+  log: Logger;
+}): Promise<WorkerHandle> {
+  const { config, pool, redis, log } = opts;
+  const store = new Store(redis, config.redis.prefix);
+  const queues = new Queues(redis, config.redis.prefix, config.queues);
+  const providers = new ProviderRegistry(config);
+  const inflight = new Map<string, Set<AbortController>>();
+
+  const sub = redis.duplicate();
+  sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
+  await sub.subscribe(store.keys.abortChannel());
+  sub.on("message", (_channel, raw) => {
+    let notice;
+    try {
+      notice = AbortNoticeSchema.parse(JSON.parse(raw));
+    } catch {
+      log.warn({ raw: raw.slice(0, 200) }, "ignored a malformed abort notice");
+      return;
+    }
+    for (const ac of inflight.get(notice.conversation_id) ?? []) ac.abort(new Error(notice.reason));
+  });
+
+  const track = (id: string, ac: AbortController): (() => void) => {
+    let set = inflight.get(id);
+    if (!set) inflight.set(id, (set = new Set()));
+    set.add(ac);
+    return () => {
+      set.delete(ac);
+      if (set.size === 0) inflight.delete(id);
+    };
+  };
+
+  const worker = queues.worker(
+    store.keys.requestQueue(pool),
+    (job) => processTurn({ store, queues, providers, log, track }, job),
+    redis.duplicate(),
+    opts.concurrency,
+  );
+  worker.on("failed", (job, err) => log.warn({ job: job?.id, err: err.message }, "turn failed"));
+  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+  await worker.waitUntilReady();
+  log.info({ pool, concurrency: opts.concurrency }, "worker ready");
+
+  return {
+    worker,
+    /** finish the turn in flight (up to `graceMs`), else leave it to be retried by another worker */
+    async close(graceMs = 5000) {
+      const graceful = worker.close();
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+      ]);
+      if (timedOut) await worker.close(true);
+      await queues.close();
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Token chunks go to the conversation's token stream while a worker generates, batched: pieces
+ * are buffered and written at most every `flushMs` (one XADD per flush), so a fast model does
+ * not cost one Redis round trip per token. Writes are fire-and-forget during generation;
+ * close() flushes the rest and waits for every write.
+ */
+import type { Store } from "../redis/store.js";
+
+export interface TokenPublisherOptions {
+  seq: number;
+  attempt: number;
+  agent_id: string;
+  maxlen: number;
+  /** @defaultValue 33 (about 30 writes a second) */
+  flushMs?: number;
+}
+
+export class TokenPublisher {
+  private buffer = "";
+  private count = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly conversationId: string,
+    private readonly opts: TokenPublisherOptions,
+  ) {}
+
+  push(text: string, tokens: number): void {
+    if (this.opts.maxlen <= 0) return;
+    this.buffer += text;
+    this.count += tokens;
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs ?? 33);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.buffer === "" && this.count === 0) return;
+    const chunk = {
+      seq: this.opts.seq,
+      attempt: this.opts.attempt,
+      agent_id: this.opts.agent_id,
+      text: this.buffer,
+      tokens: this.count,
+      t: Date.now(),
+    };
+    this.buffer = "";
+    this.count = 0;
+    this.pending = this.pending
+      .then(() => this.store.publishTokens(this.conversationId, chunk, this.opts.maxlen))
+      .catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await this.pending;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * One turn at a worker: parse the request, generate with the agent's model while publishing
+ * token chunks, validate the structured reply, and put the message on the pool's response queue.
+ *
+ * Reads: the request job; the conversation record (to skip turns of finished conversations).
+ * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
+ * turn never produces a second response).
+ * Returns: the DialogMessage (kept as the request job's return value).
+ */
+import os from "node:os";
+import { UnrecoverableError, type Job } from "bullmq";
+import { z } from "zod";
+import type { ProviderRegistry } from "../llm/index.js";
+import { StructuredOutputError, validate } from "../llm/structured.js";
+import type { GenerateResult } from "../llm/types.js";
+import type { Logger } from "../logger.js";
+import {
+  ConversationContentSchema,
+  DialogMessageSchema,
+  TurnRequestSchema,
+  type ConversationContent,
+  type DialogMessage,
+  type TurnRequest,
+} from "../protocol/schemas.js";
+import { attemptOf, type Queues } from "../queues/index.js";
+import type { Store } from "../redis/store.js";
+import { partialMessage } from "./partial-json.js";
+import { buildTurnMessages } from "./prompt.js";
+import { TokenPublisher } from "./tokens.js";
+
+export interface TurnDeps {
+  store: Store;
+  queues: Queues;
+  providers: ProviderRegistry;
+  log: Logger;
+  /** registers an abort controller for a conversation; returns the unregister function */
+  track(conversationId: string, ac: AbortController): () => void;
+}
+
+export function summarizeZod(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessage | { skipped: string }> {
+  const parsed = TurnRequestSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
+  const req = parsed.data;
+  const rec = await deps.store.get(req.conversation_id);
+  if (!rec) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+  if (deps.store.isFinalStatus(rec.status)) return { skipped: `conversation is ${rec.status}` };
+
+  const attempt = attemptOf(job);
+  const startedAt = Date.now();
+  const ac = new AbortController();
+  const untrack = deps.track(req.conversation_id, ac);
+  const untilDeadline = req.deadline_at - startedAt;
+  const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, untilDeadline));
+  const tokens = new TokenPublisher(deps.store, req.conversation_id, {
+    seq: req.sequence_number,
+    attempt,
+    agent_id: req.agent_id,
+    maxlen: req.token_stream_maxlen,
+  });
+
+  let result: GenerateResult;
+  let content: ConversationContent;
+  try {
+    const provider = deps.providers.get(req.model.provider);
+    const messages = buildTurnMessages(req);
+    const jsonSchema = z.toJSONSchema(ConversationContentSchema) as Record<string, unknown>;
+    const task = {
+      kind: "turn" as const,
+      conversation_id: req.conversation_id,
+      sequence_number: req.sequence_number,
+      story: req.story,
+      persona: req.persona,
+      partner: req.partner,
+      history: req.history,
+      turn: req.turn,
+    };
+    result = await provider.generate({
+      model: req.model.model,
+      options: req.model.options,
+      task,
+      messages,
+      jsonSchema,
+      signal: ac.signal,
+      onToken: (text, n) => tokens.push(text, n),
+    });
+    if (result.done_reason === "cut") {
+      content = { message: partialMessage(result.text), references: [], end_conversation: false };
+    } else {
+      const v = validate(ConversationContentSchema, result);
+      if ("problem" in v) throw new StructuredOutputError(`agent ${req.agent_id}: ${v.problem}`, result.text);
+      content = v.value;
+    }
+  } catch (err) {
+    await tokens.close();
+    const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    if (last) await respondFailure(deps, req, err);
+    throw err;
+  } finally {
+    clearTimeout(deadlineTimer);
+    untrack();
+  }
+  await tokens.close();
+
+  const finishedAt = Date.now();
+  const cut = result.done_reason === "cut";
+  const truncated = content.message.length > req.max_message_chars;
+  if (truncated) content = { ...content, message: content.message.slice(0, req.max_message_chars) };
+  const message: DialogMessage = DialogMessageSchema.parse({
+    message_id: deps.store.keys.messageId(req.conversation_id, req.sequence_number),
+    queue_timestamp: Date.now(),
+    role: req.persona.role,
+    speaker: req.persona.name,
+    content,
+    cut,
+    metadata: {
+      conversation_id: req.conversation_id,
+      sequence_number: req.sequence_number,
+      agent_id: req.agent_id,
+      provider: req.model.provider,
+      model: req.model.model,
+      tokens_generated: result.tokens_generated,
+      prompt_tokens: result.prompt_tokens,
+      generation_time_ms: result.generation_time_ms,
+      time_to_first_token_ms: result.time_to_first_token_ms,
+      tokens_per_second: result.tokens_per_second,
+      load_time_ms: result.load_time_ms,
+      done_reason: result.done_reason,
+      worker: { host: os.hostname(), pid: process.pid },
+      attempt,
+      queue_wait_ms: Math.max(0, startedAt - job.timestamp),
+      requested_at: req.requested_at,
+      started_at: startedAt,
+      finished_at: finishedAt,
+      truncated,
+    },
+  });
+  await deps.queues.addResponse(req.pool, { ok: true, message });
+  deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut }, "turn done");
+  return message;
+}
+
+async function respondFailure(deps: TurnDeps, req: TurnRequest, err: unknown): Promise<void> {
+  const raw = err instanceof StructuredOutputError ? err.raw : undefined;
+  try {
+    await deps.queues.addResponse(req.pool, {
+      ok: false,
+      conversation_id: req.conversation_id,
+      sequence_number: req.sequence_number,
+      agent_id: req.agent_id,
+      error: err instanceof Error ? err.message : String(err),
+      ...(raw === undefined ? {} : { raw }),
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "could not report a failed turn");
+  }
+}
