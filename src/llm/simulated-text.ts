@@ -122,6 +122,8 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
   const register = registerOf(me.speaking_style);
   const partnerFirst = firstName(partner.name);
   const said = new Set(mine.flatMap((h) => splitSentences(h.text)));
+  /** sentences of the last few messages, both sides: a new sentence must not echo their wording */
+  const recent = history.slice(-4).flatMap((h) => splitSentences(h.text).map(wordSet));
   const goals = me.goals.map((g) => g.trim()).filter(Boolean);
   const roleish = new Set(task.story.characters.concat(me, partner).map((c) => theRole(c.role).toLowerCase()));
   const storyTopics = unique([
@@ -129,7 +131,7 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
     ...nounPhrases(storyText(task.story.initial_situation)),
     ...nounPhrases(storyText(task.story.setting)),
     ...nounPhrases(task.story.title),
-  ]).filter((t) => !roleish.has(t.toLowerCase()) && !t.includes(partnerFirst));
+  ]).filter((t) => ![...roleish].some((r) => t.toLowerCase().endsWith(r.slice(4))) && !t.includes(partnerFirst));
   const topic = (): string =>
     storyTopics.length > 0 && rng.chance(0.55) ? rng.pick(storyTopics) : rng.pick(GENERIC_TOPICS);
   const known = [...storyTopics, ...GENERIC_TOPICS];
@@ -166,7 +168,9 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
   const add = (make: () => string): boolean => {
     for (let i = 0; i < 6; i++) {
       const s = finish(make());
-      if (!said.has(s) && !out.includes(s)) {
+      const words = wordSet(s);
+      const echoes = [...recent, ...out.map(wordSet)].some((w) => overlap(words, w) >= 0.6);
+      if (!said.has(s) && !echoes) {
         out.push(s);
         return true;
       }
@@ -175,8 +179,9 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
   };
   const claim = (kw?: string) =>
     add(() => {
-      const prefix = rng.chance(0.3) ? rng.pick(INTERJECTIONS[register]) : "";
-      return prefix + fill(fresh(kw ? CLAIMS_ON_TOPIC : CLAIMS), kw);
+      const template = fresh(kw ? CLAIMS_ON_TOPIC : CLAIMS);
+      const prefix = rng.chance(0.3) && !/^(give|let|in my|for me|the way)\b/.test(template) ? rng.pick(INTERJECTIONS[register]) : "";
+      return prefix + fill(template, kw);
     });
   const question = () => add(() => fill(fresh(QUESTIONS), keyword && rng.chance(0.3) ? keyword : undefined));
   const purpose = () => {
@@ -234,7 +239,8 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
 
 // ---------------------------------------------------------------- text helpers
 
-const CLAIMS_ON_TOPIC = CLAIMS.filter((t) => t.includes("{topic}"));
+/** claims about a topic the partner raised (no {goal}: the topic may be part of the goal) */
+const CLAIMS_ON_TOPIC = CLAIMS.filter((t) => t.includes("{topic}") && !t.includes("{goal}"));
 const DETERMINERS = new Set(["the", "a", "an", "your", "my", "our", "their"]);
 const STOPWORDS = new Set(
   ("a an the and or but if then so of to in on at by for with from as is are was were be been being it its this " +
@@ -297,8 +303,9 @@ function pickKeyword(
   exclude: ReadonlySet<string>,
 ): string | null {
   const lower = text.toLowerCase();
-  const own = unique(nounPhrases(text)).filter((np) => !fromBanks(np));
-  let options = unique([...known.filter((t) => lower.includes(t.toLowerCase())), ...own]).filter(
+  const named = known.filter((t) => lower.includes(t.toLowerCase()));
+  const own = unique(nounPhrases(text)).filter((np) => !fromBanks(np) && !named.some((t) => t.includes(np)));
+  let options = unique([...named, ...own]).filter(
     (o) => !exclude.has(o.toLowerCase()),
   );
   if (options.length === 0) {
@@ -345,6 +352,12 @@ const upperFirst = (s: string): string => (s ? s[0]!.toUpperCase() + s.slice(1) 
 const stripEnd = (s: string): string => s.trim().replace(/[.!;,\s]+$/, "");
 const asSentence = (s: string): string => upperFirst(/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 const finish = (s: string): string => asSentence(s);
+const wordSet = (s: string): Set<string> => new Set(s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
+/** Jaccard similarity of two word sets */
+const overlap = (a: Set<string>, b: Set<string>): number => {
+  const shared = [...a].filter((w) => b.has(w)).length;
+  return shared === 0 ? 0 : shared / (a.size + b.size - shared);
+};
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 const splitSentences = (text: string): string[] => text.split(/(?<=[.!?])\s+/).filter(Boolean);
 const clip = (s: string, max: number): string => (s.length <= max ? s : s.slice(0, max - 1).trimEnd() + "…");

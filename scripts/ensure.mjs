@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Set-up for a fresh machine, used by `npm start` and `npm test` (node built-ins only, so it
+// runs before anything is installed): checks Node, installs npm dependencies if they are
+// missing or stale, builds dist/ if it is missing or older than src/, and makes sure
+// redis-server is there (installing Debian's package when running as root or with sudo).
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const say = (s) => process.stderr.write(`[setup] ${s}\n`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...opts });
+  return r.status === 0;
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function onPath(bin) {
+  return (process.env.PATH ?? "").split(path.delimiter).some((d) => d && existsSync(path.join(d, bin)));
+}
+
+function pingLocal(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(400, () => done(false));
+    s.on("error", () => done(false));
+    s.on("connect", () => s.write("PING\r\n"));
+    s.on("data", (d) => done(/^[+-](PONG|NOAUTH)/.test(d.toString())));
+  });
+}
+
+export function ensureNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 10)) {
+    say(`Node ${process.versions.node} is too old: DialogueLLM needs Node 20.10 or later (https://nodejs.org)`);
+    process.exit(1);
+  }
+}
+
+export function ensureDeps() {
+  const marker = path.join(root, "node_modules", ".package-lock.json");
+  const stale = !existsSync(marker) || statSync(path.join(root, "package.json")).mtimeMs > statSync(marker).mtimeMs;
+  if (!stale) return;
+  say("installing npm dependencies (first run) …");
+  const lock = existsSync(path.join(root, "package-lock.json"));
+  if (!run("npm", [lock ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error"])) {
+    say("npm install failed: see the messages above");
+    process.exit(1);
+  }
+}
+
+export function ensureBuild(force = false) {
+  const entry = path.join(root, "dist", "cli", "index.js");
+  const stale =
+    force ||
+    !existsSync(entry) ||
+    newest(path.join(root, "src")) > statSync(entry).mtimeMs ||
+    !existsSync(path.join(root, "config", "config.schema.json"));
+  if (!stale) return;
+  say("building (tsc) …");
+  if (!run("npm", ["run", "--silent", "build"])) {
+    say("the build failed: see the messages above");
+    process.exit(1);
+  }
+}
+
+export function ensureRedisServer() {
+  if (onPath("redis-server")) return true;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const hasSudo = !isRoot && onPath("sudo") && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
+  if (onPath("apt-get") && (isRoot || hasSudo)) {
+    say("redis-server is not installed; installing Debian's redis-server package …");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const apt = (args) => (isRoot ? run("apt-get", args, { env }) : run("sudo", ["-n", "apt-get", ...args], { env }));
+    const ok = apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "redis-server"]);
+    if (ok && onPath("redis-server")) return true;
+  } else if (onPath("brew")) {
+    say("redis-server is not installed; installing it with Homebrew …");
+    if (run("brew", ["install", "redis"]) && onPath("redis-server")) return true;
+  }
+  say(
+    "redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) " +
+      "or run `docker compose up -d redis` and set REDIS_URL=redis://127.0.0.1:6379",
+  );
+  return false;
+}
+
+/** for `npm start`: a Redis is needed unless one is configured or answers on 6379 */
+export async function ensureRedisForRun() {
+  if (process.env.REDIS_URL) return true;
+  if (await pingLocal(6379)) return true;
+  return ensureRedisServer();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  ensureNode();
+  ensureDeps();
+  const forTests = process.argv.includes("--for-tests");
+  ensureBuild(forTests);
+  if (forTests && !ensureRedisServer()) process.exit(1);
+  if (!forTests && !(await ensureRedisForRun())) process.exit(1);
+}
