@@ -28,6 +28,7 @@ interface RunOptions extends CommonOptions {
   plain?: boolean;
   json?: boolean;
   tokens?: boolean;
+  spawn: boolean;
 }
 
 export function runCommand(): Command {
@@ -42,7 +43,8 @@ export function runCommand(): Command {
     .option("--seed <n>", "seed of the simulated provider", (v) => positiveInt("--seed")(v))
     .option("--plain", "plain text output (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
-    .option("--tokens", "with --json: also emit token chunks as they are generated");
+    .option("--tokens", "with --json: also emit token chunks as they are generated")
+    .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)");
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -99,9 +101,13 @@ async function run(opts: RunOptions): Promise<number> {
       void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
   });
-  supervisor.start({ name: "manager", args: ["manager"] });
   const pools = [...new Set(spec.agents.map((a) => a.pool))];
-  for (const pool of pools) supervisor.start({ name: `worker ${pool}`, args: ["worker", "--pool", pool] });
+  if (opts.spawn) {
+    supervisor.start({ name: "manager", args: ["manager"] });
+    for (const pool of pools) supervisor.start({ name: `worker ${pool}`, args: ["worker", "--pool", pool] });
+  } else {
+    stderr(`--no-spawn: waiting for a running manager and workers for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")}`);
+  }
 
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

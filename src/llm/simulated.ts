@@ -32,7 +32,7 @@ export function tokenize(text: string): string[] {
   for (const m of text.matchAll(/\s*[\p{L}\p{N}]+|\s*[^\s\p{L}\p{N}]{1,2}|\s+/gu)) {
     const piece = m[0];
     const lead = /^\s*/.exec(piece)?.[0] ?? "";
-    const body = [...piece.slice(lead.length)];
+    const body = Array.from(piece.slice(lead.length)); // code points, not UTF-16 units
     if (body.length <= MAX_PIECE) {
       out.push(piece);
       continue;

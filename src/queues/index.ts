@@ -3,6 +3,7 @@
  * managers' control queue. Jobs are retained after completion and failure (they are part of the
  * record of a run); job ids are deterministic, so adding the same job twice is a no-op.
  */
+import os from "node:os";
 import { Queue, Worker, type Job, type JobsOptions, type Processor, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
@@ -82,6 +83,8 @@ export class Queues {
       stalledInterval: this.settings.stalled_interval_ms,
       maxStalledCount: this.settings.max_stalled_count,
       autorun: true,
+      // stored on every job it processes (job.processedBy): which host and process ran a turn
+      name: `${os.hostname()}/${process.pid}`,
     };
   }
 
