@@ -48,7 +48,7 @@ export function positiveInt(what: string) {
 }
 
 export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}): Config {
-  const overrides: Record<string, unknown> = { ...(extra.overrides ?? {}) };
+  const overrides: Record<string, unknown> = { ...extra.overrides };
   if (opts.redisUrl !== undefined) overrides["redis.url"] = opts.redisUrl;
   if (opts.prefix !== undefined) overrides["redis.prefix"] = opts.prefix;
   if (opts.logLevel !== undefined) overrides["log.level"] = opts.logLevel;

@@ -29,7 +29,9 @@ function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: s
         setImmediate(() => process.exit(0));
       });
     };
-    process.on("SIGINT", () => stop("SIGINT"));
+    // under `dialogue run`, Ctrl-C reaches the whole process group: the launcher handles it
+    // (it stops the conversation first, then stops us with SIGTERM)
+    process.on("SIGINT", () => (process.send ? undefined : stop("SIGINT")));
     process.on("SIGTERM", () => stop("SIGTERM"));
     if (process.send) process.on("disconnect", () => stop("launcher went away"));
   });

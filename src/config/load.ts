@@ -206,7 +206,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
     }
   }
 
-  const overrides: Record<string, unknown> = { ...envOverrides(env, problems), ...(opts.overrides ?? {}) };
+  const overrides: Record<string, unknown> = { ...envOverrides(env, problems), ...opts.overrides };
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
