@@ -47,6 +47,14 @@ export function positiveInt(what: string) {
   };
 }
 
+export function wholeNumber(what: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number, got "${raw}"`);
+    return n;
+  };
+}
+
 export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}): Config {
   const overrides: Record<string, unknown> = { ...extra.overrides };
   if (opts.redisUrl !== undefined) overrides["redis.url"] = opts.redisUrl;

@@ -14,7 +14,7 @@ import { plainRenderer } from "../observer/plain.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { redactUrl } from "../logger.js";
-import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, type CommonOptions } from "./common.js";
+import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, wholeNumber, type CommonOptions } from "./common.js";
 import { Supervisor } from "./children.js";
 
 interface RunOptions extends CommonOptions {
@@ -40,7 +40,7 @@ export function runCommand(): Command {
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
-    .option("--seed <n>", "seed of the simulated provider", (v) => positiveInt("--seed")(v))
+    .option("--seed <n>", "seed of the simulated provider", (v) => wholeNumber("--seed")(v))
     .option("--plain", "plain text output (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
@@ -69,7 +69,7 @@ async function run(opts: RunOptions): Promise<number> {
   if (opts.duration) overrides["limits.duration_seconds"] = opts.duration;
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
-  if (opts.seed) overrides["simulated.seed"] = opts.seed;
+  if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
   const config = loadConfig(opts, { overrides, scenario: opts.scenario });
 
   let auto: ConcreteProvider = "simulated";

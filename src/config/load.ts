@@ -206,7 +206,8 @@ export function load(opts: LoadOptions = {}): LoadResult {
     }
   }
 
-  const overrides: Record<string, unknown> = { ...envOverrides(env, problems), ...opts.overrides };
+  const overrides: Record<string, unknown> = envOverrides(env, problems);
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) overrides[k] = v;
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
@@ -223,6 +224,13 @@ export function load(opts: LoadOptions = {}): LoadResult {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        // one problem per unknown key, at the key's own path
+        for (const key of issue.keys) {
+          problems.push({ path: formatZodPath([...issue.path, key]), message: "unknown setting (check its spelling and where it is nested)" });
+        }
+        continue;
+      }
       problems.push({ path: formatZodPath(issue.path), message: issue.message });
     }
   }

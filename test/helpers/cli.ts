@@ -32,8 +32,13 @@ export function cliEnv(redisUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   return env;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess & { out: () => string; err: () => string } {
-  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+/** `ownGroup`: lead a process group of its own, like a command a shell runs (Ctrl-C = SIGINT to the group) */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { ownGroup?: boolean } = {},
+): ChildProcess & { out: () => string; err: () => string } {
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: Boolean(opts.ownGroup) });
   live.add(p);
   let out = "";
   let err = "";
@@ -63,6 +68,15 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   } catch (err) {
     p.kill("SIGKILL");
     throw new Error(`${(err as Error).message}\nstdout:\n${p.out()}\nstderr:\n${p.err()}`);
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
