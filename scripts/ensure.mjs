@@ -57,8 +57,9 @@ export function ensureDeps() {
   const stale = !existsSync(marker) || statSync(path.join(root, "package.json")).mtimeMs > statSync(marker).mtimeMs;
   if (!stale) return;
   say("installing npm dependencies (first run) …");
-  const lock = existsSync(path.join(root, "package-lock.json"));
-  if (!run("npm", [lock ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error"])) {
+  // `npm install` follows package-lock.json; `npm ci` refuses lock files that list only this
+  // platform's optional packages, which npm 11 writes
+  if (!run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"])) {
     say("npm install failed: see the messages above");
     process.exit(1);
   }

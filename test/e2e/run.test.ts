@@ -148,3 +148,25 @@ describe("dialogue run --duration 3 with a slow simulated model", () => {
     expect(end?.record?.stop_reason).toBe("duration");
   }, 60_000);
 });
+
+describe("dialogue run --json --tokens", () => {
+  it("streams token chunks that add up to each recorded message", async () => {
+    const prefix = freshPrefix();
+    const r = await runCli(
+      ["run", "--provider", "simulated", "--max-turns", "2", "--json", "--tokens", "--prefix", prefix, "--set", "simulated.tokens_per_second=300"],
+      cliEnv(testRedisUrl()),
+    );
+    expect(r.code).toBe(0);
+    type Ev = { type: string; chunk?: { seq: number; text: string; tokens: number }; message?: { content: { message: string }; metadata: { sequence_number: number; tokens_generated: number } } };
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Ev);
+    expect(events[0]?.type).toBe("conversation");
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["story", "personas", "tokens", "message", "end"]));
+    for (const m of events.filter((e) => e.type === "message")) {
+      const seq = m.message!.metadata.sequence_number;
+      const chunks = events.filter((e) => e.type === "tokens" && e.chunk!.seq === seq).map((e) => e.chunk!);
+      const streamed = JSON.parse(chunks.map((c) => c.text).join("")) as { message: string };
+      expect(streamed.message).toBe(m.message!.content.message);
+      expect(chunks.reduce((n, c) => n + c.tokens, 0)).toBe(m.message!.metadata.tokens_generated);
+    }
+  }, 60_000);
+});
