@@ -16,16 +16,17 @@ export interface ChildSpec {
 interface Running {
   spec: ChildSpec;
   proc: ChildProcess;
-  restarts: number;
+  /** times of this child's restarts (epoch ms), for the per-minute limit */
+  restarts: number[];
   stderr: string[];
 }
 
 export interface SupervisorOptions {
   env: NodeJS.ProcessEnv;
   say: (s: string) => void;
-  /** @defaultValue 5 */
-  maxRestarts?: number;
-  /** called when a child has crashed more than maxRestarts times */
+  /** restarts allowed per child within any 60 s; @defaultValue 10 */
+  maxRestartsPerMinute?: number;
+  /** called when a child crashes more often than that */
   onGiveUp?: (name: string, lastError: string) => void;
 }
 
@@ -35,7 +36,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {}
 
-  start(spec: ChildSpec, restarts = 0): void {
+  start(spec: ChildSpec, restarts: number[] = []): void {
     const proc = spawn(process.execPath, [CLI_BIN, ...spec.args], {
       env: this.opts.env,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -52,16 +53,18 @@ export class Supervisor {
       if (this.stopping || this.children.get(spec.name) !== running) return;
       const how = signal ?? `exit code ${code}`;
       const last = running.stderr.at(-1) ?? "";
-      const max = this.opts.maxRestarts ?? 5;
-      if (running.restarts >= max) {
-        this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}) and was restarted ${max} times already; giving up${last ? `: ${last}` : ""}`);
+      const max = this.opts.maxRestartsPerMinute ?? 10;
+      const now = Date.now();
+      const recent = running.restarts.filter((t) => now - t < 60_000);
+      if (recent.length >= max) {
+        this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}) after ${max} restarts within a minute; giving up${last ? `: ${last}` : ""}`);
         this.opts.onGiveUp?.(spec.name, last || how);
         return;
       }
-      const delay = Math.min(250 * 2 ** running.restarts, 4000);
-      this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}); restarting in ${delay} ms (${running.restarts + 1}/${max})`);
+      const delay = Math.min(250 * 2 ** recent.length, 2000);
+      this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}); restarting in ${delay} ms (${recent.length + 1} of at most ${max} a minute)`);
       setTimeout(() => {
-        if (!this.stopping) this.start(spec, running.restarts + 1);
+        if (!this.stopping) this.start(spec, [...recent, Date.now()]);
       }, delay);
     });
   }

@@ -113,7 +113,7 @@ export const ConfigSchema = z
         /** how often workers look for stalled jobs (BullMQ stalledInterval) */
         stalled_interval_ms: z.number().int().positive().default(15_000),
         /** stalls before a job fails (BullMQ maxStalledCount) */
-        max_stalled_count: z.number().int().nonnegative().default(3),
+        max_stalled_count: z.number().int().nonnegative().default(5),
         /** attempts for a turn whose generation throws */
         attempts: z.number().int().positive().default(3),
         backoff_ms: z.number().int().nonnegative().default(1000),
@@ -126,7 +126,7 @@ export const ConfigSchema = z
       .default({
         lock_duration_ms: 30_000,
         stalled_interval_ms: 15_000,
-        max_stalled_count: 3,
+        max_stalled_count: 5,
         attempts: 3,
         backoff_ms: 1000,
         worker_concurrency: 1,

@@ -58,7 +58,7 @@ export class Queues {
       ...RETAIN,
       jobId: this.keys.turnJobId(req.conversation_id, req.sequence_number),
       attempts: this.settings.attempts,
-      backoff: { type: "exponential", delay: this.settings.backoff_ms },
+      backoff: { type: "exponential", delay: this.settings.backoff_ms, jitter: 0.5 },
     });
   }
 
