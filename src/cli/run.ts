@@ -13,6 +13,7 @@ import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
+import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, wholeNumber, type CommonOptions } from "./common.js";
 import { Supervisor } from "./children.js";
@@ -128,6 +129,15 @@ async function run(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const unwatch = watchConnection(redis, config.redis.unavailable_timeout_ms, () => {
+    stderr(
+      `error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; ` +
+        `conversation ${id} keeps what was recorded so far`,
+    );
+    stderr("hint: restart Redis (or check the network), then see it with: dialogue show " + id);
+    void supervisor.stop(2000).finally(() => process.exit(1));
+  });
+
   await queues.addControl({ type: "start", conversation_id: id }, store.keys.startJobId(id));
   const out = (s: string): void => {
     process.stdout.write(s);
@@ -138,6 +148,7 @@ async function run(opts: RunOptions): Promise<number> {
     final = await follow(store, id, (e) => renderer.onEvent(e), { tokens: Boolean(opts.json && opts.tokens) });
     renderer.finish(final, await store.readLog(id));
   } finally {
+    unwatch();
     await supervisor.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -87,6 +87,8 @@ export const ConfigSchema = z
         url: z.string().nullable().default(null),
         prefix: z.string().refine(isSafePrefix, "use letters, digits, '_', '.', '-' or ':'").default("dialogue"),
         connect_timeout_ms: z.number().int().positive().default(5000),
+        /** `dialogue run` gives up (exit 1) when Redis stays unreachable this long mid-run */
+        unavailable_timeout_ms: z.number().int().positive().default(30_000),
         /** token chunks kept per conversation (XADD MAXLEN ~) */
         token_stream_maxlen: z.number().int().nonnegative().default(5000),
         managed: z
@@ -103,6 +105,7 @@ export const ConfigSchema = z
         url: null,
         prefix: "dialogue",
         connect_timeout_ms: 5000,
+        unavailable_timeout_ms: 30_000,
         token_stream_maxlen: 5000,
         managed: { port: 6479, data_dir: null },
       }),

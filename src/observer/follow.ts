@@ -45,6 +45,7 @@ export async function follow(
 ): Promise<ConversationRecord> {
   const pollMs = opts.pollMs ?? 200;
   const reader: Redis = store.redis.duplicate();
+  reader.on("error", () => undefined); // the caller watches the main connection
   let record: ConversationRecord | null = null;
   let lastLogId = "0-0";
   let lastTokenId = "0-0";

@@ -89,6 +89,8 @@ export class Queues {
   }
 
   worker<T>(name: string, processor: Processor<T>, connection: Redis, concurrency: number): Worker<T> {
+    // connection trouble is reported by the Worker's own "error" event; never as an unhandled event
+    connection.on("error", () => undefined);
     return new Worker<T>(name, processor, this.workerOptions(connection, concurrency));
   }
 

@@ -134,3 +134,27 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => unknown): Pr
     );
   });
 }
+
+/**
+ * Calls `onLost` once when the connection has been down for `ms` without coming back.
+ * Returns a function that stops watching.
+ */
+export function watchConnection(client: Redis, ms: number, onLost: () => void): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  const down = (): void => {
+    timer ??= setTimeout(onLost, ms);
+  };
+  const up = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  client.on("close", down);
+  client.on("end", down);
+  client.on("ready", up);
+  return () => {
+    up();
+    client.off("close", down);
+    client.off("end", down);
+    client.off("ready", up);
+  };
+}
