@@ -69,7 +69,7 @@ export const ConfigSchema = z
         /** stop once the agents have generated this many tokens in all; null = no budget */
         max_total_tokens: z.number().int().positive().nullable().default(null),
         /** longer messages are cut to this many characters and marked truncated */
-        max_message_chars: z.number().int().positive().max(1_000_000).default(4000),
+        max_message_chars: z.number().int().positive().max(200_000).default(4000),
         /** how many earlier turns each request carries */
         history_turns: z.number().int().positive().default(40),
       })

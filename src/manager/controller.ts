@@ -46,7 +46,7 @@ export class Controller {
       case "deadline":
         return this.deadline(c.conversation_id);
       case "finalize":
-        return this.store.finalize(c.conversation_id, c.reason as StopReason);
+        return this.store.finalize(c.conversation_id, c.reason);
     }
   }
 

@@ -4,7 +4,7 @@
  * objects JSON-encoded. Parsed on every read.
  */
 import { z } from "zod";
-import { ModelSpecSchema, PersonaSchema, StoryContentSchema } from "./schemas.js";
+import { ModelSpecSchema, PersonaSchema, StopReasonSchema, StoryContentSchema } from "./schemas.js";
 
 export const StatusSchema = z.enum([
   "pending",
@@ -19,8 +19,7 @@ export type Status = z.infer<typeof StatusSchema>;
 export const FINAL_STATUSES: readonly Status[] = ["completed", "stopped", "failed"];
 export const isFinal = (s: Status): boolean => FINAL_STATUSES.includes(s);
 
-export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "error"]);
-export type StopReason = z.infer<typeof StopReasonSchema>;
+export { StopReasonSchema, type StopReason } from "./schemas.js";
 
 export const AgentSpecSchema = z
   .object({

@@ -4,6 +4,12 @@
  * reads). Types are inferred from the schemas, never written by hand.
  */
 import { z } from "zod";
+import { isSafeId } from "./keys.js";
+
+/** size caps: a payload past them is rejected, never stored or sent to a model */
+export const MAX_TEXT = 200_000;
+const id = z.string().refine(isSafeId, "must be 1-120 letters, digits, '_', '.' or '-'");
+const shortText = z.string().max(500);
 
 export const ProviderNameSchema = z.enum(["simulated", "ollama", "openai", "embedded", "auto"]);
 export type ProviderName = z.infer<typeof ProviderNameSchema>;
@@ -30,7 +36,7 @@ export type ModelOptions = z.infer<typeof ModelOptionsSchema>;
 export const ModelSpecSchema = z
   .object({
     provider: ProviderNameSchema,
-    model: z.string().min(1),
+    model: z.string().min(1).max(200),
     options: ModelOptionsSchema.default({}),
   })
   .strict();
@@ -67,24 +73,27 @@ export type PersonaPair = z.infer<typeof PersonaPairSchema>;
 /** What an agent's model returns for one turn (structured output). */
 export const ConversationContentSchema = z
   .object({
-    message: z.string(),
+    message: z.string().max(MAX_TEXT),
     sentiment: z.number().min(-1).max(1).optional(),
-    references: z.array(z.string()).max(16).default([]),
+    references: z.array(z.string().max(1000)).max(16).default([]),
     end_conversation: z.boolean().default(false),
   })
   .strict();
 export type ConversationContent = z.infer<typeof ConversationContentSchema>;
+
+export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "error"]);
+export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const DoneReasonSchema = z.enum(["stop", "length", "cut", "error"]);
 export type DoneReason = z.infer<typeof DoneReasonSchema>;
 
 export const MessageMetadataSchema = z
   .object({
-    conversation_id: z.string().min(1),
+    conversation_id: id,
     sequence_number: z.number().int().positive(),
-    agent_id: z.string().min(1),
+    agent_id: id,
     provider: ProviderNameSchema,
-    model: z.string(),
+    model: z.string().max(200),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative().nullable(),
     generation_time_ms: z.number().nonnegative(),
@@ -92,7 +101,7 @@ export const MessageMetadataSchema = z
     tokens_per_second: z.number().nonnegative(),
     load_time_ms: z.number().nonnegative(),
     done_reason: DoneReasonSchema,
-    worker: z.object({ host: z.string(), pid: z.number().int() }).strict(),
+    worker: z.object({ host: shortText, pid: z.number().int() }).strict(),
     attempt: z.number().int().positive(),
     queue_wait_ms: z.number().nonnegative(),
     /** epoch ms when the manager enqueued the request */
@@ -109,13 +118,13 @@ export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
 
 export const DialogMessageSchema = z
   .object({
-    message_id: z.string().min(1),
+    message_id: z.string().min(1).max(200),
     /** epoch ms when the worker put the message on the response queue */
     queue_timestamp: z.number().int().nonnegative(),
     /** the speaker's role in the story, e.g. "Relationship manager" */
-    role: z.string().min(1),
+    role: z.string().min(1).max(500),
     /** the speaker's persona name */
-    speaker: z.string().min(1),
+    speaker: z.string().min(1).max(500),
     content: ConversationContentSchema,
     /** the generation was aborted (deadline or user stop); content is what was produced */
     cut: z.boolean().default(false),
@@ -126,9 +135,9 @@ export type DialogMessage = z.infer<typeof DialogMessageSchema>;
 
 export const HistoryEntrySchema = z
   .object({
-    agent_id: z.string(),
-    speaker: z.string(),
-    text: z.string(),
+    agent_id: id,
+    speaker: shortText,
+    text: z.string().max(MAX_TEXT),
   })
   .strict();
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
@@ -136,15 +145,15 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 /** manager -> worker, on `requests.<pool>` */
 export const TurnRequestSchema = z
   .object({
-    conversation_id: z.string().min(1).max(120),
+    conversation_id: id,
     sequence_number: z.number().int().positive(),
-    agent_id: z.string().min(1),
-    pool: z.string().min(1),
+    agent_id: id,
+    pool: id,
     model: ModelSpecSchema,
     story: StoryContentSchema,
     persona: PersonaSchema,
     partner: PersonaSchema,
-    history: z.array(HistoryEntrySchema),
+    history: z.array(HistoryEntrySchema).max(10_000),
     turn: z.object({ number: z.number().int().positive(), max: z.number().int().positive() }).strict(),
     /** epoch ms; the worker aborts generation at this moment and returns what it has, marked cut */
     deadline_at: z.number().int().nonnegative(),
@@ -161,11 +170,11 @@ export const TurnResponseSchema = z.discriminatedUnion("ok", [
   z
     .object({
       ok: z.literal(false),
-      conversation_id: z.string(),
+      conversation_id: id,
       sequence_number: z.number().int().positive(),
-      agent_id: z.string(),
-      error: z.string(),
-      raw: z.string().optional(),
+      agent_id: id,
+      error: z.string().max(10_000),
+      raw: z.string().max(1_000_000).optional(),
     })
     .strict(),
 ]);
@@ -173,15 +182,15 @@ export type TurnResponse = z.infer<typeof TurnResponseSchema>;
 
 /** jobs on the manager's control queue */
 export const ControlJobSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("start"), conversation_id: z.string().min(1) }).strict(),
-  z.object({ type: z.literal("deadline"), conversation_id: z.string().min(1) }).strict(),
-  z.object({ type: z.literal("finalize"), conversation_id: z.string().min(1), reason: z.string() }).strict(),
+  z.object({ type: z.literal("start"), conversation_id: id }).strict(),
+  z.object({ type: z.literal("deadline"), conversation_id: id }).strict(),
+  z.object({ type: z.literal("finalize"), conversation_id: id, reason: StopReasonSchema }).strict(),
 ]);
 export type ControlJob = z.infer<typeof ControlJobSchema>;
 
 /** published on the abort channel: workers abort matching in-flight generations */
 export const AbortNoticeSchema = z
-  .object({ conversation_id: z.string().min(1), reason: z.string() })
+  .object({ conversation_id: id, reason: shortText })
   .strict();
 export type AbortNotice = z.infer<typeof AbortNoticeSchema>;
 
@@ -190,8 +199,8 @@ export const TokenChunkSchema = z
   .object({
     seq: z.number().int().positive(),
     attempt: z.number().int().positive(),
-    agent_id: z.string(),
-    text: z.string(),
+    agent_id: id,
+    text: z.string().max(MAX_TEXT),
     tokens: z.number().int().nonnegative(),
     t: z.number().int().nonnegative(),
   })
