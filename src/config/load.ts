@@ -12,6 +12,8 @@ export interface Problem {
   /** dotted path of the offending value, or the file/variable it came from */
   path: string;
   message: string;
+  /** where the value came from when not a file, e.g. "from REDIS_URL" */
+  source?: string;
 }
 
 export interface LoadOptions {
@@ -183,7 +185,15 @@ export function load(opts: LoadOptions = {}): LoadResult {
 
   const files: string[] = [];
   const fromEnv = env.DIALOGUE_CONFIG;
-  if (opts.scenario) files.push(resolveScenario(opts.scenario));
+  if (opts.scenario) {
+    const file = resolveScenario(opts.scenario);
+    if (!existsSync(file) && !opts.scenario.includes("/") && !opts.scenario.endsWith(".json")) {
+      problems.push({
+        path: "--scenario",
+        message: `no scenario "${opts.scenario}" in ${configDir()}; available: ${listScenarios().join(", ") || "none"}`,
+      });
+    } else files.push(file);
+  }
   if (opts.configFile) files.push(path.resolve(opts.configFile));
   else if (fromEnv && !opts.scenario) files.push(path.resolve(fromEnv));
   for (const file of files) {
@@ -207,6 +217,10 @@ export function load(opts: LoadOptions = {}): LoadResult {
   }
 
   const overrides: Record<string, unknown> = envOverrides(env, problems);
+  // where a value came from, when that is not a file: named in problems so the user knows what to fix
+  const origin = new Map<string, string>();
+  for (const [name, dotted] of ENV_MAP) if (env[name]) origin.set(dotted, `from ${name}`);
+  for (const k of Object.keys(opts.overrides ?? {})) if (opts.overrides?.[k] !== undefined) origin.set(k, "from the command line");
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) overrides[k] = v;
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
@@ -215,6 +229,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
       continue;
     }
     overrides[s.slice(0, eq).trim()] = parseValue(s.slice(eq + 1));
+    origin.set(s.slice(0, eq).trim(), `from --set ${s}`);
   }
   for (const [dotted, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
@@ -231,7 +246,9 @@ export function load(opts: LoadOptions = {}): LoadResult {
         }
         continue;
       }
-      problems.push({ path: formatZodPath(issue.path), message: issue.message });
+      const where = formatZodPath(issue.path);
+      const from = origin.get(where);
+      problems.push(from ? { path: where, message: issue.message, source: from } : { path: where, message: issue.message });
     }
   }
   if (problems.length > 0 || !parsed.success) return { config: null, problems, sources };

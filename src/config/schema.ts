@@ -84,7 +84,11 @@ export const ConfigSchema = z
     redis: z
       .object({
         /** redis:// or rediss:// URL; null = localhost:6379 if it answers, else a managed redis-server */
-        url: z.string().nullable().default(null),
+        url: z
+          .string()
+          .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), "must be a redis:// or rediss:// URL, e.g. redis://:password@host:6379/0")
+          .nullable()
+          .default(null),
         prefix: z.string().refine(isSafePrefix, "use letters, digits, '_', '.', '-' or ':'").default("dialogue"),
         connect_timeout_ms: z.number().int().positive().default(5000),
         /** `dialogue run` gives up (exit 1) when Redis stays unreachable this long mid-run */
@@ -144,7 +148,12 @@ export const ConfigSchema = z
       .strict()
       .default({ seed: 7, tokens_per_second: 25, time_to_first_token_ms: 250 }),
     ollama: z
-      .object({ host: z.string().default("http://127.0.0.1:11434") })
+      .object({
+        host: z
+          .string()
+          .refine((u) => /^https?:\/\/[^\s]+$/.test(u), "must be an http:// or https:// URL, e.g. http://127.0.0.1:11434")
+          .default("http://127.0.0.1:11434"),
+      })
       .strict()
       .default({ host: "http://127.0.0.1:11434" }),
     openai: z

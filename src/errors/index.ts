@@ -24,13 +24,17 @@ export class UsageError extends DialogueError {
   }
 }
 
+const where = (p: Problem): string => (p.source ? `${p.path} (${p.source})` : p.path);
+
 export class ConfigError extends DialogueError {
   constructor(readonly problems: Problem[]) {
+    const only = problems.length === 1 ? problems[0] : undefined;
     super(
-      `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"),
+      only
+        ? `invalid configuration: ${where(only)}: ${only.message}`
+        : `invalid configuration (${problems.length} problems):\n` + problems.map((p) => `  ${where(p)}: ${p.message}`).join("\n"),
       2,
-      "fix the values above (see config/config.schema.json for every setting)",
+      "fix the value(s) named above (every setting is described in config/config.schema.json)",
     );
   }
 }

@@ -391,10 +391,12 @@ describe("load(): scenarios", () => {
     expect(r.config!.limits.duration_seconds).toBe(debate.limits.duration_seconds);
   });
 
-  it("an unknown scenario name is a problem naming the file it looked for", () => {
+  it("an unknown scenario name is a problem on --scenario that lists the scenarios there are", () => {
     const r = loadClean({ scenario: "no-such-scenario" });
     expect(r.config).toBeNull();
-    expect(r.problems.map((p) => p.path)).toEqual([path.join(configDir(), "no-such-scenario.json")]);
+    expect(r.problems.map((p) => p.path)).toEqual(["--scenario"]);
+    expect(r.problems[0]!.message).toContain(configDir());
+    for (const name of shipped) expect(r.problems[0]!.message).toContain(name);
   });
 
   it.each(shipped)("config/%s.json loads without problems", (name) => {
