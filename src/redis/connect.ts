@@ -76,6 +76,13 @@ function explain(url: string, err: unknown): RedisUnavailableError {
       "check the password in REDIS_URL / redis.url (redis://:password@host:port)",
     );
   }
+  if (/certificate|SSL|TLS|EPROTO/i.test(msg)) {
+    return new RedisUnavailableError(
+      `cannot reach Redis at ${shown}: TLS failed (${msg.split("\n")[0]})`,
+      1,
+      "for a server certificate from a private CA, point NODE_EXTRA_CA_CERTS at the CA file; use redis:// for a server without TLS",
+    );
+  }
   if (/ECONNREFUSED/.test(msg)) {
     return new RedisUnavailableError(
       `cannot reach Redis at ${shown}: connection refused`,

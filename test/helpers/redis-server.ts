@@ -45,7 +45,8 @@ export async function getFreePort(): Promise<number> {
   });
 }
 
-export async function startTestRedis(opts: { appendonly?: boolean } = {}): Promise<TestRedis> {
+/** `extraArgs`: more redis-server options (e.g. TLS on a second port; the plain port stays for PING) */
+export async function startTestRedis(opts: { appendonly?: boolean; extraArgs?: string[] } = {}): Promise<TestRedis> {
   installExitHook();
   const appendonly = opts.appendonly ?? true;
   const dir = mkdtempSync(join(tmpdir(), "dialogue-test-redis-"));
@@ -56,7 +57,7 @@ export async function startTestRedis(opts: { appendonly?: boolean } = {}): Promi
   for (let attempt = 1; ; attempt++) {
     port = await getFreePort();
     try {
-      entry.running = await launch(port, dir, appendonly);
+      entry.running = await launch(port, dir, appendonly, opts.extraArgs ?? []);
       break;
     } catch (error) {
       // Another process may have taken the port between getFreePort() and the bind.
@@ -92,12 +93,12 @@ export async function startTestRedis(opts: { appendonly?: boolean } = {}): Promi
         await kill(entry.running);
       }
       entry.running = null;
-      entry.running = await launch(port, dir, appendonly);
+      entry.running = await launch(port, dir, appendonly, opts.extraArgs ?? []);
     },
   };
 }
 
-async function launch(port: number, dir: string, appendonly: boolean): Promise<Running> {
+async function launch(port: number, dir: string, appendonly: boolean, extraArgs: string[]): Promise<Running> {
   const server = spawn(
     "redis-server",
     [
@@ -109,6 +110,7 @@ async function launch(port: number, dir: string, appendonly: boolean): Promise<R
       "--daemonize", "no",
       "--protected-mode", "yes",
       "--logfile", "",
+      ...extraArgs,
     ],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
   );
