@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
+import { doctorCommand } from "./doctor.js";
 import { listCommand, showCommand, stopCommand } from "./inspect.js";
 import { redisCommand } from "./redis.js";
 import { managerCommand, workerCommand } from "./roles.js";
@@ -15,7 +16,7 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand()]) {
+  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand(), doctorCommand()]) {
     c.exitOverride();
     p.addCommand(c);
   }

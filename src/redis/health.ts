@@ -1,0 +1,70 @@
+/**
+ * Health of a Redis for this tool: version, persistence and eviction policy, read from INFO
+ * (which managed services allow when CONFIG is disabled). Returns findings; changes nothing.
+ */
+import type { Redis } from "ioredis";
+
+export interface Finding {
+  ok: boolean;
+  what: string;
+  /** how to fix it, when not ok */
+  fix?: string;
+}
+
+export function parseInfo(info: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of info.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0 && !line.startsWith("#")) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+const versionAtLeast = (v: string, major: number, minor: number): boolean => {
+  const [a = 0, b = 0] = v.split(".").map(Number);
+  return a > major || (a === major && b >= minor);
+};
+
+export async function checkRedis(client: Redis): Promise<Finding[]> {
+  const info = parseInfo(await client.info());
+  const findings: Finding[] = [];
+  const version = info.redis_version ?? "unknown";
+  findings.push(
+    versionAtLeast(version, 6, 2)
+      ? { ok: true, what: `Redis ${version}` }
+      : { ok: false, what: `Redis ${version} is older than 6.2, which BullMQ needs`, fix: "upgrade Redis to 6.2 or later (7.x recommended)" },
+  );
+  const aof = info.aof_enabled === "1";
+  const rdb = (info.rdb_last_save_time ?? "") !== "" && info.rdb_changes_since_last_save !== undefined;
+  let saveRules = "";
+  try {
+    const r = (await client.config("GET", "save")) as string[];
+    saveRules = r[1] ?? "";
+  } catch {
+    // CONFIG may be disabled on managed Redis; INFO is enough
+  }
+  if (aof) findings.push({ ok: true, what: "persistence: append-only file on" });
+  else if (saveRules.trim() !== "")
+    findings.push({
+      ok: false,
+      what: `persistence: RDB snapshots only (save ${saveRules}); a crash can lose the last minutes of a run`,
+      fix: "turn on the append-only file: CONFIG SET appendonly yes (and appendonly yes in redis.conf)",
+    });
+  else
+    findings.push({
+      ok: false,
+      what: `persistence: off${rdb ? "" : ""}; retained runs are lost when Redis restarts`,
+      fix: "turn on the append-only file: CONFIG SET appendonly yes (and appendonly yes in redis.conf)",
+    });
+  const policy = info.maxmemory_policy ?? "unknown";
+  findings.push(
+    policy === "noeviction"
+      ? { ok: true, what: "eviction policy: noeviction" }
+      : {
+          ok: false,
+          what: `eviction policy is ${policy}: Redis may delete queue and run keys when memory is full`,
+          fix: "CONFIG SET maxmemory-policy noeviction (and maxmemory-policy noeviction in redis.conf)",
+        },
+  );
+  return findings;
+}
