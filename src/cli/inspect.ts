@@ -9,6 +9,7 @@ import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, modelLabel, personasText, storyText, summaryText } from "../observer/plain.js";
 import { isSafeId } from "../protocol/keys.js";
 import type { ConversationRecord } from "../protocol/record.js";
+import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { addCommonOptions, loadConfig, openRedis, positiveInt, stderr, type CommonOptions } from "./common.js";
@@ -76,12 +77,27 @@ export function showCommand(): Command {
     .description("show a conversation: story, personas, transcript with metadata, summary")
     .argument("<id>", "conversation id (see dialogue list)")
     .option("--json", "the record and every message as one JSON document")
-    .option("--no-meta", "transcript without the per-message metadata lines");
+    .option("--no-meta", "transcript without the per-message metadata lines")
+    .option("--failed", "list the conversation's failed jobs (dead letters) with their errors instead");
   addCommonOptions(cmd);
-  return cmd.action(async (id: string, opts: CommonOptions & { json?: boolean; meta: boolean }) => {
+  return cmd.action(async (id: string, opts: CommonOptions & { json?: boolean; meta: boolean; failed?: boolean }) => {
     const { store, close, prefix } = await openStore(opts);
     try {
       const rec = await getOrThrow(store, id, prefix);
+      if (opts.failed) {
+        const queues = new Queues(store.redis, prefix, loadConfig(opts).queues);
+        const dead = await deadLetters(queues, id, [...new Set(rec.spec.agents.map((a) => a.pool))]);
+        await queues.close();
+        if (opts.json) return out(JSON.stringify(dead, null, 2));
+        if (dead.length === 0) return out(`no failed jobs for ${id}`);
+        out(`${dead.length} failed job${dead.length === 1 ? "" : "s"} for ${id}:`);
+        for (const d of dead) {
+          out(`  ${iso(d.failed_at)}  ${d.queue}  job ${d.job_id} (${d.name}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`);
+          out(`    ${d.reason}`);
+          if (d.raw !== undefined) out(`    raw model output: ${JSON.stringify(d.raw.slice(0, 500))}${d.raw.length > 500 ? " …" : ""}`);
+        }
+        return;
+      }
       const messages = await store.readLog(id);
       if (opts.json) {
         out(JSON.stringify({ record: rec, messages, summary: summarize(rec, messages) }, null, 2));
