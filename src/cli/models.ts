@@ -13,6 +13,7 @@ type Listed = "ollama" | "openai" | "embedded";
 
 interface ModelsOptions extends CommonOptions {
   provider?: Listed;
+  modelFile?: string;
   json?: boolean;
 }
 
@@ -22,10 +23,11 @@ export function modelsCommand(): Command {
   const cmd = new Command("models")
     .description("list the models each provider can use (Ollama's, an OpenAI-compatible server's, embedded GGUF files)")
     .addOption(new Option("-p, --provider <provider>", "only this provider").choices(["ollama", "openai", "embedded"]))
+    .option("--model-file <file.gguf>", "embedded: also list this GGUF file")
     .option("--json", "JSON output");
   addCommonOptions(cmd);
   return cmd.action(async (opts: ModelsOptions) => {
-    const config = loadConfig(opts);
+    const config = loadConfig(opts, { overrides: opts.modelFile ? { "embedded.model_file": opts.modelFile } : {} });
     const names: Listed[] = opts.provider ? [opts.provider] : ["ollama", "openai", "embedded"];
     const out: Record<string, ModelInfo[] | { error: string }> = {};
     for (const name of names) {

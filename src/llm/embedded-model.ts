@@ -55,6 +55,29 @@ export function defaultThreads(cores = os.availableParallelism()): number {
   return Math.max(1, Math.floor(cores / 2));
 }
 
+/** the https URL behind a model URI (hf:<user>/<repo>/<file> is a Hugging Face file) */
+export function modelUrl(uri: string): string {
+  if (!uri.startsWith("hf:")) return uri;
+  const [user, repo, ...file] = uri.slice(3).split("/");
+  return `https://huggingface.co/${user}/${repo}/resolve/main/${file.join("/")}`;
+}
+
+/** why the download source cannot be reached, or null when it answers */
+async function unreachable(url: string, timeoutMs: number): Promise<string | null> {
+  try {
+    const res = await fetch(url, { method: "HEAD", redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok ? null : `${res.status} ${res.statusText}`.trim();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return cause ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
+const offline = (why: string) =>
+  new ProviderError(`could not download the default embedded model (${why}); this machine may be offline`, {
+    hint: "pass a GGUF file you have with --model-file <file.gguf>, or use another provider (--provider ollama|openai|simulated)",
+  });
+
 /** the model's file, downloading the default model first if it is not cached */
 export async function ensureModelFile(model: string, s: EmbeddedModelSettings, say: (line: string) => void): Promise<string> {
   const file = modelPathFor(model, s);
@@ -67,6 +90,9 @@ export async function ensureModelFile(model: string, s: EmbeddedModelSettings, s
     });
   }
   say(`embedded: downloading the default model ${s.default_model} into ${path.dirname(file)} (first use only)`);
+  // the downloader retries a dead connection for a long time: find out quickly that there is none
+  const why = await unreachable(modelUrl(s.default_model), 8000);
+  if (why) throw offline(why);
   const { createModelDownloader } = await import("node-llama-cpp");
   const bar = progressBar("embedded: download");
   try {
@@ -84,9 +110,6 @@ export async function ensureModelFile(model: string, s: EmbeddedModelSettings, s
     return done;
   } catch (err) {
     bar.done();
-    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new ProviderError(`could not download the default embedded model (${why}); this machine may be offline`, {
-      hint: "pass a GGUF file you have with --model-file <file.gguf>, or use another provider (--provider ollama|openai|simulated)",
-    });
+    throw offline(err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err));
   }
 }
