@@ -5,7 +5,9 @@
  *       `stream_options.include_usage` — a chunk with empty `choices` and `usage`, then `data: [DONE]`;
  *   errors  a status with `{"error": {"message", "type", "param", "code"}}` (401, 404, 429, 5xx),
  *           429/5xx optionally with `retry-after-ms`;
- *   GET /v1/models  `{"object": "list", "data": [...]}`.
+ *   GET /v1/models  `{"object": "list", "data": [...]}`;
+ *   a context window, when given: a prompt longer than it (counted as 4 characters a token) is
+ *   refused with 400 `context_length_exceeded`, as OpenAI and vLLM do.
  * Each chat request's answer is scripted per test; every request is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -40,7 +42,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 }
 
-export async function startFakeOpenAI(opts: { models?: string[] } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?: number } = {}): Promise<FakeOpenAI> {
   const models = opts.models ?? ["gpt-4o-mini", "local-model"];
   const state: FakeOpenAI = {
     url: "",
@@ -73,6 +75,16 @@ export async function startFakeOpenAI(opts: { models?: string[] } = {}): Promise
         code: "model_not_found",
       });
     }
+    const promptTokens = Math.ceil((body.messages as Array<{ content: string }>).reduce((n, m) => n + m.content.length, 0) / 4);
+    if (opts.contextWindow !== undefined && promptTokens > opts.contextWindow) {
+      return error(res, {
+        kind: "status",
+        status: 400,
+        message: `This model's maximum context length is ${opts.contextWindow} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
+        type: "invalid_request_error",
+        code: "context_length_exceeded",
+      });
+    }
     const step = state.script.shift() ?? state.fallback;
     if (step.kind === "status") return error(res, step);
     const id = `chatcmpl-${++n}`;
@@ -95,7 +107,7 @@ export async function startFakeOpenAI(opts: { models?: string[] } = {}): Promise
     }
     send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: step.finish_reason ?? "stop" }], ...(withUsage ? { usage: null } : {}) });
     if (withUsage) {
-      const u = step.usage ?? { prompt_tokens: 42, completion_tokens: step.pieces.length };
+      const u = step.usage ?? { prompt_tokens: promptTokens, completion_tokens: step.pieces.length };
       send({ ...base, choices: [], usage: { ...u, total_tokens: u.prompt_tokens + u.completion_tokens } });
     }
     res.end("data: [DONE]\n\n");
