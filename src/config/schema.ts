@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ModelOptionsSchema, ProviderNameSchema } from "../protocol/schemas.js";
 import { isSafeId, isSafePrefix } from "../protocol/keys.js";
 
-/** a small instruct model (Qwen2.5 0.5B, Q4_K_M, about 400 MB) */
+/** a small instruct model (Qwen2.5 0.5B Instruct, Q4_K_M, about 0.5 GB) */
 export const DEFAULT_EMBEDDED_MODEL = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf";
 
 const safeName = z.string().refine(isSafeId, "use 1-120 letters, digits, '_', '.' or '-'");

@@ -2,7 +2,8 @@
  * Before `dialogue run` starts any process: can every model of the run be used? Ollama must
  * answer and have the model (with --pull it is pulled, with a progress bar); the embedded
  * provider's model file must exist (the default model is downloaded into the cache, with a
- * progress bar). Each problem is one ProviderError naming the host or file and what to do.
+ * progress bar); the openai provider needs a base URL or a key. Each problem is one
+ * ProviderError naming the host or file and what to do.
  */
 import type { Config } from "../config/schema.js";
 import { ProviderError } from "../errors/index.js";
@@ -28,6 +29,12 @@ export async function preflight(config: Config, models: ModelSpec[], opts: Prefl
     seen.add(key);
     if (m.provider === "ollama") await checkOllama(config, m.model, opts);
     if (m.provider === "embedded") await ensureModelFile(m.model, config.embedded, opts.say);
+    if (m.provider === "openai" && !config.openai.base_url && !config.openai.api_key) {
+      throw new ProviderError("the openai provider has no server to talk to: neither OPENAI_BASE_URL nor OPENAI_API_KEY is set", {
+        exitCode: 2,
+        hint: "set OPENAI_BASE_URL to a local server (LM Studio: http://127.0.0.1:1234/v1) or OPENAI_API_KEY for api.openai.com",
+      });
+    }
   }
 }
 

@@ -180,6 +180,12 @@ describe("no LLM server and no model", () => {
     ]);
   });
 
+  it("--provider openai with no server configured says what to set", async () => {
+    const r = await runCli(["run", "--provider", "openai", "--prefix", freshPrefix()], isolated());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: the openai provider has no server to talk to: neither OPENAI_BASE_URL nor OPENAI_API_KEY is set\nhint: set OPENAI_BASE_URL/);
+  });
+
   it("--provider auto says it fell back to simulated and why, and completes", async () => {
     const host = `http://127.0.0.1:${await getFreePort()}`;
     const r = await runCli(
