@@ -68,6 +68,29 @@ function promptTokens(loaded: Loaded, messages: ChatMessage[]) {
   return loaded.wrapper.generateContextState({ chatHistory: toChatHistory(messages) }).contextText.tokenize(loaded.model.tokenizer);
 }
 
+/** tokens a reply gets at least; a prompt is shortened until they are free */
+const MIN_REPLY_TOKENS = 32;
+
+/**
+ * The last line of defence against llama.cpp's context limit (the worker's context budget comes
+ * first): older messages go, then the system message is shortened, until the prompt leaves
+ * room for a reply. llama.cpp would otherwise try to shift the context and can fail doing so.
+ */
+function fitPrompt(loaded: Loaded, messages: ChatMessage[], contextSize: number): { messages: ChatMessage[]; tokens: number } {
+  const limit = contextSize - MIN_REPLY_TOKENS;
+  let msgs = messages;
+  let n = promptTokens(loaded, msgs).length;
+  while (n > limit && msgs.length > 2) {
+    msgs = [msgs[0] as ChatMessage, ...msgs.slice(2)];
+    n = promptTokens(loaded, msgs).length;
+  }
+  for (let i = 0; n > limit && i < 8; i++) {
+    msgs = msgs.map((m, j) => (j === 0 ? { ...m, content: m.content.slice(0, Math.floor((m.content.length * limit * 0.9) / n)) } : m));
+    n = promptTokens(loaded, msgs).length;
+  }
+  return { messages: msgs, tokens: n };
+}
+
 export class EmbeddedProvider implements LlmProvider {
   readonly name = "embedded";
   private readonly models = new Map<string, Promise<Loaded>>();
@@ -129,8 +152,10 @@ export class EmbeddedProvider implements LlmProvider {
     const context = pool.pop() ?? (await loaded.model.createContext({ contextSize: size, threads: this.threads }));
     const sequence = context.getSequence();
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.wrapper, autoDisposeSequence: false });
-    const history = toChatHistory(req.messages);
-    const prompt = promptTokens(loaded, req.messages);
+    const fitted = fitPrompt(loaded, req.messages, size);
+    const history = toChatHistory(fitted.messages);
+    // the reply never runs past the context window
+    const maxTokens = Math.max(1, Math.min(req.options.num_predict ?? this.settings.max_tokens, size - fitted.tokens));
 
     let text = "";
     let tokens = 0;
@@ -144,7 +169,7 @@ export class EmbeddedProvider implements LlmProvider {
         temperature: o.temperature ?? DEFAULT_TEMPERATURE,
         ...(o.top_p !== undefined ? { topP: o.top_p } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
-        maxTokens: o.num_predict ?? this.settings.max_tokens,
+        maxTokens,
         ...(req.signal ? { signal: req.signal, stopOnAbortSignal: true } : {}),
         onResponseChunk: (chunk) => {
           if (chunk.type !== undefined) return; // thoughts and other segments are not the reply
@@ -162,7 +187,7 @@ export class EmbeddedProvider implements LlmProvider {
       return {
         text: res.response,
         tokens_generated: tokens,
-        prompt_tokens: prompt.length,
+        prompt_tokens: fitted.tokens,
         generation_time_ms: performance.now() - start,
         time_to_first_token_ms: firstAt,
         tokens_per_second: tokens > 1 && afterFirst > 0 ? (tokens - 1) / (afterFirst / 1000) : 0,
@@ -174,7 +199,7 @@ export class EmbeddedProvider implements LlmProvider {
         return {
           text,
           tokens_generated: tokens,
-          prompt_tokens: prompt.length,
+          prompt_tokens: fitted.tokens,
           generation_time_ms: performance.now() - start,
           time_to_first_token_ms: firstAt,
           tokens_per_second: 0,

@@ -6,9 +6,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedProvider } from "../../src/llm/embedded.js";
 import { SimulatedProvider } from "../../src/llm/simulated.js";
+import type { HistoryEntry } from "../../src/protocol/schemas.js";
 import { estimateTokens, fitContext, summarizeTurns } from "../../src/worker/context.js";
+import { generateReply } from "../../src/worker/reply.js";
 import { tinyGgufPath } from "../helpers/tiny-gguf.mjs";
-import { history, turnRequest } from "../helpers/turn-fixture.js";
+import { history, maya, tomas, turnRequest, turnTask } from "../helpers/turn-fixture.js";
 
 const file = tinyGgufPath();
 const embedded = new EmbeddedProvider({ model_file: file, cache_dir: null, default_model: "unused", threads: 1, context_size: 4096, max_tokens: 200 });
@@ -32,6 +34,25 @@ describe("fitContext with the model's tokenizer (embedded)", () => {
     expect(messages.at(-1)?.content).toBe(req.history.at(-1)?.text);
     expect(messages[0]?.content).toContain("Earlier in the conversation (summarized, oldest first):");
   });
+
+  it("60 real turns of llama.cpp against a 2048-token window: the history keeps growing, no turn hits the context limit", async () => {
+    const said: HistoryEntry[] = [];
+    for (let seq = 1; seq <= 60; seq++) {
+      const me = seq % 2 === 1;
+      const req = turnRequest(
+        { provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 48, seed: seq } },
+        { sequence_number: seq, agent_id: me ? "customer" : "advisor", persona: me ? maya : tomas, partner: me ? tomas : maya, history: [...said], turn: { number: seq, max: 60 } },
+      );
+      const { messages, usage } = await fitContext(req, embedded);
+      expect(usage.prompt_tokens).toBeLessThanOrEqual(usage.budget_tokens);
+      // failed turns (gibberish that breaks the schema) are fine; an exception is not
+      const reply = await generateReply(embedded, { model: file, options: req.model.options, task: turnTask(req) }, messages);
+      expect(reply.result.tokens_generated).toBeGreaterThan(0);
+      said.push({ agent_id: req.agent_id, speaker: req.persona.name, text: reply.content.message || "(no usable reply)" });
+    }
+    const last = await fitContext(turnRequest({ provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 48 } }, { history: said }), embedded);
+    expect(last.usage.history_dropped).toBeGreaterThan(0);
+  }, 120_000);
 
   it("a history that fits is sent whole", async () => {
     const req = turnRequest({ provider: "embedded", model: file, options: {} }, { history: history(4) });

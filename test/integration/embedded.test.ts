@@ -17,7 +17,7 @@ import { EmbeddedProvider } from "../../src/llm/embedded.js";
 import { ConversationContentSchema, StoryContentSchema } from "../../src/protocol/schemas.js";
 import { buildTurnMessages } from "../../src/worker/prompt.js";
 import { tinyGgufPath } from "../helpers/tiny-gguf.mjs";
-import { turnRequest, turnTask } from "../helpers/turn-fixture.js";
+import { history, turnRequest, turnTask } from "../helpers/turn-fixture.js";
 
 const file = tinyGgufPath();
 const settings = { model_file: file, cache_dir: null, default_model: "unused", threads: 1, context_size: 2048, max_tokens: 400 };
@@ -96,6 +96,14 @@ describe("embedded: real inference on a tiny GGUF", () => {
     expect(await provider.contextWindow(file, { num_ctx: 512 })).toBe(512);
     expect(await provider.contextWindow(file, {})).toBe(2048);
     expect(await provider.contextWindow(file, { num_ctx: 100_000 })).toBe(4096);
+  });
+
+  it("a prompt longer than the context window is shortened, and the reply never runs past the window", async () => {
+    const long = buildTurnMessages(turnRequest(spec, { history: history(40) }));
+    expect(await provider.countTokens(file, long)).toBeGreaterThan(1024);
+    const r = await provider.generate({ ...base, messages: long, options: { ...spec.options, num_ctx: 1024 } });
+    expect(r.prompt_tokens).toBeLessThanOrEqual(1024 - 32);
+    expect(r.prompt_tokens! + r.tokens_generated).toBeLessThanOrEqual(1024);
   });
 
   it("a missing model file is one clear error", async () => {
