@@ -68,8 +68,8 @@ async function unreachable(url: string, timeoutMs: number): Promise<string | nul
     const res = await fetch(url, { method: "HEAD", redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
     return res.ok ? null : `${res.status} ${res.statusText}`.trim();
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return cause ?? (err instanceof Error ? err.message : String(err));
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
   }
 }
 
