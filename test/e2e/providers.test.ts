@@ -138,6 +138,26 @@ describe("two agents on two different providers", () => {
     expect(down.stderr).toMatch(/^error: no Ollama server answers at http:\/\/127\.0\.0\.1:\d+\nhint: start Ollama/);
   });
 
+  it("an error line inside Ollama's stream is a failed attempt: the queue retries the turn, recorded once as attempt 2", async () => {
+    ollama.script = [{ kind: "error-line", pieces: ['{"message": "Half a sen'], error: "an error was encountered while running the model: unexpected EOF" }];
+    const file = config("retry", {
+      agents: [
+        { id: "guest", role: "hotel guest", provider: "ollama", model: "llama3.2" },
+        { id: "clerk", role: "night clerk", provider: "simulated" },
+      ],
+      manager: { provider: "simulated" },
+      simulated: { tokens_per_second: 0, time_to_first_token_ms: 0 },
+      queues: { backoff_ms: 50 },
+    });
+    const prefix = freshPrefix();
+    const r = await runCli(["run", "--config", file, "--max-turns", "2", "--plain", "--prefix", prefix], isolated({ OLLAMA_HOST: ollama.url }));
+    expect(r.code).toBe(0);
+    const msgs = await new Store(redis, prefix).readLog(idFrom(r.stderr));
+    expect(msgs).toHaveLength(2);
+    expect(msgs[0]?.metadata.attempt).toBe(2);
+    expect(msgs[0]?.failed).toBe(false);
+  }, 60_000);
+
   it("an unusable reply is retried once, then recorded as a failed turn with its raw text; the run goes on", async () => {
     ollama.script = [
       { kind: "reply", pieces: ["Sure, I can help with that."] },
