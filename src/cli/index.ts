@@ -7,6 +7,7 @@ import { DialogueError } from "../errors/index.js";
 import { doctorCommand } from "./doctor.js";
 import { listCommand, showCommand, stopCommand } from "./inspect.js";
 import { redisCommand } from "./redis.js";
+import { modelsCommand } from "./models.js";
 import { managerCommand, workerCommand } from "./roles.js";
 import { runCommand } from "./run.js";
 
@@ -16,14 +17,15 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand(), doctorCommand()]) {
+  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), modelsCommand(), managerCommand(), workerCommand(), redisCommand(), doctorCommand()]) {
     c.exitOverride();
     p.addCommand(c);
   }
   p.addHelpText(
     "after",
     `
-Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, DIALOGUE_*) < flags.
+Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY, DIALOGUE_*) < flags.
+Providers: auto (default) | ollama | openai | embedded | simulated — see \`dialogue models\`.
 Every run stays in Redis: dialogue list, dialogue show <id>.`,
   );
   return p;

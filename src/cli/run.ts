@@ -6,7 +6,8 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { resolveAuto } from "../llm/auto.js";
-import { buildSpec, needsAuto, type ConcreteProvider } from "../manager/spec.js";
+import { preflight } from "../llm/preflight.js";
+import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
 import { requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import { jsonRenderer } from "../observer/jsonl.js";
@@ -22,6 +23,9 @@ interface RunOptions extends CommonOptions {
   scenario?: string;
   provider?: string;
   model?: string;
+  modelFile?: string;
+  pull?: boolean;
+  threads?: number;
   duration?: number;
   maxTurns?: number;
   maxTokens?: number;
@@ -36,8 +40,11 @@ export function runCommand(): Command {
   const cmd = new Command("run")
     .description("run one conversation: starts a manager and one worker per agent, shows it live, prints a summary")
     .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
-    .addOption(new Option("-p, --provider <provider>", "provider for both agents and the manager").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
-    .option("-m, --model <model>", "model for both agents and the manager")
+    .addOption(new Option("-p, --provider <provider>", "provider of the agents and manager that name none in the config (auto: the first that can serve, and it says which)").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
+    .option("-m, --model <model>", "model of the agents and manager that name none (an Ollama or OpenAI model name, or a GGUF path for embedded)")
+    .option("--model-file <file.gguf>", "the GGUF model the embedded provider runs (default: a small instruct model, downloaded once); env DIALOGUE_MODEL_FILE")
+    .option("--pull", "ollama: pull a model the server does not have (with a progress bar) instead of failing")
+    .option("--threads <n>", "embedded: CPU threads per generation (default: half the cores); env DIALOGUE_THREADS", positiveInt("--threads"))
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
@@ -54,6 +61,9 @@ Examples:
   dialogue run                                   # default scenario, auto provider
   dialogue run --scenario debate --max-turns 6
   dialogue run --provider simulated --duration 30 --plain
+  dialogue run --provider ollama --model llama3.2 --pull
+  dialogue run --provider embedded --model-file ./model.gguf --max-turns 4
+  dialogue run --config config/two-models.json    # a different provider/model per agent
   dialogue run --json --tokens | jq .type
 
 The run stays in Redis afterwards: dialogue list, dialogue show <id>.`,
@@ -67,24 +77,29 @@ async function run(opts: RunOptions): Promise<number> {
   const overrides: Record<string, unknown> = {};
   if (opts.provider) overrides.provider = opts.provider;
   if (opts.model) overrides.model = opts.model;
+  if (opts.modelFile) overrides["embedded.model_file"] = opts.modelFile;
+  if (opts.pull) overrides["ollama.pull"] = true;
+  if (opts.threads) overrides["embedded.threads"] = opts.threads;
   if (opts.duration) overrides["limits.duration_seconds"] = opts.duration;
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
   const config = loadConfig(opts, { overrides, scenario: opts.scenario });
 
-  let auto: ConcreteProvider = "simulated";
+  let auto: AutoResolved = { provider: "simulated" };
   if (needsAuto(config)) {
     const choice = await resolveAuto(config);
-    auto = choice.provider;
-    stderr(`Provider: auto → ${choice.provider} (${choice.reason})`);
+    auto = choice;
+    stderr(`Provider: auto → ${choice.provider}${choice.model ? ` (${choice.model})` : ""} (${choice.reason})`);
   }
+  const spec = buildSpec(config, auto);
+  // every model usable before anything starts: Ollama answers and has it (or --pull), the GGUF is there
+  await preflight(config, [spec.manager, ...spec.agents.map((a) => a.model)], { say: stderr });
 
   const { redis, resolved } = await openRedis(config, stderr);
   const prefix = config.redis.prefix;
   const store = new Store(redis, prefix);
   const queues = new Queues(redis, prefix, config.queues);
-  const spec = buildSpec(config, auto);
   const id = spec.id;
   await store.create(spec);
 

@@ -100,6 +100,8 @@ const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
   ["DIALOGUE_LOG_FILE", "log.file", "string"],
   ["DIALOGUE_REDIS_DATA_DIR", "redis.managed.data_dir", "string"],
   ["DIALOGUE_REDIS_PORT", "redis.managed.port", "int"],
+  ["DIALOGUE_MODEL_FILE", "embedded.model_file", "string"],
+  ["DIALOGUE_THREADS", "embedded.threads", "int"],
 ];
 
 export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Record<string, unknown> {

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { ModelOptionsSchema, ProviderNameSchema } from "../protocol/schemas.js";
 import { isSafeId, isSafePrefix } from "../protocol/keys.js";
 
+/** a small instruct model (Qwen2.5 0.5B Instruct, Q4_K_M, about 0.5 GB) */
+export const DEFAULT_EMBEDDED_MODEL = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf";
+
 const safeName = z.string().refine(isSafeId, "use 1-120 letters, digits, '_', '.' or '-'");
 
 export const AgentConfigSchema = z
@@ -149,17 +152,66 @@ export const ConfigSchema = z
       .default({ seed: 7, tokens_per_second: 25, time_to_first_token_ms: 250 }),
     ollama: z
       .object({
+        /** where Ollama listens (env OLLAMA_HOST) */
         host: z
           .string()
           .refine((u) => /^https?:\/\/[^\s]+$/.test(u), "must be an http:// or https:// URL, e.g. http://127.0.0.1:11434")
           .default("http://127.0.0.1:11434"),
+        /** how long Ollama keeps a model loaded after a request ("5m", 0 = unload at once, -1 = forever); an agent's options.keep_alive wins */
+        keep_alive: z.union([z.string().min(1), z.number()]).nullable().default(null),
+        /** pull a model the server does not have (with a progress bar) instead of failing; flag --pull */
+        pull: z.boolean().default(false),
       })
       .strict()
-      .default({ host: "http://127.0.0.1:11434" }),
+      .default({ host: "http://127.0.0.1:11434", keep_alive: null, pull: false }),
     openai: z
-      .object({ base_url: z.string().nullable().default(null), api_key: z.string().nullable().default(null) })
+      .object({
+        /** an OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1 (LM Studio); env OPENAI_BASE_URL. null = api.openai.com when a key is set */
+        base_url: z.string().nullable().default(null),
+        /** env OPENAI_API_KEY; local servers usually need none */
+        api_key: z.string().nullable().default(null),
+        /** retries of a request that got 429 or 5xx (or no connection), with exponential backoff */
+        max_retries: z.number().int().nonnegative().max(10).default(2),
+        /** per request, in ms */
+        timeout_ms: z.number().int().positive().default(600_000),
+      })
       .strict()
-      .default({ base_url: null, api_key: null }),
+      .default({ base_url: null, api_key: null, max_retries: 2, timeout_ms: 600_000 }),
+    embedded: z
+      .object({
+        /** a GGUF model file; flag --model-file, env DIALOGUE_MODEL_FILE. null = the default model (downloaded on first use) */
+        model_file: z.string().nullable().default(null),
+        /** where the default model is downloaded (null = $XDG_CACHE_HOME/dialogue-llm/models or ~/.cache/...) */
+        cache_dir: z.string().nullable().default(null),
+        /** the default model: a URL or hf:<user>/<repo>/<file>.gguf */
+        default_model: z.string().default(DEFAULT_EMBEDDED_MODEL),
+        /** CPU threads per generation; null = half the cores (1 on a 2-core machine), so workers do not starve each other; env DIALOGUE_THREADS */
+        threads: z.number().int().positive().nullable().default(null),
+        /** context window in tokens when an agent's options set no num_ctx (capped at the model's own) */
+        context_size: z.number().int().positive().default(4096),
+        /** reply length limit when an agent's options set no num_predict */
+        max_tokens: z.number().int().positive().default(1024),
+      })
+      .strict()
+      .default({
+        model_file: null,
+        cache_dir: null,
+        default_model: DEFAULT_EMBEDDED_MODEL,
+        threads: null,
+        context_size: 4096,
+        max_tokens: 1024,
+      }),
+    context: z
+      .object({
+        /** when the history outgrows the context window: "summarize" older turns into a few lines, or "drop" them */
+        strategy: z.enum(["summarize", "drop"]).default("summarize"),
+        /** tokens kept free for the reply when an agent sets no num_predict */
+        reserve_tokens: z.number().int().nonnegative().default(512),
+        /** the context window of models whose size is not known (agent options.num_ctx wins); null = the provider's default */
+        window_tokens: z.number().int().positive().nullable().default(null),
+      })
+      .strict()
+      .default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -47,7 +47,18 @@ export class NotFoundError extends DialogueError {
 
 export class RedisUnavailableError extends DialogueError {}
 
-export class ProviderError extends DialogueError {}
+/**
+ * An LLM provider could not do what was asked. `retryable`: the same request may succeed later
+ * (server busy, rate limited, an error in the middle of a stream), so a worker lets its queue retry
+ * the turn; otherwise (missing model, refused key, no model file) retrying cannot help.
+ */
+export class ProviderError extends DialogueError {
+  readonly retryable: boolean;
+  constructor(message: string, opts: { hint?: string; retryable?: boolean; exitCode?: number } = {}) {
+    super(message, opts.exitCode ?? 1, opts.hint);
+    this.retryable = opts.retryable ?? false;
+  }
+}
 
 /** one line, never a stack: the message of anything thrown */
 export function describe(err: unknown): string {

@@ -1,32 +1,60 @@
 /**
  * Resolving provider "auto": the first provider that can serve, with the reason, so the CLI can
- * say which one it picked and why.
+ * say which one it picked and why. In order: Ollama (if it answers and has a model), an
+ * OpenAI-compatible server (if one is configured), embedded llama.cpp (if a model file is at
+ * hand: --model-file, or the default model already downloaded), and the offline simulator.
  */
 import type { Config } from "../config/schema.js";
 import type { ProviderName } from "../protocol/schemas.js";
+import { modelAvailable, modelPathFor, DEFAULT_MODEL } from "./embedded-model.js";
+import { DEFAULT_MODELS } from "./index.js";
+import { OllamaProvider } from "./ollama.js";
 
 export interface AutoChoice {
   provider: Exclude<ProviderName, "auto">;
+  /** the model auto found, when it looked (one the Ollama server has) */
+  model?: string;
   reason: string;
 }
 
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return res.ok;
-  } catch {
-    return false;
-  }
+/** the model to use on an Ollama server that has `names`: the configured one, else the default, else its first */
+function pickOllamaModel(names: string[], wanted: string): string | null {
+  const bare = (n: string) => n.replace(/:latest$/, "");
+  const hit = names.find((n) => n === wanted || bare(n) === bare(wanted));
+  if (hit) return bare(hit);
+  return names[0] ? bare(names[0]) : null;
 }
 
-export async function resolveAuto(config: Config, timeoutMs = 800): Promise<AutoChoice> {
-  const host = config.ollama.host.replace(/\/+$/, "");
-  const ollama = await answers(`${host}/api/version`, timeoutMs);
-  const notes = [
-    ollama
-      ? `Ollama answers at ${host}, but this version has no ollama provider yet`
-      : `no Ollama server answered at ${host}`,
-    config.openai.base_url ? "an OpenAI-compatible provider is not available in this version" : "OPENAI_BASE_URL is not set",
-  ];
+export async function resolveAuto(config: Config, opts: { timeoutMs?: number; fetch?: typeof fetch } = {}): Promise<AutoChoice> {
+  const timeoutMs = opts.timeoutMs ?? 800;
+  const notes: string[] = [];
+  const ollama = new OllamaProvider({ host: config.ollama.host, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  try {
+    const models = await Promise.race([
+      ollama.listModels(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs).unref()),
+    ]);
+    const model = pickOllamaModel(
+      models.map((m) => m.name),
+      config.model || DEFAULT_MODELS.ollama,
+    );
+    if (model) return { provider: "ollama", model, reason: `Ollama answers at ${ollama.host} and has ${model}` };
+    notes.push(`Ollama at ${ollama.host} has no models (\`ollama pull ${DEFAULT_MODELS.ollama}\`)`);
+  } catch {
+    notes.push(`no Ollama server answered at ${ollama.host}`);
+  }
+  if (config.openai.base_url || config.openai.api_key) {
+    return { provider: "openai", reason: `${notes.join("; ")}; using the OpenAI-compatible server at ${config.openai.base_url ?? "api.openai.com"}` };
+  }
+  notes.push("OPENAI_BASE_URL is not set");
+  const model = config.embedded.model_file ? config.embedded.model_file : DEFAULT_MODEL;
+  if (modelAvailable(model, config.embedded)) {
+    return { provider: "embedded", reason: `${notes.join("; ")}; running ${modelPathFor(model, config.embedded)} in-process (llama.cpp)` };
+  }
+  notes.push(
+    config.embedded.model_file
+      ? `no model file at ${modelPathFor(model, config.embedded)}`
+      : "no embedded model downloaded yet (--provider embedded downloads one; --model-file uses yours)",
+  );
   return { provider: "simulated", reason: `${notes.join("; ")}: using the offline simulated provider` };
 }

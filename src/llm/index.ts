@@ -1,14 +1,18 @@
 /**
  * Providers by name. Workers create them on demand from the model spec a request carries, so
- * one worker process can serve any provider and model.
+ * one worker process can serve any provider and model. One instance per provider and process:
+ * the embedded provider keeps its loaded models there.
  */
 import type { Config } from "../config/schema.js";
 import { ProviderError } from "../errors/index.js";
 import type { ProviderName } from "../protocol/schemas.js";
+import { EmbeddedProvider } from "./embedded.js";
+import { OllamaProvider } from "./ollama.js";
+import { OpenAIProvider } from "./openai.js";
 import { SimulatedProvider } from "./simulated.js";
 import type { LlmProvider } from "./types.js";
 
-export type ProviderSettings = Pick<Config, "simulated" | "ollama" | "openai">;
+export type ProviderSettings = Pick<Config, "simulated" | "ollama" | "openai" | "embedded">;
 
 export const DEFAULT_MODELS: Record<Exclude<ProviderName, "auto">, string> = {
   simulated: "simulated-1",
@@ -17,30 +21,34 @@ export const DEFAULT_MODELS: Record<Exclude<ProviderName, "auto">, string> = {
   embedded: "default",
 };
 
+export function createProvider(name: Exclude<ProviderName, "auto">, settings: ProviderSettings, fetchImpl?: typeof fetch): LlmProvider {
+  const transport = fetchImpl ? { fetch: fetchImpl } : {};
+  switch (name) {
+    case "simulated":
+      return new SimulatedProvider(settings.simulated);
+    case "ollama":
+      return new OllamaProvider({ host: settings.ollama.host, keep_alive: settings.ollama.keep_alive, ...transport });
+    case "openai":
+      return new OpenAIProvider({ ...settings.openai, ...transport });
+    case "embedded":
+      return new EmbeddedProvider(settings.embedded);
+  }
+}
+
 export class ProviderRegistry {
   private readonly cache = new Map<string, LlmProvider>();
   constructor(private readonly settings: ProviderSettings) {}
 
   get(name: ProviderName): LlmProvider {
+    if (name === "auto") throw new ProviderError('provider "auto" must be resolved before a request is sent');
     const hit = this.cache.get(name);
     if (hit) return hit;
-    const p = this.create(name);
+    const p = createProvider(name, this.settings);
     this.cache.set(name, p);
     return p;
   }
 
-  private create(name: ProviderName): LlmProvider {
-    switch (name) {
-      case "simulated":
-        return new SimulatedProvider(this.settings.simulated);
-      case "auto":
-        throw new ProviderError("provider \"auto\" must be resolved before a request is sent", 1);
-      default:
-        throw new ProviderError(
-          `the ${name} provider is not available in this version`,
-          2,
-          "use --provider simulated (or auto)",
-        );
-    }
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.cache.values()].map((p) => p.close?.()));
   }
 }

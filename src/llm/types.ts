@@ -62,9 +62,24 @@ export interface GenerateResult {
   done_reason: "stop" | "length" | "cut";
 }
 
+export interface ModelInfo {
+  name: string;
+  /** bytes on disk, when the provider says */
+  size?: number;
+  details?: string;
+}
+
 export interface LlmProvider {
   readonly name: ProviderName;
   generate(req: GenerateRequest): Promise<GenerateResult>;
+  /** the model's context window in tokens, when the provider knows it (else the configured default applies) */
+  contextWindow?(model: string, options: ModelOptions): Promise<number | null>;
+  /** the prompt's size in tokens, counted with the model's own tokenizer and chat template */
+  countTokens?(model: string, messages: ChatMessage[]): Promise<number>;
+  /** the models this provider can use */
+  listModels?(): Promise<ModelInfo[]>;
+  /** frees what the provider holds (loaded models, connections) */
+  close?(): Promise<void>;
 }
 
 /** structured output parsed and validated with the same schema the model was given */

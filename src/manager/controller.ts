@@ -177,7 +177,8 @@ export class Controller {
     const partner = personas[1 - idx];
     if (!agent || !persona || !partner) throw new Error("a conversation needs two agents and two personas");
     const history = (await this.store.lastMessages(spec.id, spec.limits.history_turns))
-      .filter((m) => m.metadata.sequence_number < seq)
+      // a failed turn is in the history as far as it could be read; one with nothing readable is not
+      .filter((m) => m.metadata.sequence_number < seq && m.content.message !== "")
       .map((m) => ({ agent_id: m.metadata.agent_id, speaker: m.speaker, text: m.content.message }));
     const req = TurnRequestSchema.parse({
       conversation_id: spec.id,
@@ -194,6 +195,7 @@ export class Controller {
       max_message_chars: spec.limits.max_message_chars,
       token_stream_maxlen: spec.token_stream_maxlen,
       requested_at: Date.now(),
+      context: spec.context,
     });
     await this.store.setFields(spec.id, { pending_seq: seq });
     await this.queues.addRequest(req);

@@ -20,7 +20,8 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
   const { config, redis, log } = opts;
   const store = new Store(redis, config.redis.prefix);
   const queues = new Queues(redis, config.redis.prefix, config.queues);
-  const controller = new Controller(store, queues, new ProviderRegistry(config), log);
+  const providers = new ProviderRegistry(config);
+  const controller = new Controller(store, queues, providers, log);
   const concurrency = config.queues.manager_concurrency;
   const workers = new Map<string, Worker>();
 
@@ -58,6 +59,7 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
       clearInterval(timer);
       await Promise.allSettled([control.close(), ...[...workers.values()].map((w) => w.close())]);
       await queues.close();
+      await providers.close();
     },
   };
 }

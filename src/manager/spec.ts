@@ -3,6 +3,7 @@
  * provider, model and options ("auto" resolved, provider defaults filled in).
  */
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { Config } from "../config/schema.js";
 import { DEFAULT_MODELS } from "../llm/index.js";
 import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
@@ -17,19 +18,31 @@ export function newConversationId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString("hex").slice(0, 5)}`;
 }
 
+/** what "auto" resolved to: a provider, and the model it found when it looked (e.g. one Ollama has) */
+export interface AutoResolved {
+  provider: ConcreteProvider;
+  model?: string | undefined;
+}
+
 function modelSpec(
   config: Config,
   provider: ProviderName | undefined,
   model: string | undefined,
   options: ModelOptions,
-  auto: ConcreteProvider,
+  auto: AutoResolved,
   simulatedDefaults: ModelOptions,
 ): ModelSpec {
   const chosen = provider ?? config.provider;
-  const p: ConcreteProvider = chosen === "auto" ? auto : chosen;
-  const m = model ?? (config.model || DEFAULT_MODELS[p]);
+  const p: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
+  const m = model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || defaultModel(config, p));
   const opts = p === "simulated" ? { ...simulatedDefaults, ...options } : options;
   return { provider: p, model: m, options: opts };
+}
+
+/** the model a provider uses when none is named: for embedded, the --model-file if one is given */
+function defaultModel(config: Config, p: ConcreteProvider): string {
+  if (p === "embedded" && config.embedded.model_file) return path.resolve(config.embedded.model_file);
+  return DEFAULT_MODELS[p];
 }
 
 /** the configuration with secrets removed, as kept in the record */
@@ -40,7 +53,8 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return copy as unknown as Record<string, unknown>;
 }
 
-export function buildSpec(config: Config, auto: ConcreteProvider, id = newConversationId()): ConversationSpec {
+export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoResolved, id = newConversationId()): ConversationSpec {
+  const auto: AutoResolved = typeof autoChoice === "string" ? { provider: autoChoice } : autoChoice;
   const sim = config.simulated;
   const agentSim: ModelOptions = {
     seed: sim.seed,
@@ -68,6 +82,7 @@ export function buildSpec(config: Config, auto: ConcreteProvider, id = newConver
     manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim),
     limits: config.limits,
     token_stream_maxlen: config.redis.token_stream_maxlen,
+    context: config.context,
     config: redactedConfig(config),
   };
 }

@@ -12,7 +12,10 @@ type Write = (s: string) => void;
 const fmt = (n: number | null, digits = 1, unit = ""): string => (n === null ? "–" : `${n.toFixed(digits)}${unit}`);
 
 export function modelLabel(provider: string, model: string): string {
-  return provider === "simulated" ? `${model} [simulated]` : `${provider}/${model}`;
+  if (provider === "simulated") return `${model} [simulated]`;
+  // an embedded model is a file path: its name says enough
+  if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) ?? model}`;
+  return `${provider}/${model}`;
 }
 
 export function storyText(story: StoryContent): string {
@@ -35,11 +38,12 @@ export function personasText(personas: Persona[]): string {
 
 export function messageText(m: DialogMessage, withMeta = true): string {
   const md = m.metadata;
-  const flags = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""]
+  const flags = [m.failed ? "failed" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""]
     .filter(Boolean)
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${modelLabel(md.provider, md.model)})${flags ? ` [${flags}]` : ""}:`;
   const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || "(nothing)"}`];
+  if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"} (raw reply kept: dialogue show --json)`);
   if (withMeta) {
     lines.push(
       `    ${md.tokens_generated} tokens · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +

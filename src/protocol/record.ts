@@ -4,7 +4,7 @@
  * objects JSON-encoded. Parsed on every read.
  */
 import { z } from "zod";
-import { ModelSpecSchema, PersonaSchema, StopReasonSchema, StoryContentSchema } from "./schemas.js";
+import { ContextSettingsSchema, ModelSpecSchema, PersonaSchema, StopReasonSchema, StoryContentSchema } from "./schemas.js";
 
 export const StatusSchema = z.enum([
   "pending",
@@ -62,6 +62,8 @@ export const ConversationSpecSchema = z
     manager: ModelSpecSchema,
     limits: LimitsSchema,
     token_stream_maxlen: z.number().int().nonnegative(),
+    /** how workers fit the history into each model's context window */
+    context: ContextSettingsSchema.default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
     /** the effective configuration, secrets removed */
     config: z.record(z.string(), z.unknown()),
   })

@@ -22,6 +22,8 @@ export const ModelOptionsSchema = z
     num_ctx: z.number().int().positive().optional(),
     num_predict: z.number().int().positive().optional(),
     top_p: z.number().min(0).max(1).optional(),
+    /** ollama only: how long the server keeps the model loaded after a request ("5m", 0, -1) */
+    keep_alive: z.union([z.string().min(1), z.number()]).optional(),
     /** simulated only: generation speed; 0 means as fast as possible. */
     tokens_per_second: z.number().min(0).optional(),
     /** simulated only: delay before the first token. */
@@ -87,6 +89,24 @@ export type StopReason = z.infer<typeof StopReasonSchema>;
 export const DoneReasonSchema = z.enum(["stop", "length", "cut", "error"]);
 export type DoneReason = z.infer<typeof DoneReasonSchema>;
 
+/** how the history of one turn was fitted into the model's context window */
+export const ContextUsageSchema = z
+  .object({
+    /** the model's context window, in tokens */
+    window_tokens: z.number().int().positive(),
+    /** what the prompt may use: the window less the room kept for the reply */
+    budget_tokens: z.number().int().nonnegative(),
+    /** the prompt's size as counted (the provider's tokenizer) or estimated (about 3 characters a token) */
+    prompt_tokens: z.number().int().nonnegative(),
+    counted: z.enum(["tokenizer", "estimate"]),
+    history_sent: z.number().int().nonnegative(),
+    history_dropped: z.number().int().nonnegative(),
+    /** the dropped turns were replaced by a short summary */
+    summarized: z.boolean(),
+  })
+  .strict();
+export type ContextUsage = z.infer<typeof ContextUsageSchema>;
+
 export const MessageMetadataSchema = z
   .object({
     conversation_id: id,
@@ -112,9 +132,11 @@ export const MessageMetadataSchema = z
     finished_at: z.number().int().nonnegative(),
     /** the text was cut to `limits.max_message_chars` */
     truncated: z.boolean().default(false),
+    context: ContextUsageSchema.optional(),
   })
   .strict();
 export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
+
 
 export const DialogMessageSchema = z
   .object({
@@ -128,6 +150,13 @@ export const DialogMessageSchema = z
     content: ConversationContentSchema,
     /** the generation was aborted (deadline or user stop); content is what was produced */
     cut: z.boolean().default(false),
+    /**
+     * the model's reply was unusable twice (not JSON, truncated, or not matching the schema): the
+     * turn is kept with `error` and the `raw` reply; `content.message` is what could be read of it
+     */
+    failed: z.boolean().default(false),
+    error: z.string().max(10_000).optional(),
+    raw: z.string().max(1_000_000).optional(),
     metadata: MessageMetadataSchema,
   })
   .strict();
@@ -141,6 +170,19 @@ export const HistoryEntrySchema = z
   })
   .strict();
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/** how a worker fits the history into the model's context window */
+export const ContextSettingsSchema = z
+  .object({
+    /** older turns past the budget are dropped, or dropped and replaced by a short summary */
+    strategy: z.enum(["summarize", "drop"]),
+    /** tokens kept free for the reply (an agent's num_predict, when set, is used instead) */
+    reserve_tokens: z.number().int().nonnegative(),
+    /** the context window when the agent's options set no num_ctx; null = the provider's default */
+    window_tokens: z.number().int().positive().nullable(),
+  })
+  .strict();
+export type ContextSettings = z.infer<typeof ContextSettingsSchema>;
 
 /** manager -> worker, on `requests.<pool>` */
 export const TurnRequestSchema = z
@@ -160,6 +202,7 @@ export const TurnRequestSchema = z
     max_message_chars: z.number().int().positive(),
     token_stream_maxlen: z.number().int().nonnegative(),
     requested_at: z.number().int().nonnegative(),
+    context: ContextSettingsSchema.default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
   })
   .strict();
 export type TurnRequest = z.infer<typeof TurnRequestSchema>;

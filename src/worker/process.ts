@@ -77,6 +77,7 @@ export async function startWorker(opts: {
       ]);
       if (timedOut) await worker.close(true);
       await queues.close();
+      await providers.close();
       sub.disconnect();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The messages an agent's model sees for one turn: a system message with the story, the
  * agent's persona, its partner and the reply format; then the history from the agent's point
- * of view (its own turns as "assistant", its partner's as "user").
+ * of view (its own turns as "assistant", its partner's as "user"). When older turns did not fit the
+ * context window, `summary` (a few lines about them) goes into the system message.
  */
 import type { ChatMessage } from "../llm/types.js";
 import type { Persona, TurnRequest } from "../protocol/schemas.js";
@@ -15,7 +16,7 @@ const personaLines = (p: Persona): string =>
     `Speaking style: ${p.speaking_style}`,
   ].join("\n");
 
-export function buildTurnMessages(req: TurnRequest): ChatMessage[] {
+export function buildTurnMessages(req: TurnRequest, summary?: string): ChatMessage[] {
   const { story, persona, partner, turn } = req;
   const system = [
     `You are ${persona.name}, ${persona.role}, in a conversation with ${partner.name}, ${partner.role}.`,
@@ -32,13 +33,15 @@ export function buildTurnMessages(req: TurnRequest): ChatMessage[] {
     `This is turn ${turn.number} of at most ${turn.max}. Stay in character and speak only as ${persona.name}.`,
     "Keep each reply to a few sentences. Reply with a JSON object:",
     '{"message": "<what you say>", "sentiment": <-1..1, how you feel>, "references": ["<earlier points you refer to>"], "end_conversation": <true only when the conversation has reached its natural end>}',
+    ...(summary ? ["", "Earlier in the conversation (summarized, oldest first):", summary] : []),
   ].join("\n");
   const messages: ChatMessage[] = [{ role: "system", content: system }];
   for (const h of req.history) {
     messages.push({ role: h.agent_id === req.agent_id ? "assistant" : "user", content: h.text });
   }
   if (req.history.length === 0) {
-    messages.push({ role: "user", content: `(The conversation begins. You speak first, ${persona.name}.)` });
+    const opening = summary ? "(Continue the conversation.)" : `(The conversation begins. You speak first, ${persona.name}.)`;
+    messages.push({ role: "user", content: opening });
   } else if (messages[messages.length - 1]?.role === "assistant") {
     messages.push({ role: "user", content: "(Continue.)" });
   }

@@ -1,6 +1,8 @@
 /**
- * One turn at a worker: parse the request, generate with the agent's model while publishing
- * token chunks, validate the structured reply, and put the message on the pool's response queue.
+ * One turn at a worker: parse the request, fit the history into the model's context window,
+ * generate with the agent's model while publishing token chunks, validate the structured reply
+ * (one repair attempt; then a failed turn that keeps the raw text), and put the message on the
+ * pool's response queue. Provider errors are retried by the queue when retrying can help.
  *
  * Reads: the request job; the conversation record (to skip turns of finished conversations).
  * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
@@ -9,23 +11,16 @@
  */
 import os from "node:os";
 import { UnrecoverableError, type Job } from "bullmq";
-import { z } from "zod";
+import type { z } from "zod";
+import { ProviderError } from "../errors/index.js";
 import type { ProviderRegistry } from "../llm/index.js";
-import { StructuredOutputError, validate } from "../llm/structured.js";
-import type { GenerateResult } from "../llm/types.js";
+import { StructuredOutputError } from "../llm/structured.js";
 import type { Logger } from "../logger.js";
-import {
-  ConversationContentSchema,
-  DialogMessageSchema,
-  TurnRequestSchema,
-  type ConversationContent,
-  type DialogMessage,
-  type TurnRequest,
-} from "../protocol/schemas.js";
+import { DialogMessageSchema, TurnRequestSchema, type ContextUsage, type DialogMessage, type TurnRequest } from "../protocol/schemas.js";
 import { attemptOf, type Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
-import { partialMessage } from "./partial-json.js";
-import { buildTurnMessages } from "./prompt.js";
+import { fitContext } from "./context.js";
+import { generateReply, type Reply } from "./reply.js";
 import { TokenPublisher } from "./tokens.js";
 
 export interface TurnDeps {
@@ -65,12 +60,12 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     maxlen: req.token_stream_maxlen,
   });
 
-  let result: GenerateResult;
-  let content: ConversationContent;
+  let reply: Reply;
+  let context: ContextUsage;
   try {
     const provider = deps.providers.get(req.model.provider);
-    const messages = buildTurnMessages(req);
-    const jsonSchema = z.toJSONSchema(ConversationContentSchema) as Record<string, unknown>;
+    const fitted = await fitContext(req, provider);
+    context = fitted.usage;
     const task = {
       kind: "turn" as const,
       conversation_id: req.conversation_id,
@@ -81,24 +76,21 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       history: req.history,
       turn: req.turn,
     };
-    result = await provider.generate({
-      model: req.model.model,
-      options: req.model.options,
-      task,
-      messages,
-      jsonSchema,
-      signal: ac.signal,
-      onToken: (text, n) => tokens.push(text, n),
-    });
-    if (result.done_reason === "cut") {
-      content = { message: partialMessage(result.text), references: [], end_conversation: false };
-    } else {
-      const v = validate(ConversationContentSchema, result);
-      if ("problem" in v) throw new StructuredOutputError(`agent ${req.agent_id}: ${v.problem}`, result.text);
-      content = v.value;
-    }
-  } catch (err) {
+    reply = await generateReply(
+      provider,
+      {
+        model: req.model.model,
+        options: req.model.options,
+        task,
+        signal: ac.signal,
+        onToken: (text, n) => tokens.push(text, n),
+      },
+      fitted.messages,
+    );
+  } catch (caught) {
     await tokens.close();
+    // retrying cannot bring back a missing model or fix a refused key
+    const err = caught instanceof ProviderError && !caught.retryable ? new UnrecoverableError(oneLine(caught)) : caught;
     const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
     if (last) await respondFailure(deps, req, err);
     throw err;
@@ -109,6 +101,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   await tokens.close();
 
   const finishedAt = Date.now();
+  const { result, failure } = reply;
+  let content = reply.content;
   const cut = result.done_reason === "cut";
   const truncated = content.message.length > req.max_message_chars;
   if (truncated) content = { ...content, message: content.message.slice(0, req.max_message_chars) };
@@ -119,6 +113,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     speaker: req.persona.name,
     content,
     cut,
+    failed: failure !== undefined,
+    ...(failure ? { error: failure.error, raw: failure.raw } : {}),
     metadata: {
       conversation_id: req.conversation_id,
       sequence_number: req.sequence_number,
@@ -139,12 +135,16 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       started_at: startedAt,
       finished_at: finishedAt,
       truncated,
+      context,
     },
   });
   await deps.queues.addResponse(req.pool, { ok: true, message });
+  if (failure) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: failure.error }, "failed turn recorded");
   deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut }, "turn done");
   return message;
 }
+
+const oneLine = (e: ProviderError): string => (e.hint ? `${e.message} (${e.hint})` : e.message);
 
 async function respondFailure(deps: TurnDeps, req: TurnRequest, err: unknown): Promise<void> {
   const raw = err instanceof StructuredOutputError ? err.raw : undefined;
@@ -154,7 +154,7 @@ async function respondFailure(deps: TurnDeps, req: TurnRequest, err: unknown): P
       conversation_id: req.conversation_id,
       sequence_number: req.sequence_number,
       agent_id: req.agent_id,
-      error: err instanceof Error ? err.message : String(err),
+      error: err instanceof ProviderError ? oneLine(err) : err instanceof Error ? err.message : String(err),
       ...(raw === undefined ? {} : { raw }),
     });
   } catch (e) {

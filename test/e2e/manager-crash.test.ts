@@ -20,15 +20,15 @@ describe("manager crash", () => {
   it("a manager started by hand takes over and the deadline still holds", async () => {
     const prefix = freshPrefix();
     const env = cliEnv(testRedisUrl());
-    const common = ["--prefix", prefix, "--set", "queues.lock_duration_ms=1500", "--set", "queues.stalled_interval_ms=500", "--set", "simulated.tokens_per_second=40"];
+    const common = ["--prefix", prefix, "--set", "queues.lock_duration_ms=1500", "--set", "queues.stalled_interval_ms=500", "--set", "simulated.tokens_per_second=60"];
     const store = new Store(redis, prefix);
     const first = startCli(["manager", ...common], env);
     const w1 = startCli(["worker", "--pool", "traveller", ...common], env);
     const w2 = startCli(["worker", "--pool", "local", ...common], env);
     await waitFor("processes ready", async () => [first, w1, w2].every((p) => /ready/.test(p.err())), 20_000);
-    const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--duration", "6", "--max-turns", "100", "--plain", ...common], env);
+    const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--duration", "12", "--max-turns", "100", "--plain", ...common], env);
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
-    await waitFor("two turns", async () => ((await store.get(id))?.turns ?? 0) >= 2, 30_000);
+    await waitFor("a turn", async () => ((await store.get(id))?.turns ?? 0) >= 1, 30_000);
     first.kill("SIGKILL");
     await exited(first);
     // a while with no manager at all: the worker finishes its turn, the response waits in its queue
@@ -40,8 +40,8 @@ describe("manager crash", () => {
     const rec = (await store.get(id))!;
     expect(rec.stop_reason).toBe("duration");
     const ran = rec.ended_at! - rec.started_at!;
-    expect(ran).toBeGreaterThanOrEqual(6000);
-    expect(ran).toBeLessThan(8000);
+    expect(ran).toBeGreaterThanOrEqual(12_000);
+    expect(ran).toBeLessThan(14_500);
     const msgs = await store.readLog(id);
     expect(msgs.map((m) => m.metadata.sequence_number)).toEqual(msgs.map((_, i) => i + 1));
     expect(msgs.length).toBeGreaterThan(2); // it went on after the crash

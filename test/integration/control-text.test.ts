@@ -53,6 +53,7 @@ describe("LLM output is data", () => {
       speaker: "Someone",
       content: { message: HOSTILE, references: [HOSTILE.slice(0, 900)], end_conversation: false },
       cut: false,
+      failed: false,
       metadata: {
         conversation_id: spec.id, sequence_number: 1, agent_id: a.id, provider: "simulated", model: "m",
         tokens_generated: 10, prompt_tokens: 1, generation_time_ms: 1, time_to_first_token_ms: 1, tokens_per_second: 1,

@@ -28,6 +28,7 @@ function message(id: string, seq: number, tokens = 10): DialogMessage {
     speaker: "Tess",
     content: { message: `hello ${seq}`, references: [], end_conversation: false },
     cut: false,
+    failed: false,
     metadata: {
       conversation_id: id,
       sequence_number: seq,

@@ -42,7 +42,9 @@ describe("load(): defaults and config/default.json", () => {
     expect(c.redis.connect_timeout_ms).toBe(5000);
     expect(c.queues.worker_concurrency).toBe(1);
     expect(c.queues.manager_concurrency).toBe(50);
-    expect(c.openai).toEqual({ base_url: null, api_key: null });
+    expect(c.openai).toEqual({ base_url: null, api_key: null, max_retries: 2, timeout_ms: 600_000 });
+    expect(c.embedded).toMatchObject({ model_file: null, threads: null, context_size: 4096, max_tokens: 1024 });
+    expect(c.context).toEqual({ strategy: "summarize", reserve_tokens: 512, window_tokens: null });
     expect(c.manager).toEqual({ options: {} });
     // in both
     expect(c.provider).toBe("auto");
@@ -160,9 +162,13 @@ describe("load(): precedence flags > env > file > defaults", () => {
         DIALOGUE_LOG_FILE: "/tmp/x.log",
         DIALOGUE_REDIS_DATA_DIR: "/tmp/redis-data",
         DIALOGUE_REDIS_PORT: "7000",
+        DIALOGUE_MODEL_FILE: "/models/small.gguf",
+        DIALOGUE_THREADS: "3",
       },
     });
-    expect(c.openai).toEqual({ base_url: "http://127.0.0.1:1234/v1", api_key: "sk-test" });
+    expect(c.openai).toMatchObject({ base_url: "http://127.0.0.1:1234/v1", api_key: "sk-test" });
+    expect(c.embedded.model_file).toBe("/models/small.gguf");
+    expect(c.embedded.threads).toBe(3);
     expect(c.redis.prefix).toBe("other");
     expect(c.limits.max_total_tokens).toBe(900);
     expect(c.simulated.seed).toBe(42);

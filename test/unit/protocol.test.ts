@@ -55,6 +55,7 @@ const message: DialogMessage = {
     end_conversation: false,
   },
   cut: false,
+  failed: false,
   metadata: {
     conversation_id: "conv-1",
     sequence_number: 3,
@@ -96,6 +97,7 @@ const request: TurnRequest = {
   max_message_chars: 4000,
   token_stream_maxlen: 5000,
   requested_at: 1_763_700_000_000,
+  context: { strategy: "summarize", reserve_tokens: 512, window_tokens: null },
 };
 
 const okResponse: TurnResponse = { ok: true, message };
@@ -120,6 +122,7 @@ const record: ConversationRecord = {
     manager: { provider: "simulated", model: "sim", options: {} },
     limits: { duration_seconds: 180, max_turns: 14, max_total_tokens: null, max_message_chars: 4000, history_turns: 40 },
     token_stream_maxlen: 5000,
+    context: { strategy: "drop", reserve_tokens: 256, window_tokens: 2048 },
     config: { provider: "auto", limits: { max_turns: 14 }, nested: [1, "two", null] },
   },
   status: "running",

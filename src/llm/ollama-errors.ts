@@ -1,0 +1,46 @@
+/**
+ * What went wrong talking to Ollama, as one line and a hint. Ollama answers errors with
+ * `{"error": "..."}` and a status code (404 `model "x" not found, try pulling it first` for a
+ * missing model); an `{"error": ...}` line can also arrive inside a 200 stream, which ollama-js
+ * throws as a plain Error: that is a failed attempt, worth retrying.
+ */
+import { ProviderError } from "../errors/index.js";
+
+export const ollamaHostHint = (host: string): string =>
+  `start Ollama (\`ollama serve\`, or the Ollama app), or point OLLAMA_HOST / ollama.host at the server (now ${host})`;
+
+function isConnectionFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const cause = (err as Error & { cause?: { code?: string } }).cause;
+  const code = cause?.code ?? (err as NodeJS.ErrnoException).code;
+  return (
+    err.name === "TimeoutError" ||
+    (err instanceof TypeError && /fetch failed/i.test(err.message)) ||
+    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET"].includes(code ?? "")
+  );
+}
+
+export function describeOllamaError(err: unknown, host: string, model: string): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const status = (err as { status_code?: unknown }).status_code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof status === "number") {
+    if (status === 404 && /not found/i.test(message)) {
+      return new ProviderError(`Ollama at ${host} has no model "${model}" (${message})`, {
+        hint: `run \`ollama pull ${model}\`, or pass --pull to let dialogue pull it; \`dialogue models --provider ollama\` lists what it has`,
+      });
+    }
+    return new ProviderError(`Ollama at ${host} answered ${status}: ${message}`, {
+      retryable: status === 429 || status >= 500,
+      hint: status >= 500 ? "the server failed: see its log (`ollama serve` output, or journalctl -u ollama)" : "check the model name and options",
+    });
+  }
+  if (isConnectionFailure(err)) {
+    return new ProviderError(`no Ollama server answers at ${host}`, { hint: ollamaHostHint(host), retryable: true });
+  }
+  // an {"error": ...} line in the middle of a stream, or a stream that ended without "done"
+  return new ProviderError(`Ollama at ${host} failed during generation: ${message.split("\n")[0]}`, {
+    retryable: true,
+    hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+  });
+}

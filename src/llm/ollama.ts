@@ -1,0 +1,163 @@
+/**
+ * The `ollama` provider, through the `ollama` package: POST /api/chat, streamed (NDJSON).
+ *
+ * Metrics come from the final chunk, where Ollama reports durations in nanoseconds:
+ * eval_count -> tokens_generated, prompt_eval_count -> prompt_tokens (absent on a prompt-cache
+ * hit: null), load_duration -> load_time_ms, total_duration -> generation_time_ms, and
+ * tokens/s = eval_count / eval_duration. Time to first token is measured here, from sending the
+ * request to the first chunk with text. A stream cut by `signal` has no final chunk: its token
+ * count is the number of chunks received (Ollama sends one per token).
+ *
+ * One client per stream: ollama-js aborts every stream of a client at once, so each generation
+ * gets its own, and aborting one conversation never touches another.
+ */
+import { Ollama, type ChatResponse, type Message } from "ollama";
+import { ProviderError } from "../errors/index.js";
+import type { ModelOptions } from "../protocol/schemas.js";
+import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
+import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
+
+export interface OllamaSettings {
+  /** @defaultValue "http://127.0.0.1:11434" */
+  host: string;
+  /** @defaultValue null (the server's own, 5 minutes) */
+  keep_alive?: string | number | null;
+  /** injected transport (tests, proxies); @defaultValue globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+const NS_PER_MS = 1e6;
+
+/** the `options` object of an Ollama request: only what the agent set */
+export function ollamaOptions(o: ModelOptions): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (o.temperature !== undefined) out.temperature = o.temperature;
+  if (o.seed !== undefined) out.seed = o.seed;
+  if (o.num_ctx !== undefined) out.num_ctx = o.num_ctx;
+  if (o.num_predict !== undefined) out.num_predict = o.num_predict;
+  if (o.top_p !== undefined) out.top_p = o.top_p;
+  return out;
+}
+
+export class OllamaProvider implements LlmProvider {
+  readonly name = "ollama";
+  constructor(private readonly settings: OllamaSettings) {}
+
+  get host(): string {
+    return this.settings.host.replace(/\/+$/, "");
+  }
+
+  /** a fresh client whose requests also end when `signal` aborts (even before the first byte) */
+  client(signal?: AbortSignal): Ollama {
+    const base = this.settings.fetch ?? fetch;
+    const wrapped: typeof fetch = (input, init) => {
+      const signals = [init?.signal, signal].filter((s): s is AbortSignal => Boolean(s));
+      return base(input, { ...init, ...(signals.length ? { signal: AbortSignal.any(signals) } : {}) });
+    };
+    return new Ollama({ host: this.host, fetch: wrapped });
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const { signal } = req;
+    const keepAlive = req.options.keep_alive ?? this.settings.keep_alive ?? undefined;
+    const start = performance.now();
+    let firstAt: number | null = null;
+    let chunks = 0;
+    let text = "";
+    let final: ChatResponse | null = null;
+    try {
+      const stream = await this.client(signal).chat({
+        model: req.model,
+        messages: req.messages as Message[],
+        stream: true,
+        options: ollamaOptions(req.options),
+        ...(req.jsonSchema ? { format: req.jsonSchema } : {}),
+        ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
+      });
+      const onAbort = () => stream.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        for await (const chunk of stream) {
+          const piece = chunk.message?.content ?? "";
+          if (piece) {
+            firstAt ??= performance.now() - start;
+            chunks++;
+            text += piece;
+            req.onToken?.(piece, 1);
+          }
+          if (chunk.done) final = chunk;
+        }
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+    } catch (err) {
+      if (!signal?.aborted) throw describeOllamaError(err, this.host, req.model);
+    }
+    const elapsed = performance.now() - start;
+    if (!final) {
+      // cut: what arrived, counted client-side
+      const afterFirst = firstAt === null ? 0 : elapsed - firstAt;
+      return {
+        text,
+        tokens_generated: chunks,
+        prompt_tokens: null,
+        generation_time_ms: elapsed,
+        time_to_first_token_ms: firstAt,
+        tokens_per_second: chunks > 1 && afterFirst > 0 ? (chunks - 1) / (afterFirst / 1000) : 0,
+        load_time_ms: 0,
+        done_reason: "cut",
+      };
+    }
+    const evalCount = final.eval_count ?? chunks;
+    const evalNs = final.eval_duration ?? 0;
+    return {
+      text,
+      tokens_generated: evalCount,
+      prompt_tokens: typeof final.prompt_eval_count === "number" ? final.prompt_eval_count : null,
+      generation_time_ms: final.total_duration ? final.total_duration / NS_PER_MS : elapsed,
+      time_to_first_token_ms: firstAt,
+      tokens_per_second: evalNs > 0 ? evalCount / (evalNs / 1e9) : 0,
+      load_time_ms: (final.load_duration ?? 0) / NS_PER_MS,
+      done_reason: final.done_reason === "length" ? "length" : "stop",
+    };
+  }
+
+  async contextWindow(_model: string, options: ModelOptions): Promise<number | null> {
+    return options.num_ctx ?? null;
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    try {
+      const { models } = await this.client(AbortSignal.timeout(5000)).list();
+      return models.map((m) => ({
+        name: m.name,
+        size: m.size,
+        details: [m.details?.parameter_size, m.details?.quantization_level].filter(Boolean).join(" "),
+      }));
+    } catch (err) {
+      throw describeOllamaError(err, this.host, "");
+    }
+  }
+
+  /** true when the server has the model (GET /api/tags); throws when the server does not answer */
+  async hasModel(model: string): Promise<boolean> {
+    const names = (await this.listModels()).map((m) => m.name);
+    const want = model.includes(":") ? model : `${model}:latest`;
+    return names.includes(model) || names.includes(want);
+  }
+
+  /** POST /api/pull, streamed: `onProgress` hears each status line (with byte counts while downloading) */
+  async pull(model: string, onProgress: (p: { status: string; completed?: number; total?: number }) => void): Promise<void> {
+    try {
+      const stream = await this.client().pull({ model, stream: true });
+      for await (const p of stream) onProgress({ status: p.status, completed: p.completed, total: p.total });
+    } catch (err) {
+      const e = describeOllamaError(err, this.host, model);
+      throw new ProviderError(`could not pull ${model}: ${e.message}`, e.hint ? { hint: e.hint } : {});
+    }
+  }
+
+  hostHint(): string {
+    return ollamaHostHint(this.host);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The `openai` provider: any OpenAI-compatible chat-completions server (LM Studio, vLLM,
+ * llama.cpp's server, OpenAI), through the `openai` package (v6: v7 needs Node 22).
+ *
+ * Streams with `stream_options.include_usage`, so the server's last chunk (empty `choices`)
+ * carries `usage`: completion_tokens -> tokens_generated, prompt_tokens -> prompt_tokens.
+ * The API reports no timings: time to first token is measured here (request sent -> first chunk
+ * with text), and tokens/s = completion tokens after the first / time from first to last chunk.
+ * Structured output: `response_format` `json_schema` (strict), validated afterwards with zod.
+ * 429 and 5xx are retried by the client with exponential backoff (honouring Retry-After);
+ * every failure becomes one line naming the server and what to do.
+ *
+ * One client per stream, and the signal is passed per request, so an abort ends only its own.
+ */
+import OpenAI from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { describeOpenAIError } from "./openai-errors.js";
+import { closedSchema } from "./json-schema.js";
+import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
+
+export interface OpenAISettings {
+  /** @defaultValue null = https://api.openai.com/v1 */
+  base_url: string | null;
+  api_key: string | null;
+  /** retries after 429/5xx/connection errors; @defaultValue 2 */
+  max_retries?: number;
+  /** @defaultValue 600000 */
+  timeout_ms?: number;
+  /** injected transport (tests, proxies) */
+  fetch?: typeof fetch;
+}
+
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+export class OpenAIProvider implements LlmProvider {
+  readonly name = "openai";
+  constructor(private readonly settings: OpenAISettings) {}
+
+  get baseUrl(): string {
+    return (this.settings.base_url ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, "");
+  }
+
+  client(): OpenAI {
+    return new OpenAI({
+      baseURL: this.baseUrl,
+      // local servers need no key, but the client insists on one
+      apiKey: this.settings.api_key ?? "not-needed",
+      maxRetries: this.settings.max_retries ?? 2,
+      timeout: this.settings.timeout_ms ?? 600_000,
+      ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),
+    });
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const { signal, options: o } = req;
+    const start = performance.now();
+    let firstAt: number | null = null;
+    let lastAt = 0;
+    let chunks = 0;
+    let text = "";
+    let finish: string | null = null;
+    let usage: ChatCompletionChunk["usage"] = null;
+    try {
+      const stream = await this.client().chat.completions.create(
+        {
+          model: req.model,
+          messages: req.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+          ...(o.top_p !== undefined ? { top_p: o.top_p } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.num_predict !== undefined ? { max_tokens: o.num_predict } : {}),
+          ...(req.jsonSchema
+            ? { response_format: { type: "json_schema", json_schema: { name: "reply", strict: true, schema: closedSchema(req.jsonSchema) } } }
+            : {}),
+        },
+        signal ? { signal } : {},
+      );
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const piece = choice?.delta?.content ?? "";
+        if (piece) {
+          const now = performance.now() - start;
+          firstAt ??= now;
+          lastAt = now;
+          chunks++;
+          text += piece;
+          req.onToken?.(piece, 1);
+        }
+        if (choice?.finish_reason) finish = choice.finish_reason;
+        if (chunk.usage) usage = chunk.usage;
+      }
+    } catch (err) {
+      if (!signal?.aborted) throw describeOpenAIError(err, this.baseUrl, req.model);
+    }
+    const cut = Boolean(signal?.aborted) && finish === null;
+    const elapsed = performance.now() - start;
+    const tokens = !cut && usage ? usage.completion_tokens : chunks;
+    const afterFirst = firstAt === null ? 0 : lastAt - firstAt;
+    return {
+      text,
+      tokens_generated: tokens,
+      prompt_tokens: usage ? usage.prompt_tokens : null,
+      generation_time_ms: elapsed,
+      time_to_first_token_ms: firstAt,
+      tokens_per_second: tokens > 1 && afterFirst > 0 ? (tokens - 1) / (afterFirst / 1000) : 0,
+      load_time_ms: 0,
+      done_reason: cut ? "cut" : finish === "length" ? "length" : "stop",
+    };
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    try {
+      const out: ModelInfo[] = [];
+      for await (const m of this.client().models.list()) out.push({ name: m.id, details: m.owned_by });
+      return out;
+    } catch (err) {
+      throw describeOpenAIError(err, this.baseUrl, "");
+    }
+  }
+}
