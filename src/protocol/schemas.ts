@@ -22,6 +22,8 @@ export const ModelOptionsSchema = z
     time_to_first_token_ms: z.number().min(0).optional(),
     /** simulated only: the agent raises end_conversation from this turn number on */
     end_after_turns: z.number().int().positive().optional(),
+    /** simulated only: from this turn number on, the agent repeats its previous message word for word (a loop) */
+    repeat_after_turns: z.number().int().positive().optional(),
   })
   .strict();
 export type ModelOptions = z.infer<typeof ModelOptionsSchema>;
