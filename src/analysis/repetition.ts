@@ -1,0 +1,84 @@
+/**
+ * The repetition detector, shared by the analysis and the manager's loop stop.
+ *
+ * - repetition of a message: the share of its word 3-grams (text.ts shingles) that occur in the
+ *   same speaker's previous REPETITION_MEMORY messages. 1 = said before word for word.
+ * - echo of a message: the share of its 3-grams that occur in the partner's last message.
+ * - a loop: `loop_turns` messages in a row from one speaker, each with repetition at or above
+ *   `loop_threshold` (config limits.*); it starts at the first of them.
+ *
+ * Memory is bounded: a count of the 3-grams of each speaker's last REPETITION_MEMORY messages.
+ */
+import { containment, shingles, Vocabulary, words } from "./text.js";
+
+/** how many of a speaker's earlier messages a message is compared against */
+export const REPETITION_MEMORY = 12;
+
+interface SpeakerMemory {
+  counts: Map<number, number>;
+  recent: Array<Set<number>>;
+}
+
+export interface Overlap {
+  repetition: number;
+  echo: number;
+}
+
+export class RepetitionTracker {
+  private readonly speakers = new Map<string, SpeakerMemory>();
+  /** the latest message, and the latest by another speaker than it */
+  private last: { speaker: string; shingles: Set<number> } | null = null;
+  private beforeLast: { speaker: string; shingles: Set<number> } | null = null;
+
+  constructor(readonly memory = REPETITION_MEMORY) {}
+
+  /** measure one message against what came before, then remember it */
+  add(speaker: string, sh: Set<number>): Overlap {
+    let mem = this.speakers.get(speaker);
+    if (!mem) {
+      mem = { counts: new Map(), recent: [] };
+      this.speakers.set(speaker, mem);
+    }
+    const repetition = containment(sh, mem.counts);
+    const partner = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
+    const echo = partner && partner.speaker !== speaker ? containment(sh, partner.shingles) : 0;
+
+    for (const k of sh) mem.counts.set(k, (mem.counts.get(k) ?? 0) + 1);
+    mem.recent.push(sh);
+    if (mem.recent.length > this.memory) {
+      for (const k of mem.recent.shift() as Set<number>) {
+        const c = (mem.counts.get(k) ?? 1) - 1;
+        if (c === 0) mem.counts.delete(k);
+        else mem.counts.set(k, c);
+      }
+    }
+    if (this.last && this.last.speaker !== speaker) this.beforeLast = this.last;
+    this.last = { speaker, shingles: sh };
+    return { repetition, echo };
+  }
+}
+
+export interface LoopRule {
+  /** @defaultValue 0.6 */
+  loop_threshold: number;
+  /** @defaultValue 3 */
+  loop_turns: number;
+}
+
+/** how many of the latest log entries the manager reads to decide on a loop */
+export const loopLookback = (rule: LoopRule): number => 2 * (REPETITION_MEMORY + rule.loop_turns);
+
+/**
+ * For the manager: given the latest messages (oldest first, at least loopLookback of them when
+ * there are that many), is `speaker` looping as of its last message?
+ */
+export function isLooping(messages: ReadonlyArray<{ speaker: string; text: string }>, speaker: string, rule: LoopRule): boolean {
+  const vocab = new Vocabulary();
+  const tracker = new RepetitionTracker();
+  let streak = 0;
+  for (const m of messages) {
+    const { repetition } = tracker.add(m.speaker, shingles(vocab.encode(words(m.text))));
+    if (m.speaker === speaker) streak = repetition >= rule.loop_threshold ? streak + 1 : 0;
+  }
+  return streak >= rule.loop_turns;
+}
