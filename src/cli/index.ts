@@ -4,7 +4,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
+import { analyzeCommand } from "./analyze.js";
+import { compareCommand } from "./compare.js";
+import { exportCommand } from "./export.js";
 import { listCommand, showCommand, stopCommand } from "./inspect.js";
+import { purgeCommand } from "./purge.js";
 import { redisCommand } from "./redis.js";
 import { managerCommand, workerCommand } from "./roles.js";
 import { runCommand } from "./run.js";
@@ -15,7 +19,20 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand()]) {
+  const commands = [
+    runCommand(),
+    listCommand(),
+    showCommand(),
+    analyzeCommand(),
+    exportCommand(),
+    compareCommand(),
+    stopCommand(),
+    purgeCommand(),
+    managerCommand(),
+    workerCommand(),
+    redisCommand(),
+  ];
+  for (const c of commands) {
     c.exitOverride();
     p.addCommand(c);
   }
@@ -23,7 +40,8 @@ export function program(): Command {
     "after",
     `
 Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, DIALOGUE_*) < flags.
-Every run stays in Redis: dialogue list, dialogue show <id>.`,
+Every run stays in Redis: dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id>,
+dialogue compare <id> <id>; dialogue purge removes runs on purpose.`,
   );
   return p;
 }

@@ -12,6 +12,7 @@ import { follow } from "../observer/follow.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
 import { Queues } from "../queues/index.js";
+import { analysisOf } from "../redis/analysis-store.js";
 import { Store } from "../redis/store.js";
 import { redactUrl } from "../logger.js";
 import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, wholeNumber, type CommonOptions } from "./common.js";
@@ -33,7 +34,7 @@ interface RunOptions extends CommonOptions {
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints a summary")
+    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints the analysis")
     .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
     .addOption(new Option("-p, --provider <provider>", "provider for both agents and the manager").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
     .option("-m, --model <model>", "model for both agents and the manager")
@@ -55,7 +56,8 @@ Examples:
   dialogue run --provider simulated --duration 30 --plain
   dialogue run --json --tokens | jq .type
 
-The run stays in Redis afterwards: dialogue list, dialogue show <id>.`,
+The run stays in Redis afterwards with its analysis (the report printed at the end):
+dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id> --format html.`,
   );
   return cmd.action(async (opts: RunOptions) => {
     process.exitCode = await run(opts);
@@ -136,14 +138,15 @@ async function run(opts: RunOptions): Promise<number> {
   let final;
   try {
     final = await follow(store, id, (e) => renderer.onEvent(e), { tokens: Boolean(opts.json && opts.tokens) });
-    renderer.finish(final, await store.readLog(id));
+    // computed from the log as `dialogue analyze` does, and stored with the run
+    renderer.finish(final, (await analysisOf(store, final)).analysis);
   } finally {
     await supervisor.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
   stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
-  stderr(`  see it again: dialogue show ${id}    all runs: dialogue list    logs: ${logFile}`);
+  stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
   await queues.close();
   redis.disconnect();
   return final.status === "failed" ? 1 : 0;
