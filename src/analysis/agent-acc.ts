@@ -12,8 +12,9 @@ export interface MessageFacts {
   words: number;
   ids: Int32Array;
   questions: number;
-  repetition: number;
-  echo: number;
+  /** null: nothing to compare with (repetition.ts) */
+  repetition: number | null;
+  echo: number | null;
   sentiment: number;
 }
 
@@ -62,8 +63,8 @@ export class AgentAcc {
     this.words += f.words;
     this.questions += f.questions;
     this.mattr.pushAll(f.ids);
-    this.repetition.add(f.repetition);
-    this.echo.add(f.echo);
+    this.repetition.addMaybe(f.repetition);
+    this.echo.addMaybe(f.echo);
     this.lexicon.add(f.sentiment);
     if (m.content.sentiment !== undefined) this.self.add(m.content.sentiment);
     this.provider ??= md.provider;

@@ -84,7 +84,7 @@ export class Analyzer {
 
     let partnerWords: number | null = null;
     for (const [agent, n] of this.lastWords) if (agent !== md.agent_id) partnerWords = n;
-    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, partner_words: partnerWords, repetition, echo });
+    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, partner_words: partnerWords, repetition: repetition ?? 0, echo: echo ?? 0 });
     this.lastWords.delete(md.agent_id);
     this.lastWords.set(md.agent_id, ws.length);
 
@@ -104,8 +104,8 @@ export class Analyzer {
     this.words += ws.length;
     this.questions += facts.questions;
     this.mattr.pushAll(ids);
-    this.repetition.add(repetition);
-    this.echo.add(echo);
+    this.repetition.addMaybe(repetition);
+    this.echo.addMaybe(echo);
     this.windowFor(md.sequence_number, md.finished_at).add(m, facts, this.vocab, this.origin());
   }
 

@@ -2,8 +2,10 @@
  * The repetition detector, shared by the analysis and the manager's loop stop.
  *
  * - repetition of a message: the share of its word 3-grams (text.ts shingles) that occur in the
- *   same speaker's previous REPETITION_MEMORY messages. 1 = said before word for word.
- * - echo of a message: the share of its 3-grams that occur in the partner's last message.
+ *   same speaker's previous REPETITION_MEMORY messages. 1 = said before word for word; null for
+ *   the speaker's first message (nothing to compare with).
+ * - echo of a message: the share of its 3-grams that occur in the partner's last message; null
+ *   when the partner has not spoken yet.
  * - a loop: `loop_turns` messages in a row from one speaker, each with repetition at or above
  *   `loop_threshold` (config limits.*); it starts at the first of them.
  *
@@ -20,8 +22,8 @@ interface SpeakerMemory {
 }
 
 export interface Overlap {
-  repetition: number;
-  echo: number;
+  repetition: number | null;
+  echo: number | null;
 }
 
 export class RepetitionTracker {
@@ -39,9 +41,9 @@ export class RepetitionTracker {
       mem = { counts: new Map(), recent: [] };
       this.speakers.set(speaker, mem);
     }
-    const repetition = containment(sh, mem.counts);
+    const repetition = mem.recent.length > 0 ? containment(sh, mem.counts) : null;
     const partner = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
-    const echo = partner && partner.speaker !== speaker ? containment(sh, partner.shingles) : 0;
+    const echo = partner && partner.speaker !== speaker ? containment(sh, partner.shingles) : null;
 
     for (const k of sh) mem.counts.set(k, (mem.counts.get(k) ?? 0) + 1);
     mem.recent.push(sh);
@@ -78,7 +80,7 @@ export function isLooping(messages: ReadonlyArray<{ speaker: string; text: strin
   let streak = 0;
   for (const m of messages) {
     const { repetition } = tracker.add(m.speaker, shingles(vocab.encode(words(m.text))));
-    if (m.speaker === speaker) streak = repetition >= rule.loop_threshold ? streak + 1 : 0;
+    if (m.speaker === speaker) streak = repetition !== null && repetition >= rule.loop_threshold ? streak + 1 : 0;
   }
   return streak >= rule.loop_turns;
 }

@@ -61,6 +61,10 @@ export class Acc {
     this.n++;
     if (v > this.max) this.max = v;
   }
+  /** adds a value; null (no data) is left out */
+  addMaybe(v: number | null): void {
+    if (v !== null) this.add(v);
+  }
   mean(): number | null {
     return this.n === 0 ? null : this.sum / this.n;
   }

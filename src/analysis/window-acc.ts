@@ -58,8 +58,8 @@ export class WindowAcc {
     this.words += f.words;
     this.questions += f.questions;
     this.mattr.pushAll(f.ids);
-    this.repetition.add(f.repetition);
-    this.echo.add(f.echo);
+    this.repetition.addMaybe(f.repetition);
+    this.echo.addMaybe(f.echo);
     for (let i = 0; i < f.ids.length; i++) {
       const id = f.ids[i] as number;
       if (vocab.isContent(id)) this.terms.set(id, (this.terms.get(id) ?? 0) + 1);
@@ -75,7 +75,7 @@ export class WindowAcc {
     if (md.tokens_generated > 0) a.tps.add(md.tokens_per_second);
     a.lexicon.add(f.sentiment);
     if (m.content.sentiment !== undefined) a.self.add(m.content.sentiment);
-    a.repetition.add(f.repetition);
+    a.repetition.addMaybe(f.repetition);
   }
 
   /** the window without its drift (filled in once every window is known); its terms trimmed */
