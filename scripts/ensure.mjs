@@ -129,6 +129,7 @@ export async function ensureRedisForRun() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--chromium")) process.exit(ensureChromium() ? 0 : 1);
   ensureNode();
   ensureDeps();
   const forTests = process.argv.includes("--for-tests");

@@ -16,7 +16,12 @@ export interface LineSeries {
 const W = 640;
 const H = 220;
 const PAD = { left: 48, right: 12, top: 28, bottom: 28 };
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
 
 export function lineChart(id: string, title: string, series: readonly LineSeries[], range?: { min: number; max: number }): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));

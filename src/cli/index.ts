@@ -64,6 +64,11 @@ function fail(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `dialogue list | head`, `dialogue export … | less` closed early: stop quietly, as other tools do
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   try {
     await program().parseAsync(argv);
   } catch (err) {
