@@ -49,7 +49,8 @@ export class Analyzer {
   private readonly repetition = new Acc();
   private readonly echo = new Acc();
   private readonly handoffs: number[] = [];
-  private readonly lastWords = new Map<string, number>();
+  private latest: { agent: string; words: number } | null = null;
+  private latestOther: { agent: string; words: number } | null = null;
   private readonly windows: Window[] = [];
   private readonly terms: Terms[] = [];
   private current: WindowAcc | null = null;
@@ -82,11 +83,12 @@ export class Analyzer {
     const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
     const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
 
-    let partnerWords: number | null = null;
-    for (const [agent, n] of this.lastWords) if (agent !== md.agent_id) partnerWords = n;
+    // the partner's message this one answers: the latest by another speaker
+    const partner = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
+    const partnerWords = partner && partner.agent !== md.agent_id ? partner.words : null;
     this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, partner_words: partnerWords, repetition: repetition ?? 0, echo: echo ?? 0 });
-    this.lastWords.delete(md.agent_id);
-    this.lastWords.set(md.agent_id, ws.length);
+    if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
+    this.latest = { agent: md.agent_id, words: ws.length };
 
     if (this.prev) {
       const p = this.prev;

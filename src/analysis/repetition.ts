@@ -11,14 +11,15 @@
  *
  * Memory is bounded: a count of the 3-grams of each speaker's last REPETITION_MEMORY messages.
  */
+import { IntCounter, IntSet } from "./intset.js";
 import { containment, shingles, Vocabulary, words } from "./text.js";
 
 /** how many of a speaker's earlier messages a message is compared against */
 export const REPETITION_MEMORY = 12;
 
 interface SpeakerMemory {
-  counts: Map<number, number>;
-  recent: Array<Set<number>>;
+  counts: IntCounter;
+  recent: Int32Array[];
 }
 
 export interface Overlap {
@@ -29,30 +30,33 @@ export interface Overlap {
 export class RepetitionTracker {
   private readonly speakers = new Map<string, SpeakerMemory>();
   /** the latest message, and the latest by another speaker than it */
-  private last: { speaker: string; shingles: Set<number> } | null = null;
-  private beforeLast: { speaker: string; shingles: Set<number> } | null = null;
+  private last: { speaker: string; shingles: Int32Array } | null = null;
+  private beforeLast: { speaker: string; shingles: Int32Array } | null = null;
+  private readonly partner = new IntSet();
 
   constructor(readonly memory = REPETITION_MEMORY) {}
 
   /** measure one message against what came before, then remember it */
-  add(speaker: string, sh: Set<number>): Overlap {
+  add(speaker: string, sh: Int32Array): Overlap {
     let mem = this.speakers.get(speaker);
     if (!mem) {
-      mem = { counts: new Map(), recent: [] };
+      mem = { counts: new IntCounter(), recent: [] };
       this.speakers.set(speaker, mem);
     }
     const repetition = mem.recent.length > 0 ? containment(sh, mem.counts) : null;
     const partner = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
-    const echo = partner && partner.speaker !== speaker ? containment(sh, partner.shingles) : null;
+    let echo: number | null = null;
+    if (partner && partner.speaker !== speaker) {
+      this.partner.clear();
+      for (let i = 0; i < partner.shingles.length; i++) this.partner.add(partner.shingles[i] as number);
+      echo = containment(sh, this.partner);
+    }
 
-    for (const k of sh) mem.counts.set(k, (mem.counts.get(k) ?? 0) + 1);
+    for (let i = 0; i < sh.length; i++) mem.counts.inc(sh[i] as number);
     mem.recent.push(sh);
     if (mem.recent.length > this.memory) {
-      for (const k of mem.recent.shift() as Set<number>) {
-        const c = (mem.counts.get(k) ?? 1) - 1;
-        if (c === 0) mem.counts.delete(k);
-        else mem.counts.set(k, c);
-      }
+      const old = mem.recent.shift() as Int32Array;
+      for (let i = 0; i < old.length; i++) mem.counts.dec(old[i] as number);
     }
     if (this.last && this.last.speaker !== speaker) this.beforeLast = this.last;
     this.last = { speaker, shingles: sh };

@@ -64,14 +64,20 @@ const FLAG_TEXT: Record<string, string> = {
   stalled: "stalled: short, empty replies in a row",
 };
 
+/** flag episodes listed in a report; the JSON has up to MAX_EPISODES */
+export const FLAGS_SHOWN = 20;
+
 export function flagLines(a: Analysis): string[] {
   if (a.flags.length === 0) return ["none"];
-  const lines = a.flags.map(
+  const lines = a.flags.slice(0, FLAGS_SHOWN).map(
     (f) =>
       `${f.type} from turn ${f.turn}${f.agent_id ? ` (${f.agent_id})` : ""}: detected at turn ${f.detected_turn}, lasts to turn ${f.until_turn} — ${FLAG_TEXT[f.type] ?? f.type}`,
   );
   const total = Object.values(a.flag_counts).reduce((n, c) => n + c, 0);
-  if (total > a.flags.length) lines.push(`… ${total - a.flags.length} more episodes not listed`);
+  if (total > lines.length) {
+    const counts = Object.entries(a.flag_counts).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ");
+    lines.push(`… ${total - lines.length} more episodes (in all: ${counts})`);
+  }
   return lines;
 }
 

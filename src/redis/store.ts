@@ -160,13 +160,20 @@ export class Store {
    */
   async *pages(id: string, pageSize = 1000): AsyncGenerator<LogEntry[]> {
     const key = this.keys.log(id);
-    let start = "-";
+    const fetch = (start: string) => {
+      const p = this.redis.xrange(key, start, "+", "COUNT", pageSize);
+      p.catch(() => undefined); // a reader that stops early leaves the prefetched page unread
+      return p;
+    };
+    let next = fetch("-");
     for (;;) {
-      const entries = await this.redis.xrange(key, start, "+", "COUNT", pageSize);
+      const entries = await next;
       if (entries.length === 0) return;
+      const last = entries.length < pageSize ? null : (entries[entries.length - 1] as [string, string[]])[0];
+      // ask for the next page now, so Redis works while this one is parsed and used
+      if (last !== null) next = fetch(`(${last}`);
       yield entries.map(([, fields]) => ({ message: parseEntry(fields), recorded_at: recordedAt(fields) }));
-      if (entries.length < pageSize) return;
-      start = `(${(entries[entries.length - 1] as [string, string[]])[0]}`;
+      if (last === null) return;
     }
   }
 

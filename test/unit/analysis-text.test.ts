@@ -28,20 +28,21 @@ describe("words and questions", () => {
 describe("shingles and containment", () => {
   it("word 3-grams as distinct keys; a one- or two-word message is one shingle", () => {
     const v = new Vocabulary();
-    expect(shingles(enc(v, "a b c d")).size).toBe(2);
-    expect(shingles(enc(v, "a b a b a b")).size).toBe(2); // (a b a), (b a b)
-    expect(shingles(enc(v, "yes")).size).toBe(1);
-    expect(shingles(enc(v, "")).size).toBe(0);
+    const set = (text: string) => new Set(shingles(enc(v, text)));
+    expect(shingles(enc(v, "a b c d"))).toHaveLength(2);
+    expect(shingles(enc(v, "a b a b a b"))).toHaveLength(2); // (a b a), (b a b)
+    expect(shingles(enc(v, "yes"))).toHaveLength(1);
+    expect(shingles(enc(v, ""))).toHaveLength(0);
     // "b c" alone is not the 3-gram (a b c)
-    expect(containment(shingles(enc(v, "b c")), shingles(enc(v, "a b c")))).toBe(0);
-    expect(containment(shingles(enc(v, "yes")), shingles(enc(v, "yes")))).toBe(1);
+    expect(containment(shingles(enc(v, "b c")), set("a b c"))).toBe(0);
+    expect(containment(shingles(enc(v, "yes")), set("yes"))).toBe(1);
   });
   it("containment is the share of the first set found in the second", () => {
     const v = new Vocabulary();
     const x = shingles(enc(v, "one two three four five")); // 3 shingles
     const y = shingles(enc(v, "two three four")); // 1 shingle
-    expect(containment(x, y)).toBeCloseTo(1 / 3, 10);
-    expect(containment(y, x)).toBe(1);
+    expect(containment(x, new Set(y))).toBeCloseTo(1 / 3, 10);
+    expect(containment(y, new Set(x))).toBe(1);
   });
 });
 
