@@ -30,10 +30,12 @@ export function sparkline(values: ReadonlyArray<number | null>, range?: { min: n
   if (xs.length === 0) return values.map(() => " ").join("");
   const min = range?.min ?? Math.min(...xs);
   const max = range?.max ?? Math.max(...xs);
+  // a series that varies by less than 1% of its size is drawn flat, not as noise blown up
+  const flat = max - min <= (range ? 0 : 0.01 * Math.max(Math.abs(max), Math.abs(min)));
   return values
     .map((v) => {
       if (v === null || !Number.isFinite(v)) return " ";
-      if (max === min) return BARS[3];
+      if (flat) return BARS[3];
       const k = Math.round(((Math.min(max, Math.max(min, v)) - min) / (max - min)) * (BARS.length - 1));
       return BARS[k];
     })

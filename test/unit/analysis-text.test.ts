@@ -142,6 +142,7 @@ describe("sparklines", () => {
   it("scales between min and max, a gap for null", () => {
     expect(sparkline([0, 1, null, 0.5])).toBe("▁█ ▅");
     expect(sparkline([2, 2])).toBe("▄▄");
+    expect(sparkline([25.001, 24.999])).toBe("▄▄"); // less than 1% apart: flat
     expect(sparkline([0], { min: -1, max: 1 })).toBe("▅");
   });
 });
