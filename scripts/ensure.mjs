@@ -2,7 +2,9 @@
 // Set-up for a fresh machine, used by `npm start` and `npm test` (node built-ins only, so it
 // runs before anything is installed): checks Node, installs npm dependencies if they are
 // missing or stale, builds dist/ if it is missing or older than src/, and makes sure
-// redis-server is there (installing Debian's package when running as root or with sudo).
+// redis-server is there (installing Debian's package when running as root or with sudo). For the
+// tests it also installs Debian's chromium when missing (the HTML export test loads the page in
+// it headless); without it that one test is skipped, saying why.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import net from "node:net";
@@ -71,7 +73,8 @@ export function ensureBuild(force = false) {
     force ||
     !existsSync(entry) ||
     newest(path.join(root, "src")) > statSync(entry).mtimeMs ||
-    !existsSync(path.join(root, "config", "config.schema.json"));
+    !existsSync(path.join(root, "config", "config.schema.json")) ||
+    !existsSync(path.join(root, "docs", "analysis.schema.json"));
   if (!stale) return;
   say("building (tsc) …");
   if (!run("npm", ["run", "--silent", "build"])) {
@@ -101,6 +104,23 @@ export function ensureRedisServer() {
   return false;
 }
 
+/** chromium for the HTML export test: installed like redis-server; its absence only skips that test */
+export function ensureChromium() {
+  if (["chromium", "chromium-browser", "google-chrome"].some(onPath)) return true;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const hasSudo = !isRoot && onPath("sudo") && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
+  if (onPath("apt-get") && (isRoot || hasSudo)) {
+    say("chromium is not installed (the HTML export test loads pages in it); installing Debian's chromium package …");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const apt = (args) => (isRoot ? run("apt-get", args, { env }) : run("sudo", ["-n", "apt-get", ...args], { env }));
+    const ok = apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]) ||
+      (apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]));
+    if (ok && onPath("chromium")) return true;
+  }
+  say("chromium is not installed and could not be installed here: the HTML export test will be skipped (Debian/Ubuntu: sudo apt-get install -y chromium)");
+  return false;
+}
+
 /** for `npm start`: a Redis is needed unless one is configured or answers on 6379 */
 export async function ensureRedisForRun() {
   if (process.env.REDIS_URL) return true;
@@ -109,10 +129,12 @@ export async function ensureRedisForRun() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--chromium")) process.exit(ensureChromium() ? 0 : 1);
   ensureNode();
   ensureDeps();
   const forTests = process.argv.includes("--for-tests");
   ensureBuild(forTests);
   if (forTests && !ensureRedisServer()) process.exit(1);
+  if (forTests) ensureChromium();
   if (!forTests && !(await ensureRedisForRun())) process.exit(1);
 }

@@ -1,8 +1,11 @@
 /**
- * The end-of-run summary: pure functions over a record and its messages.
+ * The short end-of-run summary (`dialogue show`, the `end` event of `run --json`): a few figures
+ * taken from the analysis (analyzer.ts), so every view of a run agrees with `dialogue analyze`.
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
+import { analyze } from "./analyzer.js";
+import type { Analysis } from "./schema.js";
 
 export interface AgentSummary {
   agent_id: string;
@@ -27,34 +30,28 @@ export interface RunSummary {
   agents: AgentSummary[];
 }
 
-const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+export function summaryOf(a: Analysis): RunSummary {
+  return {
+    id: a.conversation_id,
+    status: a.run.status,
+    stop_reason: a.run.stop_reason,
+    turns: a.run.turns,
+    tokens: a.run.tokens_generated,
+    duration_s: a.run.duration_s,
+    agents: a.agents.map((g) => ({
+      agent_id: g.agent_id,
+      name: g.name,
+      provider: g.provider,
+      model: g.model,
+      turns: g.turns,
+      tokens: g.tokens_generated,
+      mean_tokens_per_second: g.tokens_per_second.mean,
+      mean_time_to_first_token_ms: g.time_to_first_token_ms.mean,
+      mean_queue_wait_ms: g.queue_wait_ms.mean,
+    })),
+  };
+}
 
 export function summarize(record: ConversationRecord, messages: DialogMessage[]): RunSummary {
-  const agents = record.spec.agents.map((a, i): AgentSummary => {
-    const mine = messages.filter((m) => m.metadata.agent_id === a.id);
-    const measured = mine.filter((m) => m.metadata.tokens_generated > 0);
-    return {
-      agent_id: a.id,
-      name: record.personas?.[i]?.name ?? null,
-      provider: a.model.provider,
-      model: a.model.model,
-      turns: mine.length,
-      tokens: mine.reduce((n, m) => n + m.metadata.tokens_generated, 0),
-      mean_tokens_per_second: mean(measured.map((m) => m.metadata.tokens_per_second)),
-      mean_time_to_first_token_ms: mean(
-        mine.map((m) => m.metadata.time_to_first_token_ms).filter((x): x is number => x !== null),
-      ),
-      mean_queue_wait_ms: mean(mine.map((m) => m.metadata.queue_wait_ms)),
-    };
-  });
-  const end = record.ended_at ?? Date.now();
-  return {
-    id: record.spec.id,
-    status: record.status,
-    stop_reason: record.stop_reason,
-    turns: messages.length,
-    tokens: messages.reduce((n, m) => n + m.metadata.tokens_generated, 0),
-    duration_s: record.started_at === null ? null : (end - record.started_at) / 1000,
-    agents,
-  };
+  return summaryOf(analyze(record, messages));
 }

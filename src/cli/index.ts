@@ -5,7 +5,11 @@
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
 import { doctorCommand } from "./doctor.js";
+import { analyzeCommand } from "./analyze.js";
+import { compareCommand } from "./compare.js";
+import { exportCommand } from "./export.js";
 import { listCommand, showCommand, stopCommand } from "./inspect.js";
+import { purgeCommand } from "./purge.js";
 import { redisCommand } from "./redis.js";
 import { modelsCommand } from "./models.js";
 import { managerCommand, workerCommand } from "./roles.js";
@@ -17,7 +21,22 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), modelsCommand(), managerCommand(), workerCommand(), redisCommand(), doctorCommand()]) {
+  const commands = [
+    runCommand(),
+    listCommand(),
+    showCommand(),
+    analyzeCommand(),
+    exportCommand(),
+    compareCommand(),
+    stopCommand(),
+    purgeCommand(),
+    modelsCommand(),
+    managerCommand(),
+    workerCommand(),
+    redisCommand(),
+    doctorCommand(),
+  ];
+  for (const c of commands) {
     c.exitOverride();
     p.addCommand(c);
   }
@@ -26,7 +45,8 @@ export function program(): Command {
     `
 Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY, DIALOGUE_*) < flags.
 Providers: auto (default) | ollama | openai | embedded | simulated — see \`dialogue models\`.
-Every run stays in Redis: dialogue list, dialogue show <id>.`,
+Every run stays in Redis: dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id>,
+dialogue compare <id> <id>; dialogue purge removes runs on purpose. Problems? dialogue doctor.`,
   );
   return p;
 }
@@ -49,6 +69,11 @@ function fail(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `dialogue list | head`, `dialogue export … | less` closed early: stop quietly, as other tools do
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   try {
     await program().parseAsync(argv);
   } catch (err) {

@@ -4,32 +4,13 @@
  */
 import { Command } from "commander";
 import { summarize } from "../analysis/summary.js";
-import { NotFoundError, UsageError } from "../errors/index.js";
 import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, modelLabel, personasText, storyText, summaryText } from "../observer/plain.js";
-import { isSafeId } from "../protocol/keys.js";
-import type { ConversationRecord } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
-import { Store } from "../redis/store.js";
-import { addCommonOptions, loadConfig, openRedis, positiveInt, stderr, type CommonOptions } from "./common.js";
-
-const out = (s: string): void => {
-  process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
-};
-
-async function openStore(opts: CommonOptions): Promise<{ store: Store; close: () => void; prefix: string }> {
-  const config = loadConfig(opts);
-  const { redis } = await openRedis(config, stderr);
-  return { store: new Store(redis, config.redis.prefix), close: () => redis.disconnect(), prefix: config.redis.prefix };
-}
-
-async function getOrThrow(store: Store, id: string, prefix: string): Promise<ConversationRecord> {
-  if (!isSafeId(id)) throw new UsageError(`"${id}" is not a conversation id`, "ids look like 20261121-143005-k3f9a; see dialogue list");
-  const rec = await store.get(id);
-  if (!rec) throw new NotFoundError(`no conversation ${id} under prefix "${prefix}"`, "see dialogue list (or pass the --prefix it ran with)");
-  return rec;
-}
+import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
+import { getOrThrow, openStore, out } from "./conversation.js";
+import { listMatching, parseFilter } from "./list-filter.js";
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 
@@ -37,26 +18,30 @@ export function listCommand(): Command {
   const cmd = new Command("list")
     .description("list retained conversations, newest first")
     .option("-n, --limit <n>", "how many", positiveInt("--limit"), 20)
+    .option("--status <status>", "only this status (completed, stopped, failed, running, …) or stop reason (loop, max_turns, duration, …)")
+    .option("--model <name>", "only runs where an agent or the manager uses a model or provider containing this, e.g. llama3.2 or ollama/")
+    .option("--since <when>", "only runs created since an age ago (7d, 12h, 30m) or a date (2026-11-01)")
     .option("--json", "one JSON object per line");
   addCommonOptions(cmd);
-  return cmd.action(async (opts: CommonOptions & { limit: number; json?: boolean }) => {
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue list --status loop
+  dialogue list --model llama3.2 --since 7d --json | jq -r .id`,
+  );
+  return cmd.action(async (opts: CommonOptions & { limit: number; json?: boolean; status?: string; model?: string; since?: string }) => {
+    const filter = parseFilter(opts);
+    const filtered = opts.status !== undefined || opts.model !== undefined || opts.since !== undefined;
     const { store, close, prefix } = await openStore(opts);
     try {
-      const ids = await store.listIds(opts.limit);
-      if (ids.length === 0 && !opts.json) {
-        out(`no conversations under prefix "${prefix}" yet — start one with: dialogue run`);
-        return;
-      }
-      if (!opts.json) out(["ID".padEnd(22), "STARTED (UTC)".padEnd(19), "DURATION".padStart(8), "TURNS".padStart(5), "STATUS".padEnd(24), "MODELS"].join("  "));
-      for (const id of ids) {
-        let rec: ConversationRecord | null;
-        try {
-          rec = await store.get(id);
-        } catch (err) {
-          if (!opts.json) out(`${id.padEnd(22)}  (unreadable record: ${(err as Error).message.split("\n")[0]})`);
+      let n = 0;
+      for await (const { id, rec, error } of listMatching(store, filter, opts.limit)) {
+        if (n++ === 0 && !opts.json) out(["ID".padEnd(22), "STARTED (UTC)".padEnd(19), "DURATION".padStart(8), "TURNS".padStart(5), "STATUS".padEnd(24), "MODELS"].join("  "));
+        if (!rec) {
+          if (!opts.json) out(`${id.padEnd(22)}  (unreadable record: ${error ?? "?"})`);
           continue;
         }
-        if (!rec) continue;
         const dur = rec.started_at === null ? null : ((rec.ended_at ?? Date.now()) - rec.started_at) / 1000;
         const models = [...new Set(rec.spec.agents.map((a) => modelLabel(a.model.provider, a.model.model)))].join(", ");
         const status = rec.stop_reason ? `${rec.status} (${rec.stop_reason})` : rec.status;
@@ -65,6 +50,9 @@ export function listCommand(): Command {
         } else {
           out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(rec.turns).padStart(5), status.padEnd(24), models].join("  "));
         }
+      }
+      if (n === 0 && !opts.json) {
+        out(filtered ? `no conversations under prefix "${prefix}" match these filters` : `no conversations under prefix "${prefix}" yet — start one with: dialogue run`);
       }
     } finally {
       close();

@@ -5,6 +5,8 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
+import { applyProviderFlag } from "../config/provider-flag.js";
+import type { ProviderName } from "../protocol/schemas.js";
 import { resolveAuto } from "../llm/auto.js";
 import { preflight } from "../llm/preflight.js";
 import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
@@ -13,6 +15,7 @@ import { follow } from "../observer/follow.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
 import { Queues } from "../queues/index.js";
+import { analysisOf } from "../redis/analysis-store.js";
 import { Store } from "../redis/store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
@@ -38,7 +41,7 @@ interface RunOptions extends CommonOptions {
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints a summary")
+    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints the analysis")
     .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
     .addOption(new Option("-p, --provider <provider>", "provider of the agents and manager that name none in the config (auto: the first that can serve, and it says which)").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
     .option("-m, --model <model>", "model of the agents and manager that name none (an Ollama or OpenAI model name, or a GGUF path for embedded)")
@@ -66,7 +69,8 @@ Examples:
   dialogue run --config config/two-models.json    # a different provider/model per agent
   dialogue run --json --tokens | jq .type
 
-The run stays in Redis afterwards: dialogue list, dialogue show <id>.`,
+The run stays in Redis afterwards with its analysis (the report printed at the end):
+dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id> --format html.`,
   );
   return cmd.action(async (opts: RunOptions) => {
     process.exitCode = await run(opts);
@@ -84,7 +88,11 @@ async function run(opts: RunOptions): Promise<number> {
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
-  const config = loadConfig(opts, { overrides, scenario: opts.scenario });
+  const config = applyProviderFlag(
+    loadConfig(opts, { overrides, scenario: opts.scenario }),
+    opts.provider as ProviderName | undefined,
+    opts.model,
+  );
 
   let auto: AutoResolved = { provider: "simulated" };
   if (needsAuto(config)) {
@@ -161,7 +169,8 @@ async function run(opts: RunOptions): Promise<number> {
   let final;
   try {
     final = await follow(store, id, (e) => renderer.onEvent(e), { tokens: Boolean(opts.json && opts.tokens) });
-    renderer.finish(final, await store.readLog(id));
+    // computed from the log as `dialogue analyze` does, and stored with the run
+    renderer.finish(final, (await analysisOf(store, final)).analysis);
   } finally {
     unwatch();
     await supervisor.stop();
@@ -169,7 +178,7 @@ async function run(opts: RunOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
-  stderr(`  see it again: dialogue show ${id}    all runs: dialogue list    logs: ${logFile}`);
+  stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
   await queues.close();
   redis.disconnect();
   return final.status === "failed" ? 1 : 0;

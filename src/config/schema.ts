@@ -75,6 +75,12 @@ export const ConfigSchema = z
         max_message_chars: z.number().int().positive().max(200_000).default(4000),
         /** how many earlier turns each request carries */
         history_turns: z.number().int().positive().default(40),
+        /** end a conversation that is looping (stop reason "loop"): a speaker keeps repeating its recent messages */
+        stop_on_loop: z.boolean().default(true),
+        /** share (0-1) of a message's word 3-grams found in the same speaker's last 12 messages that makes it repetitive */
+        loop_threshold: z.number().min(0).max(1).default(0.6),
+        /** repetitive messages in a row from one speaker that make a loop */
+        loop_turns: z.number().int().min(2).max(100).default(3),
       })
       .strict()
       .default({
@@ -83,6 +89,9 @@ export const ConfigSchema = z
         max_total_tokens: null,
         max_message_chars: 4000,
         history_turns: 40,
+        stop_on_loop: true,
+        loop_threshold: 0.6,
+        loop_turns: 3,
       }),
     redis: z
       .object({

@@ -9,6 +9,7 @@ import type { ConversationContent, HistoryEntry, Persona, PersonaPair, StoryCont
 import type { Scenario } from "../protocol/record.js";
 import type { GenerationTask } from "./types.js";
 import { Rng } from "./rng.js";
+import { simulateJudge } from "./simulated-judge.js";
 import {
   ACKS,
   AMBIENCE,
@@ -36,14 +37,16 @@ export type TaskRole = { id: string; role: string; goal?: string | undefined };
 type TurnTask = Extract<GenerationTask, { kind: "turn" }>;
 
 /** The JSON text a model would return for `task`. */
-export function simulateText(task: GenerationTask, seed: number, endAfterTurns?: number): string {
+export function simulateText(task: GenerationTask, seed: number, endAfterTurns?: number, repeatAfterTurns?: number): string {
   switch (task.kind) {
     case "story":
       return JSON.stringify(simulateStory(task.scenario, task.roles, seed));
     case "personas":
       return JSON.stringify(simulatePersonas(task.scenario, task.story, task.roles, seed));
     case "turn":
-      return JSON.stringify(simulateTurn(task, seed, endAfterTurns));
+      return JSON.stringify(simulateTurn(task, seed, endAfterTurns, repeatAfterTurns));
+    case "judge":
+      return JSON.stringify(simulateJudge(task, seed));
   }
 }
 
@@ -109,13 +112,22 @@ export function simulatePersonas(
 
 type Register = "formal" | "casual" | "blunt" | "neutral";
 
-export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: number): ConversationContent {
+/**
+ * One turn. `endAfterTurns`: from that turn on the agent ends the conversation.
+ * `repeatAfterTurns`: from that turn on the agent repeats its previous message word for word,
+ * the way a model caught in a loop does (the manager's loop stop is tested with it).
+ */
+export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: number, repeatAfterTurns?: number): ConversationContent {
   const { persona: me, partner, turn } = task;
   const rng = new Rng(`${seed}|turn|${task.conversation_id}|${task.sequence_number}|${me.name}|${turn.number}`);
   const history: HistoryEntry[] = task.history.map((h) => ({ ...h, text: messageText(h.text) }));
   const mine = history.filter((h) => h.speaker === me.name);
   const last = history.findLast((h) => h.speaker !== me.name);
   const ended = endAfterTurns !== undefined && turn.number >= endAfterTurns;
+  const previous = mine.at(-1);
+  if (repeatAfterTurns !== undefined && turn.number >= repeatAfterTurns && previous) {
+    return { message: previous.text, sentiment: 0, references: [], end_conversation: ended };
+  }
   const closing = ended || turn.number >= turn.max;
   const windingDown = !closing && turn.max > 4 && turn.number >= turn.max - 2;
 

@@ -35,6 +35,17 @@ export type GenerationTask =
       partner: Persona;
       history: HistoryEntry[];
       turn: { number: number; max: number };
+    }
+  | {
+      /** the analysis' LLM judge (analysis/judge.ts): a verdict on a transcript */
+      kind: "judge";
+      story: StoryContent | null;
+      personas: Persona[];
+      /** the messages shown to the judge (a long run: its start and its end) */
+      transcript: HistoryEntry[];
+      turns: number;
+      /** figures the analysis already has, for the judge's reasons */
+      figures: { repetition_mean: number | null; echo_mean: number | null; flags: string[]; stop_reason: string | null };
     };
 
 export interface GenerateRequest {

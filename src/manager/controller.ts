@@ -8,6 +8,7 @@
  * control / requests.<pool> jobs, the abort channel.
  */
 import { UnrecoverableError, type Job } from "bullmq";
+import { isLooping, loopLookback } from "../analysis/repetition.js";
 import type { ProviderRegistry } from "../llm/index.js";
 import { generateStructured } from "../llm/structured.js";
 import type { Logger } from "../logger.js";
@@ -151,17 +152,28 @@ export class Controller {
     const added = await this.store.appendMessage(msg);
     if (isFinal(rec.status)) return `recorded after the end (${rec.status})`;
     rec = await this.load(id);
-    const reason = this.stopReason(rec, msg);
+    const reason = this.stopReason(rec, msg, await this.looping(rec, msg));
     if (reason) return this.end(id, reason);
     if (seq === rec.turns) await this.enqueueTurn(rec, seq + 1);
     return added ? "recorded" : "already recorded";
   }
 
-  private stopReason(rec: ConversationRecord, msg: DialogMessage): StopReason | null {
+  /** with stop_on_loop: is the speaker of `msg` repeating itself (the analysis' repetition detector)? */
+  private async looping(rec: ConversationRecord, msg: DialogMessage): Promise<boolean> {
+    const limits = rec.spec.limits;
+    if (!limits.stop_on_loop || msg.cut || rec.status === "stopping") return false;
+    const recent = (await this.store.lastMessages(rec.spec.id, loopLookback(limits)))
+      .filter((m) => m.metadata.sequence_number <= msg.metadata.sequence_number)
+      .map((m) => ({ speaker: m.metadata.agent_id, text: m.content.message }));
+    return isLooping(recent, msg.metadata.agent_id, limits);
+  }
+
+  private stopReason(rec: ConversationRecord, msg: DialogMessage, looping: boolean): StopReason | null {
     const limits = rec.spec.limits;
     if (rec.status === "stopping") return rec.stop_reason ?? "user_stop";
     if (msg.cut) return rec.stop_reason ?? "duration";
     if (msg.content.end_conversation) return "agent_ended";
+    if (looping) return "loop";
     if (rec.turns >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
     if (rec.deadline_at !== null && Date.now() >= rec.deadline_at) return "duration";

@@ -5,16 +5,16 @@
  *   {"type":"story", story} / {"type":"personas", personas}
  *   {"type":"message", message}                  each recorded message with its metadata
  *   {"type":"tokens", chunk}                     token chunks, with --tokens
- *   {"type":"end", summary, record}              the final status
+ *   {"type":"end", summary, analysis, record}    the final status and the analysis (as `analyze --json`)
  */
-import { summarize } from "../analysis/summary.js";
+import type { Analysis } from "../analysis/schema.js";
+import { summaryOf } from "../analysis/summary.js";
 import type { ConversationRecord } from "../protocol/record.js";
-import type { DialogMessage } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 
 type Write = (s: string) => void;
 
-export function jsonRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, m: DialogMessage[]): void } {
+export function jsonRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   const line = (o: unknown): void => write(`${JSON.stringify(o)}\n`);
   return {
     onEvent(e) {
@@ -27,8 +27,8 @@ export function jsonRenderer(write: Write): { onEvent(e: ObserverEvent): void; f
       if (r.story && !p?.story) line({ type: "story", story: r.story });
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
     },
-    finish(r, messages) {
-      line({ type: "end", summary: summarize(r, messages), record: r });
+    finish(r, analysis) {
+      line({ type: "end", summary: summaryOf(analysis), analysis, record: r });
     },
   };
 }

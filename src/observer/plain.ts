@@ -2,7 +2,9 @@
  * Plain-text renderers: the live observer when stdout is not a terminal (or with --plain), and
  * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
  */
-import { summarize, type RunSummary } from "../analysis/summary.js";
+import { reportText } from "../analysis/report-text.js";
+import type { Analysis } from "../analysis/schema.js";
+import type { RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
@@ -77,8 +79,8 @@ export function headerText(r: ConversationRecord): string {
   ].join("\n");
 }
 
-/** a live plain renderer: feed it observer events */
-export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, m: DialogMessage[]): void } {
+/** a live plain renderer: feed it observer events, then the analysis at the end */
+export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   let shownStory = false;
   let shownPersonas = false;
   let phase: string | null = null;
@@ -107,8 +109,9 @@ export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; 
         write(`${messageText(e.message)}\n`);
       }
     },
-    finish(r, messages) {
-      write(`\n${summaryText(summarize(r, messages))}\n`);
+    finish(r, analysis) {
+      // the same report as `dialogue analyze <id>`
+      write(`\n${reportText(analysis, { windows: true })}\n`);
       if (r.error) write(`  error: ${r.error}\n`);
     },
   };

@@ -7,6 +7,7 @@
  *   P:conv:{ID}:record            hash: the conversation record (protocol/record.ts)
  *   P:conv:{ID}:log               stream: one entry per recorded message, entry id "<seq>-0"
  *   P:conv:{ID}:tokens            stream: token chunks while workers generate, trimmed
+ *   P:conv:{ID}:analysis          hash: the stored analysis (analysis/schema.ts) and the judge's verdict
  *   P:abort                       pub/sub channel: AbortNotice
  *   BullMQ queues, prefix "{P}":  control, requests.<pool>, responses.<pool>
  *
@@ -47,9 +48,12 @@ export class Keys {
   tokens(id: string): string {
     return this.conv(id, "tokens");
   }
+  analysis(id: string): string {
+    return this.conv(id, "analysis");
+  }
   /** every key that belongs to one conversation (for purge and storage accounting) */
   conversationKeys(id: string): string[] {
-    return [this.record(id), this.log(id), this.tokens(id)];
+    return [this.record(id), this.log(id), this.tokens(id), this.analysis(id)];
   }
   abortChannel(): string {
     return `${this.prefix}:abort`;

@@ -48,6 +48,12 @@ export const LimitsSchema = z
     max_total_tokens: z.number().int().positive().nullable(),
     max_message_chars: z.number().int().positive(),
     history_turns: z.number().int().positive(),
+    /** end the conversation with stop reason "loop" when a speaker keeps repeating itself (analysis/repetition.ts) */
+    stop_on_loop: z.boolean().default(true),
+    /** a message is repetitive when at least this share of its word 3-grams were in the speaker's recent messages */
+    loop_threshold: z.number().min(0).max(1).default(0.6),
+    /** this many repetitive messages in a row from one speaker make a loop */
+    loop_turns: z.number().int().min(2).default(3),
   })
   .strict();
 export type Limits = z.infer<typeof LimitsSchema>;

@@ -30,6 +30,8 @@ export const ModelOptionsSchema = z
     time_to_first_token_ms: z.number().min(0).optional(),
     /** simulated only: the agent raises end_conversation from this turn number on */
     end_after_turns: z.number().int().positive().optional(),
+    /** simulated only: from this turn number on, the agent repeats its previous message word for word (a loop) */
+    repeat_after_turns: z.number().int().positive().optional(),
   })
   .strict();
 export type ModelOptions = z.infer<typeof ModelOptionsSchema>;
@@ -83,7 +85,7 @@ export const ConversationContentSchema = z
   .strict();
 export type ConversationContent = z.infer<typeof ConversationContentSchema>;
 
-export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "error"]);
+export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const DoneReasonSchema = z.enum(["stop", "length", "cut", "error"]);

@@ -4,7 +4,7 @@
  * Reads/writes (keys from protocol/keys.ts):
  *   record(ID)  hash   fields: spec, status, phase, stop_reason, error, story, personas,
  *                      started_at, deadline_at, ended_at, turns, tokens_total, pending_seq
- *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON }   (append-once, see appendMessage)
+ *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { c: TokenChunk JSON }, trimmed with MAXLEN ~
  *   index       zset   ID -> created_at
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
@@ -33,7 +33,7 @@ import { z } from "zod";
 
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 const APPEND_LUA = `
-local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2])
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
 if type(ok) == 'table' and ok.err then return 0 end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
@@ -148,8 +148,33 @@ export class Store {
       this.keys.logEntryId(m.metadata.sequence_number),
       JSON.stringify(m),
       String(m.metadata.tokens_generated),
+      String(Date.now()),
     );
     return r === 1;
+  }
+
+  /**
+   * The whole log, oldest first, one XRANGE of `pageSize` entries at a time: memory holds one
+   * page, however long the conversation. Each entry comes with when it was recorded (null for
+   * entries written before that was kept).
+   */
+  async *pages(id: string, pageSize = 1000): AsyncGenerator<LogEntry[]> {
+    const key = this.keys.log(id);
+    const fetch = (start: string) => {
+      const p = this.redis.xrange(key, start, "+", "COUNT", pageSize);
+      p.catch(() => undefined); // a reader that stops early leaves the prefetched page unread
+      return p;
+    };
+    let next = fetch("-");
+    for (;;) {
+      const entries = await next;
+      if (entries.length === 0) return;
+      const last = entries.length < pageSize ? null : (entries[entries.length - 1] as [string, string[]])[0];
+      // ask for the next page now, so Redis works while this one is parsed and used
+      if (last !== null) next = fetch(`(${last}`);
+      yield entries.map(([, fields]) => ({ message: parseEntry(fields), recorded_at: recordedAt(fields) }));
+      if (last === null) return;
+    }
   }
 
   /** messages with sequence numbers in [fromSeq, toSeq], in order */
@@ -196,6 +221,13 @@ export class Store {
     return this.redis.zrevrange(this.keys.index(), offset, offset + limit - 1);
   }
 
+  /** ids created in [since, until] (epoch ms), newest first, `count` from `offset` */
+  async idsBetween(since: number, until: number, offset: number, count: number): Promise<string[]> {
+    const max = Number.isFinite(until) ? String(until) : "+inf";
+    const min = Number.isFinite(since) ? String(since) : "-inf";
+    return this.redis.zrevrangebyscore(this.keys.index(), max, min, "LIMIT", offset, count);
+  }
+
   async pools(): Promise<string[]> {
     return this.redis.smembers(this.keys.pools());
   }
@@ -205,9 +237,26 @@ export class Store {
   }
 }
 
+/** a log entry with when the manager recorded it (epoch ms; null when the entry does not say) */
+export interface LogEntry {
+  message: DialogMessage;
+  recorded_at: number | null;
+}
+
+/** the value of field `name` of a stream entry ([name, value, name, value, …]) */
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+export function recordedAt(fields: string[]): number | null {
+  const raw = field(fields, "t");
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? n : null;
+}
+
 export function parseEntry(fields: string[]): DialogMessage {
-  const i = fields.indexOf("m");
-  const raw = i >= 0 ? fields[i + 1] : undefined;
+  const raw = field(fields, "m");
   if (raw === undefined) throw new Error("log entry without a message");
   return DialogMessageSchema.parse(JSON.parse(raw));
 }

@@ -249,7 +249,8 @@ describe("a 60-turn run against a small context window", () => {
       ],
       manager: { provider: "simulated" },
       simulated: { tokens_per_second: 0, time_to_first_token_ms: 0 },
-      limits: { max_turns: 60, duration_seconds: 600 },
+      // the fake server gives the same reply every turn: a loop by design, not what this test is about
+      limits: { max_turns: 60, duration_seconds: 600, stop_on_loop: false },
     });
     const prefix = freshPrefix();
     const r = await runCli(["run", "--config", file, "--plain", "--prefix", prefix], isolated({ OPENAI_BASE_URL: openai.url }), 120_000);

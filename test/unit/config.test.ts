@@ -54,6 +54,9 @@ describe("load(): defaults and config/default.json", () => {
       max_total_tokens: null,
       max_message_chars: 4000,
       history_turns: 40,
+      stop_on_loop: true,
+      loop_threshold: 0.6,
+      loop_turns: 3,
     });
     expect(c.redis.url).toBeNull();
     expect(c.redis.prefix).toBe("dialogue");

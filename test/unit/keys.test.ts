@@ -44,7 +44,7 @@ describe("Keys: one conversation's keys", () => {
     "prefix %s, id %s: same prefix, same {id} tag, same slot",
     (prefix, id) => {
       const keys = new Keys(prefix);
-      const all = [...keys.conversationKeys(id), keys.record(id), keys.log(id), keys.tokens(id)];
+      const all = [...keys.conversationKeys(id), keys.record(id), keys.log(id), keys.tokens(id), keys.analysis(id)];
       for (const key of all) {
         expect(key.startsWith(`${prefix}:`)).toBe(true);
         expect(hashTag(key)).toBe(id);
@@ -55,11 +55,13 @@ describe("Keys: one conversation's keys", () => {
     },
   );
 
-  it("record, log and tokens are three distinct keys, all listed by conversationKeys()", () => {
+  it("record, log, tokens and analysis are four distinct keys, all listed by conversationKeys()", () => {
     const keys = new Keys("dialogue");
     const listed = keys.conversationKeys("c1");
-    expect(new Set(listed).size).toBe(3);
-    expect(listed).toEqual(expect.arrayContaining([keys.record("c1"), keys.log("c1"), keys.tokens("c1")]));
+    expect(new Set(listed).size).toBe(4);
+    expect(listed).toEqual(
+      expect.arrayContaining([keys.record("c1"), keys.log("c1"), keys.tokens("c1"), keys.analysis("c1")]),
+    );
   });
 
   it("different conversations get different keys", () => {

@@ -120,7 +120,7 @@ const record: ConversationRecord = {
       { id: "advisor", role: "relationship manager", pool: "advisor", model: { provider: "simulated", model: "sim", options: { tokens_per_second: 0 } } },
     ],
     manager: { provider: "simulated", model: "sim", options: {} },
-    limits: { duration_seconds: 180, max_turns: 14, max_total_tokens: null, max_message_chars: 4000, history_turns: 40 },
+    limits: { duration_seconds: 180, max_turns: 14, max_total_tokens: null, max_message_chars: 4000, history_turns: 40, stop_on_loop: true, loop_threshold: 0.6, loop_turns: 3 },
     token_stream_maxlen: 5000,
     context: { strategy: "drop", reserve_tokens: 256, window_tokens: 2048 },
     config: { provider: "auto", limits: { max_turns: 14 }, nested: [1, "two", null] },

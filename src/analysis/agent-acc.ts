@@ -1,0 +1,122 @@
+/**
+ * Accumulates one agent's figures message by message; `result()` turns them into the agent's
+ * part of the analysis. Arrays are kept only for what needs percentiles (one number a message).
+ */
+import type { AgentSpec } from "../protocol/record.js";
+import type { DialogMessage } from "../protocol/schemas.js";
+import { Mattr } from "./mattr.js";
+import type { AgentMetrics } from "./schema.js";
+import { Acc, mean, percentileSorted, round } from "./stats.js";
+
+export interface MessageFacts {
+  words: number;
+  ids: Int32Array;
+  questions: number;
+  /** null: nothing to compare with (repetition.ts) */
+  repetition: number | null;
+  echo: number | null;
+  sentiment: number;
+}
+
+const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort());
+
+export class AgentAcc {
+  turns = 0;
+  cut = 0;
+  tokens = 0;
+  prompt = 0;
+  genMs = 0;
+  words = 0;
+  questions = 0;
+  loadTotal = 0;
+  loadMax: number | null = null;
+  readonly tps: number[] = [];
+  readonly ttft: number[] = [];
+  readonly queue: number[] = [];
+  readonly mattr = new Mattr();
+  readonly repetition = new Acc();
+  readonly echo = new Acc();
+  readonly lexicon = new Acc();
+  readonly self = new Acc();
+  /** what the messages say, for an agent the spec does not know */
+  private provider: string | null = null;
+  private model: string | null = null;
+
+  constructor(
+    readonly agentId: string,
+    readonly spec: AgentSpec | null,
+    readonly name: string | null,
+  ) {}
+
+  add(m: DialogMessage, f: MessageFacts): void {
+    const md = m.metadata;
+    this.turns++;
+    if (m.cut) this.cut++;
+    this.tokens += md.tokens_generated;
+    this.prompt += md.prompt_tokens ?? 0;
+    this.genMs += md.generation_time_ms;
+    if (md.tokens_generated > 0) this.tps.push(md.tokens_per_second);
+    if (md.time_to_first_token_ms !== null) this.ttft.push(md.time_to_first_token_ms);
+    this.queue.push(md.queue_wait_ms);
+    this.loadTotal += md.load_time_ms;
+    this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
+    this.words += f.words;
+    this.questions += f.questions;
+    this.mattr.pushAll(f.ids);
+    this.repetition.addMaybe(f.repetition);
+    this.echo.addMaybe(f.echo);
+    this.lexicon.add(f.sentiment);
+    if (m.content.sentiment !== undefined) this.self.add(m.content.sentiment);
+    this.provider ??= md.provider;
+    this.model ??= md.model;
+  }
+
+  result(totalWords: number, totalTurns: number): AgentMetrics {
+    const tps = sorted(this.tps);
+    const ttft = sorted(this.ttft);
+    const queue = sorted(this.queue);
+    const provider = this.spec?.model.provider ?? this.provider ?? "unknown";
+    return {
+      agent_id: this.agentId,
+      name: this.name,
+      role: this.spec?.role ?? "unknown",
+      provider,
+      model: this.spec?.model.model ?? this.model ?? "unknown",
+      simulated: provider === "simulated",
+      turns: this.turns,
+      cut_turns: this.cut,
+      tokens_generated: this.tokens,
+      prompt_tokens: this.prompt,
+      generation_time_ms: round(this.genMs, 3) ?? 0,
+      tokens_per_second: {
+        mean: round(mean(tps), 4),
+        p50: round(percentileSorted(tps, 50), 4),
+        p95: round(percentileSorted(tps, 95), 4),
+      },
+      time_to_first_token_ms: {
+        mean: round(mean(ttft), 4),
+        p50: round(percentileSorted(ttft, 50), 4),
+        p95: round(percentileSorted(ttft, 95), 4),
+      },
+      load_time_ms: { total: round(this.loadTotal, 3) ?? 0, max: this.loadMax },
+      queue_wait_ms: {
+        mean: round(mean(queue), 4),
+        p50: round(percentileSorted(queue, 50), 4),
+        p95: round(percentileSorted(queue, 95), 4),
+      },
+      words: this.words,
+      words_per_turn: this.turns === 0 ? null : round(this.words / this.turns, 4),
+      share_of_talk: totalWords === 0 ? null : round(this.words / totalWords, 4),
+      share_of_turns: totalTurns === 0 ? null : round(this.turns / totalTurns, 4),
+      mattr: round(this.mattr.value(), 4),
+      repetition: { mean: round(this.repetition.mean(), 4), max: round(this.repetition.maxOrNull(), 4) },
+      echo: { mean: round(this.echo.mean(), 4), max: round(this.echo.maxOrNull(), 4) },
+      questions: this.questions,
+      sentiment: {
+        lexicon_mean: round(this.lexicon.mean(), 4),
+        self_reported_mean: round(this.self.mean(), 4),
+        self_reported_n: this.self.n,
+      },
+    };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The analysis of one conversation: a fold over its messages in order, then `finish()`. Feed it
+ * page by page (the store's XRANGE pages) and memory stays bounded: per message it keeps only a
+ * few numbers for percentiles; text is reduced to word ids, 3-gram sets of each speaker's last
+ * messages, and each window's top terms. `analyze()` does it in one go for an array.
+ */
+import type { ConversationRecord } from "../protocol/record.js";
+import type { DialogMessage } from "../protocol/schemas.js";
+import { AgentAcc, type MessageFacts } from "./agent-acc.js";
+import { driftSeries, type Terms } from "./drift.js";
+import {
+  ECHO_THRESHOLD,
+  ECHO_TURNS,
+  FlagDetector,
+  MONOLOGUE_RATIO,
+  MONOLOGUE_TURNS,
+  STALLED_TURNS,
+  STALLED_WORDS,
+} from "./flags.js";
+import { Mattr, MATTR_WINDOW } from "./mattr.js";
+import { RepetitionTracker, REPETITION_MEMORY } from "./repetition.js";
+import { ANALYSIS_VERSION, type Analysis, type Window } from "./schema.js";
+import { Acc, dist, mean, round } from "./stats.js";
+import { questionCount, sentimentOf, shingles, Vocabulary, words } from "./text.js";
+import { WindowAcc } from "./window-acc.js";
+import { autoWindow, windowIndex, windowLabel, type WindowSpec } from "./windows.js";
+
+/** one log entry: the message, and when the manager recorded it (null for entries that do not say) */
+export interface TranscriptEntry {
+  message: DialogMessage;
+  recorded_at: number | null;
+}
+
+export interface AnalyzeOptions {
+  /** null or absent: autoWindow(record.turns) */
+  window?: WindowSpec | null;
+  /** the end of a live run; @defaultValue Date.now() */
+  now?: number;
+}
+
+export class Analyzer {
+  private readonly vocab = new Vocabulary();
+  private readonly tracker = new RepetitionTracker();
+  private readonly flags: FlagDetector;
+  private readonly agents = new Map<string, AgentAcc>();
+  private readonly window: WindowSpec;
+  private readonly t0: number | null;
+  private readonly mattr = new Mattr();
+  private readonly repetition = new Acc();
+  private readonly echo = new Acc();
+  private readonly handoffs: number[] = [];
+  private latest: { agent: string; words: number } | null = null;
+  private latestOther: { agent: string; words: number } | null = null;
+  private readonly windows: Window[] = [];
+  private readonly terms: Terms[] = [];
+  private current: WindowAcc | null = null;
+  private prev: TranscriptEntry | null = null;
+  private firstStart: number | null = null;
+  private turns = 0;
+  private words = 0;
+  private questions = 0;
+
+  constructor(
+    private readonly record: ConversationRecord,
+    private readonly opts: AnalyzeOptions = {},
+  ) {
+    this.window = opts.window ?? autoWindow(record.turns);
+    this.flags = new FlagDetector(record.spec.limits);
+    this.t0 = record.started_at;
+    record.spec.agents.forEach((a, i) => this.agents.set(a.id, new AgentAcc(a.id, a, record.personas?.[i]?.name ?? null)));
+  }
+
+  private get agentIds(): string[] {
+    return [...this.agents.keys()];
+  }
+
+  add(entry: TranscriptEntry): void {
+    const m = entry.message;
+    const md = m.metadata;
+    this.firstStart ??= md.requested_at;
+    const ws = words(m.content.message);
+    const ids = this.vocab.encode(ws);
+    const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
+    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
+
+    // the partner's message this one answers: the latest by another speaker
+    const partner = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
+    const partnerWords = partner && partner.agent !== md.agent_id ? partner.words : null;
+    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, partner_words: partnerWords, repetition: repetition ?? 0, echo: echo ?? 0 });
+    if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
+    this.latest = { agent: md.agent_id, words: ws.length };
+
+    if (this.prev) {
+      const p = this.prev;
+      this.handoffs.push(md.started_at - (p.recorded_at ?? p.message.queue_timestamp));
+    }
+    this.prev = entry;
+
+    let agent = this.agents.get(md.agent_id);
+    if (!agent) {
+      agent = new AgentAcc(md.agent_id, null, m.speaker);
+      this.agents.set(md.agent_id, agent);
+    }
+    agent.add(m, facts);
+    this.turns++;
+    this.words += ws.length;
+    this.questions += facts.questions;
+    this.mattr.pushAll(ids);
+    this.repetition.addMaybe(repetition);
+    this.echo.addMaybe(echo);
+    this.windowFor(md.sequence_number, md.finished_at).add(m, facts, this.vocab, this.origin());
+  }
+
+  /** the dialogue's start: the record's, else the first message's request */
+  private origin(): number {
+    return this.t0 ?? this.firstStart ?? 0;
+  }
+
+  private windowFor(turn: number, finishedAt: number): WindowAcc {
+    const k = windowIndex(this.window, turn, finishedAt, this.origin());
+    while (!this.current || this.current.index < k) this.openNext();
+    return this.current;
+  }
+
+  private openNext(): void {
+    const index = this.current ? this.current.index + 1 : 0;
+    this.closeCurrent();
+    const w = this.window;
+    const bounds = w.kind === "time" ? { start: index * w.size_ms, end: (index + 1) * w.size_ms } : null;
+    this.current = new WindowAcc(index, this.agentIds, bounds);
+  }
+
+  private closeCurrent(): void {
+    if (!this.current) return;
+    const { window, terms } = this.current.close();
+    this.windows.push(window);
+    this.terms.push(terms);
+    this.current = null;
+  }
+
+  finish(): Analysis {
+    const rec = this.record;
+    const end = rec.ended_at ?? this.opts.now ?? Date.now();
+    if (this.window.kind === "time" && rec.started_at !== null) {
+      // empty windows up to the end keep the time axis true
+      const last = windowIndex(this.window, 0, end, this.origin());
+      while (!this.current || this.current.index < last) this.openNext();
+    }
+    this.closeCurrent();
+    const drift = driftSeries(this.terms);
+    this.windows.forEach((w, i) => (w.topic_drift = round(drift[i] ?? null, 4)));
+    const driftValues = drift.filter((d): d is number => d !== null);
+
+    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns));
+    const shares = agents.map((a) => a.share_of_talk).filter((s): s is number => s !== null);
+    const spec = rec.spec;
+    const models = [
+      ...spec.agents.map((a) => ({ role: a.id, provider: a.model.provider, model: a.model.model, simulated: a.model.provider === "simulated" })),
+      { role: "manager", provider: spec.manager.provider, model: spec.manager.model, simulated: spec.manager.provider === "simulated" },
+    ];
+    const auto = !this.opts.window;
+    return {
+      schema: "dialogue-llm/analysis",
+      version: ANALYSIS_VERSION,
+      conversation_id: spec.id,
+      computed_at: this.opts.now ?? Date.now(),
+      window: {
+        kind: this.window.kind,
+        size: this.window.kind === "turns" ? this.window.size : this.window.size_ms,
+        label: windowLabel(this.window),
+        auto,
+      },
+      rules: {
+        loop_threshold: spec.limits.loop_threshold,
+        loop_turns: spec.limits.loop_turns,
+        repetition_memory: REPETITION_MEMORY,
+        mattr_window: MATTR_WINDOW,
+        echo_threshold: ECHO_THRESHOLD,
+        echo_turns: ECHO_TURNS,
+        monologue_ratio: MONOLOGUE_RATIO,
+        monologue_turns: MONOLOGUE_TURNS,
+        stalled_words: STALLED_WORDS,
+        stalled_turns: STALLED_TURNS,
+      },
+      run: {
+        scenario: spec.scenario.title,
+        status: rec.status,
+        stop_reason: rec.stop_reason,
+        created_at: spec.created_at,
+        started_at: rec.started_at,
+        ended_at: rec.ended_at,
+        duration_s: rec.started_at === null ? null : round((end - rec.started_at) / 1000, 3),
+        turns: this.turns,
+        cut_turns: agents.reduce((n, a) => n + a.cut_turns, 0),
+        tokens_generated: agents.reduce((n, a) => n + a.tokens_generated, 0),
+        prompt_tokens: agents.reduce((n, a) => n + a.prompt_tokens, 0),
+        providers: [...new Set(models.map((m) => m.provider))],
+        models,
+      },
+      agents,
+      orchestration: { handoff_ms: dist(this.handoffs, 3) },
+      content: {
+        words: this.words,
+        mattr: round(this.mattr.value(), 4),
+        repetition_mean: round(this.repetition.mean(), 4),
+        echo_mean: round(this.echo.mean(), 4),
+        topic_drift_mean: round(mean(driftValues), 4),
+        questions: this.questions,
+        turn_balance: shares.length < 2 ? null : round(1 - (Math.max(...shares) - Math.min(...shares)), 4),
+      },
+      flags: this.flags.episodes.map((e) => ({ ...e })),
+      flag_counts: { ...this.flags.counts },
+      windows: this.windows,
+      judge: null,
+    };
+  }
+}
+
+/** the analysis of a conversation whose messages are all in memory */
+export function analyze(record: ConversationRecord, entries: ReadonlyArray<TranscriptEntry | DialogMessage>, opts: AnalyzeOptions = {}): Analysis {
+  const a = new Analyzer(record, opts);
+  for (const e of entries) a.add("metadata" in e ? { message: e, recorded_at: null } : e);
+  return a.finish();
+}

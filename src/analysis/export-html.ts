@@ -1,0 +1,114 @@
+/**
+ * The HTML export: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) with
+ * the story, the personas, the analysis with its charts, and the transcript. Written in three
+ * parts (head, one block per message, foot) so a long run streams to the file page by page.
+ */
+import type { ConversationRecord } from "../protocol/record.js";
+import type { DialogMessage } from "../protocol/schemas.js";
+import { modelLabel, ms, num, secs } from "./format.js";
+import { agentRows, contentLine, flagLines, headline, judgeLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
+import type { Analysis } from "./schema.js";
+import { barChart, esc, lineChart } from "./svg.js";
+
+const CSS = `
+body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
+td:first-child,th:first-child{text-align:left}.meta{color:#555;font-size:.85em}
+.persona{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:.5em 0}
+.charts svg{display:block;margin:1em 0;max-width:100%;height:auto}
+.transcript{list-style:none;padding:0}.msg{border-left:4px solid #2563eb;padding:.3em .8em;margin:.8em 0}
+.msg.a1{border-color:#db2777}.msg .who{font-weight:bold}.msg .text{white-space:pre-wrap}
+.flag{background:#fde68a;border-radius:4px;padding:0 .4em;font-size:.8em;margin-left:.5em}.sim{color:#7c3aed}`;
+
+function table(rows: readonly Row[]): string {
+  const [head, ...body] = rows;
+  if (!head) return "";
+  return `<table><thead><tr>${head.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${body
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
+    .join("")}</tbody></table>`;
+}
+
+export function charts(a: Analysis): string {
+  const perAgent = (f: (x: Analysis["windows"][number]["agents"][number]) => number | null) =>
+    a.agents.map((g) => ({
+      label: g.agent_id,
+      values: a.windows.map((w) => {
+        const x = w.agents.find((y) => y.agent_id === g.agent_id);
+        return x ? f(x) : null;
+      }),
+    }));
+  return [
+    lineChart("tokens-per-second", "Tokens per second, per agent", perAgent((x) => x.tokens_per_second_mean)),
+    lineChart("sentiment", "Sentiment (lexicon), per agent", perAgent((x) => x.sentiment_lexicon), { min: -1, max: 1 }),
+    lineChart(
+      "content",
+      "Repetition, echo and topic drift",
+      [
+        { label: "repetition", values: a.windows.map((w) => w.repetition_mean) },
+        { label: "echo", values: a.windows.map((w) => w.echo_mean) },
+        { label: "topic drift", values: a.windows.map((w) => w.topic_drift) },
+      ],
+      { min: 0, max: 1 },
+    ),
+    barChart("share-of-talk", "Share of the talk (words)", a.agents.map((g) => ({ label: g.agent_id, value: g.share_of_talk }))),
+  ].join("\n");
+}
+
+export function htmlHead(rec: ConversationRecord, a: Analysis): string {
+  const title = `${rec.spec.scenario.title} — ${rec.spec.id}`;
+  const story = rec.story
+    ? `<h2>Story</h2><p><b>${esc(rec.story.title)}</b></p><p>${esc(rec.story.setting)}</p><p>${esc(rec.story.initial_situation)}</p>`
+    : "";
+  const personas = (rec.personas ?? [])
+    .map(
+      (p, i) =>
+        `<div class="persona"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${esc(rec.spec.agents[i]?.id ?? "")})</span><br>` +
+        `traits: ${esc(p.traits.join(", "))}<br>goals: ${esc(p.goals.join("; "))}<br>style: ${esc(p.speaking_style)}</div>`,
+    )
+    .join("");
+  const judge = judgeLines(a);
+  const [ids, ...agentBody] = agentRows(a);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="generator" content="dialogue-llm export"><title>${esc(title)}</title><style>${CSS}</style></head>
+<body>
+<h1>${esc(rec.spec.scenario.title)}</h1>
+<p class="meta">conversation ${esc(rec.spec.id)} · ${headline(a).map(esc).join(" · ")}</p>
+${story}
+<h2>Personas</h2>${personas || "<p>none yet</p>"}
+<h2>Analysis</h2>
+${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}
+<p>${esc(orchestrationLine(a))}</p><p>${esc(contentLine(a))}</p>
+<h3>Flags</h3><ul>${flagLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
+${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
+<h3>Over time: ${esc(windowTitle(a))}</h3>
+<div class="charts">
+${charts(a)}
+</div>
+${table(windowRows(a))}
+<h2>Transcript</h2>
+<ol class="transcript">
+`;
+}
+
+export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = []): string {
+  const md = m.metadata;
+  const label = modelLabel(md.provider, md.model);
+  const marks = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  return (
+    `<li class="msg a${agentIndex}" id="turn-${md.sequence_number}"><div><span class="who">[${md.sequence_number}] ${esc(m.speaker)}</span> ` +
+    `<span class="meta">(${esc(m.role)}, <span class="${md.provider === "simulated" ? "sim" : ""}">${esc(label)}</span>)${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>` +
+    `${flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("")}</div>` +
+    `<div class="text">${esc(m.content.message) || "<i>(nothing)</i>"}</div>` +
+    `<div class="meta">${md.tokens_generated} tokens · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
+    `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}</div></li>\n`
+  );
+}
+
+export function htmlFoot(): string {
+  return `</ol>
+<p class="meta">Exported by dialogue-llm. Simulated output is labelled [simulated].</p>
+</body></html>
+`;
+}

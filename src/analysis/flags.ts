@@ -1,0 +1,108 @@
+/**
+ * Flags: patterns that say a conversation went wrong, each with the turn where it starts.
+ *
+ *   looping    one speaker: `loop_turns` messages in a row with repetition >= `loop_threshold`
+ *   echoing    ECHO_TURNS messages in a row (either speaker) with echo >= ECHO_THRESHOLD
+ *   monologue  one speaker: MONOLOGUE_TURNS of its messages in a row at least MONOLOGUE_RATIO
+ *              times as long (in words) as the partner's message before it
+ *   stalled    STALLED_TURNS messages in a row (either speaker) of fewer than STALLED_WORDS words
+ *
+ * An episode starts at the first message of the streak, is detected at the message that
+ * completes it, and lasts while the condition holds.
+ */
+import type { FlagType } from "./schema.js";
+
+export const ECHO_THRESHOLD = 0.5;
+export const ECHO_TURNS = 2;
+export const MONOLOGUE_RATIO = 4;
+export const MONOLOGUE_TURNS = 2;
+export const STALLED_WORDS = 4;
+export const STALLED_TURNS = 3;
+/** episodes kept per analysis; more are counted, not listed */
+export const MAX_EPISODES = 200;
+
+export interface Episode {
+  type: FlagType;
+  agent_id: string | null;
+  /** the turn (sequence number) where it starts */
+  turn: number;
+  /** the turn where the streak became long enough to count */
+  detected_turn: number;
+  /** the last turn where the condition still held */
+  until_turn: number;
+}
+
+/** a streak of turns where a condition holds, per key (an agent, or one key for the conversation) */
+class Streak {
+  private start = 0;
+  private length = 0;
+  private open: Episode | null = null;
+
+  constructor(
+    private readonly type: FlagType,
+    private readonly agent: string | null,
+    private readonly need: number,
+    private readonly emit: (e: Episode) => void,
+  ) {}
+
+  step(turn: number, holds: boolean): void {
+    if (!holds) {
+      this.length = 0;
+      this.open = null;
+      return;
+    }
+    if (this.length === 0) this.start = turn;
+    this.length++;
+    if (this.open) this.open.until_turn = turn;
+    else if (this.length >= this.need) {
+      this.open = { type: this.type, agent_id: this.agent, turn: this.start, detected_turn: turn, until_turn: turn };
+      this.emit(this.open);
+    }
+  }
+}
+
+export interface FlagInput {
+  turn: number;
+  agent_id: string;
+  words: number;
+  /** words of the partner's message this one answers; null for the first message */
+  partner_words: number | null;
+  repetition: number;
+  echo: number;
+}
+
+export class FlagDetector {
+  readonly episodes: Episode[] = [];
+  readonly counts: Record<FlagType, number> = { looping: 0, echoing: 0, monologue: 0, stalled: 0 };
+  private readonly looping = new Map<string, Streak>();
+  private readonly monologue = new Map<string, Streak>();
+  private readonly echoing: Streak;
+  private readonly stalled: Streak;
+
+  constructor(private readonly rule: { loop_threshold: number; loop_turns: number }) {
+    this.echoing = new Streak("echoing", null, ECHO_TURNS, this.record);
+    this.stalled = new Streak("stalled", null, STALLED_TURNS, this.record);
+  }
+
+  private readonly record = (e: Episode): void => {
+    this.counts[e.type]++;
+    if (this.episodes.length < MAX_EPISODES) this.episodes.push(e);
+  };
+
+  private per(map: Map<string, Streak>, type: FlagType, agent: string, need: number): Streak {
+    let s = map.get(agent);
+    if (!s) {
+      s = new Streak(type, agent, need, this.record);
+      map.set(agent, s);
+    }
+    return s;
+  }
+
+  add(m: FlagInput): void {
+    this.per(this.looping, "looping", m.agent_id, this.rule.loop_turns).step(m.turn, m.repetition >= this.rule.loop_threshold);
+    const long = m.partner_words !== null && m.words >= MONOLOGUE_RATIO * Math.max(1, m.partner_words);
+    this.per(this.monologue, "monologue", m.agent_id, MONOLOGUE_TURNS).step(m.turn, long);
+    this.echoing.step(m.turn, m.echo >= ECHO_THRESHOLD);
+    this.stalled.step(m.turn, m.words < STALLED_WORDS);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Number formatting and sparklines shared by the terminal report, Markdown and HTML, so every
+ * view of an analysis shows the same figures the same way.
+ */
+
+export const DASH = "–";
+
+export function num(v: number | null | undefined, digits = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const int = (v: number | null | undefined): string => num(v, 0);
+export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v * 100, 0)}%`);
+export const ratio = (v: number | null | undefined): string => num(v, 2);
+export const signed = (v: number | null | undefined): string =>
+  v === null || v === undefined ? DASH : `${v > 0 ? "+" : ""}${num(v, 2)}`;
+export const ms = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${int(v)} ms`);
+export const secs = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v, 1)} s`);
+
+export function modelLabel(provider: string, model: string): string {
+  return provider === "simulated" ? `${model} [simulated]` : `${provider}/${model}`;
+}
+
+const BARS = "▁▂▃▄▅▆▇█";
+
+/** one character per value, scaled between the series' min and max; null is a space */
+export function sparkline(values: ReadonlyArray<number | null>, range?: { min: number; max: number }): string {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (xs.length === 0) return values.map(() => " ").join("");
+  const min = range?.min ?? Math.min(...xs);
+  const max = range?.max ?? Math.max(...xs);
+  // a series that varies by less than 1% of its size is drawn flat, not as noise blown up
+  const flat = max - min <= (range ? 0 : 0.01 * Math.max(Math.abs(max), Math.abs(min)));
+  return values
+    .map((v) => {
+      if (v === null || !Number.isFinite(v)) return " ";
+      if (flat) return BARS[3];
+      const k = Math.round(((Math.min(max, Math.max(min, v)) - min) / (max - min)) * (BARS.length - 1));
+      return BARS[k];
+    })
+    .join("");
+}
+
+/** left-aligned columns; the first column is the label */
+export function table(rows: ReadonlyArray<readonly string[]>, indent = "  "): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows
+    .map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - [...c].length))).join("  "))
+    .map((l) => l.trimEnd())
+    .join("\n");
+}

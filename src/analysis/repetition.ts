@@ -1,0 +1,90 @@
+/**
+ * The repetition detector, shared by the analysis and the manager's loop stop.
+ *
+ * - repetition of a message: the share of its word 3-grams (text.ts shingles) that occur in the
+ *   same speaker's previous REPETITION_MEMORY messages. 1 = said before word for word; null for
+ *   the speaker's first message (nothing to compare with).
+ * - echo of a message: the share of its 3-grams that occur in the partner's last message; null
+ *   when the partner has not spoken yet.
+ * - a loop: `loop_turns` messages in a row from one speaker, each with repetition at or above
+ *   `loop_threshold` (config limits.*); it starts at the first of them.
+ *
+ * Memory is bounded: a count of the 3-grams of each speaker's last REPETITION_MEMORY messages.
+ */
+import { IntCounter, IntSet } from "./intset.js";
+import { containment, shingles, Vocabulary, words } from "./text.js";
+
+/** how many of a speaker's earlier messages a message is compared against */
+export const REPETITION_MEMORY = 12;
+
+interface SpeakerMemory {
+  counts: IntCounter;
+  recent: Int32Array[];
+}
+
+export interface Overlap {
+  repetition: number | null;
+  echo: number | null;
+}
+
+export class RepetitionTracker {
+  private readonly speakers = new Map<string, SpeakerMemory>();
+  /** the latest message, and the latest by another speaker than it */
+  private last: { speaker: string; shingles: Int32Array } | null = null;
+  private beforeLast: { speaker: string; shingles: Int32Array } | null = null;
+  private readonly partner = new IntSet();
+
+  constructor(readonly memory = REPETITION_MEMORY) {}
+
+  /** measure one message against what came before, then remember it */
+  add(speaker: string, sh: Int32Array): Overlap {
+    let mem = this.speakers.get(speaker);
+    if (!mem) {
+      mem = { counts: new IntCounter(), recent: [] };
+      this.speakers.set(speaker, mem);
+    }
+    const repetition = mem.recent.length > 0 ? containment(sh, mem.counts) : null;
+    const partner = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
+    let echo: number | null = null;
+    if (partner && partner.speaker !== speaker) {
+      this.partner.clear();
+      for (let i = 0; i < partner.shingles.length; i++) this.partner.add(partner.shingles[i] as number);
+      echo = containment(sh, this.partner);
+    }
+
+    for (let i = 0; i < sh.length; i++) mem.counts.inc(sh[i] as number);
+    mem.recent.push(sh);
+    if (mem.recent.length > this.memory) {
+      const old = mem.recent.shift() as Int32Array;
+      for (let i = 0; i < old.length; i++) mem.counts.dec(old[i] as number);
+    }
+    if (this.last && this.last.speaker !== speaker) this.beforeLast = this.last;
+    this.last = { speaker, shingles: sh };
+    return { repetition, echo };
+  }
+}
+
+export interface LoopRule {
+  /** @defaultValue 0.6 */
+  loop_threshold: number;
+  /** @defaultValue 3 */
+  loop_turns: number;
+}
+
+/** how many of the latest log entries the manager reads to decide on a loop */
+export const loopLookback = (rule: LoopRule): number => 2 * (REPETITION_MEMORY + rule.loop_turns);
+
+/**
+ * For the manager: given the latest messages (oldest first, at least loopLookback of them when
+ * there are that many), is `speaker` looping as of its last message?
+ */
+export function isLooping(messages: ReadonlyArray<{ speaker: string; text: string }>, speaker: string, rule: LoopRule): boolean {
+  const vocab = new Vocabulary();
+  const tracker = new RepetitionTracker();
+  let streak = 0;
+  for (const m of messages) {
+    const { repetition } = tracker.add(m.speaker, shingles(vocab.encode(words(m.text))));
+    if (m.speaker === speaker) streak = repetition !== null && repetition >= rule.loop_threshold ? streak + 1 : 0;
+  }
+  return streak >= rule.loop_turns;
+}

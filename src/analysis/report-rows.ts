@@ -1,0 +1,173 @@
+/**
+ * The figures of an analysis as labelled rows of text: one source for the terminal report, the
+ * Markdown and the HTML page (and so for the end-of-run screen), so they cannot disagree.
+ */
+import { DASH, int, modelLabel, ms, num, pct, ratio, secs, signed } from "./format.js";
+import type { Analysis, AgentMetrics, Window } from "./schema.js";
+
+export type Row = [label: string, ...values: string[]];
+
+export function headline(a: Analysis): string[] {
+  const r = a.run;
+  const status = `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
+  const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
+  return [
+    `${status} · ${int(r.turns)} turns${r.cut_turns ? ` (${r.cut_turns} cut)` : ""} · ${int(r.tokens_generated)} tokens generated · ${int(r.prompt_tokens)} prompt tokens · ${secs(r.duration_s)}`,
+    `models: ${models}`,
+  ];
+}
+
+const pair = (x: string, y: string): string => `${x} · ${y}`;
+const triple = (x: string, y: string, z: string): string => `${x} · ${y} · ${z}`;
+
+export function agentRows(a: Analysis): Row[] {
+  const col = (f: (m: AgentMetrics) => string): string[] => a.agents.map(f);
+  return [
+    ["agent", ...col((m) => m.agent_id)],
+    ["name", ...col((m) => m.name ?? DASH)],
+    ["model", ...col((m) => modelLabel(m.provider, m.model))],
+    ["turns (cut)", ...col((m) => `${int(m.turns)}${m.cut_turns ? ` (${m.cut_turns})` : ""}`)],
+    ["tokens generated", ...col((m) => int(m.tokens_generated))],
+    ["prompt tokens", ...col((m) => int(m.prompt_tokens))],
+    ["generation time", ...col((m) => secs(m.generation_time_ms / 1000))],
+    ["tokens/s mean · p50 · p95", ...col((m) => triple(num(m.tokens_per_second.mean), num(m.tokens_per_second.p50), num(m.tokens_per_second.p95)))],
+    ["first token p50 · p95", ...col((m) => pair(ms(m.time_to_first_token_ms.p50), ms(m.time_to_first_token_ms.p95)))],
+    ["load time total", ...col((m) => ms(m.load_time_ms.total))],
+    ["queue wait p50 · p95", ...col((m) => pair(ms(m.queue_wait_ms.p50), ms(m.queue_wait_ms.p95)))],
+    ["words per turn", ...col((m) => num(m.words_per_turn))],
+    ["share of talk (words · turns)", ...col((m) => pair(pct(m.share_of_talk), pct(m.share_of_turns)))],
+    ["lexical diversity (MATTR)", ...col((m) => ratio(m.mattr))],
+    ["repetition mean · max", ...col((m) => pair(pct(m.repetition.mean), pct(m.repetition.max)))],
+    ["echo mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
+    ["questions", ...col((m) => int(m.questions))],
+    ["sentiment lexicon · self (n)", ...col((m) => `${signed(m.sentiment.lexicon_mean)} · ${signed(m.sentiment.self_reported_mean)} (${m.sentiment.self_reported_n})`)],
+  ];
+}
+
+export function orchestrationLine(a: Analysis): string {
+  const h = a.orchestration.handoff_ms;
+  return `handoff (message recorded → next generation started): p50 ${ms(h.p50)} · p99 ${ms(h.p99)} · max ${ms(h.max)} (${int(h.n)} handoffs)`;
+}
+
+export function contentLine(a: Analysis): string {
+  const c = a.content;
+  return (
+    `${int(c.words)} words · MATTR ${ratio(c.mattr)} · repetition ${pct(c.repetition_mean)} · echo ${pct(c.echo_mean)} · ` +
+    `topic drift ${ratio(c.topic_drift_mean)} · ${int(c.questions)} questions · turn balance ${ratio(c.turn_balance)}`
+  );
+}
+
+const FLAG_TEXT: Record<string, string> = {
+  looping: "looping: repeats its own recent messages",
+  echoing: "echoing: repeats the partner's last message",
+  monologue: "monologue: talks far longer than the partner",
+  stalled: "stalled: short, empty replies in a row",
+};
+
+/** flag episodes listed in a report; the JSON has up to MAX_EPISODES */
+export const FLAGS_SHOWN = 20;
+
+export function flagLines(a: Analysis): string[] {
+  if (a.flags.length === 0) return ["none"];
+  const lines = a.flags.slice(0, FLAGS_SHOWN).map(
+    (f) =>
+      `${f.type} from turn ${f.turn}${f.agent_id ? ` (${f.agent_id})` : ""}: detected at turn ${f.detected_turn}, lasts to turn ${f.until_turn} — ${FLAG_TEXT[f.type] ?? f.type}`,
+  );
+  const total = Object.values(a.flag_counts).reduce((n, c) => n + c, 0);
+  if (total > lines.length) {
+    const counts = Object.entries(a.flag_counts).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ");
+    lines.push(`… ${total - lines.length} more episodes (in all: ${counts})`);
+  }
+  return lines;
+}
+
+export function windowTitle(a: Analysis): string {
+  const n = a.windows.length;
+  return `${n} window${n === 1 ? "" : "s"} of ${a.window.label}${a.window.auto ? " (auto)" : ""}`;
+}
+
+const span = (w: Window): string =>
+  w.from_turn === null ? DASH : w.from_turn === w.to_turn ? `${w.from_turn}` : `${w.from_turn}-${w.to_turn}`;
+
+export function windowRows(a: Analysis): Row[] {
+  const ids = a.agents.map((g) => g.agent_id);
+  const per = (w: Window, id: string) => w.agents.find((x) => x.agent_id === id);
+  return [
+    ["#", "turns", "time (s)", "tokens", ...ids.map((id) => `tok/s ${id}`), ...ids.map((id) => `sentiment ${id}`), "repetition", "echo", "drift", "MATTR"],
+    ...a.windows.map((w): Row => [
+      String(w.index + 1),
+      span(w),
+      `${num(w.start_s)}-${num(w.end_s)}`,
+      int(w.tokens),
+      ...ids.map((id) => num(per(w, id)?.tokens_per_second_mean ?? null)),
+      ...ids.map((id) => signed(per(w, id)?.sentiment_lexicon ?? null)),
+      pct(w.repetition_mean),
+      pct(w.echo_mean),
+      ratio(w.topic_drift),
+      ratio(w.mattr),
+    ]),
+  ];
+}
+
+export interface Series {
+  label: string;
+  values: Array<number | null>;
+  /** fixed scale (e.g. -1..1 for sentiment); absent: the series' own min and max */
+  range?: { min: number; max: number };
+}
+
+/** what the sparklines and charts draw, one point per window */
+export function windowSeries(a: Analysis): Series[] {
+  const per = (id: string, f: (x: Window["agents"][number]) => number | null) =>
+    a.windows.map((w) => {
+      const x = w.agents.find((g) => g.agent_id === id);
+      return x ? f(x) : null;
+    });
+  const ids = a.agents.map((g) => g.agent_id);
+  return [
+    ...ids.map((id) => ({ label: `tokens/s ${id}`, values: per(id, (x) => x.tokens_per_second_mean) })),
+    ...ids.map((id) => ({ label: `sentiment ${id}`, values: per(id, (x) => x.sentiment_lexicon), range: { min: -1, max: 1 } })),
+    { label: "repetition", values: a.windows.map((w) => w.repetition_mean), range: { min: 0, max: 1 } },
+    { label: "echo", values: a.windows.map((w) => w.echo_mean), range: { min: 0, max: 1 } },
+    { label: "topic drift", values: a.windows.map((w) => w.topic_drift), range: { min: 0, max: 1 } },
+    { label: "MATTR", values: a.windows.map((w) => w.mattr), range: { min: 0, max: 1 } },
+  ];
+}
+
+export function judgeLines(a: Analysis): string[] {
+  const j = a.judge;
+  if (!j) return [];
+  const by = modelLabel(j.provider, j.model);
+  return [
+    `by ${by} on ${j.turns_seen} of ${a.run.turns} messages${j.simulated ? " — simulated, not a real model's opinion" : ""}`,
+    j.summary,
+    `persona adherence ${j.persona_adherence.score}/10 — ${j.persona_adherence.reason}`,
+    `coherence ${j.coherence.score}/10 — ${j.coherence.reason}`,
+    `engagement ${j.engagement.score}/10 — ${j.engagement.reason}`,
+  ];
+}
+
+/** one value per row for a whole run (compare's run table) */
+export function runRows(a: Analysis): Array<[string, string]> {
+  const r = a.run;
+  const h = a.orchestration.handoff_ms;
+  const c = a.content;
+  const flags = Object.entries(a.flag_counts)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${t}${n > 1 ? ` ×${n}` : ""} @${a.flags.find((f) => f.type === t)?.turn ?? "?"}`)
+    .join(", ");
+  return [
+    ["scenario", r.scenario],
+    ["status", `${r.status} (${r.stop_reason ?? DASH})`],
+    ["duration", secs(r.duration_s)],
+    ["turns", int(r.turns)],
+    ["tokens generated", int(r.tokens_generated)],
+    ["handoff p50 · p99", pair(ms(h.p50), ms(h.p99))],
+    ["MATTR", ratio(c.mattr)],
+    ["repetition mean", pct(c.repetition_mean)],
+    ["echo mean", pct(c.echo_mean)],
+    ["topic drift mean", ratio(c.topic_drift_mean)],
+    ["turn balance", ratio(c.turn_balance)],
+    ["flags", flags || "none"],
+  ];
+}

@@ -1,0 +1,42 @@
+/**
+ * The terminal report of an analysis (`dialogue analyze`, and the end of `dialogue run`):
+ * tables and sparklines, plain text, safe to pipe.
+ */
+import { sparkline, table } from "./format.js";
+import {
+  agentRows,
+  contentLine,
+  flagLines,
+  headline,
+  judgeLines,
+  orchestrationLine,
+  windowRows,
+  windowSeries,
+  windowTitle,
+} from "./report-rows.js";
+import type { Analysis } from "./schema.js";
+
+/** window rows shown at most; the sparklines cover all */
+export const MAX_WINDOW_ROWS = 48;
+
+export function reportText(a: Analysis, opts: { windows?: boolean } = {}): string {
+  const out: string[] = [];
+  out.push(`Analysis of ${a.conversation_id} — ${a.run.scenario}`);
+  out.push(...headline(a).map((l) => `  ${l}`));
+  out.push("", "Agents", table(agentRows(a)));
+  out.push("", "Orchestration", `  ${orchestrationLine(a)}`);
+  out.push("", "Content", `  ${contentLine(a)}`);
+  out.push("", "Flags", ...flagLines(a).map((l) => `  ${l}`));
+  if (a.windows.length > 0) {
+    out.push("", `Over time: ${windowTitle(a)}`);
+    out.push(table(windowSeries(a).map((s) => [s.label, `${sparkline(s.values, s.range)}`])));
+    if (opts.windows) {
+      const rows = windowRows(a);
+      out.push("", table(rows.slice(0, MAX_WINDOW_ROWS + 1)));
+      if (rows.length > MAX_WINDOW_ROWS + 1) out.push(`  … ${rows.length - 1 - MAX_WINDOW_ROWS} more windows (--json has them all)`);
+    }
+  }
+  const judge = judgeLines(a);
+  if (judge.length) out.push("", "Judge", ...judge.map((l) => `  ${l}`));
+  return out.join("\n");
+}

@@ -1,0 +1,110 @@
+/**
+ * One tumbling window being filled: its messages' figures, per agent and in all, and the
+ * content words that make its topic vector (drift.ts).
+ */
+import type { DialogMessage } from "../protocol/schemas.js";
+import type { MessageFacts } from "./agent-acc.js";
+import { topTerms, type Terms } from "./drift.js";
+import { Mattr } from "./mattr.js";
+import type { Window } from "./schema.js";
+import { Acc, round } from "./stats.js";
+import type { Vocabulary } from "./text.js";
+
+interface WindowAgent {
+  turns: number;
+  tokens: number;
+  words: number;
+  tps: Acc;
+  lexicon: Acc;
+  self: Acc;
+  repetition: Acc;
+}
+
+const newAgent = (): WindowAgent => ({ turns: 0, tokens: 0, words: 0, tps: new Acc(), lexicon: new Acc(), self: new Acc(), repetition: new Acc() });
+const secs = (ms: number | null): number | null => (ms === null ? null : round(ms / 1000, 3));
+
+export class WindowAcc {
+  fromTurn: number | null = null;
+  toTurn: number | null = null;
+  firstMs: number | null = null;
+  lastMs: number | null = null;
+  turns = 0;
+  tokens = 0;
+  words = 0;
+  questions = 0;
+  readonly mattr = new Mattr();
+  readonly repetition = new Acc();
+  readonly echo = new Acc();
+  terms: Terms = new Map();
+  private readonly agents = new Map<string, WindowAgent>();
+
+  /** `bounds`: the window's own start and end in ms after t0 (time windows), or null */
+  constructor(
+    readonly index: number,
+    agentIds: readonly string[],
+    private readonly bounds: { start: number; end: number } | null,
+  ) {
+    for (const a of agentIds) this.agents.set(a, newAgent());
+  }
+
+  add(m: DialogMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
+    const md = m.metadata;
+    this.fromTurn ??= md.sequence_number;
+    this.toTurn = md.sequence_number;
+    this.firstMs ??= md.started_at - t0;
+    this.lastMs = md.finished_at - t0;
+    this.turns++;
+    this.tokens += md.tokens_generated;
+    this.words += f.words;
+    this.questions += f.questions;
+    this.mattr.pushAll(f.ids);
+    this.repetition.addMaybe(f.repetition);
+    this.echo.addMaybe(f.echo);
+    for (let i = 0; i < f.ids.length; i++) {
+      const id = f.ids[i] as number;
+      if (vocab.isContent(id)) this.terms.set(id, (this.terms.get(id) ?? 0) + 1);
+    }
+    let a = this.agents.get(md.agent_id);
+    if (!a) {
+      a = newAgent();
+      this.agents.set(md.agent_id, a);
+    }
+    a.turns++;
+    a.tokens += md.tokens_generated;
+    a.words += f.words;
+    if (md.tokens_generated > 0) a.tps.add(md.tokens_per_second);
+    a.lexicon.add(f.sentiment);
+    if (m.content.sentiment !== undefined) a.self.add(m.content.sentiment);
+    a.repetition.addMaybe(f.repetition);
+  }
+
+  /** the window without its drift (filled in once every window is known); its terms trimmed */
+  close(): { window: Window; terms: Terms } {
+    const window: Window = {
+      index: this.index,
+      from_turn: this.fromTurn,
+      to_turn: this.toTurn,
+      start_s: secs(this.bounds ? this.bounds.start : this.firstMs),
+      end_s: secs(this.bounds ? this.bounds.end : this.lastMs),
+      turns: this.turns,
+      tokens: this.tokens,
+      words: this.words,
+      mattr: round(this.mattr.value(), 4),
+      repetition_mean: round(this.repetition.mean(), 4),
+      echo_mean: round(this.echo.mean(), 4),
+      topic_drift: null,
+      questions: this.questions,
+      agents: [...this.agents.entries()].map(([agent_id, a]) => ({
+        agent_id,
+        turns: a.turns,
+        tokens: a.tokens,
+        words: a.words,
+        tokens_per_second_mean: round(a.tps.mean(), 4),
+        sentiment_lexicon: round(a.lexicon.mean(), 4),
+        sentiment_self: round(a.self.mean(), 4),
+        repetition_mean: round(a.repetition.mean(), 4),
+      })),
+    };
+    return { window, terms: topTerms(this.terms) };
+  }
+}

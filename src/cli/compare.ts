@@ -1,0 +1,36 @@
+/**
+ * `dialogue compare <id> <id> …`: the analyses of several runs side by side.
+ */
+import { Command } from "commander";
+import { compareText } from "../analysis/compare.js";
+import { UsageError } from "../errors/index.js";
+import { analysisOf } from "../redis/analysis-store.js";
+import { addCommonOptions, type CommonOptions } from "./common.js";
+import { checkId, getOrThrow, openStore, out } from "./conversation.js";
+
+export function compareCommand(): Command {
+  const cmd = new Command("compare")
+    .description("compare runs side by side: per-agent tokens/s, first token, words, repetition …, and each run's outcome")
+    .argument("<ids...>", "two or more conversation ids (see dialogue list)")
+    .option("--json", 'the analyses as one JSON document: {"schema":"dialogue-llm/compare","analyses":[…]}');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue compare 20261121-143005-k3f9a 20261121-150112-77c01
+  dialogue compare $(dialogue list --model llama3.2 --json | jq -r .id) --json`,
+  );
+  return cmd.action(async (ids: string[], opts: CommonOptions & { json?: boolean }) => {
+    if (ids.length < 2) throw new UsageError("compare needs at least two conversation ids", "e.g. dialogue compare <id> <id>; see dialogue list");
+    ids.forEach(checkId);
+    const { store, close, prefix } = await openStore(opts);
+    try {
+      const analyses = [];
+      for (const id of ids) analyses.push((await analysisOf(store, await getOrThrow(store, id, prefix))).analysis);
+      out(opts.json ? JSON.stringify({ schema: "dialogue-llm/compare", analyses }, null, 2) : compareText(analyses));
+    } finally {
+      close();
+    }
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * What the commands that read retained conversations share: opening the store, finding a
+ * conversation by id (a malformed id exits 2, an unknown one exits 3), and writing to stdout.
+ */
+import { NotFoundError, UsageError } from "../errors/index.js";
+import { isSafeId } from "../protocol/keys.js";
+import type { ConversationRecord } from "../protocol/record.js";
+import { Store } from "../redis/store.js";
+import type { Config } from "../config/schema.js";
+import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+
+export const out = (s: string): void => {
+  process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+};
+
+export interface OpenStore {
+  store: Store;
+  config: Config;
+  prefix: string;
+  close: () => void;
+}
+
+export async function openStore(opts: CommonOptions): Promise<OpenStore> {
+  const config = loadConfig(opts);
+  const { redis } = await openRedis(config, stderr);
+  return { store: new Store(redis, config.redis.prefix), config, prefix: config.redis.prefix, close: () => redis.disconnect() };
+}
+
+export function checkId(id: string): void {
+  if (!isSafeId(id)) throw new UsageError(`"${id}" is not a conversation id`, "ids look like 20261121-143005-k3f9a; see dialogue list");
+}
+
+export async function getOrThrow(store: Store, id: string, prefix: string): Promise<ConversationRecord> {
+  checkId(id);
+  const rec = await store.get(id);
+  if (!rec) throw new NotFoundError(`no conversation ${id} under prefix "${prefix}"`, "see dialogue list (or pass the --prefix it ran with)");
+  return rec;
+}

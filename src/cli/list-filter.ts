@@ -1,0 +1,65 @@
+/**
+ * `dialogue list` filters: --status (a status or a stop reason), --model (part of a provider or
+ * model name, any agent or the manager), --since (an age or a date). Walks the index newest
+ * first, from `since` on, a page at a time, until `limit` conversations match.
+ */
+import { UsageError } from "../errors/index.js";
+import { StatusSchema, StopReasonSchema, type ConversationRecord } from "../protocol/record.js";
+import type { Store } from "../redis/store.js";
+import { parseWhen } from "./when.js";
+
+export interface ListFilter {
+  status?: string;
+  model?: string;
+  since?: number;
+}
+
+const STATUSES: readonly string[] = [...StatusSchema.options, ...StopReasonSchema.options];
+
+export function parseFilter(opts: { status?: string; model?: string; since?: string }): ListFilter {
+  const f: ListFilter = {};
+  if (opts.status !== undefined) {
+    const s = opts.status.toLowerCase();
+    if (!STATUSES.includes(s)) throw new UsageError(`--status "${opts.status}" is not a status or stop reason`, `use one of: ${STATUSES.join(", ")}`);
+    f.status = s;
+  }
+  if (opts.model !== undefined) f.model = opts.model.toLowerCase();
+  if (opts.since !== undefined) f.since = parseWhen(opts.since, "--since");
+  return f;
+}
+
+export function matches(rec: ConversationRecord, f: ListFilter): boolean {
+  if (f.status && rec.status !== f.status && rec.stop_reason !== f.status) return false;
+  if (f.model) {
+    const specs = [...rec.spec.agents.map((a) => a.model), rec.spec.manager];
+    const hit = specs.some((m) => `${m.provider}/${m.model}`.toLowerCase().includes(f.model as string));
+    if (!hit) return false;
+  }
+  return true;
+}
+
+export type Listed = { id: string; rec: ConversationRecord | null; error?: string };
+
+/** conversations that match, newest first; an unreadable record is listed as such (unless filtered) */
+export async function* listMatching(store: Store, f: ListFilter, limit: number): AsyncGenerator<Listed> {
+  const filtered = f.status !== undefined || f.model !== undefined;
+  let shown = 0;
+  for (let offset = 0; shown < limit; offset += 200) {
+    const ids = await store.idsBetween(f.since ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, offset, 200);
+    for (const id of ids) {
+      let rec: ConversationRecord | null;
+      try {
+        rec = await store.get(id);
+      } catch (err) {
+        if (filtered) continue;
+        yield { id, rec: null, error: (err as Error).message.split("\n")[0] ?? "unreadable" };
+        if (++shown >= limit) return;
+        continue;
+      }
+      if (!rec || !matches(rec, f)) continue;
+      yield { id, rec };
+      if (++shown >= limit) return;
+    }
+    if (ids.length < 200) return;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `dialogue purge <id…> | --older-than 7d`: remove finished runs from Redis on purpose. Asks
+ * first on a terminal; without a terminal it needs --yes. Running conversations are never
+ * purged (stop them first).
+ */
+import { createInterface } from "node:readline/promises";
+import { Command } from "commander";
+import { UsageError } from "../errors/index.js";
+import { isFinal, type ConversationRecord } from "../protocol/record.js";
+import { Queues } from "../queues/index.js";
+import { purgeConversation } from "../redis/purge.js";
+import type { Store } from "../redis/store.js";
+import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
+import { checkId, getOrThrow, openStore, out } from "./conversation.js";
+import { parseAge } from "./when.js";
+
+interface PurgeOptions extends CommonOptions {
+  olderThan?: string;
+  yes?: boolean;
+}
+
+export function purgeCommand(): Command {
+  const cmd = new Command("purge")
+    .description("remove finished conversations from Redis: record, log, token stream, analysis and their queue jobs")
+    .argument("[ids...]", "conversation ids (see dialogue list)")
+    .option("--older-than <age>", "every finished conversation created more than this long ago: 7d, 12h, 30m, 2w")
+    .option("-y, --yes", "do not ask (needed when stdin is not a terminal)");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue purge 20261121-143005-k3f9a
+  dialogue purge --older-than 7d
+  dialogue purge --older-than 30d --yes        # from a script or cron`,
+  );
+  return cmd.action(async (ids: string[], opts: PurgeOptions) => {
+    if (ids.length === 0 && !opts.olderThan) throw new UsageError("purge needs conversation ids or --older-than", "e.g. dialogue purge <id>, or dialogue purge --older-than 7d");
+    if (ids.length > 0 && opts.olderThan) throw new UsageError("give either conversation ids or --older-than, not both", "run purge twice");
+    const age = opts.olderThan === undefined ? null : parseAge(opts.olderThan);
+    if (opts.olderThan !== undefined && age === null) throw new UsageError(`--older-than "${opts.olderThan}" is not an age`, "use e.g. 7d, 12h, 30m or 2w");
+    ids.forEach(checkId);
+    if (!opts.yes && !process.stdin.isTTY) {
+      throw new UsageError("purge deletes runs and stdin is not a terminal to ask on", "add --yes to purge without asking");
+    }
+    const { store, close, prefix, config } = await openStore(opts);
+    const queues = new Queues(store.redis, prefix, config.queues);
+    try {
+      const targets = age === null ? await named(store, ids, prefix) : await olderThan(store, Date.now() - age);
+      if (targets.length === 0) {
+        out(age === null ? "nothing to purge" : `no finished conversation under prefix "${prefix}" is older than ${opts.olderThan}`);
+        return;
+      }
+      const what = `${targets.length} conversation${targets.length === 1 ? "" : "s"} under prefix "${prefix}"`;
+      if (!opts.yes && !(await confirm(`Purge ${what} (${targets.slice(0, 3).map((r) => r.spec.id).join(", ")}${targets.length > 3 ? ", …" : ""})? This cannot be undone. [y/N] `))) {
+        out("nothing purged");
+        return;
+      }
+      let jobs = 0;
+      for (const rec of targets) jobs += (await purgeConversation(store, queues, rec)).jobs;
+      out(`purged ${what} (and ${jobs} queue jobs)`);
+    } finally {
+      await queues.close();
+      close();
+    }
+  });
+}
+
+async function named(store: Store, ids: string[], prefix: string): Promise<ConversationRecord[]> {
+  const recs: ConversationRecord[] = [];
+  for (const id of new Set(ids)) {
+    const rec = await getOrThrow(store, id, prefix);
+    if (!isFinal(rec.status)) throw new UsageError(`conversation ${id} is ${rec.status}; only finished runs are purged`, `stop it first: dialogue stop ${id}`);
+    recs.push(rec);
+  }
+  return recs;
+}
+
+async function olderThan(store: Store, before: number): Promise<ConversationRecord[]> {
+  const recs: ConversationRecord[] = [];
+  let skipped = 0;
+  for (let offset = 0; ; offset += 500) {
+    const ids = await store.idsBetween(Number.NEGATIVE_INFINITY, before, offset, 500);
+    for (const id of ids) {
+      const rec = await store.get(id).catch(() => null);
+      if (rec && isFinal(rec.status)) recs.push(rec);
+      else if (rec) skipped++;
+    }
+    if (ids.length < 500) break;
+  }
+  if (skipped) stderr(`skipping ${skipped} conversation${skipped === 1 ? "" : "s"} still running (stop them first)`);
+  return recs;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}

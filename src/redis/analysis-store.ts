@@ -1,0 +1,106 @@
+/**
+ * The analysis kept with a run, and computing it from the log page by page.
+ *
+ * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID).
+ * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge, judge: Judge
+ *   JSON, computed_at }. Only the default ("auto" window) analysis of a finished run is stored;
+ *   one of another ANALYSIS_VERSION, or of fewer turns or another status than the record now has,
+ *   is stale and recomputed.
+ * Returns: parsed, validated Analysis documents, with the stored judge attached.
+ */
+import { Analyzer } from "../analysis/analyzer.js";
+import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, type Analysis, type Judge } from "../analysis/schema.js";
+import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
+import { isFinal, type ConversationRecord } from "../protocol/record.js";
+import type { Store } from "./store.js";
+
+export interface AnalysisRequest {
+  /** null: the default ("auto") windows */
+  window?: WindowSpec | null;
+  /** recompute even if a fresh analysis is stored */
+  refresh?: boolean;
+  /** XRANGE COUNT per page; @defaultValue 1000 */
+  pageSize?: number;
+}
+
+export interface Stored {
+  analysis: Analysis | null;
+  judge: Judge | null;
+}
+
+function parseOrNull<T>(raw: string | undefined, parse: (v: unknown) => T): T | null {
+  if (!raw) return null;
+  try {
+    return parse(JSON.parse(raw));
+  } catch {
+    return null; // stale or damaged: recomputed
+  }
+}
+
+export async function readStored(store: Store, id: string): Promise<Stored> {
+  const h = await store.redis.hgetall(store.keys.analysis(id));
+  const version = Number(h.version);
+  return {
+    analysis: version === ANALYSIS_VERSION ? parseOrNull(h.report, (v) => AnalysisSchema.parse(v)) : null,
+    judge: parseOrNull(h.judge, (v) => JudgeSchema.parse(v)),
+  };
+}
+
+export async function saveAnalysis(store: Store, a: Analysis): Promise<void> {
+  const report = AnalysisSchema.parse({ ...a, judge: null });
+  await store.redis.hset(store.keys.analysis(a.conversation_id), {
+    version: String(ANALYSIS_VERSION),
+    report: JSON.stringify(report),
+    computed_at: String(a.computed_at),
+  });
+}
+
+export async function saveJudge(store: Store, id: string, judge: Judge): Promise<void> {
+  await store.redis.hset(store.keys.analysis(id), { judge: JSON.stringify(JudgeSchema.parse(judge)) });
+}
+
+/** true when `a` still describes the run as the record has it now */
+export function isFresh(a: Analysis, rec: ConversationRecord): boolean {
+  return (
+    a.version === ANALYSIS_VERSION &&
+    a.window.auto &&
+    a.run.turns === rec.turns &&
+    a.run.status === rec.status &&
+    a.run.stop_reason === rec.stop_reason &&
+    a.run.ended_at === rec.ended_at
+  );
+}
+
+/** the analysis from the log, one page at a time */
+export async function computeAnalysis(store: Store, rec: ConversationRecord, req: AnalysisRequest = {}): Promise<Analysis> {
+  const window = req.window ?? null;
+  if (window) {
+    const span = (rec.ended_at ?? Date.now()) - (rec.started_at ?? rec.spec.created_at);
+    checkWindowCount(window, rec.turns, span);
+  }
+  const analyzer = new Analyzer(rec, { window });
+  for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000)) {
+    for (const entry of page) analyzer.add(entry);
+  }
+  return analyzer.finish();
+}
+
+/**
+ * The analysis of a run: the stored one when it is fresh (and no other window or refresh is
+ * asked for), else computed from the log and, for a finished run with default windows, stored.
+ */
+export async function analysisOf(
+  store: Store,
+  rec: ConversationRecord,
+  req: AnalysisRequest = {},
+): Promise<{ analysis: Analysis; source: "stored" | "computed" }> {
+  const id = rec.spec.id;
+  const stored = await readStored(store, id);
+  const custom = Boolean(req.window);
+  if (!custom && !req.refresh && stored.analysis && isFresh(stored.analysis, rec)) {
+    return { analysis: { ...stored.analysis, judge: stored.judge }, source: "stored" };
+  }
+  const analysis = await computeAnalysis(store, rec, req);
+  if (!custom && isFinal(rec.status)) await saveAnalysis(store, analysis);
+  return { analysis: { ...analysis, judge: stored.judge }, source: "computed" };
+}

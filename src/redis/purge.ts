@@ -1,0 +1,49 @@
+/**
+ * Removing a finished conversation on purpose (`dialogue purge`).
+ *
+ * Deletes: its BullMQ jobs (control: start/deadline/finalize; requests.<pool> and
+ *   responses.<pool>: "<id>.<seq>"), then record(ID), log(ID), tokens(ID), analysis(ID) and its
+ *   index entry — jobs first, so an interrupted purge leaves the run listed and can be run again.
+ * Returns: how many keys and jobs went.
+ */
+import type { Queue } from "bullmq";
+import { isFinal, type ConversationRecord } from "../protocol/record.js";
+import type { Queues } from "../queues/index.js";
+import type { Store } from "./store.js";
+
+const BATCH = 100;
+
+export interface Purged {
+  keys: number;
+  jobs: number;
+}
+
+export async function purgeConversation(store: Store, queues: Queues, rec: ConversationRecord): Promise<Purged> {
+  if (!isFinal(rec.status)) throw new Error(`conversation ${rec.spec.id} is ${rec.status}: stop it first`);
+  const id = rec.spec.id;
+  const k = store.keys;
+  const candidates: Array<[Queue, string]> = [
+    [queues.control(), k.startJobId(id)],
+    [queues.control(), k.deadlineJobId(id)],
+    [queues.control(), k.finalizeJobId(id)],
+  ];
+  const last = Math.max(rec.turns, rec.pending_seq ?? 0) + 1;
+  for (let seq = 1; seq <= last; seq++) {
+    const pool = rec.spec.agents[(seq - 1) % rec.spec.agents.length]?.pool;
+    if (!pool) continue;
+    const jobId = k.turnJobId(id, seq);
+    candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId]);
+  }
+  let jobs = 0;
+  for (let i = 0; i < candidates.length; i += BATCH) {
+    const batch = candidates.slice(i, i + BATCH);
+    // BullMQ's remove answers 1 for a job that is not there: look first (its own key builder)
+    const pipe = store.redis.pipeline();
+    for (const [q, jobId] of batch) pipe.exists(q.toKey(jobId));
+    const found = ((await pipe.exec()) ?? []).map(([, n]) => n === 1);
+    const removed = await Promise.all(batch.map(([q, jobId], j) => (found[j] ? q.remove(jobId).catch(() => 0) : 0)));
+    jobs += removed.filter((r) => r === 1).length;
+  }
+  const [del] = (await store.redis.multi().del(...k.conversationKeys(id)).zrem(k.index(), id).exec()) ?? [];
+  return { keys: Number(del?.[1] ?? 0), jobs };
+}
