@@ -1,0 +1,54 @@
+/**
+ * Starting the TUI on the terminal. Ink owns stdout while it runs (nothing else may write there:
+ * logs go to a file or stderr, launcher notices go through the feed), renders at most 30 frames a
+ * second, and leaves Ctrl-C to the App's keys. (Ink 6.8's incrementalRendering left stale rows
+ * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
+ */
+import { render } from "ink";
+import type { ReactNode } from "react";
+import type { Feed } from "../feed.js";
+import { App, type TuiKey } from "./App.js";
+import type { Mode } from "./Footer.js";
+import { colorAllowed, ThemeContext } from "./theme.js";
+
+export type { TuiKey } from "./App.js";
+export type { Mode } from "./Footer.js";
+
+export interface TuiOptions {
+  feed: Feed;
+  mode: Mode;
+  now?: () => number;
+  speed?: number;
+  onKey?: (key: TuiKey) => void;
+  report?: ReactNode;
+}
+
+export interface Tui {
+  /** resolves when the TUI has exited (the run ended, or the user detached) */
+  done: Promise<void>;
+  unmount(): void;
+}
+
+export function startTui(opts: TuiOptions): Tui {
+  const { feed, mode, now, speed, onKey, report } = opts;
+  const instance = render(
+    <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
+    </ThemeContext.Provider>,
+    {
+      stdout: process.stdout,
+      stdin: process.stdin,
+      stderr: process.stderr,
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: 30,
+    },
+  );
+  return {
+    done: instance.waitUntilExit().then(() => undefined),
+    unmount: () => instance.unmount(),
+  };
+}
+
+/** the TUI when stdout is a terminal and no plain or JSON output was asked for */
+export const wantsTui = (opts: { plain?: boolean; json?: boolean }): boolean => !opts.plain && !opts.json && process.stdout.isTTY === true;
