@@ -6,8 +6,10 @@ import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
 import { listCommand, showCommand, stopCommand } from "./inspect.js";
 import { redisCommand } from "./redis.js";
+import { replayCommand } from "./replay.js";
 import { managerCommand, workerCommand } from "./roles.js";
 import { runCommand } from "./run.js";
+import { watchCommand } from "./watch.js";
 
 export function program(): Command {
   const p = new Command("dialogue")
@@ -15,7 +17,17 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const c of [runCommand(), listCommand(), showCommand(), stopCommand(), managerCommand(), workerCommand(), redisCommand()]) {
+  for (const c of [
+    runCommand(),
+    watchCommand(),
+    replayCommand(),
+    listCommand(),
+    showCommand(),
+    stopCommand(),
+    managerCommand(),
+    workerCommand(),
+    redisCommand(),
+  ]) {
     c.exitOverride();
     p.addCommand(c);
   }
@@ -23,7 +35,7 @@ export function program(): Command {
     "after",
     `
 Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, DIALOGUE_*) < flags.
-Every run stays in Redis: dialogue list, dialogue show <id>.`,
+Every run stays in Redis: dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10.`,
   );
   return p;
 }

@@ -17,13 +17,13 @@ const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 };
 
-async function openStore(opts: CommonOptions): Promise<{ store: Store; close: () => void; prefix: string }> {
+export async function openStore(opts: CommonOptions): Promise<{ store: Store; close: () => void; prefix: string }> {
   const config = loadConfig(opts);
   const { redis } = await openRedis(config, stderr);
   return { store: new Store(redis, config.redis.prefix), close: () => redis.disconnect(), prefix: config.redis.prefix };
 }
 
-async function getOrThrow(store: Store, id: string, prefix: string): Promise<ConversationRecord> {
+export async function getOrThrow(store: Store, id: string, prefix: string): Promise<ConversationRecord> {
   if (!isSafeId(id)) throw new UsageError(`"${id}" is not a conversation id`, "ids look like 20261121-143005-k3f9a; see dialogue list");
   const rec = await store.get(id);
   if (!rec) throw new NotFoundError(`no conversation ${id} under prefix "${prefix}"`, "see dialogue list (or pass the --prefix it ran with)");
