@@ -59,7 +59,8 @@ function Clock({ r, now, width, theme }: { r: ConversationRecord; now: number; w
   const barWidth = width >= 100 ? 24 : width >= 80 ? 16 : 8;
   return (
     <Text>
-      {clock(elapsed)} <Text color={tone(theme, "green")}>{bar(elapsed / total, barWidth)}</Text> {clock(remaining)} left
+      {clock(elapsed)} <Text color={tone(theme, "green")}>{bar(elapsed / total, barWidth)}</Text>{" "}
+      {r.ended_at === null ? `${clock(remaining)} left` : `of ${clock(total)}`}
     </Text>
   );
 }

@@ -22,19 +22,14 @@ export function bar(fraction: number, width: number): string {
 
 const SPARKS = "▁▂▃▄▅▆▇█";
 
-/** the last `width` values as a sparkline; flat values give a flat middle line */
+/**
+ * The last `width` values as a sparkline, from zero to the highest: a steady rate is a flat line at
+ * the top, and a small wobble stays small (min-to-max scaling would blow 24.8 vs 25.0 up to full height).
+ */
 export function sparkline(values: readonly number[], width: number): string {
   const xs = values.slice(-width);
-  if (xs.length === 0) return "";
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
-  return xs
-    .map((x) => {
-      if (hi === lo) return SPARKS[3];
-      const i = Math.round(((x - lo) / (hi - lo)) * (SPARKS.length - 1));
-      return SPARKS[i];
-    })
-    .join("");
+  const hi = Math.max(0, ...xs);
+  return xs.map((x) => SPARKS[hi === 0 ? 0 : Math.round((Math.max(0, x) / hi) * (SPARKS.length - 1))]).join("");
 }
 
 /** a number, or "–" when there is none */

@@ -29,8 +29,29 @@ export interface Tui {
   unmount(): void;
 }
 
+/** clear the visible screen and home the cursor (the scrollback stays) */
+const CLEAR_SCREEN = "\u001b[2J\u001b[H";
+
+/**
+ * When the terminal gets narrower, it re-wraps the rows Ink drew at the old width, so Ink's
+ * erasing (one row per row it drew) leaves pieces of the old frame behind. Clearing the screen
+ * first, before Ink's own resize handler redraws, leaves a clean frame.
+ */
+function clearOnShrink(stdout: NodeJS.WriteStream): () => void {
+  let columns = stdout.columns;
+  const onResize = (): void => {
+    if (stdout.columns < columns) stdout.write(CLEAR_SCREEN);
+    columns = stdout.columns;
+  };
+  stdout.prependListener("resize", onResize);
+  return () => {
+    stdout.off("resize", onResize);
+  };
+}
+
 export function startTui(opts: TuiOptions): Tui {
   const { feed, mode, now, speed, onKey, report } = opts;
+  const stopClearing = clearOnShrink(process.stdout);
   const instance = render(
     <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
       <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
@@ -45,7 +66,13 @@ export function startTui(opts: TuiOptions): Tui {
     },
   );
   return {
-    done: instance.waitUntilExit().then(() => undefined),
+    done: instance.waitUntilExit().then(
+      () => stopClearing(),
+      (err: unknown) => {
+        stopClearing();
+        throw err;
+      },
+    ),
     unmount: () => instance.unmount(),
   };
 }

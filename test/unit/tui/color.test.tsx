@@ -15,8 +15,8 @@ const { Transcript } = await import("../../../src/observer/tui/Transcript.js");
 const { ThemeContext, colorAllowed } = await import("../../../src/observer/tui/theme.js");
 const { initialState, reduce } = await import("../../../src/observer/tui/state.js");
 
-// SGR colour parameters: 30–37, 39, 40–47, 49, 90–97, 100–107, 38;… and 48;…
-const COLOUR = /\u001b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
+// SGR colour parameters: 30–38, 40–48, 90–97, 100–107 (39 and 49, back to the default, are not colours)
+const COLOUR = /\u001b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
 
 const record = makeRecord();
 const m1 = makeMessage(1, "Good morning, Arjun.");

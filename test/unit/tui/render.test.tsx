@@ -55,7 +55,7 @@ describe("header", () => {
     const ended = makeRecord({ status: "stopped", stop_reason: "user_stop", ended_at: T0 + 30_000, turns: 5 });
     const s = renderToString(<Header record={ended} turn={5} now={T0 + 99_000} width={100} />, { columns: 100 });
     expect(s).toContain("stopped (user_stop)");
-    expect(s).toMatch(/00:30 [█░]+ 01:30 left/);
+    expect(s).toMatch(/00:30 [█░]+ of 02:00 ·/);
   });
 
   it("keeps to one row per line at 80 and 50 columns", () => {
@@ -134,8 +134,8 @@ describe("stats panel", () => {
     const out = renderToString(<StatsPanel agents={agentStats(s)} width={100} />, { columns: 100 });
     const [, head, customer, advisor] = lines(out);
     expect(head).toMatch(/agent\s+tokens\s+t\/s last\s+t\/s mean\s+trend\s+ttft\s+queue/);
-    expect(customer).toMatch(/Elena Nakamura\s+130\s+40\.0\s+23\.3\s+▁▃█\s+300 ms\s+22 ms/);
-    expect(advisor).toMatch(/Arjun Mehta\s+50\s+30\.0\s+30\.0\s+▄\s+120 ms\s+8 ms/);
+    expect(customer).toMatch(/Elena Nakamura\s+130\s+40\.0\s+23\.3\s+▃▅█\s+300 ms\s+22 ms/);
+    expect(advisor).toMatch(/Arjun Mehta\s+50\s+30\.0\s+30\.0\s+█\s+120 ms\s+8 ms/);
   });
 
   it("drops the trend and queue columns when narrow", () => {
