@@ -2,7 +2,8 @@
 // Set-up for a fresh machine, used by `npm start` and `npm test` (node built-ins only, so it
 // runs before anything is installed): checks Node, installs npm dependencies if they are
 // missing or stale, builds dist/ if it is missing or older than src/, and makes sure
-// redis-server is there (installing Debian's package when running as root or with sudo).
+// redis-server is there (installing Debian's package when running as root or with sudo); for the
+// tests, tmux too (the TUI's terminal tests are skipped without it).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import net from "node:net";
@@ -80,24 +81,37 @@ export function ensureBuild(force = false) {
   }
 }
 
-export function ensureRedisServer() {
-  if (onPath("redis-server")) return true;
+/** `bin` on the PATH, installing Debian's `apt` package (as root or with sudo) or Homebrew's `brew` one if need be */
+function ensureTool(bin, { apt: aptPkg, brew: brewPkg }) {
+  if (onPath(bin)) return true;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasSudo = !isRoot && onPath("sudo") && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
   if (onPath("apt-get") && (isRoot || hasSudo)) {
-    say("redis-server is not installed; installing Debian's redis-server package …");
+    say(`${bin} is not installed; installing Debian's ${aptPkg} package …`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     const apt = (args) => (isRoot ? run("apt-get", args, { env }) : run("sudo", ["-n", "apt-get", ...args], { env }));
-    const ok = apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "redis-server"]);
-    if (ok && onPath("redis-server")) return true;
+    const ok = apt(["update", "-qq"]) && apt(["install", "-y", "-qq", aptPkg]);
+    if (ok && onPath(bin)) return true;
   } else if (onPath("brew")) {
-    say("redis-server is not installed; installing it with Homebrew …");
-    if (run("brew", ["install", "redis"]) && onPath("redis-server")) return true;
+    say(`${bin} is not installed; installing it with Homebrew …`);
+    if (run("brew", ["install", brewPkg]) && onPath(bin)) return true;
   }
+  return false;
+}
+
+export function ensureRedisServer() {
+  if (ensureTool("redis-server", { apt: "redis-server", brew: "redis" })) return true;
   say(
     "redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) " +
       "or run `docker compose up -d redis` and set REDIS_URL=redis://127.0.0.1:6379",
   );
+  return false;
+}
+
+/** the terminal tests of the TUI run in tmux; without it they are skipped (and vitest counts them as skipped) */
+export function ensureTmux() {
+  if (ensureTool("tmux", { apt: "tmux", brew: "tmux" })) return true;
+  say("tmux is not installed: the tests of the TUI in a real terminal will be skipped (Debian/Ubuntu: sudo apt-get install -y tmux; macOS: brew install tmux)");
   return false;
 }
 
@@ -114,5 +128,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const forTests = process.argv.includes("--for-tests");
   ensureBuild(forTests);
   if (forTests && !ensureRedisServer()) process.exit(1);
+  if (forTests) ensureTmux();
   if (!forTests && !(await ensureRedisForRun())) process.exit(1);
 }
