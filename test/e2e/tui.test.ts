@@ -77,7 +77,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
 
     // a second window attaches to the live run
     const watch = tmux.window("t", dialogueCommand(["watch", id, "--prefix", prefix]));
-    await tmux.until(watch, "watch showing the run", (s) => idIn(s) === id && s.includes("q detach"));
+    await tmux.until(watch, "watch showing a turn streaming", (s) => idIn(s) === id && s.includes("q detach") && liveTurn(s) !== null);
 
     const end = await tmux.until(run, "the summary", (s) => s.includes("[exit 0]"), 60_000);
     expect(end).toContain("Ended: completed (max_turns) · 4 turns");
