@@ -128,7 +128,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     const tmux = new Tmux(cliEnv(testRedisUrl()));
     const run = tmux.start(
       "q",
-      dialogueCommand(["run", "--provider", "simulated", "--max-turns", "20", "--prefix", prefix, "--set", "simulated.tokens_per_second=20"]),
+      dialogueCommand(["run", "--provider", "simulated", "--max-turns", "20", "--prefix", prefix, "--set", "simulated.tokens_per_second=30"]),
       { width: 100, height: 30 },
       { NO_COLOR: "1" },
     );
@@ -186,7 +186,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     const raw = path.join(dir, "small.raw");
     const run = tmux.start(
       "s",
-      dialogueCommand(["run", "--provider", "simulated", "--max-turns", "3", "--prefix", prefix, "--set", "simulated.tokens_per_second=20"]),
+      dialogueCommand(["run", "--provider", "simulated", "--max-turns", "3", "--prefix", prefix, "--set", "simulated.tokens_per_second=30"]),
       { width: 80, height: 24 },
     );
     tmux.record(run, raw);
