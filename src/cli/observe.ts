@@ -6,7 +6,7 @@
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
-import { startTui, wantsTui, type Mode, type Tui, type TuiKey } from "../observer/tui/index.js";
+import { startTui, wantsTui, type EndReport, type Mode, type Tui, type TuiKey } from "../observer/tui/index.js";
 
 export interface ObserveOptions {
   plain?: boolean;
@@ -39,6 +39,8 @@ export interface TuiRun {
   onStart?: (tui: Tui) => void;
   now?: () => number;
   speed?: number;
+  /** under the summary at the end (the analysis report) */
+  report?: EndReport;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
     failure = { err };
     tui.unmount();
   });
-  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report });
   run.onStart?.(tui);
   await tui.done;
   ac.abort();

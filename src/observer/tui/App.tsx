@@ -8,11 +8,12 @@
  * s toggles the story, ? the help.
  */
 import { useApp, useInput, useStdin } from "ink";
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { Feed } from "../feed.js";
 import type { Mode } from "./Footer.js";
 import { LiveArea } from "./LiveArea.js";
 import { initialState, reduce } from "./state.js";
+import type { EndReport } from "./SummaryScreen.js";
 import { Transcript } from "./Transcript.js";
 import { useBatchedReducer } from "./use-batched.js";
 import { useNow, useTerminalSize } from "./use-terminal.js";
@@ -30,7 +31,7 @@ export interface AppProps {
   /** @defaultValue 33 (about 30 updates a second) */
   flushMs?: number;
   /** shown under the summary at the end (the analysis report) */
-  report?: ReactNode;
+  report?: EndReport;
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";

@@ -4,7 +4,6 @@
  * once the run is over, the header and the summary screen.
  */
 import { Box } from "ink";
-import type { ReactNode } from "react";
 import { summarize } from "../../analysis/summary.js";
 import { Footer, type Mode } from "./Footer.js";
 import { Header } from "./Header.js";
@@ -16,7 +15,7 @@ import { agentStats } from "./stats.js";
 import type { ViewState } from "./state.js";
 import { StatsPanel } from "./StatsPanel.js";
 import { storyRows } from "./story-rows.js";
-import { SummaryScreen } from "./SummaryScreen.js";
+import { SummaryScreen, type EndReport } from "./SummaryScreen.js";
 import { useTheme } from "./theme.js";
 
 export interface LiveAreaProps {
@@ -30,7 +29,8 @@ export interface LiveAreaProps {
   showHelp?: boolean;
   notice?: string | null;
   speed?: number;
-  report?: ReactNode;
+  /** shown under the summary at the end */
+  report?: EndReport;
 }
 
 export function currentTurn(s: ViewState): number {
@@ -51,7 +51,7 @@ export function LiveArea({ state, mode, columns, rows, now, showStory, showHelp,
       <Box flexDirection="column" width={width}>
         {header}
         <SummaryScreen summary={summarize(r, state.messages)} error={r.error} width={width}>
-          {report}
+          {report?.(r, state.messages)}
         </SummaryScreen>
       </Box>
     );

@@ -6,10 +6,15 @@
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import type { RunSummary } from "../../analysis/summary.js";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel } from "../plain.js";
 import { ms, num } from "./format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
+
+/** what goes under the summary once the run is over, from the whole run (the analysis report) */
+export type EndReport = (record: ConversationRecord, messages: DialogMessage[]) => ReactNode;
 
 export interface SummaryScreenProps {
   summary: RunSummary;

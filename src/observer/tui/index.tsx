@@ -5,14 +5,15 @@
  * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
  */
 import { render } from "ink";
-import type { ReactNode } from "react";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
+import type { EndReport } from "./SummaryScreen.js";
 import { colorAllowed, ThemeContext } from "./theme.js";
 
 export type { TuiKey } from "./App.js";
 export type { Mode } from "./Footer.js";
+export type { EndReport } from "./SummaryScreen.js";
 
 export interface TuiOptions {
   feed: Feed;
@@ -20,7 +21,8 @@ export interface TuiOptions {
   now?: () => number;
   speed?: number;
   onKey?: (key: TuiKey) => void;
-  report?: ReactNode;
+  /** under the summary at the end: the analysis report */
+  report?: EndReport;
 }
 
 export interface Tui {

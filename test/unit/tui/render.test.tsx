@@ -173,10 +173,12 @@ describe("summary screen", () => {
     expect(widest(out)).toBeLessThanOrEqual(80);
   });
 
-  it("is what the live area becomes at the end", () => {
+  it("is what the live area becomes at the end, with the report made from the whole run under it", () => {
     const s = reduce(initialState, [{ type: "record", record: makeRecord(), previous: null }, { type: "end", record, messages }]);
-    const out = renderToString(<LiveArea state={s} mode="run" columns={80} rows={24} now={T0} />, { columns: 80 });
+    const report = (r: typeof record, ms: typeof messages) => <Text>Report: {ms.length} messages, {r.stop_reason}</Text>;
+    const out = renderToString(<LiveArea state={s} mode="run" columns={80} rows={24} now={T0} report={report} />, { columns: 80 });
     expect(out).toContain("Ended: completed (agent_ended)");
+    expect(out).toContain("Report: 3 messages, agent_ended");
     expect(out).not.toContain("q stop");
   });
 });
