@@ -3,8 +3,8 @@
 // runs before anything is installed): checks Node, installs npm dependencies if they are
 // missing or stale, builds dist/ if it is missing or older than src/, and makes sure
 // redis-server is there (installing Debian's package when running as root or with sudo). For the
-// tests it also installs Debian's chromium when missing (the HTML export test loads the page in
-// it headless); without it that one test is skipped, saying why.
+// tests it also installs tmux (the TUI's terminal tests; skipped without it) and Debian's chromium
+// (the HTML export test loads the page in it headless; skipped, saying why, without it).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import net from "node:net";
@@ -83,20 +83,31 @@ export function ensureBuild(force = false) {
   }
 }
 
-export function ensureRedisServer() {
-  if (onPath("redis-server")) return true;
+/** `bin` on the PATH, installing Debian's `apt` package (as root or with sudo) or Homebrew's `brew` one if need be */
+let aptUpdated = false;
+
+function ensureTool(bin, { apt: aptPkg, brew: brewPkg, aptArgs = [] }) {
+  if (onPath(bin)) return true;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasSudo = !isRoot && onPath("sudo") && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
   if (onPath("apt-get") && (isRoot || hasSudo)) {
-    say("redis-server is not installed; installing Debian's redis-server package …");
+    say(`${bin} is not installed; installing Debian's ${aptPkg} package …`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     const apt = (args) => (isRoot ? run("apt-get", args, { env }) : run("sudo", ["-n", "apt-get", ...args], { env }));
-    const ok = apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "redis-server"]);
-    if (ok && onPath("redis-server")) return true;
+    // one `apt-get update` for all the tools a run installs
+    const updated = aptUpdated || apt(["update", "-qq"]);
+    aptUpdated ||= updated;
+    const ok = updated && apt(["install", "-y", "-qq", ...aptArgs, aptPkg]);
+    if (ok && onPath(bin)) return true;
   } else if (onPath("brew")) {
-    say("redis-server is not installed; installing it with Homebrew …");
-    if (run("brew", ["install", "redis"]) && onPath("redis-server")) return true;
+    say(`${bin} is not installed; installing it with Homebrew …`);
+    if (run("brew", ["install", brewPkg]) && onPath(bin)) return true;
   }
+  return false;
+}
+
+export function ensureRedisServer() {
+  if (ensureTool("redis-server", { apt: "redis-server", brew: "redis" })) return true;
   say(
     "redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) " +
       "or run `docker compose up -d redis` and set REDIS_URL=redis://127.0.0.1:6379",
@@ -107,17 +118,15 @@ export function ensureRedisServer() {
 /** chromium for the HTML export test: installed like redis-server; its absence only skips that test */
 export function ensureChromium() {
   if (["chromium", "chromium-browser", "google-chrome"].some(onPath)) return true;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const hasSudo = !isRoot && onPath("sudo") && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
-  if (onPath("apt-get") && (isRoot || hasSudo)) {
-    say("chromium is not installed (the HTML export test loads pages in it); installing Debian's chromium package …");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const apt = (args) => (isRoot ? run("apt-get", args, { env }) : run("sudo", ["-n", "apt-get", ...args], { env }));
-    const ok = apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]) ||
-      (apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]));
-    if (ok && onPath("chromium")) return true;
-  }
+  if (ensureTool("chromium", { apt: "chromium", brew: "chromium", aptArgs: ["--no-install-recommends"] })) return true;
   say("chromium is not installed and could not be installed here: the HTML export test will be skipped (Debian/Ubuntu: sudo apt-get install -y chromium)");
+  return false;
+}
+
+/** the terminal tests of the TUI run in tmux; without it they are skipped (and vitest counts them as skipped) */
+export function ensureTmux() {
+  if (ensureTool("tmux", { apt: "tmux", brew: "tmux" })) return true;
+  say("tmux is not installed: the tests of the TUI in a real terminal will be skipped (Debian/Ubuntu: sudo apt-get install -y tmux; macOS: brew install tmux)");
   return false;
 }
 
@@ -135,6 +144,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const forTests = process.argv.includes("--for-tests");
   ensureBuild(forTests);
   if (forTests && !ensureRedisServer()) process.exit(1);
-  if (forTests) ensureChromium();
+  if (forTests) {
+    ensureTmux();
+    ensureChromium();
+  }
   if (!forTests && !(await ensureRedisForRun())) process.exit(1);
 }

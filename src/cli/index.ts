@@ -12,8 +12,10 @@ import { listCommand, showCommand, stopCommand } from "./inspect.js";
 import { purgeCommand } from "./purge.js";
 import { redisCommand } from "./redis.js";
 import { modelsCommand } from "./models.js";
+import { replayCommand } from "./replay.js";
 import { managerCommand, workerCommand } from "./roles.js";
 import { runCommand } from "./run.js";
+import { watchCommand } from "./watch.js";
 
 export function program(): Command {
   const p = new Command("dialogue")
@@ -23,6 +25,8 @@ export function program(): Command {
     .exitOverride();
   const commands = [
     runCommand(),
+    watchCommand(),
+    replayCommand(),
     listCommand(),
     showCommand(),
     analyzeCommand(),
@@ -45,8 +49,9 @@ export function program(): Command {
     `
 Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY, DIALOGUE_*) < flags.
 Providers: auto (default) | ollama | openai | embedded | simulated — see \`dialogue models\`.
-Every run stays in Redis: dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id>,
-dialogue compare <id> <id>; dialogue purge removes runs on purpose. Problems? dialogue doctor.`,
+Every run stays in Redis: dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
+dialogue analyze <id>, dialogue export <id>, dialogue compare <id> <id>; dialogue purge removes runs on purpose.
+Problems? dialogue doctor.`,
   );
   return p;
 }

@@ -12,8 +12,8 @@ import { preflight } from "../llm/preflight.js";
 import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
 import { requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
-import { jsonRenderer } from "../observer/jsonl.js";
-import { plainRenderer } from "../observer/plain.js";
+import type { Tui, TuiKey } from "../observer/tui/index.js";
+import type { ConversationRecord } from "../protocol/record.js";
 import { Queues } from "../queues/index.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { Store } from "../redis/store.js";
@@ -21,6 +21,7 @@ import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, wholeNumber, type CommonOptions } from "./common.js";
 import { Supervisor } from "./children.js";
+import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 
 interface RunOptions extends CommonOptions {
   scenario?: string;
@@ -52,7 +53,7 @@ export function runCommand(): Command {
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
     .option("--seed <n>", "seed of the simulated provider", (v) => wholeNumber("--seed")(v))
-    .option("--plain", "plain text output (the default when stdout is not a terminal)")
+    .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
     .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)");
@@ -69,8 +70,11 @@ Examples:
   dialogue run --config config/two-models.json    # a different provider/model per agent
   dialogue run --json --tokens | jq .type
 
-The run stays in Redis afterwards with its analysis (the report printed at the end):
-dialogue list, dialogue show <id>, dialogue analyze <id>, dialogue export <id> --format html.`,
+On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
+kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys.
+The run stays in Redis afterwards with its analysis (the full report ends a --plain run):
+dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
+dialogue analyze <id>, dialogue export <id> --format html.`,
   );
   return cmd.action(async (opts: RunOptions) => {
     process.exitCode = await run(opts);
@@ -118,9 +122,12 @@ async function run(opts: RunOptions): Promise<number> {
     DIALOGUE_CONFIG_JSON: JSON.stringify({ ...config, redis: { ...config.redis, url: resolved.url } }),
     DIALOGUE_LOG_FILE: logFile,
   };
+  // while the TUI owns the terminal, what the launcher has to say goes through it
+  let say = stderr;
+  let tui: Tui | null = null;
   const supervisor = new Supervisor({
     env,
-    say: (s) => stderr(s),
+    say: (s) => say(s),
     onGiveUp: (name, last) => {
       void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
@@ -133,19 +140,25 @@ async function run(opts: RunOptions): Promise<number> {
     stderr(`--no-spawn: waiting for a running manager and workers for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")}`);
   }
 
+  // Ctrl-C and SIGTERM, or the TUI's keys: q or Ctrl-C ("stop", "interrupt"). The first stops the
+  // conversation gracefully; a second Ctrl-C quits at once (a second q changes nothing).
   let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const interrupt = (how: NodeJS.Signals | TuiKey): void => {
+    if (how === "stop" && interrupts > 0) return;
     interrupts++;
     if (interrupts === 1) {
-      stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
-      requestStop(store, queues, id).catch((err: unknown) => stderr(`could not request the stop: ${String(err)}`));
-      if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+      const what = how === "SIGINT" || how === "interrupt" ? "Ctrl-C" : how === "stop" ? "q" : how;
+      say(`${tui ? "" : "\n"}${what}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
+      requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
+      if (how === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
     } else {
       hardExit(130);
     }
   };
+  const onSignal = (sig: NodeJS.Signals): void => interrupt(sig);
   const hardExit = (code: number): void => {
     supervisor.killNow();
+    tui?.unmount();
     stderr(`quit; conversation ${id} is kept in Redis as it was`);
     process.exit(code);
   };
@@ -162,21 +175,38 @@ async function run(opts: RunOptions): Promise<number> {
   });
 
   await queues.addControl({ type: "start", conversation_id: id }, store.keys.startJobId(id));
-  const out = (s: string): void => {
-    process.stdout.write(s);
-  };
-  const renderer = opts.json ? jsonRenderer(out) : plainRenderer(out);
-  let final;
+  let final: ConversationRecord | null = null;
   try {
-    final = await follow(store, id, (e) => renderer.onEvent(e), { tokens: Boolean(opts.json && opts.tokens) });
-    // computed from the log as `dialogue analyze` does, and stored with the run
-    renderer.finish(final, (await analysisOf(store, final)).analysis);
+    if (wantsTui(opts)) {
+      await observeWithTui({
+        mode: "run",
+        onKey: interrupt,
+        onStart: (t) => {
+          tui = t;
+        },
+        produce: async (feed) => {
+          say = (s) => feed.push({ type: "notice", text: s.trim() });
+          final = await follow(store, id, (e) => feed.push(e), { tokens: true });
+          // computed from the log as `dialogue analyze` does, and stored with the run
+          const { analysis } = await analysisOf(store, final);
+          feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
+        },
+      });
+    } else {
+      const observe = textObserver(opts);
+      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens) });
+      const analysis = (await analysisOf(store, final)).analysis;
+      observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
+    }
   } finally {
     unwatch();
+    tui = null;
+    say = stderr;
     await supervisor.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  if (!final) throw new Error(`lost track of conversation ${id}`);
   stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
   stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
   await queues.close();

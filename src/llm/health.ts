@@ -5,6 +5,7 @@
 import type { Config } from "../config/schema.js";
 import type { Finding } from "../redis/health.js";
 import { resolveAuto } from "./auto.js";
+import { DEFAULT_MODEL, modelAvailable, modelPathFor } from "./embedded-model.js";
 import { DEFAULT_MODELS } from "./index.js";
 
 interface Use {
@@ -81,7 +82,18 @@ export async function checkProviders(config: Config): Promise<Finding[]> {
     if (provider === "simulated") findings.push({ ok: true, what: `${u.who}: simulated (offline)` });
     else if (provider === "ollama") findings.push(await checkOllama(config, u));
     else if (provider === "openai") findings.push(await checkOpenAI(config, u));
-    else findings.push({ ok: false, what: `${u.who}: provider ${provider} is not available in this version`, fix: "use simulated or auto" });
+    else if (provider === "embedded") {
+      const file = modelPathFor(u.model || DEFAULT_MODEL, config.embedded);
+      findings.push(
+        modelAvailable(u.model || DEFAULT_MODEL, config.embedded)
+          ? { ok: true, what: `${u.who}: embedded ${file}` }
+          : {
+              ok: false,
+              what: `${u.who}: no model file at ${file}`,
+              fix: "pass --model-file <file.gguf> (or set embedded.model_file), or run once with --provider embedded online to download the default model",
+            },
+      );
+    }
   }
   return findings;
 }

@@ -4,7 +4,7 @@
  */
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
-import type { RunSummary } from "../analysis/summary.js";
+import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
@@ -110,7 +110,8 @@ export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; 
       }
     },
     finish(r, analysis) {
-      // the same report as `dialogue analyze <id>`
+      // how it ended in one glance, then the same report as `dialogue analyze <id>`
+      write(`\n${summaryText(summaryOf(analysis))}\n`);
       write(`\n${reportText(analysis, { windows: true })}\n`);
       if (r.error) write(`  error: ${r.error}\n`);
     },

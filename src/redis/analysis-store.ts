@@ -21,6 +21,8 @@ export interface AnalysisRequest {
   refresh?: boolean;
   /** XRANGE COUNT per page; @defaultValue 1000 */
   pageSize?: number;
+  /** never store what was computed (observers that only read Redis) */
+  readOnly?: boolean;
 }
 
 export interface Stored {
@@ -101,6 +103,6 @@ export async function analysisOf(
     return { analysis: { ...stored.analysis, judge: stored.judge }, source: "stored" };
   }
   const analysis = await computeAnalysis(store, rec, req);
-  if (!custom && isFinal(rec.status)) await saveAnalysis(store, analysis);
+  if (!custom && !req.readOnly && isFinal(rec.status)) await saveAnalysis(store, analysis);
   return { analysis: { ...analysis, judge: stored.judge }, source: "computed" };
 }

@@ -1,0 +1,68 @@
+/**
+ * What `run`, `watch` and `replay` share: choosing the observer (the Ink TUI on a terminal, plain
+ * text or JSON lines otherwise) and driving it from a producer of feed events (following Redis, or
+ * the replay player).
+ */
+import { analyze } from "../analysis/analyzer.js";
+import { Feed, type FeedEvent } from "../observer/feed.js";
+import { jsonRenderer } from "../observer/jsonl.js";
+import { plainRenderer } from "../observer/plain.js";
+import { startTui, wantsTui, type EndReport, type Mode, type Tui, type TuiKey } from "../observer/tui/index.js";
+
+export interface ObserveOptions {
+  plain?: boolean;
+  json?: boolean;
+  tokens?: boolean;
+}
+
+export { wantsTui };
+
+const out = (s: string): void => {
+  process.stdout.write(s);
+};
+
+/** plain text or JSON lines on stdout, fed with feed events */
+export function textObserver(opts: ObserveOptions): (e: FeedEvent) => void {
+  const r = opts.json ? jsonRenderer(out) : plainRenderer(out);
+  return (e) => {
+    // the same report as `dialogue analyze`: stored with the run, or computed from these messages
+    if (e.type === "end") r.finish(e.record, e.analysis ?? analyze(e.record, e.messages));
+    else if (e.type === "notice") process.stderr.write(`${e.text}\n`);
+    else if (e.type !== "tokens" || (opts.json && opts.tokens)) r.onEvent(e);
+  };
+}
+
+export interface TuiRun {
+  mode: Mode;
+  /** produces the events; resolves when there are no more, or soon after `signal` aborts */
+  produce: (feed: Feed, signal: AbortSignal) => Promise<void>;
+  onKey?: (key: TuiKey) => void;
+  /** hears the TUI once it is on screen (to take it down before a hard exit) */
+  onStart?: (tui: Tui) => void;
+  now?: () => number;
+  speed?: number;
+  /** under the summary at the end (the analysis report) */
+  report?: EndReport;
+}
+
+/**
+ * Shows the TUI until it exits (the end was shown, or the user detached), then stops the producer.
+ * If the producer fails, the TUI is taken down first so the error prints on a clean terminal.
+ */
+export async function observeWithTui(run: TuiRun): Promise<void> {
+  const feed = new Feed();
+  const ac = new AbortController();
+  let failure: { err: unknown } | null = null;
+  // the producer starts first (the feed keeps its events until the TUI subscribes), so a clock
+  // it sets up synchronously is there when the TUI first reads `now`
+  const producing = run.produce(feed, ac.signal).catch((err: unknown) => {
+    failure = { err };
+    tui.unmount();
+  });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report });
+  run.onStart?.(tui);
+  await tui.done;
+  ac.abort();
+  await producing;
+  if (failure) throw (failure as { err: unknown }).err;
+}

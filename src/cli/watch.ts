@@ -1,0 +1,59 @@
+/**
+ * `dialogue watch <id>`: attach to a conversation, live or finished, from any terminal or host.
+ * Reads Redis only (the record, the log, the token stream); q detaches without touching the run.
+ */
+import { Command } from "commander";
+import { analysisOf } from "../redis/analysis-store.js";
+import { follow } from "../observer/follow.js";
+import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
+import { getOrThrow, openStore } from "./conversation.js";
+import { observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
+
+export function watchCommand(): Command {
+  const cmd = new Command("watch")
+    .description("attach to a conversation, live or finished: the TUI on a terminal, plain text otherwise (reads Redis only)")
+    .argument("<id>", "conversation id (see dialogue list)")
+    .option("--plain", "plain text (the default when stdout is not a terminal)")
+    .option("--json", "JSON lines: one event per line")
+    .option("--tokens", "with --json: also emit token chunks");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue watch 20261121-143005-k3f9a            # follow it live; q detaches, the run goes on
+  dialogue watch 20261121-143005-k3f9a --plain    # text, safe to pipe
+  REDIS_URL=redis://gpu-box:6379 dialogue watch <id>   # from another machine
+
+Keys: q detach · s story and personas · ? help.`,
+  );
+  return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions) => {
+    const { store, close, prefix } = await openStore(opts);
+    try {
+      await getOrThrow(store, id, prefix);
+      if (!wantsTui(opts)) {
+        const observe = textObserver(opts);
+        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens) });
+        const { analysis } = await analysisOf(store, final, { readOnly: true });
+        observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
+        return;
+      }
+      let detached = false;
+      await observeWithTui({
+        mode: "watch",
+        onKey: () => {
+          detached = true;
+        },
+        produce: async (feed, signal) => {
+          const final = await follow(store, id, (e) => feed.push(e), { tokens: true, signal });
+          if (signal.aborted) return;
+          const { analysis } = await analysisOf(store, final, { readOnly: true });
+          feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
+        },
+      });
+      if (detached) stderr(`detached from ${id}; it goes on without you (dialogue watch ${id} to come back)`);
+    } finally {
+      close();
+    }
+  });
+}

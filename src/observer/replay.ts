@@ -1,0 +1,116 @@
+/**
+ * Replaying a retained run with its original timing, sped up: the recorded messages and the token
+ * chunks still in the token stream become a timeline of observer events, played against a virtual
+ * clock that runs `speed` times faster than the wall clock (0 = everything at once).
+ *
+ * Reads: tokens(ID) (XRANGE, in pages). The record and the log are read by the caller.
+ * Times come from the record (started_at, ended_at), each message's metadata (requested_at,
+ * started_at, finished_at) and each chunk's `t` (epoch ms). The story and the personas are shown at
+ * the start: when they were written is not recorded, so the replay covers the dialogue itself,
+ * from started_at to ended_at. Turns whose chunks were trimmed from the token stream appear whole
+ * when they finished.
+ */
+import type { ConversationRecord } from "../protocol/record.js";
+import { TokenChunkSchema, type DialogMessage, type TokenChunk } from "../protocol/schemas.js";
+import type { Store } from "../redis/store.js";
+import type { FeedEvent } from "./feed.js";
+
+export interface TimedEvent {
+  /** epoch ms in the original run */
+  at: number;
+  event: FeedEvent;
+}
+
+/** every retained token chunk of a conversation, oldest first */
+export async function readTokens(store: Store, id: string, pageSize = 1000): Promise<TokenChunk[]> {
+  const key = store.keys.tokens(id);
+  const out: TokenChunk[] = [];
+  let from = "-";
+  for (;;) {
+    const page = await store.redis.xrange(key, from, "+", "COUNT", pageSize);
+    for (const [, fields] of page) {
+      const raw = fields[fields.indexOf("c") + 1];
+      const c = raw === undefined ? null : TokenChunkSchema.safeParse(JSON.parse(raw));
+      if (c?.success) out.push(c.data);
+    }
+    if (page.length < pageSize) return out;
+    from = `(${page.at(-1)?.[0] ?? "0-0"}`;
+  }
+}
+
+/** the run as timed events: the record as it was at the start, each turn's chunks and message, the end */
+export function timeline(record: ConversationRecord, messages: DialogMessage[], chunks: TokenChunk[]): TimedEvent[] {
+  const sorted = [...messages].sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
+  const start = record.started_at ?? record.spec.created_at;
+  const lastFinish = Math.max(start, ...sorted.map((m) => m.metadata.finished_at));
+  const end = Math.max(record.ended_at ?? lastFinish, lastFinish);
+  const at = (t: number): number => Math.min(end, Math.max(start, t));
+
+  const opening: ConversationRecord = {
+    ...record,
+    status: record.started_at === null ? record.status : "running",
+    phase: null,
+    stop_reason: null,
+    error: null,
+    ended_at: null,
+    turns: 0,
+    tokens_total: 0,
+    pending_seq: null,
+  };
+  const events: TimedEvent[] = [{ at: start, event: { type: "record", record: opening, previous: null } }];
+  let prev = opening;
+  let tokens = 0;
+  sorted.forEach((m, i) => {
+    const md = m.metadata;
+    const mine = chunks.filter((c) => c.seq === md.sequence_number && c.attempt === md.attempt);
+    for (const c of mine) events.push({ at: at(c.t), event: { type: "tokens", chunk: c } });
+    const done = at(Math.max(md.finished_at, ...mine.map((c) => c.t)));
+    events.push({ at: done, event: { type: "message", message: m } });
+    tokens += md.tokens_generated;
+    const next: ConversationRecord = { ...prev, turns: i + 1, tokens_total: tokens };
+    events.push({ at: done, event: { type: "record", record: next, previous: prev } });
+    prev = next;
+  });
+  events.push({ at: end, event: { type: "record", record, previous: prev } });
+  events.push({ at: end, event: { type: "end", record, messages: sorted } });
+  // stable: events at the same moment keep their order
+  return events.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i).map(({ e }) => e);
+}
+
+/** resolves after `ms`, or at once when `signal` aborts */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export interface Player {
+  /** the replay's clock: the original run's time as it is being replayed */
+  now(): number;
+  /** resolves when every event was emitted, or when `signal` aborts */
+  done: Promise<void>;
+}
+
+/** emits `events` at their times, `speed` times faster (0: all at once) */
+export function play(events: TimedEvent[], speed: number, emit: (e: FeedEvent) => void, signal?: AbortSignal): Player {
+  const first = events[0]?.at ?? 0;
+  const last = events.at(-1)?.at ?? first;
+  const wall0 = Date.now();
+  const now = (): number => (speed === 0 ? last : Math.min(last, first + (Date.now() - wall0) * speed));
+  const done = (async () => {
+    let i = 0;
+    while (i < events.length && !signal?.aborted) {
+      const t = now();
+      while (i < events.length && events[i]!.at <= t) emit(events[i++]!.event);
+      if (i >= events.length) break;
+      await sleep(Math.max(1, Math.min((events[i]!.at - t) / speed, 1000)), signal);
+    }
+  })();
+  return { now, done };
+}

@@ -1,0 +1,90 @@
+/**
+ * The TUI: the transcript written once above (<Static>), and a live area below it, always shorter
+ * than the terminal: header, help and story panels when toggled, the turn being generated, the
+ * per-agent stats and the keys. When the run is over it shows the summary screen and exits.
+ *
+ * Keys: in `run`, q and Ctrl-C ask the launcher to stop the conversation ("stop" / "interrupt";
+ * the launcher quits at once on a second Ctrl-C); in `watch` and `replay`, q and Ctrl-C detach.
+ * s toggles the story, ? the help.
+ */
+import { useApp, useInput, useStdin } from "ink";
+import { useCallback, useEffect, useState } from "react";
+import type { Feed } from "../feed.js";
+import type { Mode } from "./Footer.js";
+import { LiveArea } from "./LiveArea.js";
+import { initialState, reduce } from "./state.js";
+import type { EndReport } from "./SummaryScreen.js";
+import { Transcript } from "./Transcript.js";
+import { useBatchedReducer } from "./use-batched.js";
+import { useNow, useTerminalSize } from "./use-terminal.js";
+
+export type TuiKey = "stop" | "interrupt" | "detach";
+
+export interface AppProps {
+  feed: Feed;
+  mode: Mode;
+  /** the clock the header reads (a replay runs on its own); @defaultValue Date.now */
+  now?: () => number;
+  /** replay speed, shown in the header */
+  speed?: number;
+  onKey?: (key: TuiKey) => void;
+  /** @defaultValue 33 (about 30 updates a second) */
+  flushMs?: number;
+  /** shown under the summary at the end (the analysis report) */
+  report?: EndReport;
+}
+
+const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
+
+export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, report }: AppProps) {
+  const { exit } = useApp();
+  const { isRawModeSupported } = useStdin();
+  const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
+  const state = useBatchedReducer(subscribe, reduce, initialState, flushMs);
+  const { columns, rows } = useTerminalSize();
+  const t = useNow(now, 250, !state.ended);
+  const [showStory, setShowStory] = useState(false);
+  const [showHelp, setShowHelp] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useInput(
+    (input, key) => {
+      if (input === "s") setShowStory((v) => !v);
+      else if (input === "?") setShowHelp((v) => !v);
+      else if (input === "q" || (key.ctrl && input === "c")) {
+        if (mode === "run") {
+          setNotice(STOP_NOTICE);
+          onKey?.(input === "q" ? "stop" : "interrupt");
+        } else {
+          onKey?.("detach");
+          exit();
+        }
+      }
+    },
+    { isActive: isRawModeSupported === true && !state.ended },
+  );
+
+  useEffect(() => {
+    if (state.ended) exit();
+  }, [state.ended, exit]);
+
+  if (!state.record) return null;
+  const width = Math.max(20, columns);
+  return (
+    <>
+      <Transcript items={state.items} record={state.record} width={width} />
+      <LiveArea
+        state={state}
+        mode={mode}
+        columns={width}
+        rows={rows}
+        now={t}
+        showStory={showStory}
+        showHelp={showHelp}
+        notice={notice}
+        speed={speed}
+        report={report}
+      />
+    </>
+  );
+}

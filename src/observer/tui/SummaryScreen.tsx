@@ -1,0 +1,94 @@
+/**
+ * The end of a run: how and why it ended, and per agent the turns, tokens, mean tokens/s, mean
+ * time to first token and mean queue wait. It takes the summary data (analysis/summary.ts), and
+ * `children` go below it (the analysis report, when there is one).
+ */
+import { Box, Text } from "ink";
+import type { ReactNode } from "react";
+import type { RunSummary } from "../../analysis/summary.js";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { DialogMessage } from "../../protocol/schemas.js";
+import { modelLabel } from "../plain.js";
+import { ms, num } from "./format.js";
+import { clean } from "./text.js";
+import { agentColor, tone, useTheme } from "./theme.js";
+
+/** what goes under the summary once the run is over, from the whole run (the analysis report) */
+export type EndReport = (record: ConversationRecord, messages: DialogMessage[]) => ReactNode;
+
+export interface SummaryScreenProps {
+  summary: RunSummary;
+  error?: string | null;
+  width: number;
+  children?: ReactNode;
+}
+
+const COLS: Array<[string, number]> = [
+  ["turns", 7],
+  ["tokens", 8],
+  ["tok/s", 8],
+  ["ttft", 9],
+  ["queue", 9],
+];
+
+function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean }) {
+  return (
+    <Box width={width} justifyContent="flex-end">
+      <Text dimColor={dim} wrap="truncate-end">
+        {text}
+      </Text>
+    </Box>
+  );
+}
+
+export function SummaryScreen({ summary: s, error, width, children }: SummaryScreenProps) {
+  const theme = useTheme();
+  const nameWidth = Math.max(10, width - COLS.reduce((n, [, w]) => n + w, 0));
+  const color = s.status === "failed" ? "red" : s.status === "stopped" ? "yellow" : "green";
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate-end">
+        <Text bold color={tone(theme, color)}>
+          Ended: {s.status} ({s.stop_reason ?? "no reason recorded"})
+        </Text>
+        <Text>
+          {" "}
+          · {s.turns} turns · {s.tokens} tokens · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
+        </Text>
+      </Text>
+      <Box height={1}>
+        <Box width={nameWidth}>
+          <Text dimColor wrap="truncate-end">
+            agent (means per turn)
+          </Text>
+        </Box>
+        {COLS.map(([head, w]) => (
+          <Cell key={head} width={w} text={head} dim />
+        ))}
+      </Box>
+      {s.agents.map((a, i) => (
+        <Box key={a.agent_id} height={1}>
+          <Box width={nameWidth}>
+            <Text wrap="truncate-end">
+              <Text color={agentColor(theme, i)} bold>
+                ● {clean(a.name ?? a.agent_id)}
+              </Text>
+              <Text dimColor> {modelLabel(a.provider, a.model)}</Text>
+            </Text>
+          </Box>
+          <Cell width={7} text={String(a.turns)} />
+          <Cell width={8} text={String(a.tokens)} />
+          <Cell width={8} text={num(a.mean_tokens_per_second)} />
+          <Cell width={9} text={ms(a.mean_time_to_first_token_ms)} />
+          <Cell width={9} text={ms(a.mean_queue_wait_ms)} />
+        </Box>
+      ))}
+      {error ? (
+        <Text color={tone(theme, "red")} wrap="truncate-end">
+          error: {clean(error)}
+        </Text>
+      ) : null}
+      {children}
+    </Box>
+  );
+}

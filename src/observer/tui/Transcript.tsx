@@ -1,0 +1,98 @@
+/**
+ * The transcript: the story, the personas and each finished turn, written once above the live
+ * area with Ink's <Static> (never redrawn, so the terminal keeps them in its scrollback).
+ */
+import { Box, Static, Text } from "ink";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { DialogMessage } from "../../protocol/schemas.js";
+import { modelLabel } from "../plain.js";
+import { ms, num } from "./format.js";
+import type { TranscriptItem } from "./state.js";
+import { clean, wrapRows } from "./text.js";
+import { agentColor, tone, useTheme } from "./theme.js";
+
+/** pre-wrapped (see wrapRows), so Ink has nothing left to wrap */
+function Para({ text, width, dim }: { text: string; width: number; dim?: boolean }) {
+  return <Text dimColor={dim}>{wrapRows(text, width).join("\n")}</Text>;
+}
+
+function Message({ m, record, width }: { m: DialogMessage; record: ConversationRecord | null; width: number }) {
+  const theme = useTheme();
+  const md = m.metadata;
+  const index = record?.spec.agents.findIndex((a) => a.id === md.agent_id) ?? -1;
+  const flags = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  return (
+    <Box flexDirection="column" marginBottom={1}>
+      <Text>
+        <Text color={agentColor(theme, Math.max(0, index))} bold>
+          ▍{clean(m.speaker)}
+        </Text>
+        <Text dimColor>
+          {" "}· {md.agent_id} · turn {md.sequence_number}
+        </Text>
+        {flags.length > 0 ? <Text color={tone(theme, "yellow")}> [{flags.join(", ")}]</Text> : null}
+      </Text>
+      <Box paddingLeft={2}>
+        <Para text={m.content.message || "(nothing)"} width={width - 2} />
+      </Box>
+      <Box paddingLeft={2}>
+        <Para
+          dim
+          width={width - 2}
+          text={
+            `${md.tokens_generated} tok · ${num(md.tokens_per_second)} tok/s · ttft ${ms(md.time_to_first_token_ms)} · ` +
+            `${(md.generation_time_ms / 1000).toFixed(2)} s · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
+          }
+        />
+      </Box>
+    </Box>
+  );
+}
+
+function Item({ item, record, width }: { item: TranscriptItem; record: ConversationRecord | null; width: number }) {
+  const theme = useTheme();
+  switch (item.kind) {
+    case "story":
+      return (
+        <Box flexDirection="column" marginBottom={1}>
+          <Text bold>Story: {clean(item.story.title)}</Text>
+          <Box flexDirection="column" paddingLeft={2}>
+            <Para text={`Setting: ${item.story.setting}`} width={width - 2} />
+            <Para text={`Situation: ${item.story.initial_situation}`} width={width - 2} />
+          </Box>
+        </Box>
+      );
+    case "personas":
+      return (
+        <Box flexDirection="column" marginBottom={1}>
+          <Text bold>Personas</Text>
+          {item.personas.map((p, i) => (
+            <Box key={i} flexDirection="column" paddingLeft={2}>
+              <Text color={agentColor(theme, i)} bold wrap="wrap">
+                ● {clean(p.name)} — {clean(p.role)}
+              </Text>
+              <Box flexDirection="column" paddingLeft={2}>
+                <Para text={`traits: ${p.traits.join(", ")}`} width={width - 4} />
+                <Para text={`goals: ${p.goals.join("; ")}`} width={width - 4} />
+                <Para text={`style: ${p.speaking_style}`} width={width - 4} />
+              </Box>
+            </Box>
+          ))}
+        </Box>
+      );
+    case "message":
+      return <Message m={item.message} record={record} width={width} />;
+    case "notice":
+      return (
+        <Text color={tone(theme, "yellow")}>{wrapRows(item.text, width).join("\n")}</Text>
+      );
+  }
+}
+
+export function Transcript({ items, record, width }: { items: TranscriptItem[]; record: ConversationRecord | null; width: number }) {
+  return (
+    <Static items={items} style={{ width }}>
+      {(item) => <Item key={item.key} item={item} record={record} width={width} />}
+    </Static>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Starting the TUI on the terminal. Ink owns stdout while it runs (nothing else may write there:
+ * logs go to a file or stderr, launcher notices go through the feed), renders at most 30 frames a
+ * second, and leaves Ctrl-C to the App's keys. (Ink 6.8's incrementalRendering left stale rows
+ * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
+ */
+import { render } from "ink";
+import type { Feed } from "../feed.js";
+import { App, type TuiKey } from "./App.js";
+import type { Mode } from "./Footer.js";
+import type { EndReport } from "./SummaryScreen.js";
+import { colorAllowed, ThemeContext } from "./theme.js";
+
+export type { TuiKey } from "./App.js";
+export type { Mode } from "./Footer.js";
+export type { EndReport } from "./SummaryScreen.js";
+
+export interface TuiOptions {
+  feed: Feed;
+  mode: Mode;
+  now?: () => number;
+  speed?: number;
+  onKey?: (key: TuiKey) => void;
+  /** under the summary at the end: the analysis report */
+  report?: EndReport;
+}
+
+export interface Tui {
+  /** resolves when the TUI has exited (the run ended, or the user detached) */
+  done: Promise<void>;
+  unmount(): void;
+}
+
+/** clear the visible screen and home the cursor (the scrollback stays) */
+const CLEAR_SCREEN = "\u001b[2J\u001b[H";
+
+/**
+ * When the terminal gets narrower, it re-wraps the rows Ink drew at the old width, so Ink's
+ * erasing (one row per row it drew) leaves pieces of the old frame behind. Clearing the screen
+ * first, before Ink's own resize handler redraws, leaves a clean frame.
+ */
+function clearOnShrink(stdout: NodeJS.WriteStream): () => void {
+  let columns = stdout.columns;
+  const onResize = (): void => {
+    if (stdout.columns < columns) stdout.write(CLEAR_SCREEN);
+    columns = stdout.columns;
+  };
+  stdout.prependListener("resize", onResize);
+  return () => {
+    stdout.off("resize", onResize);
+  };
+}
+
+export function startTui(opts: TuiOptions): Tui {
+  const { feed, mode, now, speed, onKey, report } = opts;
+  const stopClearing = clearOnShrink(process.stdout);
+  const instance = render(
+    <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
+    </ThemeContext.Provider>,
+    {
+      stdout: process.stdout,
+      stdin: process.stdin,
+      stderr: process.stderr,
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: 30,
+    },
+  );
+  return {
+    done: instance.waitUntilExit().then(
+      () => stopClearing(),
+      (err: unknown) => {
+        stopClearing();
+        throw err;
+      },
+    ),
+    unmount: () => instance.unmount(),
+  };
+}
+
+/** the TUI when stdout is a terminal and no plain or JSON output was asked for */
+export const wantsTui = (opts: { plain?: boolean; json?: boolean }): boolean => !opts.plain && !opts.json && process.stdout.isTTY === true;

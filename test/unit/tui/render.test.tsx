@@ -1,0 +1,184 @@
+/**
+ * The TUI as text (Ink's renderToString): what a viewer reads in the header, the streaming turn,
+ * the stats and the summary, at 100 and 80 columns and narrower, with long, Unicode and hostile
+ * text — and that the live area always stays shorter than the terminal.
+ */
+import { renderToString, Text } from "ink";
+import stringWidth from "string-width";
+import { describe, expect, it } from "vitest";
+import { summarize } from "../../../src/analysis/summary.js";
+import type { FeedEvent } from "../../../src/observer/feed.js";
+import { Header } from "../../../src/observer/tui/Header.js";
+import { LiveArea } from "../../../src/observer/tui/LiveArea.js";
+import { initialState, reduce, type ViewState } from "../../../src/observer/tui/state.js";
+import { agentStats } from "../../../src/observer/tui/stats.js";
+import { StatsPanel } from "../../../src/observer/tui/StatsPanel.js";
+import { SummaryScreen } from "../../../src/observer/tui/SummaryScreen.js";
+import { chunksFor, ID, makeMessage, makeRecord, T0 } from "../../helpers/conversation.js";
+
+const lines = (s: string): string[] => s.split("\n");
+const widest = (s: string): number => Math.max(...lines(s).map((l) => stringWidth(l)));
+
+const LONG = Array.from({ length: 60 }, (_, i) => `Sentence ${i + 1} about the rate, the term and the fees.`).join(" ");
+
+function streaming(text: string, fraction = 1): ViewState {
+  const m1 = makeMessage(1, "Good morning, Arjun.", { tps: 20 });
+  const m2 = makeMessage(2, "Morning, Elena.", { tps: 30 });
+  const m3 = makeMessage(3, text);
+  const chunks = chunksFor(m3, 16);
+  return reduce(initialState, [
+    { type: "record", record: makeRecord({ turns: 2 }), previous: null },
+    { type: "message", message: m1 },
+    { type: "message", message: m2 },
+    ...chunks.slice(0, Math.ceil(chunks.length * fraction)).map((chunk): FeedEvent => ({ type: "tokens", chunk })),
+  ]);
+}
+
+describe("header", () => {
+  const record = makeRecord({ turns: 2 });
+  const out = renderToString(<Header record={record} turn={3} now={T0 + 42_000} width={100} />, { columns: 100 });
+
+  it("names the scenario, the conversation, the time, the turn and the status", () => {
+    expect(out).toContain("Refinancing the mortgage");
+    expect(out).toContain(ID);
+    expect(out).toMatch(/00:42 [█░]+ 01:18 left/);
+    expect(out).toContain("turn 3 of 12");
+    expect(out).toContain("running");
+  });
+
+  it("shows each agent's persona, provider and model, labelling the simulated one", () => {
+    expect(out).toMatch(/Elena Nakamura \(customer\) · simulated-1 \[simulated\]/);
+    expect(out).toMatch(/Arjun Mehta \(advisor\) · ollama\/llama3\.2:3b/);
+  });
+
+  it("shows how a run ended", () => {
+    const ended = makeRecord({ status: "stopped", stop_reason: "user_stop", ended_at: T0 + 30_000, turns: 5 });
+    const s = renderToString(<Header record={ended} turn={5} now={T0 + 99_000} width={100} />, { columns: 100 });
+    expect(s).toContain("stopped (user_stop)");
+    expect(s).toMatch(/00:30 [█░]+ of 02:00 ·/);
+  });
+
+  it("keeps to one row per line at 80 and 50 columns", () => {
+    for (const columns of [80, 50]) {
+      const s = renderToString(<Header record={record} turn={3} now={T0 + 42_000} width={columns} />, { columns });
+      expect(lines(s)).toHaveLength(5);
+      expect(widest(s)).toBeLessThanOrEqual(columns);
+    }
+  });
+});
+
+describe("the turn being generated", () => {
+  it("streams under its speaker's name, without the JSON around it", () => {
+    const s = streaming("Let me show you the competing offer I received from another bank.", 0.6);
+    const out = renderToString(<LiveArea state={s} mode="run" columns={100} rows={30} now={T0 + 9000} />, { columns: 100 });
+    expect(out).toMatch(/▍Elena Nakamura · customer · turn 3 · \d+ tok/);
+    expect(out).toContain(s.live!.text.trim());
+    expect(s.live!.text.length).toBeGreaterThan(10);
+    expect(out).not.toContain('{"message"');
+  });
+
+  it("shows the latest rows of a long message and stays shorter than an 80×24 terminal", () => {
+    const s = streaming(LONG);
+    const out = renderToString(<LiveArea state={s} mode="run" columns={80} rows={24} now={T0 + 9000} />, { columns: 80 });
+    expect(lines(out).length).toBeLessThanOrEqual(22);
+    expect(widest(out)).toBeLessThanOrEqual(80);
+    expect(out).toContain("Sentence 60 about the rate");
+    expect(out).not.toContain("Sentence 1 about");
+    expect(out).toMatch(/… \d+ more rows above/);
+    expect(out).toContain("q stop");
+  });
+
+  it("stays within the terminal at every height, with the story and the help open", () => {
+    const s = streaming(LONG);
+    for (const rows of [12, 16, 24, 30, 50]) {
+      const out = renderToString(<LiveArea state={s} mode="run" columns={80} rows={rows} now={T0} showStory showHelp notice="stopping" />, { columns: 80 });
+      expect(lines(out).length, `rows=${rows}`).toBeLessThanOrEqual(rows - 2);
+      expect(out).toContain("Sentence 60");
+    }
+    const tall = renderToString(<LiveArea state={s} mode="run" columns={80} rows={50} now={T0} showStory />, { columns: 80 });
+    expect(tall).toContain("Setting: A glass-walled meeting room");
+    expect(tall).toContain("● Arjun Mehta — relationship manager");
+  });
+
+  it("wraps emoji and wide characters within the width and drops escape sequences", () => {
+    const s = streaming("Merci 🙏🏽 — 日本語のテキストも大丈夫です。 \u001b[2J\u001b[H cleared? " + "🏠💶 ".repeat(40));
+    const out = renderToString(<LiveArea state={s} mode="watch" columns={80} rows={24} now={T0} />, { columns: 80 });
+    expect(widest(out)).toBeLessThanOrEqual(80);
+    expect(out).toContain("🏠💶");
+    expect(out).not.toContain("\u001b[2J");
+    expect(out).toContain("q detach");
+  });
+
+  it("shows a spinner while the manager writes the story", () => {
+    const preparing = reduce(initialState, [
+      { type: "record", record: makeRecord({ status: "preparing", phase: "story", story: null, personas: null, started_at: null, deadline_at: null }), previous: null },
+    ]);
+    const out = renderToString(<LiveArea state={preparing} mode="run" columns={80} rows={24} now={T0} />, { columns: 80 });
+    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] the manager is writing the story with simulated-1 \[simulated\]/);
+    expect(out).toContain("preparing the story");
+    expect(out).toContain("00:00");
+  });
+});
+
+describe("stats panel", () => {
+  it("shows per agent the tokens, tok/s last and mean with a sparkline, ttft and queue wait", () => {
+    const s = reduce(initialState, [
+      { type: "record", record: makeRecord(), previous: null },
+      ...[
+        makeMessage(1, "a b c", { tps: 10, ttft: 310, queue: 21, tokens: 40 }),
+        makeMessage(2, "d e f", { tps: 30, ttft: 120, queue: 8, tokens: 50 }),
+        makeMessage(3, "g h i", { tps: 20, ttft: 290, queue: 19, tokens: 60 }),
+        makeMessage(5, "j k l", { tps: 40, ttft: 300, queue: 22, tokens: 30 }),
+      ].map((message): FeedEvent => ({ type: "message", message })),
+    ]);
+    const out = renderToString(<StatsPanel agents={agentStats(s)} width={100} />, { columns: 100 });
+    const [, head, customer, advisor] = lines(out);
+    expect(head).toMatch(/agent\s+tokens\s+t\/s last\s+t\/s mean\s+trend\s+ttft\s+queue/);
+    expect(customer).toMatch(/Elena Nakamura\s+130\s+40\.0\s+23\.3\s+▃▅█\s+300 ms\s+22 ms/);
+    expect(advisor).toMatch(/Arjun Mehta\s+50\s+30\.0\s+30\.0\s+█\s+120 ms\s+8 ms/);
+  });
+
+  it("drops the trend and queue columns when narrow", () => {
+    const s = reduce(initialState, [{ type: "record", record: makeRecord(), previous: null }, { type: "message", message: makeMessage(1, "hi") }]);
+    const out = renderToString(<StatsPanel agents={agentStats(s)} width={60} />, { columns: 60 });
+    expect(out).not.toContain("trend");
+    expect(out).toContain("ttft");
+    expect(widest(out)).toBeLessThanOrEqual(60);
+  });
+});
+
+describe("summary screen", () => {
+  const messages = [
+    makeMessage(1, "one", { tps: 20, ttft: 300, tokens: 80 }),
+    makeMessage(2, "two", { tps: 30, ttft: 100, tokens: 90 }),
+    makeMessage(3, "three", { tps: 24, ttft: 200, tokens: 70 }),
+  ];
+  const record = makeRecord({ status: "completed", stop_reason: "agent_ended", ended_at: T0 + 45_500, turns: 3 });
+
+  it("shows the stop reason, the duration and per agent turns, tokens, tok/s and ttft", () => {
+    const out = renderToString(<SummaryScreen summary={summarize(record, messages)} width={100} />, { columns: 100 });
+    expect(out).toContain("Ended: completed (agent_ended) · 3 turns · 240 tokens · 45.5 s");
+    expect(out).toMatch(/Elena Nakamura simulated-1 \[simulated\]\s+2\s+150\s+22\.0\s+250 ms\s+12 ms/);
+    expect(out).toMatch(/Arjun Mehta ollama\/llama3\.2:3b\s+1\s+90\s+30\.0\s+100 ms\s+12 ms/);
+  });
+
+  it("shows what comes after it (the analysis report) and fits 80 columns", () => {
+    const out = renderToString(
+      <SummaryScreen summary={summarize(record, messages)} width={80}>
+        <Text>Report: both agents stayed on topic.</Text>
+      </SummaryScreen>,
+      { columns: 80 },
+    );
+    expect(out).toContain("Report: both agents stayed on topic.");
+    expect(widest(out)).toBeLessThanOrEqual(80);
+  });
+
+  it("is what the live area becomes at the end, with the report made from the whole run under it", () => {
+    const s = reduce(initialState, [{ type: "record", record: makeRecord(), previous: null }, { type: "end", record, messages }]);
+    const report = (r: typeof record, ms: typeof messages) => <Text>Report: {ms.length} messages, {r.stop_reason}</Text>;
+    const out = renderToString(<LiveArea state={s} mode="run" columns={80} rows={24} now={T0} report={report} />, { columns: 80 });
+    expect(out).toContain("Ended: completed (agent_ended)");
+    expect(out).toContain("Report: 3 messages, agent_ended");
+    expect(out).not.toContain("q stop");
+  });
+});
