@@ -14,7 +14,7 @@ import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaGrammar, L
 import { ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
 import { defaultThreads, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
-import { closedSchema, enumerateRanges } from "./json-schema.js";
+import { closedSchema } from "./json-schema.js";
 import type { ChatMessage, GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -134,7 +134,7 @@ export class EmbeddedProvider implements LlmProvider {
     const key = JSON.stringify(schema);
     let g = loaded.grammars.get(key);
     if (!g) {
-      g = getLlamaOnce().then((llama) => llama.createGrammarForJsonSchema(closedSchema(enumerateRanges(schema)) as never));
+      g = getLlamaOnce().then((llama) => llama.createGrammarForJsonSchema(closedSchema(schema) as never));
       loaded.grammars.set(key, g);
     }
     return g;

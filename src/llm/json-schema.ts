@@ -39,29 +39,3 @@ export function closedSchema(schema: Json): Json {
   }
   return out;
 }
-
-/**
- * For grammar-constrained engines (llama.cpp): a number with both a minimum and a maximum becomes
- * an `enum` of evenly spaced values in that range, because a grammar cannot bound a number and a
- * small model will otherwise write values like 37e755 (Infinity) that the zod check then refuses.
- */
-export function enumerateRanges(schema: Json, steps = 8): Json {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (isObject(v)) out[k] = enumerateRanges(v, steps);
-    else if (Array.isArray(v)) out[k] = v.map((x: unknown) => (isObject(x) ? enumerateRanges(x, steps) : x));
-    else out[k] = v;
-  }
-  const { minimum: min, maximum: max } = schema;
-  if ((schema.type === "number" || schema.type === "integer") && typeof min === "number" && typeof max === "number" && max > min) {
-    const integer = schema.type === "integer";
-    const values = new Set<number>();
-    for (let i = 0; i <= steps; i++) {
-      const v = min + ((max - min) * i) / steps;
-      values.add(integer ? Math.round(v) : Math.round(v * 100) / 100);
-    }
-    const { type: _t, minimum: _min, maximum: _max, ...rest } = out;
-    return { ...rest, enum: [...values] };
-  }
-  return out;
-}
