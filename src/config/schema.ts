@@ -26,6 +26,16 @@ export const AgentConfigSchema = z
     /** @defaultValue the top-level `model` */
     model: z.string().min(1).optional(),
     options: ModelOptionsSchema.default({}),
+    /** used when this agent's provider keeps failing (after `queues.attempts`) or cannot serve at all */
+    fallback: z
+      .object({
+        provider: ProviderNameSchema.exclude(["auto"]),
+        /** @defaultValue the provider's default model */
+        model: z.string().min(1).optional(),
+        options: ModelOptionsSchema.default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -136,6 +146,8 @@ export const ConfigSchema = z
         /** attempts for a turn whose generation throws */
         attempts: z.number().int().positive().default(3),
         backoff_ms: z.number().int().nonnegative().default(1000),
+        /** a generation that sends nothing for this long is abandoned and retried (a hung server) */
+        idle_timeout_ms: z.number().int().positive().default(300_000),
         /** turns one worker process generates at once */
         worker_concurrency: z.number().int().positive().default(1),
         /** conversations one manager process drives at once */
@@ -148,6 +160,7 @@ export const ConfigSchema = z
         max_stalled_count: 5,
         attempts: 3,
         backoff_ms: 1000,
+        idle_timeout_ms: 300_000,
         worker_concurrency: 1,
         manager_concurrency: 50,
       }),

@@ -73,6 +73,7 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
     ...(a.goal ? { goal: a.goal } : {}),
     pool: a.pool ?? a.id,
     model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim),
+    fallback: a.fallback ? modelSpec(config, a.fallback.provider, a.fallback.model, a.fallback.options, auto, agentSim) : null,
   }));
   return {
     id,

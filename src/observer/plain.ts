@@ -40,7 +40,7 @@ export function personasText(personas: Persona[]): string {
 
 export function messageText(m: DialogMessage, withMeta = true): string {
   const md = m.metadata;
-  const flags = [m.failed ? "failed" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""]
+  const flags = [m.failed ? "failed" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${modelLabel(md.provider, md.model)})${flags ? ` [${flags}]` : ""}:`;

@@ -28,6 +28,8 @@ export const AgentSpecSchema = z
     goal: z.string().optional(),
     pool: z.string().min(1),
     model: ModelSpecSchema,
+    /** the model used when `model` keeps failing */
+    fallback: ModelSpecSchema.nullable().default(null),
   })
   .strict();
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;

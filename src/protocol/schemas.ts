@@ -134,6 +134,8 @@ export const MessageMetadataSchema = z
     finished_at: z.number().int().nonnegative(),
     /** the text was cut to `limits.max_message_chars` */
     truncated: z.boolean().default(false),
+    /** "provider/model" that failed when this message came from the agent's fallback */
+    fallback_from: z.string().max(300).optional(),
     context: ContextUsageSchema.optional(),
   })
   .strict();
@@ -194,6 +196,12 @@ export const TurnRequestSchema = z
     agent_id: id,
     pool: id,
     model: ModelSpecSchema,
+    /** the agent's fallback model, tried once `model` has failed `primary_attempts` times or cannot serve */
+    fallback: ModelSpecSchema.nullable().default(null),
+    primary_attempts: z.number().int().positive().default(1),
+    /** set by the worker when it switches this turn to the fallback */
+    use_fallback: z.boolean().default(false),
+    idle_timeout_ms: z.number().int().positive().default(300_000),
     story: StoryContentSchema,
     persona: PersonaSchema,
     partner: PersonaSchema,

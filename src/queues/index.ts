@@ -24,7 +24,7 @@ export class Queues {
   constructor(
     private readonly connection: Redis,
     prefix: string,
-    private readonly settings: QueueSettings,
+    readonly settings: QueueSettings,
   ) {
     this.keys = new Keys(prefix);
   }
@@ -57,7 +57,8 @@ export class Queues {
     await this.requests(req.pool).add("turn", req, {
       ...RETAIN,
       jobId: this.keys.turnJobId(req.conversation_id, req.sequence_number),
-      attempts: this.settings.attempts,
+      // the fallback model, when there is one, gets as many attempts as the agent's own
+      attempts: this.settings.attempts * (req.fallback ? 2 : 1),
       backoff: { type: "exponential", delay: this.settings.backoff_ms, jitter: 0.5 },
     });
   }

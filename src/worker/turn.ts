@@ -60,11 +60,26 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     maxlen: req.token_stream_maxlen,
   });
 
+  // the agent's own model, or its fallback once this turn has switched to it
+  const onFallback = req.use_fallback && req.fallback !== null;
+  const spec = onFallback && req.fallback ? req.fallback : req.model;
+  // a generation that sends nothing for idle_timeout_ms is abandoned (a hung server) and retried
+  let idle = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const stillAlive = (): void => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idle = true;
+      ac.abort(new Error("idle"));
+    }, req.idle_timeout_ms);
+  };
+  stillAlive();
+
   let reply: Reply;
   let context: ContextUsage;
   try {
-    const provider = deps.providers.get(req.model.provider);
-    const fitted = await fitContext(req, provider);
+    const provider = deps.providers.get(spec.provider);
+    const fitted = await fitContext({ ...req, model: spec }, provider);
     context = fitted.usage;
     const task = {
       kind: "turn" as const,
@@ -79,23 +94,40 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     reply = await generateReply(
       provider,
       {
-        model: req.model.model,
-        options: req.model.options,
+        model: spec.model,
+        options: spec.options,
         task,
         signal: ac.signal,
-        onToken: (text, n) => tokens.push(text, n),
+        onToken: (text, n) => {
+          stillAlive();
+          tokens.push(text, n);
+        },
       },
       fitted.messages,
     );
+    if (idle) {
+      throw new ProviderError(`${spec.provider}/${spec.model} sent nothing for ${Math.round(req.idle_timeout_ms / 1000)} s`, {
+        retryable: true,
+        hint: "the server may be overloaded or stuck; raise queues.idle_timeout_ms for very slow models",
+      });
+    }
   } catch (caught) {
     await tokens.close();
-    // retrying cannot bring back a missing model or fix a refused key
-    const err = caught instanceof ProviderError && !caught.retryable ? new UnrecoverableError(oneLine(caught)) : caught;
+    const cannotServe = caught instanceof ProviderError && !caught.retryable;
+    // switch to the fallback when this model cannot serve, or has had all its attempts
+    if (req.fallback && !onFallback && (cannotServe || attempt >= req.primary_attempts)) {
+      const why = caught instanceof Error ? caught.message : String(caught);
+      await job.updateData({ ...req, use_fallback: true });
+      deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: why }, "switching to the fallback model");
+      throw new Error(`${req.model.provider}/${req.model.model} failed (${why}); the next attempt uses the fallback ${req.fallback.provider}/${req.fallback.model}`);
+    }
+    const err = cannotServe ? new UnrecoverableError(oneLine(caught)) : caught;
     const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
     if (last) await respondFailure(deps, req, err);
     throw err;
   } finally {
     clearTimeout(deadlineTimer);
+    clearTimeout(idleTimer);
     untrack();
   }
   await tokens.close();
@@ -119,8 +151,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       conversation_id: req.conversation_id,
       sequence_number: req.sequence_number,
       agent_id: req.agent_id,
-      provider: req.model.provider,
-      model: req.model.model,
+      provider: spec.provider,
+      model: spec.model,
       tokens_generated: result.tokens_generated,
       prompt_tokens: result.prompt_tokens,
       generation_time_ms: result.generation_time_ms,
@@ -136,6 +168,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       finished_at: finishedAt,
       truncated,
       context,
+      ...(onFallback ? { fallback_from: `${req.model.provider}/${req.model.model}` } : {}),
     },
   });
   await deps.queues.addResponse(req.pool, { ok: true, message });

@@ -29,7 +29,11 @@ export type ChatScript =
     }
   | { kind: "status"; status: number; error: string }
   /** some chunks, then an error line, inside a 200 */
-  | { kind: "error-line"; pieces: string[]; error: string };
+  | { kind: "error-line"; pieces: string[]; error: string }
+  /** accepts the request and never answers (a hung server) */
+  | { kind: "hang" }
+  /** some chunks, then the connection is dropped without the final chunk */
+  | { kind: "cut"; pieces: string[] };
 
 export interface FakeOllama {
   url: string;
@@ -105,6 +109,10 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
       if (!hasModel(model)) return json(res, 404, { error: `model "${model}" not found, try pulling it first` });
       const step = state.script.shift() ?? state.fallback;
       if (step.kind === "status") return json(res, step.status, { error: step.error });
+      if (step.kind === "hang") {
+        res.on("close", () => state.abortedStreams++);
+        return; // no headers, no body, ever
+      }
       res.writeHead(200, { "Content-Type": "application/x-ndjson" });
       let closed = false;
       res.on("close", () => {
@@ -118,6 +126,11 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
         if (step.kind === "reply" && step.delayMs) await sleep(step.delayMs);
         if (closed) return;
         res.write(chunk(p));
+      }
+      if (step.kind === "cut") {
+        await sleep(50); // let the pieces reach the client first
+        res.socket?.destroy();
+        return;
       }
       if (step.kind === "error-line") {
         res.end(`${JSON.stringify({ error: step.error })}\n`);
