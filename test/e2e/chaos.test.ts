@@ -5,6 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/llm/rng.js";
 import { Store } from "../../src/redis/store.js";
 import { alive, childrenOf, cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -16,18 +17,6 @@ beforeAll(() => {
 afterAll(async () => {
   await redis.quit();
 });
-
-/** a small seeded PRNG, so a failing schedule can be replayed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("chaos", () => {
   it("a run survives 20 SIGKILLs of random workers and the manager", async () => {
@@ -44,7 +33,7 @@ describe("chaos", () => {
     );
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const killed: string[] = [];
     while (killed.length < 20) {
       await new Promise((r) => setTimeout(r, 300 + random() * 700));

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { idFrom } from "../helpers/runs.js";
 
 let redis: Redis;
 beforeAll(() => {
@@ -19,14 +20,13 @@ afterAll(async () => {
   await redis.quit();
 });
 const FAST = ["--set", "simulated.tokens_per_second=0", "--set", "simulated.time_to_first_token_ms=0"];
-const idOf = (stderr: string) => /conversation (\S+)/.exec(stderr)![1]!;
 
 describe("edge input", () => {
   it("messages longer than limits.max_message_chars are cut and marked truncated", async () => {
     const prefix = freshPrefix();
     const r = await runCli(["run", "--provider", "simulated", "--max-turns", "2", "--plain", "--prefix", prefix, "--set", "limits.max_message_chars=25", ...FAST], cliEnv(testRedisUrl()));
     expect(r.code, r.stderr).toBe(0);
-    const msgs = await new Store(redis, prefix).readLog(idOf(r.stderr));
+    const msgs = await new Store(redis, prefix).readLog(idFrom(r.stderr));
     expect(msgs).toHaveLength(2);
     for (const m of msgs) {
       expect(m.content.message.length).toBe(25);
@@ -53,7 +53,7 @@ describe("edge input", () => {
     const env = cliEnv(testRedisUrl());
     const r = await runCli(["run", "--config", file, "--provider", "simulated", "--max-turns", "2", "--plain", "--prefix", prefix, ...FAST], env);
     expect(r.code, r.stderr).toBe(0);
-    const id = idOf(r.stderr);
+    const id = idFrom(r.stderr);
     const rec = (await new Store(redis, prefix).get(id))!;
     expect(rec.spec.scenario.title).toBe(title);
     expect(rec.story?.characters.map((c) => c.role)).toEqual(["Reisende 🧳", "地元の人"]);

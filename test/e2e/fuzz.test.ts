@@ -7,6 +7,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../src/protocol/keys.js";
+import { mulberry32 } from "../../src/llm/rng.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -18,16 +19,6 @@ beforeAll(() => {
 afterAll(async () => {
   await redis.quit();
 });
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 2 ? 5 : 7));
@@ -82,7 +73,7 @@ describe("fuzzed payloads", () => {
       responses: new Queue(keys.responseQueue(pool), conn),
       control: new Queue(keys.controlQueue(), conn),
     };
-    const r = rng(20261121);
+    const r = mulberry32(20261121);
     const payloads: Array<[keyof typeof queues, unknown]> = [];
     for (let i = 0; i < 240; i++) {
       payloads.push([(["requests", "responses", "control"] as const)[i % 3]!, randomValue(r)]);

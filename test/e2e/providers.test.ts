@@ -15,6 +15,7 @@ import { cliEnv, runCli } from "../helpers/cli.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { idFrom } from "../helpers/runs.js";
 import { getFreePort } from "../helpers/redis-server.js";
 import { tinyGgufPath } from "../helpers/tiny-gguf.mjs";
 
@@ -27,11 +28,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const idFrom = (stderr: string): string => {
-  const m = /conversation (\d{8}-\d{6}-[0-9a-f]+)/.exec(stderr);
-  if (!m?.[1]) throw new Error(`no conversation id in:\n${stderr}`);
-  return m[1];
-};
 
 /** no machine settings leak in: no Ollama, no OpenAI, an empty model cache */
 const isolated = (extra: NodeJS.ProcessEnv = {}) => {

@@ -9,6 +9,7 @@ import { MessageMetadataSchema } from "../../src/protocol/schemas.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { idFrom } from "../helpers/runs.js";
 
 let redis: Redis;
 beforeAll(async () => {
@@ -18,11 +19,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const idFrom = (stderr: string): string => {
-  const m = /conversation (\d{8}-\d{6}-[0-9a-f]+)/.exec(stderr);
-  if (!m?.[1]) throw new Error(`no conversation id in:\n${stderr}`);
-  return m[1];
-};
 
 describe("dialogue run --provider simulated --max-turns 6 --plain", () => {
   const prefix = freshPrefix();
