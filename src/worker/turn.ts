@@ -4,7 +4,7 @@
  * (one repair attempt; then a failed turn that keeps the raw text), and put the message on the
  * pool's response queue. Provider errors are retried by the queue when retrying can help.
  *
- * Reads: the request job; the conversation record (to skip turns of finished conversations).
+ * Reads: the request job; the conversation record's status (to skip turns of finished conversations).
  * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
  * turn never produces a second response).
  * Returns: the DialogMessage (kept as the request job's return value).
@@ -43,9 +43,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const rec = await deps.store.get(req.conversation_id);
-  if (!rec) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
-  if (deps.store.isFinalStatus(rec.status)) return { skipped: `conversation is ${rec.status}` };
+  const status = await deps.store.status(req.conversation_id);
+  if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+  if (deps.store.isFinalStatus(status)) return { skipped: `conversation is ${status}` };
 
   const attempt = attemptOf(job);
   const startedAt = Date.now();
