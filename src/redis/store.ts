@@ -225,7 +225,7 @@ export class Store {
    * page, however long the conversation. Each entry comes with when it was recorded (null for
    * entries written before that was kept).
    */
-  async *pages(id: string, pageSize = 1000): AsyncGenerator<LogEntry[]> {
+  async *pages<M = DialogMessage>(id: string, pageSize = 1000, parse: (raw: string) => M = parseMessage as (raw: string) => M): AsyncGenerator<LogEntry<M>[]> {
     const key = this.keys.log(id);
     const fetch = (start: string) => {
       const p = this.redis.xrange(key, start, "+", "COUNT", pageSize);
@@ -239,7 +239,7 @@ export class Store {
       const last = entries.length < pageSize ? null : (entries[entries.length - 1] as [string, string[]])[0];
       // ask for the next page now, so Redis works while this one is parsed and used
       if (last !== null) next = fetch(`(${last}`);
-      yield entries.map(([, fields]) => ({ message: parseEntry(fields), recorded_at: recordedAt(fields) }));
+      yield entries.map(([, fields]) => ({ message: parse(entryMessage(fields)), recorded_at: recordedAt(fields) }));
       if (last === null) return;
     }
   }
@@ -338,8 +338,8 @@ export interface AppendNext {
 }
 
 /** a log entry with when the manager recorded it (epoch ms; null when the entry does not say) */
-export interface LogEntry {
-  message: DialogMessage;
+export interface LogEntry<M = DialogMessage> {
+  message: M;
   recorded_at: number | null;
 }
 
@@ -361,6 +361,8 @@ function entryMessage(fields: string[]): string {
   return raw;
 }
 
+const parseMessage = (raw: string): DialogMessage => DialogMessageSchema.parse(JSON.parse(raw));
+
 export function parseEntry(fields: string[]): DialogMessage {
-  return DialogMessageSchema.parse(JSON.parse(entryMessage(fields)));
+  return parseMessage(entryMessage(fields));
 }
