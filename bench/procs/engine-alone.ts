@@ -22,10 +22,14 @@ const provider = new EmbeddedProvider(settings);
 
 let tokens = 0;
 let ms = 0;
+/** the worker's prompt fitting (counted with the model's tokenizer), not in `ms` */
+let fitMs = 0;
 const rates: number[] = [];
 for (const [i, key] of keys.entries()) {
   const req = TurnRequestSchema.parse(JSON.parse((await redis.hget(key, "data")) ?? "null"));
+  const f0 = performance.now();
   const fitted = await fitContext(req, provider);
+  if (i >= 2) fitMs += performance.now() - f0;
   const task = { kind: "turn" as const, conversation_id: req.conversation_id, sequence_number: req.sequence_number, story: req.story, persona: req.persona, partner: req.partner, history: req.history, turn: req.turn };
   const t0 = performance.now();
   const reply = await generateReply(provider, { model: req.model.model, options: req.model.options, task, onToken: () => undefined }, fitted.messages);
@@ -37,4 +41,4 @@ for (const [i, key] of keys.entries()) {
 }
 await provider.close();
 redis.disconnect();
-process.stdout.write(`${JSON.stringify({ generations: Math.max(0, keys.length - 2), tokens, ms, rates })}\n`);
+process.stdout.write(`${JSON.stringify({ generations: Math.max(0, keys.length - 2), tokens, ms, fit_ms: fitMs, rates })}\n`);

@@ -3,8 +3,8 @@
  * through the whole orchestrator (`dialogue run --provider embedded --threads 1`): tokens
  * generated ÷ the dialogue's wall time (first request → last message recorded). Beside it, the
  * same engine with the same settings generating the same requests alone in one process
- * (procs/engine-alone.ts): tokens ÷ generation time. Each agent's first turn (model loading) is
- * left out of both.
+ * (procs/engine-alone.ts): tokens ÷ generation time. The agents have seeds, so both generate the
+ * same tokens. Each agent's first turn (model loading) is left out of both.
  */
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -24,8 +24,11 @@ export async function engine(ctx: Ctx): Promise<{ figures: Figure[]; data: Recor
   if ((await make.exit) !== 0) throw new Error(`could not write the tiny GGUF: ${make.err()}`);
   const prefix = freshPrefix("engine");
   ctx.say(`real engine: dialogue run --provider embedded (tiny GGUF), ${turns} turns, then the same requests alone`);
-  // the agents on the embedded model; the manager's story and personas from the simulated one
+  // the agents on the embedded model, each with a seed (so the engine alone, given the same
+  // requests, generates the very same tokens); the manager's story and personas from the simulated one
   const args = ["--set", "provider=embedded", "--set", "manager.provider=simulated", "--model-file", model, "--threads", "1"];
+  // a seeded tiny model says much the same every turn: no loop stop, the run goes its full length
+  args.push("--set", "agents.0.options.seed=11", "--set", "agents.1.options.seed=12", "--set", "limits.stop_on_loop=false");
   await runProduct(ctx, prefix, ["run", "--plain", ...args, "--max-turns", String(turns), "--set", "limits.duration_seconds=3600"], {
     XDG_CACHE_HOME: path.join(ctx.tmp, "cache"),
   });
@@ -43,7 +46,7 @@ export async function engine(ctx: Ctx): Promise<{ figures: Figure[]; data: Recor
     const jobs = turnJobKeys(new Store(redis, prefix), run.record, run.messages.length).requests;
     const alone = spawnProc("engine-alone", ["--redis-url", ctx.redisUrl, "--job-keys", jobs.join(","), "--model-file", model, "--threads", "1"], { ...process.env });
     if ((await alone.exit) !== 0) throw new Error(`the engine alone failed: ${alone.err().slice(-1000)}`);
-    const base = JSON.parse(alone.out().trim().split("\n").at(-1) ?? "{}") as { generations: number; tokens: number; ms: number; rates: number[] };
+    const base = JSON.parse(alone.out().trim().split("\n").at(-1) ?? "{}") as { generations: number; tokens: number; ms: number; fit_ms: number; rates: number[] };
     const aloneRate = base.tokens / (base.ms / 1000);
     const figures = [
       figure(SECTION, "engine.tps", "tokens/s through the orchestrator", orchestrated, "tok/s", { name: "engine alone", value: aloneRate }, { on: "ratio", op: ">=", limit: 0.95 }),

@@ -98,8 +98,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     clearTimeout(deadlineTimer);
     untrack();
   }
-  await tokens.close();
-
+  // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
+  // order: an observer never sees the message before its last tokens); the two are awaited together
+  const flushed = tokens.close();
   const finishedAt = Date.now();
   const { result, failure } = reply;
   let content = reply.content;
@@ -138,7 +139,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       context,
     },
   });
-  await deps.queues.addResponse(req.pool, { ok: true, message });
+  await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), flushed]);
   if (failure) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: failure.error }, "failed turn recorded");
   deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut }, "turn done");
   return message;
