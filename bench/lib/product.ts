@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { ConversationRecord } from "../../src/protocol/record.js";
 import type { DialogMessage } from "../../src/protocol/schemas.js";
 import { Store, type LogEntry } from "../../src/redis/store.js";
+import type { TurnTimes } from "./breakdown.js";
 import type { Ctx } from "./ctx.js";
 import { cliEnv, spawnCli, type Spawned } from "./proc.js";
 
@@ -56,6 +57,35 @@ export function handoffs(messages: readonly DialogMessage[]): number[] {
     const a = messages[i - 1] as DialogMessage;
     const b = messages[i] as DialogMessage;
     out.push(b.metadata.started_at - a.metadata.finished_at);
+  }
+  return out;
+}
+
+/** timestamps of each turn after the first (see breakdown.ts), from the log and the retained jobs */
+export async function turnTimes(redis: Redis, store: Store, run: Recorded): Promise<TurnTimes[]> {
+  const jobs = turnJobKeys(store, run.record, run.entries.length);
+  const read = async (keys: string[]) => {
+    const pipe = redis.pipeline();
+    for (const k of keys) pipe.hmget(k, "timestamp", "processedOn");
+    return ((await pipe.exec()) ?? []).map(([, v]) => (v as Array<string | null>).map(Number) as [number, number]);
+  };
+  const [requests, responses] = await Promise.all([read(jobs.requests), read(jobs.responses)]);
+  const out: TurnTimes[] = [];
+  for (let i = 1; i < run.entries.length; i++) {
+    const prev = run.entries[i - 1] as LogEntry;
+    const cur = run.entries[i] as LogEntry;
+    const [resCreated, resTaken] = responses[i - 1] ?? [Number.NaN, Number.NaN];
+    const [reqCreated, reqTaken] = requests[i] ?? [Number.NaN, Number.NaN];
+    out.push({
+      finished: prev.message.metadata.finished_at,
+      response_created: resCreated,
+      response_taken: resTaken,
+      recorded: prev.recorded_at ?? Number.NaN,
+      requested: cur.message.metadata.requested_at,
+      request_created: reqCreated,
+      request_taken: reqTaken,
+      started: cur.message.metadata.started_at,
+    });
   }
   return out;
 }

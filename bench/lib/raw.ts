@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { payload, requestOpts, type RawRequest, type RawResponse } from "../raw/options.js";
+import { breakdown, type TurnTimes } from "./breakdown.js";
 import type { Ctx } from "./ctx.js";
 import { cpuMeter, readyLine, sleep, spawnProc, stopProc } from "./proc.js";
 
@@ -21,6 +22,8 @@ export interface RawRun {
   wall_ms: number;
   /** CPU ms per process over the run: router, worker <pool>…, redis */
   cpu_ms: Record<string, number | null>;
+  /** where a turn's time goes (breakdown.ts) */
+  breakdown_ms: Record<string, number | null>;
 }
 
 export interface RawOptions {
@@ -67,29 +70,56 @@ export async function rawPingPong(ctx: Ctx, o: RawOptions): Promise<RawRun> {
     const wall = performance.now() - t0;
     const cpu = meter.stop();
 
-    const byChain = new Map<string, RawResponse[]>();
+    type Seen = { data: RawResponse; created: number; taken: number };
+    const responses = new Map<string, Seen>();
+    const requests = new Map<string, { created: number; taken: number }>();
     let end = 0;
+    let start = Number.POSITIVE_INFINITY;
     for (const p of POOLS) {
-      const q = new Queue(`responses.${p}`, { connection: redis, prefix });
-      for (const job of await q.getJobs(["completed"], 0, -1)) {
+      const rq = new Queue(`responses.${p}`, { connection: redis, prefix });
+      for (const job of await rq.getJobs(["completed"], 0, -1)) {
         const r = job.data as RawResponse;
         end = Math.max(end, job.finishedOn ?? 0);
-        let list = byChain.get(r.chain);
-        if (!list) byChain.set(r.chain, (list = []));
-        list.push(r);
+        responses.set(`${r.chain}.${r.seq}`, { data: r, created: job.timestamp, taken: job.processedOn ?? Number.NaN });
       }
-      await q.close();
+      await rq.close();
+      const qq = new Queue(`requests.${p}`, { connection: redis, prefix });
+      for (const job of await qq.getJobs(["completed"], 0, -1)) {
+        const r = job.data as RawRequest;
+        if (r.seq === 1) start = Math.min(start, job.timestamp);
+        requests.set(`${r.chain}.${r.seq}`, { created: job.timestamp, taken: job.processedOn ?? Number.NaN });
+      }
+      await qq.close();
     }
-    let start = Number.POSITIVE_INFINITY;
     const handoffs: number[] = [];
-    for (const list of byChain.values()) {
-      list.sort((x, y) => x.seq - y.seq);
-      for (let i = 1; i < list.length; i++) handoffs.push((list[i] as RawResponse).started_at - (list[i - 1] as RawResponse).finished_at);
+    const times: TurnTimes[] = [];
+    for (let c = 0; c < o.chains; c++) {
+      for (let seq = 2; seq <= o.turns; seq++) {
+        const prev = responses.get(`c${c}.${seq - 1}`);
+        const res = responses.get(`c${c}.${seq}`);
+        const req = requests.get(`c${c}.${seq}`);
+        if (!prev || !res || !req) continue;
+        handoffs.push(res.data.started_at - prev.data.finished_at);
+        times.push({
+          finished: prev.data.finished_at,
+          response_created: prev.created,
+          response_taken: prev.taken,
+          request_created: req.created,
+          request_taken: req.taken,
+          started: res.data.started_at,
+        });
+      }
     }
-    const firstJobs = await first.getJobs(["completed"], 0, -1);
-    for (const j of firstJobs) if ((j.data as RawRequest).seq === 1) start = Math.min(start, j.timestamp);
     const total = o.chains * o.turns;
-    return { chains: o.chains, turns: o.turns, handoffs, turns_per_second: total / ((end - start) / 1000), wall_ms: wall, cpu_ms: cpu };
+    return {
+      chains: o.chains,
+      turns: o.turns,
+      handoffs,
+      turns_per_second: total / ((end - start) / 1000),
+      wall_ms: wall,
+      cpu_ms: cpu,
+      breakdown_ms: breakdown(times),
+    };
   } finally {
     await first.close();
     await Promise.all([router, ...workers].map((p) => stopProc(p)));

@@ -8,7 +8,8 @@
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
 import type { Ctx } from "../lib/ctx.js";
-import { freshPrefix, handoffs, jobDataSizes, recorded, runProduct, turnJobKeys, ZERO_LATENCY, type Recorded } from "../lib/product.js";
+import { breakdown } from "../lib/breakdown.js";
+import { freshPrefix, handoffs, jobDataSizes, recorded, runProduct, turnJobKeys, turnTimes, ZERO_LATENCY, type Recorded } from "../lib/product.js";
 import { rawPingPong } from "../lib/raw.js";
 import { figure, type Figure } from "../lib/report.js";
 import { dist, mean, type Dist } from "../lib/stats.js";
@@ -80,6 +81,7 @@ export async function overhead(ctx: Ctx): Promise<OverheadResult> {
         raw_ms: summary(rawDist),
         ping_ms: summary(ping),
         payload_bytes: { request: requestBytes, response: responseBytes },
+        breakdown_ms: { product: breakdown(await turnTimes(redis, store, run)), raw: raw.breakdown_ms },
         raw_wall_ms: raw.wall_ms,
       },
     };
