@@ -3,7 +3,7 @@
  * part of the analysis. Arrays are kept only for what needs percentiles (one number a message).
  */
 import type { AgentSpec } from "../protocol/record.js";
-import type { DialogMessage } from "../protocol/schemas.js";
+import type { AnalyzedMessage } from "./message-view.js";
 import { Mattr } from "./mattr.js";
 import type { AgentMetrics } from "./schema.js";
 import { Acc, mean, percentileSorted, round } from "./stats.js";
@@ -48,7 +48,7 @@ export class AgentAcc {
     readonly name: string | null,
   ) {}
 
-  add(m: DialogMessage, f: MessageFacts): void {
+  add(m: AnalyzedMessage, f: MessageFacts): void {
     const md = m.metadata;
     this.turns++;
     if (m.cut) this.cut++;

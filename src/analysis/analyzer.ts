@@ -6,6 +6,7 @@
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
+import type { AnalyzedMessage } from "./message-view.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
 import { driftSeries, type Terms } from "./drift.js";
 import {
@@ -27,7 +28,7 @@ import { autoWindow, windowIndex, windowLabel, type WindowSpec } from "./windows
 
 /** one log entry: the message, and when the manager recorded it (null for entries that do not say) */
 export interface TranscriptEntry {
-  message: DialogMessage;
+  message: AnalyzedMessage;
   recorded_at: number | null;
 }
 
@@ -217,7 +218,7 @@ export class Analyzer {
 }
 
 /** the analysis of a conversation whose messages are all in memory */
-export function analyze(record: ConversationRecord, entries: ReadonlyArray<TranscriptEntry | DialogMessage>, opts: AnalyzeOptions = {}): Analysis {
+export function analyze(record: ConversationRecord, entries: ReadonlyArray<TranscriptEntry | DialogMessage | AnalyzedMessage>, opts: AnalyzeOptions = {}): Analysis {
   const a = new Analyzer(record, opts);
   for (const e of entries) a.add("metadata" in e ? { message: e, recorded_at: null } : e);
   return a.finish();

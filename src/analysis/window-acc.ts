@@ -2,7 +2,7 @@
  * One tumbling window being filled: its messages' figures, per agent and in all, and the
  * content words that make its topic vector (drift.ts).
  */
-import type { DialogMessage } from "../protocol/schemas.js";
+import type { AnalyzedMessage } from "./message-view.js";
 import type { MessageFacts } from "./agent-acc.js";
 import { topTerms, type Terms } from "./drift.js";
 import { Mattr } from "./mattr.js";
@@ -47,7 +47,7 @@ export class WindowAcc {
     for (const a of agentIds) this.agents.set(a, newAgent());
   }
 
-  add(m: DialogMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
+  add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
     const md = m.metadata;
     this.fromTurn ??= md.sequence_number;
     this.toTurn = md.sequence_number;

@@ -9,7 +9,6 @@ import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { parseWindow } from "../analysis/windows.js";
 import { UsageError } from "../errors/index.js";
-import { ProviderRegistry } from "../llm/index.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import { analysisOf, saveJudge } from "../redis/analysis-store.js";
 import type { Store } from "../redis/store.js";
@@ -75,6 +74,8 @@ async function judgeRun(store: Store, config: Config, rec: ConversationRecord, a
   const half = JUDGE_SAMPLE / 2;
   const sample = judgeSample(await store.readLog(id, 1, undefined, half), await store.lastMessages(id, half));
   if (sample.length === 0) throw new UsageError(`conversation ${id} has no messages to judge`, "judge it once it has turns");
+  // the providers load only for a verdict: a plain analyze starts faster without them
+  const { ProviderRegistry } = await import("../llm/index.js");
   const provider = new ProviderRegistry(config).get(rec.spec.manager.provider);
   const judge = await runJudge(provider, rec, sample, analysis);
   if (isFinal(rec.status)) await saveJudge(store, id, judge);

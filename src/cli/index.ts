@@ -4,43 +4,44 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
-import { doctorCommand } from "./doctor.js";
-import { analyzeCommand } from "./analyze.js";
-import { compareCommand } from "./compare.js";
-import { exportCommand } from "./export.js";
-import { listCommand, showCommand, stopCommand } from "./inspect.js";
-import { purgeCommand } from "./purge.js";
-import { redisCommand } from "./redis.js";
-import { modelsCommand } from "./models.js";
-import { replayCommand } from "./replay.js";
-import { managerCommand, workerCommand } from "./roles.js";
-import { runCommand } from "./run.js";
-import { watchCommand } from "./watch.js";
 
-export function program(): Command {
+/**
+ * Every command, in the order `--help` lists them, each loaded only when it is needed: a
+ * process started for one command (a worker, `dialogue list`) loads that command's modules and
+ * no other's, which keeps startup short.
+ */
+const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
+  ["run", async () => (await import("./run.js")).runCommand()],
+  ["watch", async () => (await import("./watch.js")).watchCommand()],
+  ["replay", async () => (await import("./replay.js")).replayCommand()],
+  ["list", async () => (await import("./inspect.js")).listCommand()],
+  ["show", async () => (await import("./inspect.js")).showCommand()],
+  ["analyze", async () => (await import("./analyze.js")).analyzeCommand()],
+  ["export", async () => (await import("./export.js")).exportCommand()],
+  ["compare", async () => (await import("./compare.js")).compareCommand()],
+  ["stop", async () => (await import("./inspect.js")).stopCommand()],
+  ["purge", async () => (await import("./purge.js")).purgeCommand()],
+  ["models", async () => (await import("./models.js")).modelsCommand()],
+  ["manager", async () => (await import("./roles.js")).managerCommand()],
+  ["worker", async () => (await import("./roles.js")).workerCommand()],
+  ["redis", async () => (await import("./redis.js")).redisCommand()],
+  ["doctor", async () => (await import("./doctor.js")).doctorCommand()],
+];
+
+/**
+ * The program. With `argv`, only the command it names is loaded (all of them when it names none
+ * or one that does not exist, so help and "unknown command" list every one).
+ */
+export async function program(argv?: readonly string[]): Promise<Command> {
   const p = new Command("dialogue")
     .description("Timed conversations between LLMs over Redis: a manager, LLM workers on BullMQ queues, a live observer.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  const commands = [
-    runCommand(),
-    watchCommand(),
-    replayCommand(),
-    listCommand(),
-    showCommand(),
-    analyzeCommand(),
-    exportCommand(),
-    compareCommand(),
-    stopCommand(),
-    purgeCommand(),
-    modelsCommand(),
-    managerCommand(),
-    workerCommand(),
-    redisCommand(),
-    doctorCommand(),
-  ];
-  for (const c of commands) {
+  const named = argv?.[2];
+  const one = COMMANDS.find(([name]) => name === named);
+  for (const [, load] of one ? [one] : COMMANDS) {
+    const c = await load();
     c.exitOverride();
     p.addCommand(c);
   }
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   });
   try {
-    await program().parseAsync(argv);
+    await (await program(argv)).parseAsync(argv);
   } catch (err) {
     process.exitCode = fail(err);
   }

@@ -7,7 +7,8 @@ import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
-import { startTui, wantsTui, type EndReport, type Mode, type Tui, type TuiKey } from "../observer/tui/index.js";
+import type { EndReport, Mode, Tui, TuiKey } from "../observer/tui/index.js";
+import { wantsTui } from "../observer/wants-tui.js";
 
 export interface ObserveOptions {
   plain?: boolean;
@@ -50,6 +51,8 @@ export interface TuiRun {
  * If the producer fails, the TUI is taken down first so the error prints on a clean terminal.
  */
 export async function observeWithTui(run: TuiRun): Promise<void> {
+  // Ink and React load only here: a command that shows no TUI never pays for them
+  const { startTui } = await import("../observer/tui/index.js");
   const feed = new Feed();
   const ac = new AbortController();
   let failure: { err: unknown } | null = null;

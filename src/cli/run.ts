@@ -5,44 +5,22 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
-import { applyProviderFlag } from "../config/provider-flag.js";
-import type { ProviderName } from "../protocol/schemas.js";
-import { resolveAuto } from "../llm/auto.js";
-import { preflight } from "../llm/preflight.js";
-import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
 import { requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
 import type { ConversationRecord } from "../protocol/record.js";
-import { Queues } from "../queues/index.js";
 import { analysisOf } from "../redis/analysis-store.js";
-import { Store } from "../redis/store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
-import { addCommonOptions, loadConfig, logDir, openRedis, positiveInt, positiveNumber, stderr, wholeNumber, type CommonOptions } from "./common.js";
+import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
+import { runBatch } from "./batch.js";
 import { Supervisor } from "./children.js";
+import { childEnv, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
-
-interface RunOptions extends CommonOptions {
-  scenario?: string;
-  provider?: string;
-  model?: string;
-  modelFile?: string;
-  pull?: boolean;
-  threads?: number;
-  duration?: number;
-  maxTurns?: number;
-  maxTokens?: number;
-  seed?: number;
-  plain?: boolean;
-  json?: boolean;
-  tokens?: boolean;
-  spawn: boolean;
-}
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run one conversation: starts a manager and one worker per agent, shows it live, prints the analysis")
+    .description("run a conversation (or --count N at once): starts a manager and one worker per agent, shows it live, prints the analysis")
     .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
     .addOption(new Option("-p, --provider <provider>", "provider of the agents and manager that name none in the config (auto: the first that can serve, and it says which)").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
     .option("-m, --model <model>", "model of the agents and manager that name none (an Ollama or OpenAI model name, or a GGUF path for embedded)")
@@ -56,7 +34,8 @@ export function runCommand(): Command {
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
-    .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)");
+    .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)")
+    .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI)", positiveInt("--count"));
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -69,12 +48,15 @@ Examples:
   dialogue run --provider embedded --model-file ./model.gguf --max-turns 4
   dialogue run --config config/two-models.json    # a different provider/model per agent
   dialogue run --json --tokens | jq .type
+  dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
 
 On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
 kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys.
 The run stays in Redis afterwards with its analysis (the full report ends a --plain run):
 dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
-dialogue analyze <id>, dialogue export <id> --format html.`,
+dialogue analyze <id>, dialogue export <id> --format html.
+With --count, a worker generates queues.worker_concurrency turns at once (default 1): raise it
+(--set queues.worker_concurrency=N) when the model's server can take them.`,
   );
   return cmd.action(async (opts: RunOptions) => {
     process.exitCode = await run(opts);
@@ -82,46 +64,15 @@ dialogue analyze <id>, dialogue export <id> --format html.`,
 }
 
 async function run(opts: RunOptions): Promise<number> {
-  const overrides: Record<string, unknown> = {};
-  if (opts.provider) overrides.provider = opts.provider;
-  if (opts.model) overrides.model = opts.model;
-  if (opts.modelFile) overrides["embedded.model_file"] = opts.modelFile;
-  if (opts.pull) overrides["ollama.pull"] = true;
-  if (opts.threads) overrides["embedded.threads"] = opts.threads;
-  if (opts.duration) overrides["limits.duration_seconds"] = opts.duration;
-  if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
-  if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
-  if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
-  const config = applyProviderFlag(
-    loadConfig(opts, { overrides, scenario: opts.scenario }),
-    opts.provider as ProviderName | undefined,
-    opts.model,
-  );
-
-  let auto: AutoResolved = { provider: "simulated" };
-  if (needsAuto(config)) {
-    const choice = await resolveAuto(config);
-    auto = choice;
-    stderr(`Provider: auto → ${choice.provider}${choice.model ? ` (${choice.model})` : ""} (${choice.reason})`);
-  }
-  const spec = buildSpec(config, auto);
-  // every model usable before anything starts: Ollama answers and has it (or --pull), the GGUF is there
-  await preflight(config, [spec.manager, ...spec.agents.map((a) => a.model)], { say: stderr });
-
-  const { redis, resolved } = await openRedis(config, stderr);
-  const prefix = config.redis.prefix;
-  const store = new Store(redis, prefix);
-  const queues = new Queues(redis, prefix, config.queues);
+  const launch = await prepareLaunch(opts);
+  if (opts.count !== undefined && opts.count > 1) return runBatch(launch, opts, opts.count);
+  const { config, redis, resolved, prefix, store, queues } = launch;
+  const spec = launch.newSpec();
   const id = spec.id;
   await store.create(spec);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: resolved.url,
-    DIALOGUE_CONFIG_JSON: JSON.stringify({ ...config, redis: { ...config.redis, url: resolved.url } }),
-    DIALOGUE_LOG_FILE: logFile,
-  };
+  const env = childEnv(launch, logFile);
   // while the TUI owns the terminal, what the launcher has to say goes through it
   let say = stderr;
   let tui: Tui | null = null;
@@ -132,13 +83,7 @@ async function run(opts: RunOptions): Promise<number> {
       void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
   });
-  const pools = [...new Set(spec.agents.map((a) => a.pool))];
-  if (opts.spawn) {
-    supervisor.start({ name: "manager", args: ["manager"] });
-    for (const pool of pools) supervisor.start({ name: `worker ${pool}`, args: ["worker", "--pool", pool] });
-  } else {
-    stderr(`--no-spawn: waiting for a running manager and workers for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")}`);
-  }
+  startChildren(supervisor, launch, opts.spawn);
 
   // Ctrl-C and SIGTERM, or the TUI's keys: q or Ctrl-C ("stop", "interrupt"). The first stops the
   // conversation gracefully; a second Ctrl-C quits at once (a second q changes nothing).

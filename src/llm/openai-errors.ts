@@ -4,10 +4,13 @@
  * such model, or a base URL without /v1), 429 (rate limited) and 5xx (server failure) are the
  * ones users meet. The client has already retried 429/5xx by the time these are seen.
  */
-import { APIConnectionError, APIError } from "openai";
 import { ProviderError } from "../errors/index.js";
 
-export function describeOpenAIError(err: unknown, baseUrl: string, model: string): ProviderError {
+/** the `openai` package (loaded on first use by openai.ts), for its error classes */
+export type OpenAISdk = typeof import("openai");
+
+export function describeOpenAIError(err: unknown, baseUrl: string, model: string, sdk: OpenAISdk): ProviderError {
+  const { APIConnectionError, APIError } = sdk;
   if (err instanceof ProviderError) return err;
   if (err instanceof APIConnectionError) {
     return new ProviderError(`no OpenAI-compatible server answers at ${baseUrl} (${err.message})`, {

@@ -12,9 +12,9 @@
  *
  * One client per stream, and the signal is passed per request, so an abort ends only its own.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { describeOpenAIError } from "./openai-errors.js";
+import { describeOpenAIError, type OpenAISdk } from "./openai-errors.js";
 import { closedSchema } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 
@@ -32,6 +32,10 @@ export interface OpenAISettings {
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
+let sdkPromise: Promise<OpenAISdk> | null = null;
+/** the `openai` package, loaded on first use: a process that never calls it never pays for it */
+const sdk = (): Promise<OpenAISdk> => (sdkPromise ??= import("openai"));
+
 export class OpenAIProvider implements LlmProvider {
   readonly name = "openai";
   constructor(private readonly settings: OpenAISettings) {}
@@ -40,7 +44,8 @@ export class OpenAIProvider implements LlmProvider {
     return (this.settings.base_url ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, "");
   }
 
-  client(): OpenAI {
+  async client(): Promise<OpenAI> {
+    const { default: OpenAI } = await sdk();
     return new OpenAI({
       baseURL: this.baseUrl,
       // local servers need no key, but the client insists on one
@@ -61,7 +66,7 @@ export class OpenAIProvider implements LlmProvider {
     let finish: string | null = null;
     let usage: ChatCompletionChunk["usage"] = null;
     try {
-      const stream = await this.client().chat.completions.create(
+      const stream = await (await this.client()).chat.completions.create(
         {
           model: req.model,
           messages: req.messages,
@@ -92,7 +97,7 @@ export class OpenAIProvider implements LlmProvider {
         if (chunk.usage) usage = chunk.usage;
       }
     } catch (err) {
-      if (!signal?.aborted) throw describeOpenAIError(err, this.baseUrl, req.model);
+      if (!signal?.aborted) throw describeOpenAIError(err, this.baseUrl, req.model, await sdk());
     }
     const cut = Boolean(signal?.aborted) && finish === null;
     const elapsed = performance.now() - start;
@@ -113,10 +118,10 @@ export class OpenAIProvider implements LlmProvider {
   async listModels(): Promise<ModelInfo[]> {
     try {
       const out: ModelInfo[] = [];
-      for await (const m of this.client().models.list()) out.push({ name: m.id, details: m.owned_by });
+      for await (const m of (await this.client()).models.list()) out.push({ name: m.id, details: m.owned_by });
       return out;
     } catch (err) {
-      throw describeOpenAIError(err, this.baseUrl, "");
+      throw describeOpenAIError(err, this.baseUrl, "", await sdk());
     }
   }
 }

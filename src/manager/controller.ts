@@ -1,10 +1,10 @@
 /**
  * The conversation controller: everything the manager decides. It keeps no state of its own:
- * every step reads the record from Redis, and every write is idempotent (deterministic job ids,
- * append-once log), so a manager that dies mid-step is replaced by any other and the step is
- * simply run again.
+ * every step reads the record from Redis (only the spec, written once, is remembered), and every
+ * write is idempotent (deterministic job ids, append-once log), so a manager that dies mid-step
+ * is replaced by any other and the step is simply run again.
  *
- * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendMessage),
+ * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext),
  * control / requests.<pool> jobs, the abort channel.
  */
 import { UnrecoverableError, type Job } from "bullmq";
@@ -12,7 +12,7 @@ import { isLooping, loopLookback } from "../analysis/repetition.js";
 import type { ProviderRegistry } from "../llm/index.js";
 import { generateStructured } from "../llm/structured.js";
 import type { Logger } from "../logger.js";
-import { isFinal, type ConversationRecord, type StopReason } from "../protocol/record.js";
+import { isFinal, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
 import {
   ControlJobSchema,
   PersonaPairSchema,
@@ -28,8 +28,12 @@ import { personasTask, storyTask } from "./prompts.js";
 
 /** how long a stop or deadline waits for the turn in flight to come back cut before ending anyway */
 export const STOP_GRACE_MS = 10_000;
+/** specs a controller remembers (see specOf) */
+const MAX_SPECS = 1000;
 
 export class Controller {
+  private readonly specs = new Map<string, ConversationSpec>();
+
   constructor(
     private readonly store: Store,
     private readonly queues: Queues,
@@ -131,38 +135,62 @@ export class Controller {
     return `ended: ${reason}`;
   }
 
+  /** a conversation's spec: written once when it is created, so remembered once read */
+  private async specOf(id: string): Promise<ConversationSpec> {
+    const hit = this.specs.get(id);
+    if (hit) return hit;
+    const { spec } = await this.load(id);
+    this.specs.set(id, spec);
+    if (this.specs.size > MAX_SPECS) this.specs.delete(this.specs.keys().next().value as string);
+    return spec;
+  }
+
   async onResponse(job: Job): Promise<string> {
     const parsed = TurnResponseSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid turn response: ${summarizeZod(parsed.error)}`);
     const res = parsed.data;
     const id = res.ok ? res.message.metadata.conversation_id : res.conversation_id;
     const seq = res.ok ? res.message.metadata.sequence_number : res.sequence_number;
-    let rec = await this.load(id);
-    if (seq > rec.turns + 1) throw new UnrecoverableError(`turn ${seq} arrived before turn ${rec.turns + 1}`);
-    const expected = rec.spec.agents[(seq - 1) % 2]?.id;
+    const spec = await this.specOf(id);
+    const expected = spec.agents[(seq - 1) % 2]?.id;
     const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
     if (from !== expected) throw new UnrecoverableError(`turn ${seq} belongs to ${expected}, not ${from}`);
+    const early = (turns: number) => new UnrecoverableError(`turn ${seq} arrived before turn ${turns + 1}`);
 
     if (!res.ok) {
+      const rec = await this.load(id);
+      if (seq > rec.turns + 1) throw early(rec.turns);
       if (isFinal(rec.status)) return `ignored: conversation is ${rec.status}`;
       return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
     }
     const msg = res.message;
-    // A turn that finishes after the run ended is still kept: it is what the model produced.
-    const added = await this.store.appendMessage(msg);
-    if (isFinal(rec.status)) return `recorded after the end (${rec.status})`;
-    rec = await this.load(id);
-    const reason = this.stopReason(rec, msg, await this.looping(rec, msg));
+    const limits = spec.limits;
+    // The message is recorded if it is the next one (a turn that finishes after the run ended is
+    // still kept: it is what the model produced), then the record as it is now and the latest
+    // messages, for the loop check and the next turn's history, are read: three commands sent
+    // at once on one connection, which Redis runs in this order.
+    const [appended, rec, recent] = await Promise.all([
+      this.store.appendNext(msg),
+      this.load(id),
+      this.store.lastMessages(id, Math.max(limits.history_turns, limits.stop_on_loop ? loopLookback(limits) : 0)),
+    ]);
+    if (appended.result === "early") throw early(appended.turns);
+    if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
+    const reason = this.stopReason(rec, msg, this.looping(rec, msg, recent));
     if (reason) return this.end(id, reason);
-    if (seq === rec.turns) await this.enqueueTurn(rec, seq + 1);
-    return added ? "recorded" : "already recorded";
+    if (seq === rec.turns) await this.enqueueTurn(rec, seq + 1, recent);
+    return appended.result === "added" ? "recorded" : "already recorded";
   }
 
-  /** with stop_on_loop: is the speaker of `msg` repeating itself (the analysis' repetition detector)? */
-  private async looping(rec: ConversationRecord, msg: DialogMessage): Promise<boolean> {
+  /**
+   * with stop_on_loop: is the speaker of `msg` repeating itself (the analysis' repetition
+   * detector)? `latest`: the log's latest messages, at least loopLookback of them when there are
+   */
+  private looping(rec: ConversationRecord, msg: DialogMessage, latest: readonly DialogMessage[]): boolean {
     const limits = rec.spec.limits;
     if (!limits.stop_on_loop || msg.cut || rec.status === "stopping") return false;
-    const recent = (await this.store.lastMessages(rec.spec.id, loopLookback(limits)))
+    const recent = latest
+      .slice(-loopLookback(limits))
       .filter((m) => m.metadata.sequence_number <= msg.metadata.sequence_number)
       .map((m) => ({ speaker: m.metadata.agent_id, text: m.content.message }));
     return isLooping(recent, msg.metadata.agent_id, limits);
@@ -180,7 +208,8 @@ export class Controller {
     return null;
   }
 
-  private async enqueueTurn(rec: ConversationRecord, seq: number): Promise<void> {
+  /** `latest`: the log's latest messages (at least history_turns of them when there are), if already read */
+  private async enqueueTurn(rec: ConversationRecord, seq: number, latest?: readonly DialogMessage[]): Promise<void> {
     const { spec, story, personas } = rec;
     if (!story || !personas) throw new Error("cannot start turns before the story and personas exist");
     const idx = (seq - 1) % 2;
@@ -188,7 +217,8 @@ export class Controller {
     const persona = personas[idx];
     const partner = personas[1 - idx];
     if (!agent || !persona || !partner) throw new Error("a conversation needs two agents and two personas");
-    const history = (await this.store.lastMessages(spec.id, spec.limits.history_turns))
+    const history = (latest ?? (await this.store.lastMessages(spec.id, spec.limits.history_turns)))
+      .slice(-spec.limits.history_turns)
       // a failed turn is in the history as far as it could be read; one with nothing readable is not
       .filter((m) => m.metadata.sequence_number < seq && m.content.message !== "")
       .map((m) => ({ agent_id: m.metadata.agent_id, speaker: m.speaker, text: m.content.message }));
@@ -212,7 +242,7 @@ export class Controller {
       requested_at: Date.now(),
       context: spec.context,
     });
-    await this.store.setFields(spec.id, { pending_seq: seq });
-    await this.queues.addRequest(req);
+    // both sent at once, in this order, on the same connection: Redis runs them in order
+    await Promise.all([this.store.setFields(spec.id, { pending_seq: seq }), this.queues.addRequest(req)]);
   }
 }

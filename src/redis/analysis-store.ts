@@ -10,6 +10,7 @@
  */
 import { Analyzer } from "../analysis/analyzer.js";
 import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, type Analysis, type Judge } from "../analysis/schema.js";
+import { parseAnalyzed } from "../analysis/message-view.js";
 import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "./store.js";
@@ -81,7 +82,8 @@ export async function computeAnalysis(store: Store, rec: ConversationRecord, req
     checkWindowCount(window, rec.turns, span);
   }
   const analyzer = new Analyzer(rec, { window });
-  for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000)) {
+  // the analysis validates what it reads of each message (analysis/message-view.ts)
+  for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000, parseAnalyzed)) {
     for (const entry of page) analyzer.add(entry);
   }
   return analyzer.finish();

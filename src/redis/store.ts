@@ -12,7 +12,9 @@
 import type { Redis } from "ioredis";
 import {
   ConversationRecordSchema,
+  ConversationSpecSchema,
   isFinal,
+  StatusSchema,
   type ConversationRecord,
   type ConversationSpec,
   type Status,
@@ -30,6 +32,7 @@ import {
 } from "../protocol/schemas.js";
 import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
+import { ParseMemo } from "./parse-memo.js";
 
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 const APPEND_LUA = `
@@ -38,6 +41,23 @@ if type(ok) == 'table' and ok.err then return 0 end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
 return 1`;
+
+/**
+ * append the next message of a conversation: like APPEND_LUA, and only if it leaves no gap in
+ * the log (its sequence number is at most turns + 1). Returns {code, status, turns}, the
+ * record's status and turns before: code 1 appended, 0 already there, -2 a turn before it is
+ * missing, -1 no record.
+ */
+const APPEND_NEXT_LUA = `
+local rec = redis.call('HMGET', KEYS[2], 'status', 'turns')
+if not rec[1] then return {-1, '', 0} end
+local turns = tonumber(rec[2]) or 0
+if tonumber(ARGV[5]) > turns + 1 then return {-2, rec[1], turns} end
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
+if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
+redis.call('HINCRBY', KEYS[2], 'turns', 1)
+redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
+return {1, rec[1], turns}`;
 
 /** set the final status once; later calls change nothing */
 const FINALIZE_LUA = `
@@ -62,12 +82,25 @@ export function statusFor(reason: StopReason): Status {
   return "completed";
 }
 
+/** conversations whose latest log entries a Store keeps (lastMessages) */
+const MAX_TAILS = 256;
 const num = (v: string | undefined): number | null => (v === undefined || v === "" ? null : Number(v));
-const json = <T>(v: string | undefined, schema: z.ZodType<T>): T | null =>
-  v === undefined || v === "" ? null : schema.parse(JSON.parse(v));
+const PersonasSchema = z.array(PersonaSchema);
+/** the record's fields that change while a run goes on (the spec, story and personas are written once) */
+const RecordStateSchema = ConversationRecordSchema.omit({ spec: true, story: true, personas: true });
 
 export class Store {
   readonly keys: Keys;
+  /** parsed spec, story, personas and log entries, by their raw JSON (see parse-memo.ts) */
+  private readonly memo = {
+    spec: new ParseMemo((raw) => ConversationSpecSchema.parse(JSON.parse(raw)), 500),
+    story: new ParseMemo((raw) => StoryContentSchema.parse(JSON.parse(raw)), 500),
+    personas: new ParseMemo((raw) => PersonasSchema.parse(JSON.parse(raw)), 500),
+    message: new ParseMemo((raw) => DialogMessageSchema.parse(JSON.parse(raw)), 2000),
+  };
+  /** the latest log entries of the conversations lastMessages() read most recently */
+  private readonly tails = new Map<string, { last: string; messages: DialogMessage[]; cap: number }>();
+
   constructor(
     readonly redis: Redis,
     prefix: string,
@@ -103,18 +136,18 @@ export class Store {
     return (await this.redis.exists(this.keys.record(id))) === 1;
   }
 
-  /** the record, or null if there is none; throws if it is there but malformed */
+  /**
+   * The record, or null if there is none; throws if it is there but malformed. Objects in it
+   * (spec, story, personas) are frozen and may be shared with other callers.
+   */
   async get(id: string): Promise<ConversationRecord | null> {
     const h = await this.redis.hgetall(this.keys.record(id));
     if (!h.spec) return null;
-    return ConversationRecordSchema.parse({
-      spec: JSON.parse(h.spec),
+    const state = RecordStateSchema.parse({
       status: h.status,
       phase: h.phase || null,
       stop_reason: h.stop_reason || null,
       error: h.error || null,
-      story: json<StoryContent>(h.story, StoryContentSchema),
-      personas: json<Persona[]>(h.personas, z.array(PersonaSchema)),
       started_at: num(h.started_at),
       deadline_at: num(h.deadline_at),
       ended_at: num(h.ended_at),
@@ -122,6 +155,18 @@ export class Store {
       tokens_total: num(h.tokens_total) ?? 0,
       pending_seq: num(h.pending_seq),
     });
+    return {
+      spec: this.memo.spec.get(h.spec),
+      ...state,
+      story: h.story ? this.memo.story.get(h.story) : null,
+      personas: h.personas ? this.memo.personas.get(h.personas) : null,
+    };
+  }
+
+  /** the record's status alone (one small read), or null if there is no record */
+  async status(id: string): Promise<Status | null> {
+    const s = await this.redis.hget(this.keys.record(id), "status");
+    return s === null ? null : StatusSchema.parse(s);
   }
 
   async setFields(id: string, fields: Record<string, string | number>): Promise<void> {
@@ -154,11 +199,33 @@ export class Store {
   }
 
   /**
+   * Records `msg` if it is the conversation's next message (or says it is already there): one
+   * round trip that also checks the order. The command is sent before this returns a promise.
+   */
+  async appendNext(msg: DialogMessage): Promise<AppendNext> {
+    const m = DialogMessageSchema.parse(msg);
+    const id = m.metadata.conversation_id;
+    const [code, status, turns] = (await this.redis.eval(
+      APPEND_NEXT_LUA,
+      2,
+      this.keys.log(id),
+      this.keys.record(id),
+      this.keys.logEntryId(m.metadata.sequence_number),
+      JSON.stringify(m),
+      String(m.metadata.tokens_generated),
+      String(Date.now()),
+      String(m.metadata.sequence_number),
+    )) as [number, string, number];
+    const result = code === 1 ? "added" : code === 0 ? "exists" : code === -2 ? "early" : "missing";
+    return { result, status: code === -1 ? null : StatusSchema.parse(status), turns };
+  }
+
+  /**
    * The whole log, oldest first, one XRANGE of `pageSize` entries at a time: memory holds one
    * page, however long the conversation. Each entry comes with when it was recorded (null for
    * entries written before that was kept).
    */
-  async *pages(id: string, pageSize = 1000): AsyncGenerator<LogEntry[]> {
+  async *pages<M = DialogMessage>(id: string, pageSize = 1000, parse: (raw: string) => M = parseMessage as (raw: string) => M): AsyncGenerator<LogEntry<M>[]> {
     const key = this.keys.log(id);
     const fetch = (start: string) => {
       const p = this.redis.xrange(key, start, "+", "COUNT", pageSize);
@@ -172,7 +239,7 @@ export class Store {
       const last = entries.length < pageSize ? null : (entries[entries.length - 1] as [string, string[]])[0];
       // ask for the next page now, so Redis works while this one is parsed and used
       if (last !== null) next = fetch(`(${last}`);
-      yield entries.map(([, fields]) => ({ message: parseEntry(fields), recorded_at: recordedAt(fields) }));
+      yield entries.map(([, fields]) => ({ message: parse(entryMessage(fields)), recorded_at: recordedAt(fields) }));
       if (last === null) return;
     }
   }
@@ -187,10 +254,36 @@ export class Store {
     return entries.map(([, fields]) => parseEntry(fields));
   }
 
-  /** the last `n` messages, oldest first */
+  /**
+   * The last `n` messages, oldest first (frozen; the same objects may go to other callers). The
+   * log is append-only, so the latest entries of a conversation read before are kept, and only
+   * what was added since is read (one small XRANGE); the command is sent before this returns a
+   * promise, so it runs after any command sent just before it on this connection.
+   */
   async lastMessages(id: string, n: number): Promise<DialogMessage[]> {
-    const entries = await this.redis.xrevrange(this.keys.log(id), "+", "-", "COUNT", n);
-    return entries.reverse().map(([, fields]) => parseEntry(fields));
+    const key = this.keys.log(id);
+    const tail = this.tails.get(id);
+    if (tail && n <= tail.cap) {
+      const added = await this.redis.xrange(key, `(${tail.last}`, "+", "COUNT", n + 1);
+      if (added.length <= n) {
+        this.tails.delete(id); // most recently used last
+        this.tails.set(id, tail);
+        if (added.length > 0) {
+          tail.messages = [...tail.messages, ...added.map(([, fields]) => this.memo.message.get(entryMessage(fields)))].slice(-tail.cap);
+          tail.last = (added[added.length - 1] as [string, string[]])[0];
+        }
+        return tail.messages.slice(-n);
+      }
+    }
+    const entries = (await this.redis.xrevrange(key, "+", "-", "COUNT", n)).reverse();
+    const messages = entries.map(([, fields]) => this.memo.message.get(entryMessage(fields)));
+    const last = entries[entries.length - 1]?.[0];
+    if (last !== undefined) {
+      this.tails.delete(id);
+      this.tails.set(id, { last, messages, cap: Math.max(n, tail?.cap ?? 0) });
+      if (this.tails.size > MAX_TAILS) this.tails.delete(this.tails.keys().next().value as string);
+    }
+    return messages;
   }
 
   async finalize(id: string, reason: StopReason, error: string | null = null): Promise<boolean> {
@@ -237,9 +330,16 @@ export class Store {
   }
 }
 
+/** what appendNext did, and the record's status and turns before it */
+export interface AppendNext {
+  result: "added" | "exists" | "early" | "missing";
+  status: Status | null;
+  turns: number;
+}
+
 /** a log entry with when the manager recorded it (epoch ms; null when the entry does not say) */
-export interface LogEntry {
-  message: DialogMessage;
+export interface LogEntry<M = DialogMessage> {
+  message: M;
   recorded_at: number | null;
 }
 
@@ -255,8 +355,14 @@ export function recordedAt(fields: string[]): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export function parseEntry(fields: string[]): DialogMessage {
+function entryMessage(fields: string[]): string {
   const raw = field(fields, "m");
   if (raw === undefined) throw new Error("log entry without a message");
-  return DialogMessageSchema.parse(JSON.parse(raw));
+  return raw;
+}
+
+const parseMessage = (raw: string): DialogMessage => DialogMessageSchema.parse(JSON.parse(raw));
+
+export function parseEntry(fields: string[]): DialogMessage {
+  return parseMessage(entryMessage(fields));
 }

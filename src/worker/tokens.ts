@@ -1,8 +1,10 @@
 /**
  * Token chunks go to the conversation's token stream while a worker generates, batched: pieces
  * are buffered and written at most every `flushMs` (one XADD per flush), so a fast model does
- * not cost one Redis round trip per token. Writes are fire-and-forget during generation;
- * close() flushes the rest and waits for every write.
+ * not cost one Redis round trip per token. Writes are fire-and-forget during generation, each
+ * sent at once (one connection keeps them in order); close() sends the rest before it returns its
+ * promise — so a command sent after it on the same connection runs after it — and that promise
+ * resolves once every write is done.
  */
 import type { Store } from "../redis/store.js";
 
@@ -19,7 +21,7 @@ export class TokenPublisher {
   private buffer = "";
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
-  private pending: Promise<void> = Promise.resolve();
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -48,13 +50,13 @@ export class TokenPublisher {
     };
     this.buffer = "";
     this.count = 0;
-    this.pending = this.pending
-      .then(() => this.store.publishTokens(this.conversationId, chunk, this.opts.maxlen))
-      .catch(() => undefined);
+    const write = this.store.publishTokens(this.conversationId, chunk, this.opts.maxlen).catch(() => undefined);
+    this.writes.add(write);
+    void write.then(() => this.writes.delete(write));
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.flush();
-    await this.pending;
+    return Promise.all(this.writes).then(() => undefined);
   }
 }

@@ -4,7 +4,7 @@
  * (one repair attempt; then a failed turn that keeps the raw text), and put the message on the
  * pool's response queue. Provider errors are retried by the queue when retrying can help.
  *
- * Reads: the request job; the conversation record (to skip turns of finished conversations).
+ * Reads: the request job; the conversation record's status (to skip turns of finished conversations).
  * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
  * turn never produces a second response).
  * Returns: the DialogMessage (kept as the request job's return value).
@@ -43,9 +43,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const rec = await deps.store.get(req.conversation_id);
-  if (!rec) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
-  if (deps.store.isFinalStatus(rec.status)) return { skipped: `conversation is ${rec.status}` };
+  const status = await deps.store.status(req.conversation_id);
+  if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+  if (deps.store.isFinalStatus(status)) return { skipped: `conversation is ${status}` };
 
   const attempt = attemptOf(job);
   const startedAt = Date.now();
@@ -130,8 +130,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     clearTimeout(idleTimer);
     untrack();
   }
-  await tokens.close();
-
+  // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
+  // order: an observer never sees the message before its last tokens); the two are awaited together
+  const flushed = tokens.close();
   const finishedAt = Date.now();
   const { result, failure } = reply;
   let content = reply.content;
@@ -171,7 +172,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       ...(onFallback ? { fallback_from: `${req.model.provider}/${req.model.model}` } : {}),
     },
   });
-  await deps.queues.addResponse(req.pool, { ok: true, message });
+  await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), flushed]);
   if (failure) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: failure.error }, "failed turn recorded");
   deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut }, "turn done");
   return message;

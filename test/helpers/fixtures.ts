@@ -44,7 +44,7 @@ interface FixtureFile {
 export interface Fixture {
   record: ConversationRecord;
   messages: DialogMessage[];
-  entries: TranscriptEntry[];
+  entries: Array<TranscriptEntry & { message: DialogMessage }>;
 }
 
 export function loadFixture(name: string, limits: Partial<ConversationRecord["spec"]["limits"]> = {}): Fixture {
@@ -75,7 +75,7 @@ export function loadFixture(name: string, limits: Partial<ConversationRecord["sp
     tokens_total: raw.messages.reduce((n, m) => n + (m.tokens ?? 10), 0),
     pending_seq: null,
   });
-  const entries = raw.messages.map((m, i): TranscriptEntry => {
+  const entries = raw.messages.map((m, i): TranscriptEntry & { message: DialogMessage } => {
     const seq = i + 1;
     const agent = r.agents.find((a) => a.id === m.agent);
     // defaults: one message a second, 10 tokens at 10 tok/s

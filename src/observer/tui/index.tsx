@@ -79,5 +79,4 @@ export function startTui(opts: TuiOptions): Tui {
   };
 }
 
-/** the TUI when stdout is a terminal and no plain or JSON output was asked for */
-export const wantsTui = (opts: { plain?: boolean; json?: boolean }): boolean => !opts.plain && !opts.json && process.stdout.isTTY === true;
+export { wantsTui } from "../wants-tui.js";

@@ -1,0 +1,91 @@
+/**
+ * 1. Turn overhead: one two-agent conversation of 500 turns with the zero-latency simulated
+ * provider, through `dialogue run` (a manager and a worker per agent, each its own process).
+ * Orchestration per turn = started_at of message n − finished_at of message n−1: from the moment
+ * a worker has a reply to the moment a worker starts generating the next one. Beside it, a Redis
+ * PING round trip and the raw BullMQ ping-pong with the same topology and payload sizes.
+ */
+import { Redis } from "ioredis";
+import { Store } from "../../src/redis/store.js";
+import type { Ctx } from "../lib/ctx.js";
+import { breakdown } from "../lib/breakdown.js";
+import { freshPrefix, handoffs, jobDataSizes, recorded, runProduct, turnJobKeys, turnTimes, ZERO_LATENCY, type Recorded } from "../lib/product.js";
+import { rawPingPong } from "../lib/raw.js";
+import { figure, type Figure } from "../lib/report.js";
+import { dist, mean, type Dist } from "../lib/stats.js";
+
+const SECTION = "1. Turn overhead";
+
+export interface OverheadResult {
+  figures: Figure[];
+  data: Record<string, unknown>;
+  /** the conversation, for the storage figures */
+  run: Recorded;
+  prefix: string;
+}
+
+/** sequential PINGs on one connection, ms each */
+export async function pingRtts(url: string, n: number): Promise<number[]> {
+  const redis = new Redis(url);
+  try {
+    for (let i = 0; i < 100; i++) await redis.ping();
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await redis.ping();
+      out.push(performance.now() - t);
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function overhead(ctx: Ctx): Promise<OverheadResult> {
+  const turns = ctx.smoke ? 12 : 500;
+  const prefix = freshPrefix("overhead");
+  ctx.say(`turn overhead: dialogue run, ${turns} turns, zero-latency simulated provider`);
+  await runProduct(ctx, prefix, ["run", "--plain", ...ZERO_LATENCY, "--max-turns", String(turns), "--set", "limits.duration_seconds=3600"]);
+  const redis = new Redis(ctx.redisUrl);
+  try {
+    const [run] = await recorded(redis, prefix);
+    if (!run) throw new Error("the overhead run recorded no conversation");
+    const product = dist(handoffs(run.messages));
+    const store = new Store(redis, prefix);
+    const jobs = turnJobKeys(store, run.record, run.messages.length);
+    const requestBytes = Math.round(mean(await jobDataSizes(redis, jobs.requests)) ?? 0);
+    const responseBytes = Math.round(mean(await jobDataSizes(redis, jobs.responses)) ?? 0);
+
+    ctx.say(`turn overhead: raw BullMQ ping-pong, ${turns} turns, payloads ${requestBytes} / ${responseBytes} bytes`);
+    const raw = await rawPingPong(ctx, { chains: 1, turns, concurrency: 1, routerConcurrency: 50, requestBytes, responseBytes });
+    const rawDist = dist(raw.handoffs);
+    const ping = dist(await pingRtts(ctx.redisUrl, ctx.smoke ? 200 : 2000));
+
+    const rawName = "raw BullMQ";
+    const figures = [
+      figure(SECTION, "overhead.p50", "orchestration per turn, p50", product.p50, "ms", { name: rawName, value: rawDist.p50 }, { on: "ratio", op: "<=", limit: 1.5 }),
+      figure(SECTION, "overhead.p99", "orchestration per turn, p99", product.p99, "ms", { name: rawName, value: rawDist.p99 }),
+      figure(SECTION, "overhead.mean", "orchestration per turn, mean", product.mean, "ms", { name: rawName, value: rawDist.mean }),
+      figure(SECTION, "overhead.p50_ping", "orchestration per turn, p50", product.p50, "ms", { name: "Redis PING", value: ping.p50 }),
+      figure(SECTION, "overhead.raw_ping", "raw BullMQ turn, p50", rawDist.p50, "ms", { name: "Redis PING", value: ping.p50 }),
+    ];
+    const summary = (d: Dist) => ({ n: d.n, mean: d.mean, p50: d.p50, p95: d.p95, p99: d.p99, max: d.max });
+    return {
+      figures,
+      run,
+      prefix,
+      data: {
+        turns: run.messages.length,
+        stop_reason: run.record.stop_reason,
+        product_ms: summary(product),
+        raw_ms: summary(rawDist),
+        ping_ms: summary(ping),
+        payload_bytes: { request: requestBytes, response: responseBytes },
+        breakdown_ms: { product: breakdown(await turnTimes(redis, store, run)), raw: raw.breakdown_ms },
+        raw_wall_ms: raw.wall_ms,
+      },
+    };
+  } finally {
+    redis.disconnect();
+  }
+}

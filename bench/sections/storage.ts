@@ -1,0 +1,52 @@
+/**
+ * 6. Storage: Redis bytes per retained message — MEMORY USAGE (exact, SAMPLES 0) of a
+ * conversation's own keys (record, log, token stream, stored analysis) ÷ its messages — beside the
+ * mean size of a message's JSON. Separately, the BullMQ jobs kept for it (each turn's request and
+ * response, the control jobs), per message. Measured on the 500-turn zero-latency run (one token
+ * chunk per turn) and on the slowest streaming run (a chunk every 33 ms while generating).
+ */
+import { Redis } from "ioredis";
+import { Store } from "../../src/redis/store.js";
+import type { Ctx } from "../lib/ctx.js";
+import { memoryUsage, turnJobKeys, type Recorded } from "../lib/product.js";
+import { figure, type Figure } from "../lib/report.js";
+import { mean } from "../lib/stats.js";
+
+const SECTION = "6. Storage";
+
+export interface StorageRun {
+  label: string;
+  prefix: string;
+  run: Recorded;
+}
+
+export async function storage(ctx: Ctx, runs: StorageRun[]): Promise<{ figures: Figure[]; data: Record<string, unknown> }> {
+  const redis = new Redis(ctx.redisUrl);
+  const figures: Figure[] = [];
+  const data: Record<string, unknown>[] = [];
+  try {
+    for (const { label, prefix, run } of runs) {
+      const store = new Store(redis, prefix);
+      const id = run.record.spec.id;
+      const n = run.messages.length;
+      const json = mean(run.messages.map((m) => Buffer.byteLength(JSON.stringify(m)))) ?? 0;
+      const keys = store.keys.conversationKeys(id);
+      const perKey: Record<string, number> = {};
+      for (const k of keys) perKey[k.split(":").at(-1) ?? k] = await memoryUsage(redis, [k]);
+      const own = Object.values(perKey).reduce((a, b) => a + b, 0);
+      const jobKeys = turnJobKeys(store, run.record, n);
+      const requests = await memoryUsage(redis, jobKeys.requests);
+      const responses = await memoryUsage(redis, jobKeys.responses);
+      const control = await memoryUsage(redis, jobKeys.control);
+      const chunks = await redis.xlen(store.keys.tokens(id));
+      figures.push(
+        figure(SECTION, `storage.${label}.own`, `conversation keys per message, ${label}`, own / n, "B", { name: "message JSON", value: json }, { on: "ratio", op: "<=", limit: 3 }),
+        figure(SECTION, `storage.${label}.jobs`, `retained BullMQ jobs per message, ${label}`, (requests + responses + control) / n, "B", { name: "message JSON", value: json }),
+      );
+      data.push({ label, messages: n, message_json_bytes: json, conversation_bytes: perKey, token_chunks: chunks, job_bytes: { requests, responses, control } });
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return { figures, data: { runs: data } };
+}

@@ -1,0 +1,169 @@
+/**
+ * `dialogue run --count N`: N conversations of one configuration started together and served by
+ * the same children (one manager, one worker per pool), for load tests and synthetic data.
+ * Plain text (never the TUI): a line as each conversation ends, then a total; --json: one JSON
+ * object per line. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
+ *
+ * Reads: record(ID) of each conversation (status and counters, polled in one pipeline).
+ * Writes: the records (Store.create), a start job per conversation, and each one's analysis at the end.
+ */
+import path from "node:path";
+import { num } from "../analysis/format.js";
+import { requestStop } from "../manager/stop.js";
+import { isFinal, type Status, type StopReason } from "../protocol/record.js";
+import { analysisOf } from "../redis/analysis-store.js";
+import { watchConnection } from "../redis/connect.js";
+import { redactUrl } from "../logger.js";
+import { logDir, stderr } from "./common.js";
+import { Supervisor } from "./children.js";
+import { childEnv, startChildren, type Launch, type RunOptions } from "./launch.js";
+
+/** how often the records are polled; @defaultValue 250 */
+const POLL_MS = 250;
+
+interface Ended {
+  id: string;
+  status: Status;
+  stop_reason: StopReason | null;
+  turns: number;
+  tokens: number;
+  started_at: number | null;
+  ended_at: number | null;
+  error: string | null;
+}
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined || v === "" ? null : Number(v));
+
+/** one pipeline of HMGETs: the conversations among `ids` that have ended */
+async function poll(launch: Launch, ids: string[]): Promise<Ended[]> {
+  const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error"];
+  const pipe = launch.redis.pipeline();
+  for (const id of ids) pipe.hmget(launch.store.keys.record(id), ...fields);
+  const res = (await pipe.exec()) ?? [];
+  const ended: Ended[] = [];
+  res.forEach(([err, v], i) => {
+    const [status, reason, turns, tokens, started, endedAt, error] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
+    if (!status || !isFinal(status as Status)) return;
+    ended.push({
+      id: ids[i] as string,
+      status: status as Status,
+      stop_reason: (reason || null) as StopReason | null,
+      turns: numOrNull(turns) ?? 0,
+      tokens: numOrNull(tokens) ?? 0,
+      started_at: numOrNull(started),
+      ended_at: numOrNull(endedAt),
+      error: error || null,
+    });
+  });
+  return ended;
+}
+
+export async function runBatch(launch: Launch, opts: RunOptions, count: number): Promise<number> {
+  const { config, store, queues, resolved, prefix } = launch;
+  const specs = [];
+  const ids = new Set<string>();
+  while (specs.length < count) {
+    const spec = launch.newSpec();
+    if (ids.has(spec.id) || (await store.exists(spec.id))) continue; // ids are random: never reuse one
+    ids.add(spec.id);
+    specs.push(spec);
+  }
+  for (const spec of specs) await store.create(spec);
+  const first = specs[0]?.id ?? "batch";
+  const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
+  const pending = new Set(ids);
+  const supervisor = new Supervisor({
+    env: childEnv(launch, logFile),
+    say: stderr,
+    onGiveUp: (name, last) => {
+      for (const id of pending) void store.finalize(id, "error", `${name} kept crashing: ${last}`);
+    },
+  });
+  startChildren(supervisor, launch, opts.spawn);
+  stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by one manager and one worker per pool`);
+
+  let interrupts = 0;
+  const hardExit = (code: number): void => {
+    supervisor.killNow();
+    stderr(`quit; the ${pending.size} conversations still going are kept in Redis as they were`);
+    process.exit(code);
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++interrupts > 1) return hardExit(130);
+    stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${pending.size} conversations (turns in flight are kept, cut); Ctrl-C again to quit at once`);
+    for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
+    if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const unwatch = watchConnection(launch.redis, config.redis.unavailable_timeout_ms, () => {
+    stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
+    void supervisor.stop(2000).finally(() => process.exit(1));
+  });
+
+  const ended: Ended[] = [];
+  try {
+    for (const spec of specs) await queues.addControl({ type: "start", conversation_id: spec.id }, store.keys.startJobId(spec.id));
+    while (pending.size > 0) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      for (const e of await poll(launch, [...pending])) {
+        pending.delete(e.id);
+        ended.push(e);
+        report(e, ended.length, count, Boolean(opts.json));
+      }
+    }
+    // each run's analysis is stored with it, as `dialogue run` does for one
+    for (const e of ended) {
+      const rec = await store.get(e.id);
+      if (rec) await analysisOf(store, rec);
+    }
+  } finally {
+    unwatch();
+    await supervisor.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  total(ended, Boolean(opts.json));
+  stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"): dialogue list --limit ${count}    logs: ${logFile}`);
+  await queues.close();
+  launch.redis.disconnect();
+  return ended.some((e) => e.status === "failed") ? 1 : 0;
+}
+
+const seconds = (e: Ended): number | null => (e.started_at === null || e.ended_at === null ? null : (e.ended_at - e.started_at) / 1000);
+
+function report(e: Ended, n: number, of: number, json: boolean): void {
+  if (json) {
+    out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
+    return;
+  }
+  const how = `${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ""}`;
+  const s = seconds(e);
+  out(`[${n}/${of}] ${e.id} ${how} · ${num(e.turns, 0)} turns · ${num(e.tokens, 0)} tokens · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
+}
+
+function total(ended: Ended[], json: boolean): void {
+  const statuses: Record<string, number> = {};
+  for (const e of ended) statuses[e.status] = (statuses[e.status] ?? 0) + 1;
+  const turns = ended.reduce((n, e) => n + e.turns, 0);
+  const tokens = ended.reduce((n, e) => n + e.tokens, 0);
+  const starts = ended.map((e) => e.started_at).filter((t): t is number => t !== null);
+  const ends = ended.map((e) => e.ended_at).filter((t): t is number => t !== null);
+  const span = starts.length > 0 && ends.length > 0 ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
+  const rate = span !== null && span > 0 ? turns / span : null;
+  if (json) {
+    out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, tokens, duration_s: span, turns_per_second: rate }));
+    return;
+  }
+  const how = Object.entries(statuses)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+  out(
+    `${ended.length} conversations: ${how} · ${num(turns, 0)} turns · ${num(tokens, 0)} tokens · ` +
+      `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`,
+  );
+}
