@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { startTestRedis } from "../test/helpers/redis-server.js";
 import type { Ctx } from "./lib/ctx.js";
 import { ROOT } from "./lib/proc.js";
@@ -66,7 +67,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   const tmp = mkdtempSync(path.join(os.tmpdir(), "dialogue-bench-"));
   if (args.profile) mkdirSync(args.profile, { recursive: true });
+  const loadAtStart = os.loadavg();
   const redis = await startTestRedis({ appendonly: false });
+  const probe = new Redis(redis.url);
+  const redisVersion = /redis_version:(\S+)/.exec(await probe.info("server"))?.[1] ?? "?";
+  probe.disconnect();
   const say = (line: string): void => {
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
   };
@@ -114,7 +119,15 @@ async function main(): Promise<void> {
     at: new Date(started).toISOString(),
     smoke: args.smoke,
     duration_s: (Date.now() - started) / 1000,
-    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? "?", load_average: os.loadavg(), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cores: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model ?? "?",
+      load_average_at_start: loadAtStart,
+      load_average_at_end: os.loadavg(),
+      node: process.version,
+      redis: redisVersion,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     figures,
     data,
   };

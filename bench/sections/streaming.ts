@@ -38,7 +38,9 @@ export async function streaming(ctx: Ctx): Promise<StreamingResult> {
   const steps = ctx.smoke
     ? [{ rate: 1000, turns: 4 }]
     : [
-        { rate: 50, turns: 6 },
+        // long enough that the record and the stored analysis, kept once per run, weigh little
+        // in the storage figures taken from this run
+        { rate: 50, turns: 16 },
         { rate: 200, turns: 20 },
         { rate: 1000, turns: 60 },
       ];

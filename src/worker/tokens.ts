@@ -4,7 +4,8 @@
  * not cost one Redis round trip per token. Writes are fire-and-forget during generation, each
  * sent at once (one connection keeps them in order); close() sends the rest before it returns its
  * promise — so a command sent after it on the same connection runs after it — and that promise
- * resolves once every write is done.
+ * resolves once every write is done. A publisher starts held: nothing is written until release(true)
+ * (the run is still going), and nothing ever is after release(false).
  */
 import type { Store } from "../redis/store.js";
 
@@ -22,6 +23,8 @@ export class TokenPublisher {
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly writes = new Set<Promise<void>>();
+  /** null: held (tokens are buffered); true: writing; false: dropping */
+  private open: boolean | null = null;
 
   constructor(
     private readonly store: Store,
@@ -29,8 +32,20 @@ export class TokenPublisher {
     private readonly opts: TokenPublisherOptions,
   ) {}
 
+  /** lets the buffered and later tokens go out (true), or drops them all (false) */
+  release(ok: boolean): void {
+    this.open = ok;
+    if (ok) this.flush();
+    else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.buffer = "";
+      this.count = 0;
+    }
+  }
+
   push(text: string, tokens: number): void {
-    if (this.opts.maxlen <= 0) return;
+    if (this.opts.maxlen <= 0 || this.open === false) return;
     this.buffer += text;
     this.count += tokens;
     if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs ?? 33);
@@ -39,7 +54,7 @@ export class TokenPublisher {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.buffer === "" && this.count === 0) return;
+    if (this.open !== true || (this.buffer === "" && this.count === 0)) return;
     const chunk = {
       seq: this.opts.seq,
       attempt: this.opts.attempt,

@@ -4,7 +4,8 @@
  * (one repair attempt; then a failed turn that keeps the raw text), and put the message on the
  * pool's response queue. Provider errors are retried by the queue when retrying can help.
  *
- * Reads: the request job; the conversation record's status (to skip turns of finished conversations).
+ * Reads: the request job; the conversation record's status (to skip turns of finished
+ *   conversations: read while the model starts, see processTurn).
  * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
  * turn never produces a second response).
  * Returns: the DialogMessage (kept as the request job's return value).
@@ -43,9 +44,6 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const status = await deps.store.status(req.conversation_id);
-  if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
-  if (deps.store.isFinalStatus(status)) return { skipped: `conversation is ${status}` };
 
   const attempt = attemptOf(job);
   const startedAt = Date.now();
@@ -59,6 +57,30 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     agent_id: req.agent_id,
     maxlen: req.token_stream_maxlen,
   });
+  // The run's status is read while the model already starts (a round trip less before every
+  // turn). A turn of a run that has ended (stopped while this request waited) or of an unknown
+  // one is aborted as soon as that is known, and nothing of it leaves this worker: its tokens are
+  // held until the status says the run goes on, and it sends no response.
+  const check = deps.store.status(req.conversation_id).then(
+    (status) => {
+      const goes = status !== null && !deps.store.isFinalStatus(status);
+      tokens.release(goes);
+      if (!goes) ac.abort(new Error(status ? `conversation is ${status}` : "unknown conversation"));
+      return status;
+    },
+    (err: unknown) => {
+      tokens.release(false);
+      ac.abort(err);
+      throw err;
+    },
+  );
+  check.catch(() => undefined); // handled where it is awaited
+  /** null when the turn goes on; else what processTurn does instead (skip it, or fail for good) */
+  const ended = async (): Promise<{ skipped: string } | null> => {
+    const status = await check;
+    if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+    return deps.store.isFinalStatus(status) ? { skipped: `conversation is ${status}` } : null;
+  };
 
   // the agent's own model, or its fallback once this turn has switched to it
   const onFallback = req.use_fallback && req.fallback !== null;
@@ -112,6 +134,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       });
     }
   } catch (caught) {
+    const instead = await ended();
+    if (instead) return instead;
     await tokens.close();
     const cannotServe = caught instanceof ProviderError && !caught.retryable;
     // switch to the fallback when this model cannot serve, or has had all its attempts
@@ -130,6 +154,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     clearTimeout(idleTimer);
     untrack();
   }
+  const instead = await ended();
+  if (instead) return instead;
   // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
   // order: an observer never sees the message before its last tokens); the two are awaited together
   const flushed = tokens.close();
