@@ -65,7 +65,7 @@ describe("stopping dialogue run", () => {
       expect(msgs[1]!.cut).toBe(true);
       expect(msgs[1]!.content.message.length).toBeGreaterThan(0);
       expect(run.out()).toContain("stopped (user_stop)");
-      await waitFor("children gone", async () => kids.every((p) => !alive(p)), 5000);
+      await waitFor("children gone", async () => kids.every((p) => !alive(p)), 15_000);
     }, 60_000);
   }
 
@@ -76,7 +76,7 @@ describe("stopping dialogue run", () => {
     process.kill(-run.pid!, "SIGINT");
     const { code } = await exited(run, 5000);
     expect(code).toBe(130);
-    await waitFor("children gone", async () => kids.every((p) => !alive(p)), 5000);
+    await waitFor("children gone", async () => kids.every((p) => !alive(p)), 15_000);
   }, 60_000);
 
   it("a launcher killed with SIGKILL leaves no orphan children", async () => {

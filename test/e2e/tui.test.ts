@@ -204,7 +204,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     expect(end).toContain("Ended: completed (max_turns)");
     // after a shrink, nothing of the old frame is left behind: one header on screen
     expect(end.match(/DialogueLLM · /g)).toHaveLength(1);
-    await waitFor("the recording", async () => readFileSync(raw, "utf8").includes("Ended: "), 5000);
+    await waitFor("the recording", async () => readFileSync(raw, "utf8").includes("Ended: "), 15_000);
     expect(readFileSync(raw, "utf8")).not.toContain(CLEAR_TERMINAL);
     tmux.kill();
   }, 90_000);
