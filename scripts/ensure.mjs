@@ -68,7 +68,7 @@ export function ensureDeps() {
 }
 
 export function ensureBuild(force = false) {
-  const entry = path.join(root, "dist", "cli", "index.js");
+  const entry = path.join(root, "dist", "bundle", "index.js");
   const stale =
     force ||
     !existsSync(entry) ||
@@ -76,7 +76,7 @@ export function ensureBuild(force = false) {
     !existsSync(path.join(root, "config", "config.schema.json")) ||
     !existsSync(path.join(root, "docs", "analysis.schema.json"));
   if (!stale) return;
-  say("building (tsc) …");
+  say("building (tsc, then one bundle) …");
   if (!run("npm", ["run", "--silent", "build"])) {
     say("the build failed: see the messages above");
     process.exit(1);
