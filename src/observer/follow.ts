@@ -7,7 +7,8 @@
  */
 import type { Redis } from "ioredis";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
-import { TokenChunkSchema, type DialogMessage, type TokenChunk } from "../protocol/schemas.js";
+import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
+import { chunkFromEntry } from "../protocol/token-entry.js";
 import { parseEntry, type Store } from "../redis/store.js";
 
 export type ObserverEvent =
@@ -78,9 +79,8 @@ export async function follow(
             onEvent({ type: "message", message: parseEntry(fields) });
           } else {
             lastTokenId = entryId;
-            const raw = fields[fields.indexOf("c") + 1];
-            const chunk = raw ? TokenChunkSchema.safeParse(JSON.parse(raw)) : null;
-            if (chunk?.success) onEvent({ type: "tokens", chunk: chunk.data });
+            const chunk = chunkFromEntry(fields);
+            if (chunk) onEvent({ type: "tokens", chunk });
           }
         }
       }

@@ -11,7 +11,8 @@
  * when they finished.
  */
 import type { ConversationRecord } from "../protocol/record.js";
-import { TokenChunkSchema, type DialogMessage, type TokenChunk } from "../protocol/schemas.js";
+import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
+import { chunkFromEntry } from "../protocol/token-entry.js";
 import type { Store } from "../redis/store.js";
 import type { FeedEvent } from "./feed.js";
 
@@ -29,9 +30,8 @@ export async function readTokens(store: Store, id: string, pageSize = 1000): Pro
   for (;;) {
     const page = await store.redis.xrange(key, from, "+", "COUNT", pageSize);
     for (const [, fields] of page) {
-      const raw = fields[fields.indexOf("c") + 1];
-      const c = raw === undefined ? null : TokenChunkSchema.safeParse(JSON.parse(raw));
-      if (c?.success) out.push(c.data);
+      const c = chunkFromEntry(fields);
+      if (c) out.push(c);
     }
     if (page.length < pageSize) return out;
     from = `(${page.at(-1)?.[0] ?? "0-0"}`;

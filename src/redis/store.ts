@@ -5,11 +5,12 @@
  *   record(ID)  hash   fields: spec, status, phase, stop_reason, error, story, personas,
  *                      started_at, deadline_at, ended_at, turns, tokens_total, pending_seq
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
- *   tokens(ID)  stream { c: TokenChunk JSON }, trimmed with MAXLEN ~
+ *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
  *   index       zset   ID -> created_at
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
  */
 import type { Redis } from "ioredis";
+import { tokenEntryFields } from "../protocol/token-entry.js";
 import {
   ConversationRecordSchema,
   ConversationSpecSchema,
@@ -24,7 +25,6 @@ import {
   DialogMessageSchema,
   PersonaSchema,
   StoryContentSchema,
-  TokenChunkSchema,
   type DialogMessage,
   type Persona,
   type StoryContent,
@@ -264,8 +264,7 @@ export class Store {
 
   async publishTokens(id: string, chunk: TokenChunk, maxlen: number): Promise<void> {
     if (maxlen <= 0) return;
-    const c = TokenChunkSchema.parse(chunk);
-    await this.redis.xadd(this.keys.tokens(id), "MAXLEN", "~", maxlen, "*", "c", JSON.stringify(c));
+    await this.redis.xadd(this.keys.tokens(id), "MAXLEN", "~", maxlen, "*", ...tokenEntryFields(chunk));
   }
 
   /** ids of retained conversations, newest first */

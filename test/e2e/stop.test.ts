@@ -5,7 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenChunkSchema } from "../../src/protocol/schemas.js";
+import { chunkFromEntry } from "../../src/protocol/token-entry.js";
 import { Store } from "../../src/redis/store.js";
 import { partialMessage } from "../../src/worker/partial-json.js";
 import { alive, childrenOf, cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
@@ -34,9 +34,9 @@ async function startSlowRun(prefix: string) {
   await waitFor("a few words of turn 2", async () => {
     const entries = await redis.xrange(store.keys.tokens(id), "-", "+");
     const text = entries
-      .map(([, f]) => TokenChunkSchema.parse(JSON.parse(f[1]!)))
-      .filter((c) => c.seq === 2)
-      .map((c) => c.text)
+      .map(([, f]) => chunkFromEntry(f))
+      .filter((c) => c?.seq === 2)
+      .map((c) => c?.text)
       .join("");
     return partialMessage(text).length > 10;
   }, 20_000, 20);

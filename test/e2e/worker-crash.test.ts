@@ -7,7 +7,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../src/protocol/keys.js";
-import { TokenChunkSchema } from "../../src/protocol/schemas.js";
+import { chunkFromEntry } from "../../src/protocol/token-entry.js";
 import { Store } from "../../src/redis/store.js";
 import { childrenOf, cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -27,8 +27,8 @@ async function attemptsSeen(store: Store, id: string, seq: number): Promise<Set<
   const entries = await redis.xrange(store.keys.tokens(id), "-", "+");
   const attempts = new Set<number>();
   for (const [, f] of entries) {
-    const c = TokenChunkSchema.parse(JSON.parse(f[1]!));
-    if (c.seq === seq) attempts.add(c.attempt);
+    const c = chunkFromEntry(f);
+    if (c?.seq === seq) attempts.add(c.attempt);
   }
   return attempts;
 }
