@@ -1,42 +1,18 @@
-/** Percentiles (linear interpolation between closest ranks, numpy's default) and friends. */
+/**
+ * The benchmarks' statistics: the analysis' own (src/analysis/stats.ts: percentiles by linear
+ * interpolation between the closest ranks, numpy's default), with more decimals kept — a
+ * benchmark figure is often a fraction of a millisecond — and the two helpers only the bench needs.
+ */
+import { dist as analysisDist, mean, percentile, type Dist } from "../../src/analysis/stats.js";
 
-export function percentile(xs: readonly number[], p: number): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const rank = (p / 100) * (s.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  const a = s[lo] as number;
-  const b = s[hi] as number;
-  return a + (b - a) * (rank - lo);
-}
-
-export function mean(xs: readonly number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((n, x) => n + x, 0) / xs.length;
-}
+export { mean, percentile, type Dist };
 
 export function median(xs: readonly number[]): number | null {
   return percentile(xs, 50);
 }
 
-export interface Dist {
-  n: number;
-  mean: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
 export function dist(xs: readonly number[]): Dist {
-  return {
-    n: xs.length,
-    mean: mean(xs),
-    p50: percentile(xs, 50),
-    p95: percentile(xs, 95),
-    p99: percentile(xs, 99),
-    max: xs.length === 0 ? null : Math.max(...xs),
-  };
+  return analysisDist(xs, 6);
 }
 
 export function sum(xs: readonly number[]): number {
