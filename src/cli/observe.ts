@@ -3,6 +3,7 @@
  * text or JSON lines otherwise) and driving it from a producer of feed events (following Redis, or
  * the replay player).
  */
+import type { Command } from "commander";
 import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
@@ -17,6 +18,14 @@ export interface ObserveOptions {
 }
 
 export { wantsTui };
+
+/** --plain, --json and --tokens: how watch and replay write what they observe (ObserveOptions) */
+export function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .option("--plain", "plain text (the default when stdout is not a terminal)")
+    .option("--json", "JSON lines: one event per line")
+    .option("--tokens", "with --json: also emit token chunks");
+}
 
 const out = (s: string): void => {
   process.stdout.write(s);

@@ -8,7 +8,7 @@ import { play, readTokens, timeline } from "../observer/replay.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore } from "./conversation.js";
-import { observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
+import { addOutputOptions, observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
 
 const speedArg = (raw: string): number => {
   const n = Number(raw);
@@ -22,10 +22,8 @@ export function replayCommand(): Command {
   const cmd = new Command("replay")
     .description("replay a retained conversation with its original timing, sped up (tokens included where retained)")
     .argument("<id>", "conversation id (see dialogue list)")
-    .option("--speed <n>", "how many times faster than it ran; 0 = at once", speedArg, 1)
-    .option("--plain", "plain text (the default when stdout is not a terminal)")
-    .option("--json", "JSON lines: one event per line")
-    .option("--tokens", "with --json: also emit token chunks");
+    .option("--speed <n>", "how many times faster than it ran; 0 = at once", speedArg, 1);
+  addOutputOptions(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",

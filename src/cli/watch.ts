@@ -7,15 +7,13 @@ import { analysisOf } from "../redis/analysis-store.js";
 import { follow } from "../observer/follow.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore } from "./conversation.js";
-import { observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
+import { addOutputOptions, observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
 
 export function watchCommand(): Command {
   const cmd = new Command("watch")
     .description("attach to a conversation, live or finished: the TUI on a terminal, plain text otherwise (reads Redis only)")
-    .argument("<id>", "conversation id (see dialogue list)")
-    .option("--plain", "plain text (the default when stdout is not a terminal)")
-    .option("--json", "JSON lines: one event per line")
-    .option("--tokens", "with --json: also emit token chunks");
+    .argument("<id>", "conversation id (see dialogue list)");
+  addOutputOptions(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",

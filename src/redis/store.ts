@@ -142,19 +142,16 @@ export class Store {
 
   /** true if the message was recorded now, false if it was already there */
   async appendMessage(msg: DialogMessage): Promise<boolean> {
+    const r = await this.redis.eval(APPEND_LUA, 2, ...this.appendArgs(msg));
+    return r === 1;
+  }
+
+  /** the append scripts' keys and arguments: log, record, the entry id, the message, its tokens, now, its sequence number */
+  private appendArgs(msg: DialogMessage): string[] {
     const m = DialogMessageSchema.parse(msg);
     const id = m.metadata.conversation_id;
-    const r = await this.redis.eval(
-      APPEND_LUA,
-      2,
-      this.keys.log(id),
-      this.keys.record(id),
-      this.keys.logEntryId(m.metadata.sequence_number),
-      JSON.stringify(m),
-      String(m.metadata.tokens_generated),
-      String(Date.now()),
-    );
-    return r === 1;
+    const seq = m.metadata.sequence_number;
+    return [this.keys.log(id), this.keys.record(id), this.keys.logEntryId(seq), JSON.stringify(m), String(m.metadata.tokens_generated), String(Date.now()), String(seq)];
   }
 
   /**
@@ -162,19 +159,7 @@ export class Store {
    * round trip that also checks the order. The command is sent before this returns a promise.
    */
   async appendNext(msg: DialogMessage): Promise<AppendNext> {
-    const m = DialogMessageSchema.parse(msg);
-    const id = m.metadata.conversation_id;
-    const [code, status, turns] = (await this.redis.eval(
-      APPEND_NEXT_LUA,
-      2,
-      this.keys.log(id),
-      this.keys.record(id),
-      this.keys.logEntryId(m.metadata.sequence_number),
-      JSON.stringify(m),
-      String(m.metadata.tokens_generated),
-      String(Date.now()),
-      String(m.metadata.sequence_number),
-    )) as [number, string, number];
+    const [code, status, turns] = (await this.redis.eval(APPEND_NEXT_LUA, 2, ...this.appendArgs(msg))) as [number, string, number];
     const result = code === 1 ? "added" : code === 0 ? "exists" : code === -2 ? "early" : "missing";
     return { result, status: code === -1 ? null : StatusSchema.parse(status), turns };
   }
