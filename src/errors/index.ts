@@ -48,16 +48,67 @@ export class NotFoundError extends DialogueError {
 export class RedisUnavailableError extends DialogueError {}
 
 /**
+ * Why an attempt at a generation failed: recorded on the turn (MessageMetadata.failed_attempts),
+ * counted by the analysis, and deciding the retry policy (worker/retry.ts):
+ *   transient — retried with backoff within queues.retry_budget_ms (honouring Retry-After):
+ *     rate_limited (429), server_error (5xx), unreachable (no connection: the server is down or
+ *     restarting), no_first_token (first_token_ms passed in silence), stalled (between_tokens_ms
+ *     passed in silence mid-reply);
+ *   retried up to queues.attempts times: invalid_reply (the reply could not be made into a
+ *     message), reply_too_long, generation_error (an error inside the stream), error (anything else);
+ *   never retried (the fallback model, if any, takes the turn): model_missing, auth, bad_request;
+ *   worker_lost: the process running an attempt stopped (crash, SIGKILL) and the queue retried it.
+ */
+export const FAILURE_CAUSES = [
+  "rate_limited",
+  "server_error",
+  "unreachable",
+  "no_first_token",
+  "stalled",
+  "invalid_reply",
+  "reply_too_long",
+  "generation_error",
+  "model_missing",
+  "auth",
+  "bad_request",
+  "worker_lost",
+  "error",
+] as const;
+export type FailureCause = (typeof FAILURE_CAUSES)[number];
+
+/**
  * An LLM provider could not do what was asked. `retryable`: the same request may succeed later
- * (server busy, rate limited, an error in the middle of a stream), so a worker lets its queue retry
- * the turn; otherwise (missing model, refused key, no model file) retrying cannot help.
+ * (server busy, rate limited, an error in the middle of a stream), so a worker retries the turn;
+ * otherwise (missing model, refused key, no model file) retrying cannot help. `kind` says why, and
+ * `retryAfterMs` is what the server asked for (Retry-After), when it did.
  */
 export class ProviderError extends DialogueError {
   readonly retryable: boolean;
-  constructor(message: string, opts: { hint?: string; retryable?: boolean; exitCode?: number } = {}) {
+  readonly kind: FailureCause;
+  readonly retryAfterMs: number | null;
+  constructor(
+    message: string,
+    opts: { hint?: string; retryable?: boolean; exitCode?: number; kind?: FailureCause; retryAfterMs?: number | null } = {},
+  ) {
     super(message, opts.exitCode ?? 1, opts.hint);
     this.retryable = opts.retryable ?? false;
+    this.kind = opts.kind ?? (this.retryable ? "error" : "bad_request");
+    this.retryAfterMs = opts.retryAfterMs ?? null;
   }
+}
+
+/**
+ * A Retry-After header's value in ms from `now`: delta-seconds ("2") or an HTTP date; null when
+ * absent or unreadable. A date in the past is 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // an HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT"); a bare "-3" is not one
+  if (!/[a-z]{3}/i.test(v)) return null;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** one line, never a stack: the message of anything thrown */

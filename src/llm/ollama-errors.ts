@@ -20,27 +20,50 @@ function isConnectionFailure(err: unknown): boolean {
   );
 }
 
-export function describeOllamaError(err: unknown, host: string, model: string): ProviderError {
+/** `retryAfterMs`: the Retry-After of the response that failed, when it had one */
+export function describeOllamaError(err: unknown, host: string, model: string, retryAfterMs: number | null = null): ProviderError {
   if (err instanceof ProviderError) return err;
   const status = (err as { status_code?: unknown }).status_code;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
   if (typeof status === "number") {
     if (status === 404 && /not found/i.test(message)) {
       return new ProviderError(`Ollama at ${host} has no model "${model}" (${message})`, {
+        kind: "model_missing",
         hint: `run \`ollama pull ${model}\`, or pass --pull to let dialogue pull it; \`dialogue models --provider ollama\` lists what it has`,
       });
     }
-    return new ProviderError(`Ollama at ${host} answered ${status}: ${message}`, {
-      retryable: status === 429 || status >= 500,
-      hint: status >= 500 ? "the server failed: see its log (`ollama serve` output, or journalctl -u ollama)" : "check the model name and options",
+    if (status === 429) {
+      return new ProviderError(`Ollama at ${host} is rate limiting (429: ${message})`, {
+        kind: "rate_limited",
+        retryable: true,
+        retryAfterMs,
+        hint: RATE_LIMIT_HINT,
+      });
+    }
+    if (status >= 500) {
+      return new ProviderError(`Ollama at ${host} failed (${status}: ${message})`, {
+        kind: "server_error",
+        retryable: true,
+        retryAfterMs,
+        hint: "the server failed: see its log (`ollama serve` output, or journalctl -u ollama)",
+      });
+    }
+    return new ProviderError(`Ollama at ${host} rejected the request (${status}: ${message})`, {
+      kind: status === 401 || status === 403 ? "auth" : "bad_request",
+      hint: "check the model name and its options",
     });
   }
   if (isConnectionFailure(err)) {
-    return new ProviderError(`no Ollama server answers at ${host}`, { hint: ollamaHostHint(host), retryable: true });
+    return new ProviderError(`no Ollama server answers at ${host}`, { kind: "unreachable", hint: ollamaHostHint(host), retryable: true });
   }
   // an {"error": ...} line in the middle of a stream, or a stream that ended without "done"
-  return new ProviderError(`Ollama at ${host} failed during generation: ${message.split("\n")[0]}`, {
+  return new ProviderError(`Ollama at ${host} failed during generation: ${message}`, {
+    kind: "generation_error",
     retryable: true,
     hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
   });
 }
+
+/** what to do about a server that answers 429, whichever the provider */
+export const RATE_LIMIT_HINT =
+  "the server is rate limiting: wait a little, or lower the load (fewer runs at once with --count, or a lower queues.worker_concurrency)";

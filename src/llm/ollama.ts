@@ -12,7 +12,7 @@
  * gets its own, and aborting one conversation never touches another.
  */
 import { Ollama, type ChatResponse, type Message } from "ollama";
-import { ProviderError } from "../errors/index.js";
+import { parseRetryAfter, ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
 import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
@@ -47,12 +47,18 @@ export class OllamaProvider implements LlmProvider {
     return this.settings.host.replace(/\/+$/, "");
   }
 
-  /** a fresh client whose requests also end when `signal` aborts (even before the first byte) */
-  client(signal?: AbortSignal): Ollama {
+  /**
+   * a fresh client whose requests also end when `signal` aborts (even before the first byte);
+   * `onResponse` sees each response (ollama-js keeps only the status of a failed one, not its
+   * Retry-After)
+   */
+  client(signal?: AbortSignal, onResponse?: (res: Response) => void): Ollama {
     const base = this.settings.fetch ?? fetch;
-    const wrapped: typeof fetch = (input, init) => {
+    const wrapped: typeof fetch = async (input, init) => {
       const signals = [init?.signal, signal].filter((s): s is AbortSignal => Boolean(s));
-      return base(input, { ...init, ...(signals.length ? { signal: AbortSignal.any(signals) } : {}) });
+      const res = await base(input, { ...init, ...(signals.length ? { signal: AbortSignal.any(signals) } : {}) });
+      onResponse?.(res);
+      return res;
     };
     return new Ollama({ host: this.host, fetch: wrapped });
   }
@@ -65,8 +71,14 @@ export class OllamaProvider implements LlmProvider {
     let chunks = 0;
     let text = "";
     let final: ChatResponse | null = null;
+    let retryAfterMs: number | null = null;
+    let streaming = false;
+    const onResponse = (res: Response): void => {
+      if (!res.ok) retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      else streaming = true;
+    };
     try {
-      const stream = await this.client(signal).chat({
+      const stream = await this.client(signal, onResponse).chat({
         model: req.model,
         messages: req.messages as Message[],
         stream: true,
@@ -91,9 +103,26 @@ export class OllamaProvider implements LlmProvider {
         signal?.removeEventListener("abort", onAbort);
       }
     } catch (err) {
-      if (!signal?.aborted) throw describeOllamaError(err, this.host, req.model);
+      if (!signal?.aborted) {
+        // a connection lost once the reply had started is a failed generation, not a server that is down
+        if (streaming && !(err as { status_code?: unknown }).status_code) {
+          throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} (${(err as Error).message?.split("\n")[0] ?? err})`, {
+            kind: "generation_error",
+            retryable: true,
+            hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+          });
+        }
+        throw describeOllamaError(err, this.host, req.model, retryAfterMs);
+      }
     }
     const elapsed = performance.now() - start;
+    if (!final && !signal?.aborted) {
+      throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} without its final chunk`, {
+        kind: "generation_error",
+        retryable: true,
+        hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+      });
+    }
     if (!final) {
       // cut: what arrived, counted client-side
       const afterFirst = firstAt === null ? 0 : elapsed - firstAt;
@@ -109,6 +138,15 @@ export class OllamaProvider implements LlmProvider {
       };
     }
     const evalCount = final.eval_count ?? chunks;
+    for (const [name, v] of Object.entries({ eval_count: final.eval_count, prompt_eval_count: final.prompt_eval_count })) {
+      if (v !== undefined && v !== null && !(Number.isInteger(v) && v >= 0)) {
+        throw new ProviderError(`Ollama at ${this.host} sent an invalid ${name} (${JSON.stringify(v)}) in its final chunk`, {
+          kind: "invalid_reply",
+          retryable: true,
+          hint: "the server's reply breaks Ollama's API (counts are whole numbers); see the server's version and log",
+        });
+      }
+    }
     const evalNs = final.eval_duration ?? 0;
     return {
       text,

@@ -7,8 +7,9 @@
  * The API reports no timings: time to first token is measured here (request sent -> first chunk
  * with text), and tokens/s = completion tokens after the first / time from first to last chunk.
  * Structured output: `response_format` `json_schema` (strict), validated afterwards with zod.
- * 429 and 5xx are retried by the client with exponential backoff (honouring Retry-After);
- * every failure becomes one line naming the server and what to do.
+ * The client does not retry by default (openai.max_retries 0): a 429, 5xx or lost connection is
+ * one failed attempt, which the worker retries within its budget and records on the turn (with
+ * the server's Retry-After); every failure becomes one line naming the server and what to do.
  *
  * One client per stream, and the signal is passed per request, so an abort ends only its own.
  */
@@ -22,7 +23,7 @@ export interface OpenAISettings {
   /** @defaultValue null = https://api.openai.com/v1 */
   base_url: string | null;
   api_key: string | null;
-  /** retries after 429/5xx/connection errors; @defaultValue 2 */
+  /** retries inside the client after 429/5xx/connection errors (invisible to the turn's record); @defaultValue 0 */
   max_retries?: number;
   /** @defaultValue 600000 */
   timeout_ms?: number;
@@ -50,7 +51,7 @@ export class OpenAIProvider implements LlmProvider {
       baseURL: this.baseUrl,
       // local servers need no key, but the client insists on one
       apiKey: this.settings.api_key ?? "not-needed",
-      maxRetries: this.settings.max_retries ?? 2,
+      maxRetries: this.settings.max_retries ?? 0,
       timeout: this.settings.timeout_ms ?? 600_000,
       ...(this.settings.fetch ? { fetch: this.settings.fetch } : {}),
     });

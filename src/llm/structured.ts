@@ -34,7 +34,7 @@ export function validate<T>(schema: z.ZodType<T>, result: GenerateResult): { val
 }
 
 export async function generateStructured<T>(
-  provider: LlmProvider,
+  provider: Pick<LlmProvider, "generate">,
   schema: z.ZodType<T>,
   req: Omit<GenerateRequest, "jsonSchema">,
 ): Promise<StructuredResult<T>> {

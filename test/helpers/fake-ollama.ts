@@ -8,7 +8,10 @@
  *                    an `{"error": "..."}` line inside a 200 stream;
  *   POST /api/pull   progress lines (`status`, `digest`, `total`, `completed`), then `{"status":"success"}`;
  *   GET /api/tags    `{"models": [...]}`;  GET /api/version  `{"version": "..."}`.
- * What each chat request gets is scripted per test; every request is recorded.
+ * What each chat request gets is scripted per test; every request is recorded. `rateLimitUntil`
+ * (epoch ms) answers every chat with 429 and `Retry-After: <retryAfter>` until then, as a server
+ * behind a rate-limiting proxy does; `stall` sends some chunks and then nothing, keeping the
+ * connection open (a runner that froze mid-reply).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,7 +30,9 @@ export type ChatScript =
       /** pause before each chunk */
       delayMs?: number;
     }
-  | { kind: "status"; status: number; error: string }
+  | { kind: "status"; status: number; error: string; /** a Retry-After header: seconds or an HTTP date */ retryAfter?: string }
+  /** some chunks, then silence with the connection held open */
+  | { kind: "stall"; pieces: string[] }
   /** some chunks, then an error line, inside a 200 */
   | { kind: "error-line"; pieces: string[]; error: string }
   /** accepts the request and never answers (a hung server) */
@@ -44,6 +49,9 @@ export interface FakeOllama {
   requests: Array<{ method: string; path: string; body: Record<string, unknown> }>;
   /** chat streams the server saw end before it finished them (client aborted) */
   abortedStreams: number;
+  /** epoch ms: until then every chat gets 429 with Retry-After `retryAfter` */
+  rateLimitUntil: number;
+  retryAfter: string;
   close(): Promise<void>;
 }
 
@@ -69,6 +77,8 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
     fallback: { kind: "reply", pieces: ['{"message": "Hello', ' there.", "sentiment": 0.2, "references": [], "end_conversation": false}'] },
     requests: [],
     abortedStreams: 0,
+    rateLimitUntil: 0,
+    retryAfter: "2",
     close: async () => undefined,
   };
   const hasModel = (name: string) => state.models.some((m) => m === name || m === `${name}:latest`);
@@ -107,8 +117,17 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
     if (req.method === "POST" && path === "/api/chat") {
       const model = String(body.model);
       if (!hasModel(model)) return json(res, 404, { error: `model "${model}" not found, try pulling it first` });
+      if (Date.now() < state.rateLimitUntil) {
+        res.writeHead(429, { "Content-Type": "application/json; charset=utf-8", "Retry-After": state.retryAfter });
+        res.end(JSON.stringify({ error: "too many requests" }));
+        return;
+      }
       const step = state.script.shift() ?? state.fallback;
-      if (step.kind === "status") return json(res, step.status, { error: step.error });
+      if (step.kind === "status") {
+        res.writeHead(step.status, { "Content-Type": "application/json; charset=utf-8", ...(step.retryAfter ? { "Retry-After": step.retryAfter } : {}) });
+        res.end(JSON.stringify({ error: step.error }));
+        return;
+      }
       if (step.kind === "hang") {
         res.on("close", () => state.abortedStreams++);
         return; // no headers, no body, ever
@@ -127,6 +146,7 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
         if (closed) return;
         res.write(chunk(p));
       }
+      if (step.kind === "stall") return; // and never another byte, until the client gives up
       if (step.kind === "cut") {
         await sleep(50); // let the pieces reach the client first
         res.socket?.destroy();

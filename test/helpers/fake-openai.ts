@@ -8,14 +8,18 @@
  *   GET /v1/models  `{"object": "list", "data": [...]}`;
  *   a context window, when given: a prompt longer than it (counted as 4 characters a token) is
  *   refused with 400 `context_length_exceeded`, as OpenAI and vLLM do.
- * Each chat request's answer is scripted per test; every request is recorded.
+ * Each chat request's answer is scripted per test; every request is recorded. `rateLimitUntil`
+ * (epoch ms) answers every chat with 429 and `Retry-After: <retryAfter>` until then; `stall`
+ * sends some chunks, then nothing with the connection held open; `hang` never answers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type OpenAIScript =
   | { kind: "reply"; pieces: string[]; finish_reason?: "stop" | "length"; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number }
-  | { kind: "status"; status: number; message: string; type: string; code: string | null; retryAfterMs?: number };
+  | { kind: "status"; status: number; message: string; type: string; code: string | null; retryAfterMs?: number; /** Retry-After: seconds or an HTTP date */ retryAfter?: string }
+  | { kind: "stall"; pieces: string[] }
+  | { kind: "hang" };
 
 export interface FakeOpenAI {
   /** the base URL, ending in /v1 */
@@ -24,6 +28,9 @@ export interface FakeOpenAI {
   fallback: OpenAIScript;
   requests: Array<{ method: string; path: string; headers: IncomingMessage["headers"]; body: Record<string, unknown> }>;
   abortedStreams: number;
+  /** epoch ms: until then every chat gets 429 with Retry-After `retryAfter` */
+  rateLimitUntil: number;
+  retryAfter: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function error(res: ServerResponse, s: Extract<OpenAIScript, { kind: "status" }>): void {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (s.retryAfterMs !== undefined) headers["retry-after-ms"] = String(s.retryAfterMs);
+  if (s.retryAfter !== undefined) headers["retry-after"] = s.retryAfter;
   res.writeHead(s.status, headers);
   res.end(JSON.stringify({ error: { message: s.message, type: s.type, param: null, code: s.code } }));
 }
@@ -50,6 +58,8 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
     fallback: { kind: "reply", pieces: ['{"message": "Good', ' morning.", "sentiment": 0.5, "references": [], "end_conversation": false}'] },
     requests: [],
     abortedStreams: 0,
+    rateLimitUntil: 0,
+    retryAfter: "2",
     close: async () => undefined,
   };
   let n = 0;
@@ -85,8 +95,15 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
         code: "context_length_exceeded",
       });
     }
+    if (Date.now() < state.rateLimitUntil) {
+      return error(res, { kind: "status", status: 429, message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", retryAfter: state.retryAfter });
+    }
     const step = state.script.shift() ?? state.fallback;
     if (step.kind === "status") return error(res, step);
+    if (step.kind === "hang") {
+      res.on("close", () => state.abortedStreams++);
+      return; // no headers, no body, ever
+    }
     const id = `chatcmpl-${++n}`;
     const base = { id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, system_fingerprint: "fp_test" };
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
@@ -101,10 +118,11 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
     const withUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }], ...(withUsage ? { usage: null } : {}) });
     for (const p of step.pieces) {
-      if (step.delayMs) await sleep(step.delayMs);
+      if (step.kind === "reply" && step.delayMs) await sleep(step.delayMs);
       if (closed) return;
       send({ ...base, choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }], ...(withUsage ? { usage: null } : {}) });
     }
+    if (step.kind === "stall") return; // and never another byte, until the client gives up
     send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: step.finish_reason ?? "stop" }], ...(withUsage ? { usage: null } : {}) });
     if (withUsage) {
       const u = step.usage ?? { prompt_tokens: promptTokens, completion_tokens: step.pieces.length };

@@ -129,7 +129,8 @@ describe("ollama: errors", () => {
   it("a 500 with an error body is retryable and quotes the server", async () => {
     server.script.push({ kind: "status", status: 500, error: "llama runner process has terminated: signal: killed" });
     const err = (await provider().generate({ ...base, messages: buildTurnMessages(req) }).catch((e: unknown) => e)) as ProviderError;
-    expect(err.message).toContain("answered 500: llama runner process has terminated");
+    expect(err.kind).toBe("server_error");
+    expect(err.message).toContain("failed (500: llama runner process has terminated");
     expect(err.retryable).toBe(true);
   });
 

@@ -105,8 +105,9 @@ describe("openai: errors and retries", () => {
     server.script.push(boom, boom, boom);
     const err = (await provider().generate({ ...base, messages }).catch((e: unknown) => e)) as ProviderError;
     expect(chats()).toHaveLength(3);
-    expect(err.message).toContain("failed (503: The server is overloaded), still after retrying");
+    expect(err.message).toContain("failed (503: The server is overloaded)");
     expect(err.retryable).toBe(true);
+    expect(err.kind).toBe("server_error");
   });
 
   it("no server: names the base URL and OPENAI_BASE_URL", async () => {
