@@ -95,7 +95,7 @@ const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
   ["DIALOGUE_DURATION_SECONDS", "limits.duration_seconds", "number"],
   ["DIALOGUE_MAX_TURNS", "limits.max_turns", "int"],
   ["DIALOGUE_MAX_TOTAL_TOKENS", "limits.max_total_tokens", "int"],
-  ["DIALOGUE_SEED", "simulated.seed", "int"],
+  ["DIALOGUE_SEED", "seed", "int"],
   ["DIALOGUE_LOG_LEVEL", "log.level", "string"],
   ["DIALOGUE_LOG_FILE", "log.file", "string"],
   ["DIALOGUE_REDIS_DATA_DIR", "redis.managed.data_dir", "string"],

@@ -11,6 +11,21 @@ export const DEFAULT_EMBEDDED_MODEL = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.
 
 const safeName = z.string().refine(isSafeId, "use 1-120 letters, digits, '_', '.' or '-'");
 
+/**
+ * How long a generation may stay silent before it counts as stalled: it is then aborted, recorded
+ * on the turn, and retried (or passed to the fallback model). Set at the top level, per provider
+ * (`ollama.timeouts`, ...) and per agent (`agents[].timeouts`); the most specific wins.
+ */
+export const TimeoutsSchema = z
+  .object({
+    /** from the request to the first token: room for the server to load the model (Ollama loads on first use) */
+    first_token_ms: z.number().int().positive().max(3_600_000).optional(),
+    /** between two tokens once the reply has started */
+    between_tokens_ms: z.number().int().positive().max(3_600_000).optional(),
+  })
+  .strict();
+export const DEFAULT_TIMEOUTS = { first_token_ms: 120_000, between_tokens_ms: 30_000 } as const;
+
 export const AgentConfigSchema = z
   .object({
     /** short id used in keys and metadata, e.g. "customer" */
@@ -26,7 +41,9 @@ export const AgentConfigSchema = z
     /** @defaultValue the top-level `model` */
     model: z.string().min(1).optional(),
     options: ModelOptionsSchema.default({}),
-    /** used when this agent's provider keeps failing (after `queues.attempts`) or cannot serve at all */
+    /** this agent's stall timeouts (see `timeouts`); @defaultValue its provider's, else the top-level ones */
+    timeouts: TimeoutsSchema.optional(),
+    /** used when this agent's model keeps failing (its retries are spent) or cannot serve at all */
     fallback: z
       .object({
         provider: ProviderNameSchema.exclude(["auto"]),
@@ -66,11 +83,21 @@ export const ConfigSchema = z
     provider: ProviderNameSchema.default("auto"),
     /** model for agents and manager that do not name their own; empty = the provider's default */
     model: z.string().default(""),
+    /**
+     * the run's seed, recorded with it and given to every engine that takes one (Ollama and
+     * OpenAI-compatible `seed`, embedded sampling, the simulated provider): the same seed and
+     * configuration give the same simulated dialogue; null = a fresh seed per run (still recorded).
+     * `--count N` runs use seed, seed+1, …
+     */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).nullable().default(null),
+    /** stall timeouts of every generation (providers and agents may set their own); @defaultValue first_token_ms 120000, between_tokens_ms 30000 */
+    timeouts: TimeoutsSchema.default({}),
     manager: z
       .object({
         provider: ProviderNameSchema.optional(),
         model: z.string().min(1).optional(),
         options: ModelOptionsSchema.default({}),
+        timeouts: TimeoutsSchema.optional(),
       })
       .strict()
       .default({ options: {} }),
@@ -143,11 +170,19 @@ export const ConfigSchema = z
         stalled_interval_ms: z.number().int().positive().default(15_000),
         /** stalls before a job fails (BullMQ maxStalledCount) */
         max_stalled_count: z.number().int().nonnegative().default(5),
-        /** attempts for a turn whose generation throws */
+        /** attempts of one model for a turn that fails in a way a retry may mend (a bad reply, an error in the stream) */
         attempts: z.number().int().positive().default(3),
+        /** the first retry's delay; each next one doubles it (with jitter), up to backoff_max_ms */
         backoff_ms: z.number().int().nonnegative().default(1000),
-        /** a generation that sends nothing for this long is abandoned and retried (a hung server) */
-        idle_timeout_ms: z.number().int().positive().default(300_000),
+        backoff_max_ms: z.number().int().nonnegative().default(15_000),
+        /**
+         * how long one model keeps being retried while its server is rate limiting (429), failing
+         * (5xx), unreachable (restarting) or stalling — never past the run's deadline; then the
+         * fallback model takes the turn, or the turn fails
+         */
+        retry_budget_ms: z.number().int().nonnegative().default(60_000),
+        /** replaced by `timeouts.between_tokens_ms`; still read when set */
+        idle_timeout_ms: z.number().int().positive().optional(),
         /** turns one worker process generates at once */
         worker_concurrency: z.number().int().positive().default(1),
         /** conversations one manager process drives at once */
@@ -160,18 +195,20 @@ export const ConfigSchema = z
         max_stalled_count: 5,
         attempts: 3,
         backoff_ms: 1000,
-        idle_timeout_ms: 300_000,
+        backoff_max_ms: 15_000,
+        retry_budget_ms: 60_000,
         worker_concurrency: 1,
         manager_concurrency: 50,
       }),
     simulated: z
       .object({
-        seed: z.number().int().default(7),
+        /** replaced by the top-level `seed`; still read when that is null */
+        seed: z.number().int().optional(),
         tokens_per_second: z.number().min(0).default(25),
         time_to_first_token_ms: z.number().min(0).default(250),
       })
       .strict()
-      .default({ seed: 7, tokens_per_second: 25, time_to_first_token_ms: 250 }),
+      .default({ tokens_per_second: 25, time_to_first_token_ms: 250 }),
     ollama: z
       .object({
         /** where Ollama listens (env OLLAMA_HOST) */
@@ -183,6 +220,8 @@ export const ConfigSchema = z
         keep_alive: z.union([z.string().min(1), z.number()]).nullable().default(null),
         /** pull a model the server does not have (with a progress bar) instead of failing; flag --pull */
         pull: z.boolean().default(false),
+        /** stall timeouts for Ollama models (see the top-level `timeouts`) */
+        timeouts: TimeoutsSchema.optional(),
       })
       .strict()
       .default({ host: "http://127.0.0.1:11434", keep_alive: null, pull: false }),
@@ -192,13 +231,15 @@ export const ConfigSchema = z
         base_url: z.string().nullable().default(null),
         /** env OPENAI_API_KEY; local servers usually need none */
         api_key: z.string().nullable().default(null),
-        /** retries of a request that got 429 or 5xx (or no connection), with exponential backoff */
-        max_retries: z.number().int().nonnegative().max(10).default(2),
+        /** retries inside the openai client (not recorded on the turn); the worker's own retries (queues.retry_budget_ms) are usually what you want */
+        max_retries: z.number().int().nonnegative().max(10).default(0),
         /** per request, in ms */
         timeout_ms: z.number().int().positive().default(600_000),
+        /** stall timeouts for this server's models (see the top-level `timeouts`) */
+        timeouts: TimeoutsSchema.optional(),
       })
       .strict()
-      .default({ base_url: null, api_key: null, max_retries: 2, timeout_ms: 600_000 }),
+      .default({ base_url: null, api_key: null, max_retries: 0, timeout_ms: 600_000 }),
     embedded: z
       .object({
         /** a GGUF model file; flag --model-file, env DIALOGUE_MODEL_FILE. null = the default model (downloaded on first use) */
@@ -213,6 +254,8 @@ export const ConfigSchema = z
         context_size: z.number().int().positive().default(4096),
         /** reply length limit when an agent's options set no num_predict */
         max_tokens: z.number().int().positive().default(1024),
+        /** stall timeouts for embedded models (see the top-level `timeouts`) */
+        timeouts: TimeoutsSchema.optional(),
       })
       .strict()
       .default({

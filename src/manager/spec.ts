@@ -2,12 +2,13 @@
  * Turning a configuration into a conversation spec: ids, pools, and each agent's concrete
  * provider, model and options ("auto" resolved, provider defaults filled in).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import type { z } from "zod";
 import path from "node:path";
-import type { Config } from "../config/schema.js";
+import { DEFAULT_TIMEOUTS, type Config, type TimeoutsSchema } from "../config/schema.js";
 import { DEFAULT_MODELS } from "../llm/index.js";
 import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
-import type { ModelOptions, ModelSpec, ProviderName } from "../protocol/schemas.js";
+import type { ModelOptions, ModelSpec, ProviderName, StallTimeouts } from "../protocol/schemas.js";
 
 export type ConcreteProvider = Exclude<ProviderName, "auto">;
 
@@ -24,19 +25,40 @@ export interface AutoResolved {
   model?: string | undefined;
 }
 
+type Timeouts = z.infer<typeof TimeoutsSchema>;
+
+/**
+ * the stall timeouts of a model: the agent's own, else its provider's, else the top-level ones,
+ * else (when set) the old queues.idle_timeout_ms, else the defaults
+ */
+export function timeoutsFor(config: Config, p: ConcreteProvider, own?: Timeouts): StallTimeouts {
+  const idle = config.queues.idle_timeout_ms;
+  const legacy = idle === undefined ? {} : { first_token_ms: idle, between_tokens_ms: idle };
+  const byProvider = p === "simulated" ? undefined : config[p].timeouts;
+  return { ...DEFAULT_TIMEOUTS, ...legacy, ...config.timeouts, ...byProvider, ...own } as StallTimeouts;
+}
+
 function modelSpec(
   config: Config,
   provider: ProviderName | undefined,
   model: string | undefined,
   options: ModelOptions,
   auto: AutoResolved,
-  simulatedDefaults: ModelOptions,
+  defaults: { simulated: ModelOptions },
+  timeouts?: Timeouts,
 ): ModelSpec {
   const chosen = provider ?? config.provider;
   const p: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
   const m = model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || defaultModel(config, p));
-  const opts = p === "simulated" ? { ...simulatedDefaults, ...options } : options;
-  return { provider: p, model: m, options: opts };
+  // a seed set in the options is used as it is; otherwise each generation gets one derived from
+  // the run's seed (generationSeed), so a run is reproducible and its turns still differ
+  const opts = { ...(p === "simulated" ? defaults.simulated : {}), ...options };
+  return { provider: p, model: m, options: opts, timeouts: timeoutsFor(config, p, timeouts) };
+}
+
+/** the seed a run gets: the configured one (or simulated.seed, as before), else a fresh one */
+export function runSeed(config: Config): number {
+  return config.seed ?? config.simulated.seed ?? randomInt(0, 2 ** 31 - 1);
 }
 
 /** the model a provider uses when none is named: for embedded, the --model-file if one is given */
@@ -53,26 +75,24 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return copy as unknown as Record<string, unknown>;
 }
 
-export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoResolved, id = newConversationId()): ConversationSpec {
+/** `seed`: the run's seed (runSeed(config) when not given) */
+export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoResolved, id = newConversationId(), seed = runSeed(config)): ConversationSpec {
   const auto: AutoResolved = typeof autoChoice === "string" ? { provider: autoChoice } : autoChoice;
   const sim = config.simulated;
-  const agentSim: ModelOptions = {
-    seed: sim.seed,
-    tokens_per_second: sim.tokens_per_second,
-    time_to_first_token_ms: sim.time_to_first_token_ms,
-  };
+  const agentSim = { simulated: { tokens_per_second: sim.tokens_per_second, time_to_first_token_ms: sim.time_to_first_token_ms } };
   // the manager writes two short JSON documents; simulate a faster model so the demo starts quickly
-  const managerSim: ModelOptions = {
-    seed: sim.seed,
-    tokens_per_second: sim.tokens_per_second === 0 ? 0 : Math.max(200, sim.tokens_per_second),
-    time_to_first_token_ms: Math.min(sim.time_to_first_token_ms, 100),
+  const managerSim = {
+    simulated: {
+      tokens_per_second: sim.tokens_per_second === 0 ? 0 : Math.max(200, sim.tokens_per_second),
+      time_to_first_token_ms: Math.min(sim.time_to_first_token_ms, 100),
+    },
   };
   const agents: AgentSpec[] = config.agents.map((a) => ({
     id: a.id,
     role: a.role,
     ...(a.goal ? { goal: a.goal } : {}),
     pool: a.pool ?? a.id,
-    model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim),
+    model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim, a.timeouts),
     fallback: a.fallback ? modelSpec(config, a.fallback.provider, a.fallback.model, a.fallback.options, auto, agentSim) : null,
   }));
   return {
@@ -80,9 +100,10 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
     created_at: Date.now(),
     scenario: config.scenario,
     agents,
-    manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim),
+    manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim, config.manager.timeouts),
     limits: config.limits,
     token_stream_maxlen: config.redis.token_stream_maxlen,
+    seed,
     context: config.context,
     config: redactedConfig(config),
   };

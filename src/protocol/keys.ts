@@ -3,6 +3,7 @@
  *
  * Layout under a prefix P (default "dialogue"):
  *   P:index                       sorted set: conversation id -> created_at (ms)
+ *   P:active                      set: ids of conversations not yet final (leased by live managers)
  *   P:pools                       set of pool names that have been used (managers attach to their response queues)
  *   P:conv:{ID}:record            hash: the conversation record (protocol/record.ts)
  *   P:conv:{ID}:log               stream: one entry per recorded message, entry id "<seq>-0"
@@ -38,6 +39,9 @@ export class Keys {
   }
   pools(): string {
     return `${this.prefix}:pools`;
+  }
+  active(): string {
+    return `${this.prefix}:active`;
   }
   record(id: string): string {
     return this.conv(id, "record");

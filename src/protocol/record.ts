@@ -70,6 +70,8 @@ export const ConversationSpecSchema = z
     manager: ModelSpecSchema,
     limits: LimitsSchema,
     token_stream_maxlen: z.number().int().nonnegative(),
+    /** the run's seed, given to every engine that takes one (absent in runs recorded before it was kept) */
+    seed: z.number().int().optional(),
     /** how workers fit the history into each model's context window */
     context: ContextSettingsSchema.default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
     /** the effective configuration, secrets removed */
@@ -96,6 +98,19 @@ export const ConversationRecordSchema = z
     tokens_total: z.number().int().nonnegative(),
     /** the sequence number of the request in flight, if any */
     pending_seq: z.number().int().nullable(),
+    /**
+     * turns by outcome (null in runs recorded before they were counted): failed (every attempt
+     * failed, or the reply was unusable twice), cut (by the deadline or a stop), stalled (cut while
+     * the model had gone silent), retried (succeeded after failed attempts), ok (said something, and
+     * neither failed nor stalled)
+     */
+    failed_turns: z.number().int().nonnegative().nullable().default(null),
+    cut_turns: z.number().int().nonnegative().nullable().default(null),
+    stalled_turns: z.number().int().nonnegative().nullable().default(null),
+    retried_turns: z.number().int().nonnegative().nullable().default(null),
+    ok_turns: z.number().int().nonnegative().nullable().default(null),
+    /** epoch ms (Redis' clock) until which a live manager has vouched for the run; past it, the run is abandoned */
+    lease_until: z.number().int().nullable().default(null),
   })
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;

@@ -4,6 +4,7 @@
  * reads). Types are inferred from the schemas, never written by hand.
  */
 import { z } from "zod";
+import { FAILURE_CAUSES } from "../errors/index.js";
 import { isSafeId } from "./keys.js";
 
 /** size caps: a payload past them is rejected, never stored or sent to a model */
@@ -36,12 +37,25 @@ export const ModelOptionsSchema = z
   .strict();
 export type ModelOptions = z.infer<typeof ModelOptionsSchema>;
 
+/** a generation's stall timeouts, resolved (config `timeouts`, per provider and agent) */
+export const StallTimeoutsSchema = z
+  .object({
+    /** request to first token */
+    first_token_ms: z.number().int().positive(),
+    /** between two tokens once the reply has started */
+    between_tokens_ms: z.number().int().positive(),
+  })
+  .strict();
+export type StallTimeouts = z.infer<typeof StallTimeoutsSchema>;
+
 /** The model an agent (or the manager) talks through. */
 export const ModelSpecSchema = z
   .object({
     provider: ProviderNameSchema,
     model: z.string().min(1).max(200),
     options: ModelOptionsSchema.default({}),
+    /** absent in runs recorded before timeouts were settings (the defaults then apply) */
+    timeouts: StallTimeoutsSchema.optional(),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
@@ -85,7 +99,7 @@ export const ConversationContentSchema = z
   .strict();
 export type ConversationContent = z.infer<typeof ConversationContentSchema>;
 
-export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error"]);
+export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error", "abandoned"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const DoneReasonSchema = z.enum(["stop", "length", "cut", "error"]);
@@ -108,6 +122,28 @@ export const ContextUsageSchema = z
   })
   .strict();
 export type ContextUsage = z.infer<typeof ContextUsageSchema>;
+
+export const FailureCauseSchema = z.enum(FAILURE_CAUSES);
+
+/** an attempt at a turn that failed before the one that produced the message (or before the turn failed for good) */
+export const FailedAttemptSchema = z
+  .object({
+    attempt: z.number().int().positive(),
+    provider: ProviderNameSchema,
+    model: z.string().max(200),
+    cause: FailureCauseSchema,
+    /** one line: what went wrong, and what to do about it */
+    error: z.string().max(2000),
+    /** epoch ms when it failed */
+    at: z.number().int().nonnegative(),
+    /** what the server asked for (Retry-After), when it did */
+    retry_after_ms: z.number().int().nonnegative().nullable().default(null),
+    /** the wait before the next attempt; null when none followed with this model */
+    wait_ms: z.number().int().nonnegative().nullable().default(null),
+  })
+  .strict();
+export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
+export const MAX_FAILED_ATTEMPTS = 200;
 
 export const MessageMetadataSchema = z
   .object({
@@ -137,6 +173,8 @@ export const MessageMetadataSchema = z
     /** "provider/model" that failed when this message came from the agent's fallback */
     fallback_from: z.string().max(300).optional(),
     context: ContextUsageSchema.optional(),
+    /** the attempts that failed before this message (each with its cause), oldest first */
+    failed_attempts: z.array(FailedAttemptSchema).max(MAX_FAILED_ATTEMPTS).default([]),
   })
   .strict();
 export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
@@ -154,9 +192,12 @@ export const DialogMessageSchema = z
     content: ConversationContentSchema,
     /** the generation was aborted (deadline or user stop); content is what was produced */
     cut: z.boolean().default(false),
+    /** cut while the model had gone silent mid-reply (a stall the deadline or stop overtook) */
+    stalled: z.boolean().default(false),
     /**
-     * the model's reply was unusable twice (not JSON, truncated, or not matching the schema): the
-     * turn is kept with `error` and the `raw` reply; `content.message` is what could be read of it
+     * the turn failed: the model's reply was unusable twice (not JSON, truncated, or not matching
+     * the schema; `raw` keeps it and `content.message` is what could be read of it), or every
+     * attempt failed (metadata.failed_attempts says why; done_reason "error", nothing generated)
      */
     failed: z.boolean().default(false),
     error: z.string().max(10_000).optional(),
@@ -201,7 +242,18 @@ export const TurnRequestSchema = z
     primary_attempts: z.number().int().positive().default(1),
     /** set by the worker when it switches this turn to the fallback */
     use_fallback: z.boolean().default(false),
-    idle_timeout_ms: z.number().int().positive().default(300_000),
+    /** the attempts that failed so far (kept on the job by the worker, so a retry after a crash knows them) */
+    failed_attempts: z.array(FailedAttemptSchema).max(MAX_FAILED_ATTEMPTS).default([]),
+    /** how long a model is retried while its server is rate limiting, failing, unreachable or stalling */
+    retry_budget_ms: z.number().int().nonnegative().default(60_000),
+    /** attempts of one model for failures a retry may mend (a bad reply) */
+    max_attempts: z.number().int().positive().default(3),
+    backoff_ms: z.number().int().nonnegative().default(1000),
+    backoff_max_ms: z.number().int().nonnegative().default(15_000),
+    /** the run's seed: a generation whose options set none gets one derived from it (manager/spec.ts generationSeed) */
+    seed: z.number().int().nullable().default(null),
+    /** requests made before stall timeouts were settings carry this instead */
+    idle_timeout_ms: z.number().int().positive().optional(),
     story: StoryContentSchema,
     persona: PersonaSchema,
     partner: PersonaSchema,
@@ -228,6 +280,8 @@ export const TurnResponseSchema = z.discriminatedUnion("ok", [
       agent_id: id,
       error: z.string().max(10_000),
       raw: z.string().max(1_000_000).optional(),
+      /** the failed turn as a message, for the log (absent from workers before it was sent) */
+      message: DialogMessageSchema.optional(),
     })
     .strict(),
 ]);

@@ -10,16 +10,50 @@ export interface DeadLetter {
   job_id: string;
   name: string;
   attempts: number;
+  /** the turn a request or response job is for (null for control jobs) */
+  turn: number | null;
+  agent_id: string | null;
   failed_at: number | null;
   reason: string;
   /** the model's raw text, when a turn failed on its structured output */
   raw?: string;
 }
 
+/** turn jobs are "<id>.<seq>" (requests and responses), control jobs "<kind>.<id>" */
 const belongs = (job: Job, id: string): boolean => {
   const data = job.data as { conversation_id?: unknown; message?: { metadata?: { conversation_id?: unknown } } } | null;
-  return data?.conversation_id === id || data?.message?.metadata?.conversation_id === id || String(job.id).endsWith(`.${id}`);
+  const jobId = String(job.id);
+  return (
+    data?.conversation_id === id ||
+    data?.message?.metadata?.conversation_id === id ||
+    jobId.endsWith(`.${id}`) ||
+    (jobId.startsWith(`${id}.`) && /^\d+$/.test(jobId.slice(id.length + 1)))
+  );
 };
+
+/**
+ * A failed job's reason as one readable line: a zod error's JSON dump of issues becomes
+ * "path: message; …", anything else its first line; at most `max` characters.
+ */
+export function readableReason(reason: string | undefined, max = 400): string {
+  const text = (reason ?? "").trim();
+  let line = text.split("\n")[0] ?? "";
+  const start = text.indexOf("[");
+  if (start >= 0) {
+    try {
+      const issues = JSON.parse(text.slice(start)) as Array<{ path?: unknown[]; message?: string }>;
+      if (Array.isArray(issues) && issues.every((i) => typeof i?.message === "string")) {
+        const head = text.slice(0, start).trim().replace(/:$/, "");
+        const list = issues.slice(0, 3).map((i) => `${(i.path ?? []).join(".") || "(root)"}: ${i.message}`).join("; ");
+        line = `${head ? `${head}: ` : ""}${list}${issues.length > 3 ? `; … ${issues.length - 3} more` : ""}`;
+      }
+    } catch {
+      // not a zod dump: the first line it is
+    }
+  }
+  if (line === "") line = "(no reason recorded)";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
 
 export async function deadLetters(queues: Queues, id: string, pools: string[]): Promise<DeadLetter[]> {
   const named = [
@@ -35,14 +69,19 @@ export async function deadLetters(queues: Queues, id: string, pools: string[]): 
       const jobs = await queue.getFailed(start, start + 499);
       for (const job of jobs) {
         if (!job || !belongs(job, id)) continue;
-        const raw = (job.data as { raw?: unknown } | null)?.raw;
+        const data = job.data as { raw?: unknown; sequence_number?: unknown; agent_id?: unknown; failed_attempts?: unknown } | null;
+        const raw = data?.raw;
+        // a turn's attempts are made inside one job (its data lists the failed ones)
+        const inJob = Array.isArray(data?.failed_attempts) ? data.failed_attempts.length : 0;
         out.push({
           queue: name,
           job_id: String(job.id),
           name: job.name,
-          attempts: Math.max(job.attemptsMade, (job as Job & { attemptsStarted?: number }).attemptsStarted ?? 0),
+          attempts: Math.max(job.attemptsMade, (job as Job & { attemptsStarted?: number }).attemptsStarted ?? 0, inJob),
+          turn: typeof data?.sequence_number === "number" ? data.sequence_number : null,
+          agent_id: typeof data?.agent_id === "string" ? data.agent_id : null,
           failed_at: job.finishedOn ?? null,
-          reason: job.failedReason,
+          reason: readableReason(job.failedReason),
           ...(typeof raw === "string" ? { raw } : {}),
         });
       }

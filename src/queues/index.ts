@@ -53,13 +53,20 @@ export class Queues {
     await this.control().add(job.type, job, { ...RETAIN, jobId, delay: delayMs, attempts: 3, backoff: { type: "exponential", delay: 500 } });
   }
 
+  /** a delayed control job that has not run yet (e.g. the deadline of a run that ended early) goes */
+  async removeControl(jobId: string): Promise<void> {
+    await this.control().remove(jobId);
+  }
+
   async addRequest(req: TurnRequest): Promise<void> {
     await this.requests(req.pool).add("turn", req, {
       ...RETAIN,
       jobId: this.keys.turnJobId(req.conversation_id, req.sequence_number),
-      // the fallback model, when there is one, gets as many attempts as the agent's own
-      attempts: this.settings.attempts * (req.fallback ? 2 : 1),
-      backoff: { type: "exponential", delay: this.settings.backoff_ms, jitter: 0.5 },
+      // the model's failures are retried inside the job (worker/turn.ts, llm/retry.ts); these
+      // attempts are for what escapes it (Redis trouble): the job starts over, its failed
+      // attempts so far kept in its data
+      attempts: 3,
+      backoff: { type: "exponential", delay: 1000, jitter: 0.5 },
     });
   }
 

@@ -1,11 +1,30 @@
 /**
  * The store's Lua scripts: each one step on a conversation's keys that must not be interleaved
  * with another client's (see store.ts for the keys and what calls them).
- *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, now
- *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number
+ *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome
+ *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, now, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
+ *   RENEW_LUA        KEYS: record        ARGV: lease ms
+ *   ABANDON_LUA      KEYS: record        ARGV: error
+ * "outcome" is four flags, "0" or "1" each: failed, cut, stalled, retried — counted in the record's
+ * failed_turns, cut_turns, stalled_turns, retried_turns — and a fifth, ok (a turn that said
+ * something and did not fail or stall), counted in ok_turns. Leases are measured with Redis' own
+ * clock (TIME), never a client's.
  */
+
+/** the record's outcome counters, bumped as a message is appended (ARGV[6] holds the flags) */
+const COUNT_OUTCOME = `
+local flags = ARGV[6] or ''
+local names = {'failed_turns', 'cut_turns', 'stalled_turns', 'retried_turns', 'ok_turns'}
+for i = 1, 5 do
+  if string.sub(flags, i, i) == '1' then redis.call('HINCRBY', KEYS[2], names[i], 1) end
+end`;
+
+/** Redis' clock in ms */
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 export const APPEND_LUA = `
@@ -13,6 +32,7 @@ local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
 if type(ok) == 'table' and ok.err then return 0 end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
+${COUNT_OUTCOME}
 return 1`;
 
 /**
@@ -30,15 +50,36 @@ local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
 if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
+${COUNT_OUTCOME}
 return {1, rec[1], turns}`;
 
-/** set the final status once; later calls change nothing */
+/**
+ * set the final status once; later calls change nothing. A run that would end "completed" but
+ * in which no turn succeeded (ok_turns 0: nothing recorded, or every turn failed, stalled or empty)
+ * ends "failed" instead, saying so — runs recorded before ok_turns was kept are left as asked.
+ */
 export const FINALIZE_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
 if s == 'completed' or s == 'stopped' or s == 'failed' then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'stop_reason', ARGV[2], 'ended_at', ARGV[3], 'phase', '', 'pending_seq', '')
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
+local status = ARGV[1]
+local err = ARGV[4]
+if status == 'completed' then
+  local c = redis.call('HMGET', KEYS[1], 'ok_turns', 'turns', 'failed_turns', 'stalled_turns')
+  if c[1] and tonumber(c[1]) == 0 then
+    status = 'failed'
+    local turns = tonumber(c[2]) or 0
+    local why
+    if turns == 0 then
+      why = 'no turn was recorded'
+    else
+      why = 'no turn succeeded (' .. turns .. ' recorded: ' .. (tonumber(c[3]) or 0) .. ' failed, ' .. (tonumber(c[4]) or 0) .. ' stalled, the rest empty)'
+    end
+    if err == '' then err = why .. ' before the run ended (' .. ARGV[2] .. ')' end
+  end
+end
+redis.call('HSET', KEYS[1], 'status', status, 'stop_reason', ARGV[2], 'ended_at', ARGV[3], 'phase', '', 'pending_seq', '')
+if err ~= '' then redis.call('HSET', KEYS[1], 'error', err) end
 return 1`;
 
 /** move to "stopping" with a reason unless already stopping or final */
@@ -47,4 +88,30 @@ local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
 if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'stopping' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'stopping', 'stop_reason', ARGV[1])
+return 1`;
+
+/** a live manager renews the lease of a conversation that is not final; returns its status (or false) */
+export const RENEW_LUA = `
+local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return false end
+if s == 'completed' or s == 'stopped' or s == 'failed' then return s end
+${NOW_MS}
+redis.call('HSET', KEYS[1], 'lease_until', now + tonumber(ARGV[1]))
+return s`;
+
+/**
+ * a conversation no manager has renewed in time (lease_until past, or never set) is finalized:
+ * status failed, stop reason "abandoned". Returns 1 if it was, 0 if not (final, or leased), -1 if
+ * there is no record.
+ */
+export const ABANDON_LUA = `
+local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
+if not r[1] then return -1 end
+local s = r[1]
+if s == 'completed' or s == 'stopped' or s == 'failed' then return 0 end
+${NOW_MS}
+local lease = tonumber(r[2])
+if lease and lease > now then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'stop_reason', 'abandoned', 'ended_at', now, 'phase', '', 'pending_seq', '',
+  'error', ARGV[1])
 return 1`;

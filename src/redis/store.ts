@@ -3,10 +3,12 @@
  *
  * Reads/writes (keys from protocol/keys.ts):
  *   record(ID)  hash   fields: spec, status, phase, stop_reason, error, story, personas,
- *                      started_at, deadline_at, ended_at, turns, tokens_total, pending_seq
+ *                      started_at, deadline_at, ended_at, turns, tokens_total, pending_seq,
+ *                      failed_turns, cut_turns, stalled_turns, retried_turns, ok_turns, lease_until
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
  *   index       zset   ID -> created_at
+ *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
  */
 import type { Redis } from "ioredis";
@@ -33,12 +35,19 @@ import {
 import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
-import { APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, STOPPING_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
-  if (reason === "error") return "failed";
+  if (reason === "error" || reason === "abandoned") return "failed";
   return "completed";
+}
+
+/** a message's outcome flags for the append scripts: failed, cut, stalled, retried, ok */
+export function outcomeFlags(m: DialogMessage): string {
+  const retried = m.metadata.failed_attempts.length > 0 && !m.failed;
+  const ok = !m.failed && !m.stalled && m.content.message.trim() !== "";
+  return [m.failed, m.cut, m.stalled, retried, ok].map((b) => (b ? "1" : "0")).join("");
 }
 
 /** conversations whose latest log entries a Store keeps (lastMessages) */
@@ -60,11 +69,17 @@ export class Store {
   /** the latest log entries of the conversations lastMessages() read most recently */
   private readonly tails = new Map<string, { last: string; messages: DialogMessage[]; cap: number }>();
 
+  /** how long a lease lasts: a run no live manager renews within it is abandoned (see abandonIfExpired) */
+  readonly leaseMs: number;
+
+  /** `leaseMs`: @defaultValue 30000 (queues.lock_duration_ms' default) */
   constructor(
     readonly redis: Redis,
     prefix: string,
+    opts: { leaseMs?: number } = {},
   ) {
     this.keys = new Keys(prefix);
+    this.leaseMs = opts.leaseMs ?? 30_000;
   }
 
   async create(spec: ConversationSpec): Promise<void> {
@@ -85,10 +100,59 @@ export class Store {
         turns: 0,
         tokens_total: 0,
         pending_seq: "",
+        failed_turns: 0,
+        cut_turns: 0,
+        stalled_turns: 0,
+        retried_turns: 0,
+        ok_turns: 0,
       })
       .zadd(this.keys.index(), spec.created_at, id)
       .sadd(this.keys.pools(), ...spec.agents.map((a) => a.pool))
+      .sadd(this.keys.active(), id)
       .exec();
+    // the first lease gives a manager time to pick the run up (and a launcher time to start one)
+    await this.renewLease(id, 2 * this.leaseMs);
+  }
+
+
+  /**
+   * A live manager vouches for a conversation for `ms` more (Redis' clock); returns its status
+   * (null: no record). A final one leaves the active set.
+   */
+  async renewLease(id: string, ms = this.leaseMs): Promise<Status | null> {
+    const s = (await this.redis.eval(RENEW_LUA, 1, this.keys.record(id), String(ms))) as string | null;
+    if (s === null) {
+      await this.redis.srem(this.keys.active(), id);
+      return null;
+    }
+    const status = StatusSchema.parse(s);
+    if (isFinal(status)) await this.redis.srem(this.keys.active(), id);
+    return status;
+  }
+
+  /** the conversations not yet final (as far as the active set knows) */
+  async activeIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.active());
+  }
+
+  async markActive(id: string): Promise<void> {
+    await this.redis.sadd(this.keys.active(), id);
+  }
+
+  /**
+   * Finalizes a conversation whose lease has run out — no live manager renewed it, so the
+   * processes that drove it are gone — as failed, stop reason "abandoned", saying who noticed.
+   * True if it was abandoned now.
+   */
+  async abandonIfExpired(id: string, noticedBy: string): Promise<boolean> {
+    const r = await this.redis.eval(
+      ABANDON_LUA,
+      1,
+      this.keys.record(id),
+      `abandoned: no live manager renewed its lease (the processes that drove it are gone: killed, crashed, or cut off from Redis); noticed by ${noticedBy}`,
+    );
+    if (r === 1 || r === -1) await this.redis.srem(this.keys.active(), id);
+    return r === 1;
   }
 
   async exists(id: string): Promise<boolean> {
@@ -103,6 +167,12 @@ export class Store {
     const h = await this.redis.hgetall(this.keys.record(id));
     if (!h.spec) return null;
     const state = RecordStateSchema.parse({
+      failed_turns: num(h.failed_turns),
+      cut_turns: num(h.cut_turns),
+      stalled_turns: num(h.stalled_turns),
+      retried_turns: num(h.retried_turns),
+      ok_turns: num(h.ok_turns),
+      lease_until: num(h.lease_until),
       status: h.status,
       phase: h.phase || null,
       stop_reason: h.stop_reason || null,
@@ -120,6 +190,16 @@ export class Store {
       story: h.story ? this.memo.story.get(h.story) : null,
       personas: h.personas ? this.memo.personas.get(h.personas) : null,
     };
+  }
+
+  /**
+   * `rec` as it truly stands: a record that is not final but whose lease ran out is finalized as
+   * abandoned first (see abandonIfExpired), and read again.
+   */
+  async settle(rec: ConversationRecord, noticedBy: string): Promise<ConversationRecord> {
+    if (isFinal(rec.status)) return rec;
+    if (!(await this.abandonIfExpired(rec.spec.id, noticedBy))) return rec;
+    return (await this.get(rec.spec.id)) ?? rec;
   }
 
   /** the record's status alone (one small read), or null if there is no record */
@@ -151,7 +231,7 @@ export class Store {
     const m = DialogMessageSchema.parse(msg);
     const id = m.metadata.conversation_id;
     const seq = m.metadata.sequence_number;
-    return [this.keys.log(id), this.keys.record(id), this.keys.logEntryId(seq), JSON.stringify(m), String(m.metadata.tokens_generated), String(Date.now()), String(seq)];
+    return [this.keys.log(id), this.keys.record(id), this.keys.logEntryId(seq), JSON.stringify(m), String(m.metadata.tokens_generated), String(Date.now()), String(seq), outcomeFlags(m)];
   }
 
   /**
@@ -240,6 +320,7 @@ export class Store {
       String(Date.now()),
       error ?? "",
     );
+    if (r === 1 || r === -1) await this.redis.srem(this.keys.active(), id);
     return r === 1;
   }
 

@@ -135,6 +135,7 @@ describe("list filters", () => {
       const spec = { ...loadFixture("healthy").record.spec, id, created_at: created };
       spec.agents = spec.agents.map((a) => ({ ...a, model: { ...a.model, model } }));
       await store.create(spec);
+      await store.setFields(id, { turns: 1, ok_turns: 1 }); // one turn that succeeded: a run that ends "completed" needs one
       await store.finalize(id, reason);
     };
     const now = Date.now();

@@ -53,12 +53,13 @@ describe("LLM output is data", () => {
       speaker: "Someone",
       content: { message: HOSTILE, references: [HOSTILE.slice(0, 900)], end_conversation: false },
       cut: false,
+      stalled: false,
       failed: false,
       metadata: {
         conversation_id: spec.id, sequence_number: 1, agent_id: a.id, provider: "simulated", model: "m",
         tokens_generated: 10, prompt_tokens: 1, generation_time_ms: 1, time_to_first_token_ms: 1, tokens_per_second: 1,
         load_time_ms: 0, done_reason: "stop", worker: { host: "h", pid: 1 }, attempt: 1, queue_wait_ms: 0,
-        requested_at: 1, started_at: 1, finished_at: 1, truncated: false,
+        requested_at: 1, started_at: 1, finished_at: 1, truncated: false, failed_attempts: [],
       },
     };
     const outcome = await controller.onResponse({ data: { ok: true, message } } as unknown as Job);

@@ -28,8 +28,10 @@ function message(id: string, seq: number, tokens = 10): DialogMessage {
     speaker: "Tess",
     content: { message: `hello ${seq}`, references: [], end_conversation: false },
     cut: false,
+    stalled: false,
     failed: false,
     metadata: {
+      failed_attempts: [],
       conversation_id: id,
       sequence_number: seq,
       agent_id: seq % 2 ? "a" : "b",
@@ -106,5 +108,79 @@ describe("Store", () => {
     const raw = JSON.stringify(await redis.hgetall(store.keys.record(spec.id)));
     expect(raw).not.toContain("sk-test-SECRET");
     expect(raw).not.toContain("hunter2");
+  });
+});
+
+describe("outcomes that are true", () => {
+  const failedTurn = (id: string, seq: number): DialogMessage => {
+    const m = message(id, seq, 0);
+    return { ...m, content: { ...m.content, message: "" }, failed: true, error: "the server failed", metadata: { ...m.metadata, done_reason: "error", failed_attempts: [{ attempt: 1, provider: "ollama", model: "m", cause: "server_error", error: "503", at: 1, retry_after_ms: null, wait_ms: null }] } };
+  };
+
+  it("counts each turn's outcome in the record as it is appended", async () => {
+    const store = new Store(redis, freshPrefix());
+    const spec = buildSpec(config, "simulated");
+    await store.create(spec);
+    const ok = message(spec.id, 1);
+    const retried = { ...message(spec.id, 2), metadata: { ...message(spec.id, 2).metadata, attempt: 2, failed_attempts: failedTurn(spec.id, 2).metadata.failed_attempts } };
+    const stalled = { ...message(spec.id, 3), cut: true, stalled: true };
+    await store.appendNext(ok);
+    await store.appendNext(retried);
+    await store.appendNext(stalled);
+    await store.appendNext(failedTurn(spec.id, 4));
+    const rec = (await store.get(spec.id))!;
+    expect({ turns: rec.turns, ok: rec.ok_turns, failed: rec.failed_turns, stalled: rec.stalled_turns, cut: rec.cut_turns, retried: rec.retried_turns }).toEqual({ turns: 4, ok: 2, failed: 1, stalled: 1, cut: 1, retried: 1 });
+  });
+
+  it("a run that would end completed with no turn that succeeded ends failed, saying why", async () => {
+    const store = new Store(redis, freshPrefix());
+    const none = buildSpec(config, "simulated");
+    await store.create(none);
+    await store.finalize(none.id, "duration");
+    let rec = (await store.get(none.id))!;
+    expect(rec.status).toBe("failed");
+    expect(rec.stop_reason).toBe("duration");
+    expect(rec.error).toBe("no turn was recorded before the run ended (duration)");
+
+    const allFailed = buildSpec(config, "simulated");
+    await store.create(allFailed);
+    await store.appendNext(failedTurn(allFailed.id, 1));
+    await store.finalize(allFailed.id, "max_turns");
+    rec = (await store.get(allFailed.id))!;
+    expect(rec.status).toBe("failed");
+    expect(rec.error).toMatch(/^no turn succeeded \(1 recorded: 1 failed, 0 stalled/);
+
+    const fine = buildSpec(config, "simulated");
+    await store.create(fine);
+    await store.appendNext(message(fine.id, 1));
+    await store.appendNext(failedTurn(fine.id, 2));
+    await store.finalize(fine.id, "max_turns");
+    expect((await store.get(fine.id))!.status).toBe("completed");
+    // a user stop is what happened, whatever the turns
+    const stopped = buildSpec(config, "simulated");
+    await store.create(stopped);
+    await store.finalize(stopped.id, "user_stop");
+    expect((await store.get(stopped.id))!.status).toBe("stopped");
+  });
+
+  it("a run is abandoned only once its lease has run out (Redis' clock), then it leaves the active set", async () => {
+    const store = new Store(redis, freshPrefix(), { leaseMs: 300 });
+    const spec = buildSpec(config, "simulated");
+    await store.create(spec); // the first lease is twice the lease time
+    expect(await store.activeIds()).toEqual([spec.id]);
+    expect(await store.abandonIfExpired(spec.id, "a test")).toBe(false);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await store.renewLease(spec.id)).toBe("pending"); // a live manager vouches for it again
+    expect(await store.abandonIfExpired(spec.id, "a test")).toBe(false);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await store.abandonIfExpired(spec.id, "a test")).toBe(true);
+    const rec = (await store.get(spec.id))!;
+    expect(rec.status).toBe("failed");
+    expect(rec.stop_reason).toBe("abandoned");
+    expect(rec.error).toMatch(/no live manager renewed its lease.*noticed by a test/);
+    expect(await store.activeIds()).toEqual([]);
+    // final: neither abandoned again nor renewed
+    expect(await store.abandonIfExpired(spec.id, "a test")).toBe(false);
+    expect(await store.renewLease(spec.id)).toBe("failed");
   });
 });

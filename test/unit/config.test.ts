@@ -42,7 +42,7 @@ describe("load(): defaults and config/default.json", () => {
     expect(c.redis.connect_timeout_ms).toBe(5000);
     expect(c.queues.worker_concurrency).toBe(1);
     expect(c.queues.manager_concurrency).toBe(50);
-    expect(c.openai).toEqual({ base_url: null, api_key: null, max_retries: 2, timeout_ms: 600_000 });
+    expect(c.openai).toEqual({ base_url: null, api_key: null, max_retries: 0, timeout_ms: 600_000 });
     expect(c.embedded).toMatchObject({ model_file: null, threads: null, context_size: 4096, max_tokens: 1024 });
     expect(c.context).toEqual({ strategy: "summarize", reserve_tokens: 512, window_tokens: null });
     expect(c.manager).toEqual({ options: {} });
@@ -174,7 +174,7 @@ describe("load(): precedence flags > env > file > defaults", () => {
     expect(c.embedded.threads).toBe(3);
     expect(c.redis.prefix).toBe("other");
     expect(c.limits.max_total_tokens).toBe(900);
-    expect(c.simulated.seed).toBe(42);
+    expect(c.seed).toBe(42);
     expect(c.log).toEqual({ level: "debug", file: "/tmp/x.log" });
     expect(c.redis.managed).toEqual({ port: 7000, data_dir: "/tmp/redis-data" });
   });

@@ -55,8 +55,10 @@ const message: DialogMessage = {
     end_conversation: false,
   },
   cut: false,
+  stalled: false,
   failed: false,
   metadata: {
+    failed_attempts: [],
     conversation_id: "conv-1",
     sequence_number: 3,
     agent_id: "customer",
@@ -88,7 +90,12 @@ const request: TurnRequest = {
   fallback: null,
   primary_attempts: 3,
   use_fallback: false,
-  idle_timeout_ms: 300_000,
+  failed_attempts: [],
+  seed: null,
+  retry_budget_ms: 60_000,
+  max_attempts: 3,
+  backoff_ms: 1000,
+  backoff_max_ms: 15_000,
   story,
   persona: maya,
   partner: tomas,
@@ -141,6 +148,12 @@ const record: ConversationRecord = {
   turns: 2,
   tokens_total: 81,
   pending_seq: 3,
+  failed_turns: 0,
+  cut_turns: 0,
+  stalled_turns: 0,
+  retried_turns: 0,
+  ok_turns: 2,
+  lease_until: 1_763_700_030_000,
 };
 
 const controlJobs: ControlJob[] = [
