@@ -119,7 +119,7 @@ type Register = "formal" | "casual" | "blunt" | "neutral";
  */
 export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: number, repeatAfterTurns?: number): ConversationContent {
   const { persona: me, partner, turn } = task;
-  const rng = new Rng(`${seed}|turn|${task.conversation_id}|${task.sequence_number}|${me.name}|${turn.number}`);
+  const rng = new Rng(`${seed}|turn|${task.sequence_number}|${me.name}|${turn.number}`);
   const history: HistoryEntry[] = task.history.map((h) => ({ ...h, text: messageText(h.text) }));
   const mine = history.filter((h) => h.speaker === me.name);
   const last = history.findLast((h) => h.speaker !== me.name);

@@ -10,7 +10,11 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import { isLooping, loopLookback } from "../analysis/repetition.js";
 import type { ProviderRegistry } from "../llm/index.js";
+import { withRetries, type RetryPolicy } from "../llm/retry.js";
 import { generateStructured } from "../llm/structured.js";
+import type { LlmProvider } from "../llm/types.js";
+import { Watchdog } from "../llm/watchdog.js";
+import { DEFAULT_TIMEOUTS } from "../config/schema.js";
 import type { Logger } from "../logger.js";
 import { isFinal, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
 import {
@@ -25,6 +29,13 @@ import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { summarizeZod } from "../worker/turn.js";
 import { personasTask, storyTask } from "./prompts.js";
+import { generationSeed } from "../llm/seed.js";
+
+/** the manager's options for its `step`-th generation (1 story, 2 personas), attempt `n`: a seed derived from the run's when none is set */
+function managerOptions(spec: ConversationSpec, step: number, n: number): ConversationSpec["manager"]["options"] {
+  const o = spec.manager.options;
+  return o.seed !== undefined || spec.seed === undefined ? o : { ...o, seed: generationSeed(spec.seed, -step, n) };
+}
 
 /** how long a stop or deadline waits for the turn in flight to come back cut before ending anyway */
 export const STOP_GRACE_MS = 10_000;
@@ -33,6 +44,8 @@ const MAX_SPECS = 1000;
 
 export class Controller {
   private readonly specs = new Map<string, ConversationSpec>();
+  /** conversations this manager has handled a job of: kept in the active set (so they are leased) */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -45,6 +58,7 @@ export class Controller {
     const parsed = ControlJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid control job: ${summarizeZod(parsed.error)}`);
     const c = parsed.data;
+    this.touch(c.conversation_id);
     switch (c.type) {
       case "start":
         return this.start(c.conversation_id);
@@ -53,6 +67,24 @@ export class Controller {
       case "finalize":
         return this.store.finalize(c.conversation_id, c.reason);
     }
+  }
+
+  /** a conversation this manager works on is in the active set, so live managers keep it leased */
+  private touch(id: string): void {
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    if (this.seen.size > MAX_SPECS) this.seen.delete(this.seen.values().next().value as string);
+    this.store.markActive(id).catch(() => this.seen.delete(id));
+  }
+
+  /** the manager's own generations (story, personas): watched for stalls, retried as turns are */
+  private managerModel(spec: ConversationSpec): { provider: Pick<LlmProvider, "generate">; policy: RetryPolicy } {
+    const m = spec.manager;
+    const s = this.queues.settings;
+    return {
+      provider: new Watchdog(this.providers.get(m.provider), m.timeouts ?? { ...DEFAULT_TIMEOUTS }, `${m.provider}/${m.model}`),
+      policy: { budget_ms: s.retry_budget_ms, max_attempts: s.attempts, backoff_ms: s.backoff_ms, backoff_max_ms: s.backoff_max_ms, deadline_at: Number.POSITIVE_INFINITY },
+    };
   }
 
   private async load(id: string): Promise<ConversationRecord> {
@@ -66,17 +98,14 @@ export class Controller {
     let rec = await this.load(id);
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const spec = rec.spec;
-    const provider = this.providers.get(spec.manager.provider);
+    const { provider, policy } = this.managerModel(spec);
+    const onFailure = (f: { cause: string; error: string }): void => this.log.warn({ conversation: id, cause: f.cause, err: f.error }, "the manager's model failed; retrying");
     try {
       if (!rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "story" });
         const { task, messages } = storyTask(spec);
-        const { value } = await generateStructured(provider, StoryContentSchema, {
-          model: spec.manager.model,
-          options: spec.manager.options,
-          task,
-          messages,
-        });
+        const { value } = await withRetries(policy, spec.manager, (n) =>
+          generateStructured(provider, StoryContentSchema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure);
         await this.store.setStory(id, value);
         rec = await this.load(id);
       }
@@ -84,12 +113,8 @@ export class Controller {
       if (!rec.personas && rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "personas" });
         const { task, messages } = personasTask(spec, rec.story);
-        const { value } = await generateStructured(provider, PersonaPairSchema, {
-          model: spec.manager.model,
-          options: spec.manager.options,
-          task,
-          messages,
-        });
+        const { value } = await withRetries(policy, spec.manager, (n) =>
+          generateStructured(provider, PersonaPairSchema, { model: spec.manager.model, options: managerOptions(spec, 2, n), task, messages }), onFailure);
         await this.store.setPersonas(id, value.personas);
         rec = await this.load(id);
       }
@@ -131,6 +156,8 @@ export class Controller {
 
   private async end(id: string, reason: StopReason, error: string | null = null): Promise<string> {
     await this.store.finalize(id, reason, error);
+    // the deadline job of a run that ended before its deadline has nothing left to do
+    if (reason !== "duration") await this.queues.removeControl(this.store.keys.deadlineJobId(id)).catch(() => undefined);
     this.log.info({ conversation: id, reason }, "conversation ended");
     return `ended: ${reason}`;
   }
@@ -151,6 +178,7 @@ export class Controller {
     const res = parsed.data;
     const id = res.ok ? res.message.metadata.conversation_id : res.conversation_id;
     const seq = res.ok ? res.message.metadata.sequence_number : res.sequence_number;
+    this.touch(id);
     const spec = await this.specOf(id);
     const expected = spec.agents[(seq - 1) % 2]?.id;
     const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
@@ -158,9 +186,13 @@ export class Controller {
     const early = (turns: number) => new UnrecoverableError(`turn ${seq} arrived before turn ${turns + 1}`);
 
     if (!res.ok) {
+      // the failed turn is recorded like any other (so every view counts it), then the run ends:
+      // its model (and fallback) kept failing for as long as the retry policy allows
+      const appended = res.message ? await this.store.appendNext(res.message) : null;
       const rec = await this.load(id);
-      if (seq > rec.turns + 1) throw early(rec.turns);
+      if (appended?.result === "early" || seq > rec.turns + 1) throw early(rec.turns);
       if (isFinal(rec.status)) return `ignored: conversation is ${rec.status}`;
+      if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
       return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
     }
     const msg = res.message;
@@ -230,7 +262,12 @@ export class Controller {
       model: agent.model,
       fallback: agent.fallback,
       primary_attempts: this.queues.settings.attempts,
-      idle_timeout_ms: this.queues.settings.idle_timeout_ms,
+      seed: spec.seed ?? null,
+      retry_budget_ms: this.queues.settings.retry_budget_ms,
+      max_attempts: this.queues.settings.attempts,
+      backoff_ms: this.queues.settings.backoff_ms,
+      backoff_max_ms: this.queues.settings.backoff_max_ms,
+      ...(this.queues.settings.idle_timeout_ms !== undefined ? { idle_timeout_ms: this.queues.settings.idle_timeout_ms } : {}),
       story,
       persona,
       partner,

@@ -2,6 +2,11 @@
  * A manager process: drives any number of conversations. Consumes the control queue (start,
  * deadline, finalize) and the response queue of every pool in use; pools are read from Redis
  * and re-read every few seconds, so a manager started anywhere picks up runs started elsewhere.
+ *
+ * Leases: every live manager renews the lease of every conversation that is not final (the
+ * active set), every third of queues.lock_duration_ms. Any manager can drive any conversation
+ * (its jobs are on shared queues), so a run stays leased as long as one manager lives; when none
+ * does, its lease runs out and `list`, `doctor` or `purge` finalize it as abandoned.
  */
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -18,7 +23,7 @@ export interface ManagerHandle {
 
 export async function startManager(opts: { config: Config; redis: Redis; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
   const { config, redis, log } = opts;
-  const store = new Store(redis, config.redis.prefix);
+  const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
   const queues = new Queues(redis, config.redis.prefix, config.queues);
   const providers = new ProviderRegistry(config);
   const controller = new Controller(store, queues, providers, log);
@@ -52,11 +57,20 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
   const timer = setInterval(() => {
     attachPools().catch((err: unknown) => log.warn({ err: String(err) }, "could not refresh pools"));
   }, opts.poolRefreshMs ?? 1000);
+  const renew = async (): Promise<void> => {
+    const ids = await store.activeIds();
+    await Promise.all(ids.map((id) => store.renewLease(id)));
+  };
+  const lease = setInterval(() => {
+    renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
+  }, Math.max(200, Math.floor(config.queues.lock_duration_ms / 3)));
+  await renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
   log.info({ prefix: config.redis.prefix }, "manager ready");
 
   return {
     async close() {
       clearInterval(timer);
+      clearInterval(lease);
       await Promise.allSettled([control.close(), ...[...workers.values()].map((w) => w.close())]);
       await queues.close();
       await providers.close();

@@ -3,15 +3,15 @@
  * Stateless; run any number per pool, on any host. Listens on the abort channel so a user stop
  * cuts the generation in flight.
  */
-import type { Worker } from "bullmq";
+import { UnrecoverableError, type Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { ProviderRegistry } from "../llm/index.js";
 import type { Logger } from "../logger.js";
-import { AbortNoticeSchema } from "../protocol/schemas.js";
+import { AbortNoticeSchema, TurnRequestSchema } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
-import { processTurn } from "./turn.js";
+import { processTurn, respondFailure } from "./turn.js";
 
 export interface WorkerHandle {
   worker: Worker;
@@ -26,7 +26,7 @@ export async function startWorker(opts: {
   log: Logger;
 }): Promise<WorkerHandle> {
   const { config, pool, redis, log } = opts;
-  const store = new Store(redis, config.redis.prefix);
+  const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
   const queues = new Queues(redis, config.redis.prefix, config.queues);
   const providers = new ProviderRegistry(config);
   const inflight = new Map<string, Set<AbortController>>();
@@ -61,7 +61,19 @@ export async function startWorker(opts: {
     redis.duplicate(),
     opts.concurrency,
   );
-  worker.on("failed", (job, err) => log.warn({ job: job?.id, err: err.message }, "turn failed"));
+  worker.on("failed", (job, err) => {
+    log.warn({ job: job?.id, err: err.message }, "turn failed");
+    // a job that failed for good without this code having said so to the manager — it stalled
+    // more often than allowed (its workers kept dying) — is reported now; a response that is
+    // already there makes this a no-op (the response's job id is the turn's)
+    if (!job || !job.finishedOn || err instanceof UnrecoverableError) return;
+    const req = TurnRequestSchema.safeParse(job.data);
+    if (req.success && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void respondFailure({ queues, log }, req.data, `turn ${req.data.sequence_number} failed for good: ${err.message}`);
+    } else if (req.success && /stalled/i.test(err.message)) {
+      void respondFailure({ queues, log }, req.data, `turn ${req.data.sequence_number} failed for good: ${err.message} (the workers running it kept stopping)`);
+    }
+  });
   worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
   await worker.waitUntilReady();
   log.info({ pool, concurrency: opts.concurrency }, "worker ready");

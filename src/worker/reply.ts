@@ -38,7 +38,7 @@ export function addMetrics(a: GenerateResult, b: GenerateResult): GenerateResult
 }
 
 export async function generateReply(
-  provider: LlmProvider,
+  provider: Pick<LlmProvider, "generate">,
   base: Omit<GenerateRequest, "jsonSchema" | "messages">,
   messages: ChatMessage[],
 ): Promise<Reply> {
@@ -49,6 +49,8 @@ export async function generateReply(
 
   const repair = await provider.generate({
     ...base,
+    // a seeded model would write the same unusable reply again
+    options: base.options.seed === undefined ? base.options : { ...base.options, seed: (base.options.seed + 1) % 2_147_483_647 },
     jsonSchema: REPLY_SCHEMA,
     messages: [
       ...messages,

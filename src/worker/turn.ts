@@ -2,12 +2,19 @@
  * One turn at a worker: parse the request, fit the history into the model's context window,
  * generate with the agent's model while publishing token chunks, validate the structured reply
  * (one repair attempt; then a failed turn that keeps the raw text), and put the message on the
- * pool's response queue. Provider errors are retried by the queue when retrying can help.
+ * pool's response queue.
+ *
+ * Every attempt that fails — whatever the reason: the server's answer, a stall, a reply that
+ * cannot be made into a message — is recorded with its cause (metadata.failed_attempts, and on
+ * the job as it goes, so a retry after a crash knows them) and retried as retry.ts says; when the
+ * agent's model is done with, its fallback model takes the turn; when that is done with too, a
+ * failed turn goes to the manager. A turn never ends without a response, except for a run that
+ * has already ended.
  *
  * Reads: the request job; the conversation record's status (to skip turns of finished
- *   conversations: read while the model starts, see processTurn).
- * Writes: tokens(ID) stream; one job on responses.<pool> (job id = conversation.seq, so a retried
- * turn never produces a second response).
+ *   conversations: read while the model starts).
+ * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
+ *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: the DialogMessage (kept as the request job's return value).
  */
 import os from "node:os";
@@ -15,14 +22,27 @@ import { UnrecoverableError, type Job } from "bullmq";
 import type { z } from "zod";
 import { ProviderError } from "../errors/index.js";
 import type { ProviderRegistry } from "../llm/index.js";
-import { StructuredOutputError } from "../llm/structured.js";
+import type { GenerateResult } from "../llm/types.js";
 import type { Logger } from "../logger.js";
-import { DialogMessageSchema, TurnRequestSchema, type ContextUsage, type DialogMessage, type TurnRequest } from "../protocol/schemas.js";
-import { attemptOf, type Queues } from "../queues/index.js";
+import { DEFAULT_TIMEOUTS } from "../config/schema.js";
+import {
+  DialogMessageSchema,
+  MAX_FAILED_ATTEMPTS,
+  TurnRequestSchema,
+  type DialogMessage,
+  type FailedAttempt,
+  type ModelSpec,
+  type StallTimeouts,
+  type TurnRequest,
+} from "../protocol/schemas.js";
+import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
+import { generationSeed } from "../llm/seed.js";
 import { fitContext } from "./context.js";
-import { generateReply, type Reply } from "./reply.js";
+import { generateReply } from "./reply.js";
+import { classify, failuresOf, nextDelay, oneLine, type RetryPolicy } from "../llm/retry.js";
 import { TokenPublisher } from "./tokens.js";
+import { Watchdog } from "../llm/watchdog.js";
 
 export interface TurnDeps {
   store: Store;
@@ -40,36 +60,52 @@ export function summarizeZod(err: z.ZodError): string {
     .join("; ");
 }
 
+/** a model's stall timeouts: its own, or (requests made before they were settings) the old idle timeout */
+function timeoutsOf(spec: ModelSpec, req: TurnRequest): StallTimeouts {
+  if (spec.timeouts) return spec.timeouts;
+  const idle = req.idle_timeout_ms;
+  return idle === undefined ? { ...DEFAULT_TIMEOUTS } : { first_token_ms: idle, between_tokens_ms: idle };
+}
+
+const label = (m: ModelSpec): string => `${m.provider}/${m.model}`;
+
+/** resolves after `ms`, or at once when `signal` aborts */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
 export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessage | { skipped: string }> {
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-
-  const attempt = attemptOf(job);
   const startedAt = Date.now();
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
-  const untilDeadline = req.deadline_at - startedAt;
-  const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, untilDeadline));
-  const tokens = new TokenPublisher(deps.store, req.conversation_id, {
-    seq: req.sequence_number,
-    attempt,
-    agent_id: req.agent_id,
-    maxlen: req.token_stream_maxlen,
-  });
+  const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
+  const publishers: TokenPublisher[] = [];
   // The run's status is read while the model already starts (a round trip less before every
   // turn). A turn of a run that has ended (stopped while this request waited) or of an unknown
   // one is aborted as soon as that is known, and nothing of it leaves this worker: its tokens are
   // held until the status says the run goes on, and it sends no response.
+  let goes: boolean | null = null;
   const check = deps.store.status(req.conversation_id).then(
     (status) => {
-      const goes = status !== null && !deps.store.isFinalStatus(status);
-      tokens.release(goes);
+      goes = status !== null && !deps.store.isFinalStatus(status);
+      for (const p of publishers) p.release(goes);
       if (!goes) ac.abort(new Error(status ? `conversation is ${status}` : "unknown conversation"));
       return status;
     },
     (err: unknown) => {
-      tokens.release(false);
+      goes = false;
+      for (const p of publishers) p.release(false);
       ac.abort(err);
       throw err;
     },
@@ -81,141 +117,235 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
     return deps.store.isFinalStatus(status) ? { skipped: `conversation is ${status}` } : null;
   };
-
-  // the agent's own model, or its fallback once this turn has switched to it
-  const onFallback = req.use_fallback && req.fallback !== null;
-  const spec = onFallback && req.fallback ? req.fallback : req.model;
-  // a generation that sends nothing for idle_timeout_ms is abandoned (a hung server) and retried
-  let idle = false;
-  let idleTimer: NodeJS.Timeout | undefined;
-  const stillAlive = (): void => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      idle = true;
-      ac.abort(new Error("idle"));
-    }, req.idle_timeout_ms);
+  const publisher = (attempt: number): TokenPublisher => {
+    const p = new TokenPublisher(deps.store, req.conversation_id, {
+      seq: req.sequence_number,
+      attempt,
+      agent_id: req.agent_id,
+      maxlen: req.token_stream_maxlen,
+    });
+    publishers.push(p);
+    if (goes !== null) p.release(goes);
+    return p;
   };
-  stillAlive();
 
-  let reply: Reply;
-  let context: ContextUsage;
+  const failed: FailedAttempt[] = [...req.failed_attempts];
+  noteLostAttempts(job, req, failed);
+  let onFallback = req.use_fallback && req.fallback !== null;
+  const policy: RetryPolicy = {
+    budget_ms: req.retry_budget_ms,
+    max_attempts: req.max_attempts,
+    backoff_ms: req.backoff_ms,
+    backoff_max_ms: req.backoff_max_ms,
+    deadline_at: req.deadline_at,
+  };
+  const base = { req, startedAt, queuedAt: job.timestamp, host: os.hostname(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
   try {
-    const provider = deps.providers.get(spec.provider);
-    const fitted = await fitContext({ ...req, model: spec }, provider);
-    context = fitted.usage;
-    const task = {
-      kind: "turn" as const,
-      conversation_id: req.conversation_id,
-      sequence_number: req.sequence_number,
-      story: req.story,
-      persona: req.persona,
-      partner: req.partner,
-      history: req.history,
-      turn: req.turn,
-    };
-    reply = await generateReply(
-      provider,
-      {
-        model: spec.model,
-        options: spec.options,
-        task,
-        signal: ac.signal,
-        onToken: (text, n) => {
-          stillAlive();
-          tokens.push(text, n);
-        },
-      },
-      fitted.messages,
-    );
-    if (idle) {
-      throw new ProviderError(`${spec.provider}/${spec.model} sent nothing for ${Math.round(req.idle_timeout_ms / 1000)} s`, {
-        retryable: true,
-        hint: "the server may be overloaded or stuck; raise queues.idle_timeout_ms for very slow models",
-      });
+    for (;;) {
+      const spec = onFallback && req.fallback ? req.fallback : req.model;
+      const attempt = failed.length + 1;
+      const tokens = publisher(attempt);
+      const watch = new Watchdog(deps.providers.get(spec.provider), timeoutsOf(spec, req), label(spec));
+      let message: DialogMessage;
+      try {
+        if (ac.signal.aborted && failed.length > 0) throw new Error("stopped while retrying");
+        const fitted = await fitContext({ ...req, model: spec }, deps.providers.get(spec.provider));
+        const reply = await generateReply(
+          watch,
+          {
+            model: spec.model,
+            options: spec.options.seed !== undefined || req.seed === null ? spec.options : { ...spec.options, seed: generationSeed(req.seed, req.sequence_number, attempt) },
+            task: {
+              kind: "turn",
+              conversation_id: req.conversation_id,
+              sequence_number: req.sequence_number,
+              story: req.story,
+              persona: req.persona,
+              partner: req.partner,
+              history: req.history,
+              turn: req.turn,
+            },
+            signal: ac.signal,
+            onToken: (text, n) => tokens.push(text, n),
+          },
+          fitted.messages,
+        );
+        const instead = await ended();
+        if (instead) return instead;
+        const cut = reply.result.done_reason === "cut";
+        message = buildMessage(base, {
+          spec,
+          attempt,
+          failed,
+          content: reply.content,
+          result: reply.result,
+          cut,
+          stalled: cut && watch.stalledAtCut().stalled,
+          failure: reply.failure,
+          context: fitted.usage,
+          fallbackFrom: onFallback ? label(req.model) : undefined,
+        });
+      } catch (caught) {
+        await tokens.close();
+        const instead = await ended();
+        if (instead) return instead;
+        const f = classify(caught);
+        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: Date.now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
+        failed.push(record);
+        if (failed.length > MAX_FAILED_ATTEMPTS) failed.splice(0, failed.length - MAX_FAILED_ATTEMPTS);
+        deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cause: f.cause, err: f.error }, "attempt failed");
+        const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), Date.now());
+        if ("delay" in next) {
+          record.wait_ms = next.delay;
+          await saveProgress(job, req, failed, onFallback);
+          await sleep(next.delay, ac.signal);
+          continue;
+        }
+        if (req.fallback && !onFallback && !ac.signal.aborted) {
+          onFallback = true;
+          deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: f.error }, `switching to the fallback ${label(req.fallback)}`);
+          await saveProgress(job, req, failed, onFallback);
+          continue;
+        }
+        const error = oneLine(`${f.error}; ${next.reason}`, 2000);
+        const failedTurn = buildMessage(base, { spec, attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(req.model) : undefined });
+        await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
+        throw new UnrecoverableError(error);
+      }
+      // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
+      // order: an observer never sees the message before its last tokens)
+      await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
+      if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
+      deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
+      return message;
     }
-  } catch (caught) {
-    const instead = await ended();
-    if (instead) return instead;
-    await tokens.close();
-    const cannotServe = caught instanceof ProviderError && !caught.retryable;
-    // switch to the fallback when this model cannot serve, or has had all its attempts
-    if (req.fallback && !onFallback && (cannotServe || attempt >= req.primary_attempts)) {
-      const why = caught instanceof Error ? caught.message : String(caught);
-      await job.updateData({ ...req, use_fallback: true });
-      deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: why }, "switching to the fallback model");
-      throw new Error(`${req.model.provider}/${req.model.model} failed (${why}); the next attempt uses the fallback ${req.fallback.provider}/${req.fallback.model}`);
-    }
-    const err = cannotServe ? new UnrecoverableError(oneLine(caught)) : caught;
-    const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
-    if (last) await respondFailure(deps, req, err);
+  } catch (err) {
+    // what escaped the attempts (Redis trouble, a bug): the queue retries the job; on its last
+    // attempt the manager is told, so the run does not wait for a turn that never comes
+    const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (last && !(err instanceof UnrecoverableError)) await respondFailure(deps, req, err);
     throw err;
   } finally {
     clearTimeout(deadlineTimer);
-    clearTimeout(idleTimer);
     untrack();
   }
-  const instead = await ended();
-  if (instead) return instead;
-  // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
-  // order: an observer never sees the message before its last tokens); the two are awaited together
-  const flushed = tokens.close();
-  const finishedAt = Date.now();
-  const { result, failure } = reply;
-  let content = reply.content;
-  const cut = result.done_reason === "cut";
+}
+
+interface Base {
+  req: TurnRequest;
+  startedAt: number;
+  queuedAt: number;
+  host: string;
+  messageId: string;
+}
+
+interface Outcome {
+  spec: ModelSpec;
+  attempt: number;
+  failed: FailedAttempt[];
+  fallbackFrom: string | undefined;
+  cut: boolean;
+  content?: DialogMessage["content"];
+  result?: GenerateResult;
+  stalled?: boolean;
+  /** the reply was unusable twice */
+  failure?: { error: string; raw: string } | undefined;
+  /** every attempt failed: why */
+  failedFor?: string;
+  context?: DialogMessage["metadata"]["context"];
+}
+
+/** the message of a turn, validated; a reply that cannot be made into one throws (invalid_reply) */
+function buildMessage(b: Base, o: Outcome): DialogMessage {
+  const { req } = b;
+  const r = o.result;
+  let content = o.content ?? { message: "", references: [], end_conversation: false };
   const truncated = content.message.length > req.max_message_chars;
   if (truncated) content = { ...content, message: content.message.slice(0, req.max_message_chars) };
-  const message: DialogMessage = DialogMessageSchema.parse({
-    message_id: deps.store.keys.messageId(req.conversation_id, req.sequence_number),
+  const failure = o.failure ?? (o.failedFor !== undefined ? { error: o.failedFor } : undefined);
+  const raw = o.failure?.raw;
+  const candidate = {
+    message_id: b.messageId,
     queue_timestamp: Date.now(),
     role: req.persona.role,
     speaker: req.persona.name,
     content,
-    cut,
+    cut: o.cut,
+    stalled: o.stalled ?? false,
     failed: failure !== undefined,
-    ...(failure ? { error: failure.error, raw: failure.raw } : {}),
+    ...(failure ? { error: failure.error.slice(0, 10_000) } : {}),
+    ...(raw !== undefined ? { raw: raw.slice(0, 1_000_000) } : {}),
     metadata: {
       conversation_id: req.conversation_id,
       sequence_number: req.sequence_number,
       agent_id: req.agent_id,
-      provider: spec.provider,
-      model: spec.model,
-      tokens_generated: result.tokens_generated,
-      prompt_tokens: result.prompt_tokens,
-      generation_time_ms: result.generation_time_ms,
-      time_to_first_token_ms: result.time_to_first_token_ms,
-      tokens_per_second: result.tokens_per_second,
-      load_time_ms: result.load_time_ms,
-      done_reason: result.done_reason,
-      worker: { host: os.hostname(), pid: process.pid },
-      attempt,
-      queue_wait_ms: Math.max(0, startedAt - job.timestamp),
+      provider: o.spec.provider,
+      model: o.spec.model,
+      tokens_generated: r?.tokens_generated ?? 0,
+      prompt_tokens: r ? r.prompt_tokens : null,
+      generation_time_ms: r?.generation_time_ms ?? 0,
+      time_to_first_token_ms: r ? r.time_to_first_token_ms : null,
+      tokens_per_second: r?.tokens_per_second ?? 0,
+      load_time_ms: r?.load_time_ms ?? 0,
+      done_reason: r?.done_reason ?? (o.cut ? "cut" : "error"),
+      worker: { host: b.host, pid: process.pid },
+      attempt: o.attempt,
+      queue_wait_ms: Math.max(0, b.startedAt - b.queuedAt),
       requested_at: req.requested_at,
-      started_at: startedAt,
-      finished_at: finishedAt,
+      started_at: b.startedAt,
+      finished_at: Date.now(),
       truncated,
-      context,
-      ...(onFallback ? { fallback_from: `${req.model.provider}/${req.model.model}` } : {}),
+      ...(o.context ? { context: o.context } : {}),
+      ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
+      failed_attempts: o.failed,
     },
+  };
+  const parsed = DialogMessageSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  throw new ProviderError(`${label(o.spec)} sent a reply that cannot be recorded: ${summarizeZod(parsed.error)}`, {
+    kind: "invalid_reply",
+    retryable: true,
+    hint: "the server's reply breaks its API; see the server's version and log",
   });
-  await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), flushed]);
-  if (failure) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: failure.error }, "failed turn recorded");
-  deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut }, "turn done");
-  return message;
 }
 
-const oneLine = (e: ProviderError): string => (e.hint ? `${e.message} (${e.hint})` : e.message);
+/** attempts whose worker went away (crash, SIGKILL: the queue started the job again) are recorded as such */
+function noteLostAttempts(job: Job, req: TurnRequest, failed: FailedAttempt[]): void {
+  const started = (job as Job & { attemptsStarted?: number }).attemptsStarted ?? job.attemptsMade + 1;
+  const lost = started - 1 - job.attemptsMade - failed.filter((f) => f.cause === "worker_lost").length;
+  const spec = req.use_fallback && req.fallback ? req.fallback : req.model;
+  for (let i = 0; i < lost; i++) {
+    failed.push({
+      attempt: failed.length + 1,
+      provider: spec.provider,
+      model: spec.model,
+      cause: "worker_lost",
+      error: "the worker running this attempt stopped before it finished (a crash or a kill); the queue gave the turn to a worker again",
+      at: Date.now(),
+      retry_after_ms: null,
+      wait_ms: null,
+    });
+  }
+}
 
-async function respondFailure(deps: TurnDeps, req: TurnRequest, err: unknown): Promise<void> {
-  const raw = err instanceof StructuredOutputError ? err.raw : undefined;
+/** the failed attempts so far, kept on the job (a worker that crashes mid-retry leaves them for the next) */
+async function saveProgress(job: Job, req: TurnRequest, failed: FailedAttempt[], useFallback: boolean): Promise<void> {
+  try {
+    await job.updateData({ ...req, failed_attempts: failed, use_fallback: useFallback });
+  } catch {
+    // best effort: the attempts are also in the message or failure that ends the turn
+  }
+}
+
+/** tells the manager that a turn failed for good, for a failure that escaped the attempt loop */
+export async function respondFailure(deps: Pick<TurnDeps, "queues" | "log">, req: TurnRequest, err: unknown): Promise<void> {
   try {
     await deps.queues.addResponse(req.pool, {
       ok: false,
       conversation_id: req.conversation_id,
       sequence_number: req.sequence_number,
       agent_id: req.agent_id,
-      error: err instanceof ProviderError ? oneLine(err) : err instanceof Error ? err.message : String(err),
-      ...(raw === undefined ? {} : { raw }),
+      error: oneLine(err instanceof Error ? err.message : String(err), 2000),
     });
   } catch (e) {
     deps.log.error({ err: e }, "could not report a failed turn");
