@@ -23,6 +23,11 @@ const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort
 export class AgentAcc {
   turns = 0;
   cut = 0;
+  failed = 0;
+  stalled = 0;
+  retried = 0;
+  failedAttempts = 0;
+  readonly causes: Record<string, number> = {};
   tokens = 0;
   prompt = 0;
   genMs = 0;
@@ -52,6 +57,13 @@ export class AgentAcc {
     const md = m.metadata;
     this.turns++;
     if (m.cut) this.cut++;
+    if (m.failed) this.failed++;
+    if (m.stalled) this.stalled++;
+    if (md.failed_attempts.length > 0 && !m.failed) this.retried++;
+    for (const f of md.failed_attempts) {
+      this.failedAttempts++;
+      this.causes[f.cause] = (this.causes[f.cause] ?? 0) + 1;
+    }
     this.tokens += md.tokens_generated;
     this.prompt += md.prompt_tokens ?? 0;
     this.genMs += md.generation_time_ms;
@@ -85,6 +97,11 @@ export class AgentAcc {
       simulated: provider === "simulated",
       turns: this.turns,
       cut_turns: this.cut,
+      failed_turns: this.failed,
+      stalled_turns: this.stalled,
+      retried_turns: this.retried,
+      failed_attempts: this.failedAttempts,
+      failure_causes: { ...this.causes },
       tokens_generated: this.tokens,
       prompt_tokens: this.prompt,
       generation_time_ms: round(this.genMs, 3) ?? 0,

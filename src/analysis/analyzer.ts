@@ -15,8 +15,8 @@ import {
   FlagDetector,
   MONOLOGUE_RATIO,
   MONOLOGUE_TURNS,
-  STALLED_TURNS,
-  STALLED_WORDS,
+  SHORT_TURNS,
+  SHORT_WORDS,
 } from "./flags.js";
 import { Mattr, MATTR_WINDOW } from "./mattr.js";
 import { RepetitionTracker, REPETITION_MEMORY } from "./repetition.js";
@@ -82,6 +82,7 @@ export class Analyzer {
     const ws = words(m.content.message);
     const ids = this.vocab.encode(ws);
     const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
+    this.flags.outcome(md.sequence_number, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
     const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
 
     // the partner's message this one answers: the latest by another speaker
@@ -180,8 +181,8 @@ export class Analyzer {
         echo_turns: ECHO_TURNS,
         monologue_ratio: MONOLOGUE_RATIO,
         monologue_turns: MONOLOGUE_TURNS,
-        stalled_words: STALLED_WORDS,
-        stalled_turns: STALLED_TURNS,
+        short_words: SHORT_WORDS,
+        short_turns: SHORT_TURNS,
       },
       run: {
         scenario: spec.scenario.title,
@@ -193,6 +194,11 @@ export class Analyzer {
         duration_s: rec.started_at === null ? null : round((end - rec.started_at) / 1000, 3),
         turns: this.turns,
         cut_turns: agents.reduce((n, a) => n + a.cut_turns, 0),
+        failed_turns: agents.reduce((n, a) => n + a.failed_turns, 0),
+        stalled_turns: agents.reduce((n, a) => n + a.stalled_turns, 0),
+        retried_turns: agents.reduce((n, a) => n + a.retried_turns, 0),
+        failed_attempts: agents.reduce((n, a) => n + a.failed_attempts, 0),
+        failure_causes: sumCauses(agents.map((a) => a.failure_causes)),
         tokens_generated: agents.reduce((n, a) => n + a.tokens_generated, 0),
         prompt_tokens: agents.reduce((n, a) => n + a.prompt_tokens, 0),
         providers: [...new Set(models.map((m) => m.provider))],
@@ -215,6 +221,12 @@ export class Analyzer {
       judge: null,
     };
   }
+}
+
+function sumCauses(all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of all) for (const [k, n] of Object.entries(c)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /** the analysis of a conversation whose messages are all in memory */

@@ -5,7 +5,10 @@
  *   echoing    ECHO_TURNS messages in a row (either speaker) with echo >= ECHO_THRESHOLD
  *   monologue  one speaker: MONOLOGUE_TURNS of its messages in a row at least MONOLOGUE_RATIO
  *              times as long (in words) as the partner's message before it
- *   stalled    STALLED_TURNS messages in a row (either speaker) of fewer than STALLED_WORDS words
+ *   short_replies  SHORT_TURNS messages in a row (either speaker) of fewer than SHORT_WORDS words
+ *   failed_turn    a turn that failed (every attempt failed, or the reply was unusable twice)
+ *   stalled_turn   a turn cut while its model had gone silent mid-reply
+ *   retried_turn   a turn that succeeded after failed attempts (their causes are in the message's metadata)
  *
  * An episode starts at the first message of the streak, is detected at the message that
  * completes it, and lasts while the condition holds.
@@ -16,8 +19,8 @@ export const ECHO_THRESHOLD = 0.5;
 export const ECHO_TURNS = 2;
 export const MONOLOGUE_RATIO = 4;
 export const MONOLOGUE_TURNS = 2;
-export const STALLED_WORDS = 4;
-export const STALLED_TURNS = 3;
+export const SHORT_WORDS = 4;
+export const SHORT_TURNS = 3;
 /** episodes kept per analysis; more are counted, not listed */
 export const MAX_EPISODES = 200;
 
@@ -73,15 +76,15 @@ export interface FlagInput {
 
 export class FlagDetector {
   readonly episodes: Episode[] = [];
-  readonly counts: Record<FlagType, number> = { looping: 0, echoing: 0, monologue: 0, stalled: 0 };
+  readonly counts: Record<FlagType, number> = { looping: 0, echoing: 0, monologue: 0, short_replies: 0, failed_turn: 0, stalled_turn: 0, retried_turn: 0 };
   private readonly looping = new Map<string, Streak>();
   private readonly monologue = new Map<string, Streak>();
   private readonly echoing: Streak;
-  private readonly stalled: Streak;
+  private readonly short: Streak;
 
   constructor(private readonly rule: { loop_threshold: number; loop_turns: number }) {
     this.echoing = new Streak("echoing", null, ECHO_TURNS, this.record);
-    this.stalled = new Streak("stalled", null, STALLED_TURNS, this.record);
+    this.short = new Streak("short_replies", null, SHORT_TURNS, this.record);
   }
 
   private readonly record = (e: Episode): void => {
@@ -103,6 +106,14 @@ export class FlagDetector {
     const long = m.partner_words !== null && m.words >= MONOLOGUE_RATIO * Math.max(1, m.partner_words);
     this.per(this.monologue, "monologue", m.agent_id, MONOLOGUE_TURNS).step(m.turn, long);
     this.echoing.step(m.turn, m.echo >= ECHO_THRESHOLD);
-    this.stalled.step(m.turn, m.words < STALLED_WORDS);
+    this.short.step(m.turn, m.words < SHORT_WORDS);
+  }
+
+  /** a turn's outcome: each of failed, stalled and retried is an episode of its own turn */
+  outcome(turn: number, agent: string, o: { failed: boolean; stalled: boolean; retried: boolean }): void {
+    const one = (type: FlagType): void => this.record({ type, agent_id: agent, turn, detected_turn: turn, until_turn: turn });
+    if (o.failed) one("failed_turn");
+    if (o.stalled) one("stalled_turn");
+    if (o.retried) one("retried_turn");
   }
 }

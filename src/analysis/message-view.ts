@@ -5,8 +5,8 @@
  * about a third of the time; fields the analysis does not read are left out. A whole
  * DialogMessage is an AnalyzedMessage, so analyze() takes either.
  */
-import type { z } from "zod";
-import { ConversationContentSchema, DialogMessageSchema, MessageMetadataSchema } from "../protocol/schemas.js";
+import { z } from "zod";
+import { ConversationContentSchema, DialogMessageSchema, FailedAttemptSchema, MessageMetadataSchema } from "../protocol/schemas.js";
 
 const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   sequence_number: true,
@@ -23,9 +23,11 @@ const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   requested_at: true,
   started_at: true,
   finished_at: true,
-}).strip();
+})
+  .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true }).strip()).default([]) })
+  .strip();
 
-export const AnalyzedMessageSchema = DialogMessageSchema.pick({ queue_timestamp: true, speaker: true, cut: true })
+export const AnalyzedMessageSchema = DialogMessageSchema.pick({ queue_timestamp: true, speaker: true, cut: true, failed: true, stalled: true })
   .extend({
     content: ConversationContentSchema.pick({ message: true, sentiment: true }).strip(),
     metadata: AnalyzedMetadataSchema,

@@ -7,14 +7,37 @@ import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
 
+/** "2 failed, 1 stalled, 1 cut, 3 retried": the turns that did not simply succeed ("" when none) */
+export function outcomeText(o: { failed_turns: number; stalled_turns: number; cut_turns: number; retried_turns: number }): string {
+  return [
+    o.failed_turns ? `${o.failed_turns} failed` : "",
+    o.stalled_turns ? `${o.stalled_turns} stalled` : "",
+    o.cut_turns ? `${o.cut_turns} cut` : "",
+    o.retried_turns ? `${o.retried_turns} retried` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+/** "rate_limited 3, stalled 1" */
+export function causesText(c: Record<string, number>): string {
+  return Object.entries(c)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+}
+
 export function headline(a: Analysis): string[] {
   const r = a.run;
   const status = `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
-  return [
-    `${status} · ${int(r.turns)} turns${r.cut_turns ? ` (${r.cut_turns} cut)` : ""} · ${int(r.tokens_generated)} tokens generated · ${int(r.prompt_tokens)} prompt tokens · ${secs(r.duration_s)}`,
+  const outcome = outcomeText(r);
+  const lines = [
+    `${status} · ${int(r.turns)} turn${r.turns === 1 ? "" : "s"}${outcome ? ` (${outcome})` : ""} · ${int(r.tokens_generated)} tokens generated · ${int(r.prompt_tokens)} prompt tokens · ${secs(r.duration_s)}`,
     `models: ${models}`,
   ];
+  if (r.failed_attempts > 0) lines.push(`failed attempts: ${int(r.failed_attempts)} (${causesText(r.failure_causes)})`);
+  return lines;
 }
 
 const pair = (x: string, y: string): string => `${x} · ${y}`;
@@ -27,6 +50,8 @@ export function agentRows(a: Analysis): Row[] {
     ["name", ...col((m) => m.name ?? DASH)],
     ["model", ...col((m) => modelLabel(m.provider, m.model))],
     ["turns (cut)", ...col((m) => `${int(m.turns)}${m.cut_turns ? ` (${m.cut_turns})` : ""}`)],
+    ["failed · stalled · retried turns", ...col((m) => triple(int(m.failed_turns), int(m.stalled_turns), int(m.retried_turns)))],
+    ["failed attempts (causes)", ...col((m) => (m.failed_attempts ? `${int(m.failed_attempts)} (${causesText(m.failure_causes)})` : "0"))],
     ["tokens generated", ...col((m) => int(m.tokens_generated))],
     ["prompt tokens", ...col((m) => int(m.prompt_tokens))],
     ["generation time", ...col((m) => secs(m.generation_time_ms / 1000))],
@@ -61,7 +86,10 @@ const FLAG_TEXT: Record<string, string> = {
   looping: "looping: repeats its own recent messages",
   echoing: "echoing: repeats the partner's last message",
   monologue: "monologue: talks far longer than the partner",
-  stalled: "stalled: short, empty replies in a row",
+  short_replies: "short replies: short or empty replies in a row",
+  failed_turn: "failed turn: every attempt failed, or the reply was unusable twice (see show)",
+  stalled_turn: "stalled turn: cut while the model had gone silent mid-reply",
+  retried_turn: "retried turn: succeeded after failed attempts (their causes are in the message's metadata)",
 };
 
 /** flag episodes listed in a report; the JSON has up to MAX_EPISODES */
@@ -161,6 +189,7 @@ export function runRows(a: Analysis): Array<[string, string]> {
     ["status", `${r.status} (${r.stop_reason ?? DASH})`],
     ["duration", secs(r.duration_s)],
     ["turns", int(r.turns)],
+    ["failed · stalled · retried turns", triple(int(r.failed_turns), int(r.stalled_turns), int(r.retried_turns))],
     ["tokens generated", int(r.tokens_generated)],
     ["handoff p50 · p99", pair(ms(h.p50), ms(h.p99))],
     ["MATTR", ratio(c.mattr)],

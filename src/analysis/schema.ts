@@ -8,12 +8,12 @@
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 1;
+export const ANALYSIS_VERSION = 2;
 
 const num = z.number();
 const maybe = num.nullable();
 
-export const FlagTypeSchema = z.enum(["looping", "echoing", "monologue", "stalled"]);
+export const FlagTypeSchema = z.enum(["looping", "echoing", "monologue", "short_replies", "failed_turn", "stalled_turn", "retried_turn"]);
 export type FlagType = z.infer<typeof FlagTypeSchema>;
 
 export const DistSchema = z
@@ -41,6 +41,11 @@ export const RunMetricsSchema = z
     duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds"),
     turns: z.number().int().nonnegative(),
     cut_turns: z.number().int().nonnegative(),
+    failed_turns: z.number().int().nonnegative().describe("turns that failed: every attempt failed, or the reply was unusable twice"),
+    stalled_turns: z.number().int().nonnegative().describe("turns cut while the model had gone silent mid-reply"),
+    retried_turns: z.number().int().nonnegative().describe("turns that succeeded after one or more failed attempts"),
+    failed_attempts: z.number().int().nonnegative().describe("attempts that failed, over all turns (a retried or failed turn has one or more)"),
+    failure_causes: z.record(z.string(), z.number().int().nonnegative()).describe("failed attempts by cause: rate_limited, server_error, unreachable, no_first_token, stalled, invalid_reply, …"),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
     providers: z.array(z.string()),
@@ -66,6 +71,11 @@ export const AgentMetricsSchema = z
     simulated: z.boolean(),
     turns: z.number().int().nonnegative(),
     cut_turns: z.number().int().nonnegative(),
+    failed_turns: z.number().int().nonnegative(),
+    stalled_turns: z.number().int().nonnegative(),
+    retried_turns: z.number().int().nonnegative(),
+    failed_attempts: z.number().int().nonnegative(),
+    failure_causes: z.record(z.string(), z.number().int().nonnegative()),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
     generation_time_ms: num,
@@ -182,8 +192,8 @@ export const AnalysisSchema = z
         echo_turns: z.number().int(),
         monologue_ratio: num,
         monologue_turns: z.number().int(),
-        stalled_words: z.number().int(),
-        stalled_turns: z.number().int(),
+        short_words: z.number().int(),
+        short_turns: z.number().int(),
       })
       .strict(),
     run: RunMetricsSchema,
@@ -193,7 +203,17 @@ export const AnalysisSchema = z
       .strict(),
     content: ContentMetricsSchema,
     flags: z.array(FlagSchema),
-    flag_counts: z.object({ looping: z.number().int(), echoing: z.number().int(), monologue: z.number().int(), stalled: z.number().int() }).strict(),
+    flag_counts: z
+      .object({
+        looping: z.number().int(),
+        echoing: z.number().int(),
+        monologue: z.number().int(),
+        short_replies: z.number().int(),
+        failed_turn: z.number().int(),
+        stalled_turn: z.number().int(),
+        retried_turn: z.number().int(),
+      })
+      .strict(),
     windows: z.array(WindowSchema),
     judge: JudgeSchema.nullable(),
   })

@@ -13,6 +13,10 @@ export interface AgentSummary {
   provider: string;
   model: string;
   turns: number;
+  failed_turns: number;
+  stalled_turns: number;
+  cut_turns: number;
+  retried_turns: number;
   tokens: number;
   mean_tokens_per_second: number | null;
   mean_time_to_first_token_ms: number | null;
@@ -24,6 +28,12 @@ export interface RunSummary {
   status: string;
   stop_reason: string | null;
   turns: number;
+  failed_turns: number;
+  stalled_turns: number;
+  cut_turns: number;
+  retried_turns: number;
+  /** failed attempts by cause, over all turns */
+  failure_causes: Record<string, number>;
   tokens: number;
   /** dialogue duration (first turn to end), seconds */
   duration_s: number | null;
@@ -36,6 +46,11 @@ export function summaryOf(a: Analysis): RunSummary {
     status: a.run.status,
     stop_reason: a.run.stop_reason,
     turns: a.run.turns,
+    failed_turns: a.run.failed_turns,
+    stalled_turns: a.run.stalled_turns,
+    cut_turns: a.run.cut_turns,
+    retried_turns: a.run.retried_turns,
+    failure_causes: a.run.failure_causes,
     tokens: a.run.tokens_generated,
     duration_s: a.run.duration_s,
     agents: a.agents.map((g) => ({
@@ -44,6 +59,10 @@ export function summaryOf(a: Analysis): RunSummary {
       provider: g.provider,
       model: g.model,
       turns: g.turns,
+      failed_turns: g.failed_turns,
+      stalled_turns: g.stalled_turns,
+      cut_turns: g.cut_turns,
+      retried_turns: g.retried_turns,
       tokens: g.tokens_generated,
       mean_tokens_per_second: g.tokens_per_second.mean,
       mean_time_to_first_token_ms: g.time_to_first_token_ms.mean,

@@ -20,7 +20,7 @@ export function simulateJudge(task: JudgeTask, seed: number): JudgeVerdict {
   const [a, b] = task.personas;
   const who = a && b ? `${a.name} (${a.role}) and ${b.name} (${b.role})` : "two agents";
   const coherence = clampScore(8 + rng.int(2) - rep * 6 - (looping ? 3 : 0));
-  const engagement = clampScore(7 + rng.int(3) - echo * 4 - (f.flags.includes("stalled") ? 3 : 0) - (looping ? 2 : 0));
+  const engagement = clampScore(7 + rng.int(3) - echo * 4 - (f.flags.includes("short_replies") ? 3 : 0) - (looping ? 2 : 0));
   const adherence = clampScore(7 + rng.int(3) - (looping ? 2 : 0));
   const trouble = f.flags.length ? ` Flags raised: ${f.flags.join(", ")}.` : " No flags were raised.";
   return {
@@ -37,7 +37,7 @@ export function simulateJudge(task: JudgeTask, seed: number): JudgeVerdict {
     },
     engagement: {
       score: engagement,
-      reason: `[simulated] mean echo of the partner ${(echo * 100).toFixed(0)}%${f.flags.includes("stalled") ? ", with stalled stretches" : ""}`,
+      reason: `[simulated] mean echo of the partner ${(echo * 100).toFixed(0)}%${f.flags.includes("short_replies") ? ", with stretches of short replies" : ""}`,
     },
   };
 }

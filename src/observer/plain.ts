@@ -2,6 +2,7 @@
  * Plain-text renderers: the live observer when stdout is not a terminal (or with --plain), and
  * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
  */
+import { causesText, outcomeText } from "../analysis/report-rows.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
@@ -12,6 +13,7 @@ import type { ObserverEvent } from "./follow.js";
 type Write = (s: string) => void;
 
 const fmt = (n: number | null, digits = 1, unit = ""): string => (n === null ? "–" : `${n.toFixed(digits)}${unit}`);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function modelLabel(provider: string, model: string): string {
   if (provider === "simulated") return `${model} [simulated]`;
@@ -40,12 +42,15 @@ export function personasText(personas: Persona[]): string {
 
 export function messageText(m: DialogMessage, withMeta = true): string {
   const md = m.metadata;
-  const flags = [m.failed ? "failed" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
+  const flags = [m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.failed_attempts.length > 0 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${modelLabel(md.provider, md.model)})${flags ? ` [${flags}]` : ""}:`;
   const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || "(nothing)"}`];
-  if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"} (raw reply kept: dialogue show --json)`);
+  if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
+  for (const f of md.failed_attempts) {
+    lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
+  }
   if (withMeta) {
     lines.push(
       `    ${md.tokens_generated} tokens · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
@@ -57,15 +62,18 @@ export function messageText(m: DialogMessage, withMeta = true): string {
 }
 
 export function summaryText(s: RunSummary): string {
+  const outcome = outcomeText(s);
   const lines = [
-    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${s.turns} turns · ${s.tokens} tokens · ${fmt(s.duration_s, 1, " s")}`,
+    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
+    const o = outcomeText(a);
     lines.push(
-      `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${a.turns} turns, ${a.tokens} tokens, ` +
+      `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${plural(a.turns, "turn")}${o ? ` (${o})` : ""}, ${plural(a.tokens, "token")}, ` +
         `${fmt(a.mean_tokens_per_second)} tok/s mean, ttft ${fmt(a.mean_time_to_first_token_ms, 0, " ms")} mean`,
     );
   }
+  if (Object.keys(s.failure_causes).length > 0) lines.push(`  failed attempts by cause: ${causesText(s.failure_causes)}`);
   return lines.join("\n");
 }
 
@@ -75,7 +83,7 @@ export function headerText(r: ConversationRecord): string {
   return [
     `Conversation ${s.id} — ${s.scenario.title}`,
     `  ${agents}`,
-    `  limits: ${s.limits.max_turns} turns, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${s.limits.max_total_tokens} tokens` : ""}`,
+    `  limits: ${s.limits.max_turns} turns, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${s.limits.max_total_tokens} tokens` : ""}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
   ].join("\n");
 }
 

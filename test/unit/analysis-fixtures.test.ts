@@ -112,7 +112,7 @@ describe("healthy fixture: every metric by hand", () => {
 
   it("flags: none", () => {
     expect(a.flags).toEqual([]);
-    expect(a.flag_counts).toEqual({ looping: 0, echoing: 0, monologue: 0, stalled: 0 });
+    expect(a.flag_counts).toEqual({ looping: 0, echoing: 0, monologue: 0, short_replies: 0, failed_turn: 0, stalled_turn: 0, retried_turn: 0 });
   });
 
   it("windows by turns (2t): each with its own figures", () => {
@@ -209,7 +209,7 @@ describe("troubled fixture: echoing, stalled, monologue", () => {
       // turn 2 repeats 9 of its 10 3-grams from turn 1; turn 3 repeats 6 of its 9 from turn 2
       { type: "echoing", agent_id: null, turn: 2, detected_turn: 3, until_turn: 3 },
       // "Yes." "Okay." "Sure.": three messages of fewer than 4 words
-      { type: "stalled", agent_id: null, turn: 4, detected_turn: 6, until_turn: 6 },
+      { type: "short_replies", agent_id: null, turn: 4, detected_turn: 6, until_turn: 6 },
       // 12 words after "Sure." (1), then 12 after "Fine." (1): at least 4 times as long, twice in a row
       { type: "monologue", agent_id: "a", turn: 7, detected_turn: 9, until_turn: 9 },
     ]);

@@ -5,6 +5,7 @@
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
+import { outcomeText } from "../../analysis/report-rows.js";
 import type { RunSummary } from "../../analysis/summary.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
@@ -53,7 +54,8 @@ export function SummaryScreen({ summary: s, error, width, children }: SummaryScr
         </Text>
         <Text>
           {" "}
-          · {s.turns} turns · {s.tokens} tokens · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
+          · {s.turns} {s.turns === 1 ? "turn" : "turns"}
+          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {s.tokens} tokens · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
         </Text>
       </Text>
       <Box height={1}>

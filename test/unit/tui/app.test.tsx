@@ -112,7 +112,7 @@ describe("the TUI app", () => {
     feed.push({ type: "end", record: final, messages: [m1] });
     // every frame written, not only the last: with CI set, Ink writes one more (bare) frame as it
     // exits, and that exit is what this test checks too
-    const summary = await waitFor("a frame with the summary", async () => ui.frames.findLast((f) => f.includes("Ended: stopped (user_stop) · 1 turns")), 10_000, 10);
+    const summary = await waitFor("a frame with the summary", async () => ui.frames.findLast((f) => f.includes("Ended: stopped (user_stop) · 1 turn ·")), 10_000, 10);
     expect(summary).not.toContain("q stop");
     expect(summary).toMatch(/Elena Nakamura.*\n.*Arjun Mehta/s); // both agents' rows
     const before = ui.frames.length;
