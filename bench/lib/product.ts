@@ -21,11 +21,14 @@ export function productEnv(ctx: Ctx, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
   return cliEnv(ctx.redisUrl, ctx.logFile, extra);
 }
 
-/** `dialogue <args> --prefix <prefix>` to its end; throws with its stderr when it fails */
-export async function runProduct(ctx: Ctx, prefix: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Spawned> {
+/**
+ * `dialogue <args> --prefix <prefix>` to its end; throws with its stderr when it fails (exits
+ * other than `okCodes`, by default 0 only)
+ */
+export async function runProduct(ctx: Ctx, prefix: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, okCodes: readonly number[] = [0]): Promise<Spawned> {
   const p = spawnCli([...args, "--prefix", prefix, "--log-level", "warn"], productEnv(ctx, extraEnv));
   const code = await p.exit;
-  if (code !== 0) throw new Error(`dialogue ${args.join(" ")} exited ${code}: ${p.err().slice(-1500)}`);
+  if (code === null || !okCodes.includes(code)) throw new Error(`dialogue ${args.join(" ")} exited ${code}: ${p.err().slice(-1500)}`);
   return p;
 }
 

@@ -75,8 +75,10 @@ export function message(spec: ConversationSpec, seq: number, t0: number, r: () =
     speaker: persona.name,
     content: { message: text, sentiment: Math.round((r() * 2 - 1) * 100) / 100, references: [], end_conversation: false },
     cut: false,
+    stalled: false,
     failed: false,
     metadata: {
+      failed_attempts: [],
       conversation_id: spec.id,
       sequence_number: seq,
       agent_id: agent.id,

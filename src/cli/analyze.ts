@@ -26,7 +26,7 @@ interface AnalyzeOptions extends CommonOptions {
 
 export function analyzeCommand(): Command {
   const cmd = new Command("analyze")
-    .description("analyze a conversation: speed per agent, orchestration, content quality, flags (looping, echoing, monologue, stalled), windows")
+    .description("analyze a conversation: speed per agent, orchestration, content quality, flags (looping, echoing, monologue, short replies, failed, stalled and retried turns), windows")
     .argument("<id>", "conversation id (see dialogue list)")
     .option("--json", "the analysis as one JSON document (schema: docs/analysis.schema.json)")
     .option("--md", "the report as Markdown")

@@ -15,6 +15,7 @@ import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { logDir, stderr } from "./common.js";
+import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
 import { childEnv, startChildren, type Launch, type RunOptions } from "./launch.js";
 
@@ -30,6 +31,8 @@ interface Ended {
   started_at: number | null;
   ended_at: number | null;
   error: string | null;
+  failed_turns: number | null;
+  stalled_turns: number | null;
 }
 
 const out = (s: string): void => {
@@ -40,13 +43,13 @@ const numOrNull = (v: string | null | undefined): number | null => (v === null |
 
 /** one pipeline of HMGETs: the conversations among `ids` that have ended */
 async function poll(launch: Launch, ids: string[]): Promise<Ended[]> {
-  const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error"];
+  const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns"];
   const pipe = launch.redis.pipeline();
   for (const id of ids) pipe.hmget(launch.store.keys.record(id), ...fields);
   const res = (await pipe.exec()) ?? [];
   const ended: Ended[] = [];
   res.forEach(([err, v], i) => {
-    const [status, reason, turns, tokens, started, endedAt, error] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
+    const [status, reason, turns, tokens, started, endedAt, error, failedTurns, stalledTurns] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
     if (!status || !isFinal(status as Status)) return;
     ended.push({
       id: ids[i] as string,
@@ -57,6 +60,8 @@ async function poll(launch: Launch, ids: string[]): Promise<Ended[]> {
       started_at: numOrNull(started),
       ended_at: numOrNull(endedAt),
       error: error || null,
+      failed_turns: numOrNull(failedTurns),
+      stalled_turns: numOrNull(stalledTurns),
     });
   });
   return ended;
@@ -67,7 +72,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   const specs = [];
   const ids = new Set<string>();
   while (specs.length < count) {
-    const spec = launch.newSpec();
+    const spec = launch.newSpec(specs.length);
     if (ids.has(spec.id) || (await store.exists(spec.id))) continue; // ids are random: never reuse one
     ids.add(spec.id);
     specs.push(spec);
@@ -131,7 +136,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"): dialogue list --limit ${count}    logs: ${logFile}`);
   await queues.close();
   launch.redis.disconnect();
-  return ended.some((e) => e.status === "failed") ? 1 : 0;
+  return Math.max(0, ...ended.map((e) => exitCodeFor(e)));
 }
 
 const seconds = (e: Ended): number | null => (e.started_at === null || e.ended_at === null ? null : (e.ended_at - e.started_at) / 1000);

@@ -23,7 +23,7 @@ export interface OpenStore {
 export async function openStore(opts: CommonOptions): Promise<OpenStore> {
   const config = loadConfig(opts);
   const { redis } = await openRedis(config, stderr);
-  return { store: new Store(redis, config.redis.prefix), config, prefix: config.redis.prefix, close: () => redis.disconnect() };
+  return { store: new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms }), config, prefix: config.redis.prefix, close: () => redis.disconnect() };
 }
 
 export function checkId(id: string): void {

@@ -10,6 +10,7 @@ import { checkProviders } from "../llm/health.js";
 import { redactUrl } from "../logger.js";
 import { connect, resolveRedis } from "../redis/connect.js";
 import { checkRedis, type Finding } from "../redis/health.js";
+import { Store } from "../redis/store.js";
 import { addCommonOptions, loadConfig, type CommonOptions } from "./common.js";
 
 const line = (f: Finding): string => `  ${f.ok ? "ok  " : "FAIL"}  ${f.what}${f.ok || !f.fix ? "" : `\n          fix: ${f.fix}`}`;
@@ -57,6 +58,7 @@ export function doctorCommand(): Command {
       client.on("error", () => undefined);
       try {
         report("Redis", [{ ok: true, what: `reachable at ${redactUrl(resolved.url)} (${resolved.source})` }, ...(await checkRedis(client))]);
+        report("Runs", await runFindings(new Store(client, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms })));
       } finally {
         client.disconnect();
       }
@@ -69,4 +71,25 @@ export function doctorCommand(): Command {
     out(failures === 0 ? "\nAll good." : `\n${failures} problem${failures === 1 ? "" : "s"} found.`);
     process.exitCode = failures === 0 ? 0 : 1;
   });
+}
+
+/** runs in progress, and runs whose processes are gone (finalized as abandoned now) */
+async function runFindings(store: Store): Promise<Finding[]> {
+  let live = 0;
+  const abandoned: string[] = [];
+  for (const id of await store.activeIds()) {
+    const rec = await store.get(id).catch(() => null);
+    if (!rec) continue;
+    const settled = await store.settle(rec, "dialogue doctor");
+    if (settled.stop_reason === "abandoned" && settled !== rec) abandoned.push(id);
+    else if (settled.status !== "completed" && settled.status !== "stopped" && settled.status !== "failed") live++;
+  }
+  const out: Finding[] = [{ ok: true, what: `${live} run${live === 1 ? "" : "s"} in progress, each held by a live manager` }];
+  if (abandoned.length > 0) {
+    out.push({
+      ok: true,
+      what: `${abandoned.length} run${abandoned.length === 1 ? "" : "s"} whose processes were gone finalized as abandoned (${abandoned.slice(0, 3).join(", ")}${abandoned.length > 3 ? ", …" : ""}); dialogue purge removes them`,
+    });
+  }
+  return out;
 }

@@ -6,11 +6,17 @@ import { Command } from "commander";
 import { summarize } from "../analysis/summary.js";
 import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, modelLabel, personasText, storyText, summaryText } from "../observer/plain.js";
+import type { ConversationRecord } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
 import { listMatching, parseFilter } from "./list-filter.js";
+
+/** "2 failed, 1 stalled": turns that went wrong, from the record's counters ("" when none, or not counted) */
+export function troubleText(r: ConversationRecord): string {
+  return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
+}
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 
@@ -45,10 +51,11 @@ Examples:
         const dur = rec.started_at === null ? null : ((rec.ended_at ?? Date.now()) - rec.started_at) / 1000;
         const models = [...new Set(rec.spec.agents.map((a) => modelLabel(a.model.provider, a.model.model)))].join(", ");
         const status = rec.stop_reason ? `${rec.status} (${rec.stop_reason})` : rec.status;
+        const troubles = troubleText(rec);
         if (opts.json) {
-          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: rec.turns, status: rec.status, stop_reason: rec.stop_reason, scenario: rec.spec.scenario.title, agents: rec.spec.agents.map((a) => ({ id: a.id, provider: a.model.provider, model: a.model.model })) }));
+          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: rec.turns, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, agents: rec.spec.agents.map((a) => ({ id: a.id, provider: a.model.provider, model: a.model.model })) }));
         } else {
-          out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(rec.turns).padStart(5), status.padEnd(24), models].join("  "));
+          out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(rec.turns).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`.padEnd(24), models].join("  "));
         }
       }
       if (n === 0 && !opts.json) {
@@ -80,10 +87,10 @@ export function showCommand(): Command {
         if (dead.length === 0) return out(`no failed jobs for ${id}`);
         out(`${dead.length} failed job${dead.length === 1 ? "" : "s"} for ${id}:`);
         for (const d of dead) {
-          out(`  ${iso(d.failed_at)}  ${d.queue}  job ${d.job_id} (${d.name}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`);
-          out(`    ${d.reason}`);
-          if (d.raw !== undefined) out(`    raw model output: ${JSON.stringify(d.raw.slice(0, 500))}${d.raw.length > 500 ? " …" : ""}`);
+          const what = d.turn === null ? d.name : `turn ${d.turn}${d.agent_id ? ` (${d.agent_id})` : ""}`;
+          out(`  ${iso(d.failed_at)}  ${d.queue}  job ${d.job_id}  ${what}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
         }
+        if (dead.some((d) => d.raw !== undefined)) out("  (raw model output of failed replies: dialogue show --failed --json)");
         return;
       }
       const messages = await store.readLog(id);

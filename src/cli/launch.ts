@@ -9,7 +9,7 @@ import type { Config } from "../config/schema.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
 import { resolveAuto } from "../llm/auto.js";
 import { preflight } from "../llm/preflight.js";
-import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
+import { buildSpec, needsAuto, runSeed, type AutoResolved } from "../manager/spec.js";
 import type { ConversationSpec } from "../protocol/record.js";
 import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
@@ -43,8 +43,8 @@ export interface Launch {
   prefix: string;
   store: Store;
   queues: Queues;
-  /** a new conversation of this configuration (a fresh id each time) */
-  newSpec(): ConversationSpec;
+  /** a new conversation of this configuration (a fresh id each time); the n-th of a batch gets seed + n when the seed is set */
+  newSpec(n?: number): ConversationSpec;
   /** the pools the conversations' agents use */
   pools: string[];
 }
@@ -59,7 +59,7 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   if (opts.duration) overrides["limits.duration_seconds"] = opts.duration;
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
-  if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
+  if (opts.seed !== undefined) overrides.seed = opts.seed;
   const config = applyProviderFlag(
     loadConfig(opts, { overrides, scenario: opts.scenario }),
     opts.provider as ProviderName | undefined,
@@ -72,7 +72,8 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
     auto = choice;
     stderr(`Provider: auto → ${choice.provider}${choice.model ? ` (${choice.model})` : ""} (${choice.reason})`);
   }
-  const first = buildSpec(config, auto);
+  const seedOf = (n: number): number => (config.seed === null && config.simulated.seed === undefined ? runSeed(config) : runSeed(config) + n);
+  const first = buildSpec(config, auto, undefined, seedOf(0));
   // every model usable before anything starts: Ollama answers and has it (or --pull), the GGUF is there
   await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr });
 
@@ -84,10 +85,10 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
     redis,
     resolved,
     prefix,
-    store: new Store(redis, prefix),
+    store: new Store(redis, prefix, { leaseMs: config.queues.lock_duration_ms }),
     queues: new Queues(redis, prefix, config.queues),
-    newSpec: () => {
-      const spec = next ?? buildSpec(config, auto);
+    newSpec: (n = 0) => {
+      const spec = next ?? buildSpec(config, auto, undefined, seedOf(n));
       next = null;
       return spec;
     },

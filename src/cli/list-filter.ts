@@ -1,7 +1,8 @@
 /**
  * `dialogue list` filters: --status (a status or a stop reason), --model (part of a provider or
  * model name, any agent or the manager), --since (an age or a date). Walks the index newest
- * first, from `since` on, a page at a time, until `limit` conversations match.
+ * first, from `since` on, a page at a time, until `limit` conversations match. A run no live manager
+ * holds a lease on any more is finalized as abandoned on the way (Store.settle).
  */
 import { UsageError } from "../errors/index.js";
 import { StatusSchema, StopReasonSchema, type ConversationRecord } from "../protocol/record.js";
@@ -50,6 +51,8 @@ export async function* listMatching(store: Store, f: ListFilter, limit: number):
       let rec: ConversationRecord | null;
       try {
         rec = await store.get(id);
+        // a run whose processes are gone is shown as what it is: abandoned
+        if (rec) rec = await store.settle(rec, "dialogue list");
       } catch (err) {
         if (filtered) continue;
         yield { id, rec: null, error: (err as Error).message.split("\n")[0] ?? "unreadable" };

@@ -1,7 +1,8 @@
 /**
  * `dialogue purge <id…> | --older-than 7d`: remove finished runs from Redis on purpose. Asks
  * first on a terminal; without a terminal it needs --yes. Running conversations are never
- * purged (stop them first).
+ * purged (stop them first); one whose processes are gone (its lease ran out) is first finalized
+ * as abandoned, and can then be purged.
  */
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
@@ -69,7 +70,7 @@ Examples:
 async function named(store: Store, ids: string[], prefix: string): Promise<ConversationRecord[]> {
   const recs: ConversationRecord[] = [];
   for (const id of new Set(ids)) {
-    const rec = await getOrThrow(store, id, prefix);
+    const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue purge");
     if (!isFinal(rec.status)) throw new UsageError(`conversation ${id} is ${rec.status}; only finished runs are purged`, `stop it first: dialogue stop ${id}`);
     recs.push(rec);
   }
@@ -82,7 +83,8 @@ async function olderThan(store: Store, before: number): Promise<ConversationReco
   for (let offset = 0; ; offset += 500) {
     const ids = await store.idsBetween(Number.NEGATIVE_INFINITY, before, offset, 500);
     for (const id of ids) {
-      const rec = await store.get(id).catch(() => null);
+      const found = await store.get(id).catch(() => null);
+      const rec = found && (await store.settle(found, "dialogue purge"));
       if (rec && isFinal(rec.status)) recs.push(rec);
       else if (rec) skipped++;
     }

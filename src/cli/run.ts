@@ -15,6 +15,7 @@ import { redactUrl } from "../logger.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { Supervisor } from "./children.js";
+import { exitCodeFor } from "./exit-codes.js";
 import { childEnv, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 
@@ -156,5 +157,5 @@ async function run(opts: RunOptions): Promise<number> {
   stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
   await queues.close();
   redis.disconnect();
-  return final.status === "failed" ? 1 : 0;
+  return exitCodeFor(final);
 }

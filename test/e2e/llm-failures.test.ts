@@ -1,78 +1,97 @@
 /**
- * Misbehaving LLM servers, end to end: a local server speaking Ollama's wire format answers 5xx
- * and 429, cuts streams, hangs, or fails every time. Each failure is a retried attempt (with
- * backoff); then the agent's fallback model if it has one; then a failed turn that ends the run
- * as `failed` with its reason, the failed job kept in Redis and listed by `show --failed`.
+ * Misbehaving LLM servers, end to end: local servers speaking Ollama's and OpenAI's wire formats
+ * answer 5xx and 429 (with Retry-After), cut streams, stall mid-reply, never answer, send replies
+ * that cannot be made into a message, or fail every time. Each failed attempt is recorded on the
+ * turn with its cause and retried as the policy says; then the agent's fallback model takes the
+ * turn; then a failed turn is recorded, the run ends `failed` with the reason and a non-zero exit,
+ * and `show --failed` lists the turn's job.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { generationSeed } from "../../src/llm/seed.js";
+import type { DialogMessage } from "../../src/protocol/schemas.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "dialogue-llm-failures-"));
 let redis: Redis;
-let ollama: FakeOllama;
 beforeAll(() => {
   redis = new Redis(testRedisUrl());
 });
 afterAll(async () => {
   await redis.quit();
 });
-beforeEach(async () => {
-  ollama = await startFakeOllama({ models: ["llama3.2:latest"] });
-});
-afterEach(async () => {
-  await ollama.close();
-});
 
-const REPLY = { kind: "reply" as const, pieces: ['{"message": "Fine,', ' let us go on.", "sentiment": 0.1, "references": [], "end_conversation": false}'] };
+const REPLY_JSON = ['{"message": "Fine,', ' let us go on.", "sentiment": 0.1, "references": [], "end_conversation": false}'];
+const REPLY = { kind: "reply" as const, pieces: REPLY_JSON };
 
-function configFile(name: string, agentB: Record<string, unknown> = {}): string {
+function configFile(name: string, provider: "ollama" | "openai", model: string, agentB: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): string {
   const file = path.join(tmp, `${name}.json`);
   writeFileSync(
     file,
     JSON.stringify({
       agents: [
-        { id: "a", role: "homeowner", provider: "ollama", model: "llama3.2" },
-        { id: "b", role: "bank advisor", provider: "ollama", model: "llama3.2", ...agentB },
+        { id: "a", role: "homeowner", provider, model },
+        { id: "b", role: "bank advisor", provider, model, ...agentB },
       ],
       manager: { provider: "simulated" },
       simulated: { tokens_per_second: 0, time_to_first_token_ms: 0 },
       limits: { max_turns: 2, duration_seconds: 120 },
       queues: { attempts: 3, backoff_ms: 50 },
+      ...extra,
     }),
   );
   return file;
 }
 
-async function run(name: string, extra: string[] = [], agentB: Record<string, unknown> = {}) {
+async function launch(file: string, env: NodeJS.ProcessEnv, extra: string[] = []) {
   const prefix = freshPrefix();
-  const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url });
-  const r = await runCli(["run", "--config", configFile(name, agentB), "--plain", "--prefix", prefix, ...extra], env, 90_000);
+  const t0 = Date.now();
+  const r = await runCli(["run", "--config", file, "--plain", "--prefix", prefix, ...extra], cliEnv(testRedisUrl(), env), 150_000);
   const id = /conversation (\S+)/.exec(r.stderr)?.[1];
   if (!id) throw new Error(`no conversation id:\n${r.stderr}`);
   const store = new Store(redis, prefix);
-  return { r, id, prefix, env, store, rec: (await store.get(id))!, msgs: await store.readLog(id) };
+  return { r, id, prefix, env: cliEnv(testRedisUrl(), env), store, t0, rec: (await store.get(id))!, msgs: await store.readLog(id) };
 }
 
-const chats = () => ollama.requests.filter((q) => q.path === "/api/chat").length;
+const causes = (m: DialogMessage | undefined) => (m?.metadata.failed_attempts ?? []).map((f) => f.cause);
 
-describe("LLM failures", () => {
-  it("5xx and 429 are failed attempts, retried with backoff; the turn is recorded once", async () => {
+describe("Ollama's wire format", () => {
+  let ollama: FakeOllama;
+  beforeEach(async () => {
+    ollama = await startFakeOllama({ models: ["llama3.2:latest"] });
+  });
+  afterEach(async () => {
+    await ollama.close();
+  });
+  const run = (name: string, extra: string[] = [], agentB: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
+    launch(configFile(name, "ollama", "llama3.2", agentB, more), { OLLAMA_HOST: ollama.url }, extra);
+  const chats = () => ollama.requests.filter((q) => q.path === "/api/chat").length;
+
+  it("5xx and 429 are failed attempts, each recorded with its cause, retried; the turn is recorded once", async () => {
     ollama.script = [{ kind: "status", status: 500, error: "llama runner process has terminated" }, { kind: "status", status: 429, error: "too many requests" }, REPLY];
     ollama.fallback = REPLY;
-    const { r, rec, msgs } = await run("retry");
+    const { r, rec, msgs } = await run("retry", ["--seed", "99"]);
     expect(r.code, r.stderr).toBe(0);
     expect(rec.stop_reason).toBe("max_turns");
+    // the run's seed is recorded, and each generation gets one derived from it (a retry another)
+    expect(rec.spec.seed).toBe(99);
+    const seeds = ollama.requests.filter((q) => q.path === "/api/chat").map((q) => (q.body.options as { seed?: number }).seed);
+    expect(seeds).toEqual([generationSeed(99, 1, 1), generationSeed(99, 1, 2), generationSeed(99, 1, 3), generationSeed(99, 2, 1)]);
     expect(msgs.map((m) => m.metadata.sequence_number)).toEqual([1, 2]);
     expect(msgs[0]!.metadata.attempt).toBe(3);
+    expect(causes(msgs[0])).toEqual(["server_error", "rate_limited"]);
+    expect(msgs[0]!.metadata.failed_attempts[0]!.error).toContain("llama runner process has terminated");
     expect(msgs[0]!.content.message).toBe("Fine, let us go on.");
+    expect(rec.retried_turns).toBe(1);
     expect(chats()).toBe(4);
+    expect(r.stdout).toMatch(/attempt 1 failed \(server_error\)/);
   }, 120_000);
 
   it("a stream cut off before its final chunk is a failed attempt, retried", async () => {
@@ -81,47 +100,149 @@ describe("LLM failures", () => {
     const { r, msgs } = await run("cut");
     expect(r.code, r.stderr).toBe(0);
     expect(msgs[0]!.metadata.attempt).toBe(2);
+    expect(causes(msgs[0])).toEqual(["generation_error"]);
     expect(msgs[0]!.cut).toBe(false);
     expect(msgs[0]!.content.message).toBe("Fine, let us go on.");
   }, 120_000);
 
-  it("a hung server is abandoned after queues.idle_timeout_ms and the turn retried", async () => {
+  it("a server that never sends a first token is noticed within timeouts.first_token_ms, and the turn retried", async () => {
     ollama.script = [{ kind: "hang" }];
     ollama.fallback = REPLY;
-    const { r, msgs } = await run("hang", ["--set", "queues.idle_timeout_ms=1000"]);
+    const { r, msgs } = await run("hang", ["--set", "timeouts.first_token_ms=1500"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(msgs[0]!.metadata.attempt).toBe(2);
+    const m = msgs[0]!;
+    expect(m.metadata.attempt).toBe(2);
+    expect(causes(m)).toEqual(["no_first_token"]);
+    expect(m.metadata.failed_attempts[0]!.error).toContain("sent no first token within 1.5 s");
+    const noticedAfter = m.metadata.failed_attempts[0]!.at - m.metadata.started_at;
+    expect(noticedAfter).toBeGreaterThanOrEqual(1500);
+    expect(noticedAfter).toBeLessThan(1500 + 5000);
     expect(ollama.abortedStreams).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
-  it("a server that keeps failing, with no fallback: the run ends failed with the reason; show --failed lists the dead letter", async () => {
-    ollama.script = [REPLY];
-    ollama.fallback = { kind: "status", status: 503, error: "server is shutting down" };
-    const { r, id, prefix, env, rec, msgs } = await run("down");
+  it("the old queues.idle_timeout_ms still bounds a silent server", async () => {
+    ollama.script = [{ kind: "hang" }];
+    ollama.fallback = REPLY;
+    const { r, msgs } = await run("idle", ["--set", "queues.idle_timeout_ms=1000"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(causes(msgs[0])).toEqual(["no_first_token"]);
+  }, 120_000);
+
+  it("a stream that stalls mid-reply, with default settings, is noticed within the between-token timeout (30 s) and retried", async () => {
+    ollama.script = [{ kind: "stall", pieces: ['{"message": "I will'] }];
+    ollama.fallback = REPLY;
+    const { r, msgs, rec } = await run("stall");
+    expect(r.code, r.stderr).toBe(0);
+    expect(rec.status).toBe("completed");
+    const m = msgs[0]!;
+    expect(causes(m)).toEqual(["stalled"]);
+    expect(m.metadata.failed_attempts[0]!.error).toMatch(/stalled: nothing for 30 s after \d+ tokens?/);
+    const noticedAfter = m.metadata.failed_attempts[0]!.at - m.metadata.started_at;
+    expect(noticedAfter).toBeGreaterThanOrEqual(30_000);
+    expect(noticedAfter).toBeLessThan(30_000 + 8000);
+    expect(m.content.message).toBe("Fine, let us go on.");
+  }, 150_000);
+
+  it("a turn the deadline cuts while its model has gone silent is recorded as stalled, not as an ordinary cut; such a run is not a success", async () => {
+    ollama.script = [{ kind: "stall", pieces: ['{"message": "I will'] }];
+    ollama.fallback = REPLY;
+    const { r, id, prefix, env, rec, msgs } = await run("stall-cut", ["--duration", "8"]);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.cut).toBe(true);
+    expect(msgs[0]!.stalled).toBe(true);
+    expect(msgs[0]!.content.message).toBe("I will");
+    expect(rec.stop_reason).toBe("duration");
+    expect(rec.status).toBe("failed");
+    expect(rec.stalled_turns).toBe(1);
+    expect(rec.error).toMatch(/no turn succeeded \(1 recorded: 0 failed, 1 stalled/);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[1\] .*\[stalled, cut\]/);
+    const list = await runCli(["list", "--prefix", prefix], env);
+    expect(list.stdout).toMatch(new RegExp(`${id}.*failed \\(duration\\) · 1 stalled`));
+    const md = await runCli(["export", id, "--format", "md", "--prefix", prefix], env);
+    expect(md.stdout).toMatch(/failed · stalled · retried turns/);
+    expect(md.stdout).toMatch(/stalled_turn from turn 1/);
+  }, 120_000);
+
+  it("429 with Retry-After: 2 for five seconds, then normal answers: the run completes, and the turn shows its attempts and their causes", async () => {
+    ollama.fallback = REPLY;
+    ollama.retryAfter = "2";
+    ollama.rateLimitUntil = Date.now() + 5000;
+    const { r, rec, msgs } = await run("rate-limited");
+    expect(r.code, r.stderr).toBe(0);
+    expect(rec.status).toBe("completed");
+    const failed = msgs[0]!.metadata.failed_attempts;
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const f of failed) {
+      expect(f.cause).toBe("rate_limited");
+      expect(f.retry_after_ms).toBe(2000);
+      expect(f.wait_ms).toBeGreaterThanOrEqual(2000); // Retry-After honoured
+      expect(f.error).toContain("wait a little, or lower the load");
+    }
+    expect(msgs[0]!.metadata.attempt).toBe(failed.length + 1);
+  }, 120_000);
+
+  it("429 forever: once the retry budget is spent the run fails, with the rate-limit hint, exit 1; show --failed lists the turn's job", async () => {
+    ollama.retryAfter = "1";
+    ollama.rateLimitUntil = Date.now() + 3_600_000;
+    const { r, id, prefix, env, rec, msgs } = await run("rate-limited-forever", ["--set", "queues.retry_budget_ms=4000"]);
     expect(r.code).toBe(1);
     expect(rec.status).toBe("failed");
     expect(rec.stop_reason).toBe("error");
-    expect(rec.error).toMatch(/turn 2 \(b\) failed: .*server is shutting down/);
-    expect(msgs.map((m) => m.metadata.sequence_number)).toEqual([1]);
-    expect(chats()).toBe(1 + 3);
+    expect(rec.error).toMatch(/turn 1 \(a\) failed: .*rate limiting.*lower the load.*gave up after \d+ attempts over \d+ s/);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.failed).toBe(true);
+    expect(msgs[0]!.metadata.done_reason).toBe("error");
+    expect(new Set(causes(msgs[0]))).toEqual(new Set(["rate_limited"]));
+    expect(rec.failed_turns).toBe(1);
     const dead = await runCli(["show", id, "--failed", "--prefix", prefix], env);
     expect(dead.code).toBe(0);
     expect(dead.stdout).toMatch(/1 failed job/);
-    expect(dead.stdout).toMatch(/requests\.b\s+job \S+\.2 \(turn, 3 attempts\)/);
-    expect(dead.stdout).toContain("server is shutting down");
+    expect(dead.stdout).toMatch(/requests\.a\s+job \S+\.1\s+turn 1 \(a\), \d+ attempts: .*rate limiting/);
+    expect(dead.stdout.split("\n").filter((l) => l.includes("job ")).every((l) => !l.includes("\n"))).toBe(true);
+    const analysis = JSON.parse((await runCli(["analyze", id, "--json", "--prefix", prefix], env)).stdout) as {
+      agents: Array<{ agent_id: string; failed_turns: number; failure_causes: Record<string, number> }>;
+      flags: Array<{ type: string; turn: number }>;
+    };
+    expect(analysis.agents.find((a) => a.agent_id === "a")!.failed_turns).toBe(1);
+    expect(analysis.agents.find((a) => a.agent_id === "a")!.failure_causes.rate_limited).toBeGreaterThan(1);
+    expect(analysis.flags).toContainEqual(expect.objectContaining({ type: "failed_turn", turn: 1 }));
   }, 120_000);
 
-  it("with a fallback: the failing agent's turn is served by its fallback model, and says so", async () => {
+  it("a reply that cannot be made into a message (eval_count -5): the fallback model takes the turn", async () => {
     ollama.script = [REPLY];
-    ollama.fallback = { kind: "status", status: 503, error: "server is shutting down" };
-    const { r, rec, msgs } = await run("fallback", [], { fallback: { provider: "simulated" } });
+    ollama.fallback = { kind: "reply", pieces: REPLY_JSON, eval_count: -5 };
+    const { r, rec, msgs } = await run("bad-count", [], { fallback: { provider: "simulated" } });
     expect(r.code, r.stderr).toBe(0);
-    expect(rec.stop_reason).toBe("max_turns");
+    expect(rec.status).toBe("completed");
     const m2 = msgs[1]!;
     expect(m2.metadata.provider).toBe("simulated");
     expect(m2.metadata.fallback_from).toBe("ollama/llama3.2");
-    expect(m2.metadata.attempt).toBe(4);
+    expect(causes(m2)).toEqual(["invalid_reply", "invalid_reply", "invalid_reply"]);
+    expect(m2.metadata.failed_attempts[0]!.error).toContain("invalid eval_count (-5)");
     expect(r.stdout).toContain("fallback for ollama/llama3.2");
+  }, 120_000);
+
+  it("a reply that cannot be made into a message (eval_count 12.5), with no fallback: a failed turn, the run failed, exit 1", async () => {
+    ollama.script = [REPLY];
+    ollama.fallback = { kind: "reply", pieces: REPLY_JSON, eval_count: 12.5 };
+    const { r, rec, msgs } = await run("bad-count-no-fallback");
+    expect(r.code).toBe(1);
+    expect(rec.status).toBe("failed");
+    expect(rec.error).toMatch(/turn 2 \(b\) failed: .*invalid eval_count \(12\.5\).*gave up after 3 attempts/);
+    expect(msgs.map((m) => [m.metadata.sequence_number, m.failed])).toEqual([[1, false], [2, true]]);
+    expect(r.stdout + r.stderr).not.toMatch(/Ended: completed/);
+    expect(r.stdout).toMatch(/Ended: failed \(error\) · 2 turns \(1 failed\)/);
+  }, 120_000);
+
+  it("a reply of more than 1,000,000 characters is abandoned and retried, then the fallback takes the turn", async () => {
+    ollama.script = [REPLY];
+    const huge = `{"message": "${"la ".repeat(400_000)}`;
+    ollama.fallback = { kind: "reply", pieces: [huge.slice(0, 600_000), huge.slice(600_000), '"}'] };
+    const { r, msgs } = await run("huge", [], { fallback: { provider: "simulated" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(causes(msgs[1])).toEqual(["reply_too_long", "reply_too_long", "reply_too_long"]);
+    expect(msgs[1]!.metadata.provider).toBe("simulated");
   }, 120_000);
 
   it("a model the server no longer has (404) cannot be retried: the fallback takes the turn at once", async () => {
@@ -131,6 +252,84 @@ describe("LLM failures", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(msgs[1]!.metadata.provider).toBe("simulated");
     expect(msgs[1]!.metadata.attempt).toBe(2);
+    expect(causes(msgs[1])).toEqual(["model_missing"]);
     expect(chats()).toBe(2);
   }, 120_000);
+});
+
+describe("OpenAI's wire format", () => {
+  let server: FakeOpenAI;
+  beforeEach(async () => {
+    server = await startFakeOpenAI({ models: ["local-model"] });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+  const run = (name: string, extra: string[] = [], agentB: Record<string, unknown> = {}) =>
+    launch(configFile(name, "openai", "local-model", agentB), { OPENAI_BASE_URL: server.url }, extra);
+  const OK = { kind: "reply" as const, pieces: REPLY_JSON };
+
+  it("429 with Retry-After (seconds) for five seconds, then normal answers: completes, each attempt's cause recorded", async () => {
+    server.fallback = OK;
+    server.retryAfter = "2";
+    server.rateLimitUntil = Date.now() + 5000;
+    const { r, msgs } = await run("oa-rate-limited");
+    expect(r.code, r.stderr).toBe(0);
+    const failed = msgs[0]!.metadata.failed_attempts;
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed.every((f) => f.cause === "rate_limited" && f.retry_after_ms === 2000 && (f.wait_ms ?? 0) >= 2000)).toBe(true);
+  }, 120_000);
+
+  it("Retry-After as an HTTP date is honoured too", async () => {
+    server.script = [{ kind: "status", status: 503, message: "warming up", type: "server_error", code: null, retryAfter: new Date(Date.now() + 3000).toUTCString() }];
+    server.fallback = OK;
+    const { r, msgs } = await run("oa-retry-date");
+    expect(r.code, r.stderr).toBe(0);
+    const f = msgs[0]!.metadata.failed_attempts[0]!;
+    expect(f.cause).toBe("server_error");
+    // an HTTP date has whole seconds: what is left of the 3 s when the answer is read
+    expect(f.retry_after_ms).toBeGreaterThan(500);
+    expect(f.retry_after_ms).toBeLessThanOrEqual(3000);
+  }, 120_000);
+
+  it("a stall mid-stream is noticed within timeouts.between_tokens_ms and retried", async () => {
+    server.script = [{ kind: "stall", pieces: ['{"message": "Well'] }];
+    server.fallback = OK;
+    const { r, msgs } = await run("oa-stall", ["--set", "timeouts.between_tokens_ms=2000"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(causes(msgs[0])).toEqual(["stalled"]);
+    expect(server.abortedStreams).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it("a server that never answers is noticed within timeouts.first_token_ms", async () => {
+    server.script = [{ kind: "hang" }];
+    server.fallback = OK;
+    const { r, msgs } = await run("oa-hang", ["--set", "openai.timeouts.first_token_ms=1500"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(causes(msgs[0])).toEqual(["no_first_token"]);
+  }, 120_000);
+
+  it("the run's seed reaches the server as `seed`", async () => {
+    server.fallback = OK;
+    const { r } = await run("oa-seed", ["--seed", "5"]);
+    expect(r.code, r.stderr).toBe(0);
+    const chats = server.requests.filter((q) => q.path === "/v1/chat/completions").map((q) => q.body.seed);
+    expect(chats).toEqual([generationSeed(5, 1, 1), generationSeed(5, 2, 1)]);
+  }, 60_000);
+
+  it("usage that cannot be recorded (completion_tokens -5): the fallback takes the turn; without one, the run fails", async () => {
+    server.script = [OK];
+    server.fallback = { kind: "reply", pieces: REPLY_JSON, usage: { prompt_tokens: 10, completion_tokens: -5 } };
+    const withFallback = await run("oa-bad-usage", [], { fallback: { provider: "simulated" } });
+    expect(withFallback.r.code, withFallback.r.stderr).toBe(0);
+    expect(withFallback.msgs[1]!.metadata.provider).toBe("simulated");
+    expect(causes(withFallback.msgs[1])).toEqual(["invalid_reply", "invalid_reply", "invalid_reply"]);
+    expect(withFallback.msgs[1]!.metadata.failed_attempts[0]!.error).toContain("tokens_generated");
+
+    server.script = [OK];
+    const without = await run("oa-bad-usage-no-fallback");
+    expect(without.r.code).toBe(1);
+    expect(without.rec.status).toBe("failed");
+    expect(without.msgs[1]!.failed).toBe(true);
+  }, 150_000);
 });

@@ -60,14 +60,18 @@ describe("dialogue run --provider embedded --model-file <tiny.gguf> --max-turns 
     const prefix = freshPrefix();
     const r = await runCli(["run", "--provider", "embedded", "--model-file", tinyGgufPath(), "--max-turns", "4", "--plain", "--prefix", prefix], isolated(), 120_000);
     expect(r.stderr).not.toMatch(/^error:/m);
-    expect(r.code).toBe(0);
     const id = idFrom(r.stderr);
     const store = new Store(redis, prefix);
     const rec = (await store.get(id))!;
-    expect(rec.status).toBe("completed");
     expect(rec.stop_reason).toBe("max_turns");
     const msgs = await store.readLog(id);
     expect(msgs).toHaveLength(4);
+    // the tiny random model's replies rarely fit the schema: the run is told as it went — completed
+    // when some turn succeeded (exit 0, or 4 when some failed), failed when none did (exit 1)
+    const ok = msgs.filter((m) => !m.failed).length;
+    expect(rec.status).toBe(ok > 0 ? "completed" : "failed");
+    expect(r.code).toBe(ok === 0 ? 1 : ok < msgs.length ? 4 : 0);
+    if (ok === 0) expect(rec.error).toMatch(/^no turn succeeded \(4 recorded: 4 failed/);
     const streamed = await streamedTokens(store, id);
     for (const m of msgs) {
       expect(m.metadata.provider).toBe("embedded");
@@ -171,7 +175,7 @@ describe("two agents on two different providers", () => {
     });
     const prefix = freshPrefix();
     const r = await runCli(["run", "--config", file, "--max-turns", "3", "--plain", "--prefix", prefix], isolated({ OLLAMA_HOST: ollama.url }));
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(4); // completed, with a failed turn
     const id = idFrom(r.stderr);
     const store = new Store(redis, prefix);
     expect((await store.get(id))?.stop_reason).toBe("max_turns");
@@ -222,7 +226,8 @@ describe("no LLM server and no model", () => {
       isolated({ OLLAMA_HOST: host }),
       120_000,
     );
-    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Ended: (completed|failed) \(max_turns\) · 1 turn/); // it ran: the tiny model's one reply may not fit the schema
+    expect([0, 1]).toContain(r.code);
     expect(r.stderr).toContain(`Provider: auto → embedded (no Ollama server answered at ${host}; OPENAI_BASE_URL is not set; running ${tinyGgufPath()} in-process (llama.cpp))`);
   }, 150_000);
 });

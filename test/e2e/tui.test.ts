@@ -221,7 +221,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     await tmux.until(run, "the end", (s) => s.includes("[exit 0]"), 60_000);
     const bytes = readFileSync(raw, "utf8");
     expect(bytes).toContain("Ended: completed (max_turns) · 2 turns");
-    expect(bytes).toMatch(/\[1\] Samuel Brennan \(curious traveller/);
+    expect(bytes).toMatch(/\[1\] [A-Z][a-z]+ [A-Z][a-z]+ \(curious traveller/);
     expect(bytes).not.toMatch(CURSOR);
     expect(bytes).not.toContain(ESC);
     tmux.kill();
