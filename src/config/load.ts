@@ -3,7 +3,7 @@
  *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags.
  * It never throws for bad input: every problem comes back with its path; the CLI decides.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigSchema, type Config } from "./schema.js";
@@ -123,13 +123,45 @@ export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Recor
   return out;
 }
 
+/** what a path that is not a regular file is, in words */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a named pipe";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * The text of a regular file. Opened without blocking and checked on the open descriptor, so a
+ * named pipe, a device (/dev/zero), a socket or a directory is a problem at once, never a wait.
+ */
+function readRegularFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(kindOf(st)), { code: "ENOTREG" });
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readJsonFile(file: string, problems: Problem[]): Json | null {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push({ path: file, message: code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(err)})` });
+    const e = err as NodeJS.ErrnoException;
+    const message =
+      e.code === "ENOENT"
+        ? "file not found"
+        : e.code === "ENOTREG"
+          ? `is ${e.message}, not a JSON file`
+          : e.code === "ENXIO"
+            ? "is a socket, not a JSON file"
+            : `cannot read (${e.code ?? String(err)})`;
+    problems.push({ path: file, message });
     return null;
   }
   let data: unknown;

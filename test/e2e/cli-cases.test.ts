@@ -5,10 +5,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliResult } from "../helpers/cli.js";
-import { freshPrefix } from "../helpers/redis.js";
+import { cliEnv, runCli, type CliResult } from "../helpers/cli.js";
+import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 import { cli, FAST, simulatedRun } from "../helpers/runs.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "dialogue-cli-cases-"));
@@ -100,5 +101,40 @@ describe("export --out", () => {
     const { r, files } = await exportTo(path.join(where, "run.html"), where);
     expect(r.code, r.stderr).toBe(0);
     expect(files).toEqual(["run.html"]);
+  });
+});
+
+describe("--config and --scenario that are not regular files", () => {
+  const prefix = freshPrefix();
+  const where = mkdtempSync(path.join(dir, "special-"));
+  const fifo = path.join(where, "fifo.json");
+  const sock = path.join(where, "sock.json");
+  let server: Server;
+  beforeAll(async () => {
+    execFileSync("mkfifo", [fifo]);
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const specials: Array<[string, () => string, RegExp]> = [
+    ["a named pipe (nobody writes to it)", () => fifo, /is a named pipe, not a JSON file/],
+    ["a directory", () => where, /is a directory, not a JSON file/],
+    ["/dev/zero (endless)", () => "/dev/zero", /is a device, not a JSON file/],
+    ["a socket", () => sock, /is a socket, not a JSON file/],
+  ];
+  for (const flag of ["--config", "--scenario"]) {
+    it.each(specials)(`${flag} naming %s: one line naming the file, exit 2, at once`, async (_, file, says) => {
+      const r = await cli(prefix, ["run", "--provider", "simulated", flag, file()], 15_000);
+      expectOneLine(r, 2, says);
+      expect(r.stderr).toContain(file());
+      // no conversation was created
+      expect((await cli(prefix, ["list", "--json"])).stdout).toBe("");
+    });
+  }
+
+  it("DIALOGUE_CONFIG naming a named pipe: the same", async () => {
+    const r = await runCli(["run", "--provider", "simulated", "--prefix", prefix], cliEnv(testRedisUrl(), { DIALOGUE_CONFIG: fifo }), 15_000);
+    expectOneLine(r, 2, /fifo\.json: is a named pipe/);
   });
 });
