@@ -30,7 +30,7 @@ export function runCommand(): Command {
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
-    .option("--seed <n>", "seed of the simulated provider", (v) => wholeNumber("--seed")(v))
+    .option("--seed <n>", "seed of the simulated provider", wholeNumber("--seed"))
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")

@@ -6,6 +6,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeForm, parseDecimal } from "./numbers.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface Problem {
@@ -75,13 +76,25 @@ export function setPath(target: Json, dotted: string, value: unknown): void {
   }
 }
 
-/** "12" -> 12, "true" -> true, "null" -> null, '{"a":1}' -> object, anything else stays a string */
+/**
+ * A --set value: "12", "-3", "2.5" -> numbers (plain decimals only: "0x10", "1e3", " 12" or
+ * "Infinity" stay strings, which a number setting then refuses); "true", "false", "null";
+ * '{"a":1}', '[1]', '"12"' -> parsed as JSON; anything else stays a string.
+ */
 export function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
+  const n = parseDecimal(raw, { negative: true });
+  if (n !== null) return n;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if (raw === "null") return null;
+  if (/^[[{"]/.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
   }
+  return raw;
 }
 
 const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
@@ -113,9 +126,10 @@ export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Recor
       out[dotted] = raw;
       continue;
     }
-    const n = Number(raw);
-    if (!Number.isFinite(n) || (kind === "int" && !Number.isInteger(n))) {
-      problems.push({ path: name, message: `expected ${kind === "int" ? "an integer" : "a number"}, got "${raw}"` });
+    const form = { whole: kind === "int", negative: true };
+    const n = parseDecimal(raw, form);
+    if (n === null) {
+      problems.push({ path: name, message: `expected ${describeForm(form)}, got ${JSON.stringify(raw)}` });
       continue;
     }
     out[dotted] = n;
@@ -282,7 +296,12 @@ export function load(opts: LoadOptions = {}): LoadResult {
       }
       const where = formatZodPath(issue.path);
       const from = origin.get(where);
-      problems.push(from ? { path: where, message: issue.message, source: from } : { path: where, message: issue.message });
+      // a --set number in another form (0x10, 1e3, " 5") arrived as a string: say which form counts
+      const message =
+        issue.code === "invalid_type" && issue.expected === "number" && from?.startsWith("from --set")
+          ? `${issue.message} (a number is written as plain decimal digits, like 30 or 2.5)`
+          : issue.message;
+      problems.push(from ? { path: where, message, source: from } : { path: where, message });
     }
   }
   if (problems.length > 0 || !parsed.success) return { config: null, problems, sources };

@@ -138,3 +138,60 @@ describe("--config and --scenario that are not regular files", () => {
     expectOneLine(r, 2, /fifo\.json: is a named pipe/);
   });
 });
+
+describe("counts and durations are parsed strictly", () => {
+  const NUMBERS = ["0x10", "1e3", "Infinity", "NaN", " 5", "5abc", ""];
+  const AGES = ["0x10d", "1e3s", "Infinityd", " 7d", "7 d", "7dx", "07d", ""];
+  const WINDOWS = ["0x5t", "1e1s", "Infinityt", " 5t", "5 t", "5tx", "05t", ""];
+  const flags: Array<{ flag: string; args: (v: string) => string[]; values: string[] }> = [
+    { flag: "--duration", args: (v) => ["run", "--duration", v], values: [...NUMBERS, "-5"] },
+    { flag: "--max-turns", args: (v) => ["run", "--max-turns", v], values: [...NUMBERS, "-2", "1.5"] },
+    { flag: "--max-tokens", args: (v) => ["run", "--max-tokens", v], values: NUMBERS },
+    { flag: "--threads", args: (v) => ["run", "--threads", v], values: [...NUMBERS, "0"] },
+    { flag: "--seed", args: (v) => ["run", "--seed", v], values: [...NUMBERS, "4.2"] },
+    { flag: "--count", args: (v) => ["run", "--count", v], values: [...NUMBERS, "0"] },
+    { flag: "--concurrency", args: (v) => ["worker", "--pool", "a", "--concurrency", v], values: NUMBERS },
+    { flag: "--limit", args: (v) => ["list", "--limit", v], values: NUMBERS },
+    { flag: "--speed", args: (v) => ["replay", "20261121-143005-k3f9a", "--speed", v], values: [...NUMBERS, "-1"] },
+    { flag: "--since", args: (v) => ["list", "--since", v], values: [...AGES, "2026-02-30"] },
+    { flag: "--older-than", args: (v) => ["purge", "--older-than", v, "--yes"], values: AGES },
+    { flag: "--window", args: (v) => ["analyze", "20261121-143005-k3f9a", "--window", v], values: WINDOWS },
+  ];
+  const prefix = freshPrefix();
+
+  it(`every number flag refuses every non-decimal form with one line naming the flag and its form, exit 2 (${flags.length} flags)`, async () => {
+    const cases = flags.flatMap((f) => f.values.map((v) => ({ ...f, value: v })));
+    const failures: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        while (next < cases.length) {
+          const c = cases[next++]!;
+          const r = await cli(prefix, c.args(c.value), 20_000);
+          const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+          const wrong: string[] = [];
+          if (r.code !== 2) wrong.push(`exit ${r.code}`);
+          if (errors.length !== 1) wrong.push(`${errors.length} error lines`);
+          else if (!errors[0]!.includes(c.flag)) wrong.push("the error does not name the flag");
+          else if (!/like \d|e\.g\. |use /.test(r.stderr)) wrong.push("no accepted form given");
+          if (/^\s+at /m.test(r.stderr)) wrong.push("stack trace");
+          if (wrong.length > 0) failures.push(`${c.flag} ${JSON.stringify(c.value)}: ${wrong.join(", ")}\n    ${r.stderr.trim().replace(/\n/g, "\n    ")}`);
+        }
+      }),
+    );
+    expect(failures, failures.join("\n")).toEqual([]);
+  }, 180_000);
+
+  it("--duration 0x10 (accepted as 16 before) names --duration and the plain form", async () => {
+    const r = await cli(prefix, ["run", "--provider", "simulated", "--duration", "0x10"]);
+    expectOneLine(r, 2, /--duration must be a positive number like 30 or 2\.5 .*got "0x10"/);
+    expect((await cli(prefix, ["list", "--json"])).stdout).toBe("");
+  });
+
+  it("--set and env numbers too: --set limits.max_turns=0x10 and DIALOGUE_MAX_TURNS=1e3 are refused", async () => {
+    const set = await cli(prefix, ["run", "--provider", "simulated", "--set", "limits.max_turns=0x10"]);
+    expectOneLine(set, 2, /limits\.max_turns .*plain decimal digits/);
+    const env = await runCli(["run", "--provider", "simulated", "--prefix", prefix], cliEnv(testRedisUrl(), { DIALOGUE_MAX_TURNS: "1e3" }));
+    expectOneLine(env, 2, /DIALOGUE_MAX_TURNS: expected a whole number like 12/);
+  });
+});
