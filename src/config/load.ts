@@ -7,6 +7,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, rea
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeForm, parseDecimal } from "./numbers.js";
+import { describeJsonError, scrub, secretsIn, shownSetArg, shownValue } from "./redact.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface Problem {
@@ -129,7 +130,7 @@ export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Recor
     const form = { whole: kind === "int", negative: true };
     const n = parseDecimal(raw, form);
     if (n === null) {
-      problems.push({ path: name, message: `expected ${describeForm(form)}, got ${JSON.stringify(raw)}` });
+      problems.push({ path: name, message: `expected ${describeForm({ whole: form.whole })}, got ${JSON.stringify(raw)}` });
       continue;
     }
     out[dotted] = n;
@@ -182,7 +183,7 @@ function readJsonFile(file: string, problems: Problem[]): Json | null {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    problems.push({ path: file, message: `not valid JSON: ${(err as Error).message}` });
+    problems.push({ path: file, message: `not valid JSON: ${describeJsonError(err, text)}` });
     return null;
   }
   if (!isObject(data)) {
@@ -260,7 +261,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
       if (isObject(data)) merged = deepMerge(merged, data);
       else problems.push({ path: "DIALOGUE_CONFIG_JSON", message: "must be a JSON object" });
     } catch (err) {
-      problems.push({ path: "DIALOGUE_CONFIG_JSON", message: `not valid JSON: ${(err as Error).message}` });
+      problems.push({ path: "DIALOGUE_CONFIG_JSON", message: `not valid JSON: ${describeJsonError(err, handed)}` });
     }
   }
 
@@ -273,11 +274,12 @@ export function load(opts: LoadOptions = {}): LoadResult {
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push({ path: "--set", message: `expected path=value, got "${s}"` });
+      problems.push({ path: "--set", message: `expected path=value, got ${JSON.stringify(shownSetArg(s))}` });
       continue;
     }
-    overrides[s.slice(0, eq).trim()] = parseValue(s.slice(eq + 1));
-    origin.set(s.slice(0, eq).trim(), `from --set ${s}`);
+    const name = s.slice(0, eq).trim();
+    overrides[name] = parseValue(s.slice(eq + 1));
+    origin.set(name, `from --set ${name}=${shownValue(name, s.slice(eq + 1))}`);
   }
   for (const [dotted, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
@@ -304,6 +306,11 @@ export function load(opts: LoadOptions = {}): LoadResult {
       problems.push(from ? { path: where, message, source: from } : { path: where, message });
     }
   }
-  if (problems.length > 0 || !parsed.success) return { config: null, problems, sources };
+  if (problems.length > 0 || !parsed.success) {
+    // no secret in any problem, whatever layer it came from and whatever a message quotes
+    const secrets = [...secretsIn(merged), ...ENV_MAP.flatMap(([name]) => secretsIn(env[name] ?? "", name))];
+    const clean = problems.map((p) => ({ ...p, path: scrub(p.path, secrets), message: scrub(p.message, secrets), ...(p.source ? { source: scrub(p.source, secrets) } : {}) }));
+    return { config: null, problems: clean, sources };
+  }
   return { config: parsed.data, problems, sources };
 }

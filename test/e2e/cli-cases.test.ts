@@ -3,7 +3,7 @@
  * right exit code, no stack trace, and nothing left behind — no stray file, no run left pending.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -194,4 +194,68 @@ describe("counts and durations are parsed strictly", () => {
     const env = await runCli(["run", "--provider", "simulated", "--prefix", prefix], cliEnv(testRedisUrl(), { DIALOGUE_MAX_TURNS: "1e3" }));
     expectOneLine(env, 2, /DIALOGUE_MAX_TURNS: expected a whole number like 12/);
   });
+});
+
+describe("no secret echoed in any error", () => {
+  const SECRET = "sk-live-NEVER-SHOWN-4c1a9e";
+  const DIGITS = "740019932551846";
+  const PW = "pw-NEVER-SHOWN-77x";
+  const prefix = freshPrefix();
+  const where = mkdtempSync(path.join(dir, "secrets-"));
+  const conf = (name: string, text: string): string => {
+    const file = path.join(where, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const cases: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv; names: RegExp }> = [
+    { name: "--set openai.api_key of the wrong type (digits)", args: ["--set", `openai.api_key=${DIGITS}`], names: /openai\.api_key \(from --set openai\.api_key=\*\*\*\)/ },
+    { name: "--set openai.api_key of the wrong type (a list)", args: ["--set", `openai.api_key=["${SECRET}"]`], names: /openai\.api_key/ },
+    { name: "--set openai.api_key without =", args: ["--set", `openai.api_key:${SECRET}`], names: /--set: expected path=value, got "openai\.api_key:\*\*\*"/ },
+    { name: "--set openai.api_key with a space for =", args: ["--set", `openai.api_key ${SECRET}`], names: /--set/ },
+    { name: "--set a future *_token setting", args: ["--set", `openai.access_token=${SECRET}`], names: /openai\.access_token: unknown setting/ },
+    { name: "--set redis.url with a password, not a URL", args: ["--set", `redis.url=redis://:${PW}@no host`], names: /redis\.url \(from --set redis\.url=redis:\/\/:\*\*\*@no host\)/ },
+    { name: "--redis-url with a password, not a URL", args: ["--redis-url", `redis://:${PW}@no host`], names: /redis\.url \(from the command line\)/ },
+    { name: "REDIS_URL with a password, not a URL", args: [], env: { REDIS_URL: `redis://:${PW}@no host` }, names: /redis\.url \(from REDIS_URL\)/ },
+    { name: "OPENAI_API_KEY beside a bad variable", args: [], env: { OPENAI_API_KEY: SECRET, DIALOGUE_MAX_TURNS: SECRET }, names: /DIALOGUE_MAX_TURNS/ },
+    { name: "a config file with the key of the wrong type", args: ["--config", conf("type.json", `{"openai":{"api_key":${DIGITS}}}`)], names: /openai\.api_key/ },
+    {
+      name: "a config file with a JSON mistake right after the key",
+      args: ["--config", conf("syntax.json", `{\n  "openai": {"api_key": ${SECRET}}\n}`)],
+      names: /syntax\.json: not valid JSON: Unexpected token 's' at line 2, column 25/,
+    },
+    {
+      name: "a config file with a JSON mistake further on",
+      args: ["--config", conf("syntax2.json", `{"openai": {"api_key": "${SECRET}"} "limits": {}}`)],
+      names: /syntax2\.json: not valid JSON: .* at line 1, column \d+/,
+    },
+    { name: "a config file with a good key and a bad limit", args: ["--config", conf("limit.json", JSON.stringify({ openai: { api_key: SECRET }, limits: { max_turns: -1 } }))], names: /limits\.max_turns/ },
+    {
+      name: "a config file with a Redis password in a bad URL",
+      args: ["--config", conf("url.json", JSON.stringify({ redis: { url: `redis://:${PW}@no host` } }))],
+      env: { REDIS_URL: "" }, // the file's URL, not the test Redis
+      names: /redis\.url/,
+    },
+  ];
+
+  it(`${cases.length} ways to get the configuration wrong with a secret in it: one line, exit 2, the secret on no output and in no log`, async () => {
+    const failures: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const log = path.join(where, `case-${i}.log`);
+      for (const command of [["run", "--provider", "simulated"], ["doctor"]]) {
+        const env = cliEnv(testRedisUrl(), { DIALOGUE_LOG_FILE: log, ...c.env });
+        const r = await runCli([...command, "--prefix", prefix, ...c.args], env, 20_000);
+        const all = `${r.stdout}\n${r.stderr}`;
+        const wrong: string[] = [];
+        if (command[0] === "run") {
+          const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+          if (r.code !== 2) wrong.push(`exit ${r.code}`);
+          if (errors.length !== 1 || !c.names.test(errors[0]!)) wrong.push(`error line does not name ${c.names}`);
+        } else if (r.code === 0) wrong.push("doctor found nothing wrong");
+        for (const secret of [SECRET, DIGITS, PW]) if (all.includes(secret)) wrong.push(`${secret} shown`);
+        if (existsSync(log) && /NEVER-SHOWN|740019932551846/.test(readFileSync(log, "utf8"))) wrong.push("the secret is in the log");
+        if (wrong.length > 0) failures.push(`${command[0]}: ${c.name}: ${wrong.join(", ")}\n    ${r.stderr.trim().replace(/\n/g, "\n    ")}`);
+      }
+    }
+    expect(failures, failures.join("\n")).toEqual([]);
+  }, 180_000);
 });
