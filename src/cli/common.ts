@@ -65,6 +65,7 @@ export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}
   const { config, problems } = load({
     configFile: opts.config,
     scenario: extra.scenario,
+    handed: extra.handed,
     env: process.env,
     overrides,
     sets: opts.set ?? [],

@@ -15,7 +15,7 @@ import { redactUrl } from "../logger.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { Supervisor } from "./children.js";
-import { childEnv, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
+import { childSetup, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 
 export function runCommand(): Command {
@@ -72,18 +72,17 @@ async function run(opts: RunOptions): Promise<number> {
   await store.create(spec);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
-  const env = childEnv(launch, logFile);
   // while the TUI owns the terminal, what the launcher has to say goes through it
   let say = stderr;
   let tui: Tui | null = null;
   const supervisor = new Supervisor({
-    env,
+    ...childSetup(launch, logFile),
     say: (s) => say(s),
     onGiveUp: (name, last) => {
       void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
   });
-  startChildren(supervisor, launch, opts.spawn);
+  await startChildren(supervisor, launch, opts.spawn, [id]);
 
   // Ctrl-C and SIGTERM, or the TUI's keys: q or Ctrl-C ("stop", "interrupt"). The first stops the
   // conversation gracefully; a second Ctrl-C quits at once (a second q changes nothing).

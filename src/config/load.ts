@@ -1,6 +1,7 @@
 /**
  * load() builds the effective configuration from four layers, later ones winning:
  *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags.
+ * A child of `dialogue run` is handed the launcher's result instead (over IPC) and uses it alone.
  * It never throws for bad input: every problem comes back with its path; the CLI decides.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, type Stats } from "node:fs";
@@ -28,6 +29,8 @@ export interface LoadOptions {
   overrides?: Record<string, unknown>;
   /** raw "path=value" strings from --set */
   sets?: string[];
+  /** the whole configuration, as `dialogue run` hands it to its children (over IPC): used alone */
+  handed?: Record<string, unknown> | undefined;
 }
 
 export interface LoadResult {
@@ -221,6 +224,9 @@ export function load(opts: LoadOptions = {}): LoadResult {
   const env = opts.env ?? process.env;
   const problems: Problem[] = [];
   const sources: string[] = [];
+  // a child of `dialogue run` runs with exactly the configuration its launcher resolved: no file,
+  // variable or flag of its own changes it
+  if (opts.handed) return validate(structuredClone(opts.handed), problems, new Map(), env, ["(from the launcher)"]);
 
   let merged: Json = {};
   const defaultFile = path.join(configDir(), "default.json");
@@ -253,18 +259,6 @@ export function load(opts: LoadOptions = {}): LoadResult {
     }
   }
 
-  // `dialogue run` hands its children the exact configuration it resolved
-  const handed = env.DIALOGUE_CONFIG_JSON;
-  if (handed) {
-    try {
-      const data: unknown = JSON.parse(handed);
-      if (isObject(data)) merged = deepMerge(merged, data);
-      else problems.push({ path: "DIALOGUE_CONFIG_JSON", message: "must be a JSON object" });
-    } catch (err) {
-      problems.push({ path: "DIALOGUE_CONFIG_JSON", message: `not valid JSON: ${describeJsonError(err, handed)}` });
-    }
-  }
-
   const overrides: Record<string, unknown> = envOverrides(env, problems);
   // where a value came from, when that is not a file: named in problems so the user knows what to fix
   const origin = new Map<string, string>();
@@ -286,6 +280,11 @@ export function load(opts: LoadOptions = {}): LoadResult {
     setPath(merged, dotted, value);
   }
 
+  return validate(merged, problems, origin, env, sources);
+}
+
+/** the merged layers checked against the schema; every problem with its path, and no secret in any */
+function validate(merged: Json, problems: Problem[], origin: Map<string, string>, env: NodeJS.ProcessEnv, sources: string[]): LoadResult {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

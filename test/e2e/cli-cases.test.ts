@@ -2,13 +2,15 @@
  * The command line's awkward cases (issue 10): each ends with one `error:` line (and a hint), the
  * right exit code, no stack trace, and nothing left behind — no stray file, no run left pending.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, runCli, type CliResult } from "../helpers/cli.js";
+import { Store } from "../../src/redis/store.js";
+import { BIN, childrenOf, cliEnv, exited, runCli, startCli, waitFor, type CliResult } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 import { cli, FAST, simulatedRun } from "../helpers/runs.js";
 
@@ -258,4 +260,101 @@ describe("no secret echoed in any error", () => {
     }
     expect(failures, failures.join("\n")).toEqual([]);
   }, 180_000);
+});
+
+describe("configurations of any size reach the children", () => {
+  const KEY = "sk-config-file-KEY-5e7d0b";
+  const where = mkdtempSync(path.join(dir, "big-"));
+  /** a legal configuration of over 1 MB: a long premise, as a pasted briefing would make it */
+  const big = path.join(where, "big.json");
+  writeFileSync(
+    big,
+    JSON.stringify({
+      scenario: { title: "The long briefing", premise: `Two colleagues go through a long briefing. ${"The figures for each quarter follow. ".repeat(30_000)}` },
+      openai: { api_key: KEY },
+    }),
+  );
+  const FAST_STALL = ["--set", "queues.lock_duration_ms=1500", "--set", "queues.stalled_interval_ms=500"];
+  const SLOW_SIM = ["--set", "simulated.tokens_per_second=40", "--set", "simulated.time_to_first_token_ms=50"];
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it("is over 1 MB (an environment variable stops at 128 KB)", () => {
+    expect(statSync(big).size).toBeGreaterThan(1_000_000);
+  });
+
+  it("dialogue run: the children get it (not in their environment or arguments), a restarted worker too, and the run completes", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = startCli(["run", "--config", big, "--provider", "simulated", "--max-turns", "4", "--plain", "--prefix", prefix, ...SLOW_SIM, ...FAST_STALL], cliEnv(testRedisUrl()));
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0], 30_000);
+    await waitFor("turn 2 generating", async () => (await redis.xlen(store.keys.tokens(id))) > 0 && (await store.readLog(id)).length >= 1, 60_000, 20);
+    const children = await childrenOf(run.pid!);
+    expect(children.length).toBe(3);
+    for (const c of children) {
+      // what `ps` and /proc show of a child: no configuration, no key
+      expect(c.args).not.toContain(KEY);
+      expect(readFileSync(`/proc/${c.pid}/environ`, "utf8")).not.toContain(KEY);
+      expect(readFileSync(`/proc/${c.pid}/environ`, "utf8")).not.toContain("The figures for each quarter");
+    }
+    const rec = (await store.get(id))!;
+    const worker = children.find((c) => c.args.includes(`--pool ${rec.spec.agents[1]!.pool}`))!;
+    process.kill(worker.pid, "SIGKILL");
+
+    const { code } = await exited(run, 90_000);
+    expect(code, run.err()).toBe(0);
+    expect(run.err()).toMatch(/worker .* exited \(SIGKILL\); restarting/);
+    const msgs = await store.readLog(id);
+    expect(msgs.map((m) => m.metadata.sequence_number)).toEqual([1, 2, 3, 4]);
+    // the restarted worker (another pid) was configured: it served this prefix
+    expect(msgs.filter((m) => m.metadata.agent_id === rec.spec.agents[1]!.id).some((m) => m.metadata.worker.pid !== worker.pid)).toBe(true);
+    expect((await store.get(id))!.stop_reason).toBe("max_turns");
+    expect(rec.spec.scenario.premise.length).toBeGreaterThan(1_000_000);
+  }, 150_000);
+
+  it("dialogue run --count 2: both conversations complete", async () => {
+    const prefix = freshPrefix();
+    const r = await cli(prefix, ["run", "--count", "2", "--config", big, "--provider", "simulated", "--max-turns", "2", ...FAST], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/2 conversations: 2 completed/);
+  }, 150_000);
+});
+
+describe("when the launcher cannot start its children", () => {
+  it("the run it created ends with stop reason error and the cause (never left pending), exit 1, one line; purge removes it", async () => {
+    const prefix = freshPrefix();
+    const where = mkdtempSync(path.join(dir, "node-"));
+    // a Node binary that is gone by the time the launcher starts its children, as after an upgrade:
+    // a second name for it (a copy where a hard link is not allowed), removed once it is running
+    const node = path.join(where, "node");
+    try {
+      linkSync(process.execPath, node);
+    } catch {
+      copyFileSync(process.execPath, node);
+      chmodSync(node, 0o755);
+    }
+    const p = spawn(node, [BIN, "run", "--provider", "simulated", "--plain", "--prefix", prefix], { env: cliEnv(testRedisUrl()), stdio: ["ignore", "pipe", "pipe"] });
+    rmSync(node);
+    let stderr = "";
+    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const { code } = await exited(p, 60_000);
+    const errors = stderr.split("\n").filter((l) => l.startsWith("error:"));
+    expect(code, stderr).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(/^error: could not start the (manager|worker \w+) process: spawn .*ENOENT$/)]);
+    expect(stderr).toMatch(/hint: conversation \S+ ended with stop reason "error"/);
+
+    const listed = (await cli(prefix, ["list", "--json"])).stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string; status: string; stop_reason: string });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ status: "failed", stop_reason: "error" });
+    const shown = await cli(prefix, ["show", listed[0]!.id]);
+    expect(shown.stdout).toMatch(/error: could not start the .* process: spawn .*ENOENT/);
+    const purged = await cli(prefix, ["purge", listed[0]!.id, "--yes"]);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect((await cli(prefix, ["list", "--json"])).stdout).toBe("");
+  }, 90_000);
 });
