@@ -22,9 +22,7 @@ const REDACT = [
 ];
 
 /** redis://user:secret@host -> redis://user:***@host */
-export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/)([^:@/]*):([^@/]*)@/, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
-}
+export { redactUrl } from "./config/redact.js";
 
 export function createLogger(opts: { level: string; file?: string | null; role: string }): Logger {
   const base = { role: opts.role, pid: process.pid };

@@ -15,13 +15,14 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 
 /** "5t", "30s", "2m", "1h", "500ms" or "auto" (null) */
 export function parseWindow(raw: string): WindowSpec | null {
-  const s = raw.trim().toLowerCase();
+  const s = raw.toLowerCase();
   if (s === "auto") return null;
-  const m = /^(\d+(?:\.\d+)?)\s*(t|turns?|ms|s|m|h)$/.exec(s);
+  // a plain decimal number right before its unit: no spaces, signs, exponents or leading zeros
+  const m = /^((?:0|[1-9]\d*)(?:\.\d+)?)(t|turns?|ms|s|m|h)$/.exec(s);
   const n = m ? Number(m[1]) : Number.NaN;
   const unit = m?.[2] ?? "";
   if (!m || !(n > 0)) {
-    throw new UsageError(`--window "${raw}" is not a window size`, 'use a number of turns like 5t, a time like 30s, 2m or 1h, or "auto"');
+    throw new UsageError(`--window "${raw}" is not a window size`, 'use a number of turns like 5t, a time like 30s, 2m or 1h (digits right before the unit), or "auto"');
   }
   if (unit.startsWith("t")) {
     if (!Number.isInteger(n)) throw new UsageError(`--window "${raw}": a number of turns must be whole`, "e.g. --window 5t");

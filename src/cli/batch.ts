@@ -17,7 +17,7 @@ import { redactUrl } from "../logger.js";
 import { logDir, stderr } from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
-import { childEnv, startChildren, type Launch, type RunOptions } from "./launch.js";
+import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 
 /** how often the records are polled; @defaultValue 250 */
 const POLL_MS = 250;
@@ -82,13 +82,13 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
   const pending = new Set(ids);
   const supervisor = new Supervisor({
-    env: childEnv(launch, logFile),
+    ...childSetup(launch, logFile),
     say: stderr,
     onGiveUp: (name, last) => {
       for (const id of pending) void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
   });
-  startChildren(supervisor, launch, opts.spawn);
+  await startChildren(supervisor, launch, opts.spawn, [...ids]);
   stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by one manager and one worker per pool`);
 
   let interrupts = 0;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { Redis } from "ioredis";
 import { load, type LoadOptions } from "../config/load.js";
+import { parseDecimal, type DecimalForm } from "../config/numbers.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError } from "../errors/index.js";
 import { connect, describeRedis, resolveRedis, type ResolvedRedis } from "../redis/connect.js";
@@ -31,29 +32,30 @@ export function addCommonOptions(cmd: Command): Command {
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent; env DIALOGUE_LOG_LEVEL");
 }
 
-export function positiveNumber(what: string) {
+/**
+ * A commander argument parser for a number flag, strict about its form (src/config/numbers.ts):
+ * `0x10`, `1e3`, `Infinity`, `010`, ` 5` or `5s` are refused in one line naming the flag and the
+ * form it takes.
+ */
+function numberFlag(flag: string, form: DecimalForm, ok: (n: number) => boolean, what: string) {
   return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number, got "${raw}"`);
+    const n = parseDecimal(raw, form);
+    if (n === null || !ok(n)) throw new InvalidArgumentError(`${flag} must be ${what}; got ${JSON.stringify(raw)}`);
     return n;
   };
 }
 
-export function positiveInt(what: string) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number, got "${raw}"`);
-    return n;
-  };
-}
-
-export function wholeNumber(what: string) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number, got "${raw}"`);
-    return n;
-  };
-}
+/** > 0, with a decimal part allowed: --duration */
+export const positiveNumber = (flag: string) =>
+  numberFlag(flag, {}, (n) => n > 0, "a positive number like 30 or 2.5 (digits, with one optional decimal point)");
+/** ≥ 0, with a decimal part allowed: --speed */
+export const nonNegativeNumber = (flag: string) =>
+  numberFlag(flag, {}, (n) => n >= 0, "a number ≥ 0 like 10 or 0.5 (digits, with one optional decimal point)");
+/** a whole number > 0: counts */
+export const positiveInt = (flag: string) => numberFlag(flag, { whole: true }, (n) => n > 0, "a positive whole number like 12 (digits only)");
+/** any whole number, negative ones too: --seed */
+export const wholeNumber = (flag: string) =>
+  numberFlag(flag, { whole: true, negative: true }, () => true, "a whole number like 42 (digits only, optionally after -)");
 
 export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}): Config {
   const overrides: Record<string, unknown> = { ...extra.overrides };
@@ -63,6 +65,7 @@ export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}
   const { config, problems } = load({
     configFile: opts.config,
     scenario: extra.scenario,
+    handed: extra.handed,
     env: process.env,
     overrides,
     sets: opts.set ?? [],

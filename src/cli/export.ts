@@ -13,7 +13,7 @@ import { analysisOf } from "../redis/analysis-store.js";
 import type { Store } from "../redis/store.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore } from "./conversation.js";
-import { openSink, type Sink } from "./sink.js";
+import { checkOut, openSink, type Sink } from "./sink.js";
 
 const FORMATS = ["json", "jsonl", "md", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -28,7 +28,7 @@ export function exportCommand(): Command {
     .description("export a conversation: JSON, JSON lines, Markdown, or one self-contained HTML page with the transcript, personas and charts")
     .argument("<id>", "conversation id (see dialogue list)")
     .addOption(new Option("-f, --format <format>", "output format (default: from the --out file's extension, else json)").choices([...FORMATS]))
-    .option("-o, --out <file>", "write to this file instead of stdout");
+    .option("-o, --out <file>", "write to this file instead of stdout (its directory must exist; written whole or not at all)");
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -43,6 +43,8 @@ json and jsonl hold the record, every message and the analysis (src/analysis/exp
   return cmd.action(async (id: string, opts: ExportOptions) => {
     const ext = opts.out ? path.extname(opts.out).slice(1).toLowerCase() : "";
     const format: Format = opts.format ?? ((FORMATS as readonly string[]).includes(ext) ? (ext as Format) : "json");
+    // where it goes is checked before Redis is asked anything: a bad --out fails at once, writing nothing
+    if (opts.out !== undefined) checkOut(opts.out);
     const { store, close, prefix } = await openStore(opts);
     try {
       const rec = await getOrThrow(store, id, prefix);

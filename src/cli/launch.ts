@@ -1,8 +1,8 @@
 /**
  * What `dialogue run` does before a conversation starts, for one conversation or a batch
  * (`--count N`): the configuration from the flags, "auto" resolved (and said), every model
- * checked, Redis opened, and the environment of the child processes (one manager, one worker per
- * pool) that serve the run.
+ * checked, Redis opened, and the child processes (one manager, one worker per pool) that serve
+ * the run started with that configuration.
  */
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
@@ -15,6 +15,7 @@ import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { Store } from "../redis/store.js";
+import { DialogueError } from "../errors/index.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import type { Supervisor } from "./children.js";
 
@@ -96,24 +97,37 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   };
 }
 
-/** the environment of the children: this Redis and configuration, logs to `logFile` */
-export function childEnv(launch: Launch, logFile: string): NodeJS.ProcessEnv {
-  const url = launch.resolved.url;
+/**
+ * What the children start with: this process's environment, and the configuration (this Redis,
+ * logs to `logFile`) that the Supervisor hands each of them over IPC — never in an environment
+ * variable or an argument, which have size limits and are visible to `ps`.
+ */
+export function childSetup(launch: Launch, logFile: string): { env: NodeJS.ProcessEnv; config: Record<string, unknown> } {
+  const { config } = launch;
   return {
-    ...process.env,
-    REDIS_URL: url,
-    DIALOGUE_CONFIG_JSON: JSON.stringify({ ...launch.config, redis: { ...launch.config.redis, url } }),
-    DIALOGUE_LOG_FILE: logFile,
+    env: { ...process.env },
+    config: { ...config, redis: { ...config.redis, url: launch.resolved.url }, log: { ...config.log, file: logFile } },
   };
 }
 
-/** the manager and one worker per pool, or (--no-spawn) a word on what the run waits for */
-export function startChildren(supervisor: Supervisor, launch: Launch, spawn: boolean): void {
+/**
+ * The manager and one worker per pool, or (--no-spawn) a word on what the run waits for. When a
+ * child cannot be started, the others are killed, the conversations `ids` end with stop reason
+ * "error" and the cause (none is left pending), and a DialogueError (exit 1) says what happened.
+ */
+export async function startChildren(supervisor: Supervisor, launch: Launch, spawn: boolean, ids: readonly string[]): Promise<void> {
   const pools = launch.pools;
-  if (spawn) {
-    supervisor.start({ name: "manager", args: ["manager"] });
-    for (const pool of pools) supervisor.start({ name: `worker ${pool}`, args: ["worker", "--pool", pool] });
-  } else {
+  if (!spawn) {
     stderr(`--no-spawn: waiting for a running manager and workers for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")}`);
+    return;
   }
+  const specs = [{ name: "manager", args: ["manager"] }, ...pools.map((pool) => ({ name: `worker ${pool}`, args: ["worker", "--pool", pool] }))];
+  const results = await Promise.allSettled(specs.map((spec) => supervisor.start(spec)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (!failed) return;
+  supervisor.killNow();
+  const cause = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+  for (const id of ids) await launch.store.finalize(id, "error", cause);
+  const which = ids.length === 1 ? `conversation ${ids[0]} ended` : `the ${ids.length} conversations ended`;
+  throw new DialogueError(cause, 1, `${which} with stop reason "error"; is Node still at ${process.execPath}, and may this user start more processes?`);
 }

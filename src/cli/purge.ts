@@ -36,10 +36,10 @@ Examples:
   dialogue purge --older-than 30d --yes        # from a script or cron`,
   );
   return cmd.action(async (ids: string[], opts: PurgeOptions) => {
-    if (ids.length === 0 && !opts.olderThan) throw new UsageError("purge needs conversation ids or --older-than", "e.g. dialogue purge <id>, or dialogue purge --older-than 7d");
-    if (ids.length > 0 && opts.olderThan) throw new UsageError("give either conversation ids or --older-than, not both", "run purge twice");
+    if (ids.length === 0 && opts.olderThan === undefined) throw new UsageError("purge needs conversation ids or --older-than", "e.g. dialogue purge <id>, or dialogue purge --older-than 7d");
+    if (ids.length > 0 && opts.olderThan !== undefined) throw new UsageError("give either conversation ids or --older-than, not both", "run purge twice");
     const age = opts.olderThan === undefined ? null : parseAge(opts.olderThan);
-    if (opts.olderThan !== undefined && age === null) throw new UsageError(`--older-than "${opts.olderThan}" is not an age`, "use e.g. 7d, 12h, 30m or 2w");
+    if (opts.olderThan !== undefined && age === null) throw new UsageError(`--older-than ${JSON.stringify(opts.olderThan)} is not an age`, "use a number and a unit (s, m, h, d or w), like 7d, 12h, 30m or 2w");
     ids.forEach(checkId);
     if (!opts.yes && !process.stdin.isTTY) {
       throw new UsageError("purge deletes runs and stdin is not a terminal to ask on", "add --yes to purge without asking");

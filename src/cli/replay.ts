@@ -2,27 +2,19 @@
  * `dialogue replay <id> --speed N`: a retained run again, with its original timing sped up N times
  * (0: at once), token by token where the token stream still holds the chunks. Reads Redis only.
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { isFinal } from "../protocol/record.js";
 import { play, readTokens, timeline } from "../observer/replay.js";
 import { analysisOf } from "../redis/analysis-store.js";
-import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
+import { addCommonOptions, nonNegativeNumber, stderr, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore } from "./conversation.js";
 import { addOutputOptions, observeWithTui, textObserver, wantsTui, type ObserveOptions } from "./observe.js";
-
-const speedArg = (raw: string): number => {
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`--speed must be a number ≥ 0 (e.g. 10 for ten times faster, 0 for at once), got "${raw}"`);
-  }
-  return n;
-};
 
 export function replayCommand(): Command {
   const cmd = new Command("replay")
     .description("replay a retained conversation with its original timing, sped up (tokens included where retained)")
     .argument("<id>", "conversation id (see dialogue list)")
-    .option("--speed <n>", "how many times faster than it ran; 0 = at once", speedArg, 1);
+    .option("--speed <n>", "how many times faster than it ran (10, 0.5); 0 = at once", nonNegativeNumber("--speed"), 1);
   addOutputOptions(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText(

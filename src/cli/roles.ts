@@ -9,6 +9,7 @@ import { startManager } from "../manager/process.js";
 import { startWorker } from "../worker/process.js";
 import { UsageError } from "../errors/index.js";
 import { isSafeId } from "../protocol/keys.js";
+import { receiveConfig } from "./children.js";
 import { addCommonOptions, loadConfig, openRedis, positiveInt, stderr, type CommonOptions } from "./common.js";
 
 function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
@@ -43,7 +44,7 @@ export function managerCommand(): Command {
   );
   addCommonOptions(cmd);
   return cmd.action(async (opts: CommonOptions) => {
-    const config = loadConfig(opts);
+    const config = loadConfig(opts, { handed: await receiveConfig() });
     const log = createLogger({ level: config.log.level, file: config.log.file, role: "manager" });
     const { redis } = await openRedis(config, stderr);
     const handle = await startManager({ config, redis, log });
@@ -68,7 +69,7 @@ export function workerCommand(): Command {
   addCommonOptions(cmd);
   return cmd.action(async (opts: WorkerOptions) => {
     if (!isSafeId(opts.pool)) throw new UsageError(`invalid --pool "${opts.pool}"`, "use letters, digits, '_', '.' or '-'");
-    const config = loadConfig(opts);
+    const config = loadConfig(opts, { handed: await receiveConfig() });
     const log = createLogger({ level: config.log.level, file: config.log.file, role: `worker ${opts.pool}` });
     const { redis } = await openRedis(config, stderr);
     const handle = await startWorker({

@@ -16,7 +16,7 @@ import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNum
 import { runBatch } from "./batch.js";
 import { Supervisor } from "./children.js";
 import { exitCodeFor } from "./exit-codes.js";
-import { childEnv, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
+import { childSetup, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 
 export function runCommand(): Command {
@@ -31,7 +31,7 @@ export function runCommand(): Command {
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
-    .option("--seed <n>", "seed of the simulated provider", (v) => wholeNumber("--seed")(v))
+    .option("--seed <n>", "the run's seed, recorded and given to every engine that takes one (default: a fresh one, shown in the header): the same seed gives the same simulated dialogue", wholeNumber("--seed"))
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
@@ -73,18 +73,17 @@ async function run(opts: RunOptions): Promise<number> {
   await store.create(spec);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
-  const env = childEnv(launch, logFile);
   // while the TUI owns the terminal, what the launcher has to say goes through it
   let say = stderr;
   let tui: Tui | null = null;
   const supervisor = new Supervisor({
-    env,
+    ...childSetup(launch, logFile),
     say: (s) => say(s),
     onGiveUp: (name, last) => {
       void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
   });
-  startChildren(supervisor, launch, opts.spawn);
+  await startChildren(supervisor, launch, opts.spawn, [id]);
 
   // Ctrl-C and SIGTERM, or the TUI's keys: q or Ctrl-C ("stop", "interrupt"). The first stops the
   // conversation gracefully; a second Ctrl-C quits at once (a second q changes nothing).

@@ -1,11 +1,14 @@
 /**
  * load() builds the effective configuration from four layers, later ones winning:
  *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags.
+ * A child of `dialogue run` is handed the launcher's result instead (over IPC) and uses it alone.
  * It never throws for bad input: every problem comes back with its path; the CLI decides.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeForm, parseDecimal } from "./numbers.js";
+import { describeJsonError, scrub, secretsIn, shownSetArg, shownValue } from "./redact.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface Problem {
@@ -26,6 +29,8 @@ export interface LoadOptions {
   overrides?: Record<string, unknown>;
   /** raw "path=value" strings from --set */
   sets?: string[];
+  /** the whole configuration, as `dialogue run` hands it to its children (over IPC): used alone */
+  handed?: Record<string, unknown> | undefined;
 }
 
 export interface LoadResult {
@@ -75,13 +80,25 @@ export function setPath(target: Json, dotted: string, value: unknown): void {
   }
 }
 
-/** "12" -> 12, "true" -> true, "null" -> null, '{"a":1}' -> object, anything else stays a string */
+/**
+ * A --set value: "12", "-3", "2.5" -> numbers (plain decimals only: "0x10", "1e3", " 12" or
+ * "Infinity" stay strings, which a number setting then refuses); "true", "false", "null";
+ * '{"a":1}', '[1]', '"12"' -> parsed as JSON; anything else stays a string.
+ */
 export function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
+  const n = parseDecimal(raw, { negative: true });
+  if (n !== null) return n;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if (raw === "null") return null;
+  if (/^[[{"]/.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
   }
+  return raw;
 }
 
 const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
@@ -113,9 +130,10 @@ export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Recor
       out[dotted] = raw;
       continue;
     }
-    const n = Number(raw);
-    if (!Number.isFinite(n) || (kind === "int" && !Number.isInteger(n))) {
-      problems.push({ path: name, message: `expected ${kind === "int" ? "an integer" : "a number"}, got "${raw}"` });
+    const form = { whole: kind === "int", negative: true };
+    const n = parseDecimal(raw, form);
+    if (n === null) {
+      problems.push({ path: name, message: `expected ${describeForm({ whole: form.whole })}, got ${JSON.stringify(raw)}` });
       continue;
     }
     out[dotted] = n;
@@ -123,20 +141,52 @@ export function envOverrides(env: NodeJS.ProcessEnv, problems: Problem[]): Recor
   return out;
 }
 
+/** what a path that is not a regular file is, in words */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a named pipe";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * The text of a regular file. Opened without blocking and checked on the open descriptor, so a
+ * named pipe, a device (/dev/zero), a socket or a directory is a problem at once, never a wait.
+ */
+function readRegularFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(kindOf(st)), { code: "ENOTREG" });
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readJsonFile(file: string, problems: Problem[]): Json | null {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push({ path: file, message: code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(err)})` });
+    const e = err as NodeJS.ErrnoException;
+    const message =
+      e.code === "ENOENT"
+        ? "file not found"
+        : e.code === "ENOTREG"
+          ? `is ${e.message}, not a JSON file`
+          : e.code === "ENXIO"
+            ? "is a socket, not a JSON file"
+            : `cannot read (${e.code ?? String(err)})`;
+    problems.push({ path: file, message });
     return null;
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    problems.push({ path: file, message: `not valid JSON: ${(err as Error).message}` });
+    problems.push({ path: file, message: `not valid JSON: ${describeJsonError(err, text)}` });
     return null;
   }
   if (!isObject(data)) {
@@ -174,6 +224,9 @@ export function load(opts: LoadOptions = {}): LoadResult {
   const env = opts.env ?? process.env;
   const problems: Problem[] = [];
   const sources: string[] = [];
+  // a child of `dialogue run` runs with exactly the configuration its launcher resolved: no file,
+  // variable or flag of its own changes it
+  if (opts.handed) return validate(structuredClone(opts.handed), problems, new Map(), env, ["(from the launcher)"]);
 
   let merged: Json = {};
   const defaultFile = path.join(configDir(), "default.json");
@@ -206,18 +259,6 @@ export function load(opts: LoadOptions = {}): LoadResult {
     }
   }
 
-  // `dialogue run` hands its children the exact configuration it resolved
-  const handed = env.DIALOGUE_CONFIG_JSON;
-  if (handed) {
-    try {
-      const data: unknown = JSON.parse(handed);
-      if (isObject(data)) merged = deepMerge(merged, data);
-      else problems.push({ path: "DIALOGUE_CONFIG_JSON", message: "must be a JSON object" });
-    } catch (err) {
-      problems.push({ path: "DIALOGUE_CONFIG_JSON", message: `not valid JSON: ${(err as Error).message}` });
-    }
-  }
-
   const overrides: Record<string, unknown> = envOverrides(env, problems);
   // where a value came from, when that is not a file: named in problems so the user knows what to fix
   const origin = new Map<string, string>();
@@ -227,17 +268,23 @@ export function load(opts: LoadOptions = {}): LoadResult {
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push({ path: "--set", message: `expected path=value, got "${s}"` });
+      problems.push({ path: "--set", message: `expected path=value, got ${JSON.stringify(shownSetArg(s))}` });
       continue;
     }
-    overrides[s.slice(0, eq).trim()] = parseValue(s.slice(eq + 1));
-    origin.set(s.slice(0, eq).trim(), `from --set ${s}`);
+    const name = s.slice(0, eq).trim();
+    overrides[name] = parseValue(s.slice(eq + 1));
+    origin.set(name, `from --set ${name}=${shownValue(name, s.slice(eq + 1))}`);
   }
   for (const [dotted, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     setPath(merged, dotted, value);
   }
 
+  return validate(merged, problems, origin, env, sources);
+}
+
+/** the merged layers checked against the schema; every problem with its path, and no secret in any */
+function validate(merged: Json, problems: Problem[], origin: Map<string, string>, env: NodeJS.ProcessEnv, sources: string[]): LoadResult {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -250,9 +297,19 @@ export function load(opts: LoadOptions = {}): LoadResult {
       }
       const where = formatZodPath(issue.path);
       const from = origin.get(where);
-      problems.push(from ? { path: where, message: issue.message, source: from } : { path: where, message: issue.message });
+      // a --set number in another form (0x10, 1e3, " 5") arrived as a string: say which form counts
+      const message =
+        issue.code === "invalid_type" && issue.expected === "number" && from?.startsWith("from --set")
+          ? `${issue.message} (a number is written as plain decimal digits, like 30 or 2.5)`
+          : issue.message;
+      problems.push(from ? { path: where, message, source: from } : { path: where, message });
     }
   }
-  if (problems.length > 0 || !parsed.success) return { config: null, problems, sources };
+  if (problems.length > 0 || !parsed.success) {
+    // no secret in any problem, whatever layer it came from and whatever a message quotes
+    const secrets = [...secretsIn(merged), ...ENV_MAP.flatMap(([name]) => secretsIn(env[name] ?? "", name))];
+    const clean = problems.map((p) => ({ ...p, path: scrub(p.path, secrets), message: scrub(p.message, secrets), ...(p.source ? { source: scrub(p.source, secrets) } : {}) }));
+    return { config: null, problems: clean, sources };
+  }
   return { config: parsed.data, problems, sources };
 }

@@ -89,7 +89,7 @@ export const ConfigSchema = z
      * configuration give the same simulated dialogue; null = a fresh seed per run (still recorded).
      * `--count N` runs use seed, seed+1, …
      */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).nullable().default(null),
+    seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).nullable().default(null),
     /** stall timeouts of every generation (providers and agents may set their own); @defaultValue first_token_ms 120000, between_tokens_ms 30000 */
     timeouts: TimeoutsSchema.default({}),
     manager: z

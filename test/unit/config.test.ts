@@ -430,3 +430,20 @@ describe("config/config.schema.json", () => {
     expect(Object.keys(json.properties ?? {}).sort()).toEqual(Object.keys(ConfigSchema.shape).sort());
   });
 });
+
+describe("load(): the configuration a launcher hands its children", () => {
+  it("is used alone: the child's environment and files change nothing", () => {
+    const handed = { ...configOf({ sets: ["limits.max_turns=6", "simulated.seed=11"] }), redis: { ...configOf().redis, prefix: "handed" } };
+    const r = load({ handed, env: { DIALOGUE_MAX_TURNS: "30", DIALOGUE_SEED: "5", DIALOGUE_PREFIX: "other", DIALOGUE_CONFIG: tempFile({ limits: { max_turns: 40 } }) } });
+    expect(r.problems).toEqual([]);
+    expect(r.config?.limits.max_turns).toBe(6);
+    expect(r.config?.simulated.seed).toBe(11);
+    expect(r.config?.redis.prefix).toBe("handed");
+  });
+
+  it("is still checked: a bad one is a problem, never a crash", () => {
+    const r = loadClean({ handed: { limits: { max_turns: -1 } } });
+    expect(r.config).toBeNull();
+    expect(paths(r.problems)).toEqual(["limits.max_turns"]);
+  });
+});
