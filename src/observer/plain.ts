@@ -2,6 +2,7 @@
  * Plain-text renderers: the live observer when stdout is not a terminal (or with --plain), and
  * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
  */
+import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
@@ -13,12 +14,7 @@ type Write = (s: string) => void;
 
 const fmt = (n: number | null, digits = 1, unit = ""): string => (n === null ? "–" : `${n.toFixed(digits)}${unit}`);
 
-export function modelLabel(provider: string, model: string): string {
-  if (provider === "simulated") return `${model} [simulated]`;
-  // an embedded model is a file path: its name says enough
-  if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) ?? model}`;
-  return `${provider}/${model}`;
-}
+export { modelLabel };
 
 export function storyText(story: StoryContent): string {
   return [
@@ -48,7 +44,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"} (raw reply kept: dialogue show --json)`);
   if (withMeta) {
     lines.push(
-      `    ${md.tokens_generated} tokens · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
+      `    ${plural(md.tokens_generated, "token")} · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
         `${fmt(md.generation_time_ms / 1000, 2, " s")} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
         `worker ${md.worker.host}/${md.worker.pid} · attempt ${md.attempt}`,
     );
@@ -58,11 +54,11 @@ export function messageText(m: DialogMessage, withMeta = true): string {
 
 export function summaryText(s: RunSummary): string {
   const lines = [
-    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${s.turns} turns · ${s.tokens} tokens · ${fmt(s.duration_s, 1, " s")}`,
+    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${plural(s.turns, "turn")} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     lines.push(
-      `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${a.turns} turns, ${a.tokens} tokens, ` +
+      `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${plural(a.turns, "turn")}, ${plural(a.tokens, "token")}, ` +
         `${fmt(a.mean_tokens_per_second)} tok/s mean, ttft ${fmt(a.mean_time_to_first_token_ms, 0, " ms")} mean`,
     );
   }
@@ -75,7 +71,7 @@ export function headerText(r: ConversationRecord): string {
   return [
     `Conversation ${s.id} — ${s.scenario.title}`,
     `  ${agents}`,
-    `  limits: ${s.limits.max_turns} turns, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${s.limits.max_total_tokens} tokens` : ""}`,
+    `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}`,
   ].join("\n");
 }
 
