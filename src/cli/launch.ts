@@ -7,9 +7,9 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
-import { resolveAuto } from "../llm/auto.js";
 import { preflight } from "../llm/preflight.js";
-import { buildSpec, needsAuto, type AutoResolved } from "../manager/spec.js";
+import { ServedModels } from "../llm/served.js";
+import { resolveModels, specOf, type Resolution } from "../manager/resolve.js";
 import type { ConversationSpec } from "../protocol/record.js";
 import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
@@ -49,7 +49,11 @@ export interface Launch {
   pools: string[];
 }
 
-export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
+/** the options that choose what a run uses (run's and doctor's) */
+export type ModelChoiceOptions = Pick<RunOptions, keyof CommonOptions | "scenario" | "provider" | "model" | "modelFile" | "pull" | "threads">;
+
+/** the configuration a run of these options uses: files, env, --set, then the flags; --provider and --model for every agent */
+export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Config {
   const overrides: Record<string, unknown> = {};
   if (opts.provider) overrides.provider = opts.provider;
   if (opts.model) overrides.model = opts.model;
@@ -60,21 +64,28 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides["simulated.seed"] = opts.seed;
-  const config = applyProviderFlag(
-    loadConfig(opts, { overrides, scenario: opts.scenario }),
-    opts.provider as ProviderName | undefined,
-    opts.model,
-  );
+  return applyProviderFlag(loadConfig(opts, { overrides, scenario: opts.scenario }), opts.provider as ProviderName | undefined, opts.model);
+}
 
-  let auto: AutoResolved = { provider: "simulated" };
-  if (needsAuto(config)) {
-    const choice = await resolveAuto(config);
-    auto = choice;
-    stderr(`Provider: auto → ${choice.provider}${choice.model ? ` (${choice.model})` : ""} (${choice.reason})`);
-  }
-  const first = buildSpec(config, auto);
-  // every model usable before anything starts: Ollama answers and has it (or --pull), the GGUF is there
-  await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr });
+/** the "Provider: auto → …" line */
+export function autoLine(r: Resolution): string | null {
+  const a = r.auto;
+  return a ? `Provider: auto → ${a.provider}${a.model ? ` (${a.model})` : ""} (${a.reason})` : null;
+}
+
+export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
+  const config = runConfig(opts);
+  // what each agent and the manager use, said; then every model usable before anything starts:
+  // the servers answer and have it (or --pull), the GGUF is there
+  const served = new ServedModels(config);
+  const resolution = await resolveModels(config, served);
+  const line = autoLine(resolution);
+  if (line) stderr(line);
+  const problem = resolution.problems[0];
+  if (problem) throw problem.error;
+  for (const note of resolution.notes) stderr(note);
+  const first = specOf(config, resolution);
+  await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr, served });
 
   const { redis, resolved } = await openRedis(config, stderr);
   const prefix = config.redis.prefix;
@@ -87,7 +98,7 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
     store: new Store(redis, prefix),
     queues: new Queues(redis, prefix, config.queues),
     newSpec: () => {
-      const spec = next ?? buildSpec(config, auto);
+      const spec = next ?? specOf(config, resolution);
       next = null;
       return spec;
     },

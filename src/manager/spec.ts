@@ -18,29 +18,51 @@ export function newConversationId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString("hex").slice(0, 5)}`;
 }
 
-/** what "auto" resolved to: a provider, and the model it found when it looked (e.g. one Ollama has) */
+/**
+ * What "auto" resolved to: a provider, and the model it found when it looked (e.g. one Ollama
+ * has); and `served`: the model each server provider uses where none is named, one its server
+ * serves (manager/resolve.ts), else the provider's default.
+ */
 export interface AutoResolved {
   provider: ConcreteProvider;
   model?: string | undefined;
+  served?: Partial<Record<ConcreteProvider, string>>;
 }
 
-function modelSpec(
-  config: Config,
-  provider: ProviderName | undefined,
-  model: string | undefined,
-  options: ModelOptions,
-  auto: AutoResolved,
-  simulatedDefaults: ModelOptions,
-): ModelSpec {
-  const chosen = provider ?? config.provider;
-  const p: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
-  const m = model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || defaultModel(config, p));
+/** the agents' and the manager's model settings, as the config has them */
+type Named = { provider?: ProviderName | undefined; model?: string | undefined };
+
+/** who uses what: the concrete provider, and the model named for it (undefined: none named) */
+export interface ModelUse {
+  who: string;
+  provider: ConcreteProvider;
+  named: string | undefined;
+}
+
+function use(config: Config, x: Named, auto: AutoResolved): { provider: ConcreteProvider; named: string | undefined } {
+  const chosen = x.provider ?? config.provider;
+  const provider: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
+  return { provider, named: x.model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || undefined) };
+}
+
+/** every agent and the manager, with the provider each will use and the model it names, if any */
+export function modelUses(config: Config, auto: AutoResolved): ModelUse[] {
+  return [
+    ...config.agents.map((a) => ({ who: `agent ${a.id}`, ...use(config, a, auto) })),
+    { who: "manager", ...use(config, config.manager, auto) },
+  ];
+}
+
+function modelSpec(config: Config, x: Named, options: ModelOptions, auto: AutoResolved, simulatedDefaults: ModelOptions): ModelSpec {
+  const { provider: p, named } = use(config, x, auto);
   const opts = p === "simulated" ? { ...simulatedDefaults, ...options } : options;
-  return { provider: p, model: m, options: opts };
+  return { provider: p, model: named ?? defaultModel(config, p, auto), options: opts };
 }
 
-/** the model a provider uses when none is named: for embedded, the --model-file if one is given */
-function defaultModel(config: Config, p: ConcreteProvider): string {
+/** the model a provider uses when none is named: one its server serves, for embedded the --model-file, else the default */
+function defaultModel(config: Config, p: ConcreteProvider, auto: AutoResolved): string {
+  const served = auto.served?.[p];
+  if (served) return served;
   if (p === "embedded" && config.embedded.model_file) return path.resolve(config.embedded.model_file);
   return DEFAULT_MODELS[p];
 }
@@ -72,15 +94,15 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
     role: a.role,
     ...(a.goal ? { goal: a.goal } : {}),
     pool: a.pool ?? a.id,
-    model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim),
-    fallback: a.fallback ? modelSpec(config, a.fallback.provider, a.fallback.model, a.fallback.options, auto, agentSim) : null,
+    model: modelSpec(config, a, a.options, auto, agentSim),
+    fallback: a.fallback ? modelSpec(config, a.fallback, a.fallback.options, auto, agentSim) : null,
   }));
   return {
     id,
     created_at: Date.now(),
     scenario: config.scenario,
     agents,
-    manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim),
+    manager: modelSpec(config, config.manager, config.manager.options, auto, managerSim),
     limits: config.limits,
     token_stream_maxlen: config.redis.token_stream_maxlen,
     context: config.context,
