@@ -8,7 +8,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AnalysisSchema, type Analysis } from "../../src/analysis/schema.js";
+import { ANALYSIS_VERSION, AnalysisSchema, type Analysis } from "../../src/analysis/schema.js";
 import { Store } from "../../src/redis/store.js";
 import { ROOT } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -50,7 +50,7 @@ describe("after dialogue run", () => {
 
   it("the analysis is stored with the run", async () => {
     const h = await redis.hgetall(new Store(redis, prefix).keys.analysis(run.id));
-    expect(h.version).toBe("1");
+    expect(h.version).toBe(String(ANALYSIS_VERSION));
     expect(AnalysisSchema.parse(JSON.parse(h.report ?? "")).run.turns).toBe(8);
   });
 
