@@ -67,7 +67,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   const specs = [];
   const ids = new Set<string>();
   while (specs.length < count) {
-    const spec = launch.newSpec();
+    const spec = launch.newSpec(specs.length);
     if (ids.has(spec.id) || (await store.exists(spec.id))) continue; // ids are random: never reuse one
     ids.add(spec.id);
     specs.push(spec);

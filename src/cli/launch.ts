@@ -43,8 +43,12 @@ export interface Launch {
   prefix: string;
   store: Store;
   queues: Queues;
-  /** a new conversation of this configuration (a fresh id each time) */
-  newSpec(): ConversationSpec;
+  /**
+   * A new conversation of this configuration (a fresh id each time). `nth` > 0 (the nth of a
+   * batch) offsets the simulated provider's seed by n, so a batch's simulated conversations
+   * differ while each stays reproducible (`--seed <seed + n>`).
+   */
+  newSpec(nth?: number): ConversationSpec;
   /** the pools the conversations' agents use */
   pools: string[];
 }
@@ -97,8 +101,8 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
     prefix,
     store: new Store(redis, prefix),
     queues: new Queues(redis, prefix, config.queues),
-    newSpec: () => {
-      const spec = next ?? specOf(config, resolution);
+    newSpec: (nth = 0) => {
+      const spec = nth === 0 && next ? next : specOf(nth === 0 ? config : { ...config, simulated: { ...config.simulated, seed: config.simulated.seed + nth } }, resolution);
       next = null;
       return spec;
     },
