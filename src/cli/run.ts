@@ -14,6 +14,7 @@ import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
+import { keptHint, sayWrapped } from "./hint.js";
 import { Supervisor } from "./children.js";
 import { childEnv, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
@@ -104,7 +105,7 @@ async function run(opts: RunOptions): Promise<number> {
   const hardExit = (code: number): void => {
     supervisor.killNow();
     tui?.unmount();
-    stderr(`quit; conversation ${id} is kept in Redis as it was`);
+    sayWrapped(`quit; conversation ${id} is kept in Redis as it was`);
     process.exit(code);
   };
   process.on("SIGINT", onSignal);
@@ -152,8 +153,7 @@ async function run(opts: RunOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   if (!final) throw new Error(`lost track of conversation ${id}`);
-  stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
-  stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
+  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, logFile));
   await queues.close();
   redis.disconnect();
   return final.status === "failed" ? 1 : 0;

@@ -6,7 +6,7 @@ import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 
@@ -65,11 +65,24 @@ export function summaryText(s: RunSummary): string {
   return lines.join("\n");
 }
 
+/**
+ * Said wherever a run is shown (the TUI's header, the plain header): which of it is simulated,
+ * scripted text rather than a model's. Null when no agent and not the manager is.
+ */
+export function simulatedBadge(spec: ConversationSpec): { short: string; long: string } | null {
+  const agents = spec.agents.filter((a) => a.model.provider === "simulated").map((a) => a.id);
+  const manager = spec.manager.provider === "simulated";
+  if (agents.length === spec.agents.length && manager) return { short: "SIMULATED", long: "SIMULATED (no model: scripted text)" };
+  if (agents.length > 0) return { short: `SIMULATED: ${agents.join(", ")}`, long: `SIMULATED: ${agents.join(", ")} (scripted text, not a model)` };
+  return manager ? { short: "story SIMULATED", long: "story and personas SIMULATED (scripted text)" } : null;
+}
+
 export function headerText(r: ConversationRecord): string {
   const s = r.spec;
   const agents = s.agents.map((a) => `${a.id}: ${a.role} via ${modelLabel(a.model.provider, a.model.model)}`).join(" · ");
+  const badge = simulatedBadge(s);
   return [
-    `Conversation ${s.id} — ${s.scenario.title}`,
+    `Conversation ${s.id} — ${s.scenario.title}${badge ? ` · ${badge.long}` : ""}`,
     `  ${agents}`,
     `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}`,
   ].join("\n");
