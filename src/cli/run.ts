@@ -31,12 +31,12 @@ export function runCommand(): Command {
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
-    .option("--seed <n>", "seed of the simulated provider", (v) => wholeNumber("--seed")(v))
+    .option("--seed <n>", "seed of the simulated provider: the same seed and configuration give the same conversation (with --count, conversation k uses seed + k - 1)", (v) => wholeNumber("--seed")(v))
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
     .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)")
-    .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI)", positiveInt("--count"));
+    .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI), and on a terminal a progress line (done, running, queued)", positiveInt("--count"));
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
