@@ -103,12 +103,12 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   let interrupts = 0;
   const hardExit = (code: number): void => {
     supervisor.killNow();
-    stderr(`quit; the ${pending.size} conversations still going are kept in Redis as they were`);
+    stderr(`quit; the ${plural(pending.size, "conversation")} still going ${pending.size === 1 ? "is" : "are"} kept in Redis as ${pending.size === 1 ? "it was" : "they were"}`);
     process.exit(code);
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     if (++interrupts > 1) return hardExit(130);
-    progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${pending.size} conversations (turns in flight are kept, cut); Ctrl-C again to quit at once`));
+    progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
     for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
     if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
   };
