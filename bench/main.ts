@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmarks of the README's Performance section. Starts its own
+ * `npm run bench`: the benchmarks of docs/performance.md (summarised in the README). Starts its own
  * redis-server on a free port, runs the real CLI processes, prints a table in which every figure
  * stands beside a baseline measured in the same run on the same Redis, and writes the figures
  * and the raw numbers to bench/results/<timestamp>.json.
@@ -9,7 +9,7 @@
  *
  * --smoke: tiny sizes (the test suite runs it, so this code never rots); --only: some sections;
  * --profile: CPU profiles of the throughput section's manager and workers, summarized at the end.
- * A full run also writes bench/results/latest.json (the run the README shows).
+ * A full run also writes bench/results/latest.json (the run docs/performance.md shows).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";

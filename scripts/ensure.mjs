@@ -58,11 +58,13 @@ export function ensureDeps() {
   const marker = path.join(root, "node_modules", ".package-lock.json");
   const stale = !existsSync(marker) || statSync(path.join(root, "package.json")).mtimeMs > statSync(marker).mtimeMs;
   if (!stale) return;
-  say("installing npm dependencies (first run) …");
-  // `npm install` follows package-lock.json; `npm ci` refuses lock files that list only this
-  // platform's optional packages, which npm 11 writes
-  if (!run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"])) {
-    say("npm install failed: see the messages above");
+  // a fresh clone gets exactly the lock file's versions (`npm ci`, as CI and the Dockerfile do);
+  // node_modules older than package.json (a dependency added since) is brought up to date
+  const fresh = !existsSync(path.join(root, "node_modules"));
+  const args = fresh ? ["ci"] : ["install"];
+  say(fresh ? "installing npm dependencies (first run: npm ci) …" : "updating npm dependencies (package.json changed: npm install) …");
+  if (!run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"])) {
+    say(`npm ${args[0]} failed: see the messages above`);
     process.exit(1);
   }
 }

@@ -90,7 +90,7 @@ export function table(figures: readonly Figure[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** the same table in Markdown, for the README */
+/** the same table in Markdown, for docs/performance.md */
 export function markdown(figures: readonly Figure[]): string {
   const out = ["| figure | value | baseline | ratio | target | met |", "| --- | ---: | --- | ---: | --- | --- |"];
   let section = "";

@@ -8,7 +8,7 @@ import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
-import { driftSeries, type Terms } from "./drift.js";
+import { overlapSeries, type Terms } from "./drift.js";
 import {
   ECHO_THRESHOLD,
   ECHO_TURNS,
@@ -149,9 +149,9 @@ export class Analyzer {
       while (!this.current || this.current.index < last) this.openNext();
     }
     this.closeCurrent();
-    const drift = driftSeries(this.terms);
-    this.windows.forEach((w, i) => (w.topic_drift = round(drift[i] ?? null, 4)));
-    const driftValues = drift.filter((d): d is number => d !== null);
+    const overlap = overlapSeries(this.terms);
+    this.windows.forEach((w, i) => (w.word_overlap = round(overlap[i] ?? null, 4)));
+    const overlapValues = overlap.filter((d): d is number => d !== null);
 
     const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns));
     const shares = agents.map((a) => a.share_of_talk).filter((s): s is number => s !== null);
@@ -211,7 +211,7 @@ export class Analyzer {
         mattr: round(this.mattr.value(), 4),
         repetition_mean: round(this.repetition.mean(), 4),
         echo_mean: round(this.echo.mean(), 4),
-        topic_drift_mean: round(mean(driftValues), 4),
+        word_overlap_mean: round(mean(overlapValues), 4),
         questions: this.questions,
         turn_balance: shares.length < 2 ? null : round(1 - (Math.max(...shares) - Math.min(...shares)), 4),
       },

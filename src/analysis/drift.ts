@@ -1,8 +1,12 @@
 /**
- * Topic drift between consecutive windows: each window is a bag of its content words (no
+ * Word overlap between consecutive windows: each window is a bag of its content words (no
  * stopwords, 3+ letters), weighted by TF-IDF over the windows (tf = count in the window,
- * idf = ln((1 + N) / (1 + df)) + 1, N windows, df windows with the word), and the drift of a
- * window is 1 - cosine(previous window, this window). An empty window on either side: null.
+ * idf = ln((1 + N) / (1 + df)) + 1, N windows, df windows with the word), and the overlap of a
+ * window is cosine(previous window, this window): 1 = the same words in the same proportions,
+ * 0 = no content word in common. An empty window on either side: null.
+ *
+ * It measures vocabulary, not topic: two windows on one topic in different words overlap little
+ * (short windows of a debate typically score 0.05-0.2), so it is never called "topic drift".
  * A window keeps its TOP_TERMS most frequent words, so memory stays bounded.
  */
 
@@ -17,7 +21,7 @@ export function topTerms(terms: Terms, top = TOP_TERMS): Terms {
   return new Map(sorted.slice(0, top));
 }
 
-export function driftSeries(windows: readonly Terms[]): Array<number | null> {
+export function overlapSeries(windows: readonly Terms[]): Array<number | null> {
   const n = windows.length;
   const df = new Map<number, number>();
   for (const w of windows) for (const t of w.keys()) df.set(t, (df.get(t) ?? 0) + 1);
@@ -39,6 +43,6 @@ export function driftSeries(windows: readonly Terms[]): Array<number | null> {
       const d = large.get(t);
       if (d !== undefined) dot += c * d * idf(t) ** 2;
     }
-    return 1 - dot / (na * nb);
+    return dot / (na * nb);
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, num, secs } from "./format.js";
+import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
 import type { Analysis } from "./schema.js";
 import { barChart, esc, lineChart } from "./svg.js";
@@ -43,11 +43,11 @@ export function charts(a: Analysis): string {
     lineChart("sentiment", "Sentiment (lexicon), per agent", perAgent((x) => x.sentiment_lexicon), { min: -1, max: 1 }),
     lineChart(
       "content",
-      "Repetition, echo and topic drift",
+      "Repetition, echo and word overlap with the previous window",
       [
         { label: "repetition", values: a.windows.map((w) => w.repetition_mean) },
         { label: "echo", values: a.windows.map((w) => w.echo_mean) },
-        { label: "topic drift", values: a.windows.map((w) => w.topic_drift) },
+        { label: "word overlap w/ previous window", values: a.windows.map((w) => w.word_overlap) },
       ],
       { min: 0, max: 1 },
     ),
@@ -101,7 +101,7 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
     `<span class="meta">(${esc(m.role)}, <span class="${md.provider === "simulated" ? "sim" : ""}">${esc(label)}</span>)${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>` +
     `${flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("")}</div>` +
     `<div class="text">${esc(m.content.message) || "<i>(nothing)</i>"}</div>` +
-    `<div class="meta">${md.tokens_generated} tokens · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
+    `<div class="meta">${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
     `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}</div></li>\n`
   );
 }

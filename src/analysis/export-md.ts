@@ -4,7 +4,7 @@
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, num } from "./format.js";
+import { modelLabel, ms, num, plural } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
@@ -36,7 +36,7 @@ export function mdMessage(m: DialogMessage): string {
   return (
     `**[${md.sequence_number}] ${m.speaker}** (${m.role}, ${modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +
-    `<sub>${md.tokens_generated} tokens · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)}</sub>\n\n`
+    `<sub>${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)}</sub>\n\n`
   );
 }
 

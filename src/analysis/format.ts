@@ -11,6 +11,11 @@ export function num(v: number | null | undefined, digits = 1): string {
 }
 
 export const int = (v: number | null | undefined): string => num(v, 0);
+
+/** "1 turn", "2 turns", "1,200 tokens": a count with its noun, singular or plural */
+export function plural(n: number | null | undefined, noun: string, many = `${noun}s`): string {
+  return `${int(n)} ${n === 1 ? noun : many}`;
+}
 export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v * 100, 0)}%`);
 export const ratio = (v: number | null | undefined): string => num(v, 2);
 export const signed = (v: number | null | undefined): string =>
@@ -18,8 +23,15 @@ export const signed = (v: number | null | undefined): string =>
 export const ms = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${int(v)} ms`);
 export const secs = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v, 1)} s`);
 
+/**
+ * How a model is named in every view (reports, exports, the TUI, plain text, `list`): simulated
+ * output is always labelled; an embedded model is a file path, and its file name says enough
+ * (never an absolute path); others are `provider/model`.
+ */
 export function modelLabel(provider: string, model: string): string {
-  return provider === "simulated" ? `${model} [simulated]` : `${provider}/${model}`;
+  if (provider === "simulated") return `${model} [simulated]`;
+  if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) || model}`;
+  return `${provider}/${model}`;
 }
 
 const BARS = "▁▂▃▄▅▆▇█";

@@ -8,6 +8,7 @@ import { generateStructured } from "../llm/structured.js";
 import type { ChatMessage, GenerationTask, LlmProvider } from "../llm/types.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, HistoryEntry } from "../protocol/schemas.js";
+import { plural } from "./format.js";
 import { JudgeVerdictSchema, type Analysis, type Judge } from "./schema.js";
 
 /** messages the judge sees at most: the first and the last half of this */
@@ -21,7 +22,7 @@ export function judgeTask(rec: ConversationRecord, messages: readonly DialogMess
   const transcript: HistoryEntry[] = messages.map((m) => ({ agent_id: m.metadata.agent_id, speaker: m.speaker, text: clip(m.content.message, JUDGE_MESSAGE_CHARS) }));
   const flags = [...new Set(analysis.flags.map((f) => f.type))];
   const personas = rec.personas ?? [];
-  const gap = analysis.run.turns > messages.length ? `\n[… ${analysis.run.turns - messages.length} messages left out …]` : "";
+  const gap = analysis.run.turns > messages.length ? `\n[… ${plural(analysis.run.turns - messages.length, "message")} left out …]` : "";
   const half = Math.ceil(transcript.length / 2);
   const lines = transcript.map((h, i) => `${h.speaker}: ${h.text}${i === half - 1 ? gap : ""}`);
   const task: GenerationTask = {
@@ -50,7 +51,7 @@ export function judgeTask(rec: ConversationRecord, messages: readonly DialogMess
       content: [
         rec.story ? `Story: ${rec.story.title}\nSetting: ${rec.story.setting}\nSituation: ${rec.story.initial_situation}` : `Scenario: ${rec.spec.scenario.title}`,
         ...personas.map((p) => `Persona: ${p.name}, ${p.role}; traits: ${p.traits.join(", ")}; goals: ${p.goals.join("; ")}; style: ${p.speaking_style}`),
-        `Transcript (${analysis.run.turns} messages${gap ? ", abridged" : ""}):`,
+        `Transcript (${plural(analysis.run.turns, "message")}${gap ? ", abridged" : ""}):`,
         ...lines,
         "persona_adherence: do the speakers act like their personas? coherence: does the conversation make sense and progress? engagement: do they respond to each other?",
       ].join("\n"),

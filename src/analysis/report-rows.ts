@@ -2,7 +2,7 @@
  * The figures of an analysis as labelled rows of text: one source for the terminal report, the
  * Markdown and the HTML page (and so for the end-of-run screen), so they cannot disagree.
  */
-import { DASH, int, modelLabel, ms, num, pct, ratio, secs, signed } from "./format.js";
+import { DASH, int, modelLabel, ms, num, pct, plural, ratio, secs, signed } from "./format.js";
 import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
@@ -33,7 +33,7 @@ export function headline(a: Analysis): string[] {
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
   const outcome = outcomeText(r);
   const lines = [
-    `${status} · ${int(r.turns)} turn${r.turns === 1 ? "" : "s"}${outcome ? ` (${outcome})` : ""} · ${int(r.tokens_generated)} tokens generated · ${int(r.prompt_tokens)} prompt tokens · ${secs(r.duration_s)}`,
+    `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,
     `models: ${models}`,
   ];
   if (r.failed_attempts > 0) lines.push(`failed attempts: ${int(r.failed_attempts)} (${causesText(r.failure_causes)})`);
@@ -62,8 +62,8 @@ export function agentRows(a: Analysis): Row[] {
     ["words per turn", ...col((m) => num(m.words_per_turn))],
     ["share of talk (words · turns)", ...col((m) => pair(pct(m.share_of_talk), pct(m.share_of_turns)))],
     ["lexical diversity (MATTR)", ...col((m) => ratio(m.mattr))],
-    ["repetition mean · max", ...col((m) => pair(pct(m.repetition.mean), pct(m.repetition.max)))],
-    ["echo mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
+    ["repeats own 3-grams mean · max", ...col((m) => pair(pct(m.repetition.mean), pct(m.repetition.max)))],
+    ["echoes the other's 3-grams mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
     ["questions", ...col((m) => int(m.questions))],
     ["sentiment lexicon · self (n)", ...col((m) => `${signed(m.sentiment.lexicon_mean)} · ${signed(m.sentiment.self_reported_mean)} (${m.sentiment.self_reported_n})`)],
   ];
@@ -71,14 +71,15 @@ export function agentRows(a: Analysis): Row[] {
 
 export function orchestrationLine(a: Analysis): string {
   const h = a.orchestration.handoff_ms;
-  return `handoff (message recorded → next generation started): p50 ${ms(h.p50)} · p99 ${ms(h.p99)} · max ${ms(h.max)} (${int(h.n)} handoffs)`;
+  return `handoff (message recorded → next generation started): p50 ${ms(h.p50)} · p99 ${ms(h.p99)} · max ${ms(h.max)} (${plural(h.n, "handoff")})`;
 }
 
 export function contentLine(a: Analysis): string {
   const c = a.content;
   return (
-    `${int(c.words)} words · MATTR ${ratio(c.mattr)} · repetition ${pct(c.repetition_mean)} · echo ${pct(c.echo_mean)} · ` +
-    `topic drift ${ratio(c.topic_drift_mean)} · ${int(c.questions)} questions · turn balance ${ratio(c.turn_balance)}`
+    `${plural(c.words, "word")} · lexical diversity (MATTR) ${ratio(c.mattr)} · repeats own 3-grams ${pct(c.repetition_mean)} · ` +
+    `echoes the other's 3-grams ${pct(c.echo_mean)} · word overlap between consecutive windows ${ratio(c.word_overlap_mean)} · ` +
+    `${plural(c.questions, "question")} · turn balance (share of words) ${ratio(c.turn_balance)}`
   );
 }
 
@@ -121,7 +122,7 @@ export function windowRows(a: Analysis): Row[] {
   const ids = a.agents.map((g) => g.agent_id);
   const per = (w: Window, id: string) => w.agents.find((x) => x.agent_id === id);
   return [
-    ["#", "turns", "time (s)", "tokens", ...ids.map((id) => `tok/s ${id}`), ...ids.map((id) => `sentiment ${id}`), "repetition", "echo", "drift", "MATTR"],
+    ["#", "turns", "time (s)", "tokens", ...ids.map((id) => `tok/s ${id}`), ...ids.map((id) => `sentiment ${id}`), "repetition", "echo", "overlap w/ prev", "MATTR"],
     ...a.windows.map((w): Row => [
       String(w.index + 1),
       span(w),
@@ -131,7 +132,7 @@ export function windowRows(a: Analysis): Row[] {
       ...ids.map((id) => signed(per(w, id)?.sentiment_lexicon ?? null)),
       pct(w.repetition_mean),
       pct(w.echo_mean),
-      ratio(w.topic_drift),
+      ratio(w.word_overlap),
       ratio(w.mattr),
     ]),
   ];
@@ -157,7 +158,7 @@ export function windowSeries(a: Analysis): Series[] {
     ...ids.map((id) => ({ label: `sentiment ${id}`, values: per(id, (x) => x.sentiment_lexicon), range: { min: -1, max: 1 } })),
     { label: "repetition", values: a.windows.map((w) => w.repetition_mean), range: { min: 0, max: 1 } },
     { label: "echo", values: a.windows.map((w) => w.echo_mean), range: { min: 0, max: 1 } },
-    { label: "topic drift", values: a.windows.map((w) => w.topic_drift), range: { min: 0, max: 1 } },
+    { label: "word overlap w/ previous window", values: a.windows.map((w) => w.word_overlap), range: { min: 0, max: 1 } },
     { label: "MATTR", values: a.windows.map((w) => w.mattr), range: { min: 0, max: 1 } },
   ];
 }
@@ -167,7 +168,7 @@ export function judgeLines(a: Analysis): string[] {
   if (!j) return [];
   const by = modelLabel(j.provider, j.model);
   return [
-    `by ${by} on ${j.turns_seen} of ${a.run.turns} messages${j.simulated ? " — simulated, not a real model's opinion" : ""}`,
+    `by ${by} on ${j.turns_seen} of ${plural(a.run.turns, "message")}${j.simulated ? " — simulated, not a real model's opinion" : ""}`,
     j.summary,
     `persona adherence ${j.persona_adherence.score}/10 — ${j.persona_adherence.reason}`,
     `coherence ${j.coherence.score}/10 — ${j.coherence.reason}`,
@@ -195,7 +196,7 @@ export function runRows(a: Analysis): Array<[string, string]> {
     ["MATTR", ratio(c.mattr)],
     ["repetition mean", pct(c.repetition_mean)],
     ["echo mean", pct(c.echo_mean)],
-    ["topic drift mean", ratio(c.topic_drift_mean)],
+    ["word overlap between windows", ratio(c.word_overlap_mean)],
     ["turn balance", ratio(c.turn_balance)],
     ["flags", flags || "none"],
   ];

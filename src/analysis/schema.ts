@@ -13,6 +13,11 @@ export const ANALYSIS_VERSION = 2;
 const num = z.number();
 const maybe = num.nullable();
 
+/** what each text figure measures, said once for the agent, window and whole-run fields */
+const MATTR = "lexical diversity: moving-average type-token ratio over 50-word windows of the words (1 = no word repeated)";
+const REPETITION = "per message, the share of its word 3-grams already in the same speaker's last 12 messages (1 = said before word for word)";
+const ECHO = "per message, the share of its word 3-grams found in the other speaker's last message";
+
 export const FlagTypeSchema = z.enum(["looping", "echoing", "monologue", "short_replies", "failed_turn", "stalled_turn", "retried_turn"]);
 export type FlagType = z.infer<typeof FlagTypeSchema>;
 
@@ -79,18 +84,27 @@ export const AgentMetricsSchema = z
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
     generation_time_ms: num,
-    tokens_per_second: z.object({ mean: maybe, p50: maybe, p95: maybe }).strict(),
-    time_to_first_token_ms: z.object({ mean: maybe, p50: maybe, p95: maybe }).strict(),
-    load_time_ms: z.object({ total: num, max: maybe }).strict(),
-    queue_wait_ms: z.object({ mean: maybe, p50: maybe, p95: maybe }).strict(),
+    tokens_per_second: z
+      .object({ mean: maybe, p50: maybe, p95: maybe })
+      .strict()
+      .describe("generation speed as the engine reports it, over the agent's messages that produced tokens"),
+    time_to_first_token_ms: z
+      .object({ mean: maybe, p50: maybe, p95: maybe })
+      .strict()
+      .describe("request sent to first text, measured at the worker"),
+    load_time_ms: z.object({ total: num, max: maybe }).strict().describe("time the engine spent loading the model"),
+    queue_wait_ms: z
+      .object({ mean: maybe, p50: maybe, p95: maybe })
+      .strict()
+      .describe("request queued to generation started: the wait for a worker"),
     words: z.number().int().nonnegative(),
     words_per_turn: maybe,
     share_of_talk: maybe.describe("the agent's share of all words"),
-    share_of_turns: maybe,
-    mattr: maybe.describe("lexical diversity: moving-average type-token ratio over the agent's words"),
-    repetition: z.object({ mean: maybe, max: maybe }).strict(),
-    echo: z.object({ mean: maybe, max: maybe }).strict(),
-    questions: z.number().int().nonnegative(),
+    share_of_turns: maybe.describe("the agent's share of all turns"),
+    mattr: maybe.describe(MATTR),
+    repetition: z.object({ mean: maybe, max: maybe }).strict().describe(`${REPETITION}: mean and max over the agent's messages`),
+    echo: z.object({ mean: maybe, max: maybe }).strict().describe(`${ECHO}: mean and max over the agent's messages`),
+    questions: z.number().int().nonnegative().describe("question marks in the agent's messages (a run of ?! counts once)"),
     sentiment: SentimentSchema,
   })
   .strict();
@@ -99,10 +113,12 @@ export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
 export const ContentMetricsSchema = z
   .object({
     words: z.number().int().nonnegative(),
-    mattr: maybe,
-    repetition_mean: maybe,
-    echo_mean: maybe,
-    topic_drift_mean: maybe.describe("mean of the windows' topic drift"),
+    mattr: maybe.describe(MATTR),
+    repetition_mean: maybe.describe(`${REPETITION}; mean over every message`),
+    echo_mean: maybe.describe(`${ECHO}; mean over every message`),
+    word_overlap_mean: maybe.describe(
+      "mean of the windows' word_overlap: how much vocabulary consecutive windows share (TF-IDF cosine of their content words); it measures words, not topic",
+    ),
     questions: z.number().int().nonnegative(),
     turn_balance: maybe.describe("1 - |difference of the two agents' shares of words|; 1 = balanced"),
   })
@@ -141,10 +157,12 @@ export const WindowSchema = z
     turns: z.number().int().nonnegative(),
     tokens: z.number().int().nonnegative(),
     words: z.number().int().nonnegative(),
-    mattr: maybe,
-    repetition_mean: maybe,
-    echo_mean: maybe,
-    topic_drift: maybe.describe("1 - TF-IDF cosine with the previous window"),
+    mattr: maybe.describe(MATTR),
+    repetition_mean: maybe.describe(`${REPETITION}; mean over the window's messages`),
+    echo_mean: maybe.describe(`${ECHO}; mean over the window's messages`),
+    word_overlap: maybe.describe(
+      "TF-IDF cosine similarity of this window's content words with the previous window's: 1 = the same words in the same proportions, 0 = none in common; null for the first window or an empty one",
+    ),
     questions: z.number().int().nonnegative(),
     agents: z.array(WindowAgentSchema),
   })

@@ -78,7 +78,7 @@ export class WindowAcc {
     a.repetition.addMaybe(f.repetition);
   }
 
-  /** the window without its drift (filled in once every window is known); its terms trimmed */
+  /** the window without its word overlap (filled in once every window is known); its terms trimmed */
   close(): { window: Window; terms: Terms } {
     const window: Window = {
       index: this.index,
@@ -92,7 +92,7 @@ export class WindowAcc {
       mattr: round(this.mattr.value(), 4),
       repetition_mean: round(this.repetition.mean(), 4),
       echo_mean: round(this.echo.mean(), 4),
-      topic_drift: null,
+      word_overlap: null,
       questions: this.questions,
       agents: [...this.agents.entries()].map(([agent_id, a]) => ({
         agent_id,

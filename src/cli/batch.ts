@@ -2,13 +2,14 @@
  * `dialogue run --count N`: N conversations of one configuration started together and served by
  * the same children (one manager, one worker per pool), for load tests and synthetic data.
  * Plain text (never the TUI): a line as each conversation ends, then a total; --json: one JSON
- * object per line. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
+ * object per line. On a terminal, a progress line on stderr (done, running, queued, a bar) while
+ * it waits. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
  *
  * Reads: record(ID) of each conversation (status and counters, polled in one pipeline).
  * Writes: the records (Store.create), a start job per conversation, and each one's analysis at the end.
  */
 import path from "node:path";
-import { num } from "../analysis/format.js";
+import { num, plural } from "../analysis/format.js";
 import { requestStop } from "../manager/stop.js";
 import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
@@ -17,6 +18,8 @@ import { redactUrl } from "../logger.js";
 import { logDir, stderr } from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
+import { BatchProgress } from "./batch-progress.js";
+import { sayWrapped } from "./hint.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 
 /** how often the records are polled; @defaultValue 250 */
@@ -41,16 +44,25 @@ const out = (s: string): void => {
 
 const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined || v === "" ? null : Number(v));
 
-/** one pipeline of HMGETs: the conversations among `ids` that have ended */
-async function poll(launch: Launch, ids: string[]): Promise<Ended[]> {
+/** one pipeline of HMGETs: the conversations among `ids` that have ended, and how the others stand */
+async function poll(launch: Launch, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
   const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns"];
   const pipe = launch.redis.pipeline();
   for (const id of ids) pipe.hmget(launch.store.keys.record(id), ...fields);
   const res = (await pipe.exec()) ?? [];
   const ended: Ended[] = [];
+  let running = 0;
+  let queued = 0;
+  let turnsSoFar = 0;
   res.forEach(([err, v], i) => {
     const [status, reason, turns, tokens, started, endedAt, error, failedTurns, stalledTurns] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
-    if (!status || !isFinal(status as Status)) return;
+    if (!status || !isFinal(status as Status)) {
+      // pending: no manager has taken it yet; preparing, running, stopping: under way
+      if (!status || status === "pending") queued++;
+      else running++;
+      turnsSoFar += numOrNull(turns) ?? 0;
+      return;
+    }
     ended.push({
       id: ids[i] as string,
       status: status as Status,
@@ -64,7 +76,7 @@ async function poll(launch: Launch, ids: string[]): Promise<Ended[]> {
       stalled_turns: numOrNull(stalledTurns),
     });
   });
-  return ended;
+  return { ended, running, queued, turns: turnsSoFar };
 }
 
 export async function runBatch(launch: Launch, opts: RunOptions, count: number): Promise<number> {
@@ -81,9 +93,11 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   const first = specs[0]?.id ?? "batch";
   const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
   const pending = new Set(ids);
+  // on a terminal, a progress line while the conversations run; what else is said goes around it
+  const progress = new BatchProgress(count);
   const supervisor = new Supervisor({
     ...childSetup(launch, logFile),
-    say: stderr,
+    say: (s) => progress.print(() => stderr(s)),
     onGiveUp: (name, last) => {
       for (const id of pending) void store.finalize(id, "error", `${name} kept crashing: ${last}`);
     },
@@ -94,12 +108,12 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   let interrupts = 0;
   const hardExit = (code: number): void => {
     supervisor.killNow();
-    stderr(`quit; the ${pending.size} conversations still going are kept in Redis as they were`);
+    stderr(`quit; the ${plural(pending.size, "conversation")} still going ${pending.size === 1 ? "is" : "are"} kept in Redis as ${pending.size === 1 ? "it was" : "they were"}`);
     process.exit(code);
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     if (++interrupts > 1) return hardExit(130);
-    stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${pending.size} conversations (turns in flight are kept, cut); Ctrl-C again to quit at once`);
+    progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
     for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
     if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
   };
@@ -113,27 +127,33 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   const ended: Ended[] = [];
   try {
     for (const spec of specs) await queues.addControl({ type: "start", conversation_id: spec.id }, store.keys.startJobId(spec.id));
+    progress.draw({ done: 0, running: 0, queued: count, turns: 0 });
     while (pending.size > 0) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      for (const e of await poll(launch, [...pending])) {
+      const now = await poll(launch, [...pending]);
+      for (const e of now.ended) {
         pending.delete(e.id);
         ended.push(e);
-        report(e, ended.length, count, Boolean(opts.json));
+        progress.print(() => report(e, ended.length, count, Boolean(opts.json)));
       }
+      const turnsDone = ended.reduce((n, e) => n + e.turns, 0);
+      progress.draw({ done: ended.length, running: now.running, queued: now.queued, turns: turnsDone + now.turns });
     }
+    progress.clear();
     // each run's analysis is stored with it, as `dialogue run` does for one
     for (const e of ended) {
       const rec = await store.get(e.id);
       if (rec) await analysisOf(store, rec);
     }
   } finally {
+    progress.clear();
     unwatch();
     await supervisor.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
   total(ended, Boolean(opts.json));
-  stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"): dialogue list --limit ${count}    logs: ${logFile}`);
+  sayWrapped(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")\n  all of them:  dialogue list --limit ${count}\n  logs:         ${logFile}`);
   await queues.close();
   launch.redis.disconnect();
   return Math.max(0, ...ended.map((e) => exitCodeFor(e)));
@@ -148,7 +168,7 @@ function report(e: Ended, n: number, of: number, json: boolean): void {
   }
   const how = `${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ""}`;
   const s = seconds(e);
-  out(`[${n}/${of}] ${e.id} ${how} · ${num(e.turns, 0)} turns · ${num(e.tokens, 0)} tokens · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
+  out(`[${n}/${of}] ${e.id} ${how} · ${plural(e.turns, "turn")} · ${plural(e.tokens, "token")} · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
 }
 
 function total(ended: Ended[], json: boolean): void {
@@ -168,7 +188,7 @@ function total(ended: Ended[], json: boolean): void {
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
   out(
-    `${ended.length} conversations: ${how} · ${num(turns, 0)} turns · ${num(tokens, 0)} tokens · ` +
+    `${plural(ended.length, "conversation")}: ${how} · ${plural(turns, "turn")} · ${plural(tokens, "token")} · ` +
       `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`,
   );
 }

@@ -1,33 +1,56 @@
 /**
- * `dialogue doctor`: checks what a run needs — Node, the configuration, Redis (reachable,
- * version, persistence, eviction policy) and each configured provider and model — and prints
- * each problem with its fix. Exit 0 when all is well, 1 otherwise.
+ * `dialogue doctor [--scenario s] [--provider p] [--model m]`: checks what a run of these options
+ * needs — Node, the configuration, Redis (reachable, version, persistence, eviction policy) and
+ * the provider and model of each agent and the manager, resolved by the code `dialogue run` uses
+ * (so the two agree) — and prints each problem with its fix, and each warning (runs that would be
+ * simulated) with what to do. Exit 0: no problem (warnings included); 1: a problem.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { Config } from "../config/schema.js";
 import { ConfigError, DialogueError } from "../errors/index.js";
-import { checkProviders } from "../llm/health.js";
 import { redactUrl } from "../logger.js";
+import { checkProviders } from "../manager/health.js";
 import { connect, resolveRedis } from "../redis/connect.js";
 import { checkRedis, type Finding } from "../redis/health.js";
 import { Store } from "../redis/store.js";
-import { addCommonOptions, loadConfig, type CommonOptions } from "./common.js";
+import { addCommonOptions } from "./common.js";
+import { runConfig, type ModelChoiceOptions } from "./launch.js";
 
-const line = (f: Finding): string => `  ${f.ok ? "ok  " : "FAIL"}  ${f.what}${f.ok || !f.fix ? "" : `\n          fix: ${f.fix}`}`;
+const mark = (f: Finding): string => (!f.ok ? "FAIL" : f.warn ? "warn" : "ok  ");
+const line = (f: Finding): string => `  ${mark(f)}  ${f.what}${(!f.ok || f.warn) && f.fix ? `\n          ${f.ok ? "" : "fix: "}${f.fix}` : ""}`;
 
 export function doctorCommand(): Command {
-  const cmd = new Command("doctor").description("check Node, the configuration, Redis and the configured providers; print each problem with its fix");
+  const cmd = new Command("doctor")
+    .description("check Node, the configuration, Redis and the provider and model of every agent, as `dialogue run` with the same options would use them; print each problem with its fix")
+    .option("-s, --scenario <name>", "check a run of this scenario (as dialogue run --scenario)")
+    .addOption(new Option("-p, --provider <provider>", "check a run with this provider (as dialogue run --provider)").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
+    .option("-m, --model <model>", "check a run with this model (as dialogue run --model)")
+    .option("--model-file <file.gguf>", "check a run of the embedded provider on this GGUF file");
   addCommonOptions(cmd);
-  return cmd.action(async (opts: CommonOptions) => {
+  cmd.addHelpText(
+    "after",
+    `
+Exit codes: 0 no problem found (warnings, such as "every agent would be simulated", are printed
+but do not fail), 1 a problem a run would hit (each printed with its fix).
+
+Examples:
+  dialogue doctor                                  # what \`dialogue run\` would use, checked
+  dialogue doctor --provider ollama                # the Ollama server, and the model a run would pick
+  dialogue doctor --provider openai --model local-model
+  dialogue doctor --scenario debate`,
+  );
+  return cmd.action(async (opts: ModelChoiceOptions) => {
     const out = (s: string): void => {
       process.stdout.write(`${s}\n`);
     };
     let failures = 0;
+    let warnings = 0;
     const report = (title: string, findings: Finding[]): void => {
       out(title);
       for (const f of findings) {
         out(line(f));
         if (!f.ok) failures++;
+        else if (f.warn) warnings++;
       }
     };
 
@@ -40,8 +63,8 @@ export function doctorCommand(): Command {
 
     let config: Config;
     try {
-      config = loadConfig(opts);
-      report("Configuration", [{ ok: true, what: "valid" }]);
+      config = runConfig(opts);
+      report("Configuration", [{ ok: true, what: `valid${opts.scenario ? ` (scenario ${opts.scenario})` : ""}` }]);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       report(
@@ -68,7 +91,9 @@ export function doctorCommand(): Command {
     }
 
     report("Providers", await checkProviders(config));
-    out(failures === 0 ? "\nAll good." : `\n${failures} problem${failures === 1 ? "" : "s"} found.`);
+    const warned = warnings > 0 ? `${warnings} warning${warnings === 1 ? "" : "s"} (see above)` : "";
+    if (failures > 0) out(`\n${failures} problem${failures === 1 ? "" : "s"} found${warned ? `; ${warned}` : ""}.`);
+    else out(warned ? `\nNo problems; ${warned}.` : "\nAll good.");
     process.exitCode = failures === 0 ? 0 : 1;
   });
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { htmlFoot, htmlHead, htmlMessage } from "../analysis/export-html.js";
 import { mdFoot, mdHead, mdMessage } from "../analysis/export-md.js";
+import { plural } from "../analysis/format.js";
 import { EXPORT_VERSION } from "../analysis/export-schema.js";
 import type { Analysis } from "../analysis/schema.js";
 import type { ConversationRecord } from "../protocol/record.js";
@@ -57,7 +58,7 @@ json and jsonl hold the record, every message and the analysis (src/analysis/exp
       } finally {
         await sink.close(ok);
       }
-      if (opts.out) stderr(`wrote ${opts.out} (${format}, ${rec.turns} messages)`);
+      if (opts.out) stderr(`wrote ${opts.out} (${format}, ${plural(rec.turns, "message")})`);
     } finally {
       close();
     }

@@ -7,9 +7,10 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
-import { resolveAuto } from "../llm/auto.js";
 import { preflight } from "../llm/preflight.js";
-import { buildSpec, needsAuto, runSeed, type AutoResolved } from "../manager/spec.js";
+import { ServedModels } from "../llm/served.js";
+import { runSeed } from "../manager/spec.js";
+import { resolveModels, specOf, type Resolution } from "../manager/resolve.js";
 import type { ConversationSpec } from "../protocol/record.js";
 import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
@@ -44,13 +45,21 @@ export interface Launch {
   prefix: string;
   store: Store;
   queues: Queues;
-  /** a new conversation of this configuration (a fresh id each time); the n-th of a batch gets seed + n when the seed is set */
-  newSpec(n?: number): ConversationSpec;
+  /**
+   * A new conversation of this configuration (a fresh id each time). With a seed set, `nth` > 0
+   * (the nth of a batch) offsets it by n, so a batch's conversations differ while each stays
+   * reproducible (`--seed <seed + n>`); without one, each gets a fresh seed.
+   */
+  newSpec(nth?: number): ConversationSpec;
   /** the pools the conversations' agents use */
   pools: string[];
 }
 
-export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
+/** the options that choose what a run uses (run's and doctor's) */
+export type ModelChoiceOptions = Pick<RunOptions, keyof CommonOptions | "scenario" | "provider" | "model" | "modelFile" | "pull" | "threads">;
+
+/** the configuration a run of these options uses: files, env, --set, then the flags; --provider and --model for every agent */
+export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Config {
   const overrides: Record<string, unknown> = {};
   if (opts.provider) overrides.provider = opts.provider;
   if (opts.model) overrides.model = opts.model;
@@ -61,22 +70,30 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides.seed = opts.seed;
-  const config = applyProviderFlag(
-    loadConfig(opts, { overrides, scenario: opts.scenario }),
-    opts.provider as ProviderName | undefined,
-    opts.model,
-  );
+  return applyProviderFlag(loadConfig(opts, { overrides, scenario: opts.scenario }), opts.provider as ProviderName | undefined, opts.model);
+}
 
-  let auto: AutoResolved = { provider: "simulated" };
-  if (needsAuto(config)) {
-    const choice = await resolveAuto(config);
-    auto = choice;
-    stderr(`Provider: auto → ${choice.provider}${choice.model ? ` (${choice.model})` : ""} (${choice.reason})`);
-  }
-  const seedOf = (n: number): number => (config.seed === null && config.simulated.seed === undefined ? runSeed(config) : runSeed(config) + n);
-  const first = buildSpec(config, auto, undefined, seedOf(0));
-  // every model usable before anything starts: Ollama answers and has it (or --pull), the GGUF is there
-  await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr });
+/** the "Provider: auto → …" line */
+export function autoLine(r: Resolution): string | null {
+  const a = r.auto;
+  return a ? `Provider: auto → ${a.provider}${a.model ? ` (${a.model})` : ""} (${a.reason})` : null;
+}
+
+export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
+  const config = runConfig(opts);
+  // what each agent and the manager use, said; then every model usable before anything starts:
+  // the servers answer and have it (or --pull), the GGUF is there
+  const served = new ServedModels(config);
+  const resolution = await resolveModels(config, served);
+  const line = autoLine(resolution);
+  if (line) stderr(line);
+  const problem = resolution.problems[0];
+  if (problem) throw problem.error;
+  for (const note of resolution.notes) stderr(note);
+  const fixed = config.seed !== null || config.simulated.seed !== undefined;
+  const seedOf = (nth: number): number => (fixed ? runSeed(config) + nth : runSeed(config));
+  const first = specOf(config, resolution, undefined, seedOf(0));
+  await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr, served });
 
   const { redis, resolved } = await openRedis(config, stderr);
   const prefix = config.redis.prefix;
@@ -88,8 +105,8 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
     prefix,
     store: new Store(redis, prefix, { leaseMs: config.queues.lock_duration_ms }),
     queues: new Queues(redis, prefix, config.queues),
-    newSpec: (n = 0) => {
-      const spec = next ?? buildSpec(config, auto, undefined, seedOf(n));
+    newSpec: (nth = 0) => {
+      const spec = nth === 0 && next ? next : specOf(config, resolution, undefined, seedOf(nth));
       next = null;
       return spec;
     },

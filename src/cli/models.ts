@@ -1,11 +1,13 @@
 /**
  * `dialogue models [--provider p]`: what each provider can use — the models an Ollama server
  * has (GET /api/tags), those an OpenAI-compatible server lists (GET /models), and the GGUF files
- * of the embedded provider (--model-file and the downloaded ones).
+ * of the embedded provider (--model-file and the downloaded ones). The model `dialogue run`
+ * picks for a server provider when none is named (llm/served.ts: pickServed) is marked.
  */
 import { Command, Option } from "commander";
 import { ProviderError } from "../errors/index.js";
 import { createProvider } from "../llm/index.js";
+import { pickServed } from "../llm/served.js";
 import type { ModelInfo } from "../llm/types.js";
 import { addCommonOptions, loadConfig, type CommonOptions } from "./common.js";
 
@@ -53,7 +55,14 @@ export function modelsCommand(): Command {
       process.stdout.write(`${name}${where}:\n`);
       if ("error" in list) process.stdout.write(`  ${list.error}\n`);
       else if (list.length === 0) process.stdout.write(name === "embedded" ? "  none yet (pass --model-file, or run once with --provider embedded to download the default)\n" : "  none\n");
-      else for (const m of list) process.stdout.write(`  ${m.name}${m.size !== undefined ? `  ${size(m.size)}` : ""}${m.details ? `  ${m.details}` : ""}\n`);
+      else {
+        const pick = name === "ollama" || name === "openai" ? pickServed(name, list.map((m) => m.name))?.model : undefined;
+        const picked = (m: ModelInfo): boolean => pick !== undefined && (m.name === pick || m.name === `${pick}:latest`);
+        for (const m of list) {
+          const mark = picked(m) ? `  ← used when no --model is named` : "";
+          process.stdout.write(`  ${m.name}${m.size !== undefined ? `  ${size(m.size)}` : ""}${m.details ? `  ${m.details}` : ""}${mark}\n`);
+        }
+      }
     }
   });
 }

@@ -14,6 +14,7 @@ import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
+import { keptHint, sayWrapped } from "./hint.js";
 import { Supervisor } from "./children.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { childSetup, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
@@ -31,12 +32,12 @@ export function runCommand(): Command {
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
-    .option("--seed <n>", "the run's seed, recorded and given to every engine that takes one (default: a fresh one, shown in the header): the same seed gives the same simulated dialogue", wholeNumber("--seed"))
+    .option("--seed <n>", "the run's seed, recorded and given to every engine that takes one (default: a fresh one, shown in the header): the same seed and configuration give the same simulated conversation (with --count, conversation k uses seed + k - 1)", wholeNumber("--seed"))
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
     .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)")
-    .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI)", positiveInt("--count"));
+    .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI), and on a terminal a progress line (done, running, queued)", positiveInt("--count"));
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -104,7 +105,7 @@ async function run(opts: RunOptions): Promise<number> {
   const hardExit = (code: number): void => {
     supervisor.killNow();
     tui?.unmount();
-    stderr(`quit; conversation ${id} is kept in Redis as it was`);
+    sayWrapped(`quit; conversation ${id} is kept in Redis as it was`);
     process.exit(code);
   };
   process.on("SIGINT", onSignal);
@@ -152,8 +153,7 @@ async function run(opts: RunOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   if (!final) throw new Error(`lost track of conversation ${id}`);
-  stderr(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}"), conversation ${id}`);
-  stderr(`  see it again: dialogue show ${id}    analysis: dialogue analyze ${id}    all runs: dialogue list    logs: ${logFile}`);
+  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, logFile));
   await queues.close();
   redis.disconnect();
   return exitCodeFor(final);

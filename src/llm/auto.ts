@@ -9,6 +9,7 @@ import type { ProviderName } from "../protocol/schemas.js";
 import { modelAvailable, modelPathFor, DEFAULT_MODEL } from "./embedded-model.js";
 import { DEFAULT_MODELS } from "./index.js";
 import { OllamaProvider } from "./ollama.js";
+import { ollamaHas, pickServed } from "./served.js";
 
 export interface AutoChoice {
   provider: Exclude<ProviderName, "auto">;
@@ -17,12 +18,10 @@ export interface AutoChoice {
   reason: string;
 }
 
-/** the model to use on an Ollama server that has `names`: the configured one, else the default, else its first */
+/** the model to use on an Ollama server that has `names`: the configured one, else what `run --provider ollama` picks */
 function pickOllamaModel(names: string[], wanted: string): string | null {
-  const bare = (n: string) => n.replace(/:latest$/, "");
-  const hit = names.find((n) => n === wanted || bare(n) === bare(wanted));
-  if (hit) return bare(hit);
-  return names[0] ? bare(names[0]) : null;
+  if (wanted && ollamaHas(names, wanted)) return wanted;
+  return pickServed("ollama", names)?.model ?? null;
 }
 
 export async function resolveAuto(config: Config, opts: { timeoutMs?: number; fetch?: typeof fetch } = {}): Promise<AutoChoice> {
@@ -36,7 +35,7 @@ export async function resolveAuto(config: Config, opts: { timeoutMs?: number; fe
     ]);
     const model = pickOllamaModel(
       models.map((m) => m.name),
-      config.model || DEFAULT_MODELS.ollama,
+      config.model,
     );
     if (model) return { provider: "ollama", model, reason: `Ollama answers at ${ollama.host} and has ${model}` };
     notes.push(`Ollama at ${ollama.host} has no models (\`ollama pull ${DEFAULT_MODELS.ollama}\`)`);

@@ -164,9 +164,10 @@ export class OllamaProvider implements LlmProvider {
     return options.num_ctx ?? null;
   }
 
-  async listModels(): Promise<ModelInfo[]> {
+  /** GET /api/tags; `timeoutMs` @defaultValue 5000 */
+  async listModels(opts: { timeoutMs?: number } = {}): Promise<ModelInfo[]> {
     try {
-      const { models } = await this.client(AbortSignal.timeout(5000)).list();
+      const { models } = await this.client(AbortSignal.timeout(opts.timeoutMs ?? 5000)).list();
       return models.map((m) => ({
         name: m.name,
         size: m.size,

@@ -15,6 +15,7 @@
  */
 import type OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { ProviderError } from "../errors/index.js";
 import { describeOpenAIError, type OpenAISdk } from "./openai-errors.js";
 import { closedSchema } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
@@ -116,13 +117,27 @@ export class OpenAIProvider implements LlmProvider {
     };
   }
 
-  async listModels(): Promise<ModelInfo[]> {
+  /**
+   * GET /models. `timeoutMs` and `retries` bound a check before a run (a dead server answers
+   * within the timeout, not after the client's retries); @defaultValue the provider's settings.
+   */
+  async listModels(opts: { timeoutMs?: number; retries?: number } = {}): Promise<ModelInfo[]> {
+    const lib = await sdk();
     try {
       const out: ModelInfo[] = [];
-      for await (const m of (await this.client()).models.list()) out.push({ name: m.id, details: m.owned_by });
+      const client = (await this.client()).withOptions({
+        ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+        ...(opts.retries !== undefined ? { maxRetries: opts.retries } : {}),
+      });
+      for await (const m of client.models.list()) out.push({ name: m.id, details: m.owned_by });
       return out;
     } catch (err) {
-      throw describeOpenAIError(err, this.baseUrl, "", await sdk());
+      if (err instanceof lib.APIError && err.status === 404) {
+        throw new ProviderError(`the server at ${this.baseUrl} has no /models (404): is it an OpenAI-compatible API?`, {
+          hint: "check that OPENAI_BASE_URL ends in /v1 (LM Studio: http://127.0.0.1:1234/v1, llama-server: http://127.0.0.1:8080/v1)",
+        });
+      }
+      throw describeOpenAIError(err, this.baseUrl, "", lib);
     }
   }
 }

@@ -19,10 +19,15 @@ export function newConversationId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString("hex").slice(0, 5)}`;
 }
 
-/** what "auto" resolved to: a provider, and the model it found when it looked (e.g. one Ollama has) */
+/**
+ * What "auto" resolved to: a provider, and the model it found when it looked (e.g. one Ollama
+ * has); and `served`: the model each server provider uses where none is named, one its server
+ * serves (manager/resolve.ts), else the provider's default.
+ */
 export interface AutoResolved {
   provider: ConcreteProvider;
   model?: string | undefined;
+  served?: Partial<Record<ConcreteProvider, string>>;
 }
 
 type Timeouts = z.infer<typeof TimeoutsSchema>;
@@ -38,22 +43,36 @@ export function timeoutsFor(config: Config, p: ConcreteProvider, own?: Timeouts)
   return { ...DEFAULT_TIMEOUTS, ...legacy, ...config.timeouts, ...byProvider, ...own } as StallTimeouts;
 }
 
-function modelSpec(
-  config: Config,
-  provider: ProviderName | undefined,
-  model: string | undefined,
-  options: ModelOptions,
-  auto: AutoResolved,
-  defaults: { simulated: ModelOptions },
-  timeouts?: Timeouts,
-): ModelSpec {
-  const chosen = provider ?? config.provider;
-  const p: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
-  const m = model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || defaultModel(config, p));
+/** the agents' and the manager's model settings, as the config has them */
+type Named = { provider?: ProviderName | undefined; model?: string | undefined };
+
+/** who uses what: the concrete provider, and the model named for it (undefined: none named) */
+export interface ModelUse {
+  who: string;
+  provider: ConcreteProvider;
+  named: string | undefined;
+}
+
+function use(config: Config, x: Named, auto: AutoResolved): { provider: ConcreteProvider; named: string | undefined } {
+  const chosen = x.provider ?? config.provider;
+  const provider: ConcreteProvider = chosen === "auto" ? auto.provider : chosen;
+  return { provider, named: x.model ?? (config.model || (chosen === "auto" ? auto.model : undefined) || undefined) };
+}
+
+/** every agent and the manager, with the provider each will use and the model it names, if any */
+export function modelUses(config: Config, auto: AutoResolved): ModelUse[] {
+  return [
+    ...config.agents.map((a) => ({ who: `agent ${a.id}`, ...use(config, a, auto) })),
+    { who: "manager", ...use(config, config.manager, auto) },
+  ];
+}
+
+function modelSpec(config: Config, x: Named, options: ModelOptions, auto: AutoResolved, simulatedDefaults: ModelOptions, timeouts?: Timeouts): ModelSpec {
+  const { provider: p, named } = use(config, x, auto);
   // a seed set in the options is used as it is; otherwise each generation gets one derived from
-  // the run's seed (generationSeed), so a run is reproducible and its turns still differ
-  const opts = { ...(p === "simulated" ? defaults.simulated : {}), ...options };
-  return { provider: p, model: m, options: opts, timeouts: timeoutsFor(config, p, timeouts) };
+  // the run's seed (llm/seed.ts generationSeed), so a run is reproducible and its turns still differ
+  const opts = p === "simulated" ? { ...simulatedDefaults, ...options } : options;
+  return { provider: p, model: named ?? defaultModel(config, p, auto), options: opts, timeouts: timeoutsFor(config, p, timeouts) };
 }
 
 /** the seed a run gets: the configured one (or simulated.seed, as before), else a fresh one */
@@ -61,8 +80,10 @@ export function runSeed(config: Config): number {
   return config.seed ?? config.simulated.seed ?? randomInt(0, 2 ** 31 - 1);
 }
 
-/** the model a provider uses when none is named: for embedded, the --model-file if one is given */
-function defaultModel(config: Config, p: ConcreteProvider): string {
+/** the model a provider uses when none is named: one its server serves, for embedded the --model-file, else the default */
+function defaultModel(config: Config, p: ConcreteProvider, auto: AutoResolved): string {
+  const served = auto.served?.[p];
+  if (served) return served;
   if (p === "embedded" && config.embedded.model_file) return path.resolve(config.embedded.model_file);
   return DEFAULT_MODELS[p];
 }
@@ -79,28 +100,26 @@ export function redactedConfig(config: Config): Record<string, unknown> {
 export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoResolved, id = newConversationId(), seed = runSeed(config)): ConversationSpec {
   const auto: AutoResolved = typeof autoChoice === "string" ? { provider: autoChoice } : autoChoice;
   const sim = config.simulated;
-  const agentSim = { simulated: { tokens_per_second: sim.tokens_per_second, time_to_first_token_ms: sim.time_to_first_token_ms } };
+  const agentSim: ModelOptions = { tokens_per_second: sim.tokens_per_second, time_to_first_token_ms: sim.time_to_first_token_ms };
   // the manager writes two short JSON documents; simulate a faster model so the demo starts quickly
-  const managerSim = {
-    simulated: {
-      tokens_per_second: sim.tokens_per_second === 0 ? 0 : Math.max(200, sim.tokens_per_second),
-      time_to_first_token_ms: Math.min(sim.time_to_first_token_ms, 100),
-    },
+  const managerSim: ModelOptions = {
+    tokens_per_second: sim.tokens_per_second === 0 ? 0 : Math.max(200, sim.tokens_per_second),
+    time_to_first_token_ms: Math.min(sim.time_to_first_token_ms, 100),
   };
   const agents: AgentSpec[] = config.agents.map((a) => ({
     id: a.id,
     role: a.role,
     ...(a.goal ? { goal: a.goal } : {}),
     pool: a.pool ?? a.id,
-    model: modelSpec(config, a.provider, a.model, a.options, auto, agentSim, a.timeouts),
-    fallback: a.fallback ? modelSpec(config, a.fallback.provider, a.fallback.model, a.fallback.options, auto, agentSim) : null,
+    model: modelSpec(config, a, a.options, auto, agentSim, a.timeouts),
+    fallback: a.fallback ? modelSpec(config, a.fallback, a.fallback.options, auto, agentSim) : null,
   }));
   return {
     id,
     created_at: Date.now(),
     scenario: config.scenario,
     agents,
-    manager: modelSpec(config, config.manager.provider, config.manager.model, config.manager.options, auto, managerSim, config.manager.timeouts),
+    manager: modelSpec(config, config.manager, config.manager.options, auto, managerSim, config.manager.timeouts),
     limits: config.limits,
     token_stream_maxlen: config.redis.token_stream_maxlen,
     seed,

@@ -3,24 +3,19 @@
  * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
  */
 import { causesText, outcomeText } from "../analysis/report-rows.js";
+import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 
 type Write = (s: string) => void;
 
 const fmt = (n: number | null, digits = 1, unit = ""): string => (n === null ? "–" : `${n.toFixed(digits)}${unit}`);
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function modelLabel(provider: string, model: string): string {
-  if (provider === "simulated") return `${model} [simulated]`;
-  // an embedded model is a file path: its name says enough
-  if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) ?? model}`;
-  return `${provider}/${model}`;
-}
+export { modelLabel };
 
 export function storyText(story: StoryContent): string {
   return [
@@ -53,7 +48,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   }
   if (withMeta) {
     lines.push(
-      `    ${md.tokens_generated} tokens · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
+      `    ${plural(md.tokens_generated, "token")} · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
         `${fmt(md.generation_time_ms / 1000, 2, " s")} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
         `worker ${md.worker.host}/${md.worker.pid} · attempt ${md.attempt}`,
     );
@@ -77,13 +72,26 @@ export function summaryText(s: RunSummary): string {
   return lines.join("\n");
 }
 
+/**
+ * Said wherever a run is shown (the TUI's header, the plain header): which of it is simulated,
+ * scripted text rather than a model's. Null when no agent and not the manager is.
+ */
+export function simulatedBadge(spec: ConversationSpec): { short: string; long: string } | null {
+  const agents = spec.agents.filter((a) => a.model.provider === "simulated").map((a) => a.id);
+  const manager = spec.manager.provider === "simulated";
+  if (agents.length === spec.agents.length && manager) return { short: "SIMULATED", long: "SIMULATED (no model: scripted text)" };
+  if (agents.length > 0) return { short: `SIMULATED: ${agents.join(", ")}`, long: `SIMULATED: ${agents.join(", ")} (scripted text, not a model)` };
+  return manager ? { short: "story SIMULATED", long: "story and personas SIMULATED (scripted text)" } : null;
+}
+
 export function headerText(r: ConversationRecord): string {
   const s = r.spec;
   const agents = s.agents.map((a) => `${a.id}: ${a.role} via ${modelLabel(a.model.provider, a.model.model)}`).join(" · ");
+  const badge = simulatedBadge(s);
   return [
-    `Conversation ${s.id} — ${s.scenario.title}`,
+    `Conversation ${s.id} — ${s.scenario.title}${badge ? ` · ${badge.long}` : ""}`,
     `  ${agents}`,
-    `  limits: ${s.limits.max_turns} turns, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${s.limits.max_total_tokens} tokens` : ""}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
+    `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
   ].join("\n");
 }
 

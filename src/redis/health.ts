@@ -6,8 +6,10 @@ import type { Redis } from "ioredis";
 
 export interface Finding {
   ok: boolean;
+  /** ok, but worth knowing (e.g. runs would be simulated): shown as "warn" */
+  warn?: boolean;
   what: string;
-  /** how to fix it, when not ok */
+  /** how to fix it, when not ok (or what to do about a warning) */
   fix?: string;
 }
 

@@ -85,7 +85,12 @@ describe("dialogue run --provider embedded --model-file <tiny.gguf> --max-turns 
       // gibberish that breaks the schema is a failed turn with its raw reply, not a crash
       if (m.failed) expect(m.raw?.length).toBeGreaterThan(0);
     }
+    // the model is named by its file everywhere it is shown (header, messages, summary, analysis), never by its path
     expect(r.stdout).toContain(`embedded/${path.basename(tinyGgufPath())}`);
+    expect(r.stdout).not.toContain(path.dirname(tinyGgufPath()));
+    const analyzed = await runCli(["analyze", id, "--prefix", prefix], isolated());
+    expect(analyzed.stdout).toContain(`models: traveller embedded/${path.basename(tinyGgufPath())}`);
+    expect(analyzed.stdout).not.toContain(path.dirname(tinyGgufPath()));
   }, 150_000);
 });
 

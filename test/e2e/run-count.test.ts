@@ -8,6 +8,7 @@ import { readStored } from "../../src/redis/analysis-store.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { dialogueCommand, hasTmux, Tmux } from "../helpers/tmux.js";
 
 let redis: Redis;
 beforeAll(async () => {
@@ -34,6 +35,8 @@ describe("dialogue run --count 3 --max-turns 4", () => {
       expect(line).toMatch(new RegExp(`^\\[${i + 1}/3\\] \\d{8}-\\d{6}-[0-9a-f]+ completed \\(max_turns\\) · 4 turns · [\\d,]+ tokens · [\\d.]+ s$`));
     }
     expect(lines[3]).toMatch(/^3 conversations: 3 completed · 12 turns · [\d,]+ tokens · [\d.]+ s · [\d.,]+ turns\/s$/);
+    // not a terminal: no progress line redrawn in place, on either stream
+    expect(r.stderr).not.toMatch(/\r|\d+ running · /);
   });
 
   it("records three separate conversations, each complete, with its analysis stored", async () => {
@@ -86,4 +89,25 @@ describe("dialogue run --help", () => {
     expect(r.stdout).toMatch(/--count <n>/);
     expect(r.stdout).toMatch(/worker_concurrency/);
   });
+});
+
+describe.skipIf(!hasTmux())("dialogue run --count 3 on a terminal", () => {
+  it("shows live progress while it waits: done, running, queued, the turns so far and a bar; the lines as each ends", async () => {
+    const prefix = freshPrefix();
+    const tmux = new Tmux(cliEnv(testRedisUrl()));
+    const pane = tmux.start(
+      "b",
+      dialogueCommand(["run", "--count", "3", "--max-turns", "4", "--provider", "simulated", "--prefix", prefix, "--set", "simulated.tokens_per_second=60", "--set", "queues.worker_concurrency=3"]),
+      { width: 100, height: 30 },
+    );
+    const live = await tmux.until(pane, "the progress line", (s) => /\[[█░]{20}\] [0-2]\/3 done · \d running · \d queued · \d+ turns? · \d+ s/.test(s), 30_000);
+    const m = /\[[█░]{20}\] (\d)\/3 done · (\d) running · (\d) queued/.exec(live)!;
+    expect(Number(m[1]) + Number(m[2]) + Number(m[3])).toBe(3);
+    const end = await tmux.until(pane, "the end", (s) => s.includes("[exit 0]"), 60_000);
+    expect(end).toMatch(/^\[3\/3\] \d{8}-\d{6}-[0-9a-f]+ completed \(max_turns\) · 4 turns/m);
+    expect(end).toMatch(/^3 conversations: 3 completed · 12 turns/m);
+    // the progress line is gone once it is over
+    expect(end).not.toMatch(/ done · \d running · /);
+    tmux.kill();
+  }, 90_000);
 });

@@ -32,7 +32,7 @@ const ESC = "\u001b";
 const COLOUR = new RegExp(`${ESC}\\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`);
 /** CSI sequences that move the cursor or erase: what a pipe must never receive */
 const CURSOR = new RegExp(`${ESC}\\[[0-9;?]*[ABCDEFGHJKSTfsu]|${ESC}\\[\\?25[lh]`);
-/** Ink's clearTerminal (erase the screen and the scrollback): written only when the live area reaches the terminal's height */
+/** erase the scrollback: written when the terminal shrinks (the transcript is then written again), never otherwise */
 const CLEAR_TERMINAL = `${ESC}[3J`;
 
 const idIn = (screen: string): string | null => /DialogueLLM · .* · (\d{8}-\d{6}-[0-9a-f]+)/.exec(screen)?.[1] ?? null;
@@ -81,7 +81,7 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
 
     const end = await tmux.until(run, "the summary", (s) => s.includes("[exit 0]"), 60_000);
     expect(end).toContain("Ended: completed (max_turns) · 4 turns");
-    expect(end).toMatch(/agent \(means per turn\)\s+turns\s+tokens\s+tok\/s\s+ttft\s+queue/);
+    expect(end).toMatch(/agent\s+turns\s+tokens\s+tok\/s mean\s+ttft mean\s+queue mean/);
     expect(end).toMatch(/● \S+ \S+ simulated-1 \[simulated\]\s+2\s+\d+\s+\d+\.\d\s+\d+ ms\s+\d+ ms/);
     const watched = await tmux.until(watch, "watch at the end", (s) => s.includes("[exit 0]"), 20_000);
     expect(watched).toContain("Ended: completed (max_turns) · 4 turns");
@@ -196,6 +196,9 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     tmux.keys(run, "?");
     const help = await tmux.until(run, "the help panel", (s) => s.includes("show or hide this help"));
     for (const screen of [story, help]) expect(screen.split("\n").every((l) => l.length <= 80)).toBe(true);
+    // the live area never reaches the terminal's height, so Ink never clears the terminal by itself
+    await waitFor("the recording so far", async () => readFileSync(raw, "utf8").includes("show or hide this help"), 5000);
+    expect(readFileSync(raw, "utf8")).not.toContain(CLEAR_TERMINAL);
     tmux.resize(run, 64, 24);
     await tmux.until(run, "the narrower layout", (s) => /^─{64}$/m.test(s));
     tmux.resize(run, 100, 30);
@@ -205,7 +208,37 @@ describe.skipIf(!hasTmux())("the TUI in a terminal", () => {
     // after a shrink, nothing of the old frame is left behind: one header on screen
     expect(end.match(/DialogueLLM · /g)).toHaveLength(1);
     await waitFor("the recording", async () => readFileSync(raw, "utf8").includes("Ended: "), 15_000);
-    expect(readFileSync(raw, "utf8")).not.toContain(CLEAR_TERMINAL);
+    // the one shrink cleared the terminal (the growing did not)
+    expect(readFileSync(raw, "utf8").split(CLEAR_TERMINAL).length - 1).toBe(1);
+    tmux.kill();
+  }, 90_000);
+
+  it("shrinking 120×35 → 80×24 mid-run leaves no broken copy of the live area in the scrollback; ?s in one send-keys opens the help and then the story; no line splits an id", async () => {
+    const prefix = freshPrefix();
+    const tmux = new Tmux(cliEnv(testRedisUrl()));
+    const run = tmux.start(
+      "w",
+      dialogueCommand(["run", "--provider", "simulated", "--max-turns", "6", "--prefix", prefix, "--set", "simulated.tokens_per_second=40"]),
+      { width: 120, height: 35 },
+    );
+    const id = idIn(await tmux.until(run, "turn 2 streaming", (s) => (liveTurn(s)?.seq ?? 0) >= 2 && idIn(s) !== null, 30_000))!;
+    expect(tmux.capture(run)).toContain(`DialogueLLM · SIMULATED · A chance meeting · ${id}`);
+    // both keys in one write, as a fast typist (or a paste) sends them
+    tmux.keys(run, "?s");
+    await tmux.until(run, "the help and the story", (s) => s.includes("show or hide this help") && /^ {2}Story: /m.test(s));
+    tmux.resize(run, 80, 24);
+    await tmux.until(run, "the end", (s) => s.includes("[exit 0]"), 60_000);
+    const history = tmux.capture(run, { history: true });
+    // one live area (the end screen's), each finished turn once, and nothing wider than the
+    // terminal: what was drawn at 120 columns is gone, not left behind re-wrapped mid-word
+    expect(history.match(/DialogueLLM · /g)).toHaveLength(1);
+    for (let n = 1; n <= 6; n++) expect(history.match(new RegExp(`^▍.+ · turn ${n}(?!\\d)`, "gm")), `turn ${n}`).toHaveLength(1);
+    expect(history.split("\n").filter((l) => l.length > 80)).toEqual([]);
+    // every id on screen is whole: none is split over two rows (the closing hint included)
+    const ids = [...history.matchAll(/\d{8}-\d{6}(?:-[0-9a-f]*)?/g)].map((m) => m[0]);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(ids.filter((x) => x !== id)).toEqual([]);
+    expect(history).toContain(`  see it again: dialogue show ${id}`);
     tmux.kill();
   }, 90_000);
 

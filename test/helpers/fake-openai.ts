@@ -7,7 +7,9 @@
  *           429/5xx optionally with `retry-after-ms`;
  *   GET /v1/models  `{"object": "list", "data": [...]}`;
  *   a context window, when given: a prompt longer than it (counted as 4 characters a token) is
- *   refused with 400 `context_length_exceeded`, as OpenAI and vLLM do.
+ *   refused with 400 `context_length_exceeded`, as OpenAI and vLLM do;
+ *   `anyModel`: like llama.cpp's `llama-server`, which serves the one model it was started with,
+ *   lists it under its file name (`owned_by: "llamacpp"`) and answers a request naming any model.
  * Each chat request's answer is scripted per test; every request is recorded. `rateLimitUntil`
  * (epoch ms) answers every chat with 429 and `Retry-After: <retryAfter>` until then; `stall`
  * sends some chunks, then nothing with the connection held open; `hang` never answers.
@@ -50,7 +52,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 }
 
-export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?: number } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?: number; anyModel?: boolean } = {}): Promise<FakeOpenAI> {
   const models = opts.models ?? ["gpt-4o-mini", "local-model"];
   const state: FakeOpenAI = {
     url: "",
@@ -69,14 +71,15 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
     state.requests.push({ method: req.method ?? "GET", path, headers: req.headers, body });
     if (req.method === "GET" && path === "/v1/models") {
       res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model", created: 1_715_367_049, owned_by: "system" })) }));
+      const owner = opts.anyModel ? "llamacpp" : "system";
+      res.end(JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model", created: 1_715_367_049, owned_by: owner })) }));
       return;
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
       return error(res, { kind: "status", status: 404, message: `Unknown request URL: ${req.method} ${path}.`, type: "invalid_request_error", code: "unknown_url" });
     }
     const model = String(body.model);
-    if (!models.includes(model)) {
+    if (!models.includes(model) && !opts.anyModel) {
       return error(res, {
         kind: "status",
         status: 404,

@@ -173,14 +173,14 @@ describe("ollama: models and pull", () => {
     expect(models[0]!.details).toBe("3.2B Q4_K_M");
   });
 
-  it("preflight: a missing model fails with `ollama pull`; with pull it is pulled through the progress stream", async () => {
+  it("preflight: a missing model fails listing what the server has, and --pull; with pull it is pulled through the progress stream", async () => {
     const config = ConfigSchema.parse({ ollama: { host: server.url } });
     const said: string[] = [];
     const missing = { provider: "ollama" as const, model: "phi3", options: {} };
     const err = (await preflight(config, [missing], { say: (s) => said.push(s) }).catch((e: unknown) => e)) as ProviderError;
-    expect(err.message).toContain('has no model "phi3"');
-    expect(err.hint).toContain("ollama pull phi3");
+    expect(err.message).toBe(`Ollama at ${server.url} has no model "phi3"; it has: ${(await provider().listModels()).map((m) => m.name).join(", ")}`);
     expect(err.hint).toContain("--pull");
+    expect(err.hint).toMatch(/--model (llama3\.2|qwen2\.5:0\.5b)/);
 
     await preflight(config, [missing], { say: (s) => said.push(s), pull: true });
     const pull = server.requests.find((r) => r.path === "/api/pull");

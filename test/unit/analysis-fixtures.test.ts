@@ -102,12 +102,12 @@ describe("healthy fixture: every metric by hand", () => {
     expect(ben?.sentiment).toMatchObject({ self_reported_mean: 0.1, self_reported_n: 3 }); // 0.1, -0.4, 0.6
   });
 
-  it("content: questions, turn balance, topic drift", () => {
+  it("content: questions, turn balance, word overlap between windows", () => {
     expect(a.content.words).toBe(49);
     expect(a.content.questions).toBe(2);
     expect(a.content.turn_balance).toBe(r4(1 - 3 / 49));
     // TF-IDF over three windows of 2 turns; idf = ln(4/(1+df)) + 1. See the windows test for each.
-    expect(a.content.topic_drift_mean).toBe(0.8717);
+    expect(a.content.word_overlap_mean).toBe(0.1283);
   });
 
   it("flags: none", () => {
@@ -137,7 +137,7 @@ describe("healthy fixture: every metric by hand", () => {
     // 19 words, 16 types | 16 words, 14 types | 14 words, 11 types
     expect(w.windows.map((x) => x.mattr)).toEqual([r4(16 / 19), 0.875, r4(11 / 14)]);
     // window 2 shares "timeline" with window 1, window 3 shares "vendor" (x2) with window 2
-    expect(w.windows.map((x) => x.topic_drift)).toEqual([null, 0.92, 0.8233]);
+    expect(w.windows.map((x) => x.word_overlap)).toEqual([null, 0.08, 0.1767]);
   });
 
   it("windows by time (2s): tumbling from the dialogue's start, by when each message finished", () => {

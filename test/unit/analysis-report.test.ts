@@ -25,7 +25,10 @@ describe("terminal report", () => {
     expect(text).toMatch(/tokens\/s mean · p50 · p95 +17\.7 · 18\.0 · 19\.8 +25\.0 · 25\.0 · 29\.5/);
     expect(text).toMatch(/first token p50 · p95 +200 ms · 245 ms +350 ms · 395 ms/);
     expect(text).toContain("p50 20 ms · p99 59 ms · max 60 ms (5 handoffs)");
-    expect(text).toContain("49 words · MATTR 0.73 · repetition 0% · echo 5% · topic drift 0.87 · 2 questions · turn balance 0.94");
+    expect(text).toContain(
+      "49 words · lexical diversity (MATTR) 0.73 · repeats own 3-grams 0% · echoes the other's 3-grams 5% · word overlap between consecutive windows 0.13 · 2 questions · turn balance (share of words) 0.94",
+    );
+    expect(text).not.toContain("drift");
     expect(text).toMatch(/Flags\n  none/);
     expect(text).toContain("Over time: 3 windows of 2t (auto)");
     expect(text).toMatch(/tokens\/s a +[▁-█]{3}/);

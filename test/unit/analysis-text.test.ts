@@ -9,7 +9,7 @@ import { dist, percentile } from "../../src/analysis/stats.js";
 import { containment, questionCount, sentimentOf, shingles, Vocabulary, words } from "../../src/analysis/text.js";
 import { autoWindow, checkWindowCount, parseWindow } from "../../src/analysis/windows.js";
 import { sparkline } from "../../src/analysis/format.js";
-import { driftSeries } from "../../src/analysis/drift.js";
+import { overlapSeries } from "../../src/analysis/drift.js";
 
 const enc = (v: Vocabulary, text: string) => v.encode(words(text));
 
@@ -109,11 +109,11 @@ describe("statistics", () => {
   });
 });
 
-describe("topic drift", () => {
-  it("identical windows do not drift, disjoint ones drift fully, empty ones are null", () => {
+describe("word overlap between consecutive windows", () => {
+  it("identical windows overlap fully, disjoint ones not at all, empty ones are null", () => {
     const w = (o: Record<number, number>) => new Map(Object.entries(o).map(([k, c]) => [Number(k), c]));
-    expect(driftSeries([w({ 1: 1, 2: 2 }), w({ 1: 1, 2: 2 })])).toEqual([null, expect.closeTo(0, 10)]);
-    expect(driftSeries([w({ 1: 1 }), w({ 2: 1 }), w({})])).toEqual([null, 1, null]);
+    expect(overlapSeries([w({ 1: 1, 2: 2 }), w({ 1: 1, 2: 2 })])).toEqual([null, expect.closeTo(1, 10)]);
+    expect(overlapSeries([w({ 1: 1 }), w({ 2: 1 }), w({})])).toEqual([null, 0, null]);
   });
 });
 

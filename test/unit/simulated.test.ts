@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, it, expect } from "vitest";
 import { SimulatedProvider, tokenize } from "../../src/llm/simulated.js";
-import { simulatePersonas, simulateStory, simulateText, simulateTurn } from "../../src/llm/simulated-text.js";
+import { simulatePersonas, simulateStory, simulateText } from "../../src/llm/simulated-text.js";
+import { addresseeOf, simulateTurn } from "../../src/llm/simulated-turn.js";
 import type { GenerateRequest, GenerationTask } from "../../src/llm/types.js";
 import {
   ConversationContentSchema,
@@ -12,6 +15,8 @@ import {
   type StoryContent,
 } from "../../src/protocol/schemas.js";
 import type { Scenario } from "../../src/protocol/record.js";
+import { ROOT } from "../helpers/cli.js";
+import { answersToQuestions, daypartOf, repeatedSentences, strangers, type Said } from "../helpers/dialogue-checks.js";
 
 const scenario: Scenario = {
   title: "The loan meeting",
@@ -79,13 +84,13 @@ describe("simulated text", () => {
     expect(content.end_conversation).toBe(false);
   });
 
-  it("reacts to the partner's last message: a question gets a different reply than a statement", () => {
+  it("answers the question it was asked, and takes up a point the partner made", () => {
     const said = (text: string): HistoryEntry[] => [{ agent_id: "owner", speaker: owner.name, text }];
-    const q = simulateTurn(turnTask(2, said("Could you look at the second oven and the repayment plan?")), 7);
-    const s = simulateTurn(turnTask(2, said("Could you look at the second oven and the repayment plan.")), 7);
-    expect(q.message).not.toBe(s.message);
-    // it picks up something the partner said
-    expect(`${q.message} ${s.message}`).toMatch(/second oven|repayment plan/);
+    const asked = simulateTurn(turnTask(2, said("I'd like to talk about the oven. What worries you most about it?")), 7);
+    expect(asked.message).toMatch(/(What worries me most is|If anything worries me, it's) /);
+    const point = simulateTurn(turnTask(4, [...said("Hello."), { agent_id: "advisor", speaker: advisor.name, text: "Hi." }, ...said("I'd start with the repayment plan.")]), 7);
+    expect(point.message).toMatch(/starting with the repayment plan/i);
+    expect(point.references).toEqual(["the repayment plan"]);
   });
 
   it("does not loop over a 60-turn conversation", () => {
@@ -130,6 +135,64 @@ describe("simulated text", () => {
     ];
     const last = simulateTurn({ ...turnTask(4, history, 4) }, 7);
     expect(last.message).toMatch(/thank|stop|again|for now|day|follow up|talking/i);
+  });
+});
+
+/** `turns` simulated turns of a scenario in config/, the way the manager and the workers run them */
+function conversation(file: string, seed: number, turns: number, conversationId = "c-1") {
+  const base = JSON.parse(readFileSync(path.join(ROOT, "config", "default.json"), "utf8")) as { scenario: Scenario; agents: Array<{ id: string; role: string; goal?: string }> };
+  const cfg = { ...base, ...(JSON.parse(readFileSync(path.join(ROOT, "config", file), "utf8")) as Partial<typeof base>) };
+  const roles = cfg.agents.map((a) => ({ id: a.id, role: a.role, goal: a.goal }));
+  const s = simulateStory(cfg.scenario, roles, seed);
+  const [a, b] = simulatePersonas(cfg.scenario, s, roles, seed).personas as [Persona, Persona];
+  const history: HistoryEntry[] = [];
+  const run: Said[] = [];
+  for (let n = 1; n <= turns; n++) {
+    const [persona, partner] = n % 2 === 1 ? [a, b] : [b, a];
+    const task: GenerationTask = { kind: "turn", conversation_id: conversationId, sequence_number: n, story: s, persona, partner, history: history.slice(-40), turn: { number: n, max: turns } };
+    const content = ConversationContentSchema.parse(JSON.parse(simulateText(task, seed)));
+    history.push({ agent_id: persona.name, speaker: persona.name, text: content.message });
+    run.push({ speaker: persona.name, text: content.message });
+  }
+  return { story: s, personas: [a, b], run };
+}
+
+describe("a simulated conversation of 20 turns reads as a conversation about the story", () => {
+  for (const file of ["default.json", "mortgage-refinance.json", "debate.json", "job-interview.json"]) {
+    it(`${file}: each reply to a question answers it; no sentence repeats; names and setting are the story's`, () => {
+      const { story: s, personas, run } = conversation(file, 7, 20);
+      const names = personas.flatMap((p) => p.name.split(" "));
+      const qa = answersToQuestions(run, names);
+      expect(qa.length).toBeGreaterThanOrEqual(5); // they do ask each other things
+      expect(qa.filter((x) => !x.answered)).toEqual([]);
+      expect(repeatedSentences(run)).toEqual([]);
+      expect(strangers(run, s)).toEqual([]);
+      // they speak to each other by name, and the story's time of day sees them off
+      expect(run[0]!.text).toContain(personas[1]!.name.split(" ")[0]);
+      const daypart = daypartOf(s);
+      expect(daypart).not.toBeNull();
+      expect(run.at(-1)!.text).toContain(daypart!);
+      // the goals the scenario gave them come up
+      for (const p of personas) expect(run.map((m) => m.text).join(" ")).toContain(p.goals[0]!.split(" ").slice(0, 4).join(" "));
+      // and the last two turns sum up and say goodbye, without a question left open
+      expect(run.at(-2)!.text).toMatch(/sum up/);
+      expect(run.at(-1)!.text).not.toContain("?");
+    });
+  }
+
+  it("is the same conversation for the same seed, whatever the conversation id; another seed gives another", () => {
+    const one = conversation("debate.json", 11, 12, "20261121-101010-aaaaa").run;
+    const two = conversation("debate.json", 11, 12, "20261121-202020-bbbbb").run;
+    expect(two).toEqual(one);
+    expect(conversation("debate.json", 12, 12).run).not.toEqual(one);
+  });
+
+  it("speaks to the most recent other speaker in the history, and to the partner when there is none", () => {
+    const alone = turnTask(1);
+    expect(addresseeOf(alone).name).toBe(advisor.name);
+    const answered = turnTask(3, [{ agent_id: "advisor", speaker: advisor.name, text: "What matters most to you here?" }]);
+    expect(addresseeOf(answered).name).toBe(advisor.name);
+    expect(simulateTurn(answered, 7).message).toMatch(/matters most to me/);
   });
 });
 

@@ -7,7 +7,7 @@
  * the launcher quits at once on a second Ctrl-C); in `watch` and `replay`, q and Ctrl-C detach.
  * s toggles the story, ? the help.
  */
-import { useApp, useInput, useStdin } from "ink";
+import { Text, useApp, useInput, useStdin } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { Feed } from "../feed.js";
 import type { Mode } from "./Footer.js";
@@ -16,7 +16,7 @@ import { initialState, reduce } from "./state.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { Transcript } from "./Transcript.js";
 import { useBatchedReducer } from "./use-batched.js";
-import { useNow, useTerminalSize } from "./use-terminal.js";
+import { useNow, useShrinkEpoch, useTerminalSize } from "./use-terminal.js";
 
 export type TuiKey = "stop" | "interrupt" | "detach";
 
@@ -41,38 +41,52 @@ export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, re
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
   const state = useBatchedReducer(subscribe, reduce, initialState, flushMs);
-  const { columns, rows } = useTerminalSize();
+  const size = useTerminalSize();
+  const { columns, rows } = size;
+  const epoch = useShrinkEpoch(size);
   const t = useNow(now, 250, !state.ended);
   const [showStory, setShowStory] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
+  // keys typed quickly (or pasted) arrive together in one input ("?s"): each one counts
   useInput(
     (input, key) => {
-      if (input === "s") setShowStory((v) => !v);
-      else if (input === "?") setShowHelp((v) => !v);
-      else if (input === "q" || (key.ctrl && input === "c")) {
-        if (mode === "run") {
-          setNotice(STOP_NOTICE);
-          onKey?.(input === "q" ? "stop" : "interrupt");
-        } else {
-          onKey?.("detach");
-          exit();
+      if (key.ctrl) {
+        if (input === "c") quit("interrupt");
+        return;
+      }
+      for (const ch of input) {
+        if (ch === "s") setShowStory((v) => !v);
+        else if (ch === "?") setShowHelp((v) => !v);
+        else if (ch === "q") {
+          quit("stop");
+          return;
         }
       }
     },
     { isActive: isRawModeSupported === true && !state.ended },
   );
 
+  function quit(how: "stop" | "interrupt"): void {
+    if (mode === "run") {
+      setNotice(STOP_NOTICE);
+      onKey?.(how);
+    } else {
+      onKey?.("detach");
+      exit();
+    }
+  }
+
   useEffect(() => {
     if (state.ended) exit();
   }, [state.ended, exit]);
 
-  if (!state.record) return null;
+  if (!state.record) return <Text dimColor>DialogueLLM · reading the conversation from Redis …</Text>;
   const width = Math.max(20, columns);
   return (
     <>
-      <Transcript items={state.items} record={state.record} width={width} />
+      <Transcript key={epoch} items={state.items} record={state.record} width={width} />
       <LiveArea
         state={state}
         mode={mode}

@@ -1,11 +1,14 @@
 /**
- * The header: scenario title and conversation id; elapsed and remaining time with a bar, turn n
- * of max, status; one row per agent with its persona, provider and model. Every row is one
- * terminal row (truncated, never wrapped), so its height is `headerRows(agents)`.
+ * The header: a SIMULATED badge when any of the run is simulated (always there, on every frame),
+ * the scenario title and the conversation id (the title is cut to make room, never the id);
+ * elapsed and remaining time with a bar, turn n of max, status; one row per agent with its
+ * persona, provider and model. Every row is one terminal row (truncated, never wrapped), so its
+ * height is `headerRows(agents)`.
  */
 import { Box, Text } from "ink";
 import type { ConversationRecord, Status } from "../../protocol/record.js";
-import { modelLabel } from "../plain.js";
+import wrapAnsi from "wrap-ansi";
+import { modelLabel, simulatedBadge } from "../plain.js";
 import { bar, clock } from "./format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme, type Theme } from "./theme.js";
@@ -65,15 +68,59 @@ function Clock({ r, now, width, theme }: { r: ConversationRecord; now: number; w
   );
 }
 
+/** `text` cut to `columns` terminal columns, with "…" when cut */
+export function fit(text: string, columns: number): string {
+  if (columns <= 0) return "";
+  const [first = ""] = wrapAnsi(text, columns, { hard: true, trim: false, wordWrap: false }).split("\n");
+  if (first === text) return text;
+  const [shorter = ""] = wrapAnsi(text, Math.max(0, columns - 1), { hard: true, trim: false, wordWrap: false }).split("\n");
+  return columns === 1 ? "…" : `${shorter.trimEnd()}…`;
+}
+
+/**
+ * The first row: name, badge, title and id. What does not fit goes from the title first, then
+ * the name, then the title altogether, then the badge's names ("SIMULATED" stays); never the id.
+ */
+function titleRow(r: ConversationRecord, width: number): { name: boolean; badge: string | null; title: string | null } {
+  const full = simulatedBadge(r.spec)?.short ?? null;
+  const title = clean(r.spec.scenario.title);
+  const id = r.spec.id.length;
+  for (const badge of full && full !== "SIMULATED" && full.startsWith("SIMULATED") ? [full, "SIMULATED"] : [full]) {
+    const b = badge ? badge.length + 3 : 0; // "SIMULATED · "
+    if (width - 14 - b - 3 - id >= 8) return { name: true, badge, title: fit(title, width - 14 - b - 3 - id) }; // "DialogueLLM · "
+    if (width - b - 3 - id >= 6) return { name: false, badge, title: fit(title, width - b - 3 - id) };
+    if (width - b - id >= 0) return { name: false, badge, title: null };
+  }
+  return { name: false, badge: null, title: null };
+}
+
 export function Header({ record: r, turn, now, width, speed }: HeaderProps) {
   const theme = useTheme();
+  const top = titleRow(r, width);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
-        <Text bold>DialogueLLM</Text>
-        <Text> · </Text>
-        <Text bold>{clean(r.spec.scenario.title)}</Text>
-        <Text dimColor> · {r.spec.id}</Text>
+        {top.name ? (
+          <>
+            <Text bold>DialogueLLM</Text>
+            <Text> · </Text>
+          </>
+        ) : null}
+        {top.badge ? (
+          <>
+            <Text bold inverse color={tone(theme, "yellow")}>
+              {top.badge}
+            </Text>
+            <Text> · </Text>
+          </>
+        ) : null}
+        {top.title !== null ? (
+          <>
+            <Text bold>{top.title}</Text>
+            <Text> · </Text>
+          </>
+        ) : null}
+        <Text dimColor>{r.spec.id}</Text>
       </Text>
       <Text wrap="truncate-end">
         <Clock r={r} now={now} width={width} theme={theme} />

@@ -31,9 +31,11 @@ export function LiveTurn({ state, width, maxRows }: LiveTurnProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r || maxRows < 1) return null;
-  if (r.status === "pending") return <Waiting text="waiting for a manager to pick the conversation up" />;
+  const manager = modelLabel(r.spec.manager.provider, r.spec.manager.model);
+  if (r.status === "pending") return <Waiting text="waiting for a manager to take the conversation (it then writes the story and the personas)" />;
   if (r.status === "preparing") {
-    return <Waiting text={`the manager is writing the ${r.phase ?? "story"} with ${modelLabel(r.spec.manager.provider, r.spec.manager.model)}`} />;
+    const next = r.phase === "personas" ? "then the first turn" : "personas next";
+    return <Waiting text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
   const live = state.live;
   const seq = live?.seq ?? state.messages.length + 1;
@@ -56,7 +58,7 @@ export function LiveTurn({ state, width, maxRows }: LiveTurnProps) {
         {live ? ` · ${live.tokens} tok · ${num(rate)} tok/s` : ""}
       </Text>{" "}
       {live && live.text !== "" ? null : <Spinner />}
-      {live ? null : <Text dimColor> waiting for {modelLabel(agent.model.provider, agent.model.model)}</Text>}
+      {live ? null : <Text dimColor> waiting for {modelLabel(agent.model.provider, agent.model.model)} on a worker of pool {agent.pool}</Text>}
     </Text>
   );
   if (!live || live.text === "" || maxRows < 2) return heading;

@@ -1,7 +1,8 @@
 /**
- * The end of a run: how and why it ended, and per agent the turns, tokens, mean tokens/s, mean
- * time to first token and mean queue wait. It takes the summary data (analysis/summary.ts), and
- * `children` go below it (the analysis report, when there is one).
+ * The end of a run: how and why it ended, and per agent the turns and tokens (totals) and the
+ * mean tokens/s, time to first token and queue wait (means per turn, and headed so). It takes
+ * the summary data (analysis/summary.ts), and `children` go below it (the analysis report, when
+ * there is one).
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
@@ -9,7 +10,7 @@ import { outcomeText } from "../../analysis/report-rows.js";
 import type { RunSummary } from "../../analysis/summary.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
-import { modelLabel } from "../plain.js";
+import { modelLabel, plural } from "../../analysis/format.js";
 import { ms, num } from "./format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
@@ -24,12 +25,13 @@ export interface SummaryScreenProps {
   children?: ReactNode;
 }
 
+/** [heading, width]: two totals, then three means per turn */
 const COLS: Array<[string, number]> = [
   ["turns", 7],
   ["tokens", 8],
-  ["tok/s", 8],
-  ["ttft", 9],
-  ["queue", 9],
+  ["tok/s mean", 12],
+  ["ttft mean", 11],
+  ["queue mean", 12],
 ];
 
 function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean }) {
@@ -54,14 +56,14 @@ export function SummaryScreen({ summary: s, error, width, children }: SummaryScr
         </Text>
         <Text>
           {" "}
-          · {s.turns} {s.turns === 1 ? "turn" : "turns"}
-          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {s.tokens} tokens · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
+          · {plural(s.turns, "turn")}
+          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
         </Text>
       </Text>
       <Box height={1}>
         <Box width={nameWidth}>
           <Text dimColor wrap="truncate-end">
-            agent (means per turn)
+            agent
           </Text>
         </Box>
         {COLS.map(([head, w]) => (
@@ -78,11 +80,9 @@ export function SummaryScreen({ summary: s, error, width, children }: SummaryScr
               <Text dimColor> {modelLabel(a.provider, a.model)}</Text>
             </Text>
           </Box>
-          <Cell width={7} text={String(a.turns)} />
-          <Cell width={8} text={String(a.tokens)} />
-          <Cell width={8} text={num(a.mean_tokens_per_second)} />
-          <Cell width={9} text={ms(a.mean_time_to_first_token_ms)} />
-          <Cell width={9} text={ms(a.mean_queue_wait_ms)} />
+          {[String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
+            <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
+          ))}
         </Box>
       ))}
       {error ? (

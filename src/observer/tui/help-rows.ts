@@ -11,12 +11,19 @@ const HELP: Record<Mode, string[]> = {
   replay: ["q or Ctrl-C   stop the replay"],
 };
 
+/** a key and what it does, its continuation rows under the description (column 13) */
+function keyRows(line: string, width: number): Row[] {
+  const [first = "", ...rest] = paragraph(line, width, 13).map((r) => r.text);
+  return [{ text: first.slice(13) }, ...rest.map((text) => ({ text }))];
+}
+
 export function helpRows(mode: Mode, id: string, width: number): Row[] {
-  const lines = [
-    ...HELP[mode],
-    "s            show or hide the story and the personas",
-    "?            show or hide this help",
-    `Finished turns scroll above. Everything is kept in Redis: dialogue show ${id}`,
+  const keys = [...HELP[mode], "s            show or hide the story and the personas", "?            show or hide this help"];
+  return [
+    { text: "Keys", bold: true },
+    ...keys.flatMap((l) => keyRows(l, width)),
+    ...paragraph("Finished turns scroll above. Everything is kept in Redis; to see it again:", width),
+    // the command on a row of its own, so the id is never split from it
+    { text: `  dialogue show ${id}` },
   ];
-  return [{ text: "Keys", bold: true }, ...lines.flatMap((l) => paragraph(l, width, 13))];
 }

@@ -3,6 +3,7 @@
  * logs go to a file or stderr, launcher notices go through the feed), renders at most 30 frames a
  * second, and leaves Ctrl-C to the App's keys. (Ink 6.8's incrementalRendering left stale rows
  * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
+ * A shrinking terminal is cleared and the transcript written again (use-terminal.ts: useShrinkEpoch).
  */
 import { render } from "ink";
 import type { Feed } from "../feed.js";
@@ -31,29 +32,8 @@ export interface Tui {
   unmount(): void;
 }
 
-/** clear the visible screen and home the cursor (the scrollback stays) */
-const CLEAR_SCREEN = "\u001b[2J\u001b[H";
-
-/**
- * When the terminal gets narrower, it re-wraps the rows Ink drew at the old width, so Ink's
- * erasing (one row per row it drew) leaves pieces of the old frame behind. Clearing the screen
- * first, before Ink's own resize handler redraws, leaves a clean frame.
- */
-function clearOnShrink(stdout: NodeJS.WriteStream): () => void {
-  let columns = stdout.columns;
-  const onResize = (): void => {
-    if (stdout.columns < columns) stdout.write(CLEAR_SCREEN);
-    columns = stdout.columns;
-  };
-  stdout.prependListener("resize", onResize);
-  return () => {
-    stdout.off("resize", onResize);
-  };
-}
-
 export function startTui(opts: TuiOptions): Tui {
   const { feed, mode, now, speed, onKey, report } = opts;
-  const stopClearing = clearOnShrink(process.stdout);
   const instance = render(
     <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
       <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
@@ -68,13 +48,7 @@ export function startTui(opts: TuiOptions): Tui {
     },
   );
   return {
-    done: instance.waitUntilExit().then(
-      () => stopClearing(),
-      (err: unknown) => {
-        stopClearing();
-        throw err;
-      },
-    ),
+    done: instance.waitUntilExit().then(() => undefined),
     unmount: () => instance.unmount(),
   };
 }

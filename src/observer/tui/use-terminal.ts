@@ -2,7 +2,7 @@
  * The terminal's size, following resizes, and a clock that ticks while something is live.
  */
 import { useStdout } from "ink";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 export interface Size {
   columns: number;
@@ -22,6 +22,36 @@ export function useTerminalSize(): Size {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [stdout]);
   return size;
+}
+
+/** narrower or shorter than before: the terminal re-wrapped what was drawn */
+export function isShrink(before: Partial<Size>, after: Partial<Size>): boolean {
+  return (after.columns ?? 0) < (before.columns ?? 0) || (after.rows ?? 0) < (before.rows ?? 0);
+}
+
+/** clear the screen and the scrollback, and home the cursor (Ink's clearTerminal) */
+export const CLEAR_TERMINAL = "\u001b[2J\u001b[3J\u001b[H";
+
+/**
+ * When the terminal gets narrower or shorter, it re-wraps the rows Ink drew at the old width
+ * (mid-word) and pushes what no longer fits into its scrollback, where no erasing reaches: a
+ * broken copy of the live area would stay there. So after a shrink the screen and the scrollback
+ * are cleared, and the number returned goes up: the transcript, keyed on it, is written again
+ * at the new width (as gemini-cli does on a resize). What the terminal showed before the TUI
+ * started goes with it; growing the window clears nothing.
+ */
+export function useShrinkEpoch(size: Size): number {
+  const { stdout } = useStdout();
+  const [epoch, setEpoch] = useState(0);
+  const last = useRef(size);
+  useEffect(() => {
+    if (isShrink(last.current, size)) {
+      stdout.write(CLEAR_TERMINAL);
+      setEpoch((e) => e + 1);
+    }
+    last.current = size;
+  }, [size, stdout]);
+  return epoch;
 }
 
 /** `now()` re-read every `everyMs` while `active` */

@@ -91,6 +91,38 @@ describe("the TUI app", () => {
     await ui.shows("show or hide this help");
   });
 
+  it("keys typed together in one read (?s) each count: the help, then the story", async () => {
+    const ui = mount(started(), "replay");
+    await ui.shows("q quit");
+    ui.stdin.write("?s");
+    await waitFor("the help and the story panel", async () => ui.frame().includes("show or hide this help") && /^ {2}Story: The rate review/m.test(ui.frame()), 10_000, 10);
+  });
+
+  it("on a shrink, clears the screen and the scrollback and writes the transcript again at the new width", async () => {
+    const feed = started();
+    const ui = mount(feed, "watch");
+    feed.push({ type: "message", message: m1 });
+    await ui.shows(/ttft 250 ms/);
+    const written: string[] = [];
+    const write = ui.stdout.write.bind(ui.stdout);
+    ui.stdout.write = ((s: string) => {
+      written.push(s);
+      return write(s);
+    }) as typeof ui.stdout.write;
+    Object.defineProperty(ui.stdout, "columns", { value: 80, configurable: true });
+    ui.stdout.emit("resize");
+    const clear = (): number => written.findIndex((w) => w.includes("\u001b[2J\u001b[3J\u001b[H"));
+    await waitFor("the terminal cleared", async () => clear() >= 0, 10_000, 10);
+    // (Ink's test mode writes all static output with each frame: the transcript written again shows as a second copy)
+    await waitFor("the transcript written again", async () => written.some((w, i) => i > clear() && count(w, "Story: The rate review") === 2 && count(w, "Good morning, Arjun") === 2), 10_000, 10);
+    // growing the window clears nothing
+    const before = written.length;
+    Object.defineProperty(ui.stdout, "columns", { value: 120, configurable: true });
+    ui.stdout.emit("resize");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(written.slice(before).some((w) => w.includes("\u001b[3J"))).toBe(false);
+  });
+
   it("follows a resize to 80 columns", async () => {
     const feed = started();
     const ui = mount(feed, "watch");
@@ -112,7 +144,7 @@ describe("the TUI app", () => {
     feed.push({ type: "end", record: final, messages: [m1] });
     // every frame written, not only the last: with CI set, Ink writes one more (bare) frame as it
     // exits, and that exit is what this test checks too
-    const summary = await waitFor("a frame with the summary", async () => ui.frames.findLast((f) => f.includes("Ended: stopped (user_stop) · 1 turn ·")), 10_000, 10);
+    const summary = await waitFor("a frame with the summary", async () => ui.frames.findLast((f) => f.includes("Ended: stopped (user_stop) · 1 turn · ")), 10_000, 10);
     expect(summary).not.toContain("q stop");
     expect(summary).toMatch(/Elena Nakamura.*\n.*Arjun Mehta/s); // both agents' rows
     const before = ui.frames.length;

@@ -65,6 +65,25 @@ describe("header", () => {
       expect(widest(s)).toBeLessThanOrEqual(columns);
     }
   });
+
+  it("says SIMULATED, naming who is, and cuts a long title rather than the conversation id", () => {
+    expect(lines(out)[0]).toBe(`DialogueLLM · SIMULATED: customer · Refinancing the mortgage · ${ID}`);
+    const long = makeRecord({ turns: 2 });
+    long.spec.scenario.title = "A very long scenario title about refinancing the family home before the fixed rate ends";
+    for (const columns of [80, 60, 40]) {
+      const first = lines(renderToString(<Header record={long} turn={3} now={T0} width={columns} />, { columns }))[0]!;
+      expect(first.endsWith(` · ${ID}`), first).toBe(true);
+      expect(first).toContain(columns > 40 ? "SIMULATED: customer" : "SIMULATED");
+      expect(stringWidth(first)).toBeLessThanOrEqual(columns);
+    }
+    const allSimulated = makeRecord({ turns: 2 });
+    allSimulated.spec.agents[1]!.model = { provider: "simulated", model: "simulated-1", options: {} };
+    expect(lines(renderToString(<Header record={allSimulated} turn={3} now={T0} width={100} />, { columns: 100 }))[0]).toContain("DialogueLLM · SIMULATED · Refinancing");
+    const real = makeRecord({ turns: 2 });
+    real.spec.agents[0]!.model = { provider: "ollama", model: "llama3.2:3b", options: {} };
+    real.spec.manager = { provider: "ollama", model: "llama3.2:3b", options: {} };
+    expect(renderToString(<Header record={real} turn={3} now={T0} width={100} />, { columns: 100 })).not.toContain("SIMULATED");
+  });
 });
 
 describe("the turn being generated", () => {
@@ -114,7 +133,7 @@ describe("the turn being generated", () => {
       { type: "record", record: makeRecord({ status: "preparing", phase: "story", story: null, personas: null, started_at: null, deadline_at: null }), previous: null },
     ]);
     const out = renderToString(<LiveArea state={preparing} mode="run" columns={80} rows={24} now={T0} />, { columns: 80 });
-    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] the manager is writing the story with simulated-1 \[simulated\]/);
+    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] the manager is writing the story with simulated-1 \[simulated\]; personas next/);
     expect(out).toContain("preparing the story");
     expect(out).toContain("00:00");
   });
@@ -158,6 +177,9 @@ describe("summary screen", () => {
   it("shows the stop reason, the duration and per agent turns, tokens, tok/s and ttft", () => {
     const out = renderToString(<SummaryScreen summary={summarize(record, messages)} width={100} />, { columns: 100 });
     expect(out).toContain("Ended: completed (agent_ended) · 3 turns · 240 tokens · 45.5 s");
+    // totals headed as totals, means as means
+    expect(out).toMatch(/agent\s+turns\s+tokens\s+tok\/s mean\s+ttft mean\s+queue mean/);
+    expect(out).not.toContain("means per turn");
     expect(out).toMatch(/Elena Nakamura simulated-1 \[simulated\]\s+2\s+150\s+22\.0\s+250 ms\s+12 ms/);
     expect(out).toMatch(/Arjun Mehta ollama\/llama3\.2:3b\s+1\s+90\s+30\.0\s+100 ms\s+12 ms/);
   });
