@@ -5,7 +5,7 @@
  * object per line. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
  *
  * Reads: record(ID) of each conversation (status and counters, polled in one pipeline).
- * Writes: the records (Store.create), a start job per conversation, and each one's analysis at the end.
+ * Writes: the records and a start job per conversation (spec/start.ts), and each one's analysis at the end.
  */
 import path from "node:path";
 import { num } from "../analysis/format.js";
@@ -14,6 +14,7 @@ import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
+import { startRun } from "../spec/start.js";
 import { logDir, stderr } from "./common.js";
 import { Supervisor } from "./children.js";
 import { childEnv, startChildren, type Launch, type RunOptions } from "./launch.js";
@@ -72,7 +73,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     ids.add(spec.id);
     specs.push(spec);
   }
-  for (const spec of specs) await store.create(spec);
+  for (const spec of specs) await startRun(store, queues, spec);
   const first = specs[0]?.id ?? "batch";
   const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
   const pending = new Set(ids);
@@ -107,7 +108,6 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
 
   const ended: Ended[] = [];
   try {
-    for (const spec of specs) await queues.addControl({ type: "start", conversation_id: spec.id }, store.keys.startJobId(spec.id));
     while (pending.size > 0) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       for (const e of await poll(launch, [...pending])) {

@@ -12,6 +12,7 @@ import type { ConversationRecord } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
+import { startRun } from "../spec/start.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { Supervisor } from "./children.js";
@@ -69,7 +70,8 @@ async function run(opts: RunOptions): Promise<number> {
   const { config, redis, resolved, prefix, store, queues } = launch;
   const spec = launch.newSpec();
   const id = spec.id;
-  await store.create(spec);
+  // the record and the manager's start job (a manager takes it as soon as it is up)
+  await startRun(store, queues, spec);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
   const env = childEnv(launch, logFile);
@@ -119,7 +121,6 @@ async function run(opts: RunOptions): Promise<number> {
     void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
-  await queues.addControl({ type: "start", conversation_id: id }, store.keys.startJobId(id));
   let final: ConversationRecord | null = null;
   try {
     if (wantsTui(opts)) {
