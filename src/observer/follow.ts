@@ -13,8 +13,10 @@ import { parseEntry, type Store } from "../redis/store.js";
 
 export type ObserverEvent =
   | { type: "record"; record: ConversationRecord; previous: ConversationRecord | null }
-  | { type: "message"; message: DialogMessage }
-  | { type: "tokens"; chunk: TokenChunk };
+  /** `id`: the entry's id in the log stream ("<seq>-0") */
+  | { type: "message"; message: DialogMessage; id?: string }
+  /** `id`: the entry's id in the token stream */
+  | { type: "tokens"; chunk: TokenChunk; id?: string };
 
 export interface FollowOptions {
   tokens?: boolean;
@@ -23,6 +25,11 @@ export interface FollowOptions {
   pollMs?: number;
   /** stop following at the first final status even if not every message was read (after a grace) */
   graceMs?: number;
+  /**
+   * start after these stream entry ids instead of at the beginning (a web client resuming from
+   * its last event); the log's ids are "<seq>-0", so messages up to that seq count as seen
+   */
+  from?: { log?: string; tokens?: string };
 }
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
@@ -48,9 +55,9 @@ export async function follow(
   const reader: Redis = store.redis.duplicate();
   reader.on("error", () => undefined); // the caller watches the main connection
   let record: ConversationRecord | null = null;
-  let lastLogId = "0-0";
-  let lastTokenId = "0-0";
-  let seen = 0;
+  let lastLogId = opts.from?.log ?? "0-0";
+  let lastTokenId = opts.from?.tokens ?? "0-0";
+  let seen = Number.parseInt(lastLogId, 10) || 0;
   let finalSince: number | null = null;
   try {
     for (;;) {
@@ -76,11 +83,11 @@ export async function follow(
           if (key === streams[0]) {
             lastLogId = entryId;
             seen++;
-            onEvent({ type: "message", message: parseEntry(fields) });
+            onEvent({ type: "message", message: parseEntry(fields), id: entryId });
           } else {
             lastTokenId = entryId;
             const chunk = chunkFromEntry(fields);
-            if (chunk) onEvent({ type: "tokens", chunk });
+            if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
           }
         }
       }
