@@ -54,7 +54,8 @@ async function serve(opts: ServeCliOptions): Promise<number> {
   const { isLoopback } = await import("../server/context.js");
   const given = opts.token ?? process.env.DIALOGUE_SERVE_TOKEN ?? "";
   if (!isLoopback(opts.host) && given === "") {
-    throw new UsageError(`refusing to listen on ${opts.host} without a token`, "pass --token <token> or set DIALOGUE_SERVE_TOKEN (every request will need it), or listen on 127.0.0.1");
+    // one line: what is wrong and the fix
+    throw new UsageError(`refusing to listen on ${opts.host} without a token: pass --token <token> or set DIALOGUE_SERVE_TOKEN (every request will need it), or listen on 127.0.0.1`);
   }
   const token = given || randomBytes(18).toString("base64url");
   const overrides: Record<string, unknown> = {};

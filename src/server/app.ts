@@ -35,6 +35,8 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // bodies are JSON only (a cross-site form cannot send JSON)
+  app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -82,7 +82,7 @@ export class Outbox {
 
   /** the last event: `data` is made when every event before it is written */
   end(make: () => Promise<unknown>): void {
-    this.write(async () => ({ event: "end", id: encodeCursor(this.cursor), data: await make() }));
+    this.write(async () => ({ event: "end", data: await make() }));
   }
 
   /** resolves when everything pushed so far is written */
