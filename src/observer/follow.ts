@@ -3,7 +3,8 @@
  *
  * Reads: record(ID) (polled), log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of
  * its own). Writes nothing. Emits events in order: record changes, each message once, token
- * chunks while a turn is generated; returns when the run is final and every message was seen.
+ * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
+ * final and every message was seen.
  */
 import type { Redis } from "ioredis";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
@@ -78,19 +79,24 @@ export async function follow(
       const res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as
         | Array<[string, Array<[string, string[]]>]>
         | null;
-      for (const [key, entries] of res ?? []) {
-        for (const [entryId, fields] of entries) {
-          if (key === streams[0]) {
-            lastLogId = entryId;
-            seen++;
-            onEvent({ type: "message", message: parseEntry(fields), id: entryId });
-          } else {
-            lastTokenId = entryId;
-            const chunk = chunkFromEntry(fields);
-            if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
-          }
-        }
+      const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
+      const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
+      // in the order they happened: a turn's last chunks were written before its message was
+      // recorded, so the chunks read together with a message that belong to it (or earlier) go first
+      let t = 0;
+      const nextChunk = (): void => {
+        const [entryId, chunk] = chunks[t++] as (typeof chunks)[number];
+        lastTokenId = entryId;
+        if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
+      };
+      for (const [entryId, fields] of logEntries) {
+        const message = parseEntry(fields);
+        while (t < chunks.length && ((chunks[t] as (typeof chunks)[number])[1]?.seq ?? 0) <= message.metadata.sequence_number) nextChunk();
+        lastLogId = entryId;
+        seen++;
+        onEvent({ type: "message", message, id: entryId });
       }
+      while (t < chunks.length) nextChunk();
       if (isFinal(record.status)) {
         finalSince ??= Date.now();
         const latest = await store.get(id);
