@@ -31,8 +31,9 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.options.bodyLimit,
-    // SSE connections stay open: they are ended in preClose (closeStreams), idle keep-alives here
-    forceCloseConnections: "idle",
+    // on close: event streams are ended in preClose, then every connection left is closed (an
+    // observer has nothing to lose by cutting a request short)
+    forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
   // bodies are JSON only (a cross-site form cannot send JSON)
