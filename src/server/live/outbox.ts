@@ -11,8 +11,10 @@ import type { ConversationRecord } from "../../protocol/record.js";
 import { compareIds, encodeCursor, type Cursor } from "./cursor.js";
 
 export interface EventPayloads {
-  /** the data of a `message` event (the message and its block of HTML) */
-  message: (m: Extract<ObserverEvent, { type: "message" }>["message"]) => unknown;
+  /** the data of a `message` event (the message and its block of HTML), as JSON */
+  message: (m: Extract<ObserverEvent, { type: "message" }>["message"]) => string;
+  /** the data of a `tokens` event, as JSON */
+  tokens: (c: Extract<ObserverEvent, { type: "tokens" }>["chunk"]) => string;
   /** the data of a `record` event */
   record: (r: ConversationRecord) => unknown;
 }
@@ -72,7 +74,8 @@ export class Outbox {
     this.cursor.tokens = e.id;
     if (e.chunk.seq <= this.lastSeq) return; // that turn is recorded: the browser has it whole
     const id = encodeCursor(this.cursor);
-    this.write(() => ({ event: "tokens", id, data: e.chunk }));
+    const data = this.payloads.tokens(e.chunk);
+    this.write(() => ({ event: "tokens", id, data }));
   }
 
   record(r: ConversationRecord): void {

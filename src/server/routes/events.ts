@@ -31,6 +31,16 @@ const RETRY_MS = 1000;
 export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (close: () => void) => () => void }> = async (app, { ctx, onStream }) => {
   const { store, hub } = ctx;
   const analysisHtml = new Map<string, string>();
+  /** an event's data is made once however many clients get it (the live feed hands each the same objects) */
+  const json = new WeakMap<object, string>();
+  const once = <T extends object>(o: T, make: (o: T) => unknown): string => {
+    let s = json.get(o);
+    if (s === undefined) {
+      s = JSON.stringify(make(o));
+      json.set(o, s);
+    }
+    return s;
+  };
 
   /** the analysis section of a finished run, computed once per state of its record (never stored: the server only reads) */
   async function endHtml(rec: ConversationRecord): Promise<string> {
@@ -48,7 +58,8 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
   app.withTypeProvider<ZodTypeProvider>().get(
     "/api/conversations/:id/events",
     {
-      sse: { kind: "only", heartbeat: true },
+      // data is JSON already (made once per event, see once()), anything else is serialized here
+      sse: { kind: "only", heartbeat: true, serializer: (d: unknown) => (typeof d === "string" ? d : JSON.stringify(d)) },
       schema: {
         summary: "follow a conversation live (Server-Sent Events)",
         description:
@@ -66,13 +77,14 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       const cursor = decodeCursor(reply.sse.lastEventId ?? req.query.last_event_id) ?? { ...START };
       const index = agentIndex(first);
       const out = new Outbox(reply.sse, cursor, {
-        message: (m: DialogMessage) => ({ message: m, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0) }),
+        message: (m: DialogMessage) => once(m, () => ({ message: m, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0) })),
+        tokens: (c) => once(c, (x) => x),
         record: (r) => ({ record: redactRecord(r), html: { story: r.story ? storySection(r) : null, personas: r.personas ? personasSection(r) : null } }),
       });
       reply.sse.keepAlive();
       const unregister = onStream(() => reply.sse.close());
       reply.sse.onClose(unregister);
-      await reply.sse.send({ retry: RETRY_MS, data: "" , event: "hello" });
+      await reply.sse.send({ retry: RETRY_MS, data: "{}", event: "hello" });
 
       // join the live feed first (its events wait here), catch up to where it was, then go live
       let live = false;
