@@ -28,3 +28,16 @@ try {
 } finally {
   await bundle.close();
 }
+
+// The web pages' scripts (`dialogue serve`, src/server/client/): one small file per page, for
+// the browser, served from dist/public/ (the pages allow no inline script).
+const pub = path.join(root, "dist", "public");
+rmSync(pub, { recursive: true, force: true });
+for (const name of ["live", "list"]) {
+  const client = await rolldown({ input: path.join(root, "src", "server", "client", `${name}.ts`), platform: "browser", logLevel: "warn", tsconfig: path.join(root, "tsconfig.client.json") });
+  try {
+    await client.write({ file: path.join(pub, `${name}.js`), format: "iife", minify: true });
+  } finally {
+    await client.close();
+  }
+}

@@ -1,13 +1,14 @@
 /**
  * 5. Startup: from spawning `dialogue run` to the first generation request (message 1's
  * metadata.requested_at: the manager has written the story and personas and enqueued turn 1),
- * with the zero-latency simulated provider; and `dialogue list` from spawn to exit. Beside them,
+ * with the zero-latency simulated provider; `dialogue list` from spawn to exit; `dialogue serve`
+ * from spawn to listening. Beside them,
  * `dialogue --version` (Node and the CLI's own modules, nothing else) and `node -e 0`.
  * Each is the median of a few runs.
  */
 import { Redis } from "ioredis";
 import type { Ctx } from "../lib/ctx.js";
-import { runMeasured, spawnNode } from "../lib/proc.js";
+import { readyLine, runMeasured, spawnCli, spawnNode, stopProc } from "../lib/proc.js";
 import { freshPrefix, productEnv, recorded, runProduct, ZERO_LATENCY } from "../lib/product.js";
 import { figure, type Figure } from "../lib/report.js";
 import { median } from "../lib/stats.js";
@@ -47,14 +48,24 @@ export async function startup(ctx: Ctx, listPrefix: string | null): Promise<{ fi
       await spawnNode("-e", ["0"], { ...process.env }).exit;
       bare.push(performance.now() - t);
     }
+    // dialogue serve: from spawn to listening (the line it prints once it is), then SIGTERM
+    const serve: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const t = performance.now();
+      const p = spawnCli(["serve", "--port", "0", "--prefix", listOf, "--log-level", "warn"], env);
+      await readyLine(p, "dialogue serve:");
+      serve.push(performance.now() - t);
+      await stopProc(p);
+    }
     const v = median(version);
     const s = (ms: number | null) => (ms === null ? null : ms / 1000);
     const figures = [
       figure(SECTION, "startup.first_request", "dialogue run → first generation request", s(median(firstRequest)), "s", { name: "dialogue --version", value: s(v) }, { on: "value", op: "<=", limit: 1 }),
       figure(SECTION, "startup.list", `dialogue list (${listed} runs kept)`, s(median(list)), "s", { name: "dialogue --version", value: s(v) }, { on: "value", op: "<=", limit: 1 }),
+      figure(SECTION, "startup.serve", "dialogue serve → listening", s(median(serve)), "s", { name: "dialogue --version", value: s(v) }, { on: "value", op: "<=", limit: 1 }),
       figure(SECTION, "startup.version", "dialogue --version", s(v), "s", { name: "node -e 0", value: s(median(bare)) }),
     ];
-    return { figures, data: { runs: times, first_request_ms: firstRequest, record_created_ms: created, list_ms: list, listed, version_ms: version, node_ms: bare } };
+    return { figures, data: { runs: times, first_request_ms: firstRequest, record_created_ms: created, list_ms: list, listed, serve_ms: serve, version_ms: version, node_ms: bare } };
   } finally {
     redis.disconnect();
   }

@@ -1,27 +1,40 @@
 /**
- * The HTML export: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) with
- * the story, the personas, the analysis with its charts, and the transcript. Written in three
- * parts (head, one block per message, foot) so a long run streams to the file page by page.
+ * The HTML views of a run, in one place: the export (`dialogue export --format html`: one
+ * self-contained page, inline CSS and SVG, no scripts, nothing fetched) and the pages of
+ * `dialogue serve` are built from the same sections — story, personas, the analysis with its
+ * tables and charts, one block per message — so the two cannot disagree. The export is written
+ * in three parts (head, one block per message, foot) so a long run streams to the file page by
+ * page. Every text from a model or a config is escaped (esc).
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
 import type { Analysis } from "./schema.js";
-import { barChart, esc, lineChart } from "./svg.js";
+import { barChart, esc, lineChart, PALETTE } from "./svg.js";
 
-const CSS = `
+/** each agent's colour, by its index in the spec (.a0, .a1, … up to the palette's size, then again) */
+const AGENT_CSS = PALETTE.map((c, i) => `.a${i}{--agent:${c}}`).join("");
+
+/** the stylesheet of the export and of the server's pages */
+export const CSS = `
 body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
 td:first-child,th:first-child{text-align:left}.meta{color:#555;font-size:.85em}
-.persona{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:.5em 0}
+.persona{border:1px solid #ddd;border-left:4px solid var(--agent,#ddd);border-radius:6px;padding:.5em 1em;margin:.5em 0}
 .charts svg{display:block;margin:1em 0;max-width:100%;height:auto}
-.transcript{list-style:none;padding:0}.msg{border-left:4px solid #2563eb;padding:.3em .8em;margin:.8em 0}
-.msg.a1{border-color:#db2777}.msg .who{font-weight:bold}.msg .text{white-space:pre-wrap}
-.flag{background:#fde68a;border-radius:4px;padding:0 .4em;font-size:.8em;margin-left:.5em}.sim{color:#7c3aed}`;
+.transcript{list-style:none;padding:0}.msg{border-left:4px solid var(--agent,#2563eb);padding:.3em .8em;margin:.8em 0}
+.msg .who{font-weight:bold}.msg .text{white-space:pre-wrap}
+.flag{background:#fde68a;border-radius:4px;padding:0 .4em;font-size:.8em;margin-left:.5em}.sim{color:#7c3aed}
+${AGENT_CSS}`;
 
-function table(rows: readonly Row[]): string {
+/** agent id -> its index in the spec (its colour) */
+export function agentIndex(rec: ConversationRecord): Map<string, number> {
+  return new Map(rec.spec.agents.map((a, i) => [a.id, i]));
+}
+
+export function table(rows: readonly Row[]): string {
   const [head, ...body] = rows;
   if (!head) return "";
   return `<table><thead><tr>${head.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${body
@@ -55,29 +68,28 @@ export function charts(a: Analysis): string {
   ].join("\n");
 }
 
-export function htmlHead(rec: ConversationRecord, a: Analysis): string {
-  const title = `${rec.spec.scenario.title} — ${rec.spec.id}`;
-  const story = rec.story
-    ? `<h2>Story</h2><p><b>${esc(rec.story.title)}</b></p><p>${esc(rec.story.setting)}</p><p>${esc(rec.story.initial_situation)}</p>`
-    : "";
+export function storySection(rec: ConversationRecord): string {
+  const s = rec.story;
+  return s ? `<h2>Story</h2><p><b>${esc(s.title)}</b></p><p>${esc(s.setting)}</p><p>${esc(s.initial_situation)}</p>` : "";
+}
+
+/** one box per persona, in the spec's agent order and colour */
+export function personasSection(rec: ConversationRecord): string {
   const personas = (rec.personas ?? [])
     .map(
       (p, i) =>
-        `<div class="persona"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${esc(rec.spec.agents[i]?.id ?? "")})</span><br>` +
+        `<div class="persona a${i % PALETTE.length}"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${esc(rec.spec.agents[i]?.id ?? "")})</span><br>` +
         `traits: ${esc(p.traits.join(", "))}<br>goals: ${esc(p.goals.join("; "))}<br>style: ${esc(p.speaking_style)}</div>`,
     )
     .join("");
+  return `<h2>Personas</h2>${personas || "<p>none yet</p>"}`;
+}
+
+/** the analysis: the agents' table, orchestration and content, flags, the judge, the charts and the windows */
+export function analysisSection(a: Analysis): string {
   const judge = judgeLines(a);
   const [ids, ...agentBody] = agentRows(a);
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="generator" content="dialogue-llm export"><title>${esc(title)}</title><style>${CSS}</style></head>
-<body>
-<h1>${esc(rec.spec.scenario.title)}</h1>
-<p class="meta">conversation ${esc(rec.spec.id)} · ${headline(a).map(esc).join(" · ")}</p>
-${story}
-<h2>Personas</h2>${personas || "<p>none yet</p>"}
-<h2>Analysis</h2>
+  return `<h2>Analysis</h2>
 ${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}
 <p>${esc(orchestrationLine(a))}</p><p>${esc(contentLine(a))}</p>
 <h3>Flags</h3><ul>${flagLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
@@ -87,17 +99,38 @@ ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).joi
 ${charts(a)}
 </div>
 ${table(windowRows(a))}
+`;
+}
+
+export function htmlHead(rec: ConversationRecord, a: Analysis): string {
+  const title = `${rec.spec.scenario.title} — ${rec.spec.id}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="generator" content="dialogue-llm export"><title>${esc(title)}</title><style>${CSS}</style></head>
+<body>
+<h1>${esc(rec.spec.scenario.title)}</h1>
+<p class="meta">conversation ${esc(rec.spec.id)} · ${headline(a).map(esc).join(" · ")}</p>
+${storySection(rec)}
+${personasSection(rec)}
+${analysisSection(a)}
 <h2>Transcript</h2>
 <ol class="transcript">
 `;
 }
 
+/** the flag episodes that start at each turn, for htmlMessage */
+export function flagStarts(a: Analysis): Map<number, string[]> {
+  const starts = new Map<number, string[]>();
+  for (const f of a.flags) starts.set(f.turn, [...(starts.get(f.turn) ?? []), f.type]);
+  return starts;
+}
+
 export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = []): string {
   const md = m.metadata;
   const label = modelLabel(md.provider, md.model);
-  const marks = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const marks = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.failed ? "failed" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
   return (
-    `<li class="msg a${agentIndex}" id="turn-${md.sequence_number}"><div><span class="who">[${md.sequence_number}] ${esc(m.speaker)}</span> ` +
+    `<li class="msg a${agentIndex % PALETTE.length}" id="turn-${md.sequence_number}" data-seq="${md.sequence_number}"><div><span class="who">[${md.sequence_number}] ${esc(m.speaker)}</span> ` +
     `<span class="meta">(${esc(m.role)}, <span class="${md.provider === "simulated" ? "sim" : ""}">${esc(label)}</span>)${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>` +
     `${flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("")}</div>` +
     `<div class="text">${esc(m.content.message) || "<i>(nothing)</i>"}</div>` +

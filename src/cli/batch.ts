@@ -6,7 +6,7 @@
  * it waits. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
  *
  * Reads: record(ID) of each conversation (status and counters, polled in one pipeline).
- * Writes: the records (Store.create), a start job per conversation, and each one's analysis at the end.
+ * Writes: the records and a start job per conversation (spec/start.ts), and each one's analysis at the end.
  */
 import path from "node:path";
 import { num, plural } from "../analysis/format.js";
@@ -15,6 +15,7 @@ import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
+import { startRun } from "../spec/start.js";
 import { logDir, stderr } from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
@@ -89,7 +90,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     ids.add(spec.id);
     specs.push(spec);
   }
-  for (const spec of specs) await store.create(spec);
+  for (const spec of specs) await startRun(store, queues, spec);
   const first = specs[0]?.id ?? "batch";
   const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
   const pending = new Set(ids);
@@ -126,7 +127,6 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
 
   const ended: Ended[] = [];
   try {
-    for (const spec of specs) await queues.addControl({ type: "start", conversation_id: spec.id }, store.keys.startJobId(spec.id));
     progress.draw({ done: 0, running: 0, queued: count, turns: 0 });
     while (pending.size > 0) {
       await new Promise((r) => setTimeout(r, POLL_MS));

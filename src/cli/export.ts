@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
-import { htmlFoot, htmlHead, htmlMessage } from "../analysis/export-html.js";
+import { agentIndex, flagStarts, htmlFoot, htmlHead, htmlMessage } from "../analysis/export-html.js";
 import { mdFoot, mdHead, mdMessage } from "../analysis/export-md.js";
 import { plural } from "../analysis/format.js";
 import { EXPORT_VERSION } from "../analysis/export-schema.js";
@@ -94,9 +94,8 @@ const WRITERS: Record<Format, Writer> = {
   },
   async html(sink, store, rec, analysis) {
     await sink.write(htmlHead(rec, analysis));
-    const starts = new Map<number, string[]>();
-    for (const f of analysis.flags) starts.set(f.turn, [...(starts.get(f.turn) ?? []), f.type]);
-    const index = new Map(rec.spec.agents.map((a, i) => [a.id, i]));
+    const starts = flagStarts(analysis);
+    const index = agentIndex(rec);
     for await (const page of store.pages(rec.spec.id)) {
       await sink.write(
         page.map(({ message: m }) => htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, starts.get(m.metadata.sequence_number))).join(""),

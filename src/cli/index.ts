@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ["export", async () => (await import("./export.js")).exportCommand()],
   ["compare", async () => (await import("./compare.js")).compareCommand()],
   ["stop", async () => (await import("./inspect.js")).stopCommand()],
+  ["serve", async () => (await import("./serve.js")).serveCommand()],
   ["purge", async () => (await import("./purge.js")).purgeCommand()],
   ["models", async () => (await import("./models.js")).modelsCommand()],
   ["manager", async () => (await import("./roles.js")).managerCommand()],
@@ -52,6 +53,7 @@ Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, 
 Providers: auto (default) | ollama | openai | embedded | simulated — see \`dialogue models\`.
 Every run stays in Redis: dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id>, dialogue compare <id> <id>; dialogue purge removes runs on purpose.
+In a browser: dialogue serve (runs, live conversations, analyses, the queues; an HTTP API).
 Problems? dialogue doctor.`,
   );
   return p;

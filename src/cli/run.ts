@@ -12,6 +12,7 @@ import type { ConversationRecord } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
+import { startRun } from "../spec/start.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { keptHint, sayWrapped } from "./hint.js";
@@ -71,7 +72,8 @@ async function run(opts: RunOptions): Promise<number> {
   const { config, redis, resolved, prefix, store, queues } = launch;
   const spec = launch.newSpec();
   const id = spec.id;
-  await store.create(spec);
+  // the record and the manager's start job (a manager takes it as soon as it is up)
+  await startRun(store, queues, spec);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
   // while the TUI owns the terminal, what the launcher has to say goes through it
@@ -120,7 +122,6 @@ async function run(opts: RunOptions): Promise<number> {
     void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
-  await queues.addControl({ type: "start", conversation_id: id }, store.keys.startJobId(id));
   let final: ConversationRecord | null = null;
   try {
     if (wantsTui(opts)) {

@@ -1,6 +1,7 @@
 /**
  * load() builds the effective configuration from four layers, later ones winning:
- *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags.
+ *   defaults (zod) < config/default.json < a config or scenario file < env < CLI flags
+ *   (< a configuration sent over HTTP, for the runs `dialogue serve` starts).
  * A child of `dialogue run` is handed the launcher's result instead (over IPC) and uses it alone.
  * It never throws for bad input: every problem comes back with its path; the CLI decides.
  */
@@ -31,6 +32,11 @@ export interface LoadOptions {
   sets?: string[];
   /** the whole configuration, as `dialogue run` hands it to its children (over IPC): used alone */
   handed?: Record<string, unknown> | undefined;
+  /**
+   * a configuration document layered over every other source, as a config file is (objects merge,
+   * arrays replace): the body of `POST /api/conversations`. Its problems carry their path in it.
+   */
+  request?: Record<string, unknown>;
 }
 
 export interface LoadResult {
@@ -278,6 +284,11 @@ export function load(opts: LoadOptions = {}): LoadResult {
   for (const [dotted, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     setPath(merged, dotted, value);
+  }
+  if (opts.request) {
+    merged = deepMerge(merged, opts.request);
+    // a value the request sets came from the request, not from the env or a flag below it
+    for (const k of origin.keys()) if (k.split(".").reduce<unknown>((o, p) => (isObject(o) ? o[p] : undefined), opts.request) !== undefined) origin.delete(k);
   }
 
   return validate(merged, problems, origin, env, sources);

@@ -3,7 +3,8 @@
  *
  * Reads: record(ID) (polled), log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of
  * its own). Writes nothing. Emits events in order: record changes, each message once, token
- * chunks while a turn is generated; returns when the run is final and every message was seen.
+ * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
+ * final and every message was seen.
  */
 import type { Redis } from "ioredis";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
@@ -13,8 +14,10 @@ import { parseEntry, type Store } from "../redis/store.js";
 
 export type ObserverEvent =
   | { type: "record"; record: ConversationRecord; previous: ConversationRecord | null }
-  | { type: "message"; message: DialogMessage }
-  | { type: "tokens"; chunk: TokenChunk };
+  /** `id`: the entry's id in the log stream ("<seq>-0") */
+  | { type: "message"; message: DialogMessage; id?: string }
+  /** `id`: the entry's id in the token stream */
+  | { type: "tokens"; chunk: TokenChunk; id?: string };
 
 export interface FollowOptions {
   tokens?: boolean;
@@ -23,6 +26,11 @@ export interface FollowOptions {
   pollMs?: number;
   /** stop following at the first final status even if not every message was read (after a grace) */
   graceMs?: number;
+  /**
+   * start after these stream entry ids instead of at the beginning (a web client resuming from
+   * its last event); the log's ids are "<seq>-0", so messages up to that seq count as seen
+   */
+  from?: { log?: string; tokens?: string };
 }
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
@@ -48,9 +56,9 @@ export async function follow(
   const reader: Redis = store.redis.duplicate();
   reader.on("error", () => undefined); // the caller watches the main connection
   let record: ConversationRecord | null = null;
-  let lastLogId = "0-0";
-  let lastTokenId = "0-0";
-  let seen = 0;
+  let lastLogId = opts.from?.log ?? "0-0";
+  let lastTokenId = opts.from?.tokens ?? "0-0";
+  let seen = Number.parseInt(lastLogId, 10) || 0;
   let finalSince: number | null = null;
   try {
     for (;;) {
@@ -71,19 +79,24 @@ export async function follow(
       const res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as
         | Array<[string, Array<[string, string[]]>]>
         | null;
-      for (const [key, entries] of res ?? []) {
-        for (const [entryId, fields] of entries) {
-          if (key === streams[0]) {
-            lastLogId = entryId;
-            seen++;
-            onEvent({ type: "message", message: parseEntry(fields) });
-          } else {
-            lastTokenId = entryId;
-            const chunk = chunkFromEntry(fields);
-            if (chunk) onEvent({ type: "tokens", chunk });
-          }
-        }
+      const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
+      const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
+      // in the order they happened: a turn's last chunks were written before its message was
+      // recorded, so the chunks read together with a message that belong to it (or earlier) go first
+      let t = 0;
+      const nextChunk = (): void => {
+        const [entryId, chunk] = chunks[t++] as (typeof chunks)[number];
+        lastTokenId = entryId;
+        if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
+      };
+      for (const [entryId, fields] of logEntries) {
+        const message = parseEntry(fields);
+        while (t < chunks.length && ((chunks[t] as (typeof chunks)[number])[1]?.seq ?? 0) <= message.metadata.sequence_number) nextChunk();
+        lastLogId = entryId;
+        seen++;
+        onEvent({ type: "message", message, id: entryId });
       }
+      while (t < chunks.length) nextChunk();
       if (isFinal(record.status)) {
         finalSince ??= Date.now();
         const latest = await store.get(id);

@@ -1,0 +1,104 @@
+/**
+ * `dialogue serve`: the web dashboard and HTTP API over this Redis (src/server/). Thin: parse the
+ * options, refuse an unsafe binding, load the configuration, connect, start, and stop cleanly on
+ * SIGINT/SIGTERM. The server's modules are loaded only here, after the checks.
+ */
+import { randomBytes } from "node:crypto";
+import { Command } from "commander";
+import { UsageError } from "../errors/index.js";
+import { createLogger, redactUrl } from "../logger.js";
+import { addCommonOptions, loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+import type { LoadOptions } from "../config/load.js";
+
+interface ServeCliOptions extends CommonOptions {
+  port: string;
+  host: string;
+  token?: string;
+  queuesWritable?: boolean;
+}
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+export function serveCommand(): Command {
+  const cmd = new Command("serve")
+    .description("a web dashboard and HTTP API over this Redis: runs, live conversations, analyses, comparisons, the queues (bull-board)")
+    .option("--port <port>", "port to listen on (0: any free port)", "8080")
+    .option("--host <address>", "address to listen on; anything but a loopback address (127.0.0.1, ::1, localhost) needs --token", "127.0.0.1")
+    .option("--token <token>", "required for every request that changes something (start, stop, queue actions), and for every request off loopback; env DIALOGUE_SERVE_TOKEN (default on loopback: a random one, printed)")
+    .option("--queues-writable", "let bull-board retry, promote, clean and remove jobs (read-only by default)");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue serve                                  # http://127.0.0.1:8080/ (prints a link with a one-time token)
+  DIALOGUE_SERVE_TOKEN=s3cret dialogue serve --host 0.0.0.0 --port 8080
+  curl -H "Authorization: Bearer s3cret" http://gpu-box:8080/api/conversations
+  curl -X POST -H "Authorization: Bearer s3cret" -H "Content-Type: application/json" \\
+       -d '{"provider":"simulated","limits":{"max_turns":6}}' http://127.0.0.1:8080/api/conversations
+
+Pages: / (runs), /runs/<id> (live, then its analysis), /compare?ids=<id>,<id>, /queues (bull-board).
+API: /api/conversations[/<id>[/messages|/analysis|/events|/stop]], /healthz; OpenAPI at /api/openapi.json.
+Starting a run needs a manager and workers running against this Redis: dialogue manager, dialogue worker --pool <pool>.`,
+  );
+  return cmd.action(async (opts: ServeCliOptions) => {
+    process.exitCode = await serve(opts);
+  });
+}
+
+async function serve(opts: ServeCliOptions): Promise<number> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0-65535), got "${opts.port}"`);
+  const { isLoopback } = await import("../server/context.js");
+  const given = opts.token ?? process.env.DIALOGUE_SERVE_TOKEN ?? "";
+  if (!isLoopback(opts.host) && given === "") {
+    // one line: what is wrong and the fix
+    throw new UsageError(`refusing to listen on ${opts.host} without a token: pass --token <token> or set DIALOGUE_SERVE_TOKEN (every request will need it), or listen on 127.0.0.1`);
+  }
+  const token = given || randomBytes(18).toString("base64url");
+  const overrides: Record<string, unknown> = {};
+  if (opts.redisUrl !== undefined) overrides["redis.url"] = opts.redisUrl;
+  if (opts.prefix !== undefined) overrides["redis.prefix"] = opts.prefix;
+  if (opts.logLevel !== undefined) overrides["log.level"] = opts.logLevel;
+  const loadOptions: LoadOptions = { configFile: opts.config, env: process.env, overrides, sets: opts.set ?? [] };
+  const config = loadConfig(opts);
+  // Fastify's own lines (listening, requests) only from debug on: the command says where it listens
+  const level = config.log.level === "info" ? "warn" : config.log.level;
+  const log = createLogger({ level, file: config.log.file, role: "serve" });
+  const { redis, resolved } = await openRedis(config, stderr);
+  const { startServer } = await import("../server/index.js");
+  const server = await startServer({
+    config: { ...config, redis: { ...config.redis, url: resolved.url } },
+    loadOptions: { ...loadOptions, overrides: { ...overrides, "redis.url": resolved.url } },
+    redis,
+    log,
+    options: { port, host: opts.host, token, queuesWritable: Boolean(opts.queuesWritable), bodyLimit: 256 * 1024 },
+  });
+  await new Promise<void>((resolve) => {
+    let closing = false;
+    const stop = (sig: NodeJS.Signals): void => {
+      if (closing) process.exit(130);
+      closing = true;
+      log.info({ sig }, "shutting down");
+      const hard = setTimeout(() => process.exit(1), 10_000);
+      hard.unref();
+      void server
+        .close()
+        .catch((err: unknown) => log.error({ err }, "closing the server failed"))
+        .finally(() => {
+          clearTimeout(hard);
+          redis.disconnect();
+          resolve();
+        });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    const url = server.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]");
+    out(`dialogue serve: ${server.url} (Redis ${redactUrl(resolved.url)}, prefix "${config.redis.prefix}"; ready ${Math.round(process.uptime() * 1000)} ms after start)`);
+    out(given ? `  the token is the one you gave (--token / DIALOGUE_SERVE_TOKEN); open ${url}/?token=<token> once in a browser` : `  open ${url}/?token=${token} (this token is needed to start and stop runs; it changes at every start unless you pass --token)`);
+    out(`  API: ${url}/api/openapi.json · queues: ${url}/queues${opts.queuesWritable ? " (writable)" : " (read-only)"} · Ctrl-C to stop`);
+  });
+  return 0;
+}

@@ -1,0 +1,102 @@
+/**
+ * The web server of `dialogue serve`: Fastify with its plugins — zod schemas for validation,
+ * serialization and the OpenAPI document (@fastify/swagger, /api/openapi.json), Server-Sent Events
+ * (@fastify/sse), cookies for the token (@fastify/cookie), bull-board at /queues — and a plugin per
+ * resource (routes/*.ts). An observer: it reads Redis, and writes only what a user asks for.
+ */
+import cookie from "@fastify/cookie";
+import { fastifySSE } from "@fastify/sse";
+import swagger from "@fastify/swagger";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { DialogueError } from "../errors/index.js";
+import { installAuth } from "./auth.js";
+import type { ServerContext } from "./context.js";
+import { assetRoutes } from "./routes/assets.js";
+import { conversationRoutes } from "./routes/conversations.js";
+import { eventsRoutes } from "./routes/events.js";
+import { healthRoutes } from "./routes/health.js";
+import { pageRoutes } from "./routes/pages.js";
+import { QUEUES_PREFIX, queuesRoutes } from "./routes/queues.js";
+import { installSecurityHeaders } from "./security.js";
+
+export interface App {
+  app: FastifyInstance;
+  /** ends every open event stream (before the server closes) */
+  closeStreams(): void;
+}
+
+export async function buildApp(ctx: ServerContext): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.options.bodyLimit,
+    // on close: event streams are ended in preClose, then every connection left is closed (an
+    // observer has nothing to lose by cutting a request short)
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  // bodies are JSON only (a cross-site form cannot send JSON)
+  app.removeContentTypeParser("text/plain");
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? "request";
+      const problems = err.validation.map((v) => ({
+        path: [where, ...v.instancePath.split("/").filter(Boolean)].join("."),
+        message: v.message ?? "invalid",
+      }));
+      return reply.code(400).send({ error: "bad_request", message: problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems });
+    }
+    if (err instanceof DialogueError) {
+      const code = err.exitCode === 3 ? 404 : err.exitCode === 2 ? 400 : 500;
+      return reply.code(code).send({ error: code === 400 ? "bad_request" : code === 404 ? "not_found" : "error", message: `${err.message}${err.hint ? ` (${err.hint})` : ""}` });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err, url: req.url }, "request failed");
+    // 4xx from Fastify itself: bad JSON, a body over the limit, a wrong content type
+    const message = status >= 500 ? "internal error (see the server's log)" : err.message;
+    return reply.code(status).send({ error: status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : status >= 500 ? "error" : "bad_request", message });
+  });
+
+  await app.register(cookie);
+  await app.register(fastifySSE, { heartbeatInterval: 15_000 });
+  installAuth(app, ctx.options);
+  installSecurityHeaders(app, QUEUES_PREFIX);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "DialogueLLM",
+        version: "0.1.0",
+        description:
+          "Timed conversations between LLMs over Redis: list, read, follow, start and stop them. Requests that change something need the token (Authorization: Bearer <token>); a server bound to a non-loopback address needs it for every request.",
+      },
+      components: { securitySchemes: { token: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const streams = new Set<() => void>();
+  const onStream = (close: () => void): (() => void) => {
+    streams.add(close);
+    return () => streams.delete(close);
+  };
+  await app.register(healthRoutes, { ctx });
+  await app.register(conversationRoutes, { ctx });
+  await app.register(eventsRoutes, { ctx, onStream });
+  await app.register(pageRoutes, { ctx });
+  await app.register(assetRoutes);
+  await app.register(queuesRoutes, { ctx });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.addHook("preClose", async () => {
+    ctx.hub.close();
+    for (const close of streams) close();
+  });
+  return {
+    app,
+    closeStreams: () => {
+      for (const close of streams) close();
+    },
+  };
+}

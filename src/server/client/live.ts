@@ -1,0 +1,185 @@
+/**
+ * The live page's script (bundled into dist/public/live.js): follows the run over Server-Sent
+ * Events and keeps the page up to date — the status, the story and personas when they come, each
+ * message once (the server's own HTML for it), the turn being generated token by token, and the
+ * agents' figures (the TUI's reducer and stats, observer/tui/state.ts and stats.ts). Model text
+ * only ever goes into the page as text (textContent) or as the server's escaped HTML.
+ *
+ * A dropped connection is resumed from the last event's id (EventSource sends Last-Event-ID; if
+ * the browser gave up, a new connection passes it as ?last_event_id=), so nothing is lost or
+ * repeated. The transcript says what it received: data-repeats counts messages that came twice
+ * (0), and each message streamed here whole says whether the streamed text is the recorded one
+ * (data-streamed="whole") or not ("differs").
+ */
+import { DASH, int, ms, num } from "../../analysis/format.js";
+import { apply, initialState, type ViewState } from "../../observer/tui/state.js";
+import { agentStats } from "../../observer/tui/stats.js";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
+import { partialMessage } from "../../worker/partial-json.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+const main = $("main");
+const id = main.dataset.id ?? "";
+const transcript = $("transcript");
+const live = $("live");
+const notice = $("notice");
+const stopButton = $<HTMLButtonElement>("stop");
+const FINAL = ["completed", "stopped", "failed"];
+
+let state: ViewState = initialState;
+let lastId: string | null = null;
+let ended = false;
+let repeats = 0;
+const seen = new Set<number>();
+/** the chunks of each turn received from its first one: seq -> {attempt, raw} */
+const streamed = new Map<number, { attempt: number; raw: string; whole: boolean }>();
+
+function say(text: string): void {
+  notice.textContent = text;
+}
+
+function showRecord(r: ConversationRecord, html: { story: string | null; personas: string | null } | null): void {
+  const status = $("status");
+  status.textContent = `${r.status}${r.stop_reason ? ` (${r.stop_reason})` : ""}`;
+  status.className = `status ${r.status}`;
+  $("turns").textContent = String(r.turns);
+  if (html?.story && !$("story").hasChildNodes()) $("story").innerHTML = html.story;
+  if (html?.personas && !$("personas").hasChildNodes()) $("personas").innerHTML = html.personas;
+  if (FINAL.includes(r.status)) stopButton.disabled = true;
+}
+
+let drawing = false;
+function draw(): void {
+  if (drawing) return;
+  drawing = true;
+  requestAnimationFrame(() => {
+    drawing = false;
+    drawLive();
+    drawStats();
+  });
+}
+
+function drawLive(): void {
+  const t = state.live;
+  const agents = state.record?.spec.agents ?? [];
+  if (!t || ended) {
+    live.classList.add("hidden");
+    return;
+  }
+  const i = Math.max(0, agents.findIndex((a) => a.id === t.agent_id));
+  live.className = `msg live a${i % 8}`;
+  (live.querySelector(".who") as HTMLElement).textContent = `[${t.seq}] ${state.record?.personas?.[i]?.name ?? t.agent_id}`;
+  (live.querySelector(".meta") as HTMLElement).textContent = `${t.tokens} tokens`;
+  (live.querySelector(".text") as HTMLElement).textContent = t.text;
+}
+
+function drawStats(): void {
+  const body = $("stats").querySelector("tbody") as HTMLElement;
+  for (const a of agentStats(state)) {
+    let row = body.querySelector<HTMLTableRowElement>(`tr[data-agent="${CSS.escape(a.agent_id)}"]`);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.agent = a.agent_id;
+      body.append(row);
+    }
+    row.className = `a${a.index % 8}`;
+    const cells = [`${a.speaking ? "▸" : "●"} ${a.name}`, int(a.turns), int(a.tokens), num(a.last_tps), num(a.mean_tps), ms(a.last_ttft_ms), ms(a.last_queue_ms)];
+    while (row.cells.length < cells.length) row.insertCell();
+    while (row.cells.length > cells.length) row.deleteCell(-1);
+    cells.forEach((c, k) => {
+      const cell = row.cells[k] as HTMLTableCellElement;
+      if (cell.colSpan !== 1) cell.colSpan = 1;
+      if (cell.textContent !== (c || DASH)) cell.textContent = c || DASH;
+    });
+  }
+}
+
+function onMessage(m: DialogMessage, html: string): void {
+  const seq = m.metadata.sequence_number;
+  if (seen.has(seq)) {
+    transcript.dataset.repeats = String(++repeats);
+    return;
+  }
+  seen.add(seq);
+  transcript.insertAdjacentHTML("beforeend", html);
+  const s = streamed.get(seq);
+  const el = transcript.lastElementChild as HTMLElement | null;
+  if (s?.whole && el) el.dataset.streamed = partialMessage(s.raw) === m.content.message ? "whole" : "differs";
+  streamed.delete(seq);
+  state = apply(state, { type: "message", message: m });
+  draw();
+}
+
+function onTokens(c: TokenChunk): void {
+  let s = streamed.get(c.seq);
+  if (!s || s.attempt !== c.attempt) {
+    // a turn seen from its first chunk is "whole" (the first chunk opens the JSON reply)
+    s = { attempt: c.attempt, raw: "", whole: c.text.trimStart().startsWith("{") };
+    streamed.set(c.seq, s);
+  }
+  s.raw += c.text;
+  state = apply(state, { type: "tokens", chunk: c });
+  draw();
+}
+
+function connect(): void {
+  const url = `/api/conversations/${encodeURIComponent(id)}/events${lastId ? `?last_event_id=${encodeURIComponent(lastId)}` : ""}`;
+  const es = new EventSource(url);
+  const data = <T>(ev: Event): T => {
+    const e = ev as MessageEvent<string>;
+    if (e.lastEventId) lastId = e.lastEventId;
+    return JSON.parse(e.data) as T;
+  };
+  es.addEventListener("open", () => {
+    if (notice.dataset.reconnecting) {
+      delete notice.dataset.reconnecting;
+      say("");
+    }
+  });
+  es.addEventListener("record", (ev) => {
+    const d = data<{ record: ConversationRecord; html: { story: string | null; personas: string | null } }>(ev);
+    state = apply(state, { type: "record", record: d.record, previous: state.record });
+    showRecord(d.record, d.html);
+    draw();
+  });
+  es.addEventListener("message", (ev) => {
+    const d = data<{ message: DialogMessage; html: string }>(ev);
+    onMessage(d.message, d.html);
+  });
+  es.addEventListener("tokens", (ev) => onTokens(data<TokenChunk>(ev)));
+  es.addEventListener("end", (ev) => {
+    const d = data<{ record: ConversationRecord | null; html: string | null; error?: string }>(ev);
+    ended = true;
+    es.close();
+    if (d.record) showRecord(d.record, null);
+    if (d.error) say(d.error);
+    if (d.html) $("analysis").innerHTML = d.html;
+    main.dataset.ended = "true";
+    draw();
+  });
+  es.addEventListener("error", () => {
+    if (ended) return;
+    notice.dataset.reconnecting = "1";
+    say("connection lost: reconnecting…");
+    // the browser retries by itself; when it has given up, start again from the last event
+    if (es.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
+  });
+}
+
+stopButton.addEventListener("click", () => {
+  stopButton.disabled = true;
+  void fetch(`/api/conversations/${encodeURIComponent(id)}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then(async (r) => {
+    if (r.status === 401) {
+      stopButton.disabled = false;
+      say("stopping needs the server's token: open this page once with ?token=<token> added to its address");
+    } else if (!r.ok) {
+      stopButton.disabled = false;
+      say(`could not stop: ${((await r.json()) as { message?: string }).message ?? r.status}`);
+    } else {
+      say("stopping (the turn being generated is kept, cut)…");
+    }
+  });
+});
+
+connect();

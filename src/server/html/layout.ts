@@ -1,0 +1,41 @@
+/**
+ * The shell of every page of `dialogue serve`: the export's stylesheet plus the server's own, a
+ * navigation bar, and the page's script (from this server: the Content-Security-Policy allows no
+ * inline script). Everything put into a page from Redis is escaped by the caller (esc).
+ */
+import { esc } from "../../analysis/svg.js";
+
+export const SERVER_CSS = `
+nav{display:flex;gap:1.2em;align-items:baseline;border-bottom:1px solid #ddd;padding-bottom:.4em;margin-bottom:1em}
+nav b{margin-right:auto}
+.status{font-weight:bold}.status.running,.status.preparing,.status.pending,.status.stopping{color:#16a34a}.status.failed{color:#dc2626}.status.stopped{color:#ea580c}
+form.filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:end;margin:.5em 0}form.filters label{display:flex;flex-direction:column;font-size:.85em}
+button{cursor:pointer}.live .text{white-space:pre-wrap}.live{opacity:.85}.live .who::after{content:" · generating…";font-weight:normal;color:#555}
+#notice{color:#b45309}.hidden{display:none}table.runs td{text-align:left}table.runs td:nth-child(n+4){white-space:nowrap}
+#agents span,#stats td:first-child{color:var(--agent)}
+`;
+
+export interface PageOptions {
+  title: string;
+  /** scripts under /assets/ */
+  scripts?: string[];
+  /** data for the page's script, as data-* attributes of <main> (escaped) */
+  data?: Record<string, string>;
+}
+
+export function page(opts: PageOptions, body: string): string {
+  const data = Object.entries(opts.data ?? {})
+    .map(([k, v]) => ` data-${k}="${esc(v)}"`)
+    .join("");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(opts.title)}</title><link rel="stylesheet" href="/assets/app.css">
+${(opts.scripts ?? []).map((s) => `<script defer src="/assets/${esc(s)}"></script>`).join("")}</head>
+<body>
+<nav><b>DialogueLLM</b><a href="/">Runs</a><a href="/compare">Compare</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a></nav>
+<main id="main"${data}>
+${body}
+</main>
+</body></html>
+`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Starting and stopping the web server: one Redis connection (the store, the queues, health), the
+ * live feeds, Fastify listening on host:port. `close()` ends the event streams, stops the feeds,
+ * closes the server and the connection.
+ */
+import type { Redis } from "ioredis";
+import type { LoadOptions } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../logger.js";
+import { Queues } from "../queues/index.js";
+import { Store } from "../redis/store.js";
+import { buildApp } from "./app.js";
+import type { ServeOptions } from "./context.js";
+import { Hub } from "./live/hub.js";
+
+export interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(args: { config: Config; loadOptions: LoadOptions; redis: Redis; log: Logger; options: ServeOptions }): Promise<Running> {
+  const { config, redis } = args;
+  const store = new Store(redis, config.redis.prefix);
+  const queues = new Queues(redis, config.redis.prefix, config.queues);
+  const hub = new Hub(store);
+  const { app } = await buildApp({ ...args, store, queues, hub });
+  const address = await app.listen({ port: args.options.port, host: args.options.host });
+  return {
+    url: address,
+    close: async () => {
+      await app.close();
+      await queues.close();
+    },
+  };
+}

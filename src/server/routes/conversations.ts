@@ -1,0 +1,157 @@
+/**
+ * /api/conversations — the runs: list (the filters of `dialogue list`), one run, its messages, its
+ * analysis; start one (the CLI's configuration and validation) and stop one (as `dialogue stop`).
+ *
+ * Reads: the index, record(ID), log(ID), analysis(ID). Writes only what a user asks for: a new
+ * run (record, index, the start job) and a stop (the record's status, the abort notice, a
+ * finalize job). An analysis computed here is never stored.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { requestStop } from "../../manager/stop.js";
+import { analysisOf } from "../../redis/analysis-store.js";
+import type { ServerContext } from "../context.js";
+import { redactRecord } from "../redact.js";
+import { listRuns } from "../runs.js";
+import {
+  AnalysisSchema,
+  ConversationResponseSchema,
+  ErrorSchema,
+  IdParamsSchema,
+  ListQuerySchema,
+  ListResponseSchema,
+  MessagesQuerySchema,
+  MessagesResponseSchema,
+  StartBodySchema,
+  StartResponseSchema,
+  StopResponseSchema,
+} from "../schemas.js";
+import { startFromRequest } from "../start.js";
+
+const links = (id: string) => ({
+  page: `/runs/${id}`,
+  conversation: `/api/conversations/${id}`,
+  messages: `/api/conversations/${id}/messages`,
+  analysis: `/api/conversations/${id}/analysis`,
+  events: `/api/conversations/${id}/events`,
+});
+
+const notFound = (id: string) => ({ error: "not_found", message: `no conversation ${id}; see GET /api/conversations` });
+
+/** the body is validated as the CLI validates a config file (start.ts), so every problem is listed with its path */
+const objectOnly = () => (data: unknown) =>
+  data !== null && typeof data === "object" && !Array.isArray(data)
+    ? { value: data }
+    : { error: Object.assign(new Error("the body must be a JSON object (a configuration document)"), { statusCode: 400, code: "bad_request" }) };
+
+export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  const { store, queues } = ctx;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    "/api/conversations",
+    {
+      schema: {
+        summary: "list retained conversations, newest first (the filters of dialogue list)",
+        tags: ["conversations"],
+        querystring: ListQuerySchema,
+        response: { 200: ListResponseSchema, 400: ErrorSchema },
+      },
+    },
+    async (req) => listRuns(store, req.query),
+  );
+
+  api.get(
+    "/api/conversations/:id",
+    { schema: { summary: "a conversation's record", tags: ["conversations"], params: IdParamsSchema, response: { 200: ConversationResponseSchema, 404: ErrorSchema } } },
+    async (req, reply) => {
+      const rec = await store.get(req.params.id);
+      if (!rec) return reply.code(404).send(notFound(req.params.id));
+      const { page, messages, analysis, events } = links(req.params.id);
+      return { record: redactRecord(rec), links: { page, messages, analysis, events } };
+    },
+  );
+
+  api.get(
+    "/api/conversations/:id/messages",
+    {
+      schema: {
+        summary: "a conversation's messages, with their metadata, a page at a time",
+        tags: ["conversations"],
+        params: IdParamsSchema,
+        querystring: MessagesQuerySchema,
+        response: { 200: MessagesResponseSchema, 404: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      if (!(await store.exists(req.params.id))) return reply.code(404).send(notFound(req.params.id));
+      const { from, limit } = req.query;
+      const page = await store.readLog(req.params.id, from, undefined, limit + 1);
+      const messages = page.slice(0, limit);
+      const last = messages.at(-1)?.metadata.sequence_number;
+      return { messages, next_from: page.length > limit && last !== undefined ? last + 1 : null };
+    },
+  );
+
+  api.get(
+    "/api/conversations/:id/analysis",
+    {
+      schema: {
+        summary: "a conversation's analysis (as dialogue analyze <id> --json): the stored one, or computed from the log",
+        tags: ["conversations"],
+        params: IdParamsSchema,
+        response: { 200: AnalysisSchema, 404: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const rec = await store.get(req.params.id);
+      if (!rec) return reply.code(404).send(notFound(req.params.id));
+      return (await analysisOf(store, rec, { readOnly: true })).analysis;
+    },
+  );
+
+  api.post(
+    "/api/conversations",
+    {
+      validatorCompiler: objectOnly,
+      schema: {
+        summary: "start a conversation",
+        description:
+          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>). Needs the token.",
+        tags: ["conversations"],
+        body: StartBodySchema,
+        response: { 201: StartResponseSchema, 400: ErrorSchema, 401: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const r = await startFromRequest(ctx, req.body as Record<string, unknown>);
+      if (!r.ok) {
+        const n = r.problems.length;
+        return reply.code(400).send({
+          error: "invalid_configuration",
+          message: `invalid configuration (${n} problem${n === 1 ? "" : "s"}): ${r.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+          problems: r.problems,
+        });
+      }
+      const { page, conversation, events } = links(r.spec.id);
+      return reply.code(201).send({ id: r.spec.id, status: "pending", pools: [...new Set(r.spec.agents.map((a) => a.pool))], links: { page, conversation, events } });
+    },
+  );
+
+  api.post(
+    "/api/conversations/:id/stop",
+    {
+      schema: {
+        summary: "ask a running conversation to stop (a user stop; the turn in flight is kept, cut), as dialogue stop",
+        tags: ["conversations"],
+        params: IdParamsSchema,
+        response: { 202: StopResponseSchema, 401: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      if (!(await store.exists(id))) return reply.code(404).send(notFound(id));
+      return reply.code(202).send({ id, result: await requestStop(store, queues, id) });
+    },
+  );
+};

@@ -1,0 +1,48 @@
+/**
+ * GET /healthz — is the server able to do its job: 200 when every check is ok, else 503.
+ *
+ * Checks: `redis` — the connection is up and a PING answers within a second (a stopped Redis is
+ * seen at once: its connection closes). Each check is one entry of `checks`; live managers and
+ * workers per pool join them once processes announce themselves in Redis.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Redis } from "ioredis";
+import type { ServerContext } from "../context.js";
+import { HealthSchema } from "../schemas.js";
+
+/** @defaultValue 1000 */
+const PING_TIMEOUT_MS = 1000;
+
+type Check = { ok: boolean; latency_ms: number | null; error: string | null };
+
+async function redisCheck(redis: Redis): Promise<Check> {
+  if (redis.status !== "ready") return { ok: false, latency_ms: null, error: `not connected (${redis.status})` };
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true, latency_ms: Math.round((performance.now() - t0) * 100) / 100, error: null };
+  } catch (err) {
+    return { ok: false, latency_ms: null, error: err instanceof Error ? err.message.split("\n")[0] ?? "failed" : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const healthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    "/healthz",
+    { schema: { summary: "health: Redis reachable", tags: ["health"], response: { 200: HealthSchema, 503: HealthSchema } } },
+    async (_req, reply) => {
+      const checks = { redis: await redisCheck(ctx.redis) };
+      const ok = Object.values(checks).every((c) => c.ok);
+      return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "down", checked_at: Date.now(), checks });
+    },
+  );
+};

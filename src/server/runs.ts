@@ -1,0 +1,59 @@
+/**
+ * Runs as the list shows them (the API and the runs page): `dialogue list`'s filters over the
+ * index, each run with its live status and tokens per second.
+ */
+import { listMatching, type ListFilter } from "../cli/list-filter.js";
+import { parseWhen } from "../cli/when.js";
+import type { ConversationRecord } from "../protocol/record.js";
+import type { Store } from "../redis/store.js";
+import type { ListItem } from "./schemas.js";
+
+export interface ListQuery {
+  status?: string | undefined;
+  model?: string | undefined;
+  since?: string | undefined;
+  limit: number;
+}
+
+/** throws a UsageError (a 400) for a `since` that is neither an age nor a date */
+export function toFilter(q: ListQuery): ListFilter {
+  const f: ListFilter = {};
+  if (q.status) f.status = q.status;
+  if (q.model) f.model = q.model.toLowerCase();
+  if (q.since) f.since = parseWhen(q.since, "since");
+  return f;
+}
+
+export function listItem(rec: ConversationRecord, now = Date.now()): ListItem {
+  const duration = rec.started_at === null ? null : ((rec.ended_at ?? now) - rec.started_at) / 1000;
+  return {
+    id: rec.spec.id,
+    scenario: rec.spec.scenario.title,
+    created_at: rec.spec.created_at,
+    started_at: rec.started_at,
+    ended_at: rec.ended_at,
+    duration_s: duration,
+    turns: rec.turns,
+    status: rec.status,
+    stop_reason: rec.stop_reason,
+    tokens_total: rec.tokens_total,
+    tokens_per_second: duration !== null && duration > 0 ? rec.tokens_total / duration : null,
+    agents: rec.spec.agents.map((a, i) => ({
+      id: a.id,
+      name: rec.personas?.[i]?.name ?? null,
+      provider: a.model.provider,
+      model: a.model.model,
+      simulated: a.model.provider === "simulated",
+    })),
+  };
+}
+
+export async function listRuns(store: Store, q: ListQuery): Promise<{ conversations: ListItem[]; unreadable: Array<{ id: string; error: string }> }> {
+  const conversations: ListItem[] = [];
+  const unreadable: Array<{ id: string; error: string }> = [];
+  for await (const { id, rec, error } of listMatching(store, toFilter(q), q.limit)) {
+    if (rec) conversations.push(listItem(rec));
+    else unreadable.push({ id, error: error ?? "unreadable" });
+  }
+  return { conversations, unreadable };
+}

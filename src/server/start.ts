@@ -1,0 +1,44 @@
+/**
+ * Starting a run over HTTP: the request's configuration layered over the server's own, validated
+ * as the CLI validates a config file (every problem with its path), then created as the CLI
+ * creates one (spec/start.ts). The server talks to Redis only, so it cannot resolve the "auto"
+ * provider (that probes Ollama and the model files): a request must name its providers.
+ */
+import { load, type Problem } from "../config/load.js";
+import { buildSpec, needsAuto, startRun } from "../spec/start.js";
+import type { ConversationSpec } from "../protocol/record.js";
+import type { ServerContext } from "./context.js";
+
+export type StartResult = { ok: true; spec: ConversationSpec } | { ok: false; problems: Problem[] };
+
+const has = (o: unknown, ...path: string[]): boolean => {
+  let v = o;
+  for (const p of path) {
+    if (!v || typeof v !== "object") return false;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return v !== undefined;
+};
+
+export async function startFromRequest(ctx: ServerContext, body: Record<string, unknown>): Promise<StartResult> {
+  const problems: Problem[] = [];
+  // where runs are kept is the server's to say
+  if (has(body, "redis", "url")) problems.push({ path: "redis.url", message: "set by the server (it starts runs in its own Redis); leave it out" });
+  if (has(body, "redis", "prefix")) problems.push({ path: "redis.prefix", message: `set by the server (its runs are kept under prefix "${ctx.config.redis.prefix}"); leave it out` });
+  const { config, problems: found } = load({ ...ctx.loadOptions, request: body });
+  problems.push(...found);
+  if (config && needsAuto(config)) {
+    const auto = [
+      ...(config.provider === "auto" ? ["provider"] : []),
+      ...config.agents.flatMap((a, i) => (a.provider === "auto" ? [`agents.${i}.provider`] : [])),
+      ...(config.manager.provider === "auto" ? ["manager.provider"] : []),
+    ];
+    for (const path of auto) {
+      problems.push({ path, message: '"auto" cannot be resolved by the server (it talks to Redis only): name a provider, one of simulated, ollama, openai, embedded' });
+    }
+  }
+  if (problems.length > 0 || !config) return { ok: false, problems };
+  const spec = buildSpec({ ...config, redis: { ...config.redis, url: ctx.config.redis.url, prefix: ctx.config.redis.prefix } }, "simulated");
+  await startRun(ctx.store, ctx.queues, spec);
+  return { ok: true, spec };
+}
