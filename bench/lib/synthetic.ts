@@ -76,9 +76,11 @@ export function message(spec: ConversationSpec, seq: number, t0: number, r: () =
     content: { message: text, sentiment: Math.round((r() * 2 - 1) * 100) / 100, references: [], end_conversation: false },
     cut: false,
     stalled: false,
+    skipped: false,
     failed: false,
     metadata: {
       failed_attempts: [],
+      source: "model",
       conversation_id: spec.id,
       sequence_number: seq,
       agent_id: agent.id,

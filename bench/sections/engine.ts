@@ -46,7 +46,7 @@ export async function engine(ctx: Ctx): Promise<{ figures: Figure[]; data: Recor
     const engineRate = mean(counted.map((e) => e.message.metadata.tokens_per_second));
 
     const jobs = turnJobKeys(new Store(redis, prefix), run.record, run.messages.length).requests;
-    const alone = spawnProc("engine-alone", ["--redis-url", ctx.redisUrl, "--job-keys", jobs.join(","), "--model-file", model, "--threads", "1"], { ...process.env });
+    const alone = spawnProc("engine-alone", ["--redis-url", ctx.redisUrl, "--prefix", prefix, "--job-keys", jobs.join(","), "--model-file", model, "--threads", "1"], { ...process.env });
     if ((await alone.exit) !== 0) throw new Error(`the engine alone failed: ${alone.err().slice(-1000)}`);
     const base = JSON.parse(alone.out().trim().split("\n").at(-1) ?? "{}") as { generations: number; tokens: number; ms: number; fit_ms: number; rates: number[] };
     const aloneRate = base.tokens / (base.ms / 1000);

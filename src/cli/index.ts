@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ["export", async () => (await import("./export.js")).exportCommand()],
   ["compare", async () => (await import("./compare.js")).compareCommand()],
   ["stop", async () => (await import("./inspect.js")).stopCommand()],
+  ["say", async () => (await import("./say.js")).sayCommand()],
   ["serve", async () => (await import("./serve.js")).serveCommand()],
   ["purge", async () => (await import("./purge.js")).purgeCommand()],
   ["models", async () => (await import("./models.js")).modelsCommand()],

@@ -6,7 +6,10 @@
  */
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
+import { applyCastFlags, applyModelsFlag } from "../config/cast-flags.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
+import { ConfigSchema } from "../config/schema.js";
+import { ConfigError, DialogueError, UsageError } from "../errors/index.js";
 import { preflight } from "../llm/preflight.js";
 import { ServedModels } from "../llm/served.js";
 import { runSeed } from "../manager/spec.js";
@@ -16,7 +19,6 @@ import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { Store } from "../redis/store.js";
-import { DialogueError } from "../errors/index.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import type { Supervisor } from "./children.js";
 
@@ -31,6 +33,11 @@ export interface RunOptions extends CommonOptions {
   maxTurns?: number;
   maxTokens?: number;
   seed?: number;
+  agents?: number;
+  models?: string;
+  topic?: string;
+  turnOrder?: string;
+  person?: string[];
   plain?: boolean;
   json?: boolean;
   tokens?: boolean;
@@ -70,7 +77,18 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Confi
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides.seed = opts.seed;
-  return applyProviderFlag(loadConfig(opts, { overrides, scenario: opts.scenario }), opts.provider as ProviderName | undefined, opts.model);
+  if (opts.models !== undefined && opts.model !== undefined) throw new UsageError("give --models (one per agent) or --model (the same for all), not both", "e.g. --models llama3.2,qwen2.5:0.5b");
+  const cast = applyCastFlags(loadConfig(opts, { overrides, scenario: opts.scenario }), {
+    agents: opts.agents,
+    person: opts.person,
+    topic: opts.topic,
+    turnOrder: opts.turnOrder,
+  });
+  const withModels = applyModelsFlag(applyProviderFlag(cast, opts.provider as ProviderName | undefined, opts.model), opts.models);
+  // the flags built a new configuration: it is checked as a config file is
+  const checked = ConfigSchema.safeParse(withModels);
+  if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, source: "from the command line" })));
+  return checked.data;
 }
 
 /** the "Provider: auto → …" line */

@@ -34,6 +34,11 @@ export function runCommand(): Command {
     .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
     .option("--seed <n>", "the run's seed, recorded and given to every engine that takes one (default: a fresh one, shown in the header): the same seed and configuration give the same simulated conversation (with --count, conversation k uses seed + k - 1)", wholeNumber("--seed"))
+    .option("--agents <n>", "how many agents take part (2-8): the scenario's agents, then its extra cast, in order (the default scenario has 8)", positiveInt("--agents"))
+    .option("--models <list>", "one model per agent, in their order, comma-separated; provider:model names the provider too (e.g. ollama:llama3.2,openai:gpt-4o-mini,simulated:simulated-1)")
+    .option("--topic <text>", "the premise the story is written around (replaces the scenario's title, premise and setting)")
+    .addOption(new Option("--turn-order <order>", "who speaks next: round_robin (default), random (seeded), addressed (a reply names the next speaker), moderator (the manager's model picks)").choices(["round_robin", "random", "addressed", "moderator"]))
+    .option("--person <id>", "that agent is a person: you answer at its turn in the TUI's input line (or with dialogue say); repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
@@ -50,6 +55,11 @@ Examples:
   dialogue run --provider ollama --model llama3.2 --pull
   dialogue run --provider embedded --model-file ./model.gguf --max-turns 4
   dialogue run --config config/two-models.json    # a different provider/model per agent
+  dialogue run --scenario town-hall                # five people, round robin
+  dialogue run --scenario panel                    # a moderated panel: the manager's model picks who speaks
+  dialogue run --agents 4 --turn-order random --topic "whether the town needs a night bus"
+  dialogue run --models ollama:llama3.2,ollama:qwen2.5:0.5b
+  dialogue run --person traveller                  # you are the traveller: type at your turn
   dialogue run --json --tokens | jq .type
   dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
 

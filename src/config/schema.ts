@@ -3,13 +3,14 @@
  * are partial versions of it; `config/config.schema.json` is generated from it for editors.
  */
 import { z } from "zod";
-import { ModelOptionsSchema, ProviderNameSchema } from "../protocol/schemas.js";
+import { MAX_AGENTS, MIN_AGENTS, ModelOptionsSchema, NARRATOR_ID, ProviderNameSchema } from "../protocol/schemas.js";
 import { isSafeId, isSafePrefix } from "../protocol/keys.js";
 
 /** a small instruct model (Qwen2.5 0.5B Instruct, Q4_K_M, about 0.5 GB) */
 export const DEFAULT_EMBEDDED_MODEL = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf";
 
 const safeName = z.string().refine(isSafeId, "use 1-120 letters, digits, '_', '.' or '-'");
+const agentId = safeName.refine((s) => s !== NARRATOR_ID, `"${NARRATOR_ID}" is the narrator's (dialogue say --as narrator): choose another id`);
 
 /**
  * How long a generation may stay silent before it counts as stalled: it is then aborted, recorded
@@ -29,9 +30,11 @@ export const DEFAULT_TIMEOUTS = { first_token_ms: 120_000, between_tokens_ms: 30
 export const AgentConfigSchema = z
   .object({
     /** short id used in keys and metadata, e.g. "customer" */
-    id: safeName,
+    id: agentId,
     /** the role the manager writes a persona for */
     role: z.string().min(1),
+    /** "model" (the default) or "human": a person, who answers in the TUI's input line or with `dialogue say` */
+    kind: z.enum(["model", "human"]).default("model"),
     /** what this agent wants out of the conversation (guides the persona) */
     goal: z.string().min(1).optional(),
     /** worker pool serving this agent; @defaultValue the agent id */
@@ -71,14 +74,27 @@ export const ConfigSchema = z
         title: "A chance meeting",
         premise: "Two strangers share a table in a busy cafe and talk.",
       }),
+    /** 2 to 8 agents, each with an id of its own; who speaks next is `conversation.turn_order` */
     agents: z
       .array(AgentConfigSchema)
-      .length(2, "a conversation has exactly two agents")
-      .refine((a) => a[0]?.id !== a[1]?.id, "the two agents need different ids")
+      .min(MIN_AGENTS, `a conversation has ${MIN_AGENTS} to ${MAX_AGENTS} agents (add one: id, role)`)
+      .max(MAX_AGENTS, `a conversation has ${MIN_AGENTS} to ${MAX_AGENTS} agents (remove some)`)
+      .superRefine((agents, ctx) => {
+        const seen = new Set<string>();
+        agents.forEach((a, i) => {
+          if (seen.has(a.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `"${a.id}" is taken by an earlier agent: every agent needs an id of its own` });
+          seen.add(a.id);
+        });
+        if (agents.length > 0 && agents.every((a) => a.kind === "human")) {
+          ctx.addIssue({ code: "custom", message: "every agent is a person: at least one must be a model" });
+        }
+      })
       .default([
-        { id: "a", role: "curious traveller", options: {} },
-        { id: "b", role: "local resident", options: {} },
+        { id: "a", role: "curious traveller", kind: "model", options: {} },
+        { id: "b", role: "local resident", kind: "model", options: {} },
       ]),
+    /** more agents the scenario can bring in, in order: `--agents N` takes the agents, then these, up to N */
+    cast: z.array(AgentConfigSchema).max(MAX_AGENTS).default([]),
     /** provider for agents and manager that do not name their own; "auto" picks the first that can serve */
     provider: ProviderNameSchema.default("auto"),
     /** model for agents and manager that do not name their own; empty = the provider's default */
@@ -92,8 +108,26 @@ export const ConfigSchema = z
     seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).nullable().default(null),
     /** stall timeouts of every generation (providers and agents may set their own); @defaultValue first_token_ms 120000, between_tokens_ms 30000 */
     timeouts: TimeoutsSchema.default({}),
+    /** how the conversation goes */
+    conversation: z
+      .object({
+        /**
+         * who speaks next: "round_robin" (in the agents' order; with two, they alternate), "random"
+         * (seeded; nobody twice in a row), "addressed" (an agent's reply may name the next speaker in
+         * `next_speaker`; otherwise round robin), "moderator" (the manager's model chooses, with a reason)
+         */
+        turn_order: z.enum(["round_robin", "random", "addressed", "moderator"], {
+          error: (i) => `"${String(i.input)}" is not a turn order: use round_robin, random, addressed or moderator`,
+        }).default("round_robin"),
+      })
+      .strict()
+      .default({ turn_order: "round_robin" }),
     manager: z
       .object({
+        /** the manager writes the story and chooses speakers: it is always a model */
+        kind: z
+          .literal("model", { error: 'the manager writes the story and chooses who speaks: it must be a model; a person takes part as an agent with "kind": "human"' })
+          .optional(),
         provider: ProviderNameSchema.optional(),
         model: z.string().min(1).optional(),
         options: ModelOptionsSchema.default({}),
@@ -118,9 +152,12 @@ export const ConfigSchema = z
         loop_threshold: z.number().min(0).max(1).default(0.6),
         /** repetitive messages in a row from one speaker that make a loop */
         loop_turns: z.number().int().min(2).max(100).default(3),
+        /** a person's turn (an agent of kind "human") unanswered this long is skipped, and the reason recorded */
+        human_turn_seconds: z.number().positive().max(24 * 3600).default(120),
       })
       .strict()
       .default({
+        human_turn_seconds: 120,
         duration_seconds: 120,
         max_turns: 12,
         max_total_tokens: null,

@@ -4,7 +4,7 @@
  * schema. Pure and deterministic: the same seed and task give the same text. The phrase banks
  * are in simulated-phrases.ts (stories, personas) and simulated-lines.ts (turns).
  */
-import type { Persona, PersonaPair, StoryContent } from "../protocol/schemas.js";
+import type { ModelOptions, Persona, Personas, StoryContent } from "../protocol/schemas.js";
 import type { Scenario } from "../protocol/record.js";
 import type { GenerationTask } from "./types.js";
 import { Rng } from "./rng.js";
@@ -15,17 +15,44 @@ import { simulateTurn } from "./simulated-turn.js";
 export type TaskRole = { id: string; role: string; goal?: string | undefined };
 
 /** The JSON text a model would return for `task`. */
-export function simulateText(task: GenerationTask, seed: number, endAfterTurns?: number, repeatAfterTurns?: number): string {
+export function simulateText(task: GenerationTask, seed: number, opts: Pick<ModelOptions, "end_after_turns" | "repeat_after_turns" | "address"> = {}): string {
   switch (task.kind) {
     case "story":
       return JSON.stringify(simulateStory(task.scenario, task.roles, seed));
     case "personas":
       return JSON.stringify(simulatePersonas(task.scenario, task.story, task.roles, seed));
     case "turn":
-      return JSON.stringify(simulateTurn(task, seed, endAfterTurns, repeatAfterTurns));
+      return JSON.stringify(simulateTurn(task, seed, opts));
     case "judge":
       return JSON.stringify(simulateJudge(task, seed));
+    case "moderator":
+      return JSON.stringify(simulateModerator(task, seed));
   }
+}
+
+/**
+ * The simulated moderator: the candidate the last speaker addressed by first name, if any;
+ * otherwise whoever has waited longest since they last spoke (never spoken: the longest of all),
+ * ties broken by the seed. The reason says which, marked simulated.
+ */
+export function simulateModerator(task: Extract<GenerationTask, { kind: "moderator" }>, seed: number): { next_speaker: string; reason: string } {
+  const rng = new Rng(`${seed}|moderator|${task.sequence_number}`);
+  const last = task.transcript.findLast((h) => !h.narrator);
+  const first = (name: string): string => name.split(/\s+/)[0] ?? name;
+  const addressed = last ? task.candidates.filter((c) => new RegExp(`\\b${first(c.name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(last.text)) : [];
+  if (last && addressed.length > 0) {
+    const pick = rng.pick(addressed);
+    return { next_speaker: pick.agent_id, reason: `[simulated moderator] ${last.speaker} addressed ${pick.name} (${pick.role}) by name` };
+  }
+  const lastSpoke = (id: string): number => task.transcript.findLastIndex((h) => h.agent_id === id && !h.narrator);
+  const waits = task.candidates.map((c) => ({ c, at: lastSpoke(c.agent_id) }));
+  const longest = Math.min(...waits.map((w) => w.at));
+  const pick = rng.pick(waits.filter((w) => w.at === longest)).c;
+  const reason =
+    longest < 0
+      ? `[simulated moderator] ${pick.name} (${pick.role}) has not spoken yet`
+      : `[simulated moderator] ${pick.name} (${pick.role}) has waited longest since speaking`;
+  return { next_speaker: pick.agent_id, reason };
 }
 
 // ---------------------------------------------------------------- story and personas
@@ -61,12 +88,14 @@ export function simulatePersonas(
   story: StoryContent,
   roles: readonly TaskRole[],
   seed: number,
-): PersonaPair {
+): Personas {
   const rng = new Rng(`${seed}|personas|${scenario.title}|${story.characters.map((c) => c.name).join("|")}`);
   const used = new Set<string>();
-  const personas = [0, 1].map((i): Persona => {
+  const n = Math.max(2, roles.length);
+  const personas = Array.from({ length: n }, (_, i): Persona & { agent_id: string } => {
     const r = roles[i] ?? { id: String(i), role: story.characters[i]?.role ?? "participant" };
-    const other = roles[1 - i]?.role ?? story.characters[1 - i]?.role ?? "the other person";
+    const j = (i + 1) % n;
+    const other = roles[j]?.role ?? story.characters[j]?.role ?? "the other person";
     const ch =
       story.characters.find((c) => c.role === r.role && !used.has(c.name)) ??
       story.characters.find((c, j) => j === i && !used.has(c.name));
@@ -76,6 +105,7 @@ export function simulatePersonas(
     const extra = rng.sample(EXTRA_GOALS, 1 + rng.int(3) - goals.length);
     goals.push(...extra.map((g) => clip(g.replace("{other}", theRole(other)), 240)));
     return {
+      agent_id: r.id,
       name: clip(name, 80),
       role: clip(r.role.trim() || "participant", 120),
       traits: rng.sample(TRAITS, 2 + rng.int(3)),
@@ -83,7 +113,7 @@ export function simulatePersonas(
       speaking_style: rng.pick(STYLES),
     };
   });
-  return { personas: personas as [Persona, Persona] };
+  return { personas };
 }
 
 // ---------------------------------------------------------------- text helpers

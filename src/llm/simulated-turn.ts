@@ -18,16 +18,34 @@ import type { GenerationTask } from "./types.js";
 
 type TurnTask = Extract<GenerationTask, { kind: "turn" }>;
 
-/** everyone this speaker talks with (today the task has one partner) */
+/** everyone this speaker talks with */
 export function othersOf(task: TurnTask): Persona[] {
-  return [task.partner];
+  return task.others.map((o) => o.persona);
 }
 
 /** whom this turn answers: the most recent other speaker in the history, else the first of the others */
 export function addresseeOf(task: TurnTask): Persona {
   const others = othersOf(task);
-  const last = task.history.findLast((h) => h.speaker !== task.persona.name);
+  const last = task.history.findLast((h) => h.speaker !== task.persona.name && !h.narrator);
   return others.find((p) => p.name === last?.speaker) ?? (others[0] as Persona);
+}
+
+/**
+ * Turn order "addressed": whom the speaker hands the word to — `address` when it names another
+ * agent; with two, the other; else someone who has waited long, never the last speaker when
+ * there is a choice (seeded). Null in other turn orders.
+ */
+export function nextOf(task: TurnTask, rng: Rng, address: string | undefined): TurnTask["others"][number] | null {
+  if (task.turn_order !== "addressed") return null;
+  const named = task.others.find((o) => o.agent_id === address);
+  if (named) return named;
+  if (task.others.length === 1) return task.others[0] ?? null;
+  const last = task.history.findLast((h) => !h.narrator)?.agent_id;
+  const pool = task.others.filter((o) => o.agent_id !== last);
+  const spoke = (id: string): number => task.history.findLastIndex((h) => h.agent_id === id);
+  const waited = Math.min(...pool.map((o) => spoke(o.agent_id)));
+  const longest = pool.filter((o) => spoke(o.agent_id) === waited);
+  return rng.pick(rng.chance(0.7) ? longest : pool);
 }
 
 /**
@@ -35,7 +53,9 @@ export function addresseeOf(task: TurnTask): Persona {
  * that turn on it repeats its previous message word for word, the way a model caught in a loop
  * does (the manager's loop stop is tested with it).
  */
-export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: number, repeatAfterTurns?: number): ConversationContent {
+export function simulateTurn(task: TurnTask, seed: number, opts: { end_after_turns?: number | undefined; repeat_after_turns?: number | undefined; address?: string | undefined } = {}): ConversationContent {
+  const endAfterTurns = opts.end_after_turns;
+  const repeatAfterTurns = opts.repeat_after_turns;
   const { persona: me, turn } = task;
   const history: HistoryEntry[] = task.history.map((h) => ({ ...h, text: messageText(h.text) }));
   const mine = history.filter((h) => h.speaker === me.name);
@@ -44,7 +64,8 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
   if (repeatAfterTurns !== undefined && turn.number >= repeatAfterTurns && previous) {
     return { message: previous.text, sentiment: 0, references: [], end_conversation: ended };
   }
-  const you = addresseeOf(task);
+  const handTo = nextOf(task, new Rng(`${seed}|next|${task.sequence_number}|${me.name}`), opts.address);
+  const you = handTo?.persona ?? addresseeOf(task);
   const rng = new Rng(`${seed}|turn|${task.sequence_number}|${me.name}|${you.name}|${turn.number}`);
   const t = new Turn(rng, task.story, me, you, history);
   const last = history.findLast((h) => h.speaker !== me.name);
@@ -90,6 +111,7 @@ export function simulateTurn(task: TurnTask, seed: number, endAfterTurns?: numbe
     sentiment: Math.round(Math.max(-1, Math.min(1, t.sentiment)) * 100) / 100,
     references: t.references,
     end_conversation: ended,
+    ...(handTo ? { next_speaker: handTo.agent_id } : {}),
   };
 }
 

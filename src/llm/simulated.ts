@@ -78,7 +78,7 @@ export class SimulatedProvider implements LlmProvider {
     const { options, signal } = req;
     const tps = options.tokens_per_second ?? this.tokensPerSecond;
     const ttft = options.time_to_first_token_ms ?? this.ttftMs;
-    const full = simulateText(req.task, options.seed ?? this.seed, options.end_after_turns, options.repeat_after_turns);
+    const full = simulateText(req.task, options.seed ?? this.seed, options);
     const all = tokenize(full);
     const limit = options.num_predict;
     const tokens = limit !== undefined && limit < all.length ? all.slice(0, limit) : all;

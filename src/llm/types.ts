@@ -31,10 +31,25 @@ export type GenerationTask =
       conversation_id: string;
       sequence_number: number;
       story: StoryContent;
+      /** the speaker */
+      agent_id: string;
       persona: Persona;
-      partner: Persona;
+      /** everyone else, in the agents' order */
+      others: Array<{ agent_id: string; kind: "model" | "human"; persona: Persona }>;
       history: HistoryEntry[];
       turn: { number: number; max: number };
+      /** "addressed": the reply may name the next speaker (next_speaker) */
+      turn_order: string;
+    }
+  | {
+      /** the manager as moderator (turn order "moderator"): who should speak next, and why */
+      kind: "moderator";
+      story: StoryContent;
+      /** who may speak next (everyone but the last speaker), with their personas */
+      candidates: Array<{ agent_id: string; name: string; role: string }>;
+      /** the latest messages */
+      transcript: HistoryEntry[];
+      sequence_number: number;
     }
   | {
       /** the analysis' LLM judge (analysis/judge.ts): a verdict on a transcript */

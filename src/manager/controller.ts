@@ -4,8 +4,11 @@
  * write is idempotent (deterministic job ids, append-once log), so a manager that dies mid-step
  * is replaced by any other and the step is simply run again.
  *
- * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext),
- * control / requests.<pool> jobs, the abort channel.
+ * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext and
+ * flushRemarks), remarks(ID), control / requests.<pool> jobs, the abort channel.
+ *
+ * Who speaks next is decided in turn-order.ts and the turn begun in next-turn.ts; what people
+ * say (a person's turn, a narrator's remark) arrives as `say` control jobs and is recorded here.
  */
 import { UnrecoverableError, type Job } from "bullmq";
 import { isLooping, loopLookback } from "../analysis/repetition.js";
@@ -19,15 +22,18 @@ import type { Logger } from "../logger.js";
 import { isFinal, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
 import {
   ControlJobSchema,
-  PersonaPairSchema,
+  NARRATOR_ID,
+  personasSchemaFor,
   StoryContentSchema,
-  TurnRequestSchema,
   TurnResponseSchema,
+  type ControlJob,
   type DialogMessage,
 } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { summarizeZod } from "../worker/turn.js";
+import { beginTurn, type NextTurnDeps } from "./next-turn.js";
+import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
 import { personasTask, storyTask } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
 
@@ -65,8 +71,16 @@ export class Controller {
       case "deadline":
         return this.deadline(c.conversation_id);
       case "finalize":
-        return this.store.finalize(c.conversation_id, c.reason);
+        return this.end(c.conversation_id, c.reason);
+      case "say":
+        return this.say(c);
+      case "human_timeout":
+        return this.humanTimeout(c.conversation_id, c.seq);
     }
+  }
+
+  private get turnDeps(): NextTurnDeps {
+    return { store: this.store, queues: this.queues, log: this.log, managerModel: (rec) => this.managerModel(rec.spec).provider };
   }
 
   /** a conversation this manager works on is in the active set, so live managers keep it leased */
@@ -113,9 +127,12 @@ export class Controller {
       if (!rec.personas && rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "personas" });
         const { task, messages } = personasTask(spec, rec.story);
+        const schema = personasSchemaFor(spec.agents.map((a) => a.id));
         const { value } = await withRetries(policy, spec.manager, (n) =>
-          generateStructured(provider, PersonaPairSchema, { model: spec.manager.model, options: managerOptions(spec, 2, n), task, messages }), onFailure);
-        await this.store.setPersonas(id, value.personas);
+          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 2, n), task, messages }), onFailure);
+        // kept in the agents' order, each naming its agent
+        const byId = new Map(value.personas.map((p) => [p.agent_id, p]));
+        await this.store.setPersonas(id, spec.agents.map((a) => byId.get(a.id)!));
         rec = await this.load(id);
       }
     } catch (err) {
@@ -131,15 +148,21 @@ export class Controller {
       await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - now);
       rec = await this.load(id);
     }
-    if (rec.turns === 0) await this.enqueueTurn(rec, 1);
+    if (rec.turns === 0) await beginTurn(this.turnDeps, rec, 1, []);
     return "started";
+  }
+
+  /** is turn `pending_seq` a person's, still unanswered? (a model's turn comes back cut; a person's never does) */
+  private awaitingPerson(rec: ConversationRecord): boolean {
+    const c = rec.next_choice;
+    return c !== null && c.seq === rec.pending_seq && c.seq > rec.turns && rec.spec.agents.find((a) => a.id === c.agent_id)?.kind === "human";
   }
 
   private async deadline(id: string): Promise<string> {
     const rec = await this.load(id);
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;
-    if (!inFlight) return this.end(id, "duration");
+    if (!inFlight || this.awaitingPerson(rec)) return this.end(id, "duration");
     await this.store.markStopping(id, "duration");
     await this.abort(id, "duration");
     await this.queues.addControl(
@@ -155,6 +178,9 @@ export class Controller {
   }
 
   private async end(id: string, reason: StopReason, error: string | null = null): Promise<string> {
+    // remarks said before the end are part of the record (when no turn is in flight to take their place)
+    const rec = await this.store.get(id);
+    if (rec && !isFinal(rec.status) && (rec.pending_seq === null || rec.pending_seq <= rec.turns)) await this.flushRemarks(rec);
     await this.store.finalize(id, reason, error);
     // the deadline job of a run that ended before its deadline has nothing left to do
     if (reason !== "duration") await this.queues.removeControl(this.store.keys.deadlineJobId(id)).catch(() => undefined);
@@ -172,46 +198,103 @@ export class Controller {
     return spec;
   }
 
+  /** the latest messages the next steps need: the loop check's, the turn order's and the history's */
+  private recentCount(spec: ConversationSpec): number {
+    const l = spec.limits;
+    return Math.max(l.history_turns, l.stop_on_loop ? loopLookback(l) : 0, 12);
+  }
+
   async onResponse(job: Job): Promise<string> {
     const parsed = TurnResponseSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid turn response: ${summarizeZod(parsed.error)}`);
     const res = parsed.data;
     const id = res.ok ? res.message.metadata.conversation_id : res.conversation_id;
     const seq = res.ok ? res.message.metadata.sequence_number : res.sequence_number;
+    const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
     this.touch(id);
     const spec = await this.specOf(id);
-    const expected = spec.agents[(seq - 1) % 2]?.id;
-    const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
-    if (from !== expected) throw new UnrecoverableError(`turn ${seq} belongs to ${expected}, not ${from}`);
+    if (!spec.agents.some((a) => a.id === from && a.kind === "model")) throw new UnrecoverableError(`turn ${seq} comes from "${from}", who is not a model agent of ${id}`);
     const early = (turns: number) => new UnrecoverableError(`turn ${seq} arrived before turn ${turns + 1}`);
+    const wrong = () => new UnrecoverableError(`turn ${seq} was not ${from}'s to take (see the record's next_choice)`);
 
     if (!res.ok) {
       // the failed turn is recorded like any other (so every view counts it), then the run ends:
       // its model (and fallback) kept failing for as long as the retry policy allows
       const appended = res.message ? await this.store.appendNext(res.message) : null;
       const rec = await this.load(id);
+      if (appended?.result === "wrong_speaker") throw wrong();
       if (appended?.result === "early" || seq > rec.turns + 1) throw early(rec.turns);
       if (isFinal(rec.status)) return `ignored: conversation is ${rec.status}`;
       if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
       return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
     }
-    const msg = res.message;
-    const limits = spec.limits;
-    // The message is recorded if it is the next one (a turn that finishes after the run ended is
-    // still kept: it is what the model produced), then the record as it is now and the latest
-    // messages, for the loop check and the next turn's history, are read: three commands sent
-    // at once on one connection, which Redis runs in this order.
-    const [appended, rec, recent] = await Promise.all([
-      this.store.appendNext(msg),
-      this.load(id),
-      this.store.lastMessages(id, Math.max(limits.history_turns, limits.stop_on_loop ? loopLookback(limits) : 0)),
-    ]);
+    // The message is recorded if it is the next one and its speaker's (a turn that finishes after
+    // the run ended is still kept: it is what the model produced), then the record as it is now
+    // and the latest messages, for the loop check, the turn order and the next turn, are read:
+    // three commands sent at once on one connection, which Redis runs in this order.
+    const [appended, rec, recent] = await Promise.all([this.store.appendNext(res.message), this.load(id), this.store.lastMessages(id, this.recentCount(spec))]);
+    if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
     if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
+    await this.afterRecorded(rec, res.message, recent);
+    return appended.result === "added" ? "recorded" : "already recorded";
+  }
+
+  /**
+   * What follows a recorded turn (a model's, a person's, a skipped one): the run ends if a limit
+   * says so; otherwise the waiting remarks are recorded, and the next turn begins — once, by
+   * whichever manager recorded the turn that came last.
+   */
+  private async afterRecorded(rec: ConversationRecord, msg: DialogMessage, recent: readonly DialogMessage[]): Promise<string> {
+    const id = rec.spec.id;
+    const seq = msg.metadata.sequence_number;
     const reason = this.stopReason(rec, msg, this.looping(rec, msg, recent));
     if (reason) return this.end(id, reason);
-    if (seq === rec.turns) await this.enqueueTurn(rec, seq + 1, recent);
-    return appended.result === "added" ? "recorded" : "already recorded";
+    if (seq !== rec.turns) return "recorded (not the latest)";
+    const flushed = await this.flushRemarks(rec);
+    const now = flushed > 0 ? await this.load(id) : rec;
+    const latest = flushed > 0 ? await this.store.lastMessages(id, this.recentCount(rec.spec)) : recent;
+    await beginTurn(this.turnDeps, now, now.turns + 1, latest);
+    return "next turn begun";
+  }
+
+  /** the narrator's remarks waiting in the list become the next messages (each once) */
+  private async flushRemarks(rec: ConversationRecord): Promise<number> {
+    return this.store.flushRemarks(rec.spec.id, (r, seq) => narratorMessage(rec, seq, { text: r.text, said_at: r.said_at, via: r.via }));
+  }
+
+  /** what a person said: their turn, when it is theirs; a narrator's remark, at the next turn boundary */
+  private async say(c: Extract<ControlJob, { type: "say" }>): Promise<string> {
+    const id = c.conversation_id;
+    const rec = await this.load(id);
+    if (isFinal(rec.status)) return `ignored: conversation is ${rec.status}`;
+    if (c.as === NARRATOR_ID) {
+      // recorded at the next turn boundary (afterRecorded), so it never takes the place of a turn in flight
+      await this.store.addRemark(id, { nonce: `${c.said_at}-${Math.random().toString(36).slice(2, 10)}`, text: c.text, said_at: c.said_at, via: c.via });
+      return "remark queued";
+    }
+    const choice = rec.next_choice;
+    if (!choice || !this.awaitingPerson(rec) || choice.agent_id !== c.as) {
+      throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq} is ${choice.agent_id}'s)` : ""}`);
+    }
+    const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
+    const [appended, now, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    if (appended.result !== "added") return `not recorded (${appended.result})`;
+    await this.queues.removeControl(this.store.keys.humanTimeoutJobId(id, choice.seq)).catch(() => undefined);
+    return this.afterRecorded(now, msg, recent);
+  }
+
+  /** a person's turn still unanswered: skipped, with the reason, and the conversation goes on */
+  private async humanTimeout(id: string, seq: number): Promise<string> {
+    const rec = await this.load(id);
+    if (isFinal(rec.status)) return `already ${rec.status}`;
+    const choice = rec.next_choice;
+    if (!choice || choice.seq !== seq || rec.turns >= seq) return "answered in time";
+    const msg = skippedMessage(rec, choice, Date.now());
+    const [appended, now, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    if (appended.result !== "added") return "answered in time";
+    this.log.info({ conversation: id, seq, agent: choice.agent_id }, "a person's turn was skipped");
+    return this.afterRecorded(now, msg, recent);
   }
 
   /**
@@ -220,10 +303,10 @@ export class Controller {
    */
   private looping(rec: ConversationRecord, msg: DialogMessage, latest: readonly DialogMessage[]): boolean {
     const limits = rec.spec.limits;
-    if (!limits.stop_on_loop || msg.cut || rec.status === "stopping") return false;
+    if (!limits.stop_on_loop || msg.cut || msg.metadata.source !== "model" || rec.status === "stopping") return false;
     const recent = latest
       .slice(-loopLookback(limits))
-      .filter((m) => m.metadata.sequence_number <= msg.metadata.sequence_number)
+      .filter((m) => m.metadata.sequence_number <= msg.metadata.sequence_number && m.metadata.source !== "narrator")
       .map((m) => ({ speaker: m.metadata.agent_id, text: m.content.message }));
     return isLooping(recent, msg.metadata.agent_id, limits);
   }
@@ -234,52 +317,10 @@ export class Controller {
     if (msg.cut) return rec.stop_reason ?? "duration";
     if (msg.content.end_conversation) return "agent_ended";
     if (looping) return "loop";
-    if (rec.turns >= limits.max_turns) return "max_turns";
+    // a narrator's remarks are messages, not turns
+    if (rec.turns - (rec.remarks ?? 0) >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
     if (rec.deadline_at !== null && Date.now() >= rec.deadline_at) return "duration";
     return null;
-  }
-
-  /** `latest`: the log's latest messages (at least history_turns of them when there are), if already read */
-  private async enqueueTurn(rec: ConversationRecord, seq: number, latest?: readonly DialogMessage[]): Promise<void> {
-    const { spec, story, personas } = rec;
-    if (!story || !personas) throw new Error("cannot start turns before the story and personas exist");
-    const idx = (seq - 1) % 2;
-    const agent = spec.agents[idx];
-    const persona = personas[idx];
-    const partner = personas[1 - idx];
-    if (!agent || !persona || !partner) throw new Error("a conversation needs two agents and two personas");
-    const history = (latest ?? (await this.store.lastMessages(spec.id, spec.limits.history_turns)))
-      .slice(-spec.limits.history_turns)
-      // a failed turn is in the history as far as it could be read; one with nothing readable is not
-      .filter((m) => m.metadata.sequence_number < seq && m.content.message !== "")
-      .map((m) => ({ agent_id: m.metadata.agent_id, speaker: m.speaker, text: m.content.message }));
-    const req = TurnRequestSchema.parse({
-      conversation_id: spec.id,
-      sequence_number: seq,
-      agent_id: agent.id,
-      pool: agent.pool,
-      model: agent.model,
-      fallback: agent.fallback,
-      primary_attempts: this.queues.settings.attempts,
-      seed: spec.seed ?? null,
-      retry_budget_ms: this.queues.settings.retry_budget_ms,
-      max_attempts: this.queues.settings.attempts,
-      backoff_ms: this.queues.settings.backoff_ms,
-      backoff_max_ms: this.queues.settings.backoff_max_ms,
-      ...(this.queues.settings.idle_timeout_ms !== undefined ? { idle_timeout_ms: this.queues.settings.idle_timeout_ms } : {}),
-      story,
-      persona,
-      partner,
-      history,
-      turn: { number: seq, max: spec.limits.max_turns },
-      deadline_at: rec.deadline_at ?? Date.now() + spec.limits.duration_seconds * 1000,
-      max_message_chars: spec.limits.max_message_chars,
-      token_stream_maxlen: spec.token_stream_maxlen,
-      requested_at: Date.now(),
-      context: spec.context,
-    });
-    // both sent at once, in this order, on the same connection: Redis runs them in order
-    await Promise.all([this.store.setFields(spec.id, { pending_seq: seq }), this.queues.addRequest(req)]);
   }
 }

@@ -14,10 +14,12 @@ export async function requestStop(store: Store, queues: Queues, id: string): Pro
   await store.markStopping(id, "user_stop");
   await store.redis.publish(store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason: "user_stop" }));
   const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;
+  // a person's turn comes back cut from no worker: nothing to wait for
+  const person = rec.next_choice !== null && rec.spec.agents.find((a) => a.id === rec.next_choice?.agent_id)?.kind === "human";
   await queues.addControl(
     { type: "finalize", conversation_id: id, reason: "user_stop" },
     store.keys.finalizeJobId(id),
-    inFlight || rec.status === "preparing" ? STOP_GRACE_MS : 0,
+    (inFlight && !person) || rec.status === "preparing" ? STOP_GRACE_MS : 0,
   );
   return "stopping";
 }

@@ -42,7 +42,8 @@ function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
     (a.personas === null) !== (b.personas === null) ||
     a.started_at !== b.started_at ||
     a.turns !== b.turns ||
-    a.ended_at !== b.ended_at
+    a.ended_at !== b.ended_at ||
+    a.next_choice?.seq !== b.next_choice?.seq
   );
 }
 

@@ -9,6 +9,7 @@ import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
+import { personWaitedFor } from "../manager/say.js";
 import type { ObserverEvent } from "./follow.js";
 
 type Write = (s: string) => void;
@@ -37,16 +38,22 @@ export function personasText(personas: Persona[]): string {
 
 export function messageText(m: DialogMessage, withMeta = true): string {
   const md = m.metadata;
-  const flags = [m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.failed_attempts.length > 0 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
+  const who = md.source === "human" ? "a person" : md.source === "narrator" ? "narrator" : modelLabel(md.provider, md.model);
+  const flags = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.failed_attempts.length > 0 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
-  const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${modelLabel(md.provider, md.model)})${flags ? ` [${flags}]` : ""}:`;
-  const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || "(nothing)"}`];
+  const head = md.source === "narrator" ? `[${md.sequence_number}] Narrator:` : `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
+  const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(no answer: ${m.note ?? "skipped"})` : "(nothing)")}`];
+  const choice = md.turn_choice;
+  if (withMeta && choice && (choice.how === "addressed" || choice.how === "moderator" || choice.how === "random")) lines.push(`    chosen (${choice.how}): ${choice.reason}`);
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
   for (const f of md.failed_attempts) {
     lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
   }
-  if (withMeta) {
+  if (withMeta && md.source !== "model") {
+    // a person's turn: no model, so no tokens, speed or first token to speak of
+    if (md.source === "human") lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
+  } else if (withMeta) {
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
         `${fmt(md.generation_time_ms / 1000, 2, " s")} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
@@ -117,6 +124,11 @@ export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; 
         if (r.personas && !shownPersonas) {
           shownPersonas = true;
           write(`\n${personasText(r.personas)}\n\n`);
+        }
+        const person = personWaitedFor(r);
+        if (person && personWaitedFor(e.previous ?? r)?.seq !== person.seq || (person && !e.previous)) {
+          const name = r.personas?.find((p) => p.agent_id === person.agent_id)?.name ?? person.agent_id;
+          write(`… turn ${person.seq} is ${name}'s (${person.agent_id}, a person): dialogue say ${r.spec.id} "…" (skipped after ${r.spec.limits.human_turn_seconds} s)\n`);
         }
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
           write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);

@@ -9,6 +9,7 @@
  *   P:conv:{ID}:log               stream: one entry per recorded message, entry id "<seq>-0"
  *   P:conv:{ID}:tokens            stream: token chunks while workers generate, trimmed
  *   P:conv:{ID}:analysis          hash: the stored analysis (analysis/schema.ts) and the judge's verdict
+ *   P:conv:{ID}:remarks           list: narrator's remarks waiting for the next turn boundary (JSON)
  *   P:abort                       pub/sub channel: AbortNotice
  *   BullMQ queues, prefix "{P}":  control, requests.<pool>, responses.<pool>
  *
@@ -55,9 +56,12 @@ export class Keys {
   analysis(id: string): string {
     return this.conv(id, "analysis");
   }
+  remarks(id: string): string {
+    return this.conv(id, "remarks");
+  }
   /** every key that belongs to one conversation (for purge and storage accounting) */
   conversationKeys(id: string): string[] {
-    return [this.record(id), this.log(id), this.tokens(id), this.analysis(id)];
+    return [this.record(id), this.log(id), this.tokens(id), this.analysis(id), this.remarks(id)];
   }
   abortChannel(): string {
     return `${this.prefix}:abort`;
@@ -91,6 +95,10 @@ export class Keys {
   }
   finalizeJobId(id: string): string {
     return `finalize.${id}`;
+  }
+  /** a person's unanswered turn `seq` is skipped by this delayed job */
+  humanTimeoutJobId(id: string, seq: number): string {
+    return `human.${id}.${seq}`;
   }
   /** stream entry id of message `seq` in the log: XADD with an explicit id makes a repeated write fail */
   logEntryId(seq: number): string {

@@ -4,7 +4,17 @@
  * objects JSON-encoded. Parsed on every read.
  */
 import { z } from "zod";
-import { ContextSettingsSchema, ModelSpecSchema, PersonaSchema, StopReasonSchema, StoryContentSchema } from "./schemas.js";
+import {
+  ContextSettingsSchema,
+  MAX_AGENTS,
+  MIN_AGENTS,
+  ModelSpecSchema,
+  PersonaSchema,
+  type Persona,
+  StopReasonSchema,
+  StoryContentSchema,
+  TurnChoiceSchema,
+} from "./schemas.js";
 
 export const StatusSchema = z.enum([
   "pending",
@@ -21,12 +31,18 @@ export const isFinal = (s: Status): boolean => FINAL_STATUSES.includes(s);
 
 export { StopReasonSchema, type StopReason } from "./schemas.js";
 
+export const AgentKindSchema = z.enum(["model", "human"]);
+export type AgentKind = z.infer<typeof AgentKindSchema>;
+
 export const AgentSpecSchema = z
   .object({
     id: z.string().min(1),
     role: z.string().min(1),
     goal: z.string().optional(),
+    /** a model speaks for this agent, or a person does (TUI input line, `dialogue say`) */
+    kind: AgentKindSchema.default("model"),
     pool: z.string().min(1),
+    /** for a person: the model the configuration would have given it, never used */
     model: ModelSpecSchema,
     /** the model used when `model` keeps failing */
     fallback: ModelSpecSchema.nullable().default(null),
@@ -56,9 +72,24 @@ export const LimitsSchema = z
     loop_threshold: z.number().min(0).max(1).default(0.6),
     /** this many repetitive messages in a row from one speaker make a loop */
     loop_turns: z.number().int().min(2).default(3),
+    /** a person's turn unanswered this long is skipped */
+    human_turn_seconds: z.number().positive().default(120),
   })
   .strict();
 export type Limits = z.infer<typeof LimitsSchema>;
+
+/** the speaker chosen for turn `seq`, as the record keeps it until that turn is recorded */
+export const NextChoiceSchema = TurnChoiceSchema.extend({
+  seq: z.number().int().positive(),
+  agent_id: z.string().min(1),
+  /** epoch ms when it was chosen (a person's turn is offered then) */
+  at: z.number().int().nonnegative().optional(),
+}).strict();
+export type NextChoice = z.infer<typeof NextChoiceSchema>;
+
+/** who speaks next (manager/turn-order.ts) */
+export const TurnOrderSchema = z.enum(["round_robin", "random", "addressed", "moderator"]);
+export type TurnOrder = z.infer<typeof TurnOrderSchema>;
 
 /** The immutable part, written once when the run is created. */
 export const ConversationSpecSchema = z
@@ -66,7 +97,9 @@ export const ConversationSpecSchema = z
     id: z.string().min(1),
     created_at: z.number().int(),
     scenario: ScenarioSchema,
-    agents: z.array(AgentSpecSchema).length(2),
+    agents: z.array(AgentSpecSchema).min(MIN_AGENTS).max(MAX_AGENTS),
+    /** absent in runs recorded before there were turn orders: round robin */
+    turn_order: TurnOrderSchema.default("round_robin"),
     manager: ModelSpecSchema,
     limits: LimitsSchema,
     token_stream_maxlen: z.number().int().nonnegative(),
@@ -111,6 +144,16 @@ export const ConversationRecordSchema = z
     ok_turns: z.number().int().nonnegative().nullable().default(null),
     /** epoch ms (Redis' clock) until which a live manager has vouched for the run; past it, the run is abandoned */
     lease_until: z.number().int().nullable().default(null),
+    /** narrator's remarks recorded (they are messages, not turns: max_turns does not count them) */
+    remarks: z.number().int().nonnegative().nullable().default(null),
+    /** the speaker chosen for turn `seq` (written before the turn is requested, so a replacement manager reuses it) */
+    next_choice: NextChoiceSchema.nullable().default(null),
   })
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
+
+/** the persona of each agent: by agent_id, or (runs recorded before personas named their agent) by position */
+export function personaOf(spec: ConversationSpec, personas: readonly Persona[], agentId: string): Persona | undefined {
+  return personas.find((p) => p.agent_id === agentId) ?? (personas.every((p) => p.agent_id === undefined) ? personas[spec.agents.findIndex((a) => a.id === agentId)] : undefined);
+}
+

@@ -33,6 +33,8 @@ export const ModelOptionsSchema = z
     end_after_turns: z.number().int().positive().optional(),
     /** simulated only: from this turn number on, the agent repeats its previous message word for word (a loop) */
     repeat_after_turns: z.number().int().positive().optional(),
+    /** simulated only, turn order "addressed": the agent always names this agent id as the next speaker */
+    address: z.string().min(1).max(120).optional(),
   })
   .strict();
 export type ModelOptions = z.infer<typeof ModelOptionsSchema>;
@@ -62,6 +64,8 @@ export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
 export const PersonaSchema = z
   .object({
+    /** the agent this persona is for (absent in runs recorded before conversations had 2 to 8 agents: the personas then follow the agents' order) */
+    agent_id: id.optional(),
     name: z.string().min(1).max(80),
     role: z.string().min(1).max(120),
     traits: z.array(z.string().min(1).max(60)).min(1).max(8),
@@ -84,9 +88,49 @@ export const StoryContentSchema = z
   .strict();
 export type StoryContent = z.infer<typeof StoryContentSchema>;
 
-/** What the manager's model is asked for when it writes the personas. */
-export const PersonaPairSchema = z.object({ personas: z.array(PersonaSchema).length(2) }).strict();
-export type PersonaPair = z.infer<typeof PersonaPairSchema>;
+/** the agents a conversation may have */
+export const MIN_AGENTS = 2;
+export const MAX_AGENTS = 8;
+
+/**
+ * What the manager's model is asked for when it writes the personas of the agents `ids`: one
+ * persona each, naming its agent; the schema given to the model enumerates the ids, and the
+ * check afterwards wants every id exactly once (a miss gets the usual repair attempt).
+ */
+export function personasSchemaFor(ids: readonly string[]) {
+  const agentId = z.enum(ids as [string, ...string[]]);
+  return z
+    .object({ personas: z.array(PersonaSchema.extend({ agent_id: agentId })).length(ids.length) })
+    .strict()
+    .refine((v) => new Set(v.personas.map((p) => p.agent_id)).size === ids.length, {
+      message: `one persona for each of ${ids.join(", ")}, each named by its agent_id`,
+      path: ["personas"],
+    });
+}
+export type Personas = { personas: Array<Persona & { agent_id: string }> };
+
+/** who speaks next: recorded on the turn (and, before it is generated, on the record) */
+export const TurnChoiceSchema = z
+  .object({
+    /** the turn order that chose, or "first" for the opening turn */
+    how: z.enum(["first", "round_robin", "random", "addressed", "moderator"]),
+    /** who chose: "manager", the agent that named the next speaker, or the moderator model ("manager (ollama/llama3.2)") */
+    by: z.string().min(1).max(300),
+    /** why, in one line */
+    reason: z.string().max(500),
+  })
+  .strict();
+export type TurnChoice = z.infer<typeof TurnChoiceSchema>;
+
+/** what the manager's model answers when it moderates (turn order "moderator") */
+export function moderatorSchemaFor(candidates: readonly string[]) {
+  return z
+    .object({
+      next_speaker: z.enum(candidates as [string, ...string[]]),
+      reason: z.string().min(1).max(300),
+    })
+    .strict();
+}
 
 /** What an agent's model returns for one turn (structured output). */
 export const ConversationContentSchema = z
@@ -95,9 +139,17 @@ export const ConversationContentSchema = z
     sentiment: z.number().min(-1).max(1).optional(),
     references: z.array(z.string().max(1000)).max(16).default([]),
     end_conversation: z.boolean().default(false),
+    /** turn order "addressed": the id of the agent who should answer (validated by the manager) */
+    next_speaker: z.string().max(120).optional(),
   })
   .strict();
 export type ConversationContent = z.infer<typeof ConversationContentSchema>;
+
+/** who wrote a message: an agent's model, a person (an agent of kind "human"), or a narrator's remark (`dialogue say --as narrator`) */
+export const MessageSourceSchema = z.enum(["model", "human", "narrator"]);
+export type MessageSource = z.infer<typeof MessageSourceSchema>;
+/** the agent id of a narrator's remarks (no agent may take it) */
+export const NARRATOR_ID = "narrator";
 
 export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error", "abandoned"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
@@ -150,7 +202,8 @@ export const MessageMetadataSchema = z
     conversation_id: id,
     sequence_number: z.number().int().positive(),
     agent_id: id,
-    provider: ProviderNameSchema,
+    /** "human" for what a person typed (an agent of kind human, or a narrator's remark): no model, no tokens */
+    provider: z.union([ProviderNameSchema, z.literal("human")]),
     model: z.string().max(200),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative().nullable(),
@@ -175,6 +228,15 @@ export const MessageMetadataSchema = z
     context: ContextUsageSchema.optional(),
     /** the attempts that failed before this message (each with its cause), oldest first */
     failed_attempts: z.array(FailedAttemptSchema).max(MAX_FAILED_ATTEMPTS).default([]),
+    /** a model, a person, or a narrator */
+    source: MessageSourceSchema.default("model"),
+    /** why this agent spoke now (absent in runs recorded before turn orders) */
+    turn_choice: TurnChoiceSchema.optional(),
+    /**
+     * which earlier messages the prompt held whole (first and last sequence number; null when
+     * none), as read from the log (absent in runs recorded before requests referred to the log)
+     */
+    prompt_turns: z.object({ first: z.number().int().positive().nullable(), last: z.number().int().positive().nullable(), count: z.number().int().nonnegative() }).strict().optional(),
   })
   .strict();
 export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
@@ -194,6 +256,9 @@ export const DialogMessageSchema = z
     cut: z.boolean().default(false),
     /** cut while the model had gone silent mid-reply (a stall the deadline or stop overtook) */
     stalled: z.boolean().default(false),
+    /** a person's turn that went unanswered (limits.human_turn_seconds): nothing was said; `note` says why */
+    skipped: z.boolean().default(false),
+    note: z.string().max(500).optional(),
     /**
      * the turn failed: the model's reply was unusable twice (not JSON, truncated, or not matching
      * the schema; `raw` keeps it and `content.message` is what could be read of it), or every
@@ -212,6 +277,10 @@ export const HistoryEntrySchema = z
     agent_id: id,
     speaker: shortText,
     text: z.string().max(MAX_TEXT),
+    /** the message's sequence number in the log */
+    seq: z.number().int().positive().optional(),
+    /** a narrator's remark rather than a speaker's turn */
+    narrator: z.boolean().optional(),
   })
   .strict();
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
@@ -229,17 +298,22 @@ export const ContextSettingsSchema = z
   .strict();
 export type ContextSettings = z.infer<typeof ContextSettingsSchema>;
 
-/** manager -> worker, on `requests.<pool>` */
+/**
+ * manager -> worker, on `requests.<pool>`: which turn of which conversation, who speaks and why,
+ * and where the log stands. The worker reads the spec, story, personas and the history it needs
+ * from Redis (worker/context-read.ts), so a retained request stays small however long the
+ * conversation grows.
+ */
 export const TurnRequestSchema = z
   .object({
     conversation_id: id,
     sequence_number: z.number().int().positive(),
     agent_id: id,
     pool: id,
-    model: ModelSpecSchema,
-    /** the agent's fallback model, tried once `model` has failed `primary_attempts` times or cannot serve */
-    fallback: ModelSpecSchema.nullable().default(null),
-    primary_attempts: z.number().int().positive().default(1),
+    /** the last log entry the prompt may hold (the turn before this one, remarks included) */
+    log_position: z.number().int().nonnegative(),
+    /** who chose this speaker, how and why (copied to the message's metadata) */
+    turn_choice: TurnChoiceSchema,
     /** set by the worker when it switches this turn to the fallback */
     use_fallback: z.boolean().default(false),
     /** the attempts that failed so far (kept on the job by the worker, so a retry after a crash knows them) */
@@ -250,21 +324,9 @@ export const TurnRequestSchema = z
     max_attempts: z.number().int().positive().default(3),
     backoff_ms: z.number().int().nonnegative().default(1000),
     backoff_max_ms: z.number().int().nonnegative().default(15_000),
-    /** the run's seed: a generation whose options set none gets one derived from it (manager/spec.ts generationSeed) */
-    seed: z.number().int().nullable().default(null),
-    /** requests made before stall timeouts were settings carry this instead */
-    idle_timeout_ms: z.number().int().positive().optional(),
-    story: StoryContentSchema,
-    persona: PersonaSchema,
-    partner: PersonaSchema,
-    history: z.array(HistoryEntrySchema).max(10_000),
-    turn: z.object({ number: z.number().int().positive(), max: z.number().int().positive() }).strict(),
     /** epoch ms; the worker aborts generation at this moment and returns what it has, marked cut */
     deadline_at: z.number().int().nonnegative(),
-    max_message_chars: z.number().int().positive(),
-    token_stream_maxlen: z.number().int().nonnegative(),
     requested_at: z.number().int().nonnegative(),
-    context: ContextSettingsSchema.default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
   })
   .strict();
 export type TurnRequest = z.infer<typeof TurnRequestSchema>;
@@ -292,6 +354,24 @@ export const ControlJobSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("start"), conversation_id: id }).strict(),
   z.object({ type: z.literal("deadline"), conversation_id: id }).strict(),
   z.object({ type: z.literal("finalize"), conversation_id: id, reason: StopReasonSchema }).strict(),
+  /**
+   * what a person says (`dialogue say`, the TUI's input line, the web): as the agent of kind human
+   * whose turn it is, or as the narrator (a remark any speaker after it sees)
+   */
+  z
+    .object({
+      type: z.literal("say"),
+      conversation_id: id,
+      as: id,
+      text: z.string().min(1).max(MAX_TEXT),
+      /** epoch ms when it was typed */
+      said_at: z.number().int().nonnegative(),
+      /** where it came from, for the record ("dialogue say", "the TUI", "the web") */
+      via: shortText,
+    })
+    .strict(),
+  /** a person's turn `seq` that is still unanswered at this moment is skipped */
+  z.object({ type: z.literal("human_timeout"), conversation_id: id, seq: z.number().int().positive() }).strict(),
 ]);
 export type ControlJob = z.infer<typeof ControlJobSchema>;
 

@@ -2,7 +2,8 @@
  * The store's Lua scripts: each one step on a conversation's keys that must not be interleaved
  * with another client's (see store.ts for the keys and what calls them).
  *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome
- *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome
+ *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome, agent id
+ *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, now, sequence number, outcome, the remark
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, now, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
  *   RENEW_LUA        KEYS: record        ARGV: lease ms
@@ -37,15 +38,17 @@ return 1`;
 
 /**
  * append the next message of a conversation: like APPEND_LUA, and only if it leaves no gap in
- * the log (its sequence number is at most turns + 1). Returns {code, status, turns}, the
- * record's status and turns before: code 1 appended, 0 already there, -2 a turn before it is
- * missing, -1 no record.
+ * the log (its sequence number is at most turns + 1) and comes from the speaker chosen for that
+ * turn (next_agent, when the record has one for it). Returns {code, status, turns}, the record's
+ * status and turns before: code 1 appended, 0 already there, -2 a turn before it is missing, -3
+ * another agent's turn, -1 no record.
  */
 export const APPEND_NEXT_LUA = `
-local rec = redis.call('HMGET', KEYS[2], 'status', 'turns')
+local rec = redis.call('HMGET', KEYS[2], 'status', 'turns', 'next_seq', 'next_agent')
 if not rec[1] then return {-1, '', 0} end
 local turns = tonumber(rec[2]) or 0
 if tonumber(ARGV[5]) > turns + 1 then return {-2, rec[1], turns} end
+if ARGV[7] and rec[3] == ARGV[5] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[7] then return {-3, rec[1], turns} end
 local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
 if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
@@ -88,6 +91,22 @@ local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
 if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'stopping' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'stopping', 'stop_reason', ARGV[1])
+return 1`;
+
+/**
+ * a narrator's remark, the first of the remarks list, becomes the next message: only while it is
+ * still first in the list (nobody took it) and its sequence number is turns + 1 (no turn came
+ * in between); then it leaves the list. 1 appended, -4 taken already, -2 stale (try again).
+ */
+export const REMARK_LUA = `
+if redis.call('LINDEX', KEYS[3], 0) ~= ARGV[7] then return -4 end
+local turns = tonumber(redis.call('HGET', KEYS[2], 'turns')) or 0
+if tonumber(ARGV[5]) ~= turns + 1 then return -2 end
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
+if type(ok) == 'table' and ok.err then return -2 end
+redis.call('HINCRBY', KEYS[2], 'turns', 1)
+redis.call('HINCRBY', KEYS[2], 'remarks', 1)
+redis.call('LPOP', KEYS[3])
 return 1`;
 
 /** a live manager renews the lease of a conversation that is not final; returns its status (or false) */

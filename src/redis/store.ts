@@ -17,7 +17,9 @@ import {
   ConversationRecordSchema,
   ConversationSpecSchema,
   isFinal,
+  NextChoiceSchema,
   StatusSchema,
+  type NextChoice,
   type ConversationRecord,
   type ConversationSpec,
   type Status,
@@ -25,6 +27,7 @@ import {
 } from "../protocol/record.js";
 import {
   DialogMessageSchema,
+  MAX_TEXT,
   PersonaSchema,
   StoryContentSchema,
   type DialogMessage,
@@ -35,7 +38,7 @@ import {
 import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
-import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -49,6 +52,20 @@ export function outcomeFlags(m: DialogMessage): string {
   const ok = !m.failed && !m.stalled && m.content.message.trim() !== "";
   return [m.failed, m.cut, m.stalled, retried, ok].map((b) => (b ? "1" : "0")).join("");
 }
+
+/** a narrator's remark waiting in the remarks list */
+export const RemarkSchema = z
+  .object({ nonce: z.string().min(1).max(64), text: z.string().min(1).max(MAX_TEXT), said_at: z.number().int().nonnegative(), via: z.string().max(200) })
+  .strict();
+export type Remark = z.infer<typeof RemarkSchema>;
+
+const safeJson = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+};
 
 /** conversations whose latest log entries a Store keeps (lastMessages) */
 const MAX_TAILS = 256;
@@ -173,6 +190,8 @@ export class Store {
       retried_turns: num(h.retried_turns),
       ok_turns: num(h.ok_turns),
       lease_until: num(h.lease_until),
+      remarks: num(h.remarks),
+      next_choice: h.next_choice ? NextChoiceSchema.parse(JSON.parse(h.next_choice)) : null,
       status: h.status,
       phase: h.phase || null,
       stop_reason: h.stop_reason || null,
@@ -200,6 +219,76 @@ export class Store {
     if (isFinal(rec.status)) return rec;
     if (!(await this.abandonIfExpired(rec.spec.id, noticedBy))) return rec;
     return (await this.get(rec.spec.id)) ?? rec;
+  }
+
+  /**
+   * What a worker needs for one turn, in one round trip: the record's status (and, unless the
+   * caller has them, its spec, story and personas, which never change once written), and the log's
+   * latest `count` messages up to sequence number `position`, oldest first.
+   */
+  async turnSnapshot(
+    id: string,
+    position: number,
+    count: number,
+    statics: boolean,
+  ): Promise<{ status: Status | null; spec: ConversationSpec | null; story: StoryContent | null; personas: Persona[] | null; messages: DialogMessage[] }> {
+    const fields = statics ? ["status", "spec", "story", "personas"] : ["status"];
+    const pipe = this.redis.pipeline();
+    pipe.hmget(this.keys.record(id), ...fields);
+    if (position > 0 && count > 0) pipe.xrevrange(this.keys.log(id), this.keys.logEntryId(position), "-", "COUNT", count);
+    const res = (await pipe.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    const [status, spec, story, personas] = (res[0]?.[1] ?? []) as Array<string | null>;
+    const entries = ((res[1]?.[1] ?? []) as Array<[string, string[]]>).reverse();
+    return {
+      status: status ? StatusSchema.parse(status) : null,
+      spec: spec ? this.memo.spec.get(spec) : null,
+      story: story ? this.memo.story.get(story) : null,
+      personas: personas ? this.memo.personas.get(personas) : null,
+      messages: entries.map(([, f]) => this.memo.message.get(entryMessage(f))),
+    };
+  }
+
+  /**
+   * The speaker chosen for turn `choice.seq`, written before that turn is requested (with
+   * pending_seq): a replacement manager reads it instead of choosing again, and the append script
+   * refuses that turn from anyone else.
+   */
+  async setNextChoice(id: string, choice: NextChoice): Promise<void> {
+    await this.setFields(id, {
+      next_choice: JSON.stringify(NextChoiceSchema.parse(choice)),
+      next_seq: String(choice.seq),
+      next_agent: choice.agent_id,
+      pending_seq: choice.seq,
+    });
+  }
+
+  /** queues a narrator's remark: it becomes the next message at the next turn boundary */
+  async addRemark(id: string, remark: Remark): Promise<void> {
+    await this.redis.rpush(this.keys.remarks(id), JSON.stringify(RemarkSchema.parse(remark)));
+  }
+
+  /**
+   * Records the waiting remarks as the conversation's next messages, in order (`build` makes a
+   * remark into the message of sequence number `seq`). Each is recorded once, even when two
+   * managers flush at once. Returns how many this call recorded.
+   */
+  async flushRemarks(id: string, build: (r: Remark, seq: number) => DialogMessage): Promise<number> {
+    let n = 0;
+    for (let guard = 0; guard < 1000; guard++) {
+      const raw = await this.redis.lindex(this.keys.remarks(id), 0);
+      if (raw === null) break;
+      const parsed = RemarkSchema.safeParse(safeJson(raw));
+      if (!parsed.success) {
+        await this.redis.lrem(this.keys.remarks(id), 1, raw); // what is not a remark is dropped, never recorded
+        continue;
+      }
+      const turns = Number(await this.redis.hget(this.keys.record(id), "turns")) || 0;
+      const msg = build(parsed.data, turns + 1);
+      const r = await this.redis.eval(REMARK_LUA, 3, this.keys.log(id), this.keys.record(id), this.keys.remarks(id), ...this.appendArgs(msg).slice(2), raw);
+      if (r === 1) n++;
+    }
+    return n;
   }
 
   /** the record's status alone (one small read), or null if there is no record */
@@ -239,8 +328,8 @@ export class Store {
    * round trip that also checks the order. The command is sent before this returns a promise.
    */
   async appendNext(msg: DialogMessage): Promise<AppendNext> {
-    const [code, status, turns] = (await this.redis.eval(APPEND_NEXT_LUA, 2, ...this.appendArgs(msg))) as [number, string, number];
-    const result = code === 1 ? "added" : code === 0 ? "exists" : code === -2 ? "early" : "missing";
+    const [code, status, turns] = (await this.redis.eval(APPEND_NEXT_LUA, 2, ...this.appendArgs(msg), msg.metadata.agent_id)) as [number, string, number];
+    const result = code === 1 ? "added" : code === 0 ? "exists" : code === -2 ? "early" : code === -3 ? "wrong_speaker" : "missing";
     return { result, status: code === -1 ? null : StatusSchema.parse(status), turns };
   }
 
@@ -356,7 +445,7 @@ export class Store {
 
 /** what appendNext did, and the record's status and turns before it */
 export interface AppendNext {
-  result: "added" | "exists" | "early" | "missing";
+  result: "added" | "exists" | "early" | "wrong_speaker" | "missing";
   status: Status | null;
   turns: number;
 }

@@ -8,8 +8,8 @@
  * history, so a run never stops at the context limit.
  */
 import type { ChatMessage, LlmProvider } from "../llm/types.js";
-import type { ContextUsage, HistoryEntry, ProviderName, TurnRequest } from "../protocol/schemas.js";
-import { buildTurnMessages } from "./prompt.js";
+import type { ContextSettings, ContextUsage, HistoryEntry, ModelSpec, ProviderName } from "../protocol/schemas.js";
+import { buildTurnMessages, type PromptInput } from "./prompt.js";
 
 /** context windows assumed when neither the agent (num_ctx), the provider nor the config says */
 export const DEFAULT_WINDOWS: Record<ProviderName, number> = {
@@ -54,10 +54,13 @@ export function summarizeTurns(dropped: HistoryEntry[], maxChars: number): strin
 export interface FittedPrompt {
   messages: ChatMessage[];
   usage: ContextUsage;
+  /** the earlier messages the prompt holds whole: first and last sequence number, and how many */
+  turns: { first: number | null; last: number | null; count: number };
 }
 
-export async function fitContext(req: TurnRequest, provider: LlmProvider): Promise<FittedPrompt> {
-  const { model, options, provider: name } = req.model;
+export async function fitContext(input: PromptInput & { context: ContextSettings }, spec: ModelSpec, provider: LlmProvider): Promise<FittedPrompt> {
+  const { model, options, provider: name } = spec;
+  const req = input;
   const window =
     (await provider.contextWindow?.(model, options)) ?? options.num_ctx ?? req.context.window_tokens ?? DEFAULT_WINDOWS[name];
   const reserve = Math.min(options.num_predict ?? req.context.reserve_tokens, Math.floor(window / 2));
@@ -84,9 +87,13 @@ export async function fitContext(req: TurnRequest, provider: LlmProvider): Promi
     summarized: summarize && keep < history.length,
   });
 
+  const turns = (keep: number): FittedPrompt["turns"] => {
+    const kept = history.slice(history.length - keep);
+    return { first: kept[0]?.seq ?? null, last: kept.at(-1)?.seq ?? null, count: keep };
+  };
   const all = build(history.length);
   const full = await count(all);
-  if (full <= budget) return { messages: all, usage: usage(history.length, full) };
+  if (full <= budget) return { messages: all, usage: usage(history.length, full), turns: turns(history.length) };
 
   // the largest number of recent turns that fits (fewer turns never make the prompt longer)
   let lo = 0;
@@ -104,7 +111,7 @@ export async function fitContext(req: TurnRequest, provider: LlmProvider): Promi
   }
   if (best < 0) {
     const bare = build(0);
-    return { messages: bare, usage: usage(0, await count(bare)) };
+    return { messages: bare, usage: usage(0, await count(bare)), turns: turns(0) };
   }
-  return { messages: build(best), usage: usage(best, bestCount) };
+  return { messages: build(best), usage: usage(best, bestCount), turns: turns(best) };
 }

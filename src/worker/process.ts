@@ -12,6 +12,7 @@ import { AbortNoticeSchema, TurnRequestSchema } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { processTurn, respondFailure } from "./turn.js";
+import { TurnContextReader } from "./turn-context.js";
 
 export interface WorkerHandle {
   worker: Worker;
@@ -30,6 +31,7 @@ export async function startWorker(opts: {
   const queues = new Queues(redis, config.redis.prefix, config.queues);
   const providers = new ProviderRegistry(config);
   const inflight = new Map<string, Set<AbortController>>();
+  const context = new TurnContextReader(store);
 
   const sub = redis.duplicate();
   sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
@@ -57,7 +59,7 @@ export async function startWorker(opts: {
 
   const worker = queues.worker(
     store.keys.requestQueue(pool),
-    (job) => processTurn({ store, queues, providers, log, track }, job),
+    (job) => processTurn({ store, queues, providers, log, track, context }, job),
     redis.duplicate(),
     opts.concurrency,
   );

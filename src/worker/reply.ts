@@ -18,7 +18,15 @@ export interface Reply {
   failure?: { error: string; raw: string };
 }
 
-const REPLY_SCHEMA = z.toJSONSchema(ConversationContentSchema) as Record<string, unknown>;
+/** what the model is given: the reply's fields; next_speaker (one of `others`) only under the turn order "addressed" */
+const BASE_REPLY = ConversationContentSchema.omit({ next_speaker: true });
+const REPLY_SCHEMA = z.toJSONSchema(BASE_REPLY) as Record<string, unknown>;
+
+/** the reply's JSON Schema for a turn: engines that make every field required (OpenAI strict, grammars) only see next_speaker when it is asked for */
+export function replySchemaFor(turnOrder: string, others: readonly string[]): Record<string, unknown> {
+  if (turnOrder !== "addressed" || others.length === 0) return REPLY_SCHEMA;
+  return z.toJSONSchema(BASE_REPLY.extend({ next_speaker: z.enum(others as [string, ...string[]]) })) as Record<string, unknown>;
+}
 
 const partial = (text: string): ConversationContent => ({ message: partialMessage(text), references: [], end_conversation: false });
 
@@ -41,8 +49,9 @@ export async function generateReply(
   provider: Pick<LlmProvider, "generate">,
   base: Omit<GenerateRequest, "jsonSchema" | "messages">,
   messages: ChatMessage[],
+  jsonSchema: Record<string, unknown> = REPLY_SCHEMA,
 ): Promise<Reply> {
-  const first = await provider.generate({ ...base, messages, jsonSchema: REPLY_SCHEMA });
+  const first = await provider.generate({ ...base, messages, jsonSchema });
   if (first.done_reason === "cut") return { content: partial(first.text), result: first };
   const v1 = validate(ConversationContentSchema, first);
   if ("value" in v1) return { content: v1.value, result: first };
@@ -51,7 +60,7 @@ export async function generateReply(
     ...base,
     // a seeded model would write the same unusable reply again
     options: base.options.seed === undefined ? base.options : { ...base.options, seed: (base.options.seed + 1) % 2_147_483_647 },
-    jsonSchema: REPLY_SCHEMA,
+    jsonSchema,
     messages: [
       ...messages,
       { role: "assistant", content: first.text },

@@ -39,13 +39,16 @@ import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { generationSeed } from "../llm/seed.js";
 import { fitContext } from "./context.js";
-import { generateReply } from "./reply.js";
+import { generateReply, replySchemaFor } from "./reply.js";
 import { classify, failuresOf, nextDelay, oneLine, type RetryPolicy } from "../llm/retry.js";
 import { TokenPublisher } from "./tokens.js";
+import type { TurnContext, TurnContextReader } from "./turn-context.js";
 import { Watchdog } from "../llm/watchdog.js";
 
 export interface TurnDeps {
   store: Store;
+  /** reads a turn's spec, story, personas and history (cached per conversation) */
+  context: TurnContextReader;
   queues: Queues;
   providers: ProviderRegistry;
   log: Logger;
@@ -60,11 +63,9 @@ export function summarizeZod(err: z.ZodError): string {
     .join("; ");
 }
 
-/** a model's stall timeouts: its own, or (requests made before they were settings) the old idle timeout */
-function timeoutsOf(spec: ModelSpec, req: TurnRequest): StallTimeouts {
-  if (spec.timeouts) return spec.timeouts;
-  const idle = req.idle_timeout_ms;
-  return idle === undefined ? { ...DEFAULT_TIMEOUTS } : { first_token_ms: idle, between_tokens_ms: idle };
+/** a model's stall timeouts: its own, or (runs recorded before they were settings) the defaults */
+function timeoutsOf(spec: ModelSpec): StallTimeouts {
+  return spec.timeouts ?? { ...DEFAULT_TIMEOUTS };
 }
 
 const label = (m: ModelSpec): string => `${m.provider}/${m.model}`;
@@ -87,33 +88,20 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
   const startedAt = Date.now();
+  // the spec, story, personas and history, with the run's status, in one round trip: a turn of a
+  // run that has ended (stopped while this request waited) or of an unknown one goes no further
+  const read = await deps.context.read(req);
+  if ("status" in read) {
+    if (read.status === null) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+    return { skipped: `conversation is ${read.status}` };
+  }
+  const ctx = read;
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
   const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
-  const publishers: TokenPublisher[] = [];
-  // The run's status is read while the model already starts (a round trip less before every
-  // turn). A turn of a run that has ended (stopped while this request waited) or of an unknown
-  // one is aborted as soon as that is known, and nothing of it leaves this worker: its tokens are
-  // held until the status says the run goes on, and it sends no response.
-  let goes: boolean | null = null;
-  const check = deps.store.status(req.conversation_id).then(
-    (status) => {
-      goes = status !== null && !deps.store.isFinalStatus(status);
-      for (const p of publishers) p.release(goes);
-      if (!goes) ac.abort(new Error(status ? `conversation is ${status}` : "unknown conversation"));
-      return status;
-    },
-    (err: unknown) => {
-      goes = false;
-      for (const p of publishers) p.release(false);
-      ac.abort(err);
-      throw err;
-    },
-  );
-  check.catch(() => undefined); // handled where it is awaited
-  /** null when the turn goes on; else what processTurn does instead (skip it, or fail for good) */
+  /** what processTurn does instead when the run ended while the turn was generated (skip it), else null */
   const ended = async (): Promise<{ skipped: string } | null> => {
-    const status = await check;
+    const status = await deps.store.status(req.conversation_id);
     if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
     return deps.store.isFinalStatus(status) ? { skipped: `conversation is ${status}` } : null;
   };
@@ -122,16 +110,18 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       seq: req.sequence_number,
       attempt,
       agent_id: req.agent_id,
-      maxlen: req.token_stream_maxlen,
+      maxlen: ctx.spec.token_stream_maxlen,
     });
-    publishers.push(p);
-    if (goes !== null) p.release(goes);
+    p.release(true);
     return p;
   };
+  const primary = ctx.agent.model;
+  const fallback = ctx.agent.fallback;
+  const runSeed = ctx.spec.seed ?? null;
 
   const failed: FailedAttempt[] = [...req.failed_attempts];
-  noteLostAttempts(job, req, failed);
-  let onFallback = req.use_fallback && req.fallback !== null;
+  noteLostAttempts(job, req, ctx.agent, failed);
+  let onFallback = req.use_fallback && fallback !== null;
   const policy: RetryPolicy = {
     budget_ms: req.retry_budget_ms,
     max_attempts: req.max_attempts,
@@ -139,36 +129,40 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     backoff_max_ms: req.backoff_max_ms,
     deadline_at: req.deadline_at,
   };
-  const base = { req, startedAt, queuedAt: job.timestamp, host: os.hostname(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
+  const base: Base = { ctx, startedAt, queuedAt: job.timestamp, host: os.hostname(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
   try {
     for (;;) {
-      const spec = onFallback && req.fallback ? req.fallback : req.model;
+      const spec = onFallback && fallback ? fallback : primary;
       const attempt = failed.length + 1;
       const tokens = publisher(attempt);
-      const watch = new Watchdog(deps.providers.get(spec.provider), timeoutsOf(spec, req), label(spec));
+      const watch = new Watchdog(deps.providers.get(spec.provider), timeoutsOf(spec), label(spec));
       let message: DialogMessage;
       try {
         if (ac.signal.aborted && failed.length > 0) throw new Error("stopped while retrying");
-        const fitted = await fitContext({ ...req, model: spec }, deps.providers.get(spec.provider));
+        const input = { ...ctx, turn_order: ctx.spec.turn_order, context: ctx.spec.context };
+        const fitted = await fitContext(input, spec, deps.providers.get(spec.provider));
         const reply = await generateReply(
           watch,
           {
             model: spec.model,
-            options: spec.options.seed !== undefined || req.seed === null ? spec.options : { ...spec.options, seed: generationSeed(req.seed, req.sequence_number, attempt) },
+            options: spec.options.seed !== undefined || runSeed === null ? spec.options : { ...spec.options, seed: generationSeed(runSeed, req.sequence_number, attempt) },
             task: {
               kind: "turn",
               conversation_id: req.conversation_id,
               sequence_number: req.sequence_number,
-              story: req.story,
-              persona: req.persona,
-              partner: req.partner,
-              history: req.history,
-              turn: req.turn,
+              story: ctx.story,
+              persona: ctx.persona,
+              agent_id: ctx.agent.id,
+              others: ctx.others,
+              history: ctx.history,
+              turn: ctx.turn,
+              turn_order: ctx.spec.turn_order,
             },
             signal: ac.signal,
             onToken: (text, n) => tokens.push(text, n),
           },
           fitted.messages,
+          replySchemaFor(ctx.spec.turn_order, ctx.others.map((o) => o.agent_id)),
         );
         const instead = await ended();
         if (instead) return instead;
@@ -183,7 +177,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
           stalled: cut && watch.stalledAtCut().stalled,
           failure: reply.failure,
           context: fitted.usage,
-          fallbackFrom: onFallback ? label(req.model) : undefined,
+          promptTurns: fitted.turns,
+          fallbackFrom: onFallback ? label(primary) : undefined,
         });
       } catch (caught) {
         await tokens.close();
@@ -201,14 +196,14 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
           await sleep(next.delay, ac.signal);
           continue;
         }
-        if (req.fallback && !onFallback && !ac.signal.aborted) {
+        if (fallback && !onFallback && !ac.signal.aborted) {
           onFallback = true;
-          deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: f.error }, `switching to the fallback ${label(req.fallback)}`);
+          deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: f.error }, `switching to the fallback ${label(fallback)}`);
           await saveProgress(job, req, failed, onFallback);
           continue;
         }
         const error = oneLine(`${f.error}; ${next.reason}`, 2000);
-        const failedTurn = buildMessage(base, { spec, attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(req.model) : undefined });
+        const failedTurn = buildMessage(base, { spec, attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(primary) : undefined });
         await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
         throw new UnrecoverableError(error);
       }
@@ -232,7 +227,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
 }
 
 interface Base {
-  req: TurnRequest;
+  ctx: TurnContext;
   startedAt: number;
   queuedAt: number;
   host: string;
@@ -253,22 +248,25 @@ interface Outcome {
   /** every attempt failed: why */
   failedFor?: string;
   context?: DialogMessage["metadata"]["context"];
+  promptTurns?: { first: number | null; last: number | null; count: number };
 }
 
 /** the message of a turn, validated; a reply that cannot be made into one throws (invalid_reply) */
 function buildMessage(b: Base, o: Outcome): DialogMessage {
-  const { req } = b;
+  const { ctx } = b;
+  const req = ctx.req;
+  const maxChars = ctx.spec.limits.max_message_chars;
   const r = o.result;
   let content = o.content ?? { message: "", references: [], end_conversation: false };
-  const truncated = content.message.length > req.max_message_chars;
-  if (truncated) content = { ...content, message: content.message.slice(0, req.max_message_chars) };
+  const truncated = content.message.length > maxChars;
+  if (truncated) content = { ...content, message: content.message.slice(0, maxChars) };
   const failure = o.failure ?? (o.failedFor !== undefined ? { error: o.failedFor } : undefined);
   const raw = o.failure?.raw;
   const candidate = {
     message_id: b.messageId,
     queue_timestamp: Date.now(),
-    role: req.persona.role,
-    speaker: req.persona.name,
+    role: ctx.persona.role,
+    speaker: ctx.persona.name,
     content,
     cut: o.cut,
     stalled: o.stalled ?? false,
@@ -298,6 +296,9 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       ...(o.context ? { context: o.context } : {}),
       ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
       failed_attempts: o.failed,
+      source: "model",
+      turn_choice: req.turn_choice,
+      ...(o.promptTurns ? { prompt_turns: o.promptTurns } : {}),
     },
   };
   const parsed = DialogMessageSchema.safeParse(candidate);
@@ -310,10 +311,10 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
 }
 
 /** attempts whose worker went away (crash, SIGKILL: the queue started the job again) are recorded as such */
-function noteLostAttempts(job: Job, req: TurnRequest, failed: FailedAttempt[]): void {
+function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"], failed: FailedAttempt[]): void {
   const started = (job as Job & { attemptsStarted?: number }).attemptsStarted ?? job.attemptsMade + 1;
   const lost = started - 1 - job.attemptsMade - failed.filter((f) => f.cause === "worker_lost").length;
-  const spec = req.use_fallback && req.fallback ? req.fallback : req.model;
+  const spec = req.use_fallback && agent.fallback ? agent.fallback : agent.model;
   for (let i = 0; i < lost; i++) {
     failed.push({
       attempt: failed.length + 1,

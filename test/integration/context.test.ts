@@ -21,7 +21,7 @@ afterAll(async () => {
 describe("fitContext with the model's tokenizer (embedded)", () => {
   it("keeps the most recent turns that fit, summarizes the rest, and the prompt's real token count is within budget", async () => {
     const req = turnRequest({ provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 256 } }, { history: history(60) });
-    const { messages, usage } = await fitContext(req, embedded);
+    const { messages, usage } = await fitContext(req, req.model, embedded);
     expect(usage.counted).toBe("tokenizer");
     expect(usage.window_tokens).toBe(2048);
     expect(usage.budget_tokens).toBe(2048 - 256);
@@ -31,7 +31,7 @@ describe("fitContext with the model's tokenizer (embedded)", () => {
     expect(usage.history_sent + usage.history_dropped).toBe(60);
     expect(usage.summarized).toBe(true);
     // the last turns are sent whole, in order; the summary is in the system message
-    expect(messages.at(-1)?.content).toBe(req.history.at(-1)?.text);
+    expect(messages.at(-1)?.content).toBe(`Tomas Berg (relationship manager): ${req.history.at(-1)?.text}`);
     expect(messages[0]?.content).toContain("Earlier in the conversation (summarized, oldest first):");
   });
 
@@ -41,22 +41,23 @@ describe("fitContext with the model's tokenizer (embedded)", () => {
       const me = seq % 2 === 1;
       const req = turnRequest(
         { provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 48, seed: seq } },
-        { sequence_number: seq, agent_id: me ? "customer" : "advisor", persona: me ? maya : tomas, partner: me ? tomas : maya, history: [...said], turn: { number: seq, max: 60 } },
+        { sequence_number: seq, persona: me ? maya : tomas, partner: me ? tomas : maya, history: [...said], turn: { number: seq, max: 60 } },
       );
-      const { messages, usage } = await fitContext(req, embedded);
+      const { messages, usage } = await fitContext(req, req.model, embedded);
       expect(usage.prompt_tokens).toBeLessThanOrEqual(usage.budget_tokens);
       // failed turns (gibberish that breaks the schema) are fine; an exception is not
       const reply = await generateReply(embedded, { model: file, options: req.model.options, task: turnTask(req) }, messages);
       expect(reply.result.tokens_generated).toBeGreaterThan(0);
-      said.push({ agent_id: req.agent_id, speaker: req.persona.name, text: reply.content.message || "(no usable reply)" });
+      said.push({ agent_id: req.agent.id, speaker: req.persona.name, text: reply.content.message || "(no usable reply)" });
     }
-    const last = await fitContext(turnRequest({ provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 48 } }, { history: said }), embedded);
+    const lastReq = turnRequest({ provider: "embedded", model: file, options: { num_ctx: 2048, num_predict: 48 } }, { history: said });
+    const last = await fitContext(lastReq, lastReq.model, embedded);
     expect(last.usage.history_dropped).toBeGreaterThan(0);
   }, 120_000);
 
   it("a history that fits is sent whole", async () => {
     const req = turnRequest({ provider: "embedded", model: file, options: {} }, { history: history(4) });
-    const { usage } = await fitContext(req, embedded);
+    const { usage } = await fitContext(req, req.model, embedded);
     expect(usage).toMatchObject({ history_sent: 4, history_dropped: 0, summarized: false, window_tokens: 4096 });
   });
 });
@@ -66,7 +67,7 @@ describe("fitContext by estimate (no tokenizer)", () => {
 
   it('"drop" leaves older turns out without a summary', async () => {
     const req = turnRequest({ provider: "simulated", model: "s", options: { num_ctx: 1024 } }, { history: history(60), context: { strategy: "drop", reserve_tokens: 200, window_tokens: null } });
-    const { messages, usage } = await fitContext(req, sim);
+    const { messages, usage } = await fitContext(req, req.model, sim);
     expect(usage.counted).toBe("estimate");
     expect(usage.budget_tokens).toBe(824);
     expect(usage.prompt_tokens).toBe(estimateTokens(messages));
@@ -77,14 +78,14 @@ describe("fitContext by estimate (no tokenizer)", () => {
 
   it("the configured window applies when the agent sets no num_ctx", async () => {
     const req = turnRequest({ provider: "simulated", model: "s", options: {} }, { history: history(60), context: { strategy: "summarize", reserve_tokens: 100, window_tokens: 900 } });
-    const { usage } = await fitContext(req, sim);
+    const { usage } = await fitContext(req, req.model, sim);
     expect(usage.window_tokens).toBe(900);
     expect(usage.prompt_tokens).toBeLessThanOrEqual(800);
   });
 
   it("never fails: when even the bare prompt is over budget, it goes without history", async () => {
     const req = turnRequest({ provider: "simulated", model: "s", options: { num_ctx: 64 } }, { history: history(10) });
-    const { messages, usage } = await fitContext(req, sim);
+    const { messages, usage } = await fitContext(req, req.model, sim);
     expect(usage.history_sent).toBe(0);
     expect(usage.prompt_tokens).toBeGreaterThan(usage.budget_tokens);
     expect(messages[0]?.role).toBe("system");

@@ -54,12 +54,13 @@ describe("LLM output is data", () => {
       content: { message: HOSTILE, references: [HOSTILE.slice(0, 900)], end_conversation: false },
       cut: false,
       stalled: false,
+      skipped: false,
       failed: false,
       metadata: {
         conversation_id: spec.id, sequence_number: 1, agent_id: a.id, provider: "simulated", model: "m",
         tokens_generated: 10, prompt_tokens: 1, generation_time_ms: 1, time_to_first_token_ms: 1, tokens_per_second: 1,
         load_time_ms: 0, done_reason: "stop", worker: { host: "h", pid: 1 }, attempt: 1, queue_wait_ms: 0,
-        requested_at: 1, started_at: 1, finished_at: 1, truncated: false, failed_attempts: [],
+        requested_at: 1, started_at: 1, finished_at: 1, truncated: false, failed_attempts: [], source: "model",
       },
     };
     const outcome = await controller.onResponse({ data: { ok: true, message } } as unknown as Job);
@@ -70,12 +71,13 @@ describe("LLM output is data", () => {
     expect(rec.stop_reason).toBeNull();
     expect(rec.spec.limits.max_turns).toBe(6);
     expect(rec.turns).toBe(1);
-    // the next request goes to the other agent, turn 2, and carries the text as history only
+    // the next request goes to the other agent, turn 2, and refers to the log (where the text is, as history only)
     const job = await queues.requests(b.pool).getJob(store.keys.turnJobId(spec.id, 2));
     const req = TurnRequestSchema.parse(job!.data);
     expect(req.agent_id).toBe(b.id);
-    expect(req.turn).toEqual({ number: 2, max: 6 });
-    expect(req.history.at(-1)?.text).toBe(HOSTILE);
+    expect(req.log_position).toBe(1);
+    expect(req.turn_choice.how).toBe("round_robin");
+    expect((await store.readLog(spec.id)).at(-1)?.content.message).toBe(HOSTILE);
     // and nothing was queued for the first agent out of turn
     expect(await queues.requests(a.pool).getJob(store.keys.turnJobId(spec.id, 2))).toBeUndefined();
     await queues.close();

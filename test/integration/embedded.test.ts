@@ -14,8 +14,9 @@ import { z } from "zod";
 import { ProviderError } from "../../src/errors/index.js";
 import { defaultThreads, ensureModelFile } from "../../src/llm/embedded-model.js";
 import { EmbeddedProvider } from "../../src/llm/embedded.js";
-import { ConversationContentSchema, StoryContentSchema } from "../../src/protocol/schemas.js";
+import { StoryContentSchema } from "../../src/protocol/schemas.js";
 import { buildTurnMessages } from "../../src/worker/prompt.js";
+import { replySchemaFor } from "../../src/worker/reply.js";
 import { getFreePort } from "../helpers/redis-server.js";
 import { tinyGgufPath } from "../helpers/tiny-gguf.mjs";
 import { history, turnRequest, turnTask } from "../helpers/turn-fixture.js";
@@ -66,11 +67,12 @@ describe("embedded: real inference on a tiny GGUF", () => {
   });
 
   it("structured output: the reply's JSON schema becomes a grammar, so the text is JSON with exactly the schema's keys", async () => {
-    const jsonSchema = z.toJSONSchema(ConversationContentSchema) as Record<string, unknown>;
+    const jsonSchema = replySchemaFor("round_robin", []);
     for (const seed of [1, 2, 3]) {
       const r = await provider.generate({ ...base, options: { seed, temperature: 0.8 }, jsonSchema });
       expect(r.done_reason).toBe("stop");
       const data = JSON.parse(r.text) as Record<string, unknown>;
+      // the turn order is round robin: no next_speaker is asked for
       expect(Object.keys(data).sort()).toEqual(["end_conversation", "message", "references", "sentiment"]);
       expect(typeof data.message).toBe("string");
       expect(typeof data.end_conversation).toBe("boolean");

@@ -4,13 +4,12 @@
  * one repair, errors (missing model, server down, an error line inside a stream) and abort.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { ProviderError } from "../../src/errors/index.js";
 import { OllamaProvider } from "../../src/llm/ollama.js";
 import { preflight } from "../../src/llm/preflight.js";
 import { ConfigSchema } from "../../src/config/schema.js";
-import { ConversationContentSchema } from "../../src/protocol/schemas.js";
 import { buildTurnMessages } from "../../src/worker/prompt.js";
+import { replySchemaFor } from "../../src/worker/reply.js";
 import { generateReply } from "../../src/worker/reply.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { getFreePort } from "../helpers/redis-server.js";
@@ -37,11 +36,12 @@ const chats = () => server.requests.filter((r) => r.path === "/api/chat");
 
 describe("ollama: request", () => {
   it("POSTs /api/chat with the turn's messages, the reply's JSON schema as format, the agent's options and keep_alive", async () => {
-    await provider().generate({ ...base, messages: buildTurnMessages(req), jsonSchema: z.toJSONSchema(ConversationContentSchema) as Record<string, unknown> });
+    await provider().generate({ ...base, messages: buildTurnMessages(req), jsonSchema: replySchemaFor("round_robin", []) });
     const body = chats()[0]!.body;
     expect(body.model).toBe("llama3.2");
     expect(body.stream).toBe(true);
-    expect(body.format).toEqual(z.toJSONSchema(ConversationContentSchema));
+    expect(body.format).toEqual(replySchemaFor("round_robin", []));
+    expect(Object.keys((body.format as { properties: object }).properties).sort()).toEqual(["end_conversation", "message", "references", "sentiment"]);
     expect(body.options).toEqual({ temperature: 0.4, seed: 11, num_ctx: 2048, num_predict: 200, top_p: 0.9 });
     expect(body.keep_alive).toBe("10m");
     const messages = body.messages as Array<{ role: string; content: string }>;
@@ -49,7 +49,8 @@ describe("ollama: request", () => {
     expect(messages.map((m) => m.role)).toEqual(["system", "assistant", "user"]);
     expect(messages[0]!.content).toContain("You are Maya Lindqvist");
     expect(messages[0]!.content).toContain("Refinancing the mortgage");
-    expect(messages[2]!.content).toBe(req.history[1]!.text);
+    // another speaker's turn says who spoke
+    expect(messages[2]!.content).toBe(`Tomas Berg (relationship manager): ${req.history[1]!.text}`);
   });
 });
 

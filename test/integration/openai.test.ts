@@ -4,11 +4,10 @@
  * retries with backoff, and abort.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { ProviderError } from "../../src/errors/index.js";
 import { OpenAIProvider } from "../../src/llm/openai.js";
-import { ConversationContentSchema } from "../../src/protocol/schemas.js";
 import { buildTurnMessages } from "../../src/worker/prompt.js";
+import { replySchemaFor } from "../../src/worker/reply.js";
 import { generateReply } from "../../src/worker/reply.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { getFreePort } from "../helpers/redis-server.js";
@@ -34,7 +33,7 @@ const messages = buildTurnMessages(req);
 const provider = (over: Partial<ConstructorParameters<typeof OpenAIProvider>[0]> = {}) =>
   new OpenAIProvider({ base_url: server.url, api_key: "sk-test-123", max_retries: 2, ...over });
 const chats = () => server.requests.filter((r) => r.path === "/v1/chat/completions");
-const jsonSchema = z.toJSONSchema(ConversationContentSchema) as Record<string, unknown>;
+const jsonSchema = replySchemaFor("round_robin", []);
 
 describe("openai: request and usage", () => {
   it("streams with include_usage and a strict json_schema response format; sends the key and the agent's options", async () => {

@@ -29,9 +29,11 @@ function message(id: string, seq: number, tokens = 10): DialogMessage {
     content: { message: `hello ${seq}`, references: [], end_conversation: false },
     cut: false,
     stalled: false,
+    skipped: false,
     failed: false,
     metadata: {
       failed_attempts: [],
+      source: "model",
       conversation_id: id,
       sequence_number: seq,
       agent_id: seq % 2 ? "a" : "b",

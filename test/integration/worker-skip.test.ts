@@ -13,7 +13,7 @@ import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
 import { startWorker, type WorkerHandle } from "../../src/worker/process.js";
 import { freshPrefix, withRedis } from "../helpers/redis.js";
-import { maya, story, tomas, turnRequest } from "../helpers/turn-fixture.js";
+import { leanRequest, maya, story, tomas } from "../helpers/turn-fixture.js";
 
 const config = load({ env: {} }).config!;
 let redis: Redis;
@@ -23,7 +23,7 @@ let worker: WorkerHandle;
 let events: QueueEvents;
 const prefix = freshPrefix();
 // a slow simulated model: a turn would stream chunks for about a second if it were generated
-const model = { provider: "simulated" as const, model: "simulated-1", options: { tokens_per_second: 60, time_to_first_token_ms: 0 } };
+const slow = { provider: "simulated" as const, model: "simulated-1", options: { tokens_per_second: 60, time_to_first_token_ms: 0 } };
 
 beforeAll(async () => {
   redis = await withRedis();
@@ -43,8 +43,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function conversation(status: "running" | "stopped"): Promise<string> {
-  const spec = buildSpec(config, "simulated");
+async function conversation(status: "running" | "stopped", fast = false): Promise<string> {
+  const built = buildSpec(config, "simulated");
+  const model = fast ? { ...slow, options: { tokens_per_second: 0, time_to_first_token_ms: 0 } } : slow;
+  const spec = { ...built, agents: built.agents.map((a) => ({ ...a, pool: "customer", model })) };
   await store.create(spec);
   await store.setStory(spec.id, story);
   await store.setPersonas(spec.id, [maya, tomas]);
@@ -62,29 +64,29 @@ async function settle(id: string, seq: number): Promise<Job> {
 describe("a worker's turn and the run's status", () => {
   it("a turn of a run that has ended is skipped: no response, no token chunk", async () => {
     const id = await conversation("stopped");
-    await queues.addRequest(turnRequest(model, { conversation_id: id }));
-    const job = await settle(id, 3);
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    const job = await settle(id, 1);
     expect(job.returnvalue).toEqual({ skipped: "conversation is stopped" });
-    expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 3))).toBeUndefined();
+    expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 1))).toBeUndefined();
     expect(await redis.xlen(store.keys.tokens(id))).toBe(0);
   });
 
   it("a turn of an unknown run fails for good: no response, no token chunk", async () => {
     const id = "20990101-000000-abcde";
-    await queues.addRequest(turnRequest(model, { conversation_id: id }));
-    const job = await settle(id, 3);
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    const job = await settle(id, 1);
     expect(job.failedReason).toMatch(/unknown conversation/);
     expect(job.attemptsMade).toBe(1);
-    expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 3))).toBeUndefined();
+    expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 1))).toBeUndefined();
     expect(await redis.xlen(store.keys.tokens(id))).toBe(0);
   });
 
   it("a turn of a run that goes on is generated, streamed and answered", async () => {
-    const id = await conversation("running");
-    await queues.addRequest(turnRequest({ ...model, options: { tokens_per_second: 0, time_to_first_token_ms: 0 } }, { conversation_id: id }));
-    const job = await settle(id, 3);
-    expect(job.returnvalue.metadata?.sequence_number).toBe(3);
-    const res = await queues.responses("customer").getJob(store.keys.turnJobId(id, 3));
+    const id = await conversation("running", true);
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    const job = await settle(id, 1);
+    expect(job.returnvalue.metadata?.sequence_number).toBe(1);
+    const res = await queues.responses("customer").getJob(store.keys.turnJobId(id, 1));
     expect(res?.data.ok).toBe(true);
     expect(await redis.xlen(store.keys.tokens(id))).toBeGreaterThan(0);
   });

@@ -57,6 +57,7 @@ describe("load(): defaults and config/default.json", () => {
       stop_on_loop: true,
       loop_threshold: 0.6,
       loop_turns: 3,
+      human_turn_seconds: 120,
     });
     expect(c.redis.url).toBeNull();
     expect(c.redis.prefix).toBe("dialogue");
@@ -212,8 +213,8 @@ describe("load(): precedence flags > env > file > defaults", () => {
     ];
     const c = configOf({ configFile: tempFile({ agents }) });
     expect(c.agents).toEqual([
-      { id: "x", role: "first role", options: {} },
-      { id: "y", role: "second role", options: {} },
+      { id: "x", role: "first role", kind: "model", options: {} },
+      { id: "y", role: "second role", kind: "model", options: {} },
     ]);
     // none of default.json's agent fields (goal) leaked into the replacement
     expect(c.agents.some((a) => a.goal !== undefined)).toBe(false);

@@ -56,9 +56,11 @@ const message: DialogMessage = {
   },
   cut: false,
   stalled: false,
+  skipped: false,
   failed: false,
   metadata: {
     failed_attempts: [],
+    source: "model",
     conversation_id: "conv-1",
     sequence_number: 3,
     agent_id: "customer",
@@ -86,29 +88,16 @@ const request: TurnRequest = {
   sequence_number: 3,
   agent_id: "customer",
   pool: "customer",
-  model: { provider: "simulated", model: "sim", options: { temperature: 0.7, seed: 3 } },
-  fallback: null,
-  primary_attempts: 3,
+  log_position: 2,
+  turn_choice: { how: "round_robin", by: "manager", reason: "after Tomas Berg, in the agents' order" },
   use_fallback: false,
   failed_attempts: [],
-  seed: null,
   retry_budget_ms: 60_000,
   max_attempts: 3,
   backoff_ms: 1000,
   backoff_max_ms: 15_000,
-  story,
-  persona: maya,
-  partner: tomas,
-  history: [
-    { agent_id: "customer", speaker: "Maya Lindqvist", text: "Hello." },
-    { agent_id: "advisor", speaker: "Tomas Berg", text: "Good morning, Maya." },
-  ],
-  turn: { number: 3, max: 12 },
   deadline_at: 1_763_700_120_000,
-  max_message_chars: 4000,
-  token_stream_maxlen: 5000,
   requested_at: 1_763_700_000_000,
-  context: { strategy: "summarize", reserve_tokens: 512, window_tokens: null },
 };
 
 const okResponse: TurnResponse = { ok: true, message };
@@ -127,11 +116,12 @@ const record: ConversationRecord = {
     created_at: 1_763_699_999_000,
     scenario: { title: "Refinancing", premise: "A homeowner meets the bank.", setting: "A bank" },
     agents: [
-      { id: "customer", role: "homeowner", goal: "lower payment", pool: "customer", model: { provider: "ollama", model: "llama3.2:3b", options: {} }, fallback: { provider: "simulated", model: "sim", options: {} } },
-      { id: "advisor", role: "relationship manager", pool: "advisor", model: { provider: "simulated", model: "sim", options: { tokens_per_second: 0 } }, fallback: null },
+      { id: "customer", role: "homeowner", goal: "lower payment", kind: "model", pool: "customer", model: { provider: "ollama", model: "llama3.2:3b", options: {} }, fallback: { provider: "simulated", model: "sim", options: {} } },
+      { id: "advisor", role: "relationship manager", kind: "model", pool: "advisor", model: { provider: "simulated", model: "sim", options: { tokens_per_second: 0 } }, fallback: null },
     ],
+    turn_order: "round_robin",
     manager: { provider: "simulated", model: "sim", options: {} },
-    limits: { duration_seconds: 180, max_turns: 14, max_total_tokens: null, max_message_chars: 4000, history_turns: 40, stop_on_loop: true, loop_threshold: 0.6, loop_turns: 3 },
+    limits: { duration_seconds: 180, max_turns: 14, max_total_tokens: null, max_message_chars: 4000, history_turns: 40, stop_on_loop: true, loop_threshold: 0.6, loop_turns: 3, human_turn_seconds: 120 },
     token_stream_maxlen: 5000,
     context: { strategy: "drop", reserve_tokens: 256, window_tokens: 2048 },
     config: { provider: "auto", limits: { max_turns: 14 }, nested: [1, "two", null] },
@@ -154,6 +144,8 @@ const record: ConversationRecord = {
   retried_turns: 0,
   ok_turns: 2,
   lease_until: 1_763_700_030_000,
+  remarks: 0,
+  next_choice: { seq: 3, agent_id: "customer", how: "round_robin", by: "manager", reason: "after Tomas Berg, in the agents' order", at: 1_763_700_100_000 },
 };
 
 const controlJobs: ControlJob[] = [
@@ -245,7 +237,7 @@ describe("rejections say where", () => {
     ["DialogMessage metadata", DialogMessageSchema, changed(message, (m) => (m.metadata.gpu = "a100")), "metadata", "gpu"],
     ["DialogMessage content", DialogMessageSchema, changed(message, (m) => (m.content.mood = "happy")), "content", "mood"],
     ["TurnRequest", TurnRequestSchema, changed(request, (r) => (r.priority = 1)), "", "priority"],
-    ["TurnRequest persona", TurnRequestSchema, changed(request, (r) => (r.persona.age = 40)), "persona", "age"],
+    ["TurnRequest turn_choice", TurnRequestSchema, changed(request, (r) => (r.turn_choice.mood = "kind")), "turn_choice", "mood"],
     ["TurnResponse failure", TurnResponseSchema, changed(failedResponse, (r) => (r.stack = "at x")), "", "stack"],
     ["ControlJob", ControlJobSchema, { type: "start", conversation_id: "c", reason: "x" }, "", "reason"],
     ["ConversationRecord", ConversationRecordSchema, changed(record, (r) => (r.owner = "me")), "", "owner"],
@@ -314,10 +306,9 @@ describe("rejections say where", () => {
   });
 
   it("a TurnRequest with a bad nested value names the nested path", () => {
-    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.model.options.temperature = 3)))).toEqual(["model.options.temperature"]);
-    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.history[1].text = null)))).toEqual(["history.1.text"]);
-    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.turn.max = 0)))).toEqual(["turn.max"]);
-    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.persona.traits = [])))).toEqual(["persona.traits"]);
+    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.turn_choice.how = "whoever")))).toEqual(["turn_choice.how"]);
+    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.log_position = -1)))).toEqual(["log_position"]);
+    expect(issuePaths(TurnRequestSchema, changed(request, (r) => (r.failed_attempts = [{ attempt: 1 }])))).toEqual(expect.arrayContaining(["failed_attempts.0.cause"]));
   });
 
   it("a ControlJob of an unknown type, or a finalize without a reason, is rejected", () => {

@@ -7,7 +7,7 @@ import { addresseeOf, simulateTurn } from "../../src/llm/simulated-turn.js";
 import type { GenerateRequest, GenerationTask } from "../../src/llm/types.js";
 import {
   ConversationContentSchema,
-  PersonaPairSchema,
+  personasSchemaFor,
   StoryContentSchema,
   type HistoryEntry,
   type ModelOptions,
@@ -31,7 +31,7 @@ const [owner, advisor] = simulatePersonas(scenario, story, roles, 7).personas as
 
 function turnTask(n: number, history: HistoryEntry[] = [], max = 60): Extract<GenerationTask, { kind: "turn" }> {
   const [persona, partner] = n % 2 === 1 ? [owner, advisor] : [advisor, owner];
-  return { kind: "turn", conversation_id: "conv-1", sequence_number: n, story, persona, partner, history, turn: { number: n, max } };
+  return { kind: "turn", conversation_id: "conv-1", sequence_number: n, story, agent_id: persona === owner ? "owner" : "advisor", persona, others: [{ agent_id: persona === owner ? "advisor" : "owner", kind: "model", persona: partner }], history, turn: { number: n, max }, turn_order: "round_robin" };
 }
 
 function request(task: GenerationTask, options: ModelOptions = {}, extra: Partial<GenerateRequest> = {}): GenerateRequest {
@@ -58,7 +58,7 @@ describe("simulated text", () => {
 
   it("writes personas that parse, named after the story's characters, using the role goal", () => {
     const task: GenerationTask = { kind: "personas", scenario, story, roles };
-    const { personas } = PersonaPairSchema.parse(JSON.parse(simulateText(task, 7)));
+    const { personas } = personasSchemaFor(roles.map((r) => r.id)).parse(JSON.parse(simulateText(task, 7)));
     expect(personas.map((p) => p.name)).toEqual(story.characters.map((c) => c.name));
     expect(personas[0]?.goals[0]).toBe("Get a loan approved for a second oven");
     for (const p of personas) {
@@ -149,7 +149,7 @@ function conversation(file: string, seed: number, turns: number, conversationId 
   const run: Said[] = [];
   for (let n = 1; n <= turns; n++) {
     const [persona, partner] = n % 2 === 1 ? [a, b] : [b, a];
-    const task: GenerationTask = { kind: "turn", conversation_id: conversationId, sequence_number: n, story: s, persona, partner, history: history.slice(-40), turn: { number: n, max: turns } };
+    const task: GenerationTask = { kind: "turn", conversation_id: conversationId, sequence_number: n, story: s, agent_id: persona.name, persona, others: [{ agent_id: partner.name, kind: "model", persona: partner }], history: history.slice(-40), turn: { number: n, max: turns }, turn_order: "round_robin" };
     const content = ConversationContentSchema.parse(JSON.parse(simulateText(task, seed)));
     history.push({ agent_id: persona.name, speaker: persona.name, text: content.message });
     run.push({ speaker: persona.name, text: content.message });

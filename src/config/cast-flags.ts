@@ -1,0 +1,73 @@
+/**
+ * The command line's say over who takes part: `--agents N` (the scenario's agents, then its
+ * `cast` in order, cut to N), `--person <id>` (that agent is a person), `--models a,b,…` (one model
+ * per agent, in order; "provider:model" names the provider too), `--topic "…"` (the premise the
+ * story is written around) and `--turn-order`. Pure: a configuration in, a configuration out, or a
+ * UsageError in one line.
+ */
+import { UsageError } from "../errors/index.js";
+import { MAX_AGENTS, MIN_AGENTS, ProviderNameSchema, type ProviderName } from "../protocol/schemas.js";
+import type { Config } from "./schema.js";
+
+export interface CastFlags {
+  agents?: number | undefined;
+  person?: string[] | undefined;
+  topic?: string | undefined;
+  turnOrder?: string | undefined;
+}
+
+export function applyCastFlags(config: Config, f: CastFlags): Config {
+  let agents = config.agents;
+  if (f.agents !== undefined) {
+    if (f.agents < MIN_AGENTS || f.agents > MAX_AGENTS) throw new UsageError(`--agents ${f.agents}: a conversation has ${MIN_AGENTS} to ${MAX_AGENTS} agents`, `e.g. --agents 4`);
+    const all = [...config.agents, ...config.cast.filter((c) => !config.agents.some((a) => a.id === c.id))];
+    if (f.agents > all.length) {
+      throw new UsageError(
+        `--agents ${f.agents}: this scenario has ${all.length} agents in all (${all.map((a) => a.id).join(", ")})`,
+        `use at most --agents ${all.length}, or list more agents (or a "cast" to draw on) in a config file`,
+      );
+    }
+    agents = all.slice(0, f.agents);
+  }
+  for (const id of f.person ?? []) {
+    if (!agents.some((a) => a.id === id)) throw new UsageError(`--person ${id}: no agent has that id`, `the agents are ${agents.map((a) => a.id).join(", ")}`);
+  }
+  if (f.person?.length) agents = agents.map((a) => (f.person?.includes(a.id) ? { ...a, kind: "human" as const } : a));
+  let out: Config = { ...config, agents };
+  if (f.topic !== undefined) {
+    const topic = f.topic.trim();
+    if (topic === "") throw new UsageError("--topic is empty", 'give the premise the story is written around, e.g. --topic "whether the town should build a tram line"');
+    // the topic is the premise; the scenario's own setting may not fit it, so the manager writes one
+    out = { ...out, scenario: { title: topic.length > 80 ? `${topic.slice(0, 79)}…` : topic, premise: topic } };
+  }
+  if (f.turnOrder !== undefined) out = { ...out, conversation: { ...out.conversation, turn_order: f.turnOrder as Config["conversation"]["turn_order"] } };
+  return out;
+}
+
+/** "a,b,c" for the agents in order: "model" or "provider:model" (an Ollama tag such as qwen2.5:0.5b stays whole) */
+export function applyModelsFlag(config: Config, models: string | undefined): Config {
+  if (models === undefined) return config;
+  const items = models.split(",").map((m) => m.trim());
+  if (items.some((m) => m === "")) throw new UsageError(`--models "${models}" has an empty entry`, "one model per agent, comma-separated: --models llama3.2,qwen2.5:0.5b");
+  const modelAgents = config.agents;
+  if (items.length !== modelAgents.length) {
+    throw new UsageError(
+      `--models names ${items.length} model${items.length === 1 ? "" : "s"} for ${modelAgents.length} agents (${modelAgents.map((a) => a.id).join(", ")})`,
+      "give one model per agent, in their order (a person's entry is ignored), comma-separated",
+    );
+  }
+  const agents = config.agents.map((a, i) => {
+    const item = items[i] as string;
+    const at = item.indexOf(":");
+    const head = at > 0 ? item.slice(0, at) : "";
+    const provider = ProviderNameSchema.safeParse(head);
+    if (provider.success) {
+      const model = item.slice(at + 1);
+      if (model === "") throw new UsageError(`--models: "${item}" names no model after "${head}:"`, `e.g. ${head}:llama3.2`);
+      const { model: _m, ...rest } = a;
+      return { ...rest, provider: provider.data as ProviderName, model };
+    }
+    return { ...a, model: item };
+  });
+  return { ...config, agents };
+}

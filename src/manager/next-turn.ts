@@ -1,0 +1,84 @@
+/**
+ * Starting the next turn: choose its speaker (turn-order.ts), write the choice to the record,
+ * then either request the turn from the speaker's pool or — for a person — wait for them, with a
+ * delayed job that skips the turn if they do not answer in time.
+ *
+ * Reads: record(ID) (given), log(ID) latest (given). Writes: record(ID) next_choice, next_seq,
+ * next_agent, pending_seq; a job on requests.<pool>, or a human_timeout job on control.
+ */
+import { generateStructured } from "../llm/structured.js";
+import type { LlmProvider } from "../llm/types.js";
+import type { Logger } from "../logger.js";
+import type { ConversationRecord, NextChoice } from "../protocol/record.js";
+import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage } from "../protocol/schemas.js";
+import type { Queues } from "../queues/index.js";
+import type { Store } from "../redis/store.js";
+import { historyEntry } from "../worker/turn-context.js";
+import { moderatorTask } from "./prompts.js";
+import { chooseNext, type Moderate } from "./turn-order.js";
+
+/** the latest turns a moderator reads */
+const MODERATOR_TRANSCRIPT = 12;
+
+export interface NextTurnDeps {
+  store: Store;
+  queues: Queues;
+  log: Logger;
+  /** the manager's model (watched for stalls) */
+  managerModel: (rec: ConversationRecord) => Pick<LlmProvider, "generate">;
+}
+
+/** the speaker of turn `seq`: the one on the record when a manager already chose (fresh: false), else a new choice */
+export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq: number, recent: readonly DialogMessage[]): Promise<{ choice: NextChoice; fresh: boolean }> {
+  if (rec.next_choice && rec.next_choice.seq === seq) return { choice: rec.next_choice, fresh: false };
+  const moderate: Moderate = async (candidates) => {
+    const m = rec.spec.manager;
+    const story = rec.story;
+    if (!story) throw new Error("no story yet");
+    const transcript = recent.slice(-MODERATOR_TRANSCRIPT).map(historyEntry).filter((h) => h !== null);
+    const { task, messages } = moderatorTask(story, candidates, transcript, seq);
+    const { value } = await generateStructured(deps.managerModel(rec), moderatorSchemaFor(candidates.map((c) => c.agent_id)), {
+      model: m.model,
+      options: m.options,
+      task,
+      messages,
+    });
+    return { ...value, by: `manager (${m.provider}/${m.model})` };
+  };
+  const c = await chooseNext({ spec: rec.spec, personas: rec.personas ?? [], seq, recent }, moderate);
+  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, at: Date.now() }, fresh: true };
+}
+
+/** turn `seq` begins: requested from its pool, or offered to its person */
+export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq: number, recent: readonly DialogMessage[]): Promise<void> {
+  const { spec } = rec;
+  if (!rec.story || !rec.personas) throw new Error("cannot start turns before the story and personas exist");
+  const { choice, fresh } = await choiceFor(deps, rec, seq, recent);
+  const agent = spec.agents.find((a) => a.id === choice.agent_id);
+  if (!agent) throw new Error(`turn ${seq} chose "${choice.agent_id}", who is not an agent`);
+  // the choice is written first, then the turn goes out: both sent at once on one connection,
+  // which Redis runs in this order (a replacement manager finds the choice, whatever it finds)
+  const record = fresh ? deps.store.setNextChoice(spec.id, choice) : Promise.resolve();
+  if (agent.kind === "human") {
+    const wait = Math.round(spec.limits.human_turn_seconds * 1000);
+    await Promise.all([record, deps.queues.addControl({ type: "human_timeout", conversation_id: spec.id, seq }, deps.store.keys.humanTimeoutJobId(spec.id, seq), wait)]);
+    deps.log.info({ conversation: spec.id, seq, agent: agent.id }, "waiting for a person");
+    return;
+  }
+  const s = deps.queues.settings;
+  const req = TurnRequestSchema.parse({
+    conversation_id: spec.id,
+    sequence_number: seq,
+    agent_id: agent.id,
+    pool: agent.pool,
+    log_position: seq - 1,
+    turn_choice: { how: choice.how, by: choice.by, reason: choice.reason },
+    retry_budget_ms: s.retry_budget_ms,
+    max_attempts: s.attempts,
+    backoff_ms: s.backoff_ms,
+    backoff_max_ms: s.backoff_max_ms,
+    deadline_at: rec.deadline_at ?? Date.now() + spec.limits.duration_seconds * 1000,
+    requested_at: Date.now(),
+  });
+  await Promise.all([record, deps.queues.addRequest(req)]);
+}

@@ -1,0 +1,92 @@
+/**
+ * The messages people write, as the manager records them: a person's turn (an agent of kind
+ * human: the TUI's input line, `dialogue say`), a turn that person left unanswered (skipped), and
+ * a narrator's remark. Their metadata is honest: no model, no tokens, no speed, no time to first
+ * token — only when the turn was offered and when it was answered.
+ */
+import os from "node:os";
+import type { ConversationRecord, NextChoice } from "../protocol/record.js";
+import { personaOf } from "../protocol/record.js";
+import { DialogMessageSchema, NARRATOR_ID, type DialogMessage } from "../protocol/schemas.js";
+
+interface Said {
+  text: string;
+  said_at: number;
+}
+
+function base(rec: ConversationRecord, seq: number, agentId: string, speaker: string, role: string, offeredAt: number, at: number) {
+  const max = rec.spec.limits.max_message_chars;
+  return {
+    message_id: `${rec.spec.id}.${seq}`,
+    queue_timestamp: Date.now(),
+    role,
+    speaker,
+    cut: false,
+    failed: false,
+    metadata: {
+      conversation_id: rec.spec.id,
+      sequence_number: seq,
+      agent_id: agentId,
+      provider: "human" as const,
+      model: "person",
+      tokens_generated: 0,
+      prompt_tokens: null,
+      generation_time_ms: Math.max(0, at - offeredAt),
+      time_to_first_token_ms: null,
+      tokens_per_second: 0,
+      load_time_ms: 0,
+      done_reason: "stop" as const,
+      worker: { host: os.hostname(), pid: process.pid },
+      attempt: 1,
+      queue_wait_ms: 0,
+      requested_at: offeredAt,
+      started_at: offeredAt,
+      finished_at: at,
+      truncated: false,
+      max,
+    },
+  };
+}
+
+/** what the person whose turn `choice` is said */
+export function humanMessage(rec: ConversationRecord, choice: NextChoice, said: Said): DialogMessage {
+  const p = personaOf(rec.spec, rec.personas ?? [], choice.agent_id);
+  const offered = choice.at ?? said.said_at;
+  const b = base(rec, choice.seq, choice.agent_id, p?.name ?? choice.agent_id, p?.role ?? "person", offered, said.said_at);
+  const { max, ...metadata } = b.metadata;
+  const text = said.text.slice(0, max);
+  return DialogMessageSchema.parse({
+    ...b,
+    content: { message: text, references: [], end_conversation: false },
+    metadata: { ...metadata, truncated: said.text.length > max, source: "human", turn_choice: choiceOf(choice) },
+  });
+}
+
+/** a person's turn nobody answered in time */
+export function skippedMessage(rec: ConversationRecord, choice: NextChoice, now: number): DialogMessage {
+  const p = personaOf(rec.spec, rec.personas ?? [], choice.agent_id);
+  const offered = choice.at ?? now;
+  const b = base(rec, choice.seq, choice.agent_id, p?.name ?? choice.agent_id, p?.role ?? "person", offered, now);
+  const { max: _max, ...metadata } = b.metadata;
+  return DialogMessageSchema.parse({
+    ...b,
+    content: { message: "", references: [], end_conversation: false },
+    skipped: true,
+    note: `no answer within ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds): the turn was skipped`,
+    metadata: { ...metadata, source: "human", turn_choice: choiceOf(choice) },
+  });
+}
+
+/** a narrator's remark as message `seq` */
+export function narratorMessage(rec: ConversationRecord, seq: number, said: Said & { via: string }): DialogMessage {
+  const b = base(rec, seq, NARRATOR_ID, "Narrator", "narrator", said.said_at, said.said_at);
+  const { max, ...metadata } = b.metadata;
+  return DialogMessageSchema.parse({
+    ...b,
+    content: { message: said.text.slice(0, max), references: [], end_conversation: false },
+    note: `a narrator's remark (${said.via})`,
+    metadata: { ...metadata, truncated: said.text.length > max, source: "narrator" },
+  });
+}
+
+const choiceOf = (c: NextChoice) => ({ how: c.how, by: c.by, reason: c.reason });

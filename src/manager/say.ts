@@ -1,0 +1,61 @@
+/**
+ * Saying something in a conversation, from anywhere (`dialogue say`, the TUI's input line, the
+ * web): as the person whose turn it is, or as the narrator (a remark every later speaker sees).
+ * Checked here first, so a person hears at once why it cannot be said; then handed to the managers
+ * as a `say` control job, which records it (and checks again).
+ *
+ * Reads: record(ID). Writes: one job on the control queue.
+ */
+import { randomBytes } from "node:crypto";
+import { NotFoundError, UsageError } from "../errors/index.js";
+import { isFinal, personaOf, type ConversationRecord } from "../protocol/record.js";
+import { MAX_TEXT, NARRATOR_ID } from "../protocol/schemas.js";
+import type { Queues } from "../queues/index.js";
+import type { Store } from "../redis/store.js";
+
+export interface SayResult {
+  as: string;
+  /** the turn it answers (a person's), or null for a remark */
+  seq: number | null;
+}
+
+/** the person whose turn it is now, if it is a person's turn */
+export function personWaitedFor(rec: ConversationRecord): { agent_id: string; seq: number; since: number | null } | null {
+  const c = rec.next_choice;
+  if (!c || isFinal(rec.status) || c.seq !== rec.pending_seq || c.seq <= rec.turns) return null;
+  const agent = rec.spec.agents.find((a) => a.id === c.agent_id);
+  return agent?.kind === "human" ? { agent_id: c.agent_id, seq: c.seq, since: c.at ?? null } : null;
+}
+
+export async function say(store: Store, queues: Queues, id: string, text: string, opts: { as?: string | undefined; via: string }): Promise<SayResult> {
+  const rec = await store.get(id);
+  if (!rec) throw new NotFoundError(`no conversation ${id}`, "see dialogue list");
+  const trimmed = text.trim();
+  if (trimmed === "") throw new UsageError("there is nothing to say", 'give the text, e.g. dialogue say <id> "I would take the early train"');
+  if (trimmed.length > MAX_TEXT) throw new UsageError(`that is ${trimmed.length} characters; at most ${MAX_TEXT} can be said at once`, "say it in parts");
+  if (isFinal(rec.status)) throw new UsageError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
+  const people = rec.spec.agents.filter((a) => a.kind === "human");
+  const waiting = personWaitedFor(rec);
+  const as = opts.as ?? waiting?.agent_id ?? (people.length === 1 ? people[0]?.id : undefined);
+  if (!as) {
+    throw new UsageError(
+      people.length === 0 ? `conversation ${id} has no person in it` : `say as whom? ${people.map((p) => p.id).join(", ")} take part`,
+      people.length === 0 ? `add a remark with --as ${NARRATOR_ID}` : `use --as <id> (or --as ${NARRATOR_ID} for a remark)`,
+    );
+  }
+  if (as !== NARRATOR_ID) {
+    const agent = rec.spec.agents.find((a) => a.id === as);
+    if (!agent) throw new UsageError(`"${as}" is not in conversation ${id}`, `the agents are ${rec.spec.agents.map((a) => a.id).join(", ")}; --as ${NARRATOR_ID} adds a remark`);
+    if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
+    if (!waiting || waiting.agent_id !== as) {
+      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${rec.next_choice.seq} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
+      throw new UsageError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
+    }
+  }
+  const saidAt = Date.now();
+  await queues.addControl(
+    { type: "say", conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via },
+    `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`,
+  );
+  return { as, seq: as === NARRATOR_ID ? null : (waiting?.seq ?? null) };
+}

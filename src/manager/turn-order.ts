@@ -1,0 +1,101 @@
+/**
+ * The turn order: who speaks next. The one place that decides it — fed the spec, the personas
+ * and the latest messages of the log, it returns the agent and the choice as it is recorded on
+ * the turn (how, by whom, why). Deterministic for a seed, except the moderator's model when it is
+ * a real one; a choice is written to the record before its turn is requested, so a replacement
+ * manager reads it rather than choosing again.
+ *
+ *   round_robin  the agents in their order; with two, they alternate
+ *   random       seeded; never the one who spoke last
+ *   addressed    the agent named in the last reply's next_speaker, when it is another agent;
+ *                otherwise round robin, saying why
+ *   moderator    the manager's model picks one of the others, with a one-line reason; round robin
+ *                when it fails
+ */
+import { Rng } from "../llm/rng.js";
+import { personaOf, type ConversationSpec } from "../protocol/record.js";
+import type { DialogMessage, Persona, TurnChoice } from "../protocol/schemas.js";
+
+export interface Choice extends TurnChoice {
+  agent_id: string;
+}
+
+export interface Candidate {
+  agent_id: string;
+  name: string;
+  role: string;
+}
+
+/** asks the manager's model who should speak next; throws when it cannot say */
+export type Moderate = (candidates: Candidate[]) => Promise<{ next_speaker: string; reason: string; by: string }>;
+
+export interface TurnOrderInput {
+  spec: ConversationSpec;
+  personas: readonly Persona[];
+  /** the turn being chosen for */
+  seq: number;
+  /** the latest messages of the log, oldest first (the one before `seq` last) */
+  recent: readonly DialogMessage[];
+}
+
+export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Promise<Choice> {
+  const { spec, seq } = input;
+  const agents = spec.agents;
+  const name = (id: string): string => personaOf(spec, input.personas, id)?.name ?? id;
+  const last = input.recent.findLast((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < seq);
+  const seed = spec.seed ?? 0;
+  const order = spec.turn_order;
+
+  if (!last) {
+    if (order === "random") {
+      const first = new Rng(`${seed}|next|${seq}`).pick(agents);
+      return { agent_id: first.id, how: "random", by: "manager", reason: `drawn at random (seed ${seed}) to open the conversation` };
+    }
+    const first = agents[0]!;
+    return { agent_id: first.id, how: "first", by: "manager", reason: `${name(first.id)} (${first.id}), the first agent, opens the conversation` };
+  }
+
+  const lastId = last.metadata.agent_id;
+  const roundRobin = (why: string): Choice => {
+    const i = agents.findIndex((a) => a.id === lastId);
+    const next = agents[(i + 1) % agents.length]!;
+    return { agent_id: next.id, how: "round_robin", by: "manager", reason: `${why}after ${name(lastId)}, in the agents' order` };
+  };
+  const others = agents.filter((a) => a.id !== lastId);
+
+  switch (order) {
+    case "round_robin":
+      return roundRobin("");
+    case "random": {
+      const pick = new Rng(`${seed}|next|${seq}`).pick(others);
+      return { agent_id: pick.id, how: "random", by: "manager", reason: `drawn at random (seed ${seed}) from everyone but ${name(lastId)}, who spoke last` };
+    }
+    case "addressed": {
+      const named = last.content.next_speaker;
+      if (named === undefined || named === "") return roundRobin(`${name(lastId)} named no one to answer (next_speaker); round robin: `);
+      const target = others.find((a) => a.id === named);
+      if (!target) {
+        const why = named === lastId ? "themself" : `"${named.slice(0, 60)}", who is not another agent`;
+        return roundRobin(`${name(lastId)} named ${why}; round robin: `);
+      }
+      return { agent_id: target.id, how: "addressed", by: lastId, reason: `${name(lastId)} named ${name(target.id)} (${target.id}) to answer` };
+    }
+    case "moderator": {
+      if (others.length === 1) {
+        const only = others[0]!;
+        return { agent_id: only.id, how: "moderator", by: "manager", reason: `${name(only.id)} is the only one who did not speak last` };
+      }
+      if (!moderate) return roundRobin("no moderator model at hand; round robin: ");
+      const candidates = others.map((a) => ({ agent_id: a.id, name: name(a.id), role: a.role }));
+      try {
+        const m = await moderate(candidates);
+        const target = others.find((a) => a.id === m.next_speaker);
+        if (!target) return roundRobin(`the moderator named "${m.next_speaker.slice(0, 60)}", who may not speak now; round robin: `);
+        return { agent_id: target.id, how: "moderator", by: m.by, reason: m.reason.split("\n")[0]!.slice(0, 400) };
+      } catch (err) {
+        const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+        return roundRobin(`the moderator could not choose (${why}); round robin: `);
+      }
+    }
+  }
+}

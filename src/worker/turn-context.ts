@@ -1,0 +1,90 @@
+/**
+ * What one turn needs, read from Redis rather than carried by the request: the conversation's
+ * spec, story and personas (written once, so cached per conversation) and the log's latest
+ * messages up to the request's log position (read each turn) — one round trip, together with the
+ * run's status.
+ *
+ * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail.
+ */
+import { personaOf, type AgentKind, type AgentSpec, type ConversationSpec, type Status } from "../protocol/record.js";
+
+export { personaOf };
+import type { DialogMessage, HistoryEntry, Persona, StoryContent, TurnRequest } from "../protocol/schemas.js";
+import type { Store } from "../redis/store.js";
+
+/** conversations whose spec, story and personas a worker keeps */
+const MAX_CACHED = 256;
+
+export interface Speaker {
+  agent_id: string;
+  kind: AgentKind;
+  persona: Persona;
+}
+
+export interface TurnContext {
+  req: TurnRequest;
+  spec: ConversationSpec;
+  agent: AgentSpec;
+  story: StoryContent;
+  /** the speaker's own persona */
+  persona: Persona;
+  /** everyone else in the conversation, in the agents' order */
+  others: Speaker[];
+  /** the messages the prompt may hold, oldest first (what was said: empty turns are left out) */
+  history: HistoryEntry[];
+  turn: { number: number; max: number };
+}
+
+/** a log message as the prompt sees it; null for one that said nothing */
+export function historyEntry(m: DialogMessage): HistoryEntry | null {
+  if (m.content.message.trim() === "") return null;
+  return {
+    agent_id: m.metadata.agent_id,
+    speaker: m.speaker,
+    text: m.content.message,
+    seq: m.metadata.sequence_number,
+    ...(m.metadata.source === "narrator" ? { narrator: true } : {}),
+  };
+}
+
+export class TurnContextReader {
+  private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[] }>();
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * the turn's context, or the run's status when the turn should not go on (ended, or unknown:
+   * null); `ended: true` reads it even from a run that has ended (a benchmark replaying its turns)
+   */
+  async read(req: TurnRequest, opts: { ended?: boolean } = {}): Promise<TurnContext | { status: Status | null }> {
+    const stops = (s: Status | null): boolean => !s || (!opts.ended && this.store.isFinalStatus(s));
+    const id = req.conversation_id;
+    let fixed = this.cache.get(id);
+    if (!fixed) {
+      // the first turn of a conversation this worker serves: what never changes, once
+      const first = await this.store.turnSnapshot(id, 0, 0, true);
+      if (stops(first.status)) return { status: first.status };
+      if (!first.spec || !first.story || !first.personas) throw new Error(`conversation ${id} has no story or personas yet`);
+      fixed = { spec: first.spec, story: first.story, personas: first.personas };
+      this.cache.set(id, fixed);
+      if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    const snap = await this.store.turnSnapshot(id, req.log_position, fixed.spec.limits.history_turns, false);
+    if (stops(snap.status)) return { status: snap.status };
+    const { spec, story, personas } = fixed;
+    const agent = spec.agents.find((a) => a.id === req.agent_id);
+    const persona = personaOf(spec, personas, req.agent_id);
+    if (!agent || !persona) throw new Error(`conversation ${id} has no agent "${req.agent_id}"`);
+    const others: Speaker[] = [];
+    for (const a of spec.agents) {
+      const p = a.id === agent.id ? undefined : personaOf(spec, personas, a.id);
+      if (p) others.push({ agent_id: a.id, kind: a.kind, persona: p });
+    }
+    const history = snap.messages
+      .filter((m) => m.metadata.sequence_number < req.sequence_number)
+      .slice(-spec.limits.history_turns)
+      .map(historyEntry)
+      .filter((h): h is HistoryEntry => h !== null);
+    return { req, spec, agent, story, persona, others, history, turn: { number: req.sequence_number, max: spec.limits.max_turns } };
+  }
+}
