@@ -15,7 +15,8 @@
  *   conversations: read while the model starts).
  * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
- * Returns: the DialogMessage (kept as the request job's return value).
+ * Returns: a few words on the turn (kept as the request job's return value; the message itself is
+ *   in the response job and the log, so a retained request stays small).
  */
 import os from "node:os";
 import { UnrecoverableError, type Job } from "bullmq";
@@ -83,7 +84,17 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener("abort", done, { once: true });
   });
 
-export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessage | { skipped: string }> {
+/** what a request job keeps as its return value */
+export interface TurnDone {
+  message_id: string;
+  sequence_number: number;
+  attempt: number;
+  tokens_generated: number;
+  cut: boolean;
+  failed: boolean;
+}
+
+export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | { skipped: string }> {
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
@@ -212,7 +223,14 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
       await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
       deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
-      return message;
+      return {
+        message_id: message.message_id,
+        sequence_number: message.metadata.sequence_number,
+        attempt: message.metadata.attempt,
+        tokens_generated: message.metadata.tokens_generated,
+        cut: message.cut,
+        failed: message.failed,
+      };
     }
   } catch (err) {
     // what escaped the attempts (Redis trouble, a bug): the queue retries the job; on its last

@@ -85,7 +85,7 @@ describe("a worker's turn and the run's status", () => {
     const id = await conversation("running", true);
     await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
     const job = await settle(id, 1);
-    expect(job.returnvalue.metadata?.sequence_number).toBe(1);
+    expect(job.returnvalue.sequence_number).toBe(1);
     const res = await queues.responses("customer").getJob(store.keys.turnJobId(id, 1));
     expect(res?.data.ok).toBe(true);
     expect(await redis.xlen(store.keys.tokens(id))).toBeGreaterThan(0);
