@@ -1,0 +1,97 @@
+/**
+ * A person in the conversation, without the TUI: `dialogue say` answers for the person whose turn
+ * it is, from another process; what cannot be said is refused in one line; an unanswered turn is
+ * skipped after limits.human_turn_seconds with the reason recorded; a narrator's remark goes into
+ * any running conversation and the next speaker's prompt holds it.
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Store } from "../../src/redis/store.js";
+import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
+import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const env = () => cliEnv(testRedisUrl());
+
+describe("dialogue say", () => {
+  it("answers for the person at their turn; refuses out of turn, as a model, or after the end; a silent person is skipped", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = startCli(
+      ["run", "--provider", "simulated", "--person", "local", "--max-turns", "5", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=30", "--set", "limits.human_turn_seconds=4"],
+      env(),
+    );
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    const say = (args: string[]) => runCli(["say", id, ...args, "--prefix", prefix], env());
+
+    // turn 1 is the traveller's (a model), generating: not the person's turn yet
+    await waitFor("turn 1 under way", async () => (await store.get(id))?.status === "running", 30_000);
+    const early = await say(["Hello!"]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/^error: it is not local's turn \(turn 1 is .+'s\)$/m);
+    const asModel = await say(["--as", "traveller", "I am the model now"]);
+    expect(asModel.code).toBe(2);
+    expect(asModel.stderr).toMatch(/^error: traveller is a model, not a person: it speaks for itself$/m);
+
+    // turn 2 is offered to the person; plain output says so
+    await waitFor("turn 2 offered", async () => ((await store.get(id))?.next_choice?.seq === 2 ? true : null), 30_000);
+    await waitFor("the plain line", async () => run.out().includes(`turn 2 is `) && run.out().includes(`dialogue say ${id}`), 10_000);
+    const ok = await say(["I know a bakery by the station,", "the one with the blue door."]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim()).toBe(`said as local (turn 2 of ${id})`);
+    await waitFor("turn 3 recorded", async () => ((await store.get(id))?.turns ?? 0) >= 3, 30_000);
+    const [, human, answer] = await store.readLog(id);
+    expect(human!.content.message).toBe("I know a bakery by the station, the one with the blue door.");
+    expect(human!.metadata).toMatchObject({ source: "human", provider: "human", agent_id: "local", tokens_generated: 0, time_to_first_token_ms: null, tokens_per_second: 0 });
+    expect(human!.metadata.turn_choice?.how).toBe("round_robin");
+    // the model answers it: its prompt held turn 2
+    expect(answer!.metadata.source).toBe("model");
+    expect(answer!.metadata.prompt_turns).toMatchObject({ first: 1, last: 2 });
+
+    // turn 4 is the person's again: nobody answers, and it is skipped after 4 s, saying why
+    await waitFor("turn 4 skipped", async () => ((await store.get(id))?.turns ?? 0) >= 4, 30_000);
+    const skipped = (await store.readLog(id))[3]!;
+    expect(skipped.skipped).toBe(true);
+    expect(skipped.content.message).toBe("");
+    expect(skipped.note).toBe("no answer within 4 s (limits.human_turn_seconds): the turn was skipped");
+    expect(skipped.metadata.generation_time_ms).toBeGreaterThanOrEqual(3900);
+
+    const { code } = await exited(run, 60_000);
+    expect(code, run.err()).toBe(0);
+    expect(run.out()).toMatch(/\[2\] .+ \(local resident, a person\):\n {4}I know a bakery/);
+    expect(run.out()).toMatch(/\[4\] .+ \[skipped\]:\n {4}\(no answer: no answer within 4 s/);
+    const late = await say(["too late"]);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/^error: conversation .+ has ended \(completed\)$/m);
+  }, 120_000);
+
+  it("a narrator's remark during an all-model run is recorded between turns, and the next prompt holds it", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = startCli(["run", "--provider", "simulated", "--max-turns", "4", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=25"], env());
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    await waitFor("turn 1 under way", async () => (await store.get(id))?.status === "running", 30_000);
+    const r = await runCli(["say", id, "--as", "narrator", "The lights go out.", "--prefix", prefix], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("remark queued");
+    const { code } = await exited(run, 60_000);
+    expect(code, run.err()).toBe(0);
+    const msgs = await store.readLog(id);
+    const remark = msgs.find((m) => m.metadata.source === "narrator")!;
+    expect(remark.content.message).toBe("The lights go out.");
+    expect(remark.metadata.agent_id).toBe("narrator");
+    const next = msgs.find((m) => m.metadata.sequence_number === remark.metadata.sequence_number + 1)!;
+    expect(next.metadata.source).toBe("model");
+    expect(next.metadata.prompt_turns?.last).toBe(remark.metadata.sequence_number);
+    // a remark is not a turn: four agent turns were still taken
+    expect(msgs.filter((m) => m.metadata.source === "model")).toHaveLength(4);
+    expect(run.out()).toMatch(/\[\d\] Narrator:\n {4}The lights go out\./);
+  }, 90_000);
+});
