@@ -1,8 +1,9 @@
 /**
  * The terminal report of an analysis (`dialogue analyze`, and the end of `dialogue run`):
- * tables and sparklines, plain text, safe to pipe.
+ * tables and sparklines, plain text, safe to pipe. A table wider than TABLE_WIDTH (many agents)
+ * is cut into blocks of columns, one under the other.
  */
-import { sparkline, table } from "./format.js";
+import { sparkline, table, tableBlocks } from "./format.js";
 import {
   agentRows,
   contentLine,
@@ -14,6 +15,7 @@ import {
   windowSeries,
   windowTitle,
 } from "./report-rows.js";
+import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 
 /** window rows shown at most; the sparklines cover all */
@@ -23,7 +25,8 @@ export function reportText(a: Analysis, opts: { windows?: boolean } = {}): strin
   const out: string[] = [];
   out.push(`Analysis of ${a.conversation_id} — ${a.run.scenario}`);
   out.push(...headline(a).map((l) => `  ${l}`));
-  out.push("", "Agents", table(agentRows(a)));
+  out.push("", "Agents", tableBlocks(agentRows(a)));
+  out.push("", "Turn-taking", ...turnTakingLines(a).map((l) => `  ${l}`), tableBlocks(turnTakingRows(a)));
   out.push("", "Orchestration", `  ${orchestrationLine(a)}`);
   out.push("", "Content", `  ${contentLine(a)}`);
   out.push("", "Flags", ...flagLines(a).map((l) => `  ${l}`));
@@ -32,7 +35,7 @@ export function reportText(a: Analysis, opts: { windows?: boolean } = {}): strin
     out.push(table(windowSeries(a).map((s) => [s.label, `${sparkline(s.values, s.range)}`])));
     if (opts.windows) {
       const rows = windowRows(a);
-      out.push("", table(rows.slice(0, MAX_WINDOW_ROWS + 1)));
+      out.push("", tableBlocks(rows.slice(0, MAX_WINDOW_ROWS + 1), { keep: 2 }));
       if (rows.length > MAX_WINDOW_ROWS + 1) out.push(`  … ${rows.length - 1 - MAX_WINDOW_ROWS} more windows (--json has them all)`);
     }
   }

@@ -26,7 +26,7 @@ describe("terminal report", () => {
     expect(text).toMatch(/first token p50 · p95 +200 ms · 245 ms +350 ms · 395 ms/);
     expect(text).toContain("p50 20 ms · p99 59 ms · max 60 ms (5 handoffs)");
     expect(text).toContain(
-      "49 words · lexical diversity (MATTR) 0.73 · repeats own 3-grams 0% · echoes the other's 3-grams 5% · word overlap between consecutive windows 0.13 · 2 questions · turn balance (share of words) 0.94",
+      "49 words · lexical diversity (MATTR) 0.73 · repeats own 3-grams 0% · echoes the previous speaker's 3-grams 5% · word overlap between consecutive windows 0.13 · 2 questions · turn balance (share of words) 0.94",
     );
     expect(text).not.toContain("drift");
     expect(text).toMatch(/Flags\n  none/);
