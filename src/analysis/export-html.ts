@@ -46,8 +46,10 @@ export function table(rows: readonly Row[]): string {
 
 export function charts(a: Analysis): string {
   const perAgent = (f: (x: Analysis["windows"][number]["agents"][number]) => number | null) =>
-    a.agents.map((g) => ({
+    a.agents.map((g, i) => ({
       label: g.agent_id,
+      // each agent in its own colour, as in the personas and the transcript
+      color: PALETTE[i % PALETTE.length] as string,
       values: a.windows.map((w) => {
         const x = w.agents.find((y) => y.agent_id === g.agent_id);
         return x ? f(x) : null;

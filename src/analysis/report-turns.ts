@@ -7,22 +7,21 @@ import type { Row } from "./report-rows.js";
 import type { Analysis, TurnTaking } from "./schema.js";
 
 const HOW: Record<keyof TurnTaking["chosen"], string> = {
-  first: "opening turn",
+  first: "first",
   round_robin: "round robin",
   random: "random",
-  addressed: "named by the previous speaker",
+  addressed: "addressed",
   moderator: "moderator",
-  not_recorded: "not recorded (before turn orders)",
+  not_recorded: "not recorded",
 };
 
 export const orderName = (o: TurnTaking["turn_order"]): string => o.replace("_", " ");
 
-/** "first 1 · round robin 11": how the speakers were chosen, the most common first ("" when no turns) */
+/** "first 1 · round robin 11": how many turns each way of choosing gave ("" when no turns) */
 export function chosenText(t: TurnTaking): string {
-  return Object.entries(t.chosen)
-    .filter(([, n]) => n > 0)
-    .sort((x, y) => y[1] - x[1])
-    .map(([how, n]) => `${HOW[how as keyof TurnTaking["chosen"]]} ${int(n)}`)
+  return (Object.keys(HOW) as Array<keyof TurnTaking["chosen"]>)
+    .filter((how) => t.chosen[how] > 0)
+    .map((how) => `${HOW[how]} ${int(t.chosen[how])}`)
     .join(" · ");
 }
 
