@@ -2,7 +2,7 @@
  * `dialogue compare`: several analyses side by side — a table of the runs, then every agent's
  * figures in columns (run, agent), e.g. one scenario with different models. Runs may have
  * different numbers of agents (each brings its own columns) and people or not (their rows are
- * then shown for every run); the terminal cuts a wide table into blocks of columns.
+ * then shown for every run); on a terminal, a table wider than it is cut into blocks of columns.
  */
 import { DASH, int, plural, tableBlocks } from "./format.js";
 import { agentRows, runRows, type Row } from "./report-rows.js";
@@ -43,7 +43,8 @@ export function compareRows(analyses: readonly Analysis[]): { runs: Row[]; agent
   return { runs, agents };
 }
 
-export function compareText(analyses: readonly Analysis[]): string {
+/** `width`: the terminal's, to cut wide tables into blocks; absent, never cut */
+export function compareText(analyses: readonly Analysis[], opts: { width?: number | undefined } = {}): string {
   const { runs, agents } = compareRows(analyses);
-  return [`Runs`, tableBlocks(runs), "", "Agents", tableBlocks(agents)].join("\n");
+  return [`Runs`, tableBlocks(runs, opts), "", "Agents", tableBlocks(agents, opts)].join("\n");
 }

@@ -55,9 +55,6 @@ export function sparkline(values: ReadonlyArray<number | null>, range?: { min: n
     .join("");
 }
 
-/** the width a wide table is cut to (tableBlocks) */
-export const TABLE_WIDTH = 132;
-
 /** left-aligned columns; the first column is the label */
 export function table(rows: ReadonlyArray<readonly string[]>, indent = "  "): string {
   const widths: number[] = [];
@@ -69,12 +66,14 @@ export function table(rows: ReadonlyArray<readonly string[]>, indent = "  "): st
 }
 
 /**
- * A table too wide for `width` columns, as several tables one under the other: each keeps the
- * first `keep` columns (the labels) and takes as many of the others, in order, as fit — split
- * into blocks of about the same number of columns. A table that fits is one block, unchanged.
+ * A table too wide for `width` columns (a terminal's), as several tables one under the other:
+ * each keeps the first `keep` columns (the labels) and takes as many of the others, in order, as
+ * fit — split into blocks of about the same number of columns. A table that fits, or no `width`
+ * (output that is not a terminal), is one block, unchanged.
  */
-export function tableBlocks(rows: ReadonlyArray<readonly string[]>, opts: { width?: number; keep?: number; indent?: string } = {}): string {
-  const { width = TABLE_WIDTH, keep = 1, indent = "  " } = opts;
+export function tableBlocks(rows: ReadonlyArray<readonly string[]>, opts: { width?: number | undefined; keep?: number; indent?: string } = {}): string {
+  const { width, keep = 1, indent = "  " } = opts;
+  if (width === undefined) return table(rows, indent);
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   const total = indent.length + widths.reduce((n, w) => n + w + 2, -2);

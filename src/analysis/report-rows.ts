@@ -75,7 +75,7 @@ export function agentRows(a: Analysis, opts: { people?: boolean } = {}): Row[] {
     ["share of talk (words · turns)", ...col((m) => pair(pct(m.share_of_talk), pct(m.share_of_turns)))],
     ["lexical diversity (MATTR)", ...col((m) => ratio(m.mattr))],
     ["repeats own 3-grams mean · max", ...col((m) => pair(pct(m.repetition.mean), pct(m.repetition.max)))],
-    ["echoes previous speaker's 3-grams mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
+    ["echoes previous speaker mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
     ["questions", ...col((m) => int(m.questions))],
     ["sentiment lexicon · self (n)", ...col((m) => `${signed(m.sentiment.lexicon_mean)} · ${signed(m.sentiment.self_reported_mean)} (${m.sentiment.self_reported_n})`)],
   ];

@@ -14,7 +14,7 @@ import { analysisOf, saveJudge } from "../redis/analysis-store.js";
 import type { Store } from "../redis/store.js";
 import type { Config } from "../config/schema.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
-import { getOrThrow, openStore, out } from "./conversation.js";
+import { getOrThrow, openStore, out, terminalWidth } from "./conversation.js";
 
 interface AnalyzeOptions extends CommonOptions {
   json?: boolean;
@@ -62,7 +62,7 @@ analyze is instant; --refresh recomputes it. Metrics, flags and the JSON schema:
       }
       if (opts.json) out(JSON.stringify(analysis, null, 2));
       else if (opts.md) out(reportMarkdown(analysis));
-      else out(reportText(analysis, { windows: true }));
+      else out(reportText(analysis, { windows: true, width: terminalWidth() }));
     } finally {
       close();
     }

@@ -6,7 +6,7 @@ import { compareText } from "../analysis/compare.js";
 import { UsageError } from "../errors/index.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { addCommonOptions, type CommonOptions } from "./common.js";
-import { checkId, getOrThrow, openStore, out } from "./conversation.js";
+import { checkId, getOrThrow, openStore, out, terminalWidth } from "./conversation.js";
 
 export function compareCommand(): Command {
   const cmd = new Command("compare")
@@ -28,7 +28,7 @@ Examples:
     try {
       const analyses = [];
       for (const id of ids) analyses.push((await analysisOf(store, await getOrThrow(store, id, prefix))).analysis);
-      out(opts.json ? JSON.stringify({ schema: "dialogue-llm/compare", analyses }, null, 2) : compareText(analyses));
+      out(opts.json ? JSON.stringify({ schema: "dialogue-llm/compare", analyses }, null, 2) : compareText(analyses, { width: terminalWidth() }));
     } finally {
       close();
     }
