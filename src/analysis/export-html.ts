@@ -96,15 +96,19 @@ export function personasSection(rec: ConversationRecord): string {
   return `<h2>Personas</h2>${personas || "<p>none yet</p>"}`;
 }
 
-/** the analysis: the agents' table, orchestration and content, flags, the judge, the charts and the windows */
+/**
+ * the analysis: the agents' table, turn-taking, orchestration and content, flags, the judge, the
+ * charts and the windows; each table in a box that scrolls sideways when wide, named by its
+ * data-table ("agents", "turn-taking", "windows")
+ */
 export function analysisSection(a: Analysis): string {
   const judge = judgeLines(a);
   const [ids, ...agentBody] = agentRows(a);
   return `<h2>Analysis</h2>
-<div class="wide">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
+<div class="wide" data-table="agents">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
 <h3 id="turn-taking">Turn-taking</h3>
 <ul>${turnTakingLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
-<div class="wide">${table(turnTakingRows(a))}</div>
+<div class="wide" data-table="turn-taking">${table(turnTakingRows(a))}</div>
 <p>${esc(orchestrationLine(a))}</p><p>${esc(contentLine(a))}</p>
 <h3>Flags</h3><ul>${flagLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
 ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
@@ -112,7 +116,7 @@ ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).joi
 <div class="charts">
 ${charts(a)}
 </div>
-<div class="wide">${table(windowRows(a))}</div>
+<div class="wide" data-table="windows">${table(windowRows(a))}</div>
 `;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The analysis of conversations of any shape, end to end with the real CLI: a four-agent panel
- * (turn order moderator) and a four-agent town hall with a person (answered once with
+ * (turn order moderator), four models naming who answers (addressed), and a four-agent town hall
+ * with a person (answered once with
  * `dialogue say`, skipped once) and a narrator's remark, made by `dialogue run --provider
  * simulated`; `analyze --json` against the documented schema, the Markdown and HTML exports (the
  * page as headless Chromium builds it), `compare` of a two-agent and a four-agent run; and a run
@@ -33,6 +34,7 @@ let store: Store;
 const prefix = freshPrefix();
 const dir = mkdtempSync(path.join(tmpdir(), "dialogue-shapes-"));
 let panel = "";
+let addressed = "";
 let pair = "";
 let hall = "";
 let legacy = "";
@@ -68,6 +70,7 @@ beforeAll(async () => {
   redis = new Redis(testRedisUrl());
   store = new Store(redis, prefix);
   panel = (await simulatedRun(prefix, ["--scenario", "panel", "--max-turns", "8", ...INSTANT])).id;
+  addressed = (await simulatedRun(prefix, ["--scenario", "town-hall", "--agents", "4", "--turn-order", "addressed", "--max-turns", "8", ...INSTANT])).id;
   pair = (await simulatedRun(prefix, ["--max-turns", "4", ...INSTANT])).id;
   hall = await townHallWithPerson();
   legacy = await storeLegacyRun(redis, prefix, "healthy");
@@ -136,6 +139,24 @@ describe("a four-agent panel, turn order moderator", () => {
   });
 });
 
+describe("four models, turn order addressed", () => {
+  it("each reply's named agent spoke next, every time a turn followed: the manager's choices checked from the log", async () => {
+    const a = await analysisJson(addressed);
+    const log = await store.readLog(addressed);
+    const x = a.turn_taking.addressed!;
+    expect(x.replies).toBe(8);
+    expect(x.named + x.absent + x.invalid).toBe(x.replies);
+    // counted from the log: a reply naming another agent, and a turn after it
+    const named = log.slice(0, -1).filter((m) => m.content.next_speaker !== undefined && m.content.next_speaker !== m.metadata.agent_id && a.turn_taking.agent_ids.includes(m.content.next_speaker));
+    expect(x.named_followed).toBe(named.length);
+    expect(x.named_followed).toBeGreaterThan(0);
+    expect(x.named_spoke_next).toBe(x.named_followed);
+    expect(a.turn_taking.chosen.addressed).toBe(x.named_spoke_next);
+    const r = await cli(prefix, ["analyze", addressed]);
+    expect(r.stdout).toContain(`the named agent spoke next ${x.named_spoke_next} of ${x.named_followed} times a turn followed`);
+  });
+});
+
 describe("a four-agent town hall with a person and a narrator's remark", () => {
   it("analyze --json: the person's turns (one answered, one skipped) without model figures, the remark counted apart", async () => {
     const a = await analysisJson(hall);
@@ -159,6 +180,8 @@ describe("a four-agent town hall with a person and a narrator's remark", () => {
   it("the text report shows the person as a person, the skipped turn and the remark", async () => {
     const r = await cli(prefix, ["analyze", hall]);
     expect(r.code, r.stderr).toBe(0);
+    // the analysis stored at the end still counts as fresh: the record's 9 messages are 8 turns and a remark
+    expect(r.stderr).toContain("analysis: stored");
     expect(r.stdout).toMatch(/8 turns \(1 skipped\) · 1 narrator's remark/);
     expect(r.stdout).toContain("commuter person");
     expect(r.stdout).toMatch(/^Turn-taking\n {2}turn order round robin · speakers chosen: first 1 · round robin 7$/m);
