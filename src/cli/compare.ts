@@ -10,7 +10,7 @@ import { checkId, getOrThrow, openStore, out, terminalWidth } from "./conversati
 
 export function compareCommand(): Command {
   const cmd = new Command("compare")
-    .description("compare runs side by side: per-agent tokens/s, first token, words, repetition …, and each run's outcome")
+    .description("compare runs side by side: each run's outcome, cast and turn order, and every agent's tokens/s, first token, words, repetition … (runs may have different numbers of agents)")
     .argument("<ids...>", "two or more conversation ids (see dialogue list)")
     .option("--json", 'the analyses as one JSON document: {"schema":"dialogue-llm/compare","analyses":[…]}');
   addCommonOptions(cmd);
