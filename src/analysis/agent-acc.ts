@@ -1,12 +1,16 @@
 /**
  * Accumulates one agent's figures message by message; `result()` turns them into the agent's
  * part of the analysis. Arrays are kept only for what needs percentiles (one number a message).
+ * A person's messages (source "human") carry no model figures: their tokens, speed, time to first
+ * token, queue wait and load time are left out, and their time to answer is kept instead.
  */
 import type { AgentSpec } from "../protocol/record.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { Mattr } from "./mattr.js";
 import type { AgentMetrics } from "./schema.js";
 import { Acc, mean, percentileSorted, round } from "./stats.js";
+
+export type AgentKind = "model" | "human";
 
 export interface MessageFacts {
   words: number;
@@ -22,6 +26,7 @@ const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort
 
 export class AgentAcc {
   turns = 0;
+  skipped = 0;
   cut = 0;
   failed = 0;
   stalled = 0;
@@ -38,6 +43,7 @@ export class AgentAcc {
   readonly tps: number[] = [];
   readonly ttft: number[] = [];
   readonly queue: number[] = [];
+  readonly answer: number[] = [];
   readonly mattr = new Mattr();
   readonly repetition = new Acc();
   readonly echo = new Acc();
@@ -46,16 +52,44 @@ export class AgentAcc {
   /** what the messages say, for an agent the spec does not know */
   private provider: string | null = null;
   private model: string | null = null;
+  kind: AgentKind;
 
   constructor(
     readonly agentId: string,
     readonly spec: AgentSpec | null,
     readonly name: string | null,
-  ) {}
+  ) {
+    this.kind = spec?.kind ?? "model";
+  }
+
+  private seen(m: AnalyzedMessage): void {
+    const md = m.metadata;
+    this.turns++;
+    if (!this.spec && md.source === "human") this.kind = "human";
+    this.provider ??= md.provider;
+    this.model ??= md.model;
+  }
+
+  /** a person's turn nobody answered */
+  addSkipped(m: AnalyzedMessage): void {
+    this.seen(m);
+    this.skipped++;
+  }
 
   add(m: AnalyzedMessage, f: MessageFacts): void {
     const md = m.metadata;
-    this.turns++;
+    this.seen(m);
+    this.words += f.words;
+    this.questions += f.questions;
+    this.mattr.pushAll(f.ids);
+    this.repetition.addMaybe(f.repetition);
+    this.echo.addMaybe(f.echo);
+    this.lexicon.add(f.sentiment);
+    if (m.content.sentiment !== undefined) this.self.add(m.content.sentiment);
+    if (md.source === "human") {
+      this.answer.push(md.finished_at - md.started_at);
+      return;
+    }
     if (m.cut) this.cut++;
     if (m.failed) this.failed++;
     if (m.stalled) this.stalled++;
@@ -72,30 +106,27 @@ export class AgentAcc {
     this.queue.push(md.queue_wait_ms);
     this.loadTotal += md.load_time_ms;
     this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
-    this.words += f.words;
-    this.questions += f.questions;
-    this.mattr.pushAll(f.ids);
-    this.repetition.addMaybe(f.repetition);
-    this.echo.addMaybe(f.echo);
-    this.lexicon.add(f.sentiment);
-    if (m.content.sentiment !== undefined) this.self.add(m.content.sentiment);
-    this.provider ??= md.provider;
-    this.model ??= md.model;
   }
 
-  result(totalWords: number, totalTurns: number): AgentMetrics {
+  /** `totalWords`, `spokenTurns`: all the agents' words and turns spoken (skipped ones left out) */
+  result(totalWords: number, spokenTurns: number): AgentMetrics {
     const tps = sorted(this.tps);
     const ttft = sorted(this.ttft);
     const queue = sorted(this.queue);
-    const provider = this.spec?.model.provider ?? this.provider ?? "unknown";
+    const answer = sorted(this.answer);
+    const person = this.kind === "human";
+    const provider = person ? "human" : (this.spec?.model.provider ?? this.provider ?? "unknown");
+    const spoken = this.turns - this.skipped;
     return {
       agent_id: this.agentId,
       name: this.name,
       role: this.spec?.role ?? "unknown",
+      kind: this.kind,
       provider,
-      model: this.spec?.model.model ?? this.model ?? "unknown",
+      model: person ? "person" : (this.spec?.model.model ?? this.model ?? "unknown"),
       simulated: provider === "simulated",
       turns: this.turns,
+      skipped_turns: this.skipped,
       cut_turns: this.cut,
       failed_turns: this.failed,
       stalled_turns: this.stalled,
@@ -121,10 +152,15 @@ export class AgentAcc {
         p50: round(percentileSorted(queue, 50), 4),
         p95: round(percentileSorted(queue, 95), 4),
       },
+      answer_time_ms: {
+        mean: round(mean(answer), 4),
+        p50: round(percentileSorted(answer, 50), 4),
+        p95: round(percentileSorted(answer, 95), 4),
+      },
       words: this.words,
-      words_per_turn: this.turns === 0 ? null : round(this.words / this.turns, 4),
+      words_per_turn: spoken === 0 ? null : round(this.words / spoken, 4),
       share_of_talk: totalWords === 0 ? null : round(this.words / totalWords, 4),
-      share_of_turns: totalTurns === 0 ? null : round(this.turns / totalTurns, 4),
+      share_of_turns: spokenTurns === 0 ? null : round(spoken / spokenTurns, 4),
       mattr: round(this.mattr.value(), 4),
       repetition: { mean: round(this.repetition.mean(), 4), max: round(this.repetition.maxOrNull(), 4) },
       echo: { mean: round(this.echo.mean(), 4), max: round(this.echo.maxOrNull(), 4) },

@@ -3,8 +3,11 @@
  * page by page (the store's XRANGE pages) and memory stays bounded: per message it keeps only a
  * few numbers for percentiles; text is reduced to word ids, 3-gram sets of each speaker's last
  * messages, and each window's top terms. `analyze()` does it in one go for an array.
+ *
+ * A narrator's remark is counted and passed over; a person's skipped turn counts as the agent's
+ * turn (and in turn-taking) but has no words to measure.
  */
-import type { ConversationRecord } from "../protocol/record.js";
+import { personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
@@ -23,6 +26,7 @@ import { RepetitionTracker, REPETITION_MEMORY } from "./repetition.js";
 import { ANALYSIS_VERSION, type Analysis, type Window } from "./schema.js";
 import { Acc, dist, mean, round } from "./stats.js";
 import { questionCount, sentimentOf, shingles, Vocabulary, words } from "./text.js";
+import { TurnTakingAcc } from "./turn-taking.js";
 import { WindowAcc } from "./window-acc.js";
 import { autoWindow, windowIndex, windowLabel, type WindowSpec } from "./windows.js";
 
@@ -50,6 +54,8 @@ export class Analyzer {
   private readonly repetition = new Acc();
   private readonly echo = new Acc();
   private readonly handoffs: number[] = [];
+  private readonly turnTaking: TurnTakingAcc;
+  /** the latest spoken message, and the latest by another speaker than it (the monologue rule's "previous speaker") */
   private latest: { agent: string; words: number } | null = null;
   private latestOther: { agent: string; words: number } | null = null;
   private readonly windows: Window[] = [];
@@ -58,6 +64,8 @@ export class Analyzer {
   private prev: TranscriptEntry | null = null;
   private firstStart: number | null = null;
   private turns = 0;
+  private skipped = 0;
+  private remarks = 0;
   private words = 0;
   private questions = 0;
 
@@ -65,10 +73,13 @@ export class Analyzer {
     private readonly record: ConversationRecord,
     private readonly opts: AnalyzeOptions = {},
   ) {
-    this.window = opts.window ?? autoWindow(record.turns);
+    // record.turns counts every message in the log, a narrator's remarks too
+    this.window = opts.window ?? autoWindow(record.turns - (record.remarks ?? 0));
     this.flags = new FlagDetector(record.spec.limits);
     this.t0 = record.started_at;
-    record.spec.agents.forEach((a, i) => this.agents.set(a.id, new AgentAcc(a.id, a, record.personas?.[i]?.name ?? null)));
+    const spec = record.spec;
+    for (const a of spec.agents) this.agents.set(a.id, new AgentAcc(a.id, a, personaOf(spec, record.personas ?? [], a.id)?.name ?? null));
+    this.turnTaking = new TurnTakingAcc(spec.turn_order, new Set(spec.agents.map((a) => a.id)));
   }
 
   private get agentIds(): string[] {
@@ -78,39 +89,52 @@ export class Analyzer {
   add(entry: TranscriptEntry): void {
     const m = entry.message;
     const md = m.metadata;
+    if (md.source === "narrator") {
+      this.remarks++;
+      return;
+    }
     this.firstStart ??= md.requested_at;
-    const ws = words(m.content.message);
-    const ids = this.vocab.encode(ws);
-    const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
+    this.turns++;
+    this.turnTaking.add(m);
     this.flags.outcome(md.sequence_number, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
-    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
-
-    // the partner's message this one answers: the latest by another speaker
-    const partner = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
-    const partnerWords = partner && partner.agent !== md.agent_id ? partner.words : null;
-    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, partner_words: partnerWords, repetition: repetition ?? 0, echo: echo ?? 0 });
-    if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
-    this.latest = { agent: md.agent_id, words: ws.length };
-
     if (this.prev) {
       const p = this.prev;
       this.handoffs.push(md.started_at - (p.recorded_at ?? p.message.queue_timestamp));
     }
     this.prev = entry;
-
     let agent = this.agents.get(md.agent_id);
     if (!agent) {
       agent = new AgentAcc(md.agent_id, null, m.speaker);
       this.agents.set(md.agent_id, agent);
     }
+    const window = this.windowFor(this.turns, md.finished_at);
+    if (m.skipped) {
+      // nobody spoke: the turn is counted, its (empty) text is not measured
+      this.skipped++;
+      agent.addSkipped(m);
+      window.addSkipped(m, this.origin());
+      return;
+    }
+
+    const ws = words(m.content.message);
+    const ids = this.vocab.encode(ws);
+    const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
+    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
+
+    // the message this one answers: the latest by another speaker
+    const previous = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
+    const previousWords = previous && previous.agent !== md.agent_id ? previous.words : null;
+    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, previous_words: previousWords, repetition: repetition ?? 0, echo: echo ?? 0 });
+    if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
+    this.latest = { agent: md.agent_id, words: ws.length };
+
     agent.add(m, facts);
-    this.turns++;
     this.words += ws.length;
     this.questions += facts.questions;
     this.mattr.pushAll(ids);
     this.repetition.addMaybe(repetition);
     this.echo.addMaybe(echo);
-    this.windowFor(md.sequence_number, md.finished_at).add(m, facts, this.vocab, this.origin());
+    window.add(m, facts, this.vocab, this.origin());
   }
 
   /** the dialogue's start: the record's, else the first message's request */
@@ -118,6 +142,7 @@ export class Analyzer {
     return this.t0 ?? this.firstStart ?? 0;
   }
 
+  /** `turn`: the turn's number among the agents' turns (a narrator's remark takes none) */
   private windowFor(turn: number, finishedAt: number): WindowAcc {
     const k = windowIndex(this.window, turn, finishedAt, this.origin());
     while (!this.current || this.current.index < k) this.openNext();
@@ -153,11 +178,15 @@ export class Analyzer {
     this.windows.forEach((w, i) => (w.word_overlap = round(overlap[i] ?? null, 4)));
     const overlapValues = overlap.filter((d): d is number => d !== null);
 
-    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns));
+    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns - this.skipped));
     const shares = agents.map((a) => a.share_of_talk).filter((s): s is number => s !== null);
     const spec = rec.spec;
     const models = [
-      ...spec.agents.map((a) => ({ role: a.id, provider: a.model.provider, model: a.model.model, simulated: a.model.provider === "simulated" })),
+      ...spec.agents.map((a) =>
+        a.kind === "human"
+          ? { role: a.id, provider: "human", model: "person", simulated: false }
+          : { role: a.id, provider: a.model.provider, model: a.model.model, simulated: a.model.provider === "simulated" },
+      ),
       { role: "manager", provider: spec.manager.provider, model: spec.manager.model, simulated: spec.manager.provider === "simulated" },
     ];
     const auto = !this.opts.window;
@@ -193,6 +222,8 @@ export class Analyzer {
         ended_at: rec.ended_at,
         duration_s: rec.started_at === null ? null : round((end - rec.started_at) / 1000, 3),
         turns: this.turns,
+        remarks: this.remarks,
+        skipped_turns: this.skipped,
         cut_turns: agents.reduce((n, a) => n + a.cut_turns, 0),
         failed_turns: agents.reduce((n, a) => n + a.failed_turns, 0),
         stalled_turns: agents.reduce((n, a) => n + a.stalled_turns, 0),
@@ -201,7 +232,7 @@ export class Analyzer {
         failure_causes: sumCauses(agents.map((a) => a.failure_causes)),
         tokens_generated: agents.reduce((n, a) => n + a.tokens_generated, 0),
         prompt_tokens: agents.reduce((n, a) => n + a.prompt_tokens, 0),
-        providers: [...new Set(models.map((m) => m.provider))],
+        providers: [...new Set(models.filter((m) => m.provider !== "human").map((m) => m.provider))],
         models,
       },
       agents,
@@ -215,6 +246,7 @@ export class Analyzer {
         questions: this.questions,
         turn_balance: shares.length < 2 ? null : round(1 - (Math.max(...shares) - Math.min(...shares)), 4),
       },
+      turn_taking: this.turnTaking.result(agents.map((a) => a.agent_id)),
       flags: this.flags.episodes.map((e) => ({ ...e })),
       flag_counts: { ...this.flags.counts },
       windows: this.windows,

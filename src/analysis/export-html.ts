@@ -6,10 +6,11 @@
  * in three parts (head, one block per message, foot) so a long run streams to the file page by
  * page. Every text from a model or a config is escaped (esc).
  */
-import type { ConversationRecord } from "../protocol/record.js";
+import { personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
+import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 import { barChart, esc, lineChart, PALETTE } from "./svg.js";
 
@@ -27,6 +28,7 @@ td:first-child,th:first-child{text-align:left}.meta{color:#555;font-size:.85em}
 .transcript{list-style:none;padding:0}.msg{border-left:4px solid var(--agent,#2563eb);padding:.3em .8em;margin:.8em 0}
 .msg .who{font-weight:bold}.msg .text{white-space:pre-wrap}
 .flag{background:#fde68a;border-radius:4px;padding:0 .4em;font-size:.8em;margin-left:.5em}.sim{color:#7c3aed}
+.wide{overflow-x:auto}.person{color:#b45309}.msg.narrator{--agent:#9ca3af;font-style:italic}.msg.skipped .text{color:#555}
 ${AGENT_CSS}`;
 
 /** agent id -> its index in the spec (its colour) */
@@ -44,15 +46,19 @@ export function table(rows: readonly Row[]): string {
 
 export function charts(a: Analysis): string {
   const perAgent = (f: (x: Analysis["windows"][number]["agents"][number]) => number | null) =>
-    a.agents.map((g) => ({
+    a.agents.map((g, i) => ({
       label: g.agent_id,
+      // each agent in its own colour, as in the personas and the transcript
+      color: PALETTE[i % PALETTE.length] as string,
       values: a.windows.map((w) => {
         const x = w.agents.find((y) => y.agent_id === g.agent_id);
         return x ? f(x) : null;
       }),
     }));
+  // a person generates no tokens: no line of theirs in the speed chart
+  const people = new Set(a.agents.filter((g) => g.kind === "human").map((g) => g.agent_id));
   return [
-    lineChart("tokens-per-second", "Tokens per second, per agent", perAgent((x) => x.tokens_per_second_mean)),
+    lineChart("tokens-per-second", "Tokens per second, per agent", perAgent((x) => x.tokens_per_second_mean).filter((l) => !people.has(l.label))),
     lineChart("sentiment", "Sentiment (lexicon), per agent", perAgent((x) => x.sentiment_lexicon), { min: -1, max: 1 }),
     lineChart(
       "content",
@@ -73,24 +79,36 @@ export function storySection(rec: ConversationRecord): string {
   return s ? `<h2>Story</h2><p><b>${esc(s.title)}</b></p><p>${esc(s.setting)}</p><p>${esc(s.initial_situation)}</p>` : "";
 }
 
-/** one box per persona, in the spec's agent order and colour */
+/** one box per agent's persona, in the spec's agent order and colour; a person's says so */
 export function personasSection(rec: ConversationRecord): string {
-  const personas = (rec.personas ?? [])
-    .map(
-      (p, i) =>
-        `<div class="persona a${i % PALETTE.length}"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${esc(rec.spec.agents[i]?.id ?? "")})</span><br>` +
-        `traits: ${esc(p.traits.join(", "))}<br>goals: ${esc(p.goals.join("; "))}<br>style: ${esc(p.speaking_style)}</div>`,
-    )
+  const all = rec.personas ?? [];
+  const personas = rec.spec.agents
+    .map((agent, i) => {
+      const p = personaOf(rec.spec, all, agent.id);
+      if (!p) return "";
+      const who = agent.kind === "human" ? `${esc(agent.id)} · <span class="person">a person</span>` : esc(agent.id);
+      return (
+        `<div class="persona a${i % PALETTE.length}" data-agent="${esc(agent.id)}"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${who})</span><br>` +
+        `traits: ${esc(p.traits.join(", "))}<br>goals: ${esc(p.goals.join("; "))}<br>style: ${esc(p.speaking_style)}</div>`
+      );
+    })
     .join("");
   return `<h2>Personas</h2>${personas || "<p>none yet</p>"}`;
 }
 
-/** the analysis: the agents' table, orchestration and content, flags, the judge, the charts and the windows */
+/**
+ * the analysis: the agents' table, turn-taking, orchestration and content, flags, the judge, the
+ * charts and the windows; each table in a box that scrolls sideways when wide, named by its
+ * data-table ("agents", "turn-taking", "windows")
+ */
 export function analysisSection(a: Analysis): string {
   const judge = judgeLines(a);
   const [ids, ...agentBody] = agentRows(a);
   return `<h2>Analysis</h2>
-${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}
+<div class="wide" data-table="agents">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
+<h3 id="turn-taking">Turn-taking</h3>
+<ul>${turnTakingLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
+<div class="wide" data-table="turn-taking">${table(turnTakingRows(a))}</div>
 <p>${esc(orchestrationLine(a))}</p><p>${esc(contentLine(a))}</p>
 <h3>Flags</h3><ul>${flagLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
 ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
@@ -98,7 +116,7 @@ ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).joi
 <div class="charts">
 ${charts(a)}
 </div>
-${table(windowRows(a))}
+<div class="wide" data-table="windows">${table(windowRows(a))}</div>
 `;
 }
 
@@ -125,17 +143,39 @@ export function flagStarts(a: Analysis): Map<number, string[]> {
   return starts;
 }
 
+/** why this agent spoke now, when someone chose (a moderator, or the previous speaker naming them) */
+function choiceNote(m: DialogMessage): string {
+  const c = m.metadata.turn_choice;
+  if (!c || (c.how !== "moderator" && c.how !== "addressed")) return "";
+  return ` · <span class="choice">chosen: ${esc(c.how === "moderator" ? "by the moderator" : `named by ${c.by}`)} — ${esc(c.reason)}</span>`;
+}
+
+/** one message: a model's reply with its figures, a person's answer (no model figures), a skipped turn, or a narrator's remark */
 export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = []): string {
   const md = m.metadata;
-  const label = modelLabel(md.provider, md.model);
-  const marks = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.failed ? "failed" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const seq = md.sequence_number;
+  const flags = flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("");
+  if (md.source === "narrator") {
+    return (
+      `<li class="msg narrator" id="turn-${seq}" data-seq="${seq}" data-source="narrator"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> <span class="meta">(a narrator's remark, not a turn)</span>${flags}</div>` +
+      `<div class="text">${esc(m.content.message)}</div></li>\n`
+    );
+  }
+  const person = md.source === "human";
+  const label = person ? `<span class="person">person</span>` : `<span class="${md.provider === "simulated" ? "sim" : ""}">${esc(modelLabel(md.provider, md.model))}</span>`;
+  const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.failed ? "failed" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const text = m.skipped ? `<i>(${esc(m.note ?? "skipped: nobody answered")})</i>` : esc(m.content.message) || "<i>(nothing)</i>";
+  const figures = person
+    ? m.skipped
+      ? "nothing said"
+      : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
+    : `${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
+      `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}`;
   return (
-    `<li class="msg a${agentIndex % PALETTE.length}" id="turn-${md.sequence_number}" data-seq="${md.sequence_number}"><div><span class="who">[${md.sequence_number}] ${esc(m.speaker)}</span> ` +
-    `<span class="meta">(${esc(m.role)}, <span class="${md.provider === "simulated" ? "sim" : ""}">${esc(label)}</span>)${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>` +
-    `${flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("")}</div>` +
-    `<div class="text">${esc(m.content.message) || "<i>(nothing)</i>"}</div>` +
-    `<div class="meta">${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
-    `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}</div></li>\n`
+    `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" id="turn-${seq}" data-seq="${seq}" data-source="${esc(md.source)}"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> ` +
+    `<span class="meta">(${esc(m.role)}, ${label})${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>${flags}</div>` +
+    `<div class="text">${text}</div>` +
+    `<div class="meta">${figures}${choiceNote(m)}</div></li>\n`
   );
 }
 

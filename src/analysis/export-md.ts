@@ -2,9 +2,9 @@
  * The Markdown export: the story, the personas, the transcript with each message's figures, and
  * the analysis report. Written in parts so a long run streams.
  */
-import type { ConversationRecord } from "../protocol/record.js";
+import { personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, num, plural } from "./format.js";
+import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
@@ -13,30 +13,41 @@ export function mdHead(rec: ConversationRecord): string {
   if (rec.story) out.push("## Story", "", `**${rec.story.title}**`, "", rec.story.setting, "", rec.story.initial_situation, "");
   if (rec.personas) {
     out.push("## Personas", "");
-    rec.personas.forEach((p, i) => {
-      const a = rec.spec.agents[i];
+    for (const a of rec.spec.agents) {
+      const p = personaOf(rec.spec, rec.personas, a.id);
+      if (!p) continue;
       out.push(
-        `- **${p.name}** — ${p.role}${a ? ` (\`${a.id}\`, ${modelLabel(a.model.provider, a.model.model)})` : ""}`,
+        `- **${p.name}** — ${p.role} (\`${a.id}\`, ${a.kind === "human" ? "a person" : modelLabel(a.model.provider, a.model.model)})`,
         `  - traits: ${p.traits.join(", ")}`,
         `  - goals: ${p.goals.join("; ")}`,
         `  - style: ${p.speaking_style}`,
       );
-    });
+    }
     out.push("");
   }
   out.push("## Transcript", "");
   return out.join("\n") + "\n";
 }
 
-/** one message as a Markdown block: the text quoted, its figures on a line below */
+const quote = (text: string): string => text.split(/\r?\n/).map((l) => `> ${l}`).join("\n");
+
+/** one message as a Markdown block: the text quoted, its figures on a line below (a person's and a narrator's have none) */
 export function mdMessage(m: DialogMessage): string {
   const md = m.metadata;
-  const marks = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
-  const text = (m.content.message || "(nothing)").split(/\r?\n/).map((l) => `> ${l}`).join("\n");
+  const seq = md.sequence_number;
+  if (md.source === "narrator") return `**[${seq}] ${m.speaker}** (a narrator's remark, not a turn)\n\n${quote(m.content.message)}\n\n`;
+  const person = md.source === "human";
+  const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const text = m.skipped ? `_(${m.note ?? "skipped: nobody answered"})_` : quote(m.content.message || "(nothing)");
+  const figures = person
+    ? m.skipped
+      ? ""
+      : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
+    : `${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)}`;
   return (
-    `**[${md.sequence_number}] ${m.speaker}** (${m.role}, ${modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
+    `**[${seq}] ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +
-    `<sub>${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)}</sub>\n\n`
+    (figures ? `<sub>${figures}</sub>\n\n` : "")
   );
 }
 

@@ -2,16 +2,18 @@
  * Flags: patterns that say a conversation went wrong, each with the turn where it starts.
  *
  *   looping    one speaker: `loop_turns` messages in a row with repetition >= `loop_threshold`
- *   echoing    ECHO_TURNS messages in a row (either speaker) with echo >= ECHO_THRESHOLD
+ *   echoing    ECHO_TURNS messages in a row (any speakers) with echo >= ECHO_THRESHOLD
  *   monologue  one speaker: MONOLOGUE_TURNS of its messages in a row at least MONOLOGUE_RATIO
- *              times as long (in words) as the partner's message before it
- *   short_replies  SHORT_TURNS messages in a row (either speaker) of fewer than SHORT_WORDS words
+ *              times as long (in words) as the previous speaker's message before it (the latest
+ *              message by another agent; with two agents, the partner's)
+ *   short_replies  SHORT_TURNS messages in a row (any speakers) of fewer than SHORT_WORDS words
  *   failed_turn    a turn that failed (every attempt failed, or the reply was unusable twice)
  *   stalled_turn   a turn cut while its model had gone silent mid-reply
  *   retried_turn   a turn that succeeded after failed attempts (their causes are in the message's metadata)
  *
  * An episode starts at the first message of the streak, is detected at the message that
- * completes it, and lasts while the condition holds.
+ * completes it, and lasts while the condition holds. The streaks run over the messages spoken: a
+ * narrator's remark and a person's skipped turn are passed over.
  */
 import type { FlagType } from "./schema.js";
 
@@ -68,8 +70,8 @@ export interface FlagInput {
   turn: number;
   agent_id: string;
   words: number;
-  /** words of the partner's message this one answers; null for the first message */
-  partner_words: number | null;
+  /** words of the previous speaker's message (the latest by another agent); null when nobody else spoke yet */
+  previous_words: number | null;
   repetition: number;
   echo: number;
 }
@@ -103,7 +105,7 @@ export class FlagDetector {
 
   add(m: FlagInput): void {
     this.per(this.looping, "looping", m.agent_id, this.rule.loop_turns).step(m.turn, m.repetition >= this.rule.loop_threshold);
-    const long = m.partner_words !== null && m.words >= MONOLOGUE_RATIO * Math.max(1, m.partner_words);
+    const long = m.previous_words !== null && m.words >= MONOLOGUE_RATIO * Math.max(1, m.previous_words);
     this.per(this.monologue, "monologue", m.agent_id, MONOLOGUE_TURNS).step(m.turn, long);
     this.echoing.step(m.turn, m.echo >= ECHO_THRESHOLD);
     this.short.step(m.turn, m.words < SHORT_WORDS);

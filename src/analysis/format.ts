@@ -26,9 +26,10 @@ export const secs = (v: number | null | undefined): string => (v === null || v =
 /**
  * How a model is named in every view (reports, exports, the TUI, plain text, `list`): simulated
  * output is always labelled; an embedded model is a file path, and its file name says enough
- * (never an absolute path); others are `provider/model`.
+ * (never an absolute path); a person (provider "human") is "person"; others are `provider/model`.
  */
 export function modelLabel(provider: string, model: string): string {
+  if (provider === "human") return "person";
   if (provider === "simulated") return `${model} [simulated]`;
   if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) || model}`;
   return `${provider}/${model}`;
@@ -62,4 +63,32 @@ export function table(rows: ReadonlyArray<readonly string[]>, indent = "  "): st
     .map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - [...c].length))).join("  "))
     .map((l) => l.trimEnd())
     .join("\n");
+}
+
+/**
+ * A table too wide for `width` columns (a terminal's), as several tables one under the other:
+ * each keeps the first `keep` columns (the labels) and takes as many of the others, in order, as
+ * fit — split into blocks of about the same number of columns. A table that fits, or no `width`
+ * (output that is not a terminal), is one block, unchanged.
+ */
+export function tableBlocks(rows: ReadonlyArray<readonly string[]>, opts: { width?: number | undefined; keep?: number; indent?: string } = {}): string {
+  const { width, keep = 1, indent = "  " } = opts;
+  if (width === undefined) return table(rows, indent);
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  const total = indent.length + widths.reduce((n, w) => n + w + 2, -2);
+  const rest = widths.length - keep;
+  if (total <= width || rest <= 1) return table(rows, indent);
+  const fixed = indent.length + widths.slice(0, keep).reduce((n, w) => n + w + 2, 0);
+  // the fewest blocks of about equal column counts in which every block fits (one column a block at worst)
+  for (let blocks = 2; blocks <= rest; blocks++) {
+    const per = Math.ceil(rest / blocks);
+    const groups: number[][] = [];
+    for (let i = keep; i < widths.length; i += per) groups.push(Array.from({ length: Math.min(per, widths.length - i) }, (_, k) => i + k));
+    const fits = groups.every((g) => fixed + g.reduce((n, i) => n + (widths[i] ?? 0) + 2, -2) <= width);
+    if (fits || per === 1) {
+      return groups.map((g) => table(rows.map((r) => [...r.slice(0, keep), ...g.map((i) => r[i] ?? "")]), indent)).join("\n\n");
+    }
+  }
+  return table(rows, indent);
 }

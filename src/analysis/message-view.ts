@@ -3,7 +3,9 @@
  * constraints, and nothing else. Reading a 100k-message log, checking and copying every field
  * of every message (the worker's host, the context usage, the raw reply of a failed turn …) took
  * about a third of the time; fields the analysis does not read are left out. A whole
- * DialogMessage is an AnalyzedMessage, so analyze() takes either.
+ * DialogMessage is an AnalyzedMessage, so analyze() takes either. Runs recorded before conversations
+ * had turn orders and people read the same: `source` defaults to "model", `skipped` to false, and
+ * `turn_choice` and `next_speaker` are absent.
  */
 import { z } from "zod";
 import { ConversationContentSchema, DialogMessageSchema, FailedAttemptSchema, MessageMetadataSchema } from "../protocol/schemas.js";
@@ -23,13 +25,15 @@ const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   requested_at: true,
   started_at: true,
   finished_at: true,
+  source: true,
+  turn_choice: true,
 })
   .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true }).strip()).default([]) })
   .strip();
 
-export const AnalyzedMessageSchema = DialogMessageSchema.pick({ queue_timestamp: true, speaker: true, cut: true, failed: true, stalled: true })
+export const AnalyzedMessageSchema = DialogMessageSchema.pick({ queue_timestamp: true, speaker: true, cut: true, failed: true, stalled: true, skipped: true })
   .extend({
-    content: ConversationContentSchema.pick({ message: true, sentiment: true }).strip(),
+    content: ConversationContentSchema.pick({ message: true, sentiment: true, next_speaker: true }).strip(),
     metadata: AnalyzedMetadataSchema,
   })
   .strip();

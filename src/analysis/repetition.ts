@@ -4,8 +4,9 @@
  * - repetition of a message: the share of its word 3-grams (text.ts shingles) that occur in the
  *   same speaker's previous REPETITION_MEMORY messages. 1 = said before word for word; null for
  *   the speaker's first message (nothing to compare with).
- * - echo of a message: the share of its 3-grams that occur in the partner's last message; null
- *   when the partner has not spoken yet.
+ * - echo of a message: the share of its 3-grams that occur in the previous speaker's last message
+ *   (the latest message by another speaker: with two, the partner's); null when nobody else has
+ *   spoken yet.
  * - a loop: `loop_turns` messages in a row from one speaker, each with repetition at or above
  *   `loop_threshold` (config limits.*); it starts at the first of them.
  *
@@ -32,7 +33,7 @@ export class RepetitionTracker {
   /** the latest message, and the latest by another speaker than it */
   private last: { speaker: string; shingles: Int32Array } | null = null;
   private beforeLast: { speaker: string; shingles: Int32Array } | null = null;
-  private readonly partner = new IntSet();
+  private readonly previousGrams = new IntSet();
 
   constructor(readonly memory = REPETITION_MEMORY) {}
 
@@ -44,12 +45,12 @@ export class RepetitionTracker {
       this.speakers.set(speaker, mem);
     }
     const repetition = mem.recent.length > 0 ? containment(sh, mem.counts) : null;
-    const partner = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
+    const previous = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
     let echo: number | null = null;
-    if (partner && partner.speaker !== speaker) {
-      this.partner.clear();
-      for (let i = 0; i < partner.shingles.length; i++) this.partner.add(partner.shingles[i] as number);
-      echo = containment(sh, this.partner);
+    if (previous && previous.speaker !== speaker) {
+      this.previousGrams.clear();
+      for (let i = 0; i < previous.shingles.length; i++) this.previousGrams.add(previous.shingles[i] as number);
+      echo = containment(sh, this.previousGrams);
     }
 
     for (let i = 0; i < sh.length; i++) mem.counts.inc(sh[i] as number);

@@ -15,6 +15,7 @@ import {
   windowTitle,
   type Row,
 } from "./report-rows.js";
+import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 
 /** a Markdown table cell: no pipes or newlines */
@@ -39,6 +40,7 @@ export function reportMarkdown(a: Analysis, level = 1): string {
   // the agents' table reads better with the agent ids as the header
   const [ids, ...rest] = agents;
   out.push(`${h(2)} Agents`, "", mdTable([["", ...(ids?.slice(1) ?? [])] as Row, ...rest]), "");
+  out.push(`${h(2)} Turn-taking`, "", ...turnTakingLines(a).map((l) => `- ${l}`), "", mdTable(turnTakingRows(a)), "");
   out.push(`${h(2)} Orchestration`, "", `- ${orchestrationLine(a)}`, "");
   out.push(`${h(2)} Content`, "", `- ${contentLine(a)}`, "");
   out.push(`${h(2)} Flags`, "", ...flagLines(a).map((l) => `- ${l}`), "");

@@ -31,9 +31,10 @@ export function headline(a: Analysis): string[] {
   const r = a.run;
   const status = `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
-  const outcome = outcomeText(r);
+  const outcome = [r.skipped_turns ? `${r.skipped_turns} skipped` : "", outcomeText(r)].filter(Boolean).join(", ");
+  const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
   const lines = [
-    `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,
+    `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""}${remarks} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,
     `models: ${models}`,
   ];
   if (r.failed_attempts > 0) lines.push(`failed attempts: ${int(r.failed_attempts)} (${causesText(r.failure_causes)})`);
@@ -43,31 +44,44 @@ export function headline(a: Analysis): string[] {
 const pair = (x: string, y: string): string => `${x} · ${y}`;
 const triple = (x: string, y: string, z: string): string => `${x} · ${y} · ${z}`;
 
-export function agentRows(a: Analysis): Row[] {
+const isPerson = (m: AgentMetrics): boolean => m.kind === "human";
+
+/**
+ * The agents' table, one column per agent. A person's column shows "–" where a figure is a
+ * model's (tokens, speed, first token, queue wait, load time); runs with people get the rows
+ * "skipped turns" and "answer time" (`people` forces them, for compare).
+ */
+export function agentRows(a: Analysis, opts: { people?: boolean } = {}): Row[] {
   const col = (f: (m: AgentMetrics) => string): string[] => a.agents.map(f);
+  const model = (f: (m: AgentMetrics) => string): string[] => a.agents.map((m) => (isPerson(m) ? DASH : f(m)));
+  const people = opts.people ?? a.agents.some(isPerson);
   return [
     ["agent", ...col((m) => m.agent_id)],
     ["name", ...col((m) => m.name ?? DASH)],
     ["model", ...col((m) => modelLabel(m.provider, m.model))],
     ["turns (cut)", ...col((m) => `${int(m.turns)}${m.cut_turns ? ` (${m.cut_turns})` : ""}`)],
-    ["failed · stalled · retried turns", ...col((m) => triple(int(m.failed_turns), int(m.stalled_turns), int(m.retried_turns)))],
-    ["failed attempts (causes)", ...col((m) => (m.failed_attempts ? `${int(m.failed_attempts)} (${causesText(m.failure_causes)})` : "0"))],
-    ["tokens generated", ...col((m) => int(m.tokens_generated))],
-    ["prompt tokens", ...col((m) => int(m.prompt_tokens))],
-    ["generation time", ...col((m) => secs(m.generation_time_ms / 1000))],
-    ["tokens/s mean · p50 · p95", ...col((m) => triple(num(m.tokens_per_second.mean), num(m.tokens_per_second.p50), num(m.tokens_per_second.p95)))],
-    ["first token p50 · p95", ...col((m) => pair(ms(m.time_to_first_token_ms.p50), ms(m.time_to_first_token_ms.p95)))],
-    ["load time total", ...col((m) => ms(m.load_time_ms.total))],
-    ["queue wait p50 · p95", ...col((m) => pair(ms(m.queue_wait_ms.p50), ms(m.queue_wait_ms.p95)))],
+    ...(people ? [["skipped turns", ...col((m) => int(m.skipped_turns))] as Row] : []),
+    ["failed · stalled · retried turns", ...model((m) => triple(int(m.failed_turns), int(m.stalled_turns), int(m.retried_turns)))],
+    ["failed attempts (causes)", ...model((m) => (m.failed_attempts ? `${int(m.failed_attempts)} (${causesText(m.failure_causes)})` : "0"))],
+    ["tokens generated", ...model((m) => int(m.tokens_generated))],
+    ["prompt tokens", ...model((m) => int(m.prompt_tokens))],
+    ["generation time", ...model((m) => secs(m.generation_time_ms / 1000))],
+    ["tokens/s mean · p50 · p95", ...model((m) => triple(num(m.tokens_per_second.mean), num(m.tokens_per_second.p50), num(m.tokens_per_second.p95)))],
+    ["first token p50 · p95", ...model((m) => pair(ms(m.time_to_first_token_ms.p50), ms(m.time_to_first_token_ms.p95)))],
+    ["load time total", ...model((m) => ms(m.load_time_ms.total))],
+    ["queue wait p50 · p95", ...model((m) => pair(ms(m.queue_wait_ms.p50), ms(m.queue_wait_ms.p95)))],
+    ...(people ? [["answer time p50 · p95", ...col((m) => (isPerson(m) ? pair(secs(sec(m.answer_time_ms.p50)), secs(sec(m.answer_time_ms.p95))) : DASH))] as Row] : []),
     ["words per turn", ...col((m) => num(m.words_per_turn))],
     ["share of talk (words · turns)", ...col((m) => pair(pct(m.share_of_talk), pct(m.share_of_turns)))],
     ["lexical diversity (MATTR)", ...col((m) => ratio(m.mattr))],
     ["repeats own 3-grams mean · max", ...col((m) => pair(pct(m.repetition.mean), pct(m.repetition.max)))],
-    ["echoes the other's 3-grams mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
+    ["echoes previous speaker mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
     ["questions", ...col((m) => int(m.questions))],
     ["sentiment lexicon · self (n)", ...col((m) => `${signed(m.sentiment.lexicon_mean)} · ${signed(m.sentiment.self_reported_mean)} (${m.sentiment.self_reported_n})`)],
   ];
 }
+
+const sec = (v: number | null): number | null => (v === null ? null : v / 1000);
 
 export function orchestrationLine(a: Analysis): string {
   const h = a.orchestration.handoff_ms;
@@ -78,15 +92,15 @@ export function contentLine(a: Analysis): string {
   const c = a.content;
   return (
     `${plural(c.words, "word")} · lexical diversity (MATTR) ${ratio(c.mattr)} · repeats own 3-grams ${pct(c.repetition_mean)} · ` +
-    `echoes the other's 3-grams ${pct(c.echo_mean)} · word overlap between consecutive windows ${ratio(c.word_overlap_mean)} · ` +
+    `echoes the previous speaker's 3-grams ${pct(c.echo_mean)} · word overlap between consecutive windows ${ratio(c.word_overlap_mean)} · ` +
     `${plural(c.questions, "question")} · turn balance (share of words) ${ratio(c.turn_balance)}`
   );
 }
 
 const FLAG_TEXT: Record<string, string> = {
   looping: "looping: repeats its own recent messages",
-  echoing: "echoing: repeats the partner's last message",
-  monologue: "monologue: talks far longer than the partner",
+  echoing: "echoing: repeats the previous speaker's last message",
+  monologue: "monologue: talks far longer than the previous speaker",
   short_replies: "short replies: short or empty replies in a row",
   failed_turn: "failed turn: every attempt failed, or the reply was unusable twice (see show)",
   stalled_turn: "stalled turn: cut while the model had gone silent mid-reply",
@@ -118,17 +132,21 @@ export function windowTitle(a: Analysis): string {
 const span = (w: Window): string =>
   w.from_turn === null ? DASH : w.from_turn === w.to_turn ? `${w.from_turn}` : `${w.from_turn}-${w.to_turn}`;
 
+/** the agents a model speaks for (the tokens/s columns and series: a person has none) */
+const modelIds = (a: Analysis): string[] => a.agents.filter((g) => !isPerson(g)).map((g) => g.agent_id);
+
 export function windowRows(a: Analysis): Row[] {
   const ids = a.agents.map((g) => g.agent_id);
+  const models = modelIds(a);
   const per = (w: Window, id: string) => w.agents.find((x) => x.agent_id === id);
   return [
-    ["#", "turns", "time (s)", "tokens", ...ids.map((id) => `tok/s ${id}`), ...ids.map((id) => `sentiment ${id}`), "repetition", "echo", "overlap w/ prev", "MATTR"],
+    ["#", "turns", "time (s)", "tokens", ...models.map((id) => `tok/s ${id}`), ...ids.map((id) => `sentiment ${id}`), "repetition", "echo", "overlap w/ prev", "MATTR"],
     ...a.windows.map((w): Row => [
       String(w.index + 1),
       span(w),
       `${num(w.start_s)}-${num(w.end_s)}`,
       int(w.tokens),
-      ...ids.map((id) => num(per(w, id)?.tokens_per_second_mean ?? null)),
+      ...models.map((id) => num(per(w, id)?.tokens_per_second_mean ?? null)),
       ...ids.map((id) => signed(per(w, id)?.sentiment_lexicon ?? null)),
       pct(w.repetition_mean),
       pct(w.echo_mean),
@@ -154,7 +172,7 @@ export function windowSeries(a: Analysis): Series[] {
     });
   const ids = a.agents.map((g) => g.agent_id);
   return [
-    ...ids.map((id) => ({ label: `tokens/s ${id}`, values: per(id, (x) => x.tokens_per_second_mean) })),
+    ...modelIds(a).map((id) => ({ label: `tokens/s ${id}`, values: per(id, (x) => x.tokens_per_second_mean) })),
     ...ids.map((id) => ({ label: `sentiment ${id}`, values: per(id, (x) => x.sentiment_lexicon), range: { min: -1, max: 1 } })),
     { label: "repetition", values: a.windows.map((w) => w.repetition_mean), range: { min: 0, max: 1 } },
     { label: "echo", values: a.windows.map((w) => w.echo_mean), range: { min: 0, max: 1 } },
@@ -168,7 +186,7 @@ export function judgeLines(a: Analysis): string[] {
   if (!j) return [];
   const by = modelLabel(j.provider, j.model);
   return [
-    `by ${by} on ${j.turns_seen} of ${plural(a.run.turns, "message")}${j.simulated ? " — simulated, not a real model's opinion" : ""}`,
+    `by ${by} on ${j.turns_seen} of ${plural(a.run.turns, "turn")}${j.simulated ? " — simulated, not a real model's opinion" : ""}`,
     j.summary,
     `persona adherence ${j.persona_adherence.score}/10 — ${j.persona_adherence.reason}`,
     `coherence ${j.coherence.score}/10 — ${j.coherence.reason}`,

@@ -1,8 +1,9 @@
 /**
  * The terminal report of an analysis (`dialogue analyze`, and the end of `dialogue run`):
- * tables and sparklines, plain text, safe to pipe.
+ * tables and sparklines, plain text, safe to pipe. Given a terminal's width, a table wider than it
+ * (many agents) is cut into blocks of columns, one under the other.
  */
-import { sparkline, table } from "./format.js";
+import { sparkline, table, tableBlocks } from "./format.js";
 import {
   agentRows,
   contentLine,
@@ -14,16 +15,26 @@ import {
   windowSeries,
   windowTitle,
 } from "./report-rows.js";
+import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 
 /** window rows shown at most; the sparklines cover all */
 export const MAX_WINDOW_ROWS = 48;
 
-export function reportText(a: Analysis, opts: { windows?: boolean } = {}): string {
+export interface TextOptions {
+  /** the table of every window, not only the sparklines */
+  windows?: boolean;
+  /** the terminal's width: wider tables are cut into blocks of columns; absent, never cut */
+  width?: number | undefined;
+}
+
+export function reportText(a: Analysis, opts: TextOptions = {}): string {
+  const width = opts.width;
   const out: string[] = [];
   out.push(`Analysis of ${a.conversation_id} — ${a.run.scenario}`);
   out.push(...headline(a).map((l) => `  ${l}`));
-  out.push("", "Agents", table(agentRows(a)));
+  out.push("", "Agents", tableBlocks(agentRows(a), { width }));
+  out.push("", "Turn-taking", ...turnTakingLines(a).map((l) => `  ${l}`), tableBlocks(turnTakingRows(a), { width }));
   out.push("", "Orchestration", `  ${orchestrationLine(a)}`);
   out.push("", "Content", `  ${contentLine(a)}`);
   out.push("", "Flags", ...flagLines(a).map((l) => `  ${l}`));
@@ -32,7 +43,7 @@ export function reportText(a: Analysis, opts: { windows?: boolean } = {}): strin
     out.push(table(windowSeries(a).map((s) => [s.label, `${sparkline(s.values, s.range)}`])));
     if (opts.windows) {
       const rows = windowRows(a);
-      out.push("", table(rows.slice(0, MAX_WINDOW_ROWS + 1)));
+      out.push("", tableBlocks(rows.slice(0, MAX_WINDOW_ROWS + 1), { keep: 2, width }));
       if (rows.length > MAX_WINDOW_ROWS + 1) out.push(`  … ${rows.length - 1 - MAX_WINDOW_ROWS} more windows (--json has them all)`);
     }
   }

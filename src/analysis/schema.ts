@@ -5,10 +5,16 @@
  * ANALYSIS_VERSION goes up whenever it changes (a stored analysis of another version is
  * recomputed). Times are milliseconds unless a name says `_s`; ratios are 0..1; a figure that
  * cannot be computed (no data) is null.
+ *
+ * A conversation has 2 to 8 agents; some may be people (kind "human"). A "turn" is an agent's
+ * message in the log (a model's reply, a person's answer, or a person's skipped turn); a
+ * narrator's remark is a message but not a turn: it is counted (run.remarks) and left out of
+ * every other figure. Where a figure compares a message with "the previous speaker", that is the
+ * latest message by another agent (with two agents, the partner's).
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 2;
+export const ANALYSIS_VERSION = 3;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -16,7 +22,7 @@ const maybe = num.nullable();
 /** what each text figure measures, said once for the agent, window and whole-run fields */
 const MATTR = "lexical diversity: moving-average type-token ratio over 50-word windows of the words (1 = no word repeated)";
 const REPETITION = "per message, the share of its word 3-grams already in the same speaker's last 12 messages (1 = said before word for word)";
-const ECHO = "per message, the share of its word 3-grams found in the other speaker's last message";
+const ECHO = "per message, the share of its word 3-grams found in the previous speaker's last message (the latest message by another agent; with two agents, the partner's)";
 
 export const FlagTypeSchema = z.enum(["looping", "echoing", "monologue", "short_replies", "failed_turn", "stalled_turn", "retried_turn"]);
 export type FlagType = z.infer<typeof FlagTypeSchema>;
@@ -29,8 +35,8 @@ export const DistSchema = z
 export const ModelRefSchema = z
   .object({
     role: z.string().describe('"manager" or an agent id'),
-    provider: z.string(),
-    model: z.string(),
+    provider: z.string().describe('"human" for an agent that is a person (no model)'),
+    model: z.string().describe('"person" for an agent that is a person'),
     simulated: z.boolean(),
   })
   .strict();
@@ -44,7 +50,9 @@ export const RunMetricsSchema = z
     started_at: maybe,
     ended_at: maybe,
     duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds"),
-    turns: z.number().int().nonnegative(),
+    turns: z.number().int().nonnegative().describe("the agents' turns: models' replies, people's answers and people's skipped turns (a narrator's remark is not a turn)"),
+    remarks: z.number().int().nonnegative().describe("a narrator's remarks (dialogue say --as narrator): messages in the log, left out of every other figure"),
+    skipped_turns: z.number().int().nonnegative().describe("people's turns nobody answered in time (limits.human_turn_seconds)"),
     cut_turns: z.number().int().nonnegative(),
     failed_turns: z.number().int().nonnegative().describe("turns that failed: every attempt failed, or the reply was unusable twice"),
     stalled_turns: z.number().int().nonnegative().describe("turns cut while the model had gone silent mid-reply"),
@@ -53,7 +61,7 @@ export const RunMetricsSchema = z
     failure_causes: z.record(z.string(), z.number().int().nonnegative()).describe("failed attempts by cause: rate_limited, server_error, unreachable, no_first_token, stalled, invalid_reply, …"),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
-    providers: z.array(z.string()),
+    providers: z.array(z.string()).describe("the providers of the models (the agents' and the manager's); a person is not one"),
     models: z.array(ModelRefSchema),
   })
   .strict();
@@ -66,15 +74,19 @@ export const SentimentSchema = z
   })
   .strict();
 
+const personNote = "; null (or 0) for a person, whose messages no model generated";
+
 export const AgentMetricsSchema = z
   .object({
     agent_id: z.string(),
     name: z.string().nullable(),
     role: z.string(),
-    provider: z.string(),
-    model: z.string(),
+    kind: z.enum(["model", "human"]).describe('"human": a person took this agent\'s turns (the TUI\'s input line, dialogue say): no tokens, speed or time to first token'),
+    provider: z.string().describe('"human" for a person'),
+    model: z.string().describe('"person" for a person'),
     simulated: z.boolean(),
-    turns: z.number().int().nonnegative(),
+    turns: z.number().int().nonnegative().describe("turns the agent was given, skipped ones included"),
+    skipped_turns: z.number().int().nonnegative().describe("a person's turns left unanswered (limits.human_turn_seconds)"),
     cut_turns: z.number().int().nonnegative(),
     failed_turns: z.number().int().nonnegative(),
     stalled_turns: z.number().int().nonnegative(),
@@ -83,24 +95,28 @@ export const AgentMetricsSchema = z
     failure_causes: z.record(z.string(), z.number().int().nonnegative()),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
-    generation_time_ms: num,
+    generation_time_ms: num.describe(`time the agent's model spent generating, over its messages${personNote}`),
     tokens_per_second: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe("generation speed as the engine reports it, over the agent's messages that produced tokens"),
+      .describe(`generation speed as the engine reports it, over the agent's messages that produced tokens${personNote}`),
     time_to_first_token_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe("request sent to first text, measured at the worker"),
-    load_time_ms: z.object({ total: num, max: maybe }).strict().describe("time the engine spent loading the model"),
+      .describe(`request sent to first text, measured at the worker${personNote}`),
+    load_time_ms: z.object({ total: num, max: maybe }).strict().describe(`time the engine spent loading the model${personNote}`),
     queue_wait_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe("request queued to generation started: the wait for a worker"),
+      .describe(`request queued to generation started: the wait for a worker${personNote}`),
+    answer_time_ms: z
+      .object({ mean: maybe, p50: maybe, p95: maybe })
+      .strict()
+      .describe("a person's time to answer: turn offered to answer recorded, over the turns they answered; null for a model"),
     words: z.number().int().nonnegative(),
-    words_per_turn: maybe,
-    share_of_talk: maybe.describe("the agent's share of all words"),
-    share_of_turns: maybe.describe("the agent's share of all turns"),
+    words_per_turn: maybe.describe("words per turn spoken (skipped turns left out)"),
+    share_of_talk: maybe.describe("the agent's share of all the agents' words"),
+    share_of_turns: maybe.describe("the agent's share of the turns spoken (skipped turns left out)"),
     mattr: maybe.describe(MATTR),
     repetition: z.object({ mean: maybe, max: maybe }).strict().describe(`${REPETITION}: mean and max over the agent's messages`),
     echo: z.object({ mean: maybe, max: maybe }).strict().describe(`${ECHO}: mean and max over the agent's messages`),
@@ -120,7 +136,9 @@ export const ContentMetricsSchema = z
       "mean of the windows' word_overlap: how much vocabulary consecutive windows share (TF-IDF cosine of their content words); it measures words, not topic",
     ),
     questions: z.number().int().nonnegative(),
-    turn_balance: maybe.describe("1 - |difference of the two agents' shares of words|; 1 = balanced"),
+    turn_balance: maybe.describe(
+      "1 - (the largest agent's share of words - the smallest's), over every agent of the conversation (one who never spoke has 0); with two agents, 1 - |difference of their shares|; 1 = balanced",
+    ),
   })
   .strict();
 
@@ -169,6 +187,56 @@ export const WindowSchema = z
   .strict();
 export type Window = z.infer<typeof WindowSchema>;
 
+const count = z.number().int().nonnegative();
+
+export const TurnTakingSchema = z
+  .object({
+    turn_order: z
+      .enum(["round_robin", "random", "addressed", "moderator"])
+      .describe("the run's turn order (runs recorded before there were turn orders: round_robin)"),
+    agent_ids: z.array(z.string()).describe("the agents, in the order of `agents` (the rows and columns of who_answered_whom)"),
+    who_answered_whom: z
+      .array(z.array(count))
+      .describe(
+        "who spoke right after whom: [i][j] counts the times agent_ids[j]'s message came right after agent_ids[i]'s, over consecutive pairs of messages the agents spoke (a narrator's remark between them and skipped turns are passed over)",
+      ),
+    pairs: count.describe("the consecutive pairs counted in who_answered_whom"),
+    chosen: z
+      .object({
+        first: count.describe("the opening turn"),
+        round_robin: count.describe("chosen in the agents' order (also the fallback of addressed and moderator)"),
+        random: count,
+        addressed: count.describe("the speaker the previous reply named in next_speaker"),
+        moderator: count.describe("chosen by the manager's model"),
+        not_recorded: count.describe("turns recorded before turn choices were (older runs)"),
+      })
+      .strict()
+      .describe("how each turn's speaker was chosen, from each message's metadata.turn_choice.how"),
+    addressed: z
+      .object({
+        replies: count.describe("the models' replies"),
+        named: count.describe("replies whose next_speaker named another agent of the conversation"),
+        absent: count.describe("replies that named no one"),
+        invalid: count.describe("replies that named the speaker or an id that is no agent's"),
+        named_followed: count.describe("named replies another turn followed (the last reply of a run has none)"),
+        named_spoke_next: count.describe("named replies after which the named agent spoke the next turn (not skipped)"),
+      })
+      .strict()
+      .nullable()
+      .describe('turn order "addressed": how the agents named who should answer, and whether that agent spoke next; null for other turn orders'),
+    moderator: z
+      .object({
+        chosen: z.array(count).describe("turns the moderator gave each agent, in the order of agent_ids"),
+        fallbacks: count.describe("turns after the first chosen some other way (round robin when the moderator could not choose or named someone who may not speak)"),
+      })
+      .strict()
+      .nullable()
+      .describe('turn order "moderator": the moderator\'s choices per agent; null for other turn orders'),
+  })
+  .strict()
+  .describe("who spoke when, and how they came to speak (each agent's share of the talk is in agents[].share_of_talk and share_of_turns)");
+export type TurnTaking = z.infer<typeof TurnTakingSchema>;
+
 export const JudgeScoreSchema = z
   .object({ score: z.number().int().min(1).max(10), reason: z.string().min(1).max(300) })
   .strict();
@@ -215,11 +283,12 @@ export const AnalysisSchema = z
       })
       .strict(),
     run: RunMetricsSchema,
-    agents: z.array(AgentMetricsSchema),
+    agents: z.array(AgentMetricsSchema).describe("one per agent of the conversation, in its order (people included; not the narrator)"),
     orchestration: z
       .object({ handoff_ms: DistSchema.describe("previous message recorded -> next generation started") })
       .strict(),
     content: ContentMetricsSchema,
+    turn_taking: TurnTakingSchema,
     flags: z.array(FlagSchema),
     flag_counts: z
       .object({

@@ -10,9 +10,13 @@ import type { Analysis } from "./schema.js";
 export interface AgentSummary {
   agent_id: string;
   name: string | null;
+  /** "human": a person took this agent's turns (provider "human", no tokens or speed) */
+  kind: "model" | "human";
   provider: string;
   model: string;
   turns: number;
+  /** a person's turns nobody answered */
+  skipped_turns: number;
   failed_turns: number;
   stalled_turns: number;
   cut_turns: number;
@@ -27,7 +31,11 @@ export interface RunSummary {
   id: string;
   status: string;
   stop_reason: string | null;
+  /** the agents' turns (a narrator's remark is not one) */
   turns: number;
+  /** a narrator's remarks */
+  remarks: number;
+  skipped_turns: number;
   failed_turns: number;
   stalled_turns: number;
   cut_turns: number;
@@ -46,6 +54,8 @@ export function summaryOf(a: Analysis): RunSummary {
     status: a.run.status,
     stop_reason: a.run.stop_reason,
     turns: a.run.turns,
+    remarks: a.run.remarks,
+    skipped_turns: a.run.skipped_turns,
     failed_turns: a.run.failed_turns,
     stalled_turns: a.run.stalled_turns,
     cut_turns: a.run.cut_turns,
@@ -56,9 +66,11 @@ export function summaryOf(a: Analysis): RunSummary {
     agents: a.agents.map((g) => ({
       agent_id: g.agent_id,
       name: g.name,
+      kind: g.kind,
       provider: g.provider,
       model: g.model,
       turns: g.turns,
+      skipped_turns: g.skipped_turns,
       failed_turns: g.failed_turns,
       stalled_turns: g.stalled_turns,
       cut_turns: g.cut_turns,

@@ -12,6 +12,8 @@ export const PALETTE = ["#2563eb", "#db2777", "#16a34a", "#ea580c", "#7c3aed", "
 export interface LineSeries {
   label: string;
   values: ReadonlyArray<number | null>;
+  /** its colour; @defaultValue the palette's, by the series' place in the chart */
+  color?: string;
 }
 
 const W = 640;
@@ -34,7 +36,7 @@ export function lineChart(id: string, title: string, series: readonly LineSeries
   const x = (i: number): number => PAD.left + (n <= 1 ? (W - PAD.left - PAD.right) / 2 : (i * (W - PAD.left - PAD.right)) / (n - 1));
   const y = (v: number): number => PAD.top + (1 - (v - min) / (max - min)) * (H - PAD.top - PAD.bottom);
   const paths = series.map((s, k) => {
-    const color = PALETTE[k % PALETTE.length] as string;
+    const color = s.color ?? (PALETTE[k % PALETTE.length] as string);
     let d = "";
     let pen = false;
     const dots: string[] = [];
@@ -50,7 +52,7 @@ export function lineChart(id: string, title: string, series: readonly LineSeries
     return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>${dots.join("")}`;
   });
   const legend = series
-    .map((s, k) => `<tspan fill="${PALETTE[k % PALETTE.length]}">■</tspan> ${esc(s.label)}`)
+    .map((s, k) => `<tspan fill="${s.color ?? PALETTE[k % PALETTE.length]}">■</tspan> ${esc(s.label)}`)
     .join("   ");
   const grid = [min, (min + max) / 2, max]
     .map((v) => `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`)

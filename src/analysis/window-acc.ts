@@ -47,13 +47,31 @@ export class WindowAcc {
     for (const a of agentIds) this.agents.set(a, newAgent());
   }
 
-  add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
+  /** the turn's place and time, and the count of turns, its agent's too */
+  private turn(m: AnalyzedMessage, t0: number): WindowAgent {
     const md = m.metadata;
     this.fromTurn ??= md.sequence_number;
     this.toTurn = md.sequence_number;
     this.firstMs ??= md.started_at - t0;
     this.lastMs = md.finished_at - t0;
     this.turns++;
+    let a = this.agents.get(md.agent_id);
+    if (!a) {
+      a = newAgent();
+      this.agents.set(md.agent_id, a);
+    }
+    a.turns++;
+    return a;
+  }
+
+  /** a person's turn nobody answered: a turn with nothing to measure */
+  addSkipped(m: AnalyzedMessage, t0: number): void {
+    this.turn(m, t0);
+  }
+
+  add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
+    const md = m.metadata;
+    const a = this.turn(m, t0);
     this.tokens += md.tokens_generated;
     this.words += f.words;
     this.questions += f.questions;
@@ -64,12 +82,6 @@ export class WindowAcc {
       const id = f.ids[i] as number;
       if (vocab.isContent(id)) this.terms.set(id, (this.terms.get(id) ?? 0) + 1);
     }
-    let a = this.agents.get(md.agent_id);
-    if (!a) {
-      a = newAgent();
-      this.agents.set(md.agent_id, a);
-    }
-    a.turns++;
     a.tokens += md.tokens_generated;
     a.words += f.words;
     if (md.tokens_generated > 0) a.tps.add(md.tokens_per_second);

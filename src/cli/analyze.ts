@@ -14,7 +14,7 @@ import { analysisOf, saveJudge } from "../redis/analysis-store.js";
 import type { Store } from "../redis/store.js";
 import type { Config } from "../config/schema.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
-import { getOrThrow, openStore, out } from "./conversation.js";
+import { getOrThrow, openStore, out, terminalWidth } from "./conversation.js";
 
 interface AnalyzeOptions extends CommonOptions {
   json?: boolean;
@@ -26,7 +26,7 @@ interface AnalyzeOptions extends CommonOptions {
 
 export function analyzeCommand(): Command {
   const cmd = new Command("analyze")
-    .description("analyze a conversation: speed per agent, orchestration, content quality, flags (looping, echoing, monologue, short replies, failed, stalled and retried turns), windows")
+    .description("analyze a conversation: figures per agent (2 to 8; a person's without model figures), turn-taking (share of talk, who answered whom, how speakers were chosen), orchestration, content quality, flags (looping, echoing, monologue, short replies, failed, stalled and retried turns), windows")
     .argument("<id>", "conversation id (see dialogue list)")
     .option("--json", "the analysis as one JSON document (schema: docs/analysis.schema.json)")
     .option("--md", "the report as Markdown")
@@ -41,6 +41,7 @@ Examples:
   dialogue analyze 20261121-143005-k3f9a
   dialogue analyze 20261121-143005-k3f9a --window 30s
   dialogue analyze 20261121-143005-k3f9a --json | jq '.agents[] | {agent_id, tps: .tokens_per_second}'
+  dialogue analyze 20261121-143005-k3f9a --json | jq .turn_taking.who_answered_whom
   dialogue analyze 20261121-143005-k3f9a --judge --md > report.md
 
 The analysis of a finished run is stored with it (dialogue run stores it at the end), so a later
@@ -62,7 +63,7 @@ analyze is instant; --refresh recomputes it. Metrics, flags and the JSON schema:
       }
       if (opts.json) out(JSON.stringify(analysis, null, 2));
       else if (opts.md) out(reportMarkdown(analysis));
-      else out(reportText(analysis, { windows: true }));
+      else out(reportText(analysis, { windows: true, width: terminalWidth() }));
     } finally {
       close();
     }

@@ -6,11 +6,11 @@ import { compareText } from "../analysis/compare.js";
 import { UsageError } from "../errors/index.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { addCommonOptions, type CommonOptions } from "./common.js";
-import { checkId, getOrThrow, openStore, out } from "./conversation.js";
+import { checkId, getOrThrow, openStore, out, terminalWidth } from "./conversation.js";
 
 export function compareCommand(): Command {
   const cmd = new Command("compare")
-    .description("compare runs side by side: per-agent tokens/s, first token, words, repetition …, and each run's outcome")
+    .description("compare runs side by side: each run's outcome, cast and turn order, and every agent's tokens/s, first token, words, repetition … (runs may have different numbers of agents)")
     .argument("<ids...>", "two or more conversation ids (see dialogue list)")
     .option("--json", 'the analyses as one JSON document: {"schema":"dialogue-llm/compare","analyses":[…]}');
   addCommonOptions(cmd);
@@ -28,7 +28,7 @@ Examples:
     try {
       const analyses = [];
       for (const id of ids) analyses.push((await analysisOf(store, await getOrThrow(store, id, prefix))).analysis);
-      out(opts.json ? JSON.stringify({ schema: "dialogue-llm/compare", analyses }, null, 2) : compareText(analyses));
+      out(opts.json ? JSON.stringify({ schema: "dialogue-llm/compare", analyses }, null, 2) : compareText(analyses, { width: terminalWidth() }));
     } finally {
       close();
     }

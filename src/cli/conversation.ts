@@ -13,6 +13,9 @@ export const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 };
 
+/** the width of the terminal stdout is (wide tables are cut to it), or undefined when stdout is a pipe or a file */
+export const terminalWidth = (): number | undefined => (process.stdout.isTTY && process.stdout.columns > 0 ? Math.max(80, process.stdout.columns) : undefined);
+
 export interface OpenStore {
   store: Store;
   config: Config;

@@ -55,12 +55,17 @@ export type GenerationTask =
       /** the analysis' LLM judge (analysis/judge.ts): a verdict on a transcript */
       kind: "judge";
       story: StoryContent | null;
+      /** every agent's persona, in the agents' order */
       personas: Persona[];
+      /** the names of the agents a person played (no model) */
+      people: string[];
+      /** how the speakers were chosen (round_robin, random, addressed, moderator) */
+      turn_order: string;
       /** the messages shown to the judge (a long run: its start and its end) */
       transcript: HistoryEntry[];
       turns: number;
       /** figures the analysis already has, for the judge's reasons */
-      figures: { repetition_mean: number | null; echo_mean: number | null; flags: string[]; stop_reason: string | null };
+      figures: { repetition_mean: number | null; echo_mean: number | null; turn_balance: number | null; flags: string[]; stop_reason: string | null };
     };
 
 export interface GenerateRequest {

@@ -94,7 +94,7 @@ describe("after dialogue run", () => {
   it("--judge asks the manager's model (simulated here: labelled as such) and stores the verdict", async () => {
     const r = await cli(prefix, ["analyze", run.id, "--judge"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Judge\n  by simulated-1 \[simulated\] on 8 of 8 messages — simulated, not a real model's opinion/);
+    expect(r.stdout).toMatch(/Judge\n  by simulated-1 \[simulated\] on 8 of 8 turns — simulated, not a real model's opinion/);
     expect(r.stdout).toMatch(/persona adherence \d+\/10 — \[simulated\]/);
     const a = await json([]);
     expect(a.judge).toMatchObject({ provider: "simulated", simulated: true, turns_seen: 8 });

@@ -112,7 +112,8 @@ describe("dialogue serve in Chromium", () => {
       const analysis = JSON.parse(cli.stdout) as Analysis;
       const done = await newPage();
       await done.goto(`${served.url}/runs/${id}`);
-      const [agentsTable, windowsTable] = await done.$$("#analysis table");
+      const agentsTable = await done.$('#analysis [data-table="agents"] table');
+      const windowsTable = await done.$('#analysis [data-table="windows"] table');
       const shown = await agentsTable!.$$eval("tr", (rows) => rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent ?? "")));
       const [ids, ...body] = agentRows(analysis);
       expect(shown).toEqual([["", ...(ids?.slice(1) ?? [])], ...body]);

@@ -1,15 +1,16 @@
 /**
  * The views of an analysis: terminal report, Markdown, HTML page, comparison. They are built
- * from the same rows, so they show the same figures.
+ * from the same rows, so they show the same figures, for two agents or more.
  */
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/analyzer.js";
 import { compareRows, compareText } from "../../src/analysis/compare.js";
-import { htmlFoot, htmlHead, htmlMessage } from "../../src/analysis/export-html.js";
+import { agentIndex, htmlFoot, htmlHead, htmlMessage } from "../../src/analysis/export-html.js";
 import { mdFoot, mdHead, mdMessage } from "../../src/analysis/export-md.js";
 import { reportMarkdown } from "../../src/analysis/report-md.js";
 import { agentRows } from "../../src/analysis/report-rows.js";
 import { reportText } from "../../src/analysis/report-text.js";
+import { PALETTE } from "../../src/analysis/svg.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
 const healthy = loadFixture("healthy");
@@ -26,7 +27,7 @@ describe("terminal report", () => {
     expect(text).toMatch(/first token p50 · p95 +200 ms · 245 ms +350 ms · 395 ms/);
     expect(text).toContain("p50 20 ms · p99 59 ms · max 60 ms (5 handoffs)");
     expect(text).toContain(
-      "49 words · lexical diversity (MATTR) 0.73 · repeats own 3-grams 0% · echoes the other's 3-grams 5% · word overlap between consecutive windows 0.13 · 2 questions · turn balance (share of words) 0.94",
+      "49 words · lexical diversity (MATTR) 0.73 · repeats own 3-grams 0% · echoes the previous speaker's 3-grams 5% · word overlap between consecutive windows 0.13 · 2 questions · turn balance (share of words) 0.94",
     );
     expect(text).not.toContain("drift");
     expect(text).toMatch(/Flags\n  none/);
@@ -86,5 +87,115 @@ describe("compare", () => {
   });
   it("has as many columns as agents in every row", () => {
     for (const r of agentRows(a)) expect(r).toHaveLength(3);
+  });
+});
+
+describe("four agents, a person, a skipped turn and a narrator's remark (meeting fixture)", () => {
+  const meeting = loadFixture("meeting");
+  const m = analyze(meeting.record, meeting.entries, { now: 0 });
+  const panel = loadFixture("panel");
+  const p = analyze(panel.record, panel.entries, { now: 0 });
+  const lineOf = (text: string, start: string): string | undefined =>
+    text
+      .split("\n")
+      .find((l) => l.trimStart().startsWith(start))
+      ?.replace(/\s+/g, " ")
+      .trim();
+
+  it("the terminal report: every agent, the person without model figures, and the turn-taking table", () => {
+    const text = reportText(m, { windows: true });
+    expect(text).toContain("completed (max_turns) · 10 turns (1 skipped) · 1 narrator's remark · 70 tokens generated");
+    expect(text).toContain("pat person");
+    for (const id of ["chair", "clerk", "pat", "dev"]) expect(text).toMatch(new RegExp(`^  agent .*\\b${id}\\b`, "m"));
+    // the person's column: "person", a skipped turn, no tokens/s or first token, their time to answer
+    const sim = "simulated-1 [simulated]";
+    expect(lineOf(text, "model ")).toBe(`model ${sim} ${sim} person ${sim}`);
+    expect(lineOf(text, "skipped turns ")).toBe("skipped turns 0 0 1 0");
+    const tps = "10.0 · 10.0 · 10.0";
+    expect(lineOf(text, "tokens/s mean")).toBe(`tokens/s mean · p50 · p95 ${tps} ${tps} – ${tps}`);
+    expect(lineOf(text, "answer time ")).toBe("answer time p50 · p95 – – 14.0 s · 19.4 s –");
+    expect(text).toContain("turn order addressed · speakers chosen: first 1 · round robin 6 · addressed 3");
+    expect(text).toContain("7 replies by models: 4 named another agent to answer, 1 named no one, 2 named themselves or no agent; the named agent spoke next 2 of 3 times a turn followed");
+    expect(lineOf(text, "spoke ")).toBe("spoke share of words share of turns then chair then clerk then pat then dev");
+    expect(lineOf(text, "pat ")).toBe("pat 18% 22% 0 0 0 2");
+    expect(lineOf(text, "dev ")).toBe("dev 30% 33% 1 1 0 0");
+    // a person has no line in the tokens/s sparklines
+    expect(text).not.toContain("tokens/s pat");
+    expect(text).toContain("sentiment pat");
+  });
+
+  it("on a terminal, a table wider than it is cut into blocks that fit, each with the row labels; piped, never", () => {
+    const agentsPart = (text: string) => text.slice(text.indexOf("Agents"), text.indexOf("Turn-taking"));
+    const narrow = agentsPart(reportText(m, { width: 100 }));
+    expect(narrow.split("\n").every((l) => [...l].length <= 100)).toBe(true);
+    expect(narrow.match(/^ {2}tokens\/s mean · p50 · p95/gm)).toHaveLength(2);
+    expect(narrow.match(/^ {2}agent +chair +clerk$/m)).not.toBeNull();
+    expect(narrow.match(/^ {2}agent +pat +dev$/m)).not.toBeNull();
+    // wide enough, or no terminal: one table
+    for (const text of [reportText(m, { width: 200 }), reportText(m)]) {
+      expect(agentsPart(text).match(/^ {2}tokens\/s mean · p50 · p95/gm)).toHaveLength(1);
+      expect(agentsPart(text)).toMatch(/^ {2}agent +chair +clerk +pat +dev$/m);
+    }
+    const compared = compareText([a, m, p], { width: 120 });
+    expect(compared.split("\n").every((l) => [...l].length <= 120)).toBe(true);
+    for (const id of ["fx-healthy", "fx-meeting", "fx-panel"]) expect(compared).toContain(id);
+  });
+
+  it("Markdown: the turn-taking table, the moderator's choices under a moderator", () => {
+    const md = reportMarkdown(m);
+    expect(md).toContain("## Turn-taking");
+    expect(md).toContain("| spoke | share of words | share of turns | then chair | then clerk | then pat | then dev |");
+    expect(md).toContain("| chair | 35% | 22% | 0 | 1 | 1 | 0 |");
+    const pm = reportMarkdown(p);
+    expect(pm).toContain("| spoke | share of words | share of turns | then host | then ana | then ben | then cal | moderator chose |");
+    expect(pm).toContain("| host | 23% | 38% | 0 | 1 | 1 | 1 | 2 |");
+    expect(pm).toContain("the moderator chose 6 turns; 1 went round robin instead");
+  });
+
+  it("the Markdown export marks the person, the skipped turn and the narrator's remark, with no model figures for them", () => {
+    const doc = mdHead(meeting.record) + meeting.messages.map(mdMessage).join("") + mdFoot(m);
+    expect(doc).toContain("- **Pat Ruiz** — resident (`pat`, a person)");
+    expect(doc).toContain("**[2] Pat Ruiz** (resident, person)\n\n> I like the plan but the stops are too far apart.\n\n<sub>answered in 20.0 s · typed by a person: no tokens or speed</sub>");
+    expect(doc).toContain("**[3] Narrator** (a narrator's remark, not a turn)\n\n> The lights flicker and the projector goes dark.\n\n**[4]");
+    expect(doc).toContain("**[6] Pat Ruiz** (resident, person) [skipped]\n\n_(no answer within 120 s");
+  });
+
+  it("HTML: the turn-taking table, persons and remarks marked, model text escaped", () => {
+    const index = agentIndex(meeting.record);
+    const page = htmlHead(meeting.record, m) + meeting.messages.map((x) => htmlMessage(x, index.get(x.metadata.agent_id) ?? 0)).join("") + htmlFoot();
+    expect(page).toContain('<h3 id="turn-taking">Turn-taking</h3>');
+    expect(page).toContain("<tr><td>pat</td><td>18%</td><td>22%</td><td>0</td><td>0</td><td>0</td><td>2</td></tr>");
+    expect(page).toContain('(pat · <span class="person">a person</span>)');
+    expect(page).toMatch(/<li class="msg narrator" id="turn-3"[^>]*data-source="narrator">/);
+    expect(page).toMatch(/<li class="msg a2 skipped" id="turn-6"/);
+    expect(page).toContain('<span class="person">person</span>');
+    // a person generates no tokens: no line of theirs in the speed chart, and the chart keeps each agent's colour
+    const speed = /<svg class="chart" data-chart="tokens-per-second"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? "";
+    expect(speed).not.toContain("■</tspan> pat");
+    expect(speed).toContain("■</tspan> chair");
+    expect(speed).toContain(`<tspan fill="${PALETTE[3]}">■</tspan> dev`);
+    // what a model wrote, a moderator's reason included, is escaped
+    const evil = meeting.messages[4]!;
+    const html = htmlMessage(
+      { ...evil, content: { ...evil.content, message: "<img src=x onerror=alert(1)>" }, metadata: { ...evil.metadata, turn_choice: { how: "moderator", by: "manager", reason: "<script>x</script>" } } },
+      1,
+    );
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(html).toContain("chosen: by the moderator — &lt;script&gt;x&lt;/script&gt;");
+    expect(html).not.toMatch(/<img|<script/);
+  });
+
+  it("compare: a two-agent and a four-agent run side by side, every row with a cell per agent", () => {
+    const { runs, agents } = compareRows([a, m]);
+    expect(agents[0]).toEqual(["run", "fx-healthy", "fx-healthy", "fx-meeting", "fx-meeting", "fx-meeting", "fx-meeting"]);
+    expect(agents[1]).toEqual(["agent", "a", "b", "chair", "clerk", "pat", "dev"]);
+    for (const r of agents) expect(r).toHaveLength(7);
+    expect(agents.find((r) => r[0] === "model")?.[5]).toBe("person");
+    expect(agents.find((r) => r[0] === "skipped turns")).toEqual(["skipped turns", "0", "0", "0", "0", "1", "0"]);
+    expect(agents.find((r) => r[0] === "then spoke (times)")).toEqual(["then spoke (times)", "b 3", "a 2", "clerk 1, pat 1", "pat 1, dev 1", "dev 2", "chair 1, clerk 1"]);
+    expect(runs.find((r) => r[0] === "agents")).toEqual(["agents", "2", "4 (1 person)"]);
+    expect(runs.find((r) => r[0] === "turn order")).toEqual(["turn order", "round robin", "addressed"]);
+    expect(runs.find((r) => r[0] === "named agent spoke next")).toEqual(["named agent spoke next", "–", "2 of 3"]);
+    expect(runs.find((r) => r[0] === "skipped turns · narrator's remarks")).toEqual(["skipped turns · narrator's remarks", "0 · 0", "1 · 1"]);
   });
 });
