@@ -137,7 +137,7 @@ describe("bad input: one line, a hint, an exit code", () => {
   it("a window that is not one exits 2", async () => {
     const r = await cli(prefix, ["analyze", run.id, "--window", "5x"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --window "5x" is not a window size\nhint: use a number of turns like 5t, a time like 30s, 2m or 1h, or "auto"\n');
+    expect(r.stderr).toBe('error: --window "5x" is not a window size\nhint: use a number of turns like 5t, a time like 30s, 2m or 1h (digits right before the unit), or "auto"\n');
   });
   it("--json with --md exits 2", async () => {
     expect((await cli(prefix, ["analyze", run.id, "--json", "--md"])).code).toBe(2);
