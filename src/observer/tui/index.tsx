@@ -5,6 +5,7 @@
  * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
  * A shrinking terminal is cleared and the transcript written again (use-terminal.ts: useShrinkEpoch).
  */
+import chalk from "chalk";
 import { render } from "ink";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
@@ -34,8 +35,9 @@ export interface Tui {
 
 export function startTui(opts: TuiOptions): Tui {
   const { feed, mode, now, speed, onKey, report } = opts;
+  // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
   const instance = render(
-    <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
+    <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
       <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
     </ThemeContext.Provider>,
     {
