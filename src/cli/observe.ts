@@ -31,9 +31,9 @@ const out = (s: string): void => {
   process.stdout.write(s);
 };
 
-/** plain text or JSON lines on stdout, fed with feed events */
-export function textObserver(opts: ObserveOptions): (e: FeedEvent) => void {
-  const r = opts.json ? jsonRenderer(out) : plainRenderer(out);
+/** plain text or JSON lines on stdout, fed with feed events; `live`: false for a replay (a person's turn is not offered) */
+export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) => void {
+  const r = opts.json ? jsonRenderer(out, { live }) : plainRenderer(out, { live });
   return (e) => {
     // the same report as `dialogue analyze`: stored with the run, or computed from these messages
     if (e.type === "end") r.finish(e.record, e.analysis ?? analyze(e.record, e.messages));
