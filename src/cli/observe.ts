@@ -8,7 +8,7 @@ import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
-import type { EndReport, Mode, Tui, TuiKey } from "../observer/tui/index.js";
+import type { EndReport, Mode, Say, Tui, TuiKey } from "../observer/tui/index.js";
 import { wantsTui } from "../observer/wants-tui.js";
 
 export interface ObserveOptions {
@@ -53,6 +53,8 @@ export interface TuiRun {
   speed?: number;
   /** under the summary at the end (the analysis report) */
   report?: EndReport;
+  /** what a person types in the TUI's input line is said with this */
+  say?: Say;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
     failure = { err };
     tui.unmount();
   });
-  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say });
   run.onStart?.(tui);
   await tui.done;
   ac.abort();

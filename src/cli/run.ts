@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
+import { say as sayInRun } from "../manager/say.js";
 import { requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
@@ -138,6 +139,8 @@ async function run(opts: RunOptions): Promise<number> {
       await observeWithTui({
         mode: "run",
         onKey: interrupt,
+        // the input line at a person's turn says it as `dialogue say` does
+        say: (as, text) => sayInRun(store, queues, id, text, { as, via: "the TUI" }),
         onStart: (t) => {
           tui = t;
         },

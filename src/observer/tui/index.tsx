@@ -12,10 +12,12 @@ import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { colorAllowed, ThemeContext } from "./theme.js";
+import type { Say } from "./use-person-line.js";
 
 export type { TuiKey } from "./App.js";
 export type { Mode } from "./Footer.js";
 export type { EndReport } from "./SummaryScreen.js";
+export type { Say } from "./use-person-line.js";
 
 export interface TuiOptions {
   feed: Feed;
@@ -25,6 +27,8 @@ export interface TuiOptions {
   onKey?: (key: TuiKey) => void;
   /** under the summary at the end: the analysis report */
   report?: EndReport;
+  /** what a person types in the input line is said with this (run, watch) */
+  say?: Say;
 }
 
 export interface Tui {
@@ -34,11 +38,11 @@ export interface Tui {
 }
 
 export function startTui(opts: TuiOptions): Tui {
-  const { feed, mode, now, speed, onKey, report } = opts;
+  const { feed, mode, now, speed, onKey, report, say } = opts;
   // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
   const instance = render(
     <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
-      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} />
     </ThemeContext.Provider>,
     {
       stdout: process.stdout,

@@ -1,0 +1,109 @@
+/**
+ * A person's turn in the live area: who is waited for and how long is left before the turn is
+ * skipped (limits.human_turn_seconds), and the input line — open ("Your turn, … type and press
+ * Enter"), offered (Enter opens it; `dialogue say` answers from anywhere), being sent, or (in a
+ * replay) not offered at all. Never taller than `maxRows`: the heading, the prompt, then the last
+ * rows of what is typed.
+ */
+import { Box, Text } from "ink";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { Waiting } from "../waiting.js";
+import { choiceShown, choiceText } from "../who.js";
+import { Spinner } from "./Spinner.js";
+import { clean, tailRows } from "./text.js";
+import { agentColor, tone, useTheme } from "./theme.js";
+
+/** what the person's input line is doing (App keeps it: use-person-line.ts) */
+export interface PersonLine {
+  /** typing: open, keys go into it · closed: offered, Enter opens it · sending: said, on its way · view: not offered here */
+  state: "typing" | "closed" | "sending" | "view";
+  draft: string;
+  /** why the last attempt to send failed */
+  error: string | null;
+}
+
+export interface PersonTurnProps {
+  record: ConversationRecord;
+  waiting: Waiting;
+  line: PersonLine;
+  index: number;
+  width: number;
+  maxRows: number;
+  now: number;
+}
+
+const INDENT = "  ";
+const PROMPT = "› ";
+
+function left(w: Waiting, now: number): string {
+  if (w.skip_at === null) return "";
+  const s = Math.ceil((w.skip_at - now) / 1000);
+  return s > 0 ? `${s} s left` : "time is up: skipping";
+}
+
+function promptText(line: PersonLine, w: Waiting, id: string): string {
+  switch (line.state) {
+    case "typing":
+      return `Your turn, ${w.name} — type and press Enter; Esc: back to the keys`;
+    case "closed":
+      return `Enter: answer as ${w.name} here · or from anywhere: dialogue say ${id} "…"`;
+    case "sending":
+      return "sent; waiting for the manager to record it";
+    case "view":
+      return `waiting for ${w.name} (a person) to answer`;
+  }
+}
+
+export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows, now }: PersonTurnProps) {
+  const theme = useTheme();
+  const choice = r.next_choice;
+  const heading = (
+    <Text wrap="truncate-end">
+      <Text color={agentColor(theme, index)} bold>
+        ▍{clean(w.name)}
+      </Text>
+      <Text dimColor>
+        {" "}· {w.agent_id} · turn {w.seq} · a person ·{" "}
+      </Text>
+      <Text color={tone(theme, "yellow")}>{left(w, now)}</Text>
+      {choiceShown(choice) ? <Text dimColor> · {clean(choiceText(choice))}</Text> : null}
+    </Text>
+  );
+  if (maxRows < 2) return heading;
+  const prompt = (
+    <Text wrap="truncate-end" color={line.error ? tone(theme, "red") : undefined} bold={line.state === "typing" && !line.error}>
+      {INDENT}
+      {line.state === "sending" ? <Spinner /> : null}
+      {line.state === "sending" ? " " : ""}
+      {line.error ? `not sent: ${clean(line.error)} · Enter tries again` : promptText(line, w, r.spec.id)}
+    </Text>
+  );
+  if (maxRows < 3 || line.state === "view" || (line.state !== "typing" && line.draft === "")) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {heading}
+        {prompt}
+      </Box>
+    );
+  }
+  // what is typed, the cursor at its end (a column kept for it); the last rows that fit
+  const typing = line.state === "typing";
+  const { rows, hidden } = tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, maxRows - 2);
+  return (
+    <Box flexDirection="column" width={width}>
+      {heading}
+      {prompt}
+      {rows.map((row, i) => {
+        const last = i === rows.length - 1;
+        return (
+          <Text key={i} wrap="truncate-end" dimColor={!typing}>
+            {INDENT}
+            <Text color={tone(theme, "green")}>{i === 0 ? (hidden > 0 ? "… " : PROMPT) : "  "}</Text>
+            {row}
+            {last && typing ? <Text inverse> </Text> : null}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
