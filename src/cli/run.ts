@@ -65,7 +65,9 @@ Examples:
   dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
 
 On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
-kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys.
+kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys. At a person's
+turn (--person) the input line opens and takes every key but Ctrl-C: Enter sends what is typed,
+Esc gives the keys back; after limits.human_turn_seconds (120 s) the turn is skipped.
 The run stays in Redis afterwards with its analysis (the full report ends a --plain run):
 dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id> --format html.
