@@ -52,7 +52,8 @@ export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, re
   const [showStory, setShowStory] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const person = usePersonLine(state.ended ? null : state.record, mode, say);
+  // no line where no key can be read (stdin not a terminal): the person answers with dialogue say
+  const person = usePersonLine(state.ended ? null : state.record, mode, isRawModeSupported === true ? say : undefined);
 
   // keys typed quickly (or pasted) arrive together in one input ("?s"): each one counts
   useInput(

@@ -15,8 +15,11 @@ import { agentColor, tone, useTheme } from "./theme.js";
 
 /** what the person's input line is doing (App keeps it: use-person-line.ts) */
 export interface PersonLine {
-  /** typing: open, keys go into it · closed: offered, Enter opens it · sending: said, on its way · view: not offered here */
-  state: "typing" | "closed" | "sending" | "view";
+  /**
+   * typing: open, keys go into it · closed: offered, Enter opens it · sending: said, on its way ·
+   * elsewhere: no keys here (stdin is not a terminal): answer with dialogue say · view: a replay
+   */
+  state: "typing" | "closed" | "sending" | "elsewhere" | "view";
   draft: string;
   /** why the last attempt to send failed */
   error: string | null;
@@ -41,14 +44,16 @@ function left(w: Waiting, now: number): string {
   return s > 0 ? `${s} s left` : "time is up: skipping";
 }
 
-function promptText(line: PersonLine, w: Waiting, id: string): string {
+function promptText(line: PersonLine, w: Waiting): string {
   switch (line.state) {
     case "typing":
       return `Your turn, ${w.name} — type and press Enter; Esc: back to the keys`;
     case "closed":
-      return `Enter: answer as ${w.name} here · or from anywhere: dialogue say ${id} "…"`;
+      return `Enter: answer as ${w.name} here; or from another terminal:`;
     case "sending":
       return "sent; waiting for the manager to record it";
+    case "elsewhere":
+      return `waiting for ${w.name} (a person), who answers from a terminal with:`;
     case "view":
       return `waiting for ${w.name} (a person) to answer`;
   }
@@ -58,7 +63,7 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
   const theme = useTheme();
   const choice = r.next_choice;
   const heading = (
-    <Text wrap="truncate-end">
+    <Text key="heading" wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
         ▍{clean(w.name)}
       </Text>
@@ -69,36 +74,36 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
       {choiceShown(choice) ? <Text dimColor> · {clean(choiceText(choice))}</Text> : null}
     </Text>
   );
-  if (maxRows < 2) return heading;
   const prompt = (
-    <Text wrap="truncate-end" color={line.error ? tone(theme, "red") : undefined} bold={line.state === "typing" && !line.error}>
+    <Text key="prompt" wrap="truncate-end" color={line.error ? tone(theme, "red") : undefined} bold={line.state === "typing" && !line.error}>
       {INDENT}
       {line.state === "sending" ? <Spinner /> : null}
       {line.state === "sending" ? " " : ""}
-      {line.error ? `not sent: ${clean(line.error)} · Enter tries again` : promptText(line, w, r.spec.id)}
+      {line.error ? `not sent: ${clean(line.error)} · Enter tries again` : promptText(line, w)}
     </Text>
   );
-  if (maxRows < 3 || line.state === "view" || (line.state !== "typing" && line.draft === "")) {
-    return (
-      <Box flexDirection="column" width={width}>
-        {heading}
-        {prompt}
-      </Box>
-    );
-  }
-  // what is typed, the cursor at its end (a column kept for it); the last rows that fit
+  // the command on a row of its own, so the conversation id is never cut
+  const command =
+    (line.state === "closed" || line.state === "elsewhere") && !line.error ? (
+      <Text key="command" wrap="truncate-end">
+        {INDENT}
+        {INDENT}dialogue say {r.spec.id} "…"
+      </Text>
+    ) : null;
   const typing = line.state === "typing";
-  const { rows, hidden } = tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, maxRows - 2);
+  const shown = [heading, prompt, ...(command ? [command] : [])].slice(0, Math.max(1, maxRows));
+  const room = maxRows - shown.length;
+  // what is typed (kept while the line is closed), the cursor at its end (a column kept for it); the last rows that fit
+  const draft = (typing || ((line.state === "closed" || line.state === "sending") && line.draft !== "")) && room > 0 ? tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, room) : null;
   return (
     <Box flexDirection="column" width={width}>
-      {heading}
-      {prompt}
-      {rows.map((row, i) => {
-        const last = i === rows.length - 1;
+      {shown}
+      {draft?.rows.map((row, i) => {
+        const last = i === draft.rows.length - 1;
         return (
           <Text key={i} wrap="truncate-end" dimColor={!typing}>
             {INDENT}
-            <Text color={tone(theme, "green")}>{i === 0 ? (hidden > 0 ? "… " : PROMPT) : "  "}</Text>
+            <Text color={tone(theme, "green")}>{i === 0 ? (draft.hidden > 0 ? "… " : PROMPT) : "  "}</Text>
             {row}
             {last && typing ? <Text inverse> </Text> : null}
           </Text>

@@ -18,7 +18,7 @@ import type { Mode } from "./Footer.js";
 import type { PersonLine } from "./PersonTurn.js";
 import { clean } from "./text.js";
 
-/** says `text` as agent `as` in the conversation (manager/say.ts `say`, via "the TUI") */
+/** says `text` as agent `as` in the conversation (manager/say.ts `say`, via "the TUI"); absent when this terminal cannot type (no raw mode) */
 export type Say = (as: string, text: string) => Promise<unknown>;
 
 export interface PersonLineState {
@@ -140,7 +140,7 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
   const line: PersonLine | undefined = !waiting
     ? undefined
     : !say
-      ? { state: "view", draft: "", error: null }
+      ? { state: "elsewhere", draft: "", error: null }
       : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error };
   return { waiting, line, handle };
 }

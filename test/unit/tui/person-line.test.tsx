@@ -76,7 +76,8 @@ describe("the person's input line", () => {
     await t.type("Half done");
     await t.shows("› Half done");
     t.ui.stdin.write("\u001b"); // Esc
-    await t.shows("Enter: answer as Aiko Tanaka here · or from anywhere: dialogue say");
+    await t.shows("Enter: answer as Aiko Tanaka here; or from another terminal:");
+    expect(t.frame()).toContain(`    dialogue say ${r.spec.id} "…"`);
     expect(t.frame()).toContain("Enter answer · q stop");
     // a taller terminal, so the help has room for every row
     Object.defineProperty(t.ui.stdout, "rows", { value: 40, configurable: true });
