@@ -4,7 +4,8 @@
  * Node: a record (or spec) in, words out (the web page's script uses it too, through stats.ts).
  */
 import { modelLabel } from "../analysis/format.js";
-import { personaOf, type AgentSpec, type ConversationRecord, type ConversationSpec } from "../protocol/record.js";
+import { personaOf } from "../protocol/persona-of.js";
+import type { AgentSpec, ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, TurnChoice } from "../protocol/schemas.js";
 
 export const isPerson = (a: Pick<AgentSpec, "kind">): boolean => a.kind === "human";
