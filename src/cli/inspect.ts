@@ -5,7 +5,9 @@
 import { Command } from "commander";
 import { summarize } from "../analysis/summary.js";
 import { requestStop } from "../manager/stop.js";
-import { headerText, messageText, modelLabel, personasText, storyText, summaryText } from "../observer/plain.js";
+import { headerText, messageText, personasText, storyText, summaryText, waitingText } from "../observer/plain.js";
+import { waitingFor } from "../observer/waiting.js";
+import { speaksBy } from "../observer/who.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
@@ -49,7 +51,7 @@ Examples:
           continue;
         }
         const dur = rec.started_at === null ? null : ((rec.ended_at ?? Date.now()) - rec.started_at) / 1000;
-        const models = [...new Set(rec.spec.agents.map((a) => modelLabel(a.model.provider, a.model.model)))].join(", ");
+        const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
         const status = rec.stop_reason ? `${rec.status} (${rec.stop_reason})` : rec.status;
         const troubles = troubleText(rec);
         if (opts.json) {
@@ -104,7 +106,9 @@ export function showCommand(): Command {
       if (rec.personas) out(`\n${personasText(rec.personas)}`);
       out("");
       for (const m of messages) out(messageText(m, opts.meta));
-      out(`\n${summaryText(summarize(rec, messages))}`);
+      const waiting = waitingFor(rec);
+      if (waiting) out(waitingText(waiting, rec));
+      out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);
       if (rec.error) out(`  error: ${rec.error}`);
     } finally {
       close();

@@ -8,7 +8,7 @@ import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
-import type { EndReport, Mode, Tui, TuiKey } from "../observer/tui/index.js";
+import type { EndReport, Mode, Say, Tui, TuiKey } from "../observer/tui/index.js";
 import { wantsTui } from "../observer/wants-tui.js";
 
 export interface ObserveOptions {
@@ -31,9 +31,9 @@ const out = (s: string): void => {
   process.stdout.write(s);
 };
 
-/** plain text or JSON lines on stdout, fed with feed events */
-export function textObserver(opts: ObserveOptions): (e: FeedEvent) => void {
-  const r = opts.json ? jsonRenderer(out) : plainRenderer(out);
+/** plain text or JSON lines on stdout, fed with feed events; `live`: false for a replay (a person's turn is not offered) */
+export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) => void {
+  const r = opts.json ? jsonRenderer(out, { live }) : plainRenderer(out, { live });
   return (e) => {
     // the same report as `dialogue analyze`: stored with the run, or computed from these messages
     if (e.type === "end") r.finish(e.record, e.analysis ?? analyze(e.record, e.messages));
@@ -53,6 +53,8 @@ export interface TuiRun {
   speed?: number;
   /** under the summary at the end (the analysis report) */
   report?: EndReport;
+  /** what a person types in the TUI's input line is said with this */
+  say?: Say;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
     failure = { err };
     tui.unmount();
   });
-  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say });
   run.onStart?.(tui);
   await tui.done;
   ac.abort();

@@ -38,7 +38,7 @@ redis.token_stream_maxlen per run: older turns replay whole when they finished. 
       const { analysis } = await analysisOf(store, record, { readOnly: true });
       for (const e of events) if (e.event.type === "end") e.event = { ...e.event, analysis };
       if (!wantsTui(opts)) {
-        await play(events, opts.speed, textObserver(opts)).done;
+        await play(events, opts.speed, textObserver(opts, false)).done;
         return;
       }
       let now = (): number => Date.now();

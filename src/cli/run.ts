@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
+import { say as sayInRun } from "../manager/say.js";
 import { requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
@@ -64,7 +65,9 @@ Examples:
   dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
 
 On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
-kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys.
+kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys. At a person's
+turn (--person) the input line opens and takes every key but Ctrl-C: Enter sends what is typed,
+Esc gives the keys back; after limits.human_turn_seconds (120 s) the turn is skipped.
 The run stays in Redis afterwards with its analysis (the full report ends a --plain run):
 dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id> --format html.
@@ -138,6 +141,8 @@ async function run(opts: RunOptions): Promise<number> {
       await observeWithTui({
         mode: "run",
         onKey: interrupt,
+        // the input line at a person's turn says it as `dialogue say` does
+        say: (as, text) => sayInRun(store, queues, id, text, { as, via: "the TUI" }),
         onStart: (t) => {
           tui = t;
         },

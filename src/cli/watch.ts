@@ -1,8 +1,12 @@
 /**
  * `dialogue watch <id>`: attach to a conversation, live or finished, from any terminal or host.
- * Reads Redis only (the record, the log, the token stream); q detaches without touching the run.
+ * Reads Redis (the record, the log, the token stream); q detaches without touching the run. The
+ * one thing it may write is what a person says in the TUI's input line at their turn (a `say`
+ * control job, as `dialogue say` writes it).
  */
 import { Command } from "commander";
+import { say } from "../manager/say.js";
+import { Queues } from "../queues/index.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { follow } from "../observer/follow.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
@@ -23,10 +27,13 @@ Examples:
   dialogue watch 20261121-143005-k3f9a --plain    # text, safe to pipe
   REDIS_URL=redis://gpu-box:6379 dialogue watch <id>   # from another machine
 
-Keys: q detach · s story and personas · ? help.`,
+Keys: q detach · s story and personas · ? help. At a person's turn, Enter opens the input line
+to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…" does the same.`,
   );
   return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions) => {
-    const { store, close, prefix } = await openStore(opts);
+    const { store, close, prefix, config } = await openStore(opts);
+    // opened only if a person answers from this terminal
+    let queues = null as Queues | null;
     try {
       await getOrThrow(store, id, prefix);
       if (!wantsTui(opts)) {
@@ -39,6 +46,7 @@ Keys: q detach · s story and personas · ? help.`,
       let detached = false;
       await observeWithTui({
         mode: "watch",
+        say: (as, text) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, via: "the TUI (dialogue watch)" }),
         onKey: () => {
           detached = true;
         },
@@ -51,6 +59,7 @@ Keys: q detach · s story and personas · ? help.`,
       });
       if (detached) stderr(`detached from ${id}; it goes on without you (dialogue watch ${id} to come back)`);
     } finally {
+      await queues?.close();
       close();
     }
   });

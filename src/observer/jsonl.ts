@@ -3,7 +3,11 @@
  *   {"type":"conversation", ...record}          first sight of the record
  *   {"type":"status", status, phase, stop_reason, turns}   when it changes
  *   {"type":"story", story} / {"type":"personas", personas}
- *   {"type":"message", message}                  each recorded message with its metadata
+ *   {"type":"message", message}                  each recorded message with its metadata (metadata.source:
+ *                                                model, human or narrator; metadata.turn_choice: why its speaker)
+ *   {"type":"waiting_for_person", seq, agent_id, name, since, skip_at, say}
+ *                                                a person's turn has begun: it waits for `dialogue say` (the
+ *                                                `say` command answers it) until skip_at (epoch ms), then is skipped
  *   {"type":"tokens", chunk}                     token chunks, with --tokens
  *   {"type":"end", summary, analysis, record}    the final status and the analysis (as `analyze --json`)
  */
@@ -11,10 +15,12 @@ import type { Analysis } from "../analysis/schema.js";
 import { summaryOf } from "../analysis/summary.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { ObserverEvent } from "./follow.js";
+import { waitingFor } from "./waiting.js";
 
 type Write = (s: string) => void;
 
-export function jsonRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
+/** `live`: false for a replay (the `say` command is left out: no one can answer now) */
+export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   const line = (o: unknown): void => write(`${JSON.stringify(o)}\n`);
   return {
     onEvent(e) {
@@ -23,9 +29,15 @@ export function jsonRenderer(write: Write): { onEvent(e: ObserverEvent): void; f
       const r = e.record;
       const p = e.previous;
       if (!p) line({ type: "conversation", record: r });
-      else line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: r.turns });
+      else if (r.status !== p.status || r.phase !== p.phase || r.stop_reason !== p.stop_reason || r.turns !== p.turns) {
+        line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: r.turns });
+      }
       if (r.story && !p?.story) line({ type: "story", story: r.story });
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
+      const w = waitingFor(r);
+      if (w && (!p || waitingFor(p)?.seq !== w.seq)) {
+        line({ type: "waiting_for_person", seq: w.seq, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: `dialogue say ${r.spec.id} --as ${w.agent_id} "…"` } : {}) });
+      }
     },
     finish(r, analysis) {
       line({ type: "end", summary: summaryOf(analysis), analysis, record: r });

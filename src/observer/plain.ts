@@ -1,6 +1,11 @@
 /**
  * Plain-text renderers: the live observer when stdout is not a terminal (or with --plain), and
  * `dialogue show`. Only newlines, no cursor movement, so it is safe to pipe and to log.
+ *
+ * Every message says who wrote it: a model (its provider and model, its figures), a person
+ * ("typed by a person", how long they took; a skipped turn says why), or the narrator (a remark,
+ * set apart). When the turn order is not round robin, each turn says why its speaker was chosen;
+ * when a person's turn begins, a line says so (live: how to answer).
  */
 import { causesText, outcomeText } from "../analysis/report-rows.js";
 import { modelLabel, plural } from "../analysis/format.js";
@@ -9,8 +14,9 @@ import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
-import { personWaitedFor } from "../manager/say.js";
 import type { ObserverEvent } from "./follow.js";
+import { waitingFor, type Waiting } from "./waiting.js";
+import { choiceShown, chosenText, isPerson, speaksBy } from "./who.js";
 
 type Write = (s: string) => void;
 
@@ -38,21 +44,26 @@ export function personasText(personas: Persona[]): string {
 
 export function messageText(m: DialogMessage, withMeta = true): string {
   const md = m.metadata;
-  const who = md.source === "human" ? "a person" : md.source === "narrator" ? "narrator" : modelLabel(md.provider, md.model);
+  if (md.source === "narrator") {
+    // a remark, not a turn: set apart, with no speaker's figures
+    const lines = [`[${md.sequence_number}] Narrator (a remark):`, `    ${m.content.message.replace(/\n/g, "\n    ")}`];
+    if (withMeta) lines.push(`    ${m.note ?? "a narrator's remark"}`);
+    return lines.join("\n");
+  }
+  const who = md.source === "human" ? "a person" : modelLabel(md.provider, md.model);
   const flags = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.failed_attempts.length > 0 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
-  const head = md.source === "narrator" ? `[${md.sequence_number}] Narrator:` : `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
+  const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
   const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(no answer: ${m.note ?? "skipped"})` : "(nothing)")}`];
-  const choice = md.turn_choice;
-  if (withMeta && choice && (choice.how === "addressed" || choice.how === "moderator" || choice.how === "random")) lines.push(`    chosen (${choice.how}): ${choice.reason}`);
+  if (withMeta && choiceShown(md.turn_choice)) lines.push(`    ${chosenText(md.turn_choice)}`);
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
   for (const f of md.failed_attempts) {
     lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
   }
-  if (withMeta && md.source !== "model") {
+  if (withMeta && md.source === "human") {
     // a person's turn: no model, so no tokens, speed or first token to speak of
-    if (md.source === "human") lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
+    lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
   } else if (withMeta) {
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
@@ -63,13 +74,27 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   return lines.join("\n");
 }
 
-export function summaryText(s: RunSummary): string {
+/** the line that says a person's turn has begun; `live`: how to answer it (not in a replay) */
+export function waitingText(w: Waiting, r: ConversationRecord, live = true): string {
+  const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
+  return live
+    ? `… turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
+    : `… turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
+}
+
+/** `spec`: the agents a person speaks for are said to be people (not the model they were configured with) */
+export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
   const lines = [
     `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     const o = outcomeText(a);
+    const agent = spec?.agents.find((x) => x.id === a.agent_id);
+    if (agent && isPerson(agent)) {
+      lines.push(`  ${a.name ?? a.agent_id} (${a.agent_id}, a person): ${plural(a.turns, "turn")}${o ? ` (${o})` : ""}, typed by a person`);
+      continue;
+    }
     lines.push(
       `  ${a.name ?? a.agent_id} (${a.agent_id}, ${modelLabel(a.provider, a.model)}): ${plural(a.turns, "turn")}${o ? ` (${o})` : ""}, ${plural(a.tokens, "token")}, ` +
         `${fmt(a.mean_tokens_per_second)} tok/s mean, ttft ${fmt(a.mean_time_to_first_token_ms, 0, " ms")} mean`,
@@ -81,29 +106,36 @@ export function summaryText(s: RunSummary): string {
 
 /**
  * Said wherever a run is shown (the TUI's header, the plain header): which of it is simulated,
- * scripted text rather than a model's. Null when no agent and not the manager is.
+ * scripted text rather than a model's. Null when no agent and not the manager is. A person types
+ * their own words: what they were configured with does not count.
  */
 export function simulatedBadge(spec: ConversationSpec): { short: string; long: string } | null {
-  const agents = spec.agents.filter((a) => a.model.provider === "simulated").map((a) => a.id);
+  const models = spec.agents.filter((a) => !isPerson(a));
+  const agents = models.filter((a) => a.model.provider === "simulated").map((a) => a.id);
   const manager = spec.manager.provider === "simulated";
-  if (agents.length === spec.agents.length && manager) return { short: "SIMULATED", long: "SIMULATED (no model: scripted text)" };
+  const people = spec.agents.filter(isPerson).map((a) => a.id);
+  if (agents.length === models.length && manager) {
+    return { short: "SIMULATED", long: people.length > 0 ? `SIMULATED (no model: scripted text; ${people.join(", ")} typed by a person)` : "SIMULATED (no model: scripted text)" };
+  }
   if (agents.length > 0) return { short: `SIMULATED: ${agents.join(", ")}`, long: `SIMULATED: ${agents.join(", ")} (scripted text, not a model)` };
   return manager ? { short: "story SIMULATED", long: "story and personas SIMULATED (scripted text)" } : null;
 }
 
 export function headerText(r: ConversationRecord): string {
   const s = r.spec;
-  const agents = s.agents.map((a) => `${a.id}: ${a.role} via ${modelLabel(a.model.provider, a.model.model)}`).join(" · ");
+  const agents = s.agents.map((a) => `${a.id}: ${a.role} ${isPerson(a) ? "(a person)" : `via ${speaksBy(a)}`}`).join(" · ");
   const badge = simulatedBadge(s);
+  const order = s.turn_order === "round_robin" ? "" : ` · turn order: ${s.turn_order}`;
+  const people = s.agents.some(isPerson) ? `, ${s.limits.human_turn_seconds} s for a person's turn` : "";
   return [
     `Conversation ${s.id} — ${s.scenario.title}${badge ? ` · ${badge.long}` : ""}`,
     `  ${agents}`,
-    `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
+    `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}${people}${order}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
   ].join("\n");
 }
 
-/** a live plain renderer: feed it observer events, then the analysis at the end */
-export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
+/** a plain renderer: feed it observer events, then the analysis at the end; `live`: false for a replay (no one can answer now) */
+export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   let shownStory = false;
   let shownPersonas = false;
   let phase: string | null = null;
@@ -125,11 +157,8 @@ export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; 
           shownPersonas = true;
           write(`\n${personasText(r.personas)}\n\n`);
         }
-        const person = personWaitedFor(r);
-        if (person && personWaitedFor(e.previous ?? r)?.seq !== person.seq || (person && !e.previous)) {
-          const name = r.personas?.find((p) => p.agent_id === person.agent_id)?.name ?? person.agent_id;
-          write(`… turn ${person.seq} is ${name}'s (${person.agent_id}, a person): dialogue say ${r.spec.id} "…" (skipped after ${r.spec.limits.human_turn_seconds} s)\n`);
-        }
+        const person = waitingFor(r);
+        if (person && (!e.previous || waitingFor(e.previous)?.seq !== person.seq)) write(`${waitingText(person, r, opts.live ?? true)}\n`);
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
           write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
         }
@@ -139,7 +168,7 @@ export function plainRenderer(write: Write): { onEvent(e: ObserverEvent): void; 
     },
     finish(r, analysis) {
       // how it ended in one glance, then the same report as `dialogue analyze <id>`
-      write(`\n${summaryText(summaryOf(analysis))}\n`);
+      write(`\n${summaryText(summaryOf(analysis), r.spec)}\n`);
       write(`\n${reportText(analysis, { windows: true })}\n`);
       if (r.error) write(`  error: ${r.error}\n`);
     },

@@ -8,7 +8,10 @@
  * started_at, finished_at) and each chunk's `t` (epoch ms). The story and the personas are shown at
  * the start: when they were written is not recorded, so the replay covers the dialogue itself,
  * from started_at to ended_at. Turns whose chunks were trimmed from the token stream appear whole
- * when they finished.
+ * when they finished. When each turn was requested its speaker is shown as chosen (the record's
+ * next_choice, with the turn order's reason from the message), so a person's turn shows as
+ * waited for until it was answered; a narrator's remark comes at its place in the log. Events
+ * never go back in time: each comes no earlier than the one before it.
  */
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
@@ -56,15 +59,26 @@ export function timeline(record: ConversationRecord, messages: DialogMessage[], 
     turns: 0,
     tokens_total: 0,
     pending_seq: null,
+    next_choice: null,
   };
   const events: TimedEvent[] = [{ at: start, event: { type: "record", record: opening, previous: null } }];
   let prev = opening;
   let tokens = 0;
+  let t = start;
+  const later = (ms: number): number => (t = Math.max(t, at(ms)));
   sorted.forEach((m, i) => {
     const md = m.metadata;
-    const mine = chunks.filter((c) => c.seq === md.sequence_number && c.attempt === md.attempt);
-    for (const c of mine) events.push({ at: at(c.t), event: { type: "tokens", chunk: c } });
-    const done = at(Math.max(md.finished_at, ...mine.map((c) => c.t)));
+    const seq = md.sequence_number;
+    if (md.source !== "narrator") {
+      // the speaker as chosen when the turn was requested (runs recorded before turn orders: round robin)
+      const c = md.turn_choice ?? { how: "round_robin" as const, by: "manager", reason: "" };
+      const chosen: ConversationRecord = { ...prev, pending_seq: seq, next_choice: { ...c, seq, agent_id: md.agent_id, at: md.requested_at } };
+      events.push({ at: later(md.requested_at), event: { type: "record", record: chosen, previous: prev } });
+      prev = chosen;
+    }
+    const mine = chunks.filter((c) => c.seq === seq && c.attempt === md.attempt);
+    for (const c of mine) events.push({ at: later(c.t), event: { type: "tokens", chunk: c } });
+    const done = later(Math.max(md.finished_at, ...mine.map((c) => c.t)));
     events.push({ at: done, event: { type: "message", message: m } });
     tokens += md.tokens_generated;
     const next: ConversationRecord = { ...prev, turns: i + 1, tokens_total: tokens };

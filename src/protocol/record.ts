@@ -10,7 +10,6 @@ import {
   MIN_AGENTS,
   ModelSpecSchema,
   PersonaSchema,
-  type Persona,
   StopReasonSchema,
   StoryContentSchema,
   TurnChoiceSchema,
@@ -152,8 +151,6 @@ export const ConversationRecordSchema = z
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
 
-/** the persona of each agent: by agent_id, or (runs recorded before personas named their agent) by position */
-export function personaOf(spec: ConversationSpec, personas: readonly Persona[], agentId: string): Persona | undefined {
-  return personas.find((p) => p.agent_id === agentId) ?? (personas.every((p) => p.agent_id === undefined) ? personas[spec.agents.findIndex((a) => a.id === agentId)] : undefined);
-}
+// (in a module of its own, free of the schemas, so the web page's script can use it: observer/who.ts)
+export { personaOf } from "./persona-of.js";
 

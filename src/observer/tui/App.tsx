@@ -5,7 +5,8 @@
  *
  * Keys: in `run`, q and Ctrl-C ask the launcher to stop the conversation ("stop" / "interrupt";
  * the launcher quits at once on a second Ctrl-C); in `watch` and `replay`, q and Ctrl-C detach.
- * s toggles the story, ? the help.
+ * s toggles the story, ? the help. At a person's turn the input line (use-person-line.ts) takes
+ * the keys while it is open — every key but Ctrl-C — and Esc gives them back.
  */
 import { Text, useApp, useInput, useStdin } from "ink";
 import { useCallback, useEffect, useState } from "react";
@@ -16,6 +17,7 @@ import { initialState, reduce } from "./state.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { Transcript } from "./Transcript.js";
 import { useBatchedReducer } from "./use-batched.js";
+import { usePersonLine, type Say } from "./use-person-line.js";
 import { useNow, useShrinkEpoch, useTerminalSize } from "./use-terminal.js";
 
 export type TuiKey = "stop" | "interrupt" | "detach";
@@ -32,11 +34,13 @@ export interface AppProps {
   flushMs?: number;
   /** shown under the summary at the end (the analysis report) */
   report?: EndReport;
+  /** says what a person types in the input line (run, watch); absent: no input line */
+  say?: Say;
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, report }: AppProps) {
+export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, report, say }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
@@ -48,10 +52,13 @@ export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, re
   const [showStory, setShowStory] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  // no line where no key can be read (stdin not a terminal): the person answers with dialogue say
+  const person = usePersonLine(state.ended ? null : state.record, mode, isRawModeSupported === true ? say : undefined);
 
   // keys typed quickly (or pasted) arrive together in one input ("?s"): each one counts
   useInput(
     (input, key) => {
+      if (person.handle(input, key)) return;
       if (key.ctrl) {
         if (input === "c") quit("interrupt");
         return;
@@ -98,6 +105,7 @@ export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, re
         notice={notice}
         speed={speed}
         report={report}
+        line={person.line}
       />
     </>
   );

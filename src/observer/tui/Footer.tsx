@@ -1,6 +1,11 @@
-/** The keys, and a notice from the launcher or the keys themselves ("stopping …"). */
+/**
+ * The keys, and a notice from the launcher or the keys themselves ("stopping …"). While a person
+ * types in the input line the letters are theirs, so the row says what still works: Enter sends,
+ * Esc gives the keys back, Ctrl-C stops (run) or detaches (watch).
+ */
 import { Text } from "ink";
 import { Fragment } from "react";
+import type { PersonLine } from "./PersonTurn.js";
 import { tone, useTheme } from "./theme.js";
 
 export type Mode = "run" | "watch" | "replay";
@@ -13,7 +18,20 @@ const KEYS: Record<Mode, Array<[string, string]>> = {
   replay: [["q", "quit"], ["s", "story"], ["?", "help"]],
 };
 
-export function Footer({ mode, notice }: { mode: Mode; notice: string | null }) {
+const TYPING: Record<Mode, Array<[string, string]>> = {
+  run: [["Enter", "send"], ["Esc", "keys"], ["Ctrl-C", "stop"], ["Ctrl-U", "clear"]],
+  watch: [["Enter", "send"], ["Esc", "keys"], ["Ctrl-C", "detach"], ["Ctrl-U", "clear"]],
+  replay: [],
+};
+
+/** the keys shown: the usual ones, the input line's while it is open, and Enter when it is offered */
+export function keysFor(mode: Mode, line?: PersonLine["state"]): Array<[string, string]> {
+  if (line === "typing") return TYPING[mode];
+  if (line === "closed") return [["Enter", "answer"], ...KEYS[mode]];
+  return KEYS[mode];
+}
+
+export function Footer({ mode, notice, line }: { mode: Mode; notice: string | null; line?: PersonLine["state"] }) {
   const theme = useTheme();
   return (
     <>
@@ -23,7 +41,7 @@ export function Footer({ mode, notice }: { mode: Mode; notice: string | null }) 
         </Text>
       ) : null}
       <Text wrap="truncate-end">
-        {KEYS[mode].map(([key, what], i) => (
+        {keysFor(mode, line).map(([key, what], i) => (
           <Fragment key={key}>
             {i > 0 ? <Text dimColor> · </Text> : null}
             <Text bold>{key}</Text>

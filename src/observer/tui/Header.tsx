@@ -1,19 +1,71 @@
 /**
  * The header: a SIMULATED badge when any of the run is simulated (always there, on every frame),
  * the scenario title and the conversation id (the title is cut to make room, never the id);
- * elapsed and remaining time with a bar, turn n of max, status; one row per agent with its
- * persona, provider and model. Every row is one terminal row (truncated, never wrapped), so its
- * height is `headerRows(agents)`.
+ * elapsed and remaining time with a bar, turn n of max, status; then the agents, each in its
+ * colour with its persona, id and what speaks for it (its provider and model, or "a person"): one
+ * row per agent, or — `packed`, when the terminal is too short for that and the stats — grouped
+ * by what speaks for them, as many to a row as fit (packAgents). Every row is one terminal row (truncated, never wrapped), so its height is
+ * `headerRows(record, width, packed)`.
  */
 import { Box, Text } from "ink";
+import stringWidth from "string-width";
 import type { ConversationRecord, Status } from "../../protocol/record.js";
 import wrapAnsi from "wrap-ansi";
-import { modelLabel, simulatedBadge } from "../plain.js";
+import { simulatedBadge } from "../plain.js";
+import { nameOf, speaksBy } from "../who.js";
 import { bar, clock } from "./format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme, type Theme } from "./theme.js";
 
-export const headerRows = (agents: number): number => 2 + agents + 1;
+/** between two agents on a packed row */
+const GAP = "  ";
+/** a name on a packed row is cut to this many columns */
+const PACKED_NAME = 16;
+
+interface AgentEntry {
+  index: number;
+  name: string;
+  id: string;
+  by: string;
+}
+
+/** a packed row: a group's label (what speaks for its agents) on its first row, then as many agents as fit */
+export interface PackedRow {
+  label: string | null;
+  agents: AgentEntry[];
+}
+
+const entries = (r: ConversationRecord): AgentEntry[] => r.spec.agents.map((a, index) => ({ index, name: clean(nameOf(r, a.id)), id: a.id, by: speaksBy(a) }));
+const packedText = (e: AgentEntry): string => `● ${fit(e.name, PACKED_NAME)} (${e.id})`;
+
+/**
+ * The agents packed: grouped by what speaks for them (a model, or a person), the group's label
+ * first ("simulated-1 [simulated]:"), then as many agents as fit the row, names cut short; a
+ * group that does not fit one row goes on over the next.
+ */
+export function packAgents(r: ConversationRecord, width: number): PackedRow[] {
+  const rows: PackedRow[] = [];
+  const all = entries(r);
+  for (const by of new Set(all.map((e) => e.by))) {
+    let row: PackedRow = { label: by, agents: [] };
+    let used = stringWidth(`${by}:`);
+    rows.push(row);
+    for (const e of all.filter((x) => x.by === by)) {
+      const w = stringWidth(packedText(e));
+      if (row.agents.length > 0 && used + GAP.length + w > width) {
+        row = { label: null, agents: [] };
+        rows.push(row);
+        used = 0;
+      }
+      row.agents.push(e);
+      used += GAP.length + w;
+    }
+  }
+  return rows;
+}
+
+/** the header's rows: title, clock, the agents (one each, or packed), the rule */
+export const headerRows = (r: ConversationRecord, width: number, packed = false): number => 2 + (packed ? packAgents(r, width).length : r.spec.agents.length) + 1;
 
 export interface HeaderProps {
   record: ConversationRecord;
@@ -23,6 +75,8 @@ export interface HeaderProps {
   width: number;
   /** replay speed, shown as "replay ×N" */
   speed?: number;
+  /** the agents as many to a row as fit (see packAgents) */
+  packed?: boolean;
 }
 
 export function statusText(r: ConversationRecord): string {
@@ -94,7 +148,36 @@ function titleRow(r: ConversationRecord, width: number): { name: boolean; badge:
   return { name: false, badge: null, title: null };
 }
 
-export function Header({ record: r, turn, now, width, speed }: HeaderProps) {
+function Agent({ e, theme }: { e: AgentEntry; theme: Theme }) {
+  return (
+    <>
+      <Text color={agentColor(theme, e.index)} bold>
+        ● {e.name}
+      </Text>
+      <Text dimColor> ({e.id})</Text>
+      <Text> · {e.by}</Text>
+    </>
+  );
+}
+
+function Packed({ row, theme }: { row: PackedRow; theme: Theme }) {
+  return (
+    <Text wrap="truncate-end">
+      {row.label !== null ? <Text>{row.label}:</Text> : null}
+      {row.agents.map((e) => (
+        <Text key={e.id}>
+          {GAP}
+          <Text color={agentColor(theme, e.index)} bold>
+            ● {fit(e.name, PACKED_NAME)}
+          </Text>
+          <Text dimColor> ({e.id})</Text>
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+export function Header({ record: r, turn, now, width, speed, packed = false }: HeaderProps) {
   const theme = useTheme();
   const top = titleRow(r, width);
   return (
@@ -130,15 +213,13 @@ export function Header({ record: r, turn, now, width, speed }: HeaderProps) {
         <Text color={tone(theme, STATUS_COLOR[r.status])}>{statusText(r)}</Text>
         {speed !== undefined ? <Text dimColor> · replay {speed === 0 ? "instant" : `×${speed}`}</Text> : null}
       </Text>
-      {r.spec.agents.map((a, i) => (
-        <Text key={a.id} wrap="truncate-end">
-          <Text color={agentColor(theme, i)} bold>
-            ● {clean(r.personas?.[i]?.name ?? a.role)}
-          </Text>
-          <Text dimColor> ({a.id})</Text>
-          <Text> · {modelLabel(a.model.provider, a.model.model)}</Text>
-        </Text>
-      ))}
+      {packed
+        ? packAgents(r, width).map((row, i) => <Packed key={i} row={row} theme={theme} />)
+        : entries(r).map((e) => (
+            <Text key={e.id} wrap="truncate-end">
+              <Agent e={e} theme={theme} />
+            </Text>
+          ))}
       <Text dimColor wrap="truncate-end">
         {"─".repeat(Math.max(1, width))}
       </Text>

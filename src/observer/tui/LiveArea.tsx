@@ -5,11 +5,14 @@
  */
 import { Box } from "ink";
 import { summarize } from "../../analysis/summary.js";
+import { waitingFor } from "../waiting.js";
+import { isPerson, turnsTaken } from "../who.js";
 import { Footer, type Mode } from "./Footer.js";
-import { Header } from "./Header.js";
+import { Header, headerRows } from "./Header.js";
 import { helpRows } from "./help-rows.js";
-import { layout } from "./layout.js";
-import { LiveTurn } from "./LiveTurn.js";
+import { layout, SPARE_ROWS } from "./layout.js";
+import { LiveTurn, pendingChoice } from "./LiveTurn.js";
+import type { PersonLine } from "./PersonTurn.js";
 import { Rows } from "./rows.js";
 import { agentStats } from "./stats.js";
 import type { ViewState } from "./state.js";
@@ -31,42 +34,54 @@ export interface LiveAreaProps {
   speed?: number;
   /** shown under the summary at the end */
   report?: EndReport;
+  /** the person's input line, when a person's turn is waited for (absent: not offered) */
+  line?: PersonLine;
 }
 
+/** the turn shown as "turn n of max": turns taken (a narrator's remarks are not turns), and the one under way */
 export function currentTurn(s: ViewState): number {
   const r = s.record;
   if (!r) return 0;
-  const n = s.live?.seq ?? (r.status === "running" ? s.messages.length + 1 : s.messages.length);
-  return Math.min(n, r.spec.limits.max_turns);
+  const taken = turnsTaken(s.messages);
+  const underWay = s.live !== null || (r.status === "running" && pendingChoice(s) !== null);
+  return Math.min(taken + (underWay ? 1 : 0), r.spec.limits.max_turns);
 }
 
-export function LiveArea({ state, mode, columns, rows, now, showStory, showHelp, notice = null, speed, report }: LiveAreaProps) {
+export function LiveArea({ state, mode, columns, rows, now, showStory, showHelp, notice = null, speed, report, line }: LiveAreaProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r) return null;
   const width = Math.max(20, columns);
-  const header = <Header record={r} turn={currentTurn(state)} now={now} width={width} speed={speed} />;
+  const header = (packed: boolean) => <Header record={r} turn={currentTurn(state)} now={now} width={width} speed={speed} packed={packed} />;
   if (state.ended) {
     return (
       <Box flexDirection="column" width={width}>
-        {header}
-        <SummaryScreen summary={summarize(r, state.messages)} error={r.error} width={width}>
+        {/* packed when the summary (a heading, a row of column names, a row per agent, an error) would not fit under one row per agent */}
+        {header(headerRows(r, width) + 3 + r.spec.agents.length > rows - SPARE_ROWS)}
+        <SummaryScreen summary={summarize(r, state.messages)} error={r.error} width={width} people={new Set(r.spec.agents.filter(isPerson).map((a) => a.id))}>
           {report?.(r, state.messages)}
         </SummaryScreen>
       </Box>
     );
   }
-  const help = showHelp ? helpRows(mode, r.spec.id, width) : [];
+  const help = showHelp ? helpRows(mode, r.spec.id, width, r.spec.agents.some(isPerson)) : [];
   const story = showStory ? storyRows(r, width, theme) : [];
-  const l = layout({ rows, agents: r.spec.agents.length, notice, helpRows: help.length, storyRows: story.length });
+  const l = layout({
+    rows,
+    agents: r.spec.agents.length,
+    header: { full: headerRows(r, width), packed: headerRows(r, width, true) },
+    notice,
+    helpRows: help.length,
+    storyRows: story.length,
+  });
   return (
     <Box flexDirection="column" width={width}>
-      {header}
+      {header(l.packed)}
       {l.help > 0 ? <Rows rows={help} maxRows={l.help} width={width} /> : null}
       {l.story > 0 ? <Rows rows={story} maxRows={l.story} width={width} /> : null}
-      <LiveTurn state={state} width={width} maxRows={l.live} />
-      {l.stats ? <StatsPanel agents={agentStats(state)} width={width} /> : null}
-      <Footer mode={mode} notice={notice} />
+      <LiveTurn state={state} width={width} maxRows={l.live} now={now} line={line} />
+      {l.stats ? <StatsPanel agents={agentStats(state, waitingFor(r)?.agent_id ?? null)} width={width} /> : null}
+      <Footer mode={mode} notice={notice} line={line?.state} />
     </Box>
   );
 }

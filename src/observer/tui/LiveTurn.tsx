@@ -1,11 +1,16 @@
 /**
  * The middle of the live area: the turn being generated, streaming under its speaker's name (the
  * last rows that fit, with a count of the rows above), or a spinner while the manager writes the
- * story and personas or a turn waits for its model. Never taller than `maxRows`.
+ * story and personas or a turn waits for its model — or a person's turn with its input line
+ * (PersonTurn). The speaker of a turn not yet streaming is the one the turn order chose (the
+ * record's next_choice), with why when the order is not round robin. Never taller than `maxRows`.
  */
 import { Box, Text } from "ink";
 import { modelLabel } from "../plain.js";
+import { waitingFor } from "../waiting.js";
+import { agentIndex, choiceShown, choiceText, chosenText, nameOf, turnsTaken } from "../who.js";
 import { num } from "./format.js";
+import { PersonTurn, type PersonLine } from "./PersonTurn.js";
 import { Spinner } from "./Spinner.js";
 import type { ViewState } from "./state.js";
 import { clean, tailRows } from "./text.js";
@@ -15,6 +20,19 @@ export interface LiveTurnProps {
   state: ViewState;
   width: number;
   maxRows: number;
+  /** the clock, epoch ms (a person's time left) */
+  now?: number;
+  /** the person's input line; absent: not offered (a replay) */
+  line?: PersonLine;
+}
+
+/** the turn the record says is chosen and not yet recorded */
+export function pendingChoice(s: ViewState) {
+  const r = s.record;
+  const c = r?.next_choice;
+  if (!r || !c) return null;
+  const last = Math.max(r.turns, s.messages.at(-1)?.metadata.sequence_number ?? 0);
+  return c.seq > last ? c : null;
 }
 
 const INDENT = 2;
@@ -27,7 +45,7 @@ function Waiting({ text }: { text: string }) {
   );
 }
 
-export function LiveTurn({ state, width, maxRows }: LiveTurnProps) {
+export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { state: "view", draft: "", error: null } }: LiveTurnProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r || maxRows < 1) return null;
@@ -38,16 +56,26 @@ export function LiveTurn({ state, width, maxRows }: LiveTurnProps) {
     return <Waiting text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
   const live = state.live;
-  const seq = live?.seq ?? state.messages.length + 1;
-  const index = live ? r.spec.agents.findIndex((a) => a.id === live.agent_id) : (seq - 1) % r.spec.agents.length;
-  const agent = r.spec.agents[index];
-  if (!agent) return null;
+  const chosen = pendingChoice(state);
+  const agentId = live?.agent_id ?? chosen?.agent_id;
+  const seq = live?.seq ?? chosen?.seq;
   if (!live) {
     if (r.status === "stopping") return <Waiting text="stopping: waiting for the turn in flight to come back, cut" />;
-    if (r.status !== "running" || seq > r.spec.limits.max_turns) return null;
+    if (r.status !== "running" || turnsTaken(state.messages) >= r.spec.limits.max_turns) return null;
+    if (agentId === undefined) return <Waiting text="the manager is choosing who speaks next" />;
   }
-  const name = clean(r.personas?.[index]?.name ?? agent.role);
+  const agent = r.spec.agents.find((a) => a.id === agentId);
+  if (!agent || seq === undefined) return null;
+  const index = agentIndex(r.spec, agent.id);
+  const waiting = live ? null : waitingFor(r);
+  if (waiting && waiting.agent_id === agent.id) {
+    return <PersonTurn record={r} waiting={waiting} line={line} index={index} width={width} maxRows={maxRows} now={now} />;
+  }
+  const name = clean(nameOf(r, agent.id));
   const rate = live && live.last_t > live.first_t ? (live.tokens / (live.last_t - live.first_t)) * 1000 : null;
+  // why this speaker (not said for round robin); the streaming turn's choice is the same record's
+  const choice = chosen && chosen.seq === seq ? chosen : null;
+  const why = choiceShown(choice) ? clean(choiceText(choice)) : null;
   const heading = (
     <Text wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
@@ -56,19 +84,33 @@ export function LiveTurn({ state, width, maxRows }: LiveTurnProps) {
       <Text dimColor>
         {" "}· {agent.id} · turn {seq}
         {live ? ` · ${live.tokens} tok · ${num(rate)} tok/s` : ""}
+        {live && why ? ` · ${why}` : ""}
       </Text>{" "}
       {live && live.text !== "" ? null : <Spinner />}
       {live ? null : <Text dimColor> waiting for {modelLabel(agent.model.provider, agent.model.model)} on a worker of pool {agent.pool}</Text>}
     </Text>
   );
+  if (!live && choiceShown(choice) && maxRows >= 2) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {heading}
+        <Text dimColor wrap="truncate-end">
+          {"  "}
+          {clean(chosenText(choice))}
+        </Text>
+      </Box>
+    );
+  }
   if (!live || live.text === "" || maxRows < 2) return heading;
   // every row but the heading; one of them says how many rows are above when not all fit
   let { rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 1);
-  if (hidden > 0) ({ rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 2));
+  // (with two rows, the latest text rather than a count of what is above it)
+  const above = hidden > 0 && maxRows >= 3;
+  if (above) ({ rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 2));
   return (
     <Box flexDirection="column" width={width}>
       {heading}
-      {hidden > 0 ? (
+      {above ? (
         <Text dimColor wrap="truncate-end">
           {"  "}… {hidden} more row{hidden === 1 ? "" : "s"} above
         </Text>

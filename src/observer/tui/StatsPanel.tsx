@@ -2,8 +2,10 @@
  * Per-agent stats: tokens, tokens/s of the last turn and the mean with a sparkline over turns,
  * time to first token and queue wait of the last turn. One row per agent under a row of column
  * names and a rule: `statsRows(agents)` rows. Narrow terminals drop the trend and queue columns.
+ * A person's row has no model figures: it says a person types there, and how many turns they took.
  */
 import { Box, Text } from "ink";
+import { plural } from "../../analysis/format.js";
 import { ms, num, sparkline } from "./format.js";
 import type { AgentStats } from "./stats.js";
 import { clean } from "./text.js";
@@ -68,11 +70,20 @@ export function StatsPanel({ agents, width }: { agents: AgentStats[]; width: num
               {clean(a.name)}
             </Text>
           </Box>
-          {cols.map((c) => (
-            <Cell key={c.head} width={c.width}>
-              {c.cell(a)}
-            </Cell>
-          ))}
+          {a.person ? (
+            <Box width={width - nameWidth} justifyContent="flex-end">
+              <Text dimColor wrap="truncate-end">
+                typed by a person · {plural(a.turns, "turn")}
+                {a.skipped > 0 ? ` (${a.skipped} skipped)` : ""}
+              </Text>
+            </Box>
+          ) : (
+            cols.map((c) => (
+              <Cell key={c.head} width={c.width}>
+                {c.cell(a)}
+              </Cell>
+            ))
+          )}
         </Box>
       ))}
     </Box>

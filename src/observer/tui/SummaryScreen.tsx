@@ -2,7 +2,7 @@
  * The end of a run: how and why it ended, and per agent the turns and tokens (totals) and the
  * mean tokens/s, time to first token and queue wait (means per turn, and headed so). It takes
  * the summary data (analysis/summary.ts), and `children` go below it (the analysis report, when
- * there is one).
+ * there is one). A person's row has their turns and no model figures (a person has none).
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
@@ -22,6 +22,8 @@ export interface SummaryScreenProps {
   summary: RunSummary;
   error?: string | null;
   width: number;
+  /** the agents a person speaks for (their rows say so instead of a model) */
+  people?: ReadonlySet<string>;
   children?: ReactNode;
 }
 
@@ -44,7 +46,7 @@ function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean
   );
 }
 
-export function SummaryScreen({ summary: s, error, width, children }: SummaryScreenProps) {
+export function SummaryScreen({ summary: s, error, width, people, children }: SummaryScreenProps) {
   const theme = useTheme();
   const nameWidth = Math.max(10, width - COLS.reduce((n, [, w]) => n + w, 0));
   const color = s.status === "failed" ? "red" : s.status === "stopped" ? "yellow" : "green";
@@ -77,12 +79,19 @@ export function SummaryScreen({ summary: s, error, width, children }: SummaryScr
               <Text color={agentColor(theme, i)} bold>
                 ● {clean(a.name ?? a.agent_id)}
               </Text>
-              <Text dimColor> {modelLabel(a.provider, a.model)}</Text>
+              <Text dimColor> {people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)}</Text>
             </Text>
           </Box>
-          {[String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
-            <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
-          ))}
+          {people?.has(a.agent_id) ? (
+            <>
+              <Cell width={COLS[0]?.[1] ?? 7} text={String(a.turns)} />
+              <Cell width={COLS.slice(1).reduce((n, [, w]) => n + w, 0)} text="typed by a person" dim />
+            </>
+          ) : (
+            [String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
+              <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
+            ))
+          )}
         </Box>
       ))}
       {error ? (

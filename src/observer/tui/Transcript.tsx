@@ -1,11 +1,17 @@
 /**
  * The transcript: the story, the personas and each finished turn, written once above the live
  * area with Ink's <Static> (never redrawn, so the terminal keeps them in its scrollback).
+ *
+ * A model's turn ends with its figures (tokens, speed, first token, queue wait, model); a
+ * person's with "typed by a person" and how long they took (a person has no tokens or speed); a
+ * skipped turn says why; a narrator's remark is set apart (no speaker's bar, in italics, indented).
+ * When the turn order is not round robin, a dim row says why the speaker was chosen.
  */
 import { Box, Static, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel } from "../plain.js";
+import { agentIndex, choiceShown, chosenText } from "../who.js";
 import { ms, num } from "./format.js";
 import type { TranscriptItem } from "./state.js";
 import { clean, wrapRows } from "./text.js";
@@ -16,34 +22,61 @@ function Para({ text, width, dim }: { text: string; width: number; dim?: boolean
   return <Text dimColor={dim}>{wrapRows(text, width).join("\n")}</Text>;
 }
 
+function Narrator({ m, width }: { m: DialogMessage; width: number }) {
+  return (
+    <Box flexDirection="column" marginBottom={1} paddingLeft={4}>
+      <Text dimColor>
+        ✦ Narrator · #{m.metadata.sequence_number}
+        {m.note ? ` · ${clean(m.note)}` : ""}
+      </Text>
+      <Text italic>{wrapRows(m.content.message, width - 6).join("\n")}</Text>
+    </Box>
+  );
+}
+
+/** the last row of a turn: a model's figures, or a person's time */
+function metaText(m: DialogMessage): string {
+  const md = m.metadata;
+  if (md.source === "human") return `${m.skipped ? "a person's turn, unanswered" : "typed by a person"} · ${(md.generation_time_ms / 1000).toFixed(1)} s after the turn was offered`;
+  return (
+    `${md.tokens_generated} tok · ${num(md.tokens_per_second)} tok/s · ttft ${ms(md.time_to_first_token_ms)} · ` +
+    `${(md.generation_time_ms / 1000).toFixed(2)} s · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
+  );
+}
+
 function Message({ m, record, width }: { m: DialogMessage; record: ConversationRecord | null; width: number }) {
   const theme = useTheme();
   const md = m.metadata;
-  const index = record?.spec.agents.findIndex((a) => a.id === md.agent_id) ?? -1;
-  const flags = [m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  if (md.source === "narrator") return <Narrator m={m} width={width} />;
+  const index = record ? agentIndex(record.spec, md.agent_id) : 0;
+  const flags = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const choice = md.turn_choice;
   return (
     <Box flexDirection="column" marginBottom={1}>
       <Text>
-        <Text color={agentColor(theme, Math.max(0, index))} bold>
+        <Text color={agentColor(theme, index)} bold>
           ▍{clean(m.speaker)}
         </Text>
         <Text dimColor>
           {" "}· {md.agent_id} · turn {md.sequence_number}
+          {md.source === "human" ? " · a person" : ""}
         </Text>
         {flags.length > 0 ? <Text color={tone(theme, "yellow")}> [{flags.join(", ")}]</Text> : null}
       </Text>
+      {choiceShown(choice) ? (
+        <Box paddingLeft={2}>
+          <Para dim text={chosenText(choice)} width={width - 2} />
+        </Box>
+      ) : null}
       <Box paddingLeft={2}>
-        <Para text={m.content.message || "(nothing)"} width={width - 2} />
+        {m.skipped ? (
+          <Text color={tone(theme, "yellow")}>{wrapRows(`no answer: ${m.note ?? "the turn was skipped"}`, width - 2).join("\n")}</Text>
+        ) : (
+          <Para text={m.content.message || "(nothing)"} width={width - 2} />
+        )}
       </Box>
       <Box paddingLeft={2}>
-        <Para
-          dim
-          width={width - 2}
-          text={
-            `${md.tokens_generated} tok · ${num(md.tokens_per_second)} tok/s · ttft ${ms(md.time_to_first_token_ms)} · ` +
-            `${(md.generation_time_ms / 1000).toFixed(2)} s · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
-          }
-        />
+        <Para dim width={width - 2} text={metaText(m)} />
       </Box>
     </Box>
   );
@@ -68,7 +101,7 @@ function Item({ item, record, width }: { item: TranscriptItem; record: Conversat
           <Text bold>Personas</Text>
           {item.personas.map((p, i) => (
             <Box key={i} flexDirection="column" paddingLeft={2}>
-              <Text color={agentColor(theme, i)} bold wrap="wrap">
+              <Text color={agentColor(theme, record && p.agent_id ? agentIndex(record.spec, p.agent_id) : i)} bold wrap="wrap">
                 ● {clean(p.name)} — {clean(p.role)}
               </Text>
               <Box flexDirection="column" paddingLeft={2}>

@@ -1,4 +1,4 @@
-/** What the keys do (toggled with `?`), as rows. */
+/** What the keys do (toggled with `?`), as rows; with the input line's keys when the run has a person in it. */
 import type { Mode } from "./Footer.js";
 import { paragraph, type Row } from "./rows.js";
 
@@ -17,8 +17,23 @@ function keyRows(line: string, width: number): Row[] {
   return [{ text: first.slice(13) }, ...rest.map((text) => ({ text }))];
 }
 
-export function helpRows(mode: Mode, id: string, width: number): Row[] {
-  const keys = [...HELP[mode], "s            show or hide the story and the personas", "?            show or hide this help"];
+/** at a person's turn, in the input line (run opens it by itself; watch on Enter) */
+const LINE: Record<Mode, string[]> = {
+  run: [
+    "Enter        at a person's turn the input line opens by itself: type, and Enter sends it",
+    "Esc          close the line: q, s and ? are keys again, Enter opens it again (while it is open every key but Ctrl-C is typed into it, q too)",
+    "Ctrl-U / W   clear the line / delete the last word",
+  ],
+  watch: [
+    "Enter        at a person's turn: open the input line to answer as them; Enter sends it",
+    "Esc          close the line: q, s and ? are keys again (while it is open every key but Ctrl-C is typed into it, q too)",
+    "Ctrl-U / W   clear the line / delete the last word",
+  ],
+  replay: [],
+};
+
+export function helpRows(mode: Mode, id: string, width: number, people = false): Row[] {
+  const keys = [...HELP[mode], ...(people ? LINE[mode] : []), "s            show or hide the story and the personas", "?            show or hide this help"];
   return [
     { text: "Keys", bold: true },
     ...keys.flatMap((l) => keyRows(l, width)),

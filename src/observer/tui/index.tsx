@@ -5,16 +5,19 @@
  * behind next to <Static> output in tmux, so the default full redraw of the live area is kept.)
  * A shrinking terminal is cleared and the transcript written again (use-terminal.ts: useShrinkEpoch).
  */
+import chalk from "chalk";
 import { render } from "ink";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { colorAllowed, ThemeContext } from "./theme.js";
+import type { Say } from "./use-person-line.js";
 
 export type { TuiKey } from "./App.js";
 export type { Mode } from "./Footer.js";
 export type { EndReport } from "./SummaryScreen.js";
+export type { Say } from "./use-person-line.js";
 
 export interface TuiOptions {
   feed: Feed;
@@ -24,6 +27,8 @@ export interface TuiOptions {
   onKey?: (key: TuiKey) => void;
   /** under the summary at the end: the analysis report */
   report?: EndReport;
+  /** what a person types in the input line is said with this (run, watch) */
+  say?: Say;
 }
 
 export interface Tui {
@@ -33,10 +38,11 @@ export interface Tui {
 }
 
 export function startTui(opts: TuiOptions): Tui {
-  const { feed, mode, now, speed, onKey, report } = opts;
+  const { feed, mode, now, speed, onKey, report, say } = opts;
+  // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
   const instance = render(
-    <ThemeContext.Provider value={{ color: colorAllowed(process.env) }}>
-      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} />
+    <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} />
     </ThemeContext.Provider>,
     {
       stdout: process.stdout,

@@ -3,15 +3,17 @@
  * the live area is as tall as the terminal (ink issues #359, #450), so the live area is kept at
  * most `rows - 2` rows: the header, the stats and the footer have fixed heights; the help and the
  * story panels (when shown) and the streaming turn share what is left, the turn keeping at least
- * MIN_TURN_ROWS. On very short terminals the stats go first.
+ * MIN_TURN_ROWS. With many agents on a short terminal the header packs the agents several to a
+ * row before the stats go; on very short terminals the stats go too.
  */
 import { footerRows } from "./Footer.js";
-import { headerRows } from "./Header.js";
 import { statsRows } from "./StatsPanel.js";
 
 export interface LayoutInput {
   rows: number;
   agents: number;
+  /** the header's rows with one row per agent, and with the agents packed (Header.headerRows) */
+  header: { full: number; packed: number };
   notice: string | null;
   /** rows the panels would like (0 when hidden) */
   helpRows: number;
@@ -19,6 +21,8 @@ export interface LayoutInput {
 }
 
 export interface Layout {
+  /** the header packs its agents */
+  packed: boolean;
   stats: boolean;
   help: number;
   story: number;
@@ -31,20 +35,20 @@ export interface Layout {
 export const SPARE_ROWS = 2;
 /** the streaming turn keeps this many rows (its heading and the latest text) however much the panels want */
 export const MIN_TURN_ROWS = 4;
+/** the stats are shown only if the turn keeps at least this many rows (a person's turn: heading, prompt, input) */
+const MIN_TURN_ROWS_WITH_STATS = 3;
 
 export function layout(i: LayoutInput): Layout {
   const room = Math.max(1, i.rows - SPARE_ROWS);
-  const fixed = headerRows(i.agents) + footerRows(i.notice);
-  let middle = room - fixed - statsRows(i.agents);
-  let stats = true;
-  if (middle < 3) {
-    stats = false;
-    middle = room - fixed;
-  }
-  middle = Math.max(1, middle);
+  const foot = footerRows(i.notice);
+  const stats = statsRows(i.agents);
+  const choice =
+    ([false, true] as const).map((packed) => ({ packed, stats: true, fixed: (packed ? i.header.packed : i.header.full) + foot + stats })).find((c) => room - c.fixed >= MIN_TURN_ROWS_WITH_STATS) ??
+    { packed: i.header.packed < i.header.full, stats: false, fixed: Math.min(i.header.packed, i.header.full) + foot };
+  const middle = Math.max(1, room - choice.fixed);
   const keep = Math.min(MIN_TURN_ROWS, middle);
   const help = Math.min(i.helpRows, Math.max(0, middle - keep));
   const story = Math.min(i.storyRows, Math.max(0, middle - keep - help));
   const live = Math.max(1, middle - help - story);
-  return { stats, help, story, live, total: fixed + (stats ? statsRows(i.agents) : 0) + help + story + live };
+  return { packed: choice.packed, stats: choice.stats, help, story, live, total: choice.fixed + help + story + live };
 }

@@ -1,6 +1,9 @@
 /**
- * Per-agent figures for the stats panel, from the finished messages and the turn in flight.
+ * Per-agent figures for the stats panel, from the finished messages and the turn in flight. A
+ * person's turns count as turns (answered or skipped), never as model figures: a person has no
+ * tokens, speed, first token or queue wait.
  */
+import { isPerson, nameOf } from "../who.js";
 import type { ViewState } from "./state.js";
 
 export interface AgentStats {
@@ -9,7 +12,11 @@ export interface AgentStats {
   name: string;
   provider: string;
   model: string;
+  /** a person speaks for this agent */
+  person: boolean;
   turns: number;
+  /** a person's turns that went unanswered */
+  skipped: number;
   /** recorded tokens plus those of the turn in flight */
   tokens: number;
   last_tps: number | null;
@@ -20,17 +27,20 @@ export interface AgentStats {
   mean_ttft_ms: number | null;
   last_queue_ms: number | null;
   mean_queue_ms: number | null;
-  /** generating right now */
+  /** generating right now, or (a person) whose turn it is */
   speaking: boolean;
 }
 
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-export function agentStats(s: ViewState): AgentStats[] {
+/** `waiting`: the agent id of the person whose turn it is (observer/waiting.ts), if any */
+export function agentStats(s: ViewState, waiting: string | null = null): AgentStats[] {
   const r = s.record;
   if (!r) return [];
   return r.spec.agents.map((a, index) => {
-    const mine = s.messages.filter((m) => m.metadata.agent_id === a.id);
+    const all = s.messages.filter((m) => m.metadata.agent_id === a.id);
+    // what a model generated (a run may have recorded a person's turns for this id: say, --person)
+    const mine = all.filter((m) => m.metadata.source === "model");
     const measured = mine.filter((m) => m.metadata.tokens_generated > 0);
     const tps = measured.map((m) => m.metadata.tokens_per_second);
     const ttft = mine.map((m) => m.metadata.time_to_first_token_ms).filter((x): x is number => x !== null);
@@ -39,10 +49,12 @@ export function agentStats(s: ViewState): AgentStats[] {
     return {
       index,
       agent_id: a.id,
-      name: r.personas?.[index]?.name ?? a.id,
+      name: nameOf(r, a.id),
       provider: a.model.provider,
       model: a.model.model,
-      turns: mine.length,
+      person: isPerson(a),
+      turns: all.length,
+      skipped: all.filter((m) => m.skipped).length,
       tokens: mine.reduce((n, m) => n + m.metadata.tokens_generated, 0) + (live?.tokens ?? 0),
       last_tps: tps.at(-1) ?? null,
       mean_tps: mean(tps),
@@ -51,7 +63,7 @@ export function agentStats(s: ViewState): AgentStats[] {
       mean_ttft_ms: mean(ttft),
       last_queue_ms: queue.at(-1) ?? null,
       mean_queue_ms: mean(queue),
-      speaking: live !== null,
+      speaking: live !== null || waiting === a.id,
     };
   });
 }

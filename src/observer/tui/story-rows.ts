@@ -3,6 +3,7 @@
  * in full; this panel brings them back into view, cut to the room it is given.
  */
 import type { ConversationRecord } from "../../protocol/record.js";
+import { agentIndex } from "../who.js";
 import { paragraph, type Row } from "./rows.js";
 import { clean } from "./text.js";
 import { agentColor, type Theme } from "./theme.js";
@@ -16,7 +17,7 @@ export function storyRows(r: ConversationRecord, width: number, theme: Theme): R
     ...paragraph(`Situation: ${s.initial_situation}`, width, 2),
   ];
   (r.personas ?? []).forEach((p, i) => {
-    rows.push(...paragraph(`● ${p.name} — ${p.role}`, width, 2, { color: agentColor(theme, i), bold: true }));
+    rows.push(...paragraph(`● ${p.name} — ${p.role}`, width, 2, { color: agentColor(theme, p.agent_id ? agentIndex(r.spec, p.agent_id) : i), bold: true }));
     rows.push(...paragraph(`  traits: ${p.traits.join(", ")}`, width, 4));
     rows.push(...paragraph(`  goals: ${p.goals.join("; ")}`, width, 4));
     rows.push(...paragraph(`  style: ${p.speaking_style}`, width, 4));

@@ -51,7 +51,12 @@ describe("the TUI app", () => {
     for (const chunk of chunks.slice(5)) feed.push({ type: "tokens", chunk });
     feed.push({ type: "message", message: m1 });
     await ui.shows(/ttft 250 ms · 3\.00 s/);
-    expect(ui.frame()).toContain("Arjun Mehta · advisor · turn 2"); // next speaker, waiting
+    // the manager chooses the next speaker and writes it on the record before requesting the turn
+    const chosen = makeRecord({ turns: 1, pending_seq: 2, next_choice: { seq: 2, agent_id: "advisor", how: "round_robin", by: "manager", reason: "after Elena Nakamura, in the agents' order", at: T0 + 3100 } });
+    feed.push({ type: "record", record: chosen, previous: record });
+    await ui.shows("Arjun Mehta · advisor · turn 2"); // next speaker, waiting
+    expect(ui.frame()).toContain("waiting for ollama/llama3.2:3b on a worker of pool advisor");
+    expect(ui.frame()).not.toContain("chosen"); // round robin goes without saying
   });
 
   it("in run, q asks to stop gracefully and Ctrl-C interrupts; both say what happens next", async () => {

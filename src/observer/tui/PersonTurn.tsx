@@ -1,0 +1,114 @@
+/**
+ * A person's turn in the live area: who is waited for and how long is left before the turn is
+ * skipped (limits.human_turn_seconds), and the input line — open ("Your turn, … type and press
+ * Enter"), offered (Enter opens it; `dialogue say` answers from anywhere), being sent, or (in a
+ * replay) not offered at all. Never taller than `maxRows`: the heading, the prompt, then the last
+ * rows of what is typed.
+ */
+import { Box, Text } from "ink";
+import type { ConversationRecord } from "../../protocol/record.js";
+import type { Waiting } from "../waiting.js";
+import { choiceShown, choiceText } from "../who.js";
+import { Spinner } from "./Spinner.js";
+import { clean, tailRows } from "./text.js";
+import { agentColor, tone, useTheme } from "./theme.js";
+
+/** what the person's input line is doing (App keeps it: use-person-line.ts) */
+export interface PersonLine {
+  /**
+   * typing: open, keys go into it · closed: offered, Enter opens it · sending: said, on its way ·
+   * elsewhere: no keys here (stdin is not a terminal): answer with dialogue say · view: a replay
+   */
+  state: "typing" | "closed" | "sending" | "elsewhere" | "view";
+  draft: string;
+  /** why the last attempt to send failed */
+  error: string | null;
+}
+
+export interface PersonTurnProps {
+  record: ConversationRecord;
+  waiting: Waiting;
+  line: PersonLine;
+  index: number;
+  width: number;
+  maxRows: number;
+  now: number;
+}
+
+const INDENT = "  ";
+const PROMPT = "› ";
+
+function left(w: Waiting, now: number): string {
+  if (w.skip_at === null) return "";
+  const s = Math.ceil((w.skip_at - now) / 1000);
+  return s > 0 ? `${s} s left` : "time is up: skipping";
+}
+
+function promptText(line: PersonLine, w: Waiting): string {
+  switch (line.state) {
+    case "typing":
+      return `Your turn, ${w.name} — type and press Enter; Esc: back to the keys`;
+    case "closed":
+      return `Enter: answer as ${w.name} here; or from another terminal:`;
+    case "sending":
+      return "sent; waiting for the manager to record it";
+    case "elsewhere":
+      return `waiting for ${w.name} (a person), who answers from a terminal with:`;
+    case "view":
+      return `waiting for ${w.name} (a person) to answer`;
+  }
+}
+
+export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows, now }: PersonTurnProps) {
+  const theme = useTheme();
+  const choice = r.next_choice;
+  const heading = (
+    <Text key="heading" wrap="truncate-end">
+      <Text color={agentColor(theme, index)} bold>
+        ▍{clean(w.name)}
+      </Text>
+      <Text dimColor>
+        {" "}· {w.agent_id} · turn {w.seq} · a person ·{" "}
+      </Text>
+      <Text color={tone(theme, "yellow")}>{left(w, now)}</Text>
+      {choiceShown(choice) ? <Text dimColor> · {clean(choiceText(choice))}</Text> : null}
+    </Text>
+  );
+  const prompt = (
+    <Text key="prompt" wrap="truncate-end" color={line.error ? tone(theme, "red") : undefined} bold={line.state === "typing" && !line.error}>
+      {INDENT}
+      {line.state === "sending" ? <Spinner /> : null}
+      {line.state === "sending" ? " " : ""}
+      {line.error ? `not sent: ${clean(line.error)} · Enter tries again` : promptText(line, w)}
+    </Text>
+  );
+  // the command on a row of its own, so the conversation id is never cut
+  const command =
+    (line.state === "closed" || line.state === "elsewhere") && !line.error ? (
+      <Text key="command" wrap="truncate-end">
+        {INDENT}
+        {INDENT}dialogue say {r.spec.id} "…"
+      </Text>
+    ) : null;
+  const typing = line.state === "typing";
+  const shown = [heading, prompt, ...(command ? [command] : [])].slice(0, Math.max(1, maxRows));
+  const room = maxRows - shown.length;
+  // what is typed (kept while the line is closed), the cursor at its end (a column kept for it); the last rows that fit
+  const draft = (typing || ((line.state === "closed" || line.state === "sending") && line.draft !== "")) && room > 0 ? tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, room) : null;
+  return (
+    <Box flexDirection="column" width={width}>
+      {shown}
+      {draft?.rows.map((row, i) => {
+        const last = i === draft.rows.length - 1;
+        return (
+          <Text key={i} wrap="truncate-end" dimColor={!typing}>
+            {INDENT}
+            <Text color={tone(theme, "green")}>{i === 0 ? (draft.hidden > 0 ? "… " : PROMPT) : "  "}</Text>
+            {row}
+            {last && typing ? <Text inverse> </Text> : null}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The person's input line: when the record the TUI follows says it is a person's turn, the TUI
+ * offers a line to type their message in, and Enter hands it to `say` — the same function
+ * `dialogue say` uses — which the manager then records as that agent's turn.
+ *
+ * In `run` the line opens by itself at a person's turn (whoever started the run with --person is
+ * at this keyboard); in `watch` it is offered and Enter opens it (a watcher may only be looking
+ * on, and expects q to detach). While it is open, every key but Ctrl-C is the line's: letters
+ * (q, s and ? included) are typed, Enter sends, Backspace deletes, Ctrl-U clears, Ctrl-W deletes
+ * a word, Esc closes it and gives the keys back (Enter opens it again). What was typed stays until
+ * it is sent, also when the turn was skipped meanwhile (it is there at the person's next turn).
+ */
+import type { Key } from "ink";
+import { useEffect, useRef, useState } from "react";
+import type { ConversationRecord } from "../../protocol/record.js";
+import { waitingFor, type Waiting } from "../waiting.js";
+import type { Mode } from "./Footer.js";
+import type { PersonLine } from "./PersonTurn.js";
+import { clean } from "./text.js";
+
+/** says `text` as agent `as` in the conversation (manager/say.ts `say`, via "the TUI"); absent when this terminal cannot type (no raw mode) */
+export type Say = (as: string, text: string) => Promise<unknown>;
+
+export interface PersonLineState {
+  /** the person waited for, if it is a person's turn */
+  waiting: Waiting | null;
+  /** what the live area shows; undefined when no person is waited for */
+  line: PersonLine | undefined;
+  /** a key for the line: true when the line took it (the app's own keys then do nothing) */
+  handle(input: string, key: Key): boolean;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+
+/** the draft without its last word (and the spaces after it) */
+const dropWord = (s: string): string => s.replace(/\S*\s*$/, "");
+
+export function usePersonLine(record: ConversationRecord | null, mode: Mode, say: Say | undefined): PersonLineState {
+  const waiting = record && mode !== "replay" ? waitingFor(record) : null;
+  const offered = waiting !== null && say !== undefined;
+  const [draft, setDraft] = useState("");
+  const [open, setOpenState] = useState(false);
+  const [sending, setSendingState] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // keys can come faster than React renders (and re-registers the key handler): the handler reads
+  // and writes the latest state here, and React follows
+  const latest = useRef({ draft, open, sending });
+  const edit = (next: string): string => {
+    latest.current.draft = next;
+    setDraft(next);
+    setError(null);
+    return next;
+  };
+  const setOpen = (v: boolean): void => {
+    latest.current.open = v;
+    setOpenState(v);
+  };
+  const setSending = (v: number | null): void => {
+    latest.current.sending = v;
+    setSendingState(v);
+  };
+
+  const seq = waiting?.seq ?? null;
+  useEffect(() => {
+    // a new person's turn (or none): the line starts over, open by itself in run
+    setSending(null);
+    setError(null);
+    setOpen(seq !== null && mode === "run");
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the setters write a ref and React state, both stable in effect
+  }, [seq, mode]);
+
+  function send(text: string): void {
+    if (!waiting || !say) return;
+    const t = text.trim();
+    if (t === "") {
+      setError("nothing typed yet");
+      return;
+    }
+    setSending(waiting.seq);
+    setError(null);
+    say(waiting.agent_id, t).then(
+      () => {
+        edit("");
+        setOpen(false);
+      },
+      (err: unknown) => {
+        setSending(null);
+        setError(errorText(err));
+        setOpen(true);
+      },
+    );
+  }
+
+  function handle(input: string, key: Key): boolean {
+    if (!offered || latest.current.sending !== null) return false;
+    if (!latest.current.open) {
+      if (!key.return) return false;
+      setOpen(true);
+      setError(null);
+      return true;
+    }
+    if (key.ctrl && input === "c") return false; // still the app's: stop, or detach
+    if (key.escape) {
+      setOpen(false);
+      return true;
+    }
+    if (key.return) {
+      send(latest.current.draft);
+      return true;
+    }
+    if (key.backspace || key.delete) {
+      edit(Array.from(latest.current.draft).slice(0, -1).join(""));
+      return true;
+    }
+    if (key.ctrl && input === "u") {
+      edit("");
+      return true;
+    }
+    if (key.ctrl && input === "w") {
+      edit(dropWord(latest.current.draft));
+      return true;
+    }
+    if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return true;
+    // typed or pasted text, or keys typed fast that arrive together ("abc\x7f\x7f", "text\r"):
+    // each counts, and a line that ends with Enter is sent
+    let next = latest.current.draft;
+    const chars = Array.from(input);
+    chars.forEach((ch, i) => {
+      if (ch === "\x7f" || ch === "\b") next = Array.from(next).slice(0, -1).join("");
+      else if (ch === "\x15") next = "";
+      else if (ch === "\x17") next = dropWord(next);
+      else if (ch === "\r" || ch === "\n") next += i === chars.length - 1 ? "" : " ";
+      else next += clean(ch);
+    });
+    edit(next);
+    if (/[\r\n]$/.test(input)) send(next);
+    return true;
+  }
+
+  const line: PersonLine | undefined = !waiting
+    ? undefined
+    : !say
+      ? { state: "elsewhere", draft: "", error: null }
+      : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error };
+  return { waiting, line, handle };
+}

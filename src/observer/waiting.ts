@@ -1,0 +1,24 @@
+/**
+ * The person a conversation is waiting for (manager/say.ts personWaitedFor decides it), with what
+ * the views say about them: their name, and when their turn is skipped.
+ */
+import { personWaitedFor } from "../manager/say.js";
+import type { ConversationRecord } from "../protocol/record.js";
+import { nameOf } from "./who.js";
+
+export interface Waiting {
+  agent_id: string;
+  name: string;
+  seq: number;
+  /** epoch ms when the turn was offered, null when not recorded */
+  since: number | null;
+  /** epoch ms when it is skipped, null when not known */
+  skip_at: number | null;
+}
+
+/** the person whose turn it is, if it is a person's turn */
+export function waitingFor(r: ConversationRecord): Waiting | null {
+  const w = personWaitedFor(r);
+  if (!w) return null;
+  return { ...w, name: nameOf(r, w.agent_id), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
+}

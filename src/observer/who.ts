@@ -1,0 +1,43 @@
+/**
+ * Who is who, as every view says it: an agent's name (its persona's, by agent id), whether a
+ * model or a person speaks for it, and the turn order's choice in a few words. Pure, and free of
+ * Node: a record (or spec) in, words out (the web page's script uses it too, through stats.ts).
+ */
+import { modelLabel } from "../analysis/format.js";
+import { personaOf } from "../protocol/persona-of.js";
+import type { AgentSpec, ConversationRecord, ConversationSpec } from "../protocol/record.js";
+import type { DialogMessage, TurnChoice } from "../protocol/schemas.js";
+
+export const isPerson = (a: Pick<AgentSpec, "kind">): boolean => a.kind === "human";
+
+/** the agent's persona name, else its role, else the id */
+export function nameOf(r: Pick<ConversationRecord, "spec" | "personas">, agentId: string): string {
+  const agent = r.spec.agents.find((a) => a.id === agentId);
+  return personaOf(r.spec, r.personas ?? [], agentId)?.name ?? agent?.role ?? agentId;
+}
+
+/** what speaks for the agent: "a person", or its model ("simulated-1 [simulated]") */
+export const speaksBy = (a: AgentSpec): string => (isPerson(a) ? "a person" : modelLabel(a.model.provider, a.model.model));
+
+/** the agent's position (its colour), or 0 for one that is not in the spec (the narrator) */
+export function agentIndex(spec: ConversationSpec, agentId: string): number {
+  return Math.max(0, spec.agents.findIndex((a) => a.id === agentId));
+}
+
+/** a choice worth showing: the turn order picked this speaker for a reason (not the first turn, not round robin) */
+export function choiceShown(c: TurnChoice | null | undefined): c is TurnChoice {
+  return c !== null && c !== undefined && (c.how === "random" || c.how === "addressed" || c.how === "moderator");
+}
+
+/** "moderator: keeps the panel balanced", "addressed: Lucia named Hana (local) to answer" */
+export function choiceText(c: TurnChoice): string {
+  return c.reason ? `${c.how}: ${c.reason}` : c.how;
+}
+
+/** "chosen (moderator): keeps the panel balanced": how a transcript says it */
+export function chosenText(c: TurnChoice): string {
+  return `chosen (${c.how})${c.reason ? `: ${c.reason}` : ""}`;
+}
+
+/** the turns taken so far: messages other than a narrator's remarks */
+export const turnsTaken = (messages: readonly DialogMessage[]): number => messages.filter((m) => m.metadata.source !== "narrator").length;
