@@ -92,6 +92,6 @@ describe("dialogue say", () => {
     expect(next.metadata.prompt_turns?.last).toBe(remark.metadata.sequence_number);
     // a remark is not a turn: four agent turns were still taken
     expect(msgs.filter((m) => m.metadata.source === "model")).toHaveLength(4);
-    expect(run.out()).toMatch(/\[\d\] Narrator:\n {4}The lights go out\./);
+    expect(run.out()).toMatch(/\[\d\] Narrator \(a remark\):\n {4}The lights go out\./);
   }, 90_000);
 });
