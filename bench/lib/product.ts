@@ -113,18 +113,18 @@ export async function jobDataSizes(redis: Redis, keys: readonly string[]): Promi
 
 /** the BullMQ job keys of one conversation's turns: requests and responses, by pool */
 export function turnJobKeys(store: Store, rec: ConversationRecord, turns: number): { requests: string[]; responses: string[]; control: string[] } {
-  const qp = store.keys.queuePrefix();
+  const k = store.keys;
   const id = rec.spec.id;
   const requests: string[] = [];
   const responses: string[] = [];
   for (let seq = 1; seq <= turns; seq++) {
     const pool = rec.spec.agents[(seq - 1) % 2]?.pool as string;
     const job = store.keys.turnJobId(id, seq);
-    requests.push(`${qp}:${store.keys.requestQueue(pool)}:${job}`);
-    responses.push(`${qp}:${store.keys.responseQueue(pool)}:${job}`);
+    requests.push(`${k.poolPrefix(pool)}:${k.requestQueue(pool)}:${job}`);
+    responses.push(`${k.poolPrefix(pool)}:${k.responseQueue(pool)}:${job}`);
   }
   const control = [store.keys.startJobId(id), store.keys.deadlineJobId(id), store.keys.finalizeJobId(id)].map(
-    (j) => `${qp}:${store.keys.controlQueue()}:${j}`,
+    (j) => `${k.controlPrefix()}:${k.controlQueue()}:${j}`,
   );
   return { requests, responses, control };
 }

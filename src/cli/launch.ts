@@ -4,7 +4,7 @@
  * checked, Redis opened, and the child processes (one manager, one worker per pool) that serve
  * the run started with that configuration.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
 import { preflight } from "../llm/preflight.js";
@@ -40,7 +40,7 @@ export interface RunOptions extends CommonOptions {
 
 export interface Launch {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   resolved: ResolvedRedis;
   prefix: string;
   store: Store;

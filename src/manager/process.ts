@@ -9,7 +9,7 @@
  * does, its lease runs out and `list`, `doctor` or `purge` finalize it as abandoned.
  */
 import type { Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { duplicateClient, type RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { ProviderRegistry } from "../llm/index.js";
 import type { Logger } from "../logger.js";
@@ -21,7 +21,7 @@ export interface ManagerHandle {
   close(): Promise<void>;
 }
 
-export async function startManager(opts: { config: Config; redis: Redis; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
+export async function startManager(opts: { config: Config; redis: RedisClient; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
   const { config, redis, log } = opts;
   const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
   const queues = new Queues(redis, config.redis.prefix, config.queues);
@@ -37,7 +37,7 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
   };
 
   const control = watch(
-    queues.worker(store.keys.controlQueue(), (job) => controller.onControl(job), redis.duplicate(), concurrency),
+    queues.worker(store.keys.controlQueue(), (job) => controller.onControl(job), duplicateClient(redis), concurrency),
     "control",
   );
   await control.waitUntilReady();
@@ -46,7 +46,7 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
     for (const pool of await store.pools()) {
       if (workers.has(pool)) continue;
       const w = watch(
-        queues.worker(store.keys.responseQueue(pool), (job) => controller.onResponse(job), redis.duplicate(), concurrency),
+        queues.worker(store.keys.responseQueue(pool), (job) => controller.onResponse(job), duplicateClient(redis), concurrency),
         `responses.${pool}`,
       );
       workers.set(pool, w);

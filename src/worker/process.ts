@@ -4,7 +4,7 @@
  * cuts the generation in flight.
  */
 import { UnrecoverableError, type Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { duplicateClient, type RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { ProviderRegistry } from "../llm/index.js";
 import type { Logger } from "../logger.js";
@@ -22,7 +22,7 @@ export async function startWorker(opts: {
   config: Config;
   pool: string;
   concurrency: number;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
 }): Promise<WorkerHandle> {
   const { config, pool, redis, log } = opts;
@@ -31,7 +31,7 @@ export async function startWorker(opts: {
   const providers = new ProviderRegistry(config);
   const inflight = new Map<string, Set<AbortController>>();
 
-  const sub = redis.duplicate();
+  const sub = duplicateClient(redis);
   sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
   await sub.subscribe(store.keys.abortChannel());
   sub.on("message", (_channel, raw) => {
@@ -58,7 +58,7 @@ export async function startWorker(opts: {
   const worker = queues.worker(
     store.keys.requestQueue(pool),
     (job) => processTurn({ store, queues, providers, log, track }, job),
-    redis.duplicate(),
+    duplicateClient(redis),
     opts.concurrency,
   );
   worker.on("failed", (job, err) => {

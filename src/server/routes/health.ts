@@ -7,16 +7,17 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/cluster.js";
 import type { ServerContext } from "../context.js";
 import { HealthSchema } from "../schemas.js";
+import { now } from "../../redis/clock.js";
 
 /** @defaultValue 1000 */
 const PING_TIMEOUT_MS = 1000;
 
 type Check = { ok: boolean; latency_ms: number | null; error: string | null };
 
-async function redisCheck(redis: Redis): Promise<Check> {
+async function redisCheck(redis: RedisClient): Promise<Check> {
   if (redis.status !== "ready") return { ok: false, latency_ms: null, error: `not connected (${redis.status})` };
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -42,7 +43,7 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (a
     async (_req, reply) => {
       const checks = { redis: await redisCheck(ctx.redis) };
       const ok = Object.values(checks).every((c) => c.ok);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "down", checked_at: Date.now(), checks });
+      return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "down", checked_at: now(), checks });
     },
   );
 };
