@@ -27,6 +27,7 @@ import {
 } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
+import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
 import { personasTask, storyTask } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
@@ -125,10 +126,10 @@ export class Controller {
     }
     if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
     if (rec.started_at === null) {
-      const now = Date.now();
-      const deadline = now + Math.round(spec.limits.duration_seconds * 1000);
-      await this.store.setFields(id, { status: "running", phase: "", started_at: now, deadline_at: deadline });
-      await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - now);
+      const at = now();
+      const deadline = at + Math.round(spec.limits.duration_seconds * 1000);
+      await this.store.setFields(id, { status: "running", phase: "", started_at: at, deadline_at: deadline });
+      await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - at);
       rec = await this.load(id);
     }
     if (rec.turns === 0) await this.enqueueTurn(rec, 1);
@@ -236,7 +237,7 @@ export class Controller {
     if (looping) return "loop";
     if (rec.turns >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
-    if (rec.deadline_at !== null && Date.now() >= rec.deadline_at) return "duration";
+    if (rec.deadline_at !== null && now() >= rec.deadline_at) return "duration";
     return null;
   }
 
@@ -273,10 +274,10 @@ export class Controller {
       partner,
       history,
       turn: { number: seq, max: spec.limits.max_turns },
-      deadline_at: rec.deadline_at ?? Date.now() + spec.limits.duration_seconds * 1000,
+      deadline_at: rec.deadline_at ?? now() + spec.limits.duration_seconds * 1000,
       max_message_chars: spec.limits.max_message_chars,
       token_stream_maxlen: spec.token_stream_maxlen,
-      requested_at: Date.now(),
+      requested_at: now(),
       context: spec.context,
     });
     // both sent at once, in this order, on the same connection: Redis runs them in order

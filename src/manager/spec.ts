@@ -9,6 +9,7 @@ import { DEFAULT_TIMEOUTS, type Config, type TimeoutsSchema } from "../config/sc
 import { DEFAULT_MODELS } from "../llm/index.js";
 import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
 import type { ModelOptions, ModelSpec, ProviderName, StallTimeouts } from "../protocol/schemas.js";
+import { now } from "../redis/clock.js";
 
 export type ConcreteProvider = Exclude<ProviderName, "auto">;
 
@@ -116,7 +117,7 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
   }));
   return {
     id,
-    created_at: Date.now(),
+    created_at: now(),
     scenario: config.scenario,
     agents,
     manager: modelSpec(config, config.manager, config.manager.options, auto, managerSim, config.manager.timeouts),

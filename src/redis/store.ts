@@ -40,7 +40,7 @@ import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, RENEW_LUA, STOP
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
-  if (reason === "error" || reason === "abandoned") return "failed";
+  if (reason === "error" || reason === "abandoned" || reason === "unserved") return "failed";
   return "completed";
 }
 

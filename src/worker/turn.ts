@@ -17,7 +17,6 @@
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: the DialogMessage (kept as the request job's return value).
  */
-import os from "node:os";
 import { UnrecoverableError, type Job } from "bullmq";
 import type { z } from "zod";
 import { ProviderError } from "../errors/index.js";
@@ -43,6 +42,8 @@ import { generateReply } from "./reply.js";
 import { classify, failuresOf, nextDelay, oneLine, type RetryPolicy } from "../llm/retry.js";
 import { TokenPublisher } from "./tokens.js";
 import { Watchdog } from "../llm/watchdog.js";
+import { clockOffsetMs, now } from "../redis/clock.js";
+import { hostName } from "../redis/host.js";
 
 export interface TurnDeps {
   store: Store;
@@ -86,7 +87,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const startedAt = Date.now();
+  // every time here is Redis' clock (redis/clock.ts): the deadline and requested_at come from the manager's host
+  const startedAt = now();
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
   const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
@@ -139,7 +141,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
     backoff_max_ms: req.backoff_max_ms,
     deadline_at: req.deadline_at,
   };
-  const base = { req, startedAt, queuedAt: job.timestamp, host: os.hostname(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
+  const base = { req, startedAt, queuedAt: req.requested_at, host: hostName(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
   try {
     for (;;) {
       const spec = onFallback && req.fallback ? req.fallback : req.model;
@@ -190,11 +192,11 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<DialogMessa
         const instead = await ended();
         if (instead) return instead;
         const f = classify(caught);
-        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: Date.now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
+        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
         failed.push(record);
         if (failed.length > MAX_FAILED_ATTEMPTS) failed.splice(0, failed.length - MAX_FAILED_ATTEMPTS);
         deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cause: f.cause, err: f.error }, "attempt failed");
-        const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), Date.now());
+        const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), now());
         if ("delay" in next) {
           record.wait_ms = next.delay;
           await saveProgress(job, req, failed, onFallback);
@@ -266,7 +268,7 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
   const raw = o.failure?.raw;
   const candidate = {
     message_id: b.messageId,
-    queue_timestamp: Date.now(),
+    queue_timestamp: now(),
     role: req.persona.role,
     speaker: req.persona.name,
     content,
@@ -291,9 +293,10 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       worker: { host: b.host, pid: process.pid },
       attempt: o.attempt,
       queue_wait_ms: Math.max(0, b.startedAt - b.queuedAt),
+      clock_offset_ms: clockOffsetMs(),
       requested_at: req.requested_at,
       started_at: b.startedAt,
-      finished_at: Date.now(),
+      finished_at: now(),
       truncated,
       ...(o.context ? { context: o.context } : {}),
       ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
@@ -321,7 +324,7 @@ function noteLostAttempts(job: Job, req: TurnRequest, failed: FailedAttempt[]): 
       model: spec.model,
       cause: "worker_lost",
       error: "the worker running this attempt stopped before it finished (a crash or a kill); the queue gave the turn to a worker again",
-      at: Date.now(),
+      at: now(),
       retry_after_ms: null,
       wait_ms: null,
     });
