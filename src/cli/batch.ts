@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 import { num, plural } from "../analysis/format.js";
-import { requestStop } from "../manager/stop.js";
+import { endStopped, requestStop } from "../manager/stop.js";
 import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
@@ -107,7 +107,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     },
   });
   await startChildren(supervisor, launch, opts.spawn, [...ids]);
-  stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by one manager and one worker per pool`);
+  stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by ${opts.spawn ? "one manager and one worker per pool" : "the managers and workers already running"}`);
 
   let interrupts = 0;
   const hardExit = (code: number): void => {
@@ -119,7 +119,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     if (++interrupts > 1) return hardExit(130);
     progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
     for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
-    if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+    if (sig === "SIGTERM") setTimeout(() => void endStopped(store, pending).finally(() => hardExit(143)), 15_000).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -1,7 +1,9 @@
 /**
  * A worker process: consumes one pool's request queue and answers on its response queue.
  * Stateless; run any number per pool, on any host. Listens on the abort channel so a user stop
- * cuts the generation in flight.
+ * cuts the generation in flight. Says where it is with a heartbeat (redis/presence.ts: host, pid,
+ * pool, what its host can serve, its load), and answers `run --no-spawn`'s model checks for its
+ * pool on its own host (spec/checks.ts).
  */
 import { UnrecoverableError, type Worker } from "bullmq";
 import { duplicateClient, type RedisClient } from "../redis/cluster.js";
@@ -12,6 +14,9 @@ import { AbortNoticeSchema, TurnRequestSchema } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { processTurn, respondFailure } from "./turn.js";
+import { whatIServe } from "../llm/capabilities.js";
+import { Presence } from "../redis/presence.js";
+import { answerChecks } from "../spec/checks.js";
 
 export interface WorkerHandle {
   worker: Worker;
@@ -55,13 +60,20 @@ export async function startWorker(opts: {
     };
   };
 
+  const load = { active: 0, done: 0, failed: 0 };
   const worker = queues.worker(
     store.keys.requestQueue(pool),
-    (job) => processTurn({ store, queues, providers, log, track }, job),
+    (job) => {
+      load.active++;
+      return processTurn({ store, queues, providers, log, track }, job).finally(() => load.active--);
+    },
     duplicateClient(redis),
     opts.concurrency,
   );
+  worker.on("completed", () => load.done++);
   worker.on("failed", (job, err) => {
+    load.done++;
+    load.failed++;
     log.warn({ job: job?.id, err: err.message }, "turn failed");
     // a job that failed for good without this code having said so to the manager — it stalled
     // more often than allowed (its workers kept dying) — is reported now; a response that is
@@ -76,7 +88,19 @@ export async function startWorker(opts: {
   });
   worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
   await worker.waitUntilReady();
-  log.info({ pool, concurrency: opts.concurrency }, "worker ready");
+  const presence = new Presence({
+    redis,
+    keys: store.keys,
+    config,
+    role: "worker",
+    pool,
+    load: () => ({ ...load, concurrency: opts.concurrency }),
+    serves: () => whatIServe(config),
+    onError: (err) => log.warn({ err: String(err) }, "could not write the heartbeat"),
+  });
+  await presence.start();
+  const checks = await answerChecks({ redis, keys: store.keys, config, me: { process: presence.id, role: "worker", host: presence.host, pool }, log });
+  log.info({ pool, concurrency: opts.concurrency, presence: presence.id }, "worker ready");
 
   return {
     worker,
@@ -88,6 +112,7 @@ export async function startWorker(opts: {
         new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
       ]);
       if (timedOut) await worker.close(true);
+      await Promise.all([presence.stop(), checks.close()]);
       await queues.close();
       await providers.close();
       sub.disconnect();
