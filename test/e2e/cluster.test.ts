@@ -109,6 +109,53 @@ describe("on a 3-master Redis Cluster", () => {
     for (const r of [list, show, failed, analyze, exported, compare]) expect(r.stderr).not.toMatch(SLOT_ERRORS);
   }, 90_000);
 
+  it("replay plays it back; doctor checks every master; stop ends a live run", async () => {
+    const env = cliEnv(cluster.url);
+    const replay = await runCli(["replay", id, "--speed", "0", "--prefix", prefix], env);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain("[4] ");
+    const doctor = await runCli(["doctor", "--provider", "simulated", "--prefix", prefix], env);
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toMatch(/reachable at redis:\/\/127\.0\.0\.1:\d+,.* \(Redis Cluster, 3 masters\)/);
+    expect(doctor.stdout).toContain("ok    Redis Cluster: 3 masters, cluster_state ok");
+    for (const port of cluster.ports) expect(doctor.stdout).toContain(`ok    127.0.0.1:${port}: persistence: append-only file on`);
+
+    const stopPrefix = freshPrefix();
+    const store = new Store(client, stopPrefix);
+    const run = startCli(["run", "--provider", "simulated", "--max-turns", "50", "--plain", "--prefix", stopPrefix, "--set", "simulated.tokens_per_second=20"], env);
+    const sid = await waitFor("the conversation running", async () => {
+      const first = (await store.listIds())[0];
+      return first && (await store.get(first))?.status === "running" ? first : null;
+    }, 20_000);
+    const stop = await runCli(["stop", sid, "--prefix", stopPrefix], env);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect((await exited(run, 30_000)).code).toBe(0);
+    expect((await store.get(sid))?.status).toBe("stopped");
+  }, 90_000);
+
+  it("standalone managers and workers on the cluster: status lists them, run --no-spawn is served by them", async () => {
+    const env = cliEnv(cluster.url);
+    const soloPrefix = freshPrefix();
+    const common = ["--prefix", soloPrefix, "--set", "presence.heartbeat_ms=300"];
+    const procs = [startCli(["manager", ...common], cliEnv(cluster.url, { DIALOGUE_HOSTNAME: "node-a" })), ...["traveller", "local"].map((pool) => startCli(["worker", "--pool", pool, ...common], cliEnv(cluster.url, { DIALOGUE_HOSTNAME: `node-${pool}` })))];
+    await waitFor("processes ready", async () => procs.every((p) => /ready/.test(p.err())), 30_000);
+    expect(procs[0]!.err().split("\n")[0]).toMatch(/^manager: Redis redis:\/\/127\.0\.0\.1:\d+,.* \(Redis Cluster, 3 masters\) · prefix/);
+    const status = await runCli(["status", "--prefix", soloPrefix], env);
+    expect(status.code, status.stderr).toBe(0);
+    for (const host of ["node-a", "node-traveller", "node-local"]) expect(status.stdout).toMatch(new RegExp(`^  \\w+ +\\S+ +${host} +\\d+ +live`, "m"));
+    const r = await runCli(["run", "--no-spawn", ...FAST, "--max-turns", "4", "--plain", ...common], env, 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const store = new Store(client, soloPrefix);
+    const rec = (await store.get((await store.listIds())[0]!))!;
+    expect(rec.status).toBe("completed");
+    expect((await store.readLog(rec.spec.id)).map((m) => m.metadata.worker.host)).toEqual(["node-traveller", "node-local", "node-traveller", "node-local"]);
+    for (const p of procs) {
+      expect(p.err()).not.toMatch(SLOT_ERRORS);
+      p.kill("SIGTERM");
+    }
+    await Promise.all(procs.map((p) => exited(p, 15_000)));
+  }, 90_000);
+
   it("CLUSTER KEYSLOT: one conversation's keys share a slot; each pool's queues have a slot of their own", async () => {
     const k = new Keys(prefix);
     const convSlots = await Promise.all(k.conversationKeys(id).map((key) => cluster.keyslot(key)));

@@ -31,7 +31,7 @@ const CLUSTER_ARGS = ["--cluster-enabled", "yes", "--cluster-config-file", "node
 export async function startTestCluster(masters = 3): Promise<TestCluster> {
   const nodes: TestRedis[] = [];
   try {
-    for (let i = 0; i < masters; i++) nodes.push(await startTestRedis({ appendonly: false, extraArgs: CLUSTER_ARGS }));
+    for (let i = 0; i < masters; i++) nodes.push(await startTestRedis({ appendonly: true, extraArgs: CLUSTER_ARGS }));
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     await run("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
     await waitUntilOk(nodes);
