@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/redis/cluster.js";
 import type { ConversationRecord } from "../../src/protocol/record.js";
 import type { DialogMessage } from "../../src/protocol/schemas.js";
 import { Store, type LogEntry } from "../../src/redis/store.js";
@@ -39,7 +40,7 @@ export interface Recorded {
 }
 
 /** the conversations `only` (default: every one) under `prefix`, oldest first, with their logs */
-export async function recorded(redis: Redis, prefix: string, only?: ReadonlySet<string>): Promise<Recorded[]> {
+export async function recorded(redis: RedisClient, prefix: string, only?: ReadonlySet<string>): Promise<Recorded[]> {
   const store = new Store(redis, prefix);
   const ids = (await store.listIds(100_000)).reverse().filter((id) => !only || only.has(id));
   const out: Recorded[] = [];
