@@ -19,6 +19,7 @@ import type { Logger } from "../logger.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { Controller } from "./controller.js";
+import { holdEarlyDeadline } from "./deadline-guard.js";
 import { whatIServe } from "../llm/capabilities.js";
 import { Presence } from "../redis/presence.js";
 import { answerChecks } from "../spec/checks.js";
@@ -53,7 +54,10 @@ export async function startManager(opts: { config: Config; redis: RedisClient; l
   };
 
   const control = watch(
-    queues.worker(store.keys.controlQueue(), (job) => counted(() => controller.onControl(job)), duplicateClient(redis), concurrency),
+    queues.worker(store.keys.controlQueue(), (job, token) => counted(async () => {
+      await holdEarlyDeadline(store, job, token);
+      return controller.onControl(job);
+    }), duplicateClient(redis), concurrency),
     "control",
   );
   await control.waitUntilReady();

@@ -1,10 +1,11 @@
 /**
- * Workers on hosts whose clocks are off by minutes (Debian's `faketime`, LD_PRELOAD: the worker
+ * Workers on hosts whose clocks are off by minutes (Debian's faketime library, LD_PRELOAD: the worker
  * processes see the time 200 s ahead and 200 s behind, the manager and Redis the real time) serve
  * a run as if the clocks agreed: no turn is cut early, queue waits stay within the normal range,
  * and every time in the messages is on Redis' clock, with the offset each worker used recorded.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
@@ -21,24 +22,35 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** does `faketime` shift what node sees? */
+/** libfaketime, as Debian's `faketime` package installs it (the `faketime` command preloads it) */
+const LIBFAKETIME = ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu"].map((d) => `/usr/lib/${d}/faketime/libfaketime.so.1`).find((f) => existsSync(f)) ?? null;
+
+/** env that makes a process see the clock shifted by `offset` ("+200s", "-200s"): what `faketime -f` sets */
+const fakeEnv = (env: NodeJS.ProcessEnv, offset: string): NodeJS.ProcessEnv => ({ ...env, LD_PRELOAD: LIBFAKETIME ?? "", FAKETIME: offset });
+
+/** does libfaketime shift what node sees? */
 function faketimeWorks(): boolean {
+  if (!LIBFAKETIME) return false;
   try {
-    const seen = Number(execFileSync("faketime", ["-f", "+200s", process.execPath, "-e", "process.stdout.write(String(Date.now()))"], { encoding: "utf8" }));
+    const seen = Number(execFileSync(process.execPath, ["-e", "process.stdout.write(String(Date.now()))"], { encoding: "utf8", env: fakeEnv(process.env, "+200s") }));
     return Math.abs(seen - Date.now() - 200_000) < 5_000;
   } catch {
     return false;
   }
 }
 
-/** `dialogue worker` under faketime, the clock shifted by `offset` ("+200s", "-200s") */
-function skewedWorker(offset: string, pool: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess & { err: () => string } {
-  const p = spawn("faketime", ["-f", offset, process.execPath, BIN, "worker", "--pool", pool, ...args], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * `dialogue <args>` with its clock shifted by `offset`: node itself, libfaketime preloaded (as the
+ * `faketime` command does, but without a wrapper process in between, so signals reach it)
+ */
+function skewed(offset: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess & { err: () => string } {
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: fakeEnv(env, offset), stdio: ["ignore", "ignore", "pipe"] });
   spawned.push(p);
   let err = "";
   p.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d));
   return Object.assign(p, { err: () => err });
 }
+const skewedWorker = (offset: string, pool: string, args: string[], env: NodeJS.ProcessEnv) => skewed(offset, ["worker", "--pool", pool, ...args], env);
 
 describe.skipIf(!faketimeWorks())("workers whose clocks are 200 s ahead and 200 s behind", () => {
   it("serve a run in which no turn is cut early and queue waits stay normal", async () => {
