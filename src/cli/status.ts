@@ -49,6 +49,7 @@ export function statusCommand(): Command {
   const cmd = new Command("status")
     .description("list every manager and worker of this prefix, on any host, from their heartbeats: live, gone (killed or cut off) or stopped; their pools, load, clock and what they serve")
     .option("--live", "only the live ones")
+    .option("--all", "also the ones that exited cleanly (stopped) in the last hour")
     .option("--json", "one JSON object per process");
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -57,19 +58,21 @@ export function statusCommand(): Command {
 Every manager and worker writes a heartbeat into Redis every presence.heartbeat_ms (2 s): its host
 (DIALOGUE_HOSTNAME overrides the name), pid, pool, version, load, its clock's offset to Redis', and
 what its host can serve (the models of its Ollama and OpenAI-compatible servers, its GGUF file). One
-not heard from for 3 heartbeats is shown GONE; one that exited cleanly, stopped. Entries go after an hour.
+not heard from for 3 heartbeats is shown GONE; one that exited cleanly is stopped, shown with --all
+(dialogue run's own children stop at the end of every run). Entries go after an hour.
 
 Examples:
   dialogue status
   dialogue status --json | jq -r 'select(.status == "live") | .host'`,
   );
-  return cmd.action(async (opts: CommonOptions & { live?: boolean; json?: boolean }) => {
+  return cmd.action(async (opts: CommonOptions & { live?: boolean; all?: boolean; json?: boolean }) => {
     const config = loadConfig(opts);
     const { redis, resolved } = await openRedis(config, stderr);
     try {
       const store = new Store(redis, config.redis.prefix);
       const [{ at, processes, malformed }, pools] = await Promise.all([readPresence(redis, store.keys), store.pools()]);
-      const shown = opts.live ? processes.filter((p) => p.status === "live") : processes;
+      const shown = processes.filter((p) => (opts.live ? p.status === "live" : opts.all || p.status !== "stopped"));
+      const stopped = processes.filter((p) => p.status === "stopped").length;
       if (opts.json) {
         for (const p of shown) out(JSON.stringify(p));
         return;
@@ -84,6 +87,7 @@ Examples:
         }
       }
       if (malformed > 0) out(`  (${plural(malformed, "unreadable heartbeat")} skipped)`);
+      if (!opts.all && !opts.live && stopped > 0) out(`  (${plural(stopped, "process", "processes")} that exited cleanly in the last hour not shown: --all)`);
       const { managers, workers } = liveByPool(processes);
       out(`Managers: ${managers.length === 0 ? "none live (no run under this prefix moves: dialogue manager)" : `${managers.length} live`}`);
       // the pools runs used, and those of every worker that reported (live or not)

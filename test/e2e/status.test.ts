@@ -79,10 +79,13 @@ describe("dialogue status", () => {
     const live = await runCli(["status", "--live", "--json", "--prefix", prefix], env);
     expect(live.stdout).not.toContain('"gamma"');
 
-    // SIGTERM: a clean exit says goodbye
+    // SIGTERM: a clean exit says goodbye; shown with --all
     traveller.kill("SIGTERM");
     await exited(traveller, 15_000);
-    expect((await rows()).find((p) => p.host === "beta")!.status).toBe("stopped");
+    expect((await rows()).find((p) => p.host === "beta")).toBeUndefined();
+    const withStopped = await runCli(["status", "--all", "--json", "--prefix", prefix], env);
+    expect(withStopped.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row).find((p) => p.host === "beta")!.status).toBe("stopped");
+    expect((await runCli(["status", "--prefix", prefix], env)).stdout).toContain("(1 process that exited cleanly in the last hour not shown: --all)");
     manager.kill("SIGTERM");
     await exited(manager, 15_000);
   }, 60_000);
