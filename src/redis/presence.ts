@@ -23,6 +23,8 @@ export const GONE_AFTER_HEARTBEATS = 3;
 export const FORGET_AFTER_MS = 3_600_000;
 /** how often a process looks again at what it can serve (its servers' model lists); @defaultValue 60000 */
 export const SERVES_REFRESH_MS = 60_000;
+/** the first look waits this long, so it does not compete with the process's start (its first turns); @defaultValue 1000 */
+export const SERVES_FIRST_MS = 1000;
 
 /** KEYS: presence. ARGV: field, the report as JSON without seen_at (an object: it starts with "{"). Returns Redis' now. */
 const HEARTBEAT_LUA = `
@@ -93,7 +95,7 @@ export class Presence {
     await this.beat();
   }
 
-  /** the first heartbeat (awaited), then one every presence.heartbeat_ms; what it serves follows as soon as it is known */
+  /** the first heartbeat (awaited), then one every presence.heartbeat_ms; what it serves follows a second later, as soon as it is known */
   async start(): Promise<void> {
     const fail = (err: unknown): void => this.opts.onError?.(err);
     await this.beat();
@@ -104,7 +106,9 @@ export class Presence {
     };
     every(this.opts.config.presence.heartbeat_ms, () => this.beat());
     if (this.opts.serves) {
-      void this.lookAround().catch(fail);
+      const first = setTimeout(() => void this.lookAround().catch(fail), SERVES_FIRST_MS);
+      first.unref();
+      this.timers.push(first);
       every(SERVES_REFRESH_MS, () => this.lookAround());
     }
   }
