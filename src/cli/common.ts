@@ -27,7 +27,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "configuration file (layered over config/default.json); env DIALOGUE_CONFIG")
-    .option("--redis-url <url>", "Redis to use (redis:// or rediss://); env REDIS_URL; default: localhost:6379 if it answers, else a managed local redis-server")
+    .option("--redis-url <url>", "Redis to use (redis:// or rediss://; a Redis Cluster: several nodes, redis://:pw@h1:7000,h2:7000); env REDIS_URL; default: localhost:6379 if it answers, else a managed local redis-server")
     .option("--prefix <prefix>", "prefix of every Redis key; env DIALOGUE_PREFIX", undefined)
     .option("--set <path=value>", "set any configuration value, e.g. --set limits.max_turns=6 (repeatable)", collect)
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent; env DIALOGUE_LOG_LEVEL");
