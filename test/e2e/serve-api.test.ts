@@ -76,7 +76,10 @@ describe("dialogue serve: starting runs", () => {
     for (const pool of ["asker", "answerer"]) startCli(["worker", "--pool", pool, "--prefix", prefix, "--log-level", "warn"], env);
     // /healthz counts them from their heartbeats once they have reported
     const presence = async () => ((await (await served.api("/healthz", { auth: false })).json()) as { checks: { presence: { ok: boolean; managers: number | null; workers: Record<string, number> | null } } }).checks.presence;
-    await waitFor("the manager and workers in /healthz", async () => (await presence()).workers?.answerer === 1, 20_000, 100);
+    await waitFor("the manager and workers in /healthz", async () => {
+      const p = await presence();
+      return p.managers === 1 && p.workers?.asker === 1 && p.workers.answerer === 1;
+    }, 20_000, 100);
     expect(await presence()).toMatchObject({ ok: true, managers: 1, workers: { asker: 1, answerer: 1 } });
     const r = await post("/api/conversations", GOOD);
     expect(r.status).toBe(201);
