@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/redis/cluster.js";
 import type { ConversationRecord } from "../../src/protocol/record.js";
 import type { DialogMessage } from "../../src/protocol/schemas.js";
 import { Store, type LogEntry } from "../../src/redis/store.js";
@@ -39,7 +40,7 @@ export interface Recorded {
 }
 
 /** the conversations `only` (default: every one) under `prefix`, oldest first, with their logs */
-export async function recorded(redis: Redis, prefix: string, only?: ReadonlySet<string>): Promise<Recorded[]> {
+export async function recorded(redis: RedisClient, prefix: string, only?: ReadonlySet<string>): Promise<Recorded[]> {
   const store = new Store(redis, prefix);
   const ids = (await store.listIds(100_000)).reverse().filter((id) => !only || only.has(id));
   const out: Recorded[] = [];
@@ -113,18 +114,18 @@ export async function jobDataSizes(redis: Redis, keys: readonly string[]): Promi
 
 /** the BullMQ job keys of one conversation's turns: requests and responses, by pool */
 export function turnJobKeys(store: Store, rec: ConversationRecord, turns: number): { requests: string[]; responses: string[]; control: string[] } {
-  const qp = store.keys.queuePrefix();
+  const k = store.keys;
   const id = rec.spec.id;
   const requests: string[] = [];
   const responses: string[] = [];
   for (let seq = 1; seq <= turns; seq++) {
     const pool = rec.spec.agents[(seq - 1) % 2]?.pool as string;
     const job = store.keys.turnJobId(id, seq);
-    requests.push(`${qp}:${store.keys.requestQueue(pool)}:${job}`);
-    responses.push(`${qp}:${store.keys.responseQueue(pool)}:${job}`);
+    requests.push(`${k.poolPrefix(pool)}:${k.requestQueue(pool)}:${job}`);
+    responses.push(`${k.poolPrefix(pool)}:${k.responseQueue(pool)}:${job}`);
   }
   const control = [store.keys.startJobId(id), store.keys.deadlineJobId(id), store.keys.finalizeJobId(id)].map(
-    (j) => `${qp}:${store.keys.controlQueue()}:${j}`,
+    (j) => `${k.controlPrefix()}:${k.controlQueue()}:${j}`,
   );
   return { requests, responses, control };
 }

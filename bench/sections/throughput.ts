@@ -3,7 +3,8 @@
  * manager and one worker per pool (`dialogue manager`, `dialogue worker --concurrency N`), with
  * the zero-latency simulated provider; beside the raw BullMQ ping-pong with N chains at the same
  * concurrency. turns/s = every turn recorded ÷ (last recorded − first requested); CPU time of
- * each process over the batch, per turn.
+ * each process over the batch, per turn. Then the largest batch again on a 3-master Redis Cluster
+ * (throughput-cluster.ts), beside this single node's figure.
  */
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
@@ -13,6 +14,7 @@ import { freshPrefix, productEnv, recorded, ZERO_LATENCY } from "../lib/product.
 import { rawPingPong } from "../lib/raw.js";
 import { figure, type Figure } from "../lib/report.js";
 import { sum } from "../lib/stats.js";
+import { clusterThroughput, type SingleNode } from "./throughput-cluster.js";
 
 const SECTION = "2. Throughput";
 /** the manager's default manager_concurrency, and the raw router's */
@@ -53,6 +55,7 @@ export async function throughput(ctx: Ctx, payload: { request: number; response:
   ];
   const figures: Figure[] = [];
   const data: Record<string, unknown>[] = [];
+  let largest: SingleNode | null = null;
   try {
     await Promise.all(roles.map(([, p]) => readyLine(p, "ready", 30_000, "stderr")));
     const batch = (n: number, turns: number) =>
@@ -94,6 +97,7 @@ export async function throughput(ctx: Ctx, payload: { request: number; response:
         figure(SECTION, `throughput.${n}.cpu_workers`, `workers CPU per turn, ${at}`, perTurn(workers, total), "ms", { name: "raw workers", value: perTurn(rawWorkers, rawTotal) }),
         figure(SECTION, `throughput.${n}.cpu_redis`, `redis-server CPU per turn, ${at}`, perTurn(cpu.redis, total), "ms", { name: "raw BullMQ's", value: perTurn(raw.cpu_ms.redis, rawTotal) }),
       );
+      if (n === maxN) largest = { n, turns, turns_per_second: tps, redis_cpu_per_turn: perTurn(cpu.redis, total) };
       data.push({
         n,
         turns_each: turns,
@@ -110,5 +114,12 @@ export async function throughput(ctx: Ctx, payload: { request: number; response:
     await Promise.all(roles.map(([, p]) => stopProc(p)));
     redis.disconnect();
   }
-  return { figures, data: { steps: data, worker_concurrency: maxN, manager_concurrency: MANAGER_CONCURRENCY }, prefix };
+  // the single node's processes are stopped first: the cluster's run has the machine to itself, as this one had
+  let cluster: Record<string, unknown> | null = null;
+  if (largest) {
+    const c = await clusterThroughput(ctx, largest);
+    figures.push(...c.figures);
+    cluster = c.data;
+  }
+  return { figures, data: { steps: data, cluster, worker_concurrency: maxN, manager_concurrency: MANAGER_CONCURRENCY }, prefix };
 }

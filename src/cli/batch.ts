@@ -5,12 +5,12 @@
  * object per line. On a terminal, a progress line on stderr (done, running, queued, a bar) while
  * it waits. Ctrl-C stops every conversation gracefully; a second Ctrl-C quits at once.
  *
- * Reads: record(ID) of each conversation (status and counters, polled in one pipeline).
+ * Reads: record(ID) of each conversation (status and counters, polled together).
  * Writes: the records and a start job per conversation (spec/start.ts), and each one's analysis at the end.
  */
 import path from "node:path";
 import { num, plural } from "../analysis/format.js";
-import { requestStop } from "../manager/stop.js";
+import { endStopped, requestStop } from "../manager/stop.js";
 import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
@@ -45,12 +45,15 @@ const out = (s: string): void => {
 
 const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined || v === "" ? null : Number(v));
 
-/** one pipeline of HMGETs: the conversations among `ids` that have ended, and how the others stand */
+/**
+ * one HMGET per conversation, sent together (not a pipeline object: on a Redis Cluster the records
+ * are in many slots): the conversations among `ids` that have ended, and how the others stand
+ */
 async function poll(launch: Launch, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
   const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns"];
-  const pipe = launch.redis.pipeline();
-  for (const id of ids) pipe.hmget(launch.store.keys.record(id), ...fields);
-  const res = (await pipe.exec()) ?? [];
+  const res = await Promise.all(
+    ids.map((id) => launch.redis.hmget(launch.store.keys.record(id), ...fields).then((v): [Error | null, unknown] => [null, v], (err: Error): [Error | null, unknown] => [err, null])),
+  );
   const ended: Ended[] = [];
   let running = 0;
   let queued = 0;
@@ -104,7 +107,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     },
   });
   await startChildren(supervisor, launch, opts.spawn, [...ids]);
-  stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by one manager and one worker per pool`);
+  stderr(`${count} conversations of "${specs[0]?.scenario.title ?? ""}" (${first} …), served by ${opts.spawn ? "one manager and one worker per pool" : "the managers and workers already running"}`);
 
   let interrupts = 0;
   const hardExit = (code: number): void => {
@@ -116,7 +119,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     if (++interrupts > 1) return hardExit(130);
     progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
     for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
-    if (sig === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+    if (sig === "SIGTERM") setTimeout(() => void endStopped(store, pending).finally(() => hardExit(143)), 15_000).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -5,12 +5,13 @@
 import os from "node:os";
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/cluster.js";
 import { load, type LoadOptions } from "../config/load.js";
 import { parseDecimal, type DecimalForm } from "../config/numbers.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError } from "../errors/index.js";
-import { connect, describeRedis, resolveRedis, type ResolvedRedis } from "../redis/connect.js";
+import { connect, describeRedis, resolveRedis, withTopology, type ResolvedRedis, type ResolveOptions } from "../redis/connect.js";
+import { startClock } from "../redis/clock.js";
 import { defaultDataDir } from "../redis/managed.js";
 
 export interface CommonOptions {
@@ -26,7 +27,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "configuration file (layered over config/default.json); env DIALOGUE_CONFIG")
-    .option("--redis-url <url>", "Redis to use (redis:// or rediss://); env REDIS_URL; default: localhost:6379 if it answers, else a managed local redis-server")
+    .option("--redis-url <url>", "Redis to use (redis:// or rediss://; a Redis Cluster: several nodes, redis://:pw@h1:7000,h2:7000); env REDIS_URL; default: localhost:6379 if it answers, else a managed local redis-server")
     .option("--prefix <prefix>", "prefix of every Redis key; env DIALOGUE_PREFIX", undefined)
     .option("--set <path=value>", "set any configuration value, e.g. --set limits.max_turns=6 (repeatable)", collect)
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent; env DIALOGUE_LOG_LEVEL");
@@ -75,17 +76,21 @@ export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}
 }
 
 export interface OpenRedis {
-  redis: Redis;
+  redis: RedisClient;
   resolved: ResolvedRedis;
 }
 
-/** resolve and connect; `say` hears where Redis is when it is not the one the user configured */
-export async function openRedis(config: Config, say?: (s: string) => void): Promise<OpenRedis> {
-  const resolved = await resolveRedis(config);
-  if (say && resolved.source !== "configured") say(`Redis: ${describeRedis(resolved)}`);
-  const redis = await connect(resolved.url, config.redis.connect_timeout_ms);
+/**
+ * Resolve and connect (a cluster client for a Redis Cluster), and set this process's clock by
+ * Redis' (redis/clock.ts); `say` hears where Redis is when it is not the one the user configured.
+ */
+export async function openRedis(config: Config, say?: (s: string) => void, opts: ResolveOptions = {}): Promise<OpenRedis> {
+  const found = await resolveRedis(config, opts);
+  if (say && found.source !== "configured") say(`Redis: ${describeRedis(found)}`);
+  const redis = await connect(found.url, config.redis.connect_timeout_ms, {}, config.redis.cluster);
   redis.on("error", () => undefined);
-  return { redis, resolved };
+  await startClock(redis);
+  return { redis, resolved: withTopology(found, redis) };
 }
 
 /** where `run` keeps its children's logs */

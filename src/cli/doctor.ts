@@ -8,9 +8,11 @@
 import { Command, Option } from "commander";
 import type { Config } from "../config/schema.js";
 import { ConfigError, DialogueError } from "../errors/index.js";
-import { redactUrl } from "../logger.js";
 import { checkProviders } from "../manager/health.js";
-import { connect, resolveRedis } from "../redis/connect.js";
+import { connect, describeRedis, resolveRedis, withTopology } from "../redis/connect.js";
+import { liveByPool, readPresence } from "../redis/presence.js";
+import type { RedisClient } from "../redis/cluster.js";
+import { poolsOf } from "./no-spawn.js";
 import { checkRedis, type Finding } from "../redis/health.js";
 import { Store } from "../redis/store.js";
 import { addCommonOptions } from "./common.js";
@@ -77,11 +79,12 @@ Examples:
 
     try {
       const resolved = await resolveRedis(config);
-      const client = await connect(resolved.url, config.redis.connect_timeout_ms);
+      const client = await connect(resolved.url, config.redis.connect_timeout_ms, {}, config.redis.cluster);
       client.on("error", () => undefined);
       try {
-        report("Redis", [{ ok: true, what: `reachable at ${redactUrl(resolved.url)} (${resolved.source})` }, ...(await checkRedis(client))]);
+        report("Redis", [{ ok: true, what: `reachable at ${describeRedis(withTopology(resolved, client))} (${resolved.source})` }, ...(await checkRedis(client))]);
         report("Runs", await runFindings(new Store(client, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms })));
+        report("Processes", await processFindings(client, new Store(client, config.redis.prefix), poolsOf(config)));
       } finally {
         client.disconnect();
       }
@@ -96,6 +99,22 @@ Examples:
     else out(warned ? `\nNo problems; ${warned}.` : "\nAll good.");
     process.exitCode = failures === 0 ? 0 : 1;
   });
+}
+
+/**
+ * the managers and workers that reported under this prefix (dialogue status has the details):
+ * informational — `run` starts its own — except that `run --no-spawn` would wait for what is missing
+ */
+async function processFindings(redis: RedisClient, store: Store, pools: string[]): Promise<Finding[]> {
+  const { processes } = await readPresence(redis, store.keys);
+  const { managers, workers } = liveByPool(processes);
+  const gone = processes.filter((p) => p.status === "gone");
+  const perPool = pools.map((p) => `${p} ${workers.get(p)?.length ?? 0}`).join(", ");
+  const missing = [...(managers.length === 0 ? ["a manager"] : []), ...pools.filter((p) => !workers.get(p)?.length).map((p) => `a worker for pool ${p}`)];
+  const out: Finding[] = [{ ok: true, what: `${managers.length} live manager${managers.length === 1 ? "" : "s"}; live workers per pool of this run: ${perPool} (dialogue status lists them)` }];
+  if (missing.length > 0) out.push({ ok: true, what: `run --no-spawn would wait for ${missing.join(" and ")} (dialogue manager / dialogue worker --pool <pool>); run without it starts its own` });
+  if (gone.length > 0) out.push({ ok: true, warn: true, what: `${gone.length} process${gone.length === 1 ? "" : "es"} stopped sending heartbeats (gone: ${gone.slice(0, 3).map((p) => `${p.role} on ${p.host}, pid ${p.pid}`).join("; ")})`, fix: "killed, crashed or cut off from Redis: see their hosts; entries go after an hour" });
+  return out;
 }
 
 /** runs in progress, and runs whose processes are gone (finalized as abandoned now) */

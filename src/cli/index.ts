@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
+import { VERSION } from "../version.js";
 
 /**
  * Every command, in the order `--help` lists them, each loaded only when it is needed: a
@@ -26,6 +27,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ["models", async () => (await import("./models.js")).modelsCommand()],
   ["manager", async () => (await import("./roles.js")).managerCommand()],
   ["worker", async () => (await import("./roles.js")).workerCommand()],
+  ["status", async () => (await import("./status.js")).statusCommand()],
   ["redis", async () => (await import("./redis.js")).redisCommand()],
   ["doctor", async () => (await import("./doctor.js")).doctorCommand()],
 ];
@@ -37,7 +39,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
 export async function program(argv?: readonly string[]): Promise<Command> {
   const p = new Command("dialogue")
     .description("Timed conversations between LLMs over Redis: a manager, LLM workers on BullMQ queues, a live observer.")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   const named = argv?.[2];
@@ -55,6 +57,7 @@ Providers: auto (default) | ollama | openai | embedded | simulated — see \`dia
 Every run stays in Redis: dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id>, dialogue compare <id> <id>; dialogue purge removes runs on purpose.
 In a browser: dialogue serve (runs, live conversations, analyses, the queues; an HTTP API).
+Several hosts: dialogue manager and dialogue worker anywhere against one Redis (or Redis Cluster); dialogue status lists them.
 Problems? dialogue doctor.`,
   );
   return p;

@@ -14,6 +14,7 @@ import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
 import { listMatching, parseFilter } from "./list-filter.js";
+import { now } from "../redis/clock.js";
 
 /** "2 failed, 1 stalled": turns that went wrong, from the record's counters ("" when none, or not counted) */
 export function troubleText(r: ConversationRecord): string {
@@ -50,7 +51,7 @@ Examples:
           if (!opts.json) out(`${id.padEnd(22)}  (unreadable record: ${error ?? "?"})`);
           continue;
         }
-        const dur = rec.started_at === null ? null : ((rec.ended_at ?? Date.now()) - rec.started_at) / 1000;
+        const dur = rec.started_at === null ? null : ((rec.ended_at ?? now()) - rec.started_at) / 1000;
         const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
         const status = rec.stop_reason ? `${rec.status} (${rec.stop_reason})` : rec.status;
         const troubles = troubleText(rec);

@@ -2,9 +2,10 @@
  * What `dialogue run` does before a conversation starts, for one conversation or a batch
  * (`--count N`): the configuration from the flags, "auto" resolved (and said), every model
  * checked, Redis opened, and the child processes (one manager, one worker per pool) that serve
- * the run started with that configuration.
+ * the run started with that configuration. With --no-spawn the checks are made by the running
+ * processes that will serve, on their hosts (cli/no-spawn.ts), not here.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { applyCastFlags, applyModelsFlag } from "../config/cast-flags.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
@@ -20,6 +21,7 @@ import { Queues } from "../queues/index.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { Store } from "../redis/store.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+import { checkOnServers, StoppedWaiting, UnservedError, waitForServers } from "./no-spawn.js";
 import type { Supervisor } from "./children.js";
 
 export interface RunOptions extends CommonOptions {
@@ -43,11 +45,13 @@ export interface RunOptions extends CommonOptions {
   tokens?: boolean;
   spawn: boolean;
   count?: number;
+  /** --no-spawn: seconds to wait for the processes (presence.wait_seconds) */
+  wait?: number;
 }
 
 export interface Launch {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   resolved: ResolvedRedis;
   prefix: string;
   store: Store;
@@ -77,6 +81,7 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Confi
   if (opts.maxTurns) overrides["limits.max_turns"] = opts.maxTurns;
   if (opts.maxTokens) overrides["limits.max_total_tokens"] = opts.maxTokens;
   if (opts.seed !== undefined) overrides.seed = opts.seed;
+  if (opts.wait !== undefined) overrides["presence.wait_seconds"] = opts.wait;
   if (opts.models !== undefined && opts.model !== undefined) throw new UsageError("give --models (one per agent) or --model (the same for all), not both", "e.g. --models llama3.2,qwen2.5:0.5b");
   const cast = applyCastFlags(loadConfig(opts, { overrides, scenario: opts.scenario }), {
     agents: opts.agents,
@@ -98,6 +103,7 @@ export function autoLine(r: Resolution): string | null {
 }
 
 export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
+  if (!opts.spawn) return prepareNoSpawn(runConfig(opts));
   const config = runConfig(opts);
   // what each agent and the manager use, said; then every model usable before anything starts:
   // the servers answer and have it (or --pull), the GGUF is there
@@ -108,12 +114,41 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   const problem = resolution.problems[0];
   if (problem) throw problem.error;
   for (const note of resolution.notes) stderr(note);
-  const fixed = config.seed !== null || config.simulated.seed !== undefined;
-  const seedOf = (nth: number): number => (fixed ? runSeed(config) + nth : runSeed(config));
-  const first = specOf(config, resolution, undefined, seedOf(0));
-  await preflight(config, [first.manager, ...first.agents.map((a) => a.model)], { say: stderr, served });
+  const first = specOf(config, resolution, undefined, seeds(config)(0));
+  await preflight(config, [first.manager, ...first.agents.filter((a) => a.kind !== "human").map((a) => a.model)], { say: stderr, served });
 
   const { redis, resolved } = await openRedis(config, stderr);
+  return launchOf(config, resolution, first, redis, resolved);
+}
+
+/** the run's seed, and the nth of a batch's: seed + n when one is set, else a fresh one each */
+export function seeds(config: Config): (nth: number) => number {
+  const fixed = config.seed !== null || config.simulated.seed !== undefined;
+  return (nth) => (fixed ? runSeed(config) + nth : runSeed(config));
+}
+
+/**
+ * --no-spawn: Redis first; then a live manager and a live worker for every pool (waited for, up
+ * to --wait); then the run's models, checked by those processes on their hosts and resolved as
+ * they answer. Nothing is checked on this host, nothing is downloaded here.
+ */
+async function prepareNoSpawn(config: Config): Promise<Launch> {
+  const { redis, resolved } = await openRedis(config, stderr);
+  try {
+    const found = await waitForServers({ redis, resolved, config, say: stderr });
+    const served = await checkOnServers({ redis, config, found, say: stderr });
+    // every agent and the manager now name their provider and model: nothing is asked of a server here
+    const resolution = await resolveModels(served, new ServedModels(served));
+    const first = specOf(served, resolution, undefined, seeds(served)(0));
+    return launchOf(served, resolution, first, redis, resolved);
+  } catch (err) {
+    if (!(err instanceof UnservedError || err instanceof StoppedWaiting)) redis.disconnect();
+    throw err;
+  }
+}
+
+function launchOf(config: Config, resolution: Resolution, first: ConversationSpec, redis: RedisClient, resolved: ResolvedRedis): Launch {
+  const seedOf = seeds(config);
   const prefix = config.redis.prefix;
   let next: ConversationSpec | null = first;
   return {
@@ -128,7 +163,8 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
       next = null;
       return spec;
     },
-    pools: [...new Set(first.agents.map((a) => a.pool))],
+    // a worker for each model agent's pool: a person's turns are typed, not generated
+    pools: [...new Set(first.agents.filter((a) => a.kind !== "human").map((a) => a.pool))],
   };
 }
 
@@ -146,14 +182,14 @@ export function childSetup(launch: Launch, logFile: string): { env: NodeJS.Proce
 }
 
 /**
- * The manager and one worker per pool, or (--no-spawn) a word on what the run waits for. When a
+ * The manager and one worker per pool, or (--no-spawn) a word on who serves the run. When a
  * child cannot be started, the others are killed, the conversations `ids` end with stop reason
  * "error" and the cause (none is left pending), and a DialogueError (exit 1) says what happened.
  */
 export async function startChildren(supervisor: Supervisor, launch: Launch, spawn: boolean, ids: readonly string[]): Promise<void> {
   const pools = launch.pools;
   if (!spawn) {
-    stderr(`--no-spawn: waiting for a running manager and workers for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")}`);
+    stderr(`--no-spawn: served by the managers and workers already running for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")} (dialogue status lists them)`);
     return;
   }
   const specs = [{ name: "manager", args: ["manager"] }, ...pools.map((pool) => ({ name: `worker ${pool}`, args: ["worker", "--pool", pool] }))];

@@ -14,6 +14,7 @@ import type { Store } from "../redis/store.js";
 import { addCommonOptions, stderr, type CommonOptions } from "./common.js";
 import { checkId, getOrThrow, openStore, out } from "./conversation.js";
 import { parseAge } from "./when.js";
+import { now } from "../redis/clock.js";
 
 interface PurgeOptions extends CommonOptions {
   olderThan?: string;
@@ -47,7 +48,7 @@ Examples:
     const { store, close, prefix, config } = await openStore(opts);
     const queues = new Queues(store.redis, prefix, config.queues);
     try {
-      const targets = age === null ? await named(store, ids, prefix) : await olderThan(store, Date.now() - age);
+      const targets = age === null ? await named(store, ids, prefix) : await olderThan(store, now() - age);
       if (targets.length === 0) {
         out(age === null ? "nothing to purge" : `no finished conversation under prefix "${prefix}" is older than ${opts.olderThan}`);
         return;

@@ -1,7 +1,9 @@
 /**
- * `dialogue manager` and `dialogue worker`: long-running role processes. Each stops cleanly on
- * SIGINT/SIGTERM, and when started by `dialogue run`, also when the launcher goes away (IPC
- * disconnect), so no child outlives it.
+ * `dialogue manager` and `dialogue worker`: long-running role processes. Each says on its first
+ * line which Redis it uses (and where it is: host, pid), and never starts a private managed Redis
+ * unless told to (--managed-redis): a process meant to join others fails loudly instead of serving
+ * an empty Redis of its own. Each stops cleanly on SIGINT/SIGTERM, and when started by
+ * `dialogue run`, also when the launcher goes away (IPC disconnect), so no child outlives it.
  */
 import { Command } from "commander";
 import { createLogger } from "../logger.js";
@@ -11,6 +13,33 @@ import { UsageError } from "../errors/index.js";
 import { isSafeId } from "../protocol/keys.js";
 import { receiveConfig } from "./children.js";
 import { addCommonOptions, loadConfig, openRedis, positiveInt, stderr, type CommonOptions } from "./common.js";
+import type { Config } from "../config/schema.js";
+import { describeRedis } from "../redis/connect.js";
+import { hostName } from "../redis/host.js";
+
+interface RoleOptions extends CommonOptions {
+  managedRedis?: boolean;
+}
+
+const MANAGED_HELP =
+  "with no REDIS_URL and nothing on 127.0.0.1:6379, start the managed local redis-server if none runs (by default a manager or worker only joins one that already runs, and fails otherwise)";
+
+const ROLE_HELP = `
+Redis: the first line names the Redis this process uses. Without REDIS_URL (or --redis-url) it
+uses 127.0.0.1:6379 if that answers, else the managed redis-server if one already runs on this
+host; it never starts one of its own unless you pass --managed-redis (or set
+redis.managed.autostart): a process meant to join others must not serve an empty Redis.
+A Redis Cluster: name several nodes (REDIS_URL=redis://:pw@h1:7000,h2:7000,h3:7000) or one node of it.
+Every manager and worker writes a heartbeat (host, pid, pool, what it can serve, load) every
+presence.heartbeat_ms; dialogue status lists them. DIALOGUE_HOSTNAME overrides the host name shown.`;
+
+/** open Redis as a role process: no private managed Redis unless asked; the first line says which Redis, and where this process is */
+async function openAsRole(role: string, config: Config, opts: RoleOptions) {
+  const autostart = opts.managedRedis === true ? true : (config.redis.managed.autostart ?? false);
+  const opened = await openRedis(config, undefined, { autostart, role });
+  stderr(`${role}: Redis ${describeRedis(opened.resolved)} · prefix "${config.redis.prefix}" · host ${hostName()} · pid ${process.pid}`);
+  return opened;
+}
 
 function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
   return new Promise((resolve) => {
@@ -42,11 +71,13 @@ export function managerCommand(): Command {
   const cmd = new Command("manager").description(
     "run a manager: writes stories and personas, drives the turns of every conversation in this Redis prefix",
   );
+  cmd.option("--managed-redis", MANAGED_HELP);
   addCommonOptions(cmd);
-  return cmd.action(async (opts: CommonOptions) => {
+  cmd.addHelpText("after", ROLE_HELP);
+  return cmd.action(async (opts: RoleOptions) => {
     const config = loadConfig(opts, { handed: await receiveConfig() });
     const log = createLogger({ level: config.log.level, file: config.log.file, role: "manager" });
-    const { redis } = await openRedis(config, stderr);
+    const { redis } = await openAsRole("manager", config, opts);
     const handle = await startManager({ config, redis, log });
     if (!process.send) stderr(`manager ready (prefix "${config.redis.prefix}", pid ${process.pid}); Ctrl-C to stop`);
     await untilShutdown(async () => {
@@ -56,7 +87,7 @@ export function managerCommand(): Command {
   });
 }
 
-interface WorkerOptions extends CommonOptions {
+interface WorkerOptions extends RoleOptions {
   pool: string;
   concurrency?: number;
 }
@@ -65,13 +96,15 @@ export function workerCommand(): Command {
   const cmd = new Command("worker")
     .description("run a worker: generates the turns of one pool's agents with their LLMs (stateless; run any number, anywhere)")
     .requiredOption("--pool <name>", "the pool to serve (an agent's `pool`, by default its id)")
-    .option("--concurrency <n>", "turns generated at once by this process", positiveInt("--concurrency"));
+    .option("--concurrency <n>", "turns generated at once by this process", positiveInt("--concurrency"))
+    .option("--managed-redis", MANAGED_HELP);
   addCommonOptions(cmd);
+  cmd.addHelpText("after", ROLE_HELP);
   return cmd.action(async (opts: WorkerOptions) => {
     if (!isSafeId(opts.pool)) throw new UsageError(`invalid --pool "${opts.pool}"`, "use letters, digits, '_', '.' or '-'");
     const config = loadConfig(opts, { handed: await receiveConfig() });
     const log = createLogger({ level: config.log.level, file: config.log.file, role: `worker ${opts.pool}` });
-    const { redis } = await openRedis(config, stderr);
+    const { redis } = await openAsRole("worker", config, opts);
     const handle = await startWorker({
       config,
       pool: opts.pool,

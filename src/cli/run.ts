@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { say as sayInRun } from "../manager/say.js";
-import { requestStop } from "../manager/stop.js";
+import { endStopped, requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
 import type { ConversationRecord } from "../protocol/record.js";
@@ -19,7 +19,10 @@ import { runBatch } from "./batch.js";
 import { keptHint, sayWrapped } from "./hint.js";
 import { Supervisor } from "./children.js";
 import { exitCodeFor } from "./exit-codes.js";
-import { childSetup, prepareLaunch, startChildren, type RunOptions } from "./launch.js";
+import { childSetup, prepareLaunch, seeds, startChildren, type Launch, type RunOptions } from "./launch.js";
+import { StoppedWaiting, UnservedError, unservedHint, unservedSpec } from "./no-spawn.js";
+import { DialogueError } from "../errors/index.js";
+import { Store } from "../redis/store.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 
 export function runCommand(): Command {
@@ -43,7 +46,8 @@ export function runCommand(): Command {
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
-    .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)")
+    .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host); they check the models on their own hosts, and it waits for them up to --wait")
+    .option("--wait <seconds>", "with --no-spawn: how long to wait for a live manager and a live worker for every pool before giving up (the run is then recorded as failed, stop reason unserved, and run exits 1); default presence.wait_seconds, 60", positiveNumber("--wait"))
     .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI), and on a terminal a progress line (done, running, queued)", positiveInt("--count"));
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -72,15 +76,55 @@ The run stays in Redis afterwards with its analysis (the full report ends a --pl
 dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id> --format html.
 With --count, a worker generates queues.worker_concurrency turns at once (default 1): raise it
-(--set queues.worker_concurrency=N) when the model's server can take them.`,
+(--set queues.worker_concurrency=N) when the model's server can take them.
+
+--no-spawn (managers and workers you started, on any hosts): it looks for a live manager and a
+live worker for every pool (their heartbeats; dialogue status shows them). If one is missing it
+says so at once and waits, saying what it waits for, up to --wait seconds (60); then the run is
+recorded as failed (unserved) and run exits 1. The providers and models are checked by the workers
+of each pool and by a manager, on their own hosts (their OLLAMA_HOST, OPENAI_BASE_URL, GGUF
+files), not on this one; --model-file is then an absolute path on those hosts, and without it each
+worker runs its own embedded.model_file (DIALOGUE_MODEL_FILE) or default model.`,
   );
   return cmd.action(async (opts: RunOptions) => {
     process.exitCode = await run(opts);
   });
 }
 
+/**
+ * --no-spawn gave up waiting (or was stopped while it waited): the run is recorded all the same
+ * (`count` of them), finalized as failed with stop reason "unserved" and the reason, or as stopped
+ */
+async function recordUnserved(err: UnservedError | StoppedWaiting, count: number): Promise<number> {
+  const { redis, config } = err;
+  const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
+  const seedOf = seeds(config);
+  const ids: string[] = [];
+  try {
+    for (let n = 0; n < count; n++) {
+      const spec = unservedSpec(config, seedOf(n));
+      await store.create(spec);
+      if (err instanceof UnservedError) await store.finalize(spec.id, "unserved", err.reason);
+      else await store.finalize(spec.id, "user_stop", err.message);
+      ids.push(spec.id);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const which = ids.length === 1 ? `conversation ${ids[0]} is` : `the ${ids.length} conversations (${ids[0]} …) are`;
+  if (err instanceof UnservedError) throw new DialogueError(`${err.reason}; ${which} recorded as failed (unserved)`, 1, unservedHint(config));
+  stderr(`${err.message}; ${which} recorded as stopped`);
+  return err.exitCode;
+}
+
 async function run(opts: RunOptions): Promise<number> {
-  const launch = await prepareLaunch(opts);
+  let launch: Launch;
+  try {
+    launch = await prepareLaunch(opts);
+  } catch (err) {
+    if (err instanceof UnservedError || err instanceof StoppedWaiting) return recordUnserved(err, opts.count ?? 1);
+    throw err;
+  }
   if (opts.count !== undefined && opts.count > 1) return runBatch(launch, opts, opts.count);
   const { config, redis, resolved, prefix, store, queues } = launch;
   const spec = launch.newSpec();
@@ -111,7 +155,8 @@ async function run(opts: RunOptions): Promise<number> {
       const what = how === "SIGINT" || how === "interrupt" ? "Ctrl-C" : how === "stop" ? "q" : how;
       say(`${tui ? "" : "\n"}${what}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
       requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
-      if (how === "SIGTERM") setTimeout(() => hardExit(143), 15_000).unref();
+      // no manager ended it in time (none is left, under --no-spawn): the launcher records the stop itself
+      if (how === "SIGTERM") setTimeout(() => void endStopped(store, [id]).finally(() => hardExit(143)), 15_000).unref();
     } else {
       hardExit(130);
     }

@@ -123,6 +123,7 @@ const ENV_MAP: Array<[string, string, "string" | "number" | "int"]> = [
   ["DIALOGUE_LOG_FILE", "log.file", "string"],
   ["DIALOGUE_REDIS_DATA_DIR", "redis.managed.data_dir", "string"],
   ["DIALOGUE_REDIS_PORT", "redis.managed.port", "int"],
+  ["DIALOGUE_REDIS_CLUSTER", "redis.cluster", "string"],
   ["DIALOGUE_MODEL_FILE", "embedded.model_file", "string"],
   ["DIALOGUE_THREADS", "embedded.threads", "int"],
 ];

@@ -181,14 +181,26 @@ export const ConfigSchema = z
         unavailable_timeout_ms: z.number().int().positive().default(30_000),
         /** token chunks kept per conversation (XADD MAXLEN ~) */
         token_stream_maxlen: z.number().int().nonnegative().default(5000),
+        /**
+         * a Redis Cluster? "auto": when the URL names several nodes (redis://:pw@h1:7000,h2:7000,h3:7000),
+         * or one node that has cluster mode on; "yes": always; "no": never. Env DIALOGUE_REDIS_CLUSTER
+         */
+        cluster: z.enum(["auto", "yes", "no"]).default("auto"),
         managed: z
           .object({
             port: z.number().int().min(1).max(65535).default(6479),
             /** null = $XDG_DATA_HOME/dialogue-llm/redis (or ~/.local/share/...) */
             data_dir: z.string().nullable().default(null),
+            /**
+             * start the managed redis-server when no Redis is configured or found; null = yes for the
+             * commands you run yourself, no for `dialogue manager` and `dialogue worker` (they use
+             * one that already runs, else fail: a process meant to join others must not serve an
+             * empty Redis of its own; their flag --managed-redis sets this to true)
+             */
+            autostart: z.boolean().nullable().default(null),
           })
           .strict()
-          .default({ port: 6479, data_dir: null }),
+          .default({ port: 6479, data_dir: null, autostart: null }),
       })
       .strict()
       .default({
@@ -197,8 +209,20 @@ export const ConfigSchema = z
         connect_timeout_ms: 5000,
         unavailable_timeout_ms: 30_000,
         token_stream_maxlen: 5000,
-        managed: { port: 6479, data_dir: null },
+        cluster: "auto",
+        managed: { port: 6479, data_dir: null, autostart: null },
       }),
+    presence: z
+      .object({
+        /** how often every manager and worker writes its heartbeat (host, pid, pool, what it serves, load); one not seen for 3 of them is gone */
+        heartbeat_ms: z.number().int().min(100).max(600_000).default(2000),
+        /** `run --no-spawn`: how long to wait for a live manager and a live worker for each pool before giving up (flag --wait) */
+        wait_seconds: z.number().positive().max(24 * 3600).default(60),
+        /** `run --no-spawn`: how long the processes that will serve get to check their provider and model */
+        check_timeout_ms: z.number().int().positive().max(600_000).default(10_000),
+      })
+      .strict()
+      .default({ heartbeat_ms: 2000, wait_seconds: 60, check_timeout_ms: 10_000 }),
     queues: z
       .object({
         /** how long a worker holds a job before it counts as stalled (BullMQ lockDuration) */

@@ -13,6 +13,7 @@
  */
 import { ProviderError, type FailureCause } from "../errors/index.js";
 import type { FailedAttempt, ModelSpec } from "../protocol/schemas.js";
+import { now } from "../redis/clock.js";
 
 export const TRANSIENT: ReadonlySet<FailureCause> = new Set(["rate_limited", "server_error", "unreachable", "no_first_token", "stalled"]);
 const NEVER: ReadonlySet<FailureCause> = new Set(["model_missing", "auth", "bad_request"]);
@@ -106,9 +107,9 @@ export async function withRetries<T>(
       return await attempt(failed.length + 1);
     } catch (err) {
       const f = classify(err);
-      const record: FailedAttempt = { attempt: failed.length + 1, provider: model.provider, model: model.model, cause: f.cause, error: f.error, at: Date.now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
+      const record: FailedAttempt = { attempt: failed.length + 1, provider: model.provider, model: model.model, cause: f.cause, error: f.error, at: now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
       failed.push(record);
-      const next = nextDelay(policy, failed, Date.now());
+      const next = nextDelay(policy, failed, now());
       if ("delay" in next) record.wait_ms = next.delay;
       onFailure?.(record);
       if (!("delay" in next)) throw new ProviderError(oneLine(`${f.error}; ${next.reason}`, 2000), { kind: f.cause });

@@ -31,6 +31,7 @@ import {
 } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
+import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, type NextTurnDeps } from "./next-turn.js";
 import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
@@ -142,10 +143,10 @@ export class Controller {
     }
     if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
     if (rec.started_at === null) {
-      const now = Date.now();
-      const deadline = now + Math.round(spec.limits.duration_seconds * 1000);
-      await this.store.setFields(id, { status: "running", phase: "", started_at: now, deadline_at: deadline });
-      await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - now);
+      const at = now();
+      const deadline = at + Math.round(spec.limits.duration_seconds * 1000);
+      await this.store.setFields(id, { status: "running", phase: "", started_at: at, deadline_at: deadline });
+      await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - at);
       rec = await this.load(id);
     }
     if (rec.turns === 0) await beginTurn(this.turnDeps, rec, 1, []);
@@ -252,9 +253,9 @@ export class Controller {
     if (reason) return this.end(id, reason);
     if (seq !== rec.turns) return "recorded (not the latest)";
     const flushed = await this.flushRemarks(rec);
-    const now = flushed > 0 ? await this.load(id) : rec;
+    const current = flushed > 0 ? await this.load(id) : rec;
     const latest = flushed > 0 ? await this.store.lastMessages(id, this.recentCount(rec.spec)) : recent;
-    await beginTurn(this.turnDeps, now, now.turns + 1, latest);
+    await beginTurn(this.turnDeps, current, current.turns + 1, latest);
     return "next turn begun";
   }
 
@@ -278,10 +279,10 @@ export class Controller {
       throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq} is ${choice.agent_id}'s)` : ""}`);
     }
     const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
-    const [appended, now, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    const [appended, after, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
     if (appended.result !== "added") return `not recorded (${appended.result})`;
     await this.queues.removeControl(this.store.keys.humanTimeoutJobId(id, choice.seq)).catch(() => undefined);
-    return this.afterRecorded(now, msg, recent);
+    return this.afterRecorded(after, msg, recent);
   }
 
   /** a person's turn still unanswered: skipped, with the reason, and the conversation goes on */
@@ -290,11 +291,11 @@ export class Controller {
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const choice = rec.next_choice;
     if (!choice || choice.seq !== seq || rec.turns >= seq) return "answered in time";
-    const msg = skippedMessage(rec, choice, Date.now());
-    const [appended, now, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    const msg = skippedMessage(rec, choice, now());
+    const [appended, after, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
     if (appended.result !== "added") return "answered in time";
     this.log.info({ conversation: id, seq, agent: choice.agent_id }, "a person's turn was skipped");
-    return this.afterRecorded(now, msg, recent);
+    return this.afterRecorded(after, msg, recent);
   }
 
   /**
@@ -320,7 +321,7 @@ export class Controller {
     // a narrator's remarks are messages, not turns
     if (rec.turns - (rec.remarks ?? 0) >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
-    if (rec.deadline_at !== null && Date.now() >= rec.deadline_at) return "duration";
+    if (rec.deadline_at !== null && now() >= rec.deadline_at) return "duration";
     return null;
   }
 }

@@ -6,6 +6,7 @@
  * Reads: record(ID) (given), log(ID) latest (given). Writes: record(ID) next_choice, next_seq,
  * next_agent, pending_seq; a job on requests.<pool>, or a human_timeout job on control.
  */
+import { now } from "../redis/clock.js";
 import { generateStructured } from "../llm/structured.js";
 import type { LlmProvider } from "../llm/types.js";
 import type { Logger } from "../logger.js";
@@ -46,7 +47,7 @@ export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq
     return { ...value, by: `manager (${m.provider}/${m.model})` };
   };
   const c = await chooseNext({ spec: rec.spec, personas: rec.personas ?? [], seq, recent }, moderate);
-  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, at: Date.now() }, fresh: true };
+  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, at: now() }, fresh: true };
 }
 
 /** turn `seq` begins: requested from its pool, or offered to its person */
@@ -77,8 +78,8 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
     max_attempts: s.attempts,
     backoff_ms: s.backoff_ms,
     backoff_max_ms: s.backoff_max_ms,
-    deadline_at: rec.deadline_at ?? Date.now() + spec.limits.duration_seconds * 1000,
-    requested_at: Date.now(),
+    deadline_at: rec.deadline_at ?? now() + spec.limits.duration_seconds * 1000,
+    requested_at: now(),
   });
   await Promise.all([record, deps.queues.addRequest(req)]);
 }

@@ -4,6 +4,7 @@
  * a narrator's remark. Their metadata is honest: no model, no tokens, no speed, no time to first
  * token — only when the turn was offered and when it was answered.
  */
+import { now } from "../redis/clock.js";
 import os from "node:os";
 import type { ConversationRecord, NextChoice } from "../protocol/record.js";
 import { personaOf } from "../protocol/record.js";
@@ -18,7 +19,7 @@ function base(rec: ConversationRecord, seq: number, agentId: string, speaker: st
   const max = rec.spec.limits.max_message_chars;
   return {
     message_id: `${rec.spec.id}.${seq}`,
-    queue_timestamp: Date.now(),
+    queue_timestamp: now(),
     role,
     speaker,
     cut: false,

@@ -7,21 +7,28 @@
  * active set), every third of queues.lock_duration_ms. Any manager can drive any conversation
  * (its jobs are on shared queues), so a run stays leased as long as one manager lives; when none
  * does, its lease runs out and `list`, `doctor` or `purge` finalize it as abandoned.
+ *
+ * Presence: a heartbeat says where it runs and what its host can serve (redis/presence.ts), and it
+ * answers `run --no-spawn`'s check of the manager's model on its own host (spec/checks.ts).
  */
 import type { Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { duplicateClient, type RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { ProviderRegistry } from "../llm/index.js";
 import type { Logger } from "../logger.js";
 import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { Controller } from "./controller.js";
+import { holdEarlyDeadline } from "./deadline-guard.js";
+import { whatIServe } from "../llm/capabilities.js";
+import { Presence } from "../redis/presence.js";
+import { answerChecks } from "../spec/checks.js";
 
 export interface ManagerHandle {
   close(): Promise<void>;
 }
 
-export async function startManager(opts: { config: Config; redis: Redis; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
+export async function startManager(opts: { config: Config; redis: RedisClient; log: Logger; poolRefreshMs?: number }): Promise<ManagerHandle> {
   const { config, redis, log } = opts;
   const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
   const queues = new Queues(redis, config.redis.prefix, config.queues);
@@ -30,14 +37,27 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
   const concurrency = config.queues.manager_concurrency;
   const workers = new Map<string, Worker>();
 
+  const load = { active: 0, done: 0, failed: 0 };
+  const counted = <T>(work: () => Promise<T>): Promise<T> => {
+    load.active++;
+    return work().finally(() => load.active--);
+  };
   const watch = (w: Worker, what: string): Worker => {
-    w.on("failed", (job, err) => log.warn({ job: job?.id, queue: what, err: err.message }, "job failed"));
+    w.on("completed", () => load.done++);
+    w.on("failed", (job, err) => {
+      load.done++;
+      load.failed++;
+      log.warn({ job: job?.id, queue: what, err: err.message }, "job failed");
+    });
     w.on("error", (err) => log.error({ queue: what, err: err.message }, "queue error"));
     return w;
   };
 
   const control = watch(
-    queues.worker(store.keys.controlQueue(), (job) => controller.onControl(job), redis.duplicate(), concurrency),
+    queues.worker(store.keys.controlQueue(), (job, token) => counted(async () => {
+      await holdEarlyDeadline(store, job, token);
+      return controller.onControl(job);
+    }), duplicateClient(redis), concurrency),
     "control",
   );
   await control.waitUntilReady();
@@ -46,7 +66,7 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
     for (const pool of await store.pools()) {
       if (workers.has(pool)) continue;
       const w = watch(
-        queues.worker(store.keys.responseQueue(pool), (job) => controller.onResponse(job), redis.duplicate(), concurrency),
+        queues.worker(store.keys.responseQueue(pool), (job) => counted(() => controller.onResponse(job)), duplicateClient(redis), concurrency),
         `responses.${pool}`,
       );
       workers.set(pool, w);
@@ -65,13 +85,25 @@ export async function startManager(opts: { config: Config; redis: Redis; log: Lo
     renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
   }, Math.max(200, Math.floor(config.queues.lock_duration_ms / 3)));
   await renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
-  log.info({ prefix: config.redis.prefix }, "manager ready");
+  const presence = new Presence({
+    redis,
+    keys: store.keys,
+    config,
+    role: "manager",
+    load: () => ({ ...load, concurrency }),
+    serves: () => whatIServe(config),
+    onError: (err) => log.warn({ err: String(err) }, "could not write the heartbeat"),
+  });
+  await presence.start();
+  const checks = await answerChecks({ redis, keys: store.keys, config, me: { process: presence.id, role: "manager", host: presence.host, pool: null }, log });
+  log.info({ prefix: config.redis.prefix, presence: presence.id }, "manager ready");
 
   return {
     async close() {
       clearInterval(timer);
       clearInterval(lease);
       await Promise.allSettled([control.close(), ...[...workers.values()].map((w) => w.close())]);
+      await Promise.all([presence.stop(), checks.close()]);
       await queues.close();
       await providers.close();
     },

@@ -6,6 +6,7 @@
  *
  * Reads: record(ID). Writes: one job on the control queue.
  */
+import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
 import { NotFoundError, UsageError } from "../errors/index.js";
 import { isFinal, personaOf, type ConversationRecord } from "../protocol/record.js";
@@ -52,7 +53,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
       throw new UsageError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }
-  const saidAt = Date.now();
+  const saidAt = now();
   await queues.addControl(
     { type: "say", conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via },
     `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`,

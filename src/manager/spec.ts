@@ -9,6 +9,7 @@ import { DEFAULT_TIMEOUTS, type Config, type TimeoutsSchema } from "../config/sc
 import { DEFAULT_MODELS } from "../llm/index.js";
 import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
 import type { ModelOptions, ModelSpec, ProviderName, StallTimeouts } from "../protocol/schemas.js";
+import { now } from "../redis/clock.js";
 
 export type ConcreteProvider = Exclude<ProviderName, "auto">;
 
@@ -62,7 +63,8 @@ function use(config: Config, x: Named, auto: AutoResolved): { provider: Concrete
 /** every agent and the manager, with the provider each will use and the model it names, if any */
 export function modelUses(config: Config, auto: AutoResolved): ModelUse[] {
   return [
-    ...config.agents.map((a) => ({ who: `agent ${a.id}`, ...use(config, a, auto) })),
+    // a person uses no model
+    ...config.agents.filter((a) => a.kind !== "human").map((a) => ({ who: `agent ${a.id}`, ...use(config, a, auto) })),
     { who: "manager", ...use(config, config.manager, auto) },
   ];
 }
@@ -117,7 +119,7 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
   }));
   return {
     id,
-    created_at: Date.now(),
+    created_at: now(),
     scenario: config.scenario,
     agents,
     turn_order: config.conversation.turn_order,

@@ -8,6 +8,18 @@ import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { STOP_GRACE_MS } from "./controller.js";
 
+/**
+ * The launcher was told to stop (SIGTERM) and no manager ended these runs in time — under
+ * --no-spawn there may be none left: each one still not final is recorded as stopped here, never
+ * left "stopping".
+ */
+export async function endStopped(store: Store, ids: Iterable<string>): Promise<void> {
+  for (const id of ids) {
+    const s = await store.status(id).catch(() => null);
+    if (s && !isFinal(s)) await store.finalize(id, "user_stop", "stopped on SIGTERM; no manager ended the run within 15 s, so the launcher did").catch(() => undefined);
+  }
+}
+
 export async function requestStop(store: Store, queues: Queues, id: string): Promise<"stopping" | "already-ended"> {
   const rec = await store.get(id);
   if (!rec || isFinal(rec.status)) return "already-ended";

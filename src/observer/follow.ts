@@ -6,7 +6,7 @@
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
-import type { Redis } from "ioredis";
+import { duplicateClient } from "../redis/cluster.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
 import { chunkFromEntry } from "../protocol/token-entry.js";
@@ -54,7 +54,7 @@ export async function follow(
   opts: FollowOptions = {},
 ): Promise<ConversationRecord> {
   const pollMs = opts.pollMs ?? 200;
-  const reader: Redis = store.redis.duplicate();
+  const reader = duplicateClient(store.redis);
   reader.on("error", () => undefined); // the caller watches the main connection
   let record: ConversationRecord | null = null;
   let lastLogId = opts.from?.log ?? "0-0";

@@ -11,10 +11,16 @@
  *   P:conv:{ID}:analysis          hash: the stored analysis (analysis/schema.ts) and the judge's verdict
  *   P:conv:{ID}:remarks           list: narrator's remarks waiting for the next turn boundary (JSON)
  *   P:abort                       pub/sub channel: AbortNotice
- *   BullMQ queues, prefix "{P}":  control, requests.<pool>, responses.<pool>
+ *   P:presence                    hash: process id -> its heartbeat report (protocol/presence.ts)
+ *   P:checks                      pub/sub channel: CheckRequest (`run --no-spawn` asks the processes that will serve)
+ *   P:check:{CHECK}               hash: process id -> its CheckReply, kept a minute
+ *   BullMQ queues:                control, prefix "{P}"; requests.<pool> and responses.<pool>, prefix "{P/<pool>}"
+ *   (before per-pool tags)        requests.<pool> and responses.<pool> under prefix "{P}": read for old runs
  *
- * `{ID}` and `{P}` are Redis Cluster hash tags: one conversation's keys share a slot, and so do
- * the queues (BullMQ's documented way to run on a cluster).
+ * `{ID}`, `{P}` and `{P/<pool>}` are Redis Cluster hash tags: one conversation's keys share a
+ * slot, the control queue has one, and each pool's two queues share one of their own, so queue
+ * traffic spreads over the cluster (BullMQ's cluster guidance: a hash-tagged prefix, a different
+ * one per group of queues). No command, transaction or script touches keys of two tags.
  */
 
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,120}$/;
@@ -66,10 +72,34 @@ export class Keys {
   abortChannel(): string {
     return `${this.prefix}:abort`;
   }
+  presence(): string {
+    return `${this.prefix}:presence`;
+  }
+  checksChannel(): string {
+    return `${this.prefix}:checks`;
+  }
+  checkReplies(checkId: string): string {
+    if (!isSafeId(checkId)) throw new Error(`invalid check id "${checkId}"`);
+    return `${this.prefix}:check:{${checkId}}`;
+  }
 
-  /** BullMQ `prefix` option */
-  queuePrefix(): string {
+  /** BullMQ `prefix` option of the control queue */
+  controlPrefix(): string {
     return `{${this.prefix}}`;
+  }
+  /** BullMQ `prefix` option of one pool's request and response queues: a hash tag of the pool's own */
+  poolPrefix(pool: string): string {
+    if (!isSafeId(pool)) throw new Error(`invalid pool name "${pool}"`);
+    return `{${this.prefix}/${pool}}`;
+  }
+  /** where every queue was before each pool had its own tag: runs recorded then keep their jobs there */
+  legacyQueuePrefix(): string {
+    return `{${this.prefix}}`;
+  }
+  /** the BullMQ prefix of a queue, by its name */
+  prefixOf(queue: string): string {
+    const pool = /^(?:requests|responses)\.(.+)$/.exec(queue)?.[1];
+    return pool === undefined ? this.controlPrefix() : this.poolPrefix(pool);
   }
   controlQueue(): string {
     return "control";

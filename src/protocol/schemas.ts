@@ -151,7 +151,8 @@ export type MessageSource = z.infer<typeof MessageSourceSchema>;
 /** the agent id of a narrator's remarks (no agent may take it) */
 export const NARRATOR_ID = "narrator";
 
-export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error", "abandoned"]);
+/** …, "unserved": `run --no-spawn` found no live manager or worker for a pool to serve it in time */
+export const StopReasonSchema = z.enum(["duration", "max_turns", "agent_ended", "user_stop", "token_budget", "loop", "error", "abandoned", "unserved"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const DoneReasonSchema = z.enum(["stop", "length", "cut", "error"]);
@@ -214,7 +215,14 @@ export const MessageMetadataSchema = z
     done_reason: DoneReasonSchema,
     worker: z.object({ host: shortText, pid: z.number().int() }).strict(),
     attempt: z.number().int().positive(),
+    /** requested_at → started_at */
     queue_wait_ms: z.number().nonnegative(),
+    /**
+     * the worker's clock offset to Redis' (ms; positive: its host's clock is behind), by which its
+     * times here were corrected: every epoch ms in a message is Redis' clock (redis/clock.ts).
+     * Absent in runs recorded before; null when the worker could not measure it
+     */
+    clock_offset_ms: z.number().int().nullable().optional(),
     /** epoch ms when the manager enqueued the request */
     requested_at: z.number().int().nonnegative(),
     /** epoch ms when the worker started generating */

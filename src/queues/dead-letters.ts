@@ -1,6 +1,7 @@
 /**
  * Dead letters: the failed jobs of one conversation, kept in Redis with their error, from the
- * control queue and its pools' request and response queues.
+ * control queue and its pools' request and response queues (and, for runs recorded before each
+ * pool had a hash tag of its own, the same queues under the old shared tag).
  */
 import type { Job } from "bullmq";
 import type { Queues } from "./index.js";
@@ -61,6 +62,9 @@ export async function deadLetters(queues: Queues, id: string, pools: string[]): 
     ...pools.flatMap((p) => [
       [queues.keys.requestQueue(p), queues.requests(p)] as const,
       [queues.keys.responseQueue(p), queues.responses(p)] as const,
+      // runs recorded before each pool had a hash tag of its own keep their jobs under the old one
+      [queues.keys.requestQueue(p), queues.legacyRequests(p)] as const,
+      [queues.keys.responseQueue(p), queues.legacyResponses(p)] as const,
     ]),
   ];
   const out: DeadLetter[] = [];

@@ -2,13 +2,17 @@
  * BullMQ request/response pairs. One request queue and one response queue per pool, plus the
  * managers' control queue. Jobs are retained after completion and failure (they are part of the
  * record of a run); job ids are deterministic, so adding the same job twice is a no-op.
+ *
+ * Each pool's two queues carry a hash tag of their own (Keys.poolPrefix), the control queue
+ * another (Keys.controlPrefix): on a Redis Cluster the pools spread over the slots. Jobs of runs
+ * recorded before that, all under one tag, are read (and purged) through the legacy queues.
  */
-import os from "node:os";
 import { Queue, Worker, type Job, type JobsOptions, type Processor, type WorkerOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { Keys } from "../protocol/keys.js";
 import type { ControlJob, TurnRequest, TurnResponse } from "../protocol/schemas.js";
+import type { RedisClient } from "../redis/cluster.js";
+import { hostName } from "../redis/host.js";
 
 export type QueueSettings = Config["queues"];
 
@@ -22,19 +26,20 @@ export class Queues {
   private readonly cache = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     prefix: string,
     readonly settings: QueueSettings,
   ) {
     this.keys = new Keys(prefix);
   }
 
-  private queue(name: string): Queue {
-    let q = this.cache.get(name);
+  private queue(name: string, prefix = this.keys.prefixOf(name)): Queue {
+    const key = `${prefix}:${name}`;
+    let q = this.cache.get(key);
     if (!q) {
-      q = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix() });
+      q = new Queue(name, { connection: this.connection, prefix });
       q.on("error", () => undefined);
-      this.cache.set(name, q);
+      this.cache.set(key, q);
     }
     return q;
   }
@@ -47,6 +52,13 @@ export class Queues {
   }
   responses(pool: string): Queue {
     return this.queue(this.keys.responseQueue(pool));
+  }
+  /** a pool's request queue as it was before each pool had a tag of its own (old runs' jobs) */
+  legacyRequests(pool: string): Queue {
+    return this.queue(this.keys.requestQueue(pool), this.keys.legacyQueuePrefix());
+  }
+  legacyResponses(pool: string): Queue {
+    return this.queue(this.keys.responseQueue(pool), this.keys.legacyQueuePrefix());
   }
 
   async addControl(job: ControlJob, jobId: string, delayMs = 0): Promise<void> {
@@ -82,24 +94,24 @@ export class Queues {
     });
   }
 
-  workerOptions(connection: Redis, concurrency: number): WorkerOptions {
+  workerOptions(connection: RedisClient, concurrency: number, queue: string): WorkerOptions {
     return {
       connection,
-      prefix: this.keys.queuePrefix(),
+      prefix: this.keys.prefixOf(queue),
       concurrency,
       lockDuration: this.settings.lock_duration_ms,
       stalledInterval: this.settings.stalled_interval_ms,
       maxStalledCount: this.settings.max_stalled_count,
       autorun: true,
       // stored on every job it processes (job.processedBy): which host and process ran a turn
-      name: `${os.hostname()}/${process.pid}`,
+      name: `${hostName()}/${process.pid}`,
     };
   }
 
-  worker<T>(name: string, processor: Processor<T>, connection: Redis, concurrency: number): Worker<T> {
+  worker<T>(name: string, processor: Processor<T>, connection: RedisClient, concurrency: number): Worker<T> {
     // connection trouble is reported by the Worker's own "error" event; never as an unhandled event
     connection.on("error", () => undefined);
-    return new Worker<T>(name, processor, this.workerOptions(connection, concurrency));
+    return new Worker<T>(name, processor, this.workerOptions(connection, concurrency, name));
   }
 
   async close(): Promise<void> {

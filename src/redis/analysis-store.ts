@@ -14,6 +14,7 @@ import { parseAnalyzed } from "../analysis/message-view.js";
 import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "./store.js";
+import { now } from "./clock.js";
 
 export interface AnalysisRequest {
   /** null: the default ("auto") windows */
@@ -79,7 +80,7 @@ export function isFresh(a: Analysis, rec: ConversationRecord): boolean {
 export async function computeAnalysis(store: Store, rec: ConversationRecord, req: AnalysisRequest = {}): Promise<Analysis> {
   const window = req.window ?? null;
   if (window) {
-    const span = (rec.ended_at ?? Date.now()) - (rec.started_at ?? rec.spec.created_at);
+    const span = (rec.ended_at ?? now()) - (rec.started_at ?? rec.spec.created_at);
     checkWindowCount(window, rec.turns, span);
   }
   const analyzer = new Analyzer(rec, { window });

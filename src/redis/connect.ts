@@ -1,14 +1,18 @@
 /**
  * Connections. Reads: the configured URL (flags > env > file), else 127.0.0.1:6379 if it answers,
- * else a managed local redis-server (redis/managed.ts). Every connection is checked with PING
- * within `connect_timeout_ms`; failures become one-line RedisUnavailableErrors naming the URL.
+ * else a managed local redis-server (redis/managed.ts) — started if need be, except for processes
+ * meant to join others (`dialogue manager`, `dialogue worker`), which only use one that is already
+ * running unless told otherwise (redis.managed.autostart). A URL naming several nodes, or one node
+ * of a Redis Cluster, gets a cluster client (redis/cluster.ts). Every connection is checked with
+ * PING within `connect_timeout_ms`; failures become one-line RedisUnavailableErrors naming the URL.
  */
 import net from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../config/schema.js";
-import { RedisUnavailableError } from "../errors/index.js";
+import { RedisUnavailableError, UsageError } from "../errors/index.js";
 import { redactUrl } from "../logger.js";
-import { ensureManagedRedis } from "./managed.js";
+import { clusterEnabled, isCluster, masterCount, newCluster, parseRedisUrl, type ClusterMode, type ParsedRedisUrl, type RedisClient } from "./cluster.js";
+import { ensureManagedRedis, ManagedRedisError } from "./managed.js";
 
 export interface ResolvedRedis {
   url: string;
@@ -17,6 +21,18 @@ export interface ResolvedRedis {
   /** managed only: where the data lives */
   dataDir?: string;
   started?: boolean;
+  /** once connected to a Redis Cluster: how many masters it has */
+  cluster?: { masters: number };
+}
+
+export interface ResolveOptions {
+  /**
+   * may a managed redis-server be started when none runs? false: only one already running is
+   * used, else a RedisUnavailableError says what to do; @defaultValue config.redis.managed.autostart ?? true
+   */
+  autostart?: boolean;
+  /** who asks, for that error ("manager", "worker") */
+  role?: string;
 }
 
 /** true when something answers PING with +PONG (or -NOAUTH: a Redis that wants a password) */
@@ -40,20 +56,39 @@ export function pingPort(host: string, port: number, timeoutMs = 400): Promise<b
   });
 }
 
-export async function resolveRedis(config: Config): Promise<ResolvedRedis> {
+export async function resolveRedis(config: Config, opts: ResolveOptions = {}): Promise<ResolvedRedis> {
   if (config.redis.url) return { url: config.redis.url, source: "configured" };
   if (await pingPort("127.0.0.1", 6379)) return { url: "redis://127.0.0.1:6379", source: "localhost" };
-  const m = await ensureManagedRedis({ port: config.redis.managed.port, dataDir: config.redis.managed.data_dir });
-  return { url: m.url, source: "managed", dataDir: m.dataDir, started: m.started };
+  const { port, data_dir } = config.redis.managed;
+  const autostart = opts.autostart ?? config.redis.managed.autostart ?? true;
+  if (!autostart && !(await pingPort("127.0.0.1", port))) throw noRedisToJoin(opts.role ?? "this process", port);
+  try {
+    const m = await ensureManagedRedis({ port, dataDir: data_dir, start: autostart });
+    return { url: m.url, source: "managed", dataDir: m.dataDir, started: m.started };
+  } catch (err) {
+    if (!autostart && err instanceof ManagedRedisError) throw noRedisToJoin(opts.role ?? "this process", port, err.message);
+    throw err;
+  }
+}
+
+/** a process meant to join others found no Redis: it says so, and does not start a private one */
+function noRedisToJoin(role: string, port: number, why?: string): RedisUnavailableError {
+  return new RedisUnavailableError(
+    `${role}: no Redis to join — REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and ${why ?? `no managed redis-server runs on port ${port}`}; ` +
+      "it does not start a private Redis of its own (it would serve nothing the others can see)",
+    1,
+    "set REDIS_URL (or --redis-url) to the Redis your other processes use; for a managed local one, start it with `dialogue redis start` or pass --managed-redis",
+  );
 }
 
 export function describeRedis(r: ResolvedRedis): string {
   const url = redactUrl(r.url);
+  const cluster = r.cluster ? ` (Redis Cluster, ${r.cluster.masters} master${r.cluster.masters === 1 ? "" : "s"})` : "";
   if (r.source === "managed") {
     return `${url} (managed redis-server${r.started ? ", started now" : ""}; data in ${r.dataDir})`;
   }
-  if (r.source === "localhost") return `${url} (found on localhost)`;
-  return url;
+  if (r.source === "localhost") return `${url} (found on localhost)${cluster}`;
+  return `${url}${cluster}`;
 }
 
 export function redisOptions(extra: RedisOptions = {}): RedisOptions {
@@ -97,8 +132,66 @@ function explain(url: string, err: unknown): RedisUnavailableError {
   );
 }
 
-/** a connected client, or a RedisUnavailableError within about `timeoutMs` */
-export async function connect(url: string, timeoutMs: number, extra: RedisOptions = {}): Promise<Redis> {
+/**
+ * A connected client, or a RedisUnavailableError within about `timeoutMs`: a cluster client when
+ * the URL names several nodes, or (`cluster` "auto") names one node of a cluster, or `cluster` is
+ * "yes"; else a client of that one Redis.
+ */
+export async function connect(url: string, timeoutMs: number, extra: RedisOptions = {}, cluster: ClusterMode = "auto"): Promise<RedisClient> {
+  let parsed: ParsedRedisUrl;
+  try {
+    parsed = parseRedisUrl(url);
+  } catch (err) {
+    throw new UsageError(`the Redis URL ${redactUrl(url)} ${(err as Error).message}`, "use redis://[:password@]host:port[/db], or for a cluster redis://[:password@]host1:port1,host2:port2,…");
+  }
+  if (parsed.nodes.length > 1 && cluster === "no") {
+    throw new UsageError(`the Redis URL ${redactUrl(url)} names ${parsed.nodes.length} nodes, but redis.cluster is "no"`, "name one node, or set redis.cluster to auto");
+  }
+  if (parsed.nodes.length > 1 || cluster === "yes") return connectCluster(url, parsed, timeoutMs);
+  const single = await connectOne(url, timeoutMs, extra);
+  if (cluster === "auto" && (await clusterEnabled(single))) {
+    single.disconnect();
+    return connectCluster(url, parsed, timeoutMs);
+  }
+  return single;
+}
+
+async function connectCluster(url: string, parsed: ParsedRedisUrl, timeoutMs: number): Promise<RedisClient> {
+  let client;
+  try {
+    client = newCluster(parsed, timeoutMs);
+  } catch (err) {
+    throw new UsageError(`the Redis URL ${redactUrl(url)} ${(err as Error).message}`, "drop the /db part of the URL");
+  }
+  let lastError: unknown = null;
+  client.on("error", (e: unknown) => {
+    lastError = e;
+  });
+  client.on("node error", (e: unknown) => {
+    lastError = e;
+  });
+  try {
+    await withTimeout(
+      (async () => {
+        await client.connect();
+        await client.ping();
+      })(),
+      timeoutMs,
+      () => lastError ?? new Error("timed out waiting for the cluster to be ready (CLUSTER INFO: cluster_state:ok)"),
+    );
+  } catch (err) {
+    client.disconnect();
+    throw explain(url, lastError ?? err);
+  }
+  return client;
+}
+
+/** `resolved` with what the connection found out (a cluster, and its size) */
+export function withTopology(resolved: ResolvedRedis, client: RedisClient): ResolvedRedis {
+  return isCluster(client) ? { ...resolved, cluster: { masters: masterCount(client) } } : resolved;
+}
+
+async function connectOne(url: string, timeoutMs: number, extra: RedisOptions): Promise<Redis> {
   let client: Redis;
   try {
     client = new Redis(url, redisOptions({ connectTimeout: timeoutMs, ...extra }));
@@ -146,7 +239,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => unknown): Pr
  * Calls `onLost` once when the connection has been down for `ms` without coming back.
  * Returns a function that stops watching.
  */
-export function watchConnection(client: Redis, ms: number, onLost: () => void): () => void {
+export function watchConnection(client: RedisClient, ms: number, onLost: () => void): () => void {
   let timer: NodeJS.Timeout | null = null;
   const down = (): void => {
     timer ??= setTimeout(onLost, ms);

@@ -1,8 +1,10 @@
 /**
  * Health of a Redis for this tool: version, persistence and eviction policy, read from INFO
- * (which managed services allow when CONFIG is disabled). Returns findings; changes nothing.
+ * (which managed services allow when CONFIG is disabled); on a Redis Cluster, of every master,
+ * and the cluster's state. Returns findings; changes nothing.
  */
 import type { Redis } from "ioredis";
+import { isCluster, type RedisClient } from "./cluster.js";
 
 export interface Finding {
   ok: boolean;
@@ -27,7 +29,23 @@ const versionAtLeast = (v: string, major: number, minor: number): boolean => {
   return a > major || (a === major && b >= minor);
 };
 
-export async function checkRedis(client: Redis): Promise<Finding[]> {
+export async function checkRedis(client: RedisClient): Promise<Finding[]> {
+  if (!isCluster(client)) return checkNode(client);
+  const masters = client.nodes("master");
+  const state = parseInfo(String(await client.call("CLUSTER", "INFO"))).cluster_state ?? "unknown";
+  const findings: Finding[] = [
+    state === "ok"
+      ? { ok: true, what: `Redis Cluster: ${masters.length} master${masters.length === 1 ? "" : "s"}, cluster_state ok` }
+      : { ok: false, what: `Redis Cluster: cluster_state ${state}`, fix: "see CLUSTER INFO and CLUSTER NODES on a node: every slot needs a master that answers" },
+  ];
+  for (const node of masters) {
+    const where = `${node.options.host ?? "?"}:${node.options.port ?? "?"}`;
+    for (const f of await checkNode(node)) findings.push({ ...f, what: `${where}: ${f.what}` });
+  }
+  return findings;
+}
+
+async function checkNode(client: Redis): Promise<Finding[]> {
   const info = parseInfo(await client.info());
   const findings: Finding[] = [];
   const version = info.redis_version ?? "unknown";

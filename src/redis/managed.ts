@@ -26,6 +26,8 @@ export interface ManagedRedisOptions {
   port: number;
   /** where to find the binary; @defaultValue "redis-server" on PATH */
   redisServerBin?: string;
+  /** start one when none runs; false: only reuse a running one (else a ManagedRedisError); @defaultValue true */
+  start?: boolean;
 }
 
 export interface ManagedRedis {
@@ -114,6 +116,7 @@ export async function ensureManagedRedis(opts: ManagedRedisOptions): Promise<Man
       );
     }
 
+    if (opts.start === false) throw new ManagedRedisError(`no managed redis-server runs on port ${opts.port} (data dir ${dataDir})`);
     const bin = findRedisServer(opts.redisServerBin);
     if (!bin) throw new RedisServerMissingError();
     await launch(bin, opts.port, dataDir);

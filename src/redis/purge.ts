@@ -2,8 +2,10 @@
  * Removing a finished conversation on purpose (`dialogue purge`).
  *
  * Deletes: its BullMQ jobs (control: start/deadline/finalize; requests.<pool> and
- *   responses.<pool>: "<id>.<seq>"), then record(ID), log(ID), tokens(ID), analysis(ID) and its
- *   index entry — jobs first, so an interrupted purge leaves the run listed and can be run again.
+ *   responses.<pool>: "<id>.<seq>", under the pool's own tag and, for runs recorded before pools
+ *   had one, under the old shared tag), then record(ID), log(ID), tokens(ID), analysis(ID) (one
+ *   slot, one DEL), then its index entry — jobs first, so an interrupted purge leaves the run
+ *   listed and can be run again. No command spans two hash slots (Redis Cluster).
  * Returns: how many keys and jobs went.
  */
 import type { Queue } from "bullmq";
@@ -32,18 +34,18 @@ export async function purgeConversation(store: Store, queues: Queues, rec: Conve
     const pool = rec.spec.agents[(seq - 1) % rec.spec.agents.length]?.pool;
     if (!pool) continue;
     const jobId = k.turnJobId(id, seq);
-    candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId]);
+    candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId], [queues.legacyRequests(pool), jobId], [queues.legacyResponses(pool), jobId]);
   }
   let jobs = 0;
   for (let i = 0; i < candidates.length; i += BATCH) {
     const batch = candidates.slice(i, i + BATCH);
-    // BullMQ's remove answers 1 for a job that is not there: look first (its own key builder)
-    const pipe = store.redis.pipeline();
-    for (const [q, jobId] of batch) pipe.exists(q.toKey(jobId));
-    const found = ((await pipe.exec()) ?? []).map(([, n]) => n === 1);
+    // BullMQ's remove answers 1 for a job that is not there: look first (its own key builder);
+    // sent together, but one command each (on a cluster the jobs' keys are in several slots)
+    const found = await Promise.all(batch.map(([q, jobId]) => store.redis.exists(q.toKey(jobId)).then((n) => n === 1)));
     const removed = await Promise.all(batch.map(([q, jobId], j) => (found[j] ? q.remove(jobId).catch(() => 0) : 0)));
     jobs += removed.filter((r) => r === 1).length;
   }
-  const [del] = (await store.redis.multi().del(...k.conversationKeys(id)).zrem(k.index(), id).exec()) ?? [];
-  return { keys: Number(del?.[1] ?? 0), jobs };
+  const keys = await store.redis.del(...k.conversationKeys(id));
+  await Promise.all([store.redis.zrem(k.index(), id), store.redis.srem(k.active(), id)]);
+  return { keys, jobs };
 }

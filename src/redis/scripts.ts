@@ -1,35 +1,37 @@
 /**
  * The store's Lua scripts: each one step on a conversation's keys that must not be interleaved
  * with another client's (see store.ts for the keys and what calls them).
- *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome
- *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, now, sequence number, outcome, agent id
- *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, now, sequence number, outcome, the remark
- *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, now, error
+ *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome
+ *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome, agent id
+ *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, sequence number, outcome, the remark
+ *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
  *   RENEW_LUA        KEYS: record        ARGV: lease ms
  *   ABANDON_LUA      KEYS: record        ARGV: error
  * "outcome" is four flags, "0" or "1" each: failed, cut, stalled, retried — counted in the record's
  * failed_turns, cut_turns, stalled_turns, retried_turns — and a fifth, ok (a turn that said
- * something and did not fail or stall), counted in ok_turns. Leases are measured with Redis' own
- * clock (TIME), never a client's.
+ * something and did not fail or stall), counted in ok_turns. Every time a script stamps — when a
+ * message was recorded (the log entry's `t`), ended_at, lease_until — is Redis' own clock (TIME),
+ * never a client's. Each script touches the keys of one conversation only (one hash slot).
  */
-
-/** the record's outcome counters, bumped as a message is appended (ARGV[6] holds the flags) */
-const COUNT_OUTCOME = `
-local flags = ARGV[6] or ''
-local names = {'failed_turns', 'cut_turns', 'stalled_turns', 'retried_turns', 'ok_turns'}
-for i = 1, 5 do
-  if string.sub(flags, i, i) == '1' then redis.call('HINCRBY', KEYS[2], names[i], 1) end
-end`;
 
 /** Redis' clock in ms */
 const NOW_MS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/** the record's outcome counters, bumped as a message is appended (ARGV[5] holds the flags) */
+const COUNT_OUTCOME = `
+local flags = ARGV[5] or ''
+local names = {'failed_turns', 'cut_turns', 'stalled_turns', 'retried_turns', 'ok_turns'}
+for i = 1, 5 do
+  if string.sub(flags, i, i) == '1' then redis.call('HINCRBY', KEYS[2], names[i], 1) end
+end`;
+
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 export const APPEND_LUA = `
-local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
+${NOW_MS}
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
 if type(ok) == 'table' and ok.err then return 0 end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
@@ -47,9 +49,10 @@ export const APPEND_NEXT_LUA = `
 local rec = redis.call('HMGET', KEYS[2], 'status', 'turns', 'next_seq', 'next_agent')
 if not rec[1] then return {-1, '', 0} end
 local turns = tonumber(rec[2]) or 0
-if tonumber(ARGV[5]) > turns + 1 then return {-2, rec[1], turns} end
-if ARGV[7] and rec[3] == ARGV[5] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[7] then return {-3, rec[1], turns} end
-local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
+if tonumber(ARGV[4]) > turns + 1 then return {-2, rec[1], turns} end
+if ARGV[6] and rec[3] == ARGV[4] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[6] then return {-3, rec[1], turns} end
+${NOW_MS}
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
 if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
@@ -66,7 +69,7 @@ local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
 if s == 'completed' or s == 'stopped' or s == 'failed' then return 0 end
 local status = ARGV[1]
-local err = ARGV[4]
+local err = ARGV[3]
 if status == 'completed' then
   local c = redis.call('HMGET', KEYS[1], 'ok_turns', 'turns', 'failed_turns', 'stalled_turns')
   if c[1] and tonumber(c[1]) == 0 then
@@ -81,7 +84,8 @@ if status == 'completed' then
     if err == '' then err = why .. ' before the run ended (' .. ARGV[2] .. ')' end
   end
 end
-redis.call('HSET', KEYS[1], 'status', status, 'stop_reason', ARGV[2], 'ended_at', ARGV[3], 'phase', '', 'pending_seq', '')
+${NOW_MS}
+redis.call('HSET', KEYS[1], 'status', status, 'stop_reason', ARGV[2], 'ended_at', now, 'phase', '', 'pending_seq', '')
 if err ~= '' then redis.call('HSET', KEYS[1], 'error', err) end
 return 1`;
 
@@ -99,10 +103,11 @@ return 1`;
  * in between); then it leaves the list. 1 appended, -4 taken already, -2 stale (try again).
  */
 export const REMARK_LUA = `
-if redis.call('LINDEX', KEYS[3], 0) ~= ARGV[7] then return -4 end
+if redis.call('LINDEX', KEYS[3], 0) ~= ARGV[6] then return -4 end
 local turns = tonumber(redis.call('HGET', KEYS[2], 'turns')) or 0
-if tonumber(ARGV[5]) ~= turns + 1 then return -2 end
-local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[4])
+if tonumber(ARGV[4]) ~= turns + 1 then return -2 end
+${NOW_MS}
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
 if type(ok) == 'table' and ok.err then return -2 end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'remarks', 1)

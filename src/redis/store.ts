@@ -11,7 +11,7 @@
  *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./cluster.js";
 import { tokenEntryFields } from "../protocol/token-entry.js";
 import {
   ConversationRecordSchema,
@@ -38,11 +38,12 @@ import {
 import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
+import { now } from "./clock.js";
 import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
-  if (reason === "error" || reason === "abandoned") return "failed";
+  if (reason === "error" || reason === "abandoned" || reason === "unserved") return "failed";
   return "completed";
 }
 
@@ -91,7 +92,7 @@ export class Store {
 
   /** `leaseMs`: @defaultValue 30000 (queues.lock_duration_ms' default) */
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
     opts: { leaseMs?: number } = {},
   ) {
@@ -99,34 +100,41 @@ export class Store {
     this.leaseMs = opts.leaseMs ?? 30_000;
   }
 
+  /**
+   * The record, then the index, the pools and the active set: four keys in four hash slots on a
+   * cluster, so four commands, not one transaction. The record goes first: an interrupted create
+   * leaves at most a record no index lists (never an index entry without its record).
+   */
   async create(spec: ConversationSpec): Promise<void> {
     const id = spec.id;
-    await this.redis
-      .multi()
-      .hset(this.keys.record(id), {
-        spec: JSON.stringify(spec),
-        status: "pending",
-        phase: "",
-        stop_reason: "",
-        error: "",
-        story: "",
-        personas: "",
-        started_at: "",
-        deadline_at: "",
-        ended_at: "",
-        turns: 0,
-        tokens_total: 0,
-        pending_seq: "",
-        failed_turns: 0,
-        cut_turns: 0,
-        stalled_turns: 0,
-        retried_turns: 0,
-        ok_turns: 0,
-      })
-      .zadd(this.keys.index(), spec.created_at, id)
-      .sadd(this.keys.pools(), ...spec.agents.map((a) => a.pool))
-      .sadd(this.keys.active(), id)
-      .exec();
+    await this.redis.hset(this.keys.record(id), {
+      spec: JSON.stringify(spec),
+      status: "pending",
+      phase: "",
+      stop_reason: "",
+      error: "",
+      story: "",
+      personas: "",
+      started_at: "",
+      deadline_at: "",
+      ended_at: "",
+      turns: 0,
+      tokens_total: 0,
+      pending_seq: "",
+      failed_turns: 0,
+      cut_turns: 0,
+      stalled_turns: 0,
+      retried_turns: 0,
+      ok_turns: 0,
+      // vouched for from the start (by this process's Redis-corrected clock), so no reader can
+      // take the new run for abandoned before the lease below is written
+      lease_until: now() + 2 * this.leaseMs,
+    });
+    await Promise.all([
+      this.redis.zadd(this.keys.index(), spec.created_at, id),
+      this.redis.sadd(this.keys.pools(), ...spec.agents.filter((a) => a.kind !== "human").map((a) => a.pool)),
+      this.redis.sadd(this.keys.active(), id),
+    ]);
     // the first lease gives a manager time to pick the run up (and a launcher time to start one)
     await this.renewLease(id, 2 * this.leaseMs);
   }
@@ -315,12 +323,12 @@ export class Store {
     return r === 1;
   }
 
-  /** the append scripts' keys and arguments: log, record, the entry id, the message, its tokens, now, its sequence number */
+  /** the append scripts' keys and arguments: log, record, the entry id, the message, its tokens, its sequence number, its outcome */
   private appendArgs(msg: DialogMessage): string[] {
     const m = DialogMessageSchema.parse(msg);
     const id = m.metadata.conversation_id;
     const seq = m.metadata.sequence_number;
-    return [this.keys.log(id), this.keys.record(id), this.keys.logEntryId(seq), JSON.stringify(m), String(m.metadata.tokens_generated), String(Date.now()), String(seq), outcomeFlags(m)];
+    return [this.keys.log(id), this.keys.record(id), this.keys.logEntryId(seq), JSON.stringify(m), String(m.metadata.tokens_generated), String(seq), outcomeFlags(m)];
   }
 
   /**
@@ -406,7 +414,6 @@ export class Store {
       this.keys.record(id),
       statusFor(reason),
       reason,
-      String(Date.now()),
       error ?? "",
     );
     if (r === 1 || r === -1) await this.redis.srem(this.keys.active(), id);

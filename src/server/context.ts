@@ -2,7 +2,7 @@
  * What every route plugin of `dialogue serve` is given: the store and queues over the one Redis
  * connection, the configuration runs are started from, the live feeds, and the options.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/cluster.js";
 import type { LoadOptions } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../logger.js";
@@ -24,7 +24,7 @@ export interface ServeOptions {
 }
 
 export interface ServerContext {
-  redis: Redis;
+  redis: RedisClient;
   store: Store;
   queues: Queues;
   /** the server's own configuration (runs it starts are layered over it) */

@@ -3,7 +3,7 @@
  * live feeds, Fastify listening on host:port. `close()` ends the event streams, stops the feeds,
  * closes the server and the connection.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/cluster.js";
 import type { LoadOptions } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../logger.js";
@@ -18,7 +18,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(args: { config: Config; loadOptions: LoadOptions; redis: Redis; log: Logger; options: ServeOptions }): Promise<Running> {
+export async function startServer(args: { config: Config; loadOptions: LoadOptions; redis: RedisClient; log: Logger; options: ServeOptions }): Promise<Running> {
   const { config, redis } = args;
   const store = new Store(redis, config.redis.prefix);
   const queues = new Queues(redis, config.redis.prefix, config.queues);

@@ -7,6 +7,7 @@ import { parseWhen } from "../cli/when.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { Store } from "../redis/store.js";
 import type { ListItem } from "./schemas.js";
+import { now as clockNow } from "../redis/clock.js";
 
 export interface ListQuery {
   status?: string | undefined;
@@ -24,7 +25,7 @@ export function toFilter(q: ListQuery): ListFilter {
   return f;
 }
 
-export function listItem(rec: ConversationRecord, now = Date.now()): ListItem {
+export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
   const duration = rec.started_at === null ? null : ((rec.ended_at ?? now) - rec.started_at) / 1000;
   return {
     id: rec.spec.id,

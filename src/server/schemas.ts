@@ -102,7 +102,16 @@ export const HealthSchema = z
     checks: z
       .object({
         redis: z.object({ ok: z.boolean(), latency_ms: z.number().nullable(), error: z.string().nullable() }),
+        presence: z
+          .object({
+            ok: z.boolean().describe("the processes' heartbeats could be read"),
+            latency_ms: z.number().nullable(),
+            error: z.string().nullable(),
+            managers: z.number().int().nullable().describe("live managers under this prefix"),
+            workers: z.record(z.string(), z.number().int()).nullable().describe("live workers per pool (pools runs used, and pools of every worker that reported)"),
+          })
+          .describe("every manager and worker's heartbeat (dialogue status): who is live"),
       })
-      .describe("one entry per check; more (live managers and workers per pool) come with process presence"),
+      .describe("one entry per check"),
   })
   .describe("health of the server and what it depends on");

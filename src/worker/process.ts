@@ -1,10 +1,12 @@
 /**
  * A worker process: consumes one pool's request queue and answers on its response queue.
  * Stateless; run any number per pool, on any host. Listens on the abort channel so a user stop
- * cuts the generation in flight.
+ * cuts the generation in flight. Says where it is with a heartbeat (redis/presence.ts: host, pid,
+ * pool, what its host can serve, its load), and answers `run --no-spawn`'s model checks for its
+ * pool on its own host (spec/checks.ts).
  */
 import { UnrecoverableError, type Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { duplicateClient, type RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { ProviderRegistry } from "../llm/index.js";
 import type { Logger } from "../logger.js";
@@ -13,6 +15,9 @@ import { Queues } from "../queues/index.js";
 import { Store } from "../redis/store.js";
 import { processTurn, respondFailure } from "./turn.js";
 import { TurnContextReader } from "./turn-context.js";
+import { whatIServe } from "../llm/capabilities.js";
+import { Presence } from "../redis/presence.js";
+import { answerChecks } from "../spec/checks.js";
 
 export interface WorkerHandle {
   worker: Worker;
@@ -23,7 +28,7 @@ export async function startWorker(opts: {
   config: Config;
   pool: string;
   concurrency: number;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
 }): Promise<WorkerHandle> {
   const { config, pool, redis, log } = opts;
@@ -33,7 +38,7 @@ export async function startWorker(opts: {
   const inflight = new Map<string, Set<AbortController>>();
   const context = new TurnContextReader(store);
 
-  const sub = redis.duplicate();
+  const sub = duplicateClient(redis);
   sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
   await sub.subscribe(store.keys.abortChannel());
   sub.on("message", (_channel, raw) => {
@@ -57,13 +62,20 @@ export async function startWorker(opts: {
     };
   };
 
+  const load = { active: 0, done: 0, failed: 0 };
   const worker = queues.worker(
     store.keys.requestQueue(pool),
-    (job) => processTurn({ store, queues, providers, log, track, context }, job),
-    redis.duplicate(),
+    (job) => {
+      load.active++;
+      return processTurn({ store, queues, providers, log, track, context }, job).finally(() => load.active--);
+    },
+    duplicateClient(redis),
     opts.concurrency,
   );
+  worker.on("completed", () => load.done++);
   worker.on("failed", (job, err) => {
+    load.done++;
+    load.failed++;
     log.warn({ job: job?.id, err: err.message }, "turn failed");
     // a job that failed for good without this code having said so to the manager — it stalled
     // more often than allowed (its workers kept dying) — is reported now; a response that is
@@ -78,7 +90,19 @@ export async function startWorker(opts: {
   });
   worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
   await worker.waitUntilReady();
-  log.info({ pool, concurrency: opts.concurrency }, "worker ready");
+  const presence = new Presence({
+    redis,
+    keys: store.keys,
+    config,
+    role: "worker",
+    pool,
+    load: () => ({ ...load, concurrency: opts.concurrency }),
+    serves: () => whatIServe(config),
+    onError: (err) => log.warn({ err: String(err) }, "could not write the heartbeat"),
+  });
+  await presence.start();
+  const checks = await answerChecks({ redis, keys: store.keys, config, me: { process: presence.id, role: "worker", host: presence.host, pool }, log });
+  log.info({ pool, concurrency: opts.concurrency, presence: presence.id }, "worker ready");
 
   return {
     worker,
@@ -90,6 +114,7 @@ export async function startWorker(opts: {
         new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
       ]);
       if (timedOut) await worker.close(true);
+      await Promise.all([presence.stop(), checks.close()]);
       await queues.close();
       await providers.close();
       sub.disconnect();

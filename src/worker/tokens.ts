@@ -8,6 +8,7 @@
  * (the run is still going), and nothing ever is after release(false).
  */
 import type { Store } from "../redis/store.js";
+import { now } from "../redis/clock.js";
 
 export interface TokenPublisherOptions {
   seq: number;
@@ -61,7 +62,7 @@ export class TokenPublisher {
       agent_id: this.opts.agent_id,
       text: this.buffer,
       tokens: this.count,
-      t: Date.now(),
+      t: now(),
     };
     this.buffer = "";
     this.count = 0;

@@ -18,7 +18,6 @@
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
  *   in the response job and the log, so a retained request stays small).
  */
-import os from "node:os";
 import { UnrecoverableError, type Job } from "bullmq";
 import type { z } from "zod";
 import { ProviderError } from "../errors/index.js";
@@ -45,6 +44,8 @@ import { classify, failuresOf, nextDelay, oneLine, type RetryPolicy } from "../l
 import { TokenPublisher } from "./tokens.js";
 import type { TurnContext, TurnContextReader } from "./turn-context.js";
 import { Watchdog } from "../llm/watchdog.js";
+import { clockOffsetMs, now } from "../redis/clock.js";
+import { hostName } from "../redis/host.js";
 
 export interface TurnDeps {
   store: Store;
@@ -98,7 +99,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const startedAt = Date.now();
+  // every time here is Redis' clock (redis/clock.ts): the deadline and requested_at come from the manager's host
+  const startedAt = now();
   // the spec, story, personas and history, with the run's status, in one round trip: a turn of a
   // run that has ended (stopped while this request waited) or of an unknown one goes no further
   const read = await deps.context.read(req);
@@ -140,7 +142,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
     backoff_max_ms: req.backoff_max_ms,
     deadline_at: req.deadline_at,
   };
-  const base: Base = { ctx, startedAt, queuedAt: job.timestamp, host: os.hostname(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
+  const base: Base = { ctx, startedAt, queuedAt: req.requested_at, host: hostName(), messageId: deps.store.keys.messageId(req.conversation_id, req.sequence_number) };
   try {
     for (;;) {
       const spec = onFallback && fallback ? fallback : primary;
@@ -196,11 +198,11 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         const instead = await ended();
         if (instead) return instead;
         const f = classify(caught);
-        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: Date.now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
+        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
         failed.push(record);
         if (failed.length > MAX_FAILED_ATTEMPTS) failed.splice(0, failed.length - MAX_FAILED_ATTEMPTS);
         deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cause: f.cause, err: f.error }, "attempt failed");
-        const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), Date.now());
+        const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), now());
         if ("delay" in next) {
           record.wait_ms = next.delay;
           await saveProgress(job, req, failed, onFallback);
@@ -282,7 +284,7 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
   const raw = o.failure?.raw;
   const candidate = {
     message_id: b.messageId,
-    queue_timestamp: Date.now(),
+    queue_timestamp: now(),
     role: ctx.persona.role,
     speaker: ctx.persona.name,
     content,
@@ -307,9 +309,10 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       worker: { host: b.host, pid: process.pid },
       attempt: o.attempt,
       queue_wait_ms: Math.max(0, b.startedAt - b.queuedAt),
+      clock_offset_ms: clockOffsetMs(),
       requested_at: req.requested_at,
       started_at: b.startedAt,
-      finished_at: Date.now(),
+      finished_at: now(),
       truncated,
       ...(o.context ? { context: o.context } : {}),
       ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
@@ -340,7 +343,7 @@ function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"
       model: spec.model,
       cause: "worker_lost",
       error: "the worker running this attempt stopped before it finished (a crash or a kill); the queue gave the turn to a worker again",
-      at: Date.now(),
+      at: now(),
       retry_after_ms: null,
       wait_ms: null,
     });

@@ -41,6 +41,10 @@ describe("npm run bench -- --smoke", () => {
       // the printed table has the figure and its baseline side by side
       expect(run.stdout).toContain(f.name);
     }
+    // the largest throughput batch again on a Redis Cluster, beside the single node of the same run
+    const onCluster = result.figures.find((f) => /^throughput\.cluster\.\d+\.tps$/.test(f.id));
+    expect(onCluster?.baseline.name).toBe("one redis-server, same run");
+    expect(onCluster?.baseline.value).toBe(result.figures.find((f) => f.id === onCluster?.id.replace(".cluster", ""))?.value);
     for (const id of ["overhead.p50", "streaming.1000.p95", "startup.first_request", "engine.tps"]) {
       expect(result.figures.find((f) => f.id === id)?.target, id).toBeTruthy();
     }

@@ -67,11 +67,11 @@ describe("fuzzed payloads", () => {
     const worker = startCli(["worker", "--pool", pool, "--prefix", prefix], env);
     await waitFor("processes ready", async () => /ready/.test(manager.err()) && /ready/.test(worker.err()), 20_000);
 
-    const conn = { connection: redis, prefix: keys.queuePrefix() };
+    const conn = { connection: redis, prefix: keys.poolPrefix(pool) };
     const queues = {
       requests: new Queue(keys.requestQueue(pool), conn),
       responses: new Queue(keys.responseQueue(pool), conn),
-      control: new Queue(keys.controlQueue(), conn),
+      control: new Queue(keys.controlQueue(), { connection: redis, prefix: keys.controlPrefix() }),
     };
     const r = mulberry32(20261121);
     const payloads: Array<[keyof typeof queues, unknown]> = [];

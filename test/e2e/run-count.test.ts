@@ -63,7 +63,7 @@ describe("dialogue run --count 3 --max-turns 4", () => {
     expect(agents).toHaveLength(2);
     for (const a of agents) expect(workerPids(a).size).toBe(1);
     // every response job was processed by the one manager process
-    const keys = (await redis.keys(`{${prefix}}:responses.*`)).filter((k) => /\.\d+$/.test(k));
+    const keys = (await redis.keys(`{${prefix}/*}:responses.*`)).filter((k) => /\.\d+$/.test(k));
     expect(keys).toHaveLength(12);
     const managers = new Set(await Promise.all(keys.map((k) => redis.hget(k, "processedBy"))));
     expect(managers.size).toBe(1);

@@ -107,7 +107,8 @@ describe("dialogue run --provider simulated --max-turns 6 --plain", () => {
   });
 
   it("keeps the BullMQ jobs: requests and responses stay in their queues", async () => {
-    const keys = await redis.keys(`{${prefix}}:*:*`);
+    // each pool's queues under a hash tag of its own: {<prefix>/<pool>}
+    const keys = await redis.keys(`{${prefix}/*}:*:*`);
     const completedSets = keys.filter((k) => k.endsWith(":completed"));
     const counts = await Promise.all(completedSets.map(async (k) => [k, await redis.zcard(k)] as const));
     const total = (re: RegExp) => counts.filter(([k]) => re.test(k)).reduce((n, [, c]) => n + c, 0);

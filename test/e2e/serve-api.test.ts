@@ -74,6 +74,13 @@ describe("dialogue serve: starting runs", () => {
     const env = cliEnv(testRedisUrl());
     startCli(["manager", "--prefix", prefix, "--log-level", "warn"], env);
     for (const pool of ["asker", "answerer"]) startCli(["worker", "--pool", pool, "--prefix", prefix, "--log-level", "warn"], env);
+    // /healthz counts them from their heartbeats once they have reported
+    const presence = async () => ((await (await served.api("/healthz", { auth: false })).json()) as { checks: { presence: { ok: boolean; managers: number | null; workers: Record<string, number> | null } } }).checks.presence;
+    await waitFor("the manager and workers in /healthz", async () => {
+      const p = await presence();
+      return p.managers === 1 && p.workers?.asker === 1 && p.workers.answerer === 1;
+    }, 20_000, 100);
+    expect(await presence()).toMatchObject({ ok: true, managers: 1, workers: { asker: 1, answerer: 1 } });
     const r = await post("/api/conversations", GOOD);
     expect(r.status).toBe(201);
     const started = (await r.json()) as { id: string; pools: string[]; links: { events: string } };
@@ -208,7 +215,7 @@ describe("dialogue serve: health, queues, shutdown, binding", () => {
       const stopped = Date.now();
       await waitFor("healthz to say down", async () => (await health()).status === 503, 5000, 50);
       expect(Date.now() - stopped).toBeLessThanOrEqual(2000);
-      expect((await health()).body).toMatchObject({ status: "down", checks: { redis: { ok: false } } });
+      expect((await health()).body).toMatchObject({ status: "down", checks: { redis: { ok: false }, presence: { ok: false, managers: null } } });
       await own.restart();
       await waitFor("healthz to say up again", async () => (await health()).status === 200, 10_000, 100);
     } finally {
@@ -234,7 +241,7 @@ describe("dialogue serve: health, queues, shutdown, binding", () => {
     // an action on a read-only board is refused, even with the token
     const retry = await served.api(`/queues/api/queues/requests.asker/${id}.1/retry/completed`, { method: "PUT" });
     expect(retry.status).toBeGreaterThanOrEqual(400);
-    expect(await redis.hget(`{${prefix}}:requests.asker:${id}.1`, "finishedOn")).not.toBeNull();
+    expect(await redis.hget(`{${prefix}/asker}:requests.asker:${id}.1`, "finishedOn")).not.toBeNull();
     // and without the token it does not get that far
     expect((await served.api(`/queues/api/queues/requests.asker/${id}.1/retry/completed`, { method: "PUT", auth: false })).status).toBe(401);
   });

@@ -83,7 +83,7 @@ describe("worker SIGKILLed mid-turn", () => {
     const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--max-turns", "4", "--plain", ...common], env);
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     await waitFor("turn 2 generating", () => generating(store, id, 2), 30_000, 20);
-    const queue = new Queue(new Keys(prefix).requestQueue("local"), { connection: redis.duplicate(), prefix: new Keys(prefix).queuePrefix() });
+    const queue = new Queue(new Keys(prefix).requestQueue("local"), { connection: redis.duplicate(), prefix: new Keys(prefix).poolPrefix("local") });
     const job = await queue.getJob(new Keys(prefix).turnJobId(id, 2));
     const victimPid = Number(job?.processedBy?.split("/").pop());
     expect([w1.pid, w2.pid]).toContain(victimPid);

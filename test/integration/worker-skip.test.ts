@@ -33,7 +33,7 @@ beforeAll(async () => {
   queues = new Queues(redis, prefix, config.queues);
   worker = await startWorker({ config: { ...config, redis: { ...config.redis, prefix } }, pool: "customer", concurrency: 2, redis: blocking(), log: pino({ level: "silent" }) });
   const { QueueEvents } = await import("bullmq");
-  events = new QueueEvents(store.keys.requestQueue("customer"), { connection: blocking(), prefix: store.keys.queuePrefix() });
+  events = new QueueEvents(store.keys.requestQueue("customer"), { connection: blocking(), prefix: store.keys.poolPrefix("customer") });
   await events.waitUntilReady();
 });
 afterAll(async () => {

@@ -68,7 +68,9 @@ describe("load(): defaults and config/default.json", () => {
     const c = ConfigSchema.parse({});
     expect(c.agents.map((a) => a.id)).toEqual(["a", "b"]);
     expect(c.limits.max_turns).toBe(12);
-    expect(c.redis.managed).toEqual({ port: 6479, data_dir: null });
+    expect(c.redis.managed).toEqual({ port: 6479, data_dir: null, autostart: null });
+    expect(c.redis.cluster).toBe("auto");
+    expect(c.presence).toEqual({ heartbeat_ms: 2000, wait_seconds: 60, check_timeout_ms: 10_000 });
     expect(c.log).toEqual({ level: "info", file: null });
   });
 
@@ -168,6 +170,7 @@ describe("load(): precedence flags > env > file > defaults", () => {
         DIALOGUE_REDIS_PORT: "7000",
         DIALOGUE_MODEL_FILE: "/models/small.gguf",
         DIALOGUE_THREADS: "3",
+        DIALOGUE_REDIS_CLUSTER: "yes",
       },
     });
     expect(c.openai).toMatchObject({ base_url: "http://127.0.0.1:1234/v1", api_key: "sk-test" });
@@ -177,7 +180,8 @@ describe("load(): precedence flags > env > file > defaults", () => {
     expect(c.limits.max_total_tokens).toBe(900);
     expect(c.seed).toBe(42);
     expect(c.log).toEqual({ level: "debug", file: "/tmp/x.log" });
-    expect(c.redis.managed).toEqual({ port: 7000, data_dir: "/tmp/redis-data" });
+    expect(c.redis.managed).toEqual({ port: 7000, data_dir: "/tmp/redis-data", autostart: null });
+    expect(c.redis.cluster).toBe("yes");
   });
 
   it("flags (overrides) beat env", () => {

@@ -95,16 +95,31 @@ describe("Keys: BullMQ queue names and job ids", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it("the queue prefix is a hash tag around the key prefix, so every queue key shares one slot", () => {
+  it("each pool's two queues share a hash tag of their own; the control queue has the prefix's", () => {
     for (const prefix of ["dialogue", "team:prod"]) {
       const k = new Keys(prefix);
-      expect(k.queuePrefix()).toBe(`{${prefix}}`);
+      expect(k.controlPrefix()).toBe(`{${prefix}}`);
+      expect(k.poolPrefix("a")).toBe(`{${prefix}/a}`);
+      expect(k.prefixOf(k.controlQueue())).toBe(k.controlPrefix());
+      expect(k.prefixOf(k.requestQueue("a"))).toBe(k.poolPrefix("a"));
+      expect(k.prefixOf(k.responseQueue("x.y_z"))).toBe(k.poolPrefix("x.y_z"));
       // BullMQ builds keys as `${prefix}:${queueName}:${suffix}`
-      const queueKeys = [k.controlQueue(), k.requestQueue("a"), k.responseQueue("b")].flatMap((q) =>
-        ["wait", "active", "meta", "events", "1"].map((s) => `${k.queuePrefix()}:${q}:${s}`),
-      );
-      expect(new Set(queueKeys.map(keySlot)).size).toBe(1);
+      const keysOf = (q: string) => ["wait", "active", "meta", "events", "1"].map((s) => `${k.prefixOf(q)}:${q}:${s}`);
+      const poolA = [k.requestQueue("a"), k.responseQueue("a")].flatMap(keysOf);
+      const poolB = [k.requestQueue("b"), k.responseQueue("b")].flatMap(keysOf);
+      const control = keysOf(k.controlQueue());
+      expect(new Set(poolA.map(keySlot)).size).toBe(1);
+      expect(new Set(poolB.map(keySlot)).size).toBe(1);
+      expect(new Set(control.map(keySlot)).size).toBe(1);
+      expect(keySlot(poolA[0]!)).not.toBe(keySlot(poolB[0]!));
+      expect(keySlot(poolA[0]!)).not.toBe(keySlot(control[0]!));
     }
+  });
+
+  it("the old shared tag is still there for runs recorded before (and is the control queue's)", () => {
+    const k = new Keys("dialogue");
+    expect(k.legacyQueuePrefix()).toBe("{dialogue}");
+    expect(k.legacyQueuePrefix()).toBe(k.controlPrefix());
   });
 
   it("job ids contain no ':' and are not plain integers (BullMQ rejects both as custom ids)", () => {
@@ -161,11 +176,15 @@ describe("Keys: invalid input throws", () => {
 
 describe("Keys: prefixes keep runs apart", () => {
   it("two prefixes give disjoint keys, queue prefixes and channels", () => {
+    // a pool's tag cannot be another prefix's: '/' is in no prefix
     const build = (k: Keys): string[] => [
       k.index(),
       k.pools(),
       k.abortChannel(),
-      k.queuePrefix(),
+      k.presence(),
+      k.checksChannel(),
+      k.controlPrefix(),
+      k.poolPrefix("a"),
       ...["c1", "c2"].flatMap((id) => k.conversationKeys(id)),
     ];
     for (const [p1, p2] of [

@@ -19,13 +19,14 @@ import { Transcript } from "./Transcript.js";
 import { useBatchedReducer } from "./use-batched.js";
 import { usePersonLine, type Say } from "./use-person-line.js";
 import { useNow, useShrinkEpoch, useTerminalSize } from "./use-terminal.js";
+import { now as clockNow } from "../../redis/clock.js";
 
 export type TuiKey = "stop" | "interrupt" | "detach";
 
 export interface AppProps {
   feed: Feed;
   mode: Mode;
-  /** the clock the header reads (a replay runs on its own); @defaultValue Date.now */
+  /** the clock the header reads (a replay runs on its own); @defaultValue Redis' clock (redis/clock.ts) */
   now?: () => number;
   /** replay speed, shown in the header */
   speed?: number;
@@ -40,7 +41,7 @@ export interface AppProps {
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = Date.now, speed, onKey, flushMs = 33, report, say }: AppProps) {
+export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);

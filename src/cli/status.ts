@@ -1,0 +1,106 @@
+/**
+ * `dialogue status`: every manager and worker under this prefix, on whatever host, from their
+ * heartbeats (redis/presence.ts): role, pool, host, pid, live / gone / stopped (by Redis' clock:
+ * gone when not seen for 3 of its heartbeats), load, how far its clock is off, version, and what
+ * its host can serve (the models its servers list, its GGUF file). Then each pool in use and how
+ * many live workers serve it. Reads Redis only.
+ */
+import { Command } from "commander";
+import { plural } from "../analysis/format.js";
+import type { Serves } from "../protocol/presence.js";
+import { describeRedis } from "../redis/connect.js";
+import { liveByPool, readPresence, type Seen } from "../redis/presence.js";
+import { Store } from "../redis/store.js";
+import { addCommonOptions, loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+import { out } from "./conversation.js";
+
+const seconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+/** how far a process's clock is off Redis': "clock ok", "clock 200.0 s ahead" */
+export function clockText(offsetMs: number | null): string {
+  if (offsetMs === null) return "clock not measured";
+  if (Math.abs(offsetMs) < 1000) return `clock ok (${offsetMs >= 0 ? "+" : ""}${offsetMs} ms)`;
+  // the offset is what was added to the host's clock: a host ahead has a negative one
+  return `clock ${seconds(Math.abs(offsetMs))} ${offsetMs < 0 ? "ahead" : "behind"} (corrected)`;
+}
+
+function listShort(models: readonly string[], max = 6): string {
+  if (models.length === 0) return "no models";
+  return models.length > max ? `${models.slice(0, max).join(", ")} (+${models.length - max})` : models.join(", ");
+}
+
+/** one line: what the host of a process can serve */
+export function servesText(s: Serves | null): string {
+  if (!s) return "serves: not looked at yet";
+  const ollama = s.ollama.ok ? `ollama at ${s.ollama.where}: ${listShort(s.ollama.models)}` : `ollama at ${s.ollama.where}: ${s.ollama.error ?? "not answering"}`;
+  const openai = !s.openai ? "openai: not configured" : s.openai.ok ? `openai at ${s.openai.where}: ${listShort(s.openai.models)}` : `openai at ${s.openai.where}: ${s.openai.error ?? "not answering"}`;
+  const file = s.embedded.model_file ? `${s.embedded.model_file}${s.embedded.model_file_present ? "" : " (missing)"}` : null;
+  const embedded = `embedded: ${file ?? (s.embedded.default_present ? `default model ${s.embedded.default_model}` : "no model file, default model not downloaded")}`;
+  return `serves: ${ollama} · ${openai} · ${embedded} · simulated`;
+}
+
+function row(p: Seen): string {
+  const status = p.status === "live" ? `live, seen ${seconds(p.age_ms)} ago` : p.status === "gone" ? `GONE, last seen ${seconds(p.age_ms)} ago` : `stopped ${seconds(p.age_ms)} ago`;
+  const load = `load ${p.load.active}/${p.load.concurrency}, ${p.load.done} done${p.load.failed ? ` (${p.load.failed} failed)` : ""}`;
+  return [p.role.padEnd(7), (p.pool ?? "-").padEnd(12), p.host.padEnd(16), String(p.pid).padEnd(7), status.padEnd(28), load.padEnd(24), clockText(p.clock_offset_ms).padEnd(30), `v${p.version}`].join("  ").trimEnd();
+}
+
+export function statusCommand(): Command {
+  const cmd = new Command("status")
+    .description("list every manager and worker of this prefix, on any host, from their heartbeats: live, gone (killed or cut off) or stopped; their pools, load, clock and what they serve")
+    .option("--live", "only the live ones")
+    .option("--all", "also the ones that exited cleanly (stopped) in the last hour")
+    .option("--json", "one JSON object per process");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Every manager and worker writes a heartbeat into Redis every presence.heartbeat_ms (2 s): its host
+(DIALOGUE_HOSTNAME overrides the name), pid, pool, version, load, its clock's offset to Redis', and
+what its host can serve (the models of its Ollama and OpenAI-compatible servers, its GGUF file). One
+not heard from for 3 heartbeats is shown GONE; one that exited cleanly is stopped, shown with --all
+(dialogue run's own children stop at the end of every run). Entries go after an hour.
+
+Examples:
+  dialogue status
+  dialogue status --json | jq -r 'select(.status == "live") | .host'`,
+  );
+  return cmd.action(async (opts: CommonOptions & { live?: boolean; all?: boolean; json?: boolean }) => {
+    const config = loadConfig(opts);
+    const { redis, resolved } = await openRedis(config, stderr);
+    try {
+      const store = new Store(redis, config.redis.prefix);
+      const [{ at, processes, malformed }, pools] = await Promise.all([readPresence(redis, store.keys), store.pools()]);
+      const shown = processes.filter((p) => (opts.live ? p.status === "live" : opts.all || p.status !== "stopped"));
+      const stopped = processes.filter((p) => p.status === "stopped").length;
+      if (opts.json) {
+        for (const p of shown) out(JSON.stringify(p));
+        return;
+      }
+      out(`Processes under prefix "${config.redis.prefix}" on ${describeRedis(resolved)} · Redis time ${new Date(at).toISOString().replace("T", " ").slice(0, 19)} UTC`);
+      if (shown.length === 0) out("  none has reported (start them with: dialogue manager; dialogue worker --pool <pool>)");
+      else {
+        out(`  ${["ROLE".padEnd(7), "POOL".padEnd(12), "HOST".padEnd(16), "PID".padEnd(7), "STATUS".padEnd(28), "LOAD".padEnd(24), "CLOCK".padEnd(30), "VERSION"].join("  ")}`);
+        for (const p of shown) {
+          out(`  ${row(p)}`);
+          if (p.status === "live") out(`      ${servesText(p.serves)}`);
+        }
+      }
+      if (malformed > 0) out(`  (${plural(malformed, "unreadable heartbeat")} skipped)`);
+      if (!opts.all && !opts.live && stopped > 0) out(`  (${plural(stopped, "process", "processes")} that exited cleanly in the last hour not shown: --all)`);
+      const { managers, workers } = liveByPool(processes);
+      out(`Managers: ${managers.length === 0 ? "none live (no run under this prefix moves: dialogue manager)" : `${managers.length} live`}`);
+      // the pools runs used, and those of every worker that reported (live or not)
+      const allPools = [...new Set([...pools, ...processes.flatMap((p) => (p.role === "worker" && p.pool ? [p.pool] : []))])].sort();
+      if (allPools.length > 0) {
+        const parts = allPools.map((pool) => {
+          const n = workers.get(pool)?.length ?? 0;
+          return n === 0 ? `${pool}: no live worker (dialogue worker --pool ${pool})` : `${pool}: ${plural(n, "live worker")}`;
+        });
+        out(`Pools: ${parts.join(" · ")}`);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Redis Cluster: how one is named, and the client type every module talks through.
+ *
+ * A cluster is named by several of its nodes in the URL, comma-separated, with the scheme, user
+ * and password written once for all of them:
+ *
+ *   REDIS_URL=redis://:password@10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000
+ *
+ * (a later part may also be a whole URL), or by one node of it: with `redis.cluster` "auto" (the
+ * default) a single node that says `cluster_enabled:1` in INFO becomes the seed of a cluster
+ * client, "yes" always uses one, "no" never does. The client is ioredis' Cluster, set up as
+ * BullMQ's cluster guidance says (`maxRetriesPerRequest: null` on its node connections; the
+ * queues' hash-tagged prefixes are in protocol/keys.ts).
+ */
+import { Cluster, type ClusterOptions, type Redis } from "ioredis";
+
+/** a connection to one Redis, or to a Redis Cluster: the commands are the same */
+export type RedisClient = Redis | Cluster;
+
+export type ClusterMode = "auto" | "yes" | "no";
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export interface ParsedRedisUrl {
+  nodes: RedisNode[];
+  tls: boolean;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+}
+
+const SCHEME = /^rediss?:\/\//i;
+
+/** the nodes and credentials a URL (or a comma-separated list of nodes) names; throws an Error saying what is wrong */
+export function parseRedisUrl(url: string): ParsedRedisUrl {
+  const parts = url.split(",").map((p) => p.trim());
+  const head = parts[0] ?? "";
+  if (!SCHEME.test(head)) throw new Error("must start with redis:// or rediss://");
+  const first = parseOne(head, head);
+  const scheme = head.slice(0, head.indexOf("//") + 2);
+  const nodes = [first.node];
+  for (const part of parts.slice(1)) {
+    if (part === "") throw new Error("has an empty node between commas");
+    nodes.push(parseOne(SCHEME.test(part) ? part : `${scheme}${part}`, part).node);
+  }
+  return { nodes, tls: /^rediss:/i.test(head), username: first.username, password: first.password, db: first.db };
+}
+
+function parseOne(url: string, shown: string): { node: RedisNode; username: string | undefined; password: string | undefined; db: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`has a node that is not host:port (${shown.replace(/\/\/[^@/]*@/, "//***@")})`);
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  if (!host) throw new Error("has a node without a host");
+  const port = u.port === "" ? 6379 : Number(u.port);
+  const dbText = u.pathname.replace(/^\//, "");
+  const db = dbText === "" ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0) throw new Error(`names database "${dbText}", which is not a number`);
+  const decode = (s: string): string | undefined => (s === "" ? undefined : decodeURIComponent(s));
+  return { node: { host, port }, username: decode(u.username), password: decode(u.password), db };
+}
+
+export function isCluster(c: RedisClient): c is Cluster {
+  return (c as { isCluster?: boolean }).isCluster === true;
+}
+
+/** another connection like `c` (for a blocking read or a subscription) */
+export function duplicateClient(c: RedisClient): RedisClient {
+  return isCluster(c) ? c.duplicate() : c.duplicate();
+}
+
+/** the cluster client for these nodes; not connected yet (lazyConnect) */
+export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Cluster {
+  if (parsed.db !== 0) throw new Error(`names database ${parsed.db}, but a Redis Cluster has only database 0`);
+  const options: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    enableReadyCheck: true,
+    scaleReads: "master",
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+    slotsRefreshTimeout: Math.max(1000, Math.min(connectTimeout, 5000)),
+    redisOptions: {
+      connectTimeout,
+      // BullMQ's workers block on their connections: they must wait for a reconnect, never give up
+      maxRetriesPerRequest: null,
+      ...(parsed.username ? { username: parsed.username } : {}),
+      ...(parsed.password ? { password: parsed.password } : {}),
+      ...(parsed.tls ? { tls: {} } : {}),
+    },
+    // with TLS, keep the node's name for the certificate check (ioredis' advice for managed clusters)
+    ...(parsed.tls ? { dnsLookup: (address: string, done: (err: Error | null, address: string, family?: number) => void) => done(null, address) } : {}),
+  };
+  return new Cluster(
+    parsed.nodes.map((n) => ({ host: n.host, port: n.port })),
+    options,
+  );
+}
+
+/** does this single-node connection lead into a cluster (INFO cluster says cluster_enabled:1)? */
+export async function clusterEnabled(client: Redis): Promise<boolean> {
+  try {
+    return /cluster_enabled:1/.test(await client.info("cluster"));
+  } catch {
+    return false; // INFO may be refused by an ACL: then it is used as a single Redis
+  }
+}
+
+/** how many masters a cluster client sees (0 before it is connected) */
+export function masterCount(c: Cluster): number {
+  return c.nodes("master").length;
+}
