@@ -45,7 +45,8 @@ const story = {
   ],
   initial_situation: "Two strangers share the last free table.",
 };
-const persona = (name: string, role: string) => ({ name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
+// each persona names its agent, as the schema the manager's model is given asks
+const persona = (name: string, role: string) => ({ agent_id: role === "curious traveller" ? "traveller" : "local", name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
 const managerScript = () => [
   { kind: "reply" as const, pieces: [JSON.stringify(story)] },
   { kind: "reply" as const, pieces: [JSON.stringify({ personas: [persona("Mara Quinn", "curious traveller"), persona("Ivo Lind", "local resident")] })] },

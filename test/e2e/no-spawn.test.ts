@@ -130,7 +130,8 @@ describe("run --no-spawn: the models are checked on the serving hosts", () => {
     ],
     initial_situation: "Two strangers share the last free table.",
   };
-  const persona = (name: string, role: string) => ({ name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
+  // each persona names its agent, as the schema the manager's model is given asks
+const persona = (name: string, role: string) => ({ agent_id: role === "curious traveller" ? "traveller" : "local", name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
   beforeAll(async () => {
     ollama = await startFakeOllama({ models: ["qwen2.5:0.5b"] });
     ollama.fallback = { kind: "reply", pieces: [JSON.stringify({ message: "From the workers' Ollama.", sentiment: 0.1, references: [], end_conversation: false })] };
