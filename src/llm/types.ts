@@ -7,7 +7,7 @@
  */
 import type { z } from "zod";
 import type { ModelOptions, Persona, ProviderName, StoryContent, HistoryEntry } from "../protocol/schemas.js";
-import type { Scenario } from "../protocol/record.js";
+import type { AgentKind, Scenario } from "../protocol/record.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -35,7 +35,7 @@ export type GenerationTask =
       agent_id: string;
       persona: Persona;
       /** everyone else, in the agents' order */
-      others: Array<{ agent_id: string; kind: "model" | "human"; persona: Persona }>;
+      others: Array<{ agent_id: string; kind: AgentKind; persona: Persona }>;
       history: HistoryEntry[];
       turn: { number: number; max: number };
       /** "addressed": the reply may name the next speaker (next_speaker) */

@@ -68,7 +68,7 @@ export function isFresh(a: Analysis, rec: ConversationRecord): boolean {
     a.version === ANALYSIS_VERSION &&
     a.window.auto &&
     // the record counts every message; the analysis, the agents' turns and the narrator's remarks
-    a.run.turns + a.run.remarks === rec.turns &&
+    a.run.turns + a.run.remarks + a.run.history === rec.turns &&
     a.run.status === rec.status &&
     a.run.stop_reason === rec.stop_reason &&
     a.run.ended_at === rec.ended_at
