@@ -29,7 +29,8 @@ export function causesText(c: Record<string, number>): string {
 
 export function headline(a: Analysis): string[] {
   const r = a.run;
-  const status = `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
+  // an imported conversation has no stop reason: it was recorded elsewhere
+  const status = r.status === "imported" ? r.status : `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
   const outcome = [r.skipped_turns ? `${r.skipped_turns} skipped` : "", outcomeText(r)].filter(Boolean).join(", ");
   const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
