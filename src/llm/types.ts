@@ -66,6 +66,26 @@ export type GenerationTask =
       turns: number;
       /** figures the analysis already has, for the judge's reasons */
       figures: { repetition_mean: number | null; echo_mean: number | null; turn_balance: number | null; flags: string[]; stop_reason: string | null };
+    }
+  | {
+      /** a note on one window of a conversation (analyze --notes, analysis/notes.ts) */
+      kind: "window_note";
+      /** "window 3 of 7, 120-180 s" */
+      window: string;
+      /** the window's messages, attributed */
+      transcript: HistoryEntry[];
+      /** the window's lexicon sentiment, when it has one */
+      sentiment: number | null;
+    }
+  | {
+      /**
+       * a story and one persona per speaker, read from a recorded transcript (run --continue,
+       * manager/continue.ts): the speakers are the agents
+       */
+      kind: "from_transcript";
+      title: string;
+      roles: Array<{ id: string; role: string; name: string }>;
+      transcript: HistoryEntry[];
     };
 
 export interface GenerateRequest {

@@ -117,6 +117,18 @@ export function personasSchemaFor(ids: readonly string[]) {
 }
 export type Personas = { personas: Array<Persona & { agent_id: string }> };
 
+/**
+ * What the manager's model answers when it reads a recorded transcript to carry it on (run
+ * --continue): a story and one persona per speaker, each naming its agent id.
+ */
+export function transcriptCastSchemaFor(ids: readonly string[]) {
+  const personas = personasSchemaFor(ids);
+  return z.object({ story: StoryContentSchema, personas: personas.shape.personas }).strict().refine((v) => new Set(v.personas.map((p) => p.agent_id)).size === ids.length, {
+    message: `one persona for each of ${ids.join(", ")}, each named by its agent_id`,
+    path: ["personas"],
+  });
+}
+
 /** who speaks next: recorded on the turn (and, before it is generated, on the record) */
 export const TurnChoiceSchema = z
   .object({

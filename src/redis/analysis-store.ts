@@ -2,14 +2,17 @@
  * The analysis kept with a run, and computing it from the log page by page.
  *
  * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID).
- * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge, judge: Judge
- *   JSON, computed_at }. Only the default ("auto" window) analysis of a finished run is stored;
+ * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge and notes, judge:
+ *   Judge JSON, computed_at, "notes:<window label>": the windows' notes for that window size
+ *   ({ notes, items: [{ index, note }] }, analysis/notes.ts) }. Only the default ("auto" window) analysis of a finished run is stored;
  *   one of another ANALYSIS_VERSION, or of fewer turns or another status than the record now has,
  *   is stale and recomputed.
  * Returns: parsed, validated Analysis documents, with the stored judge attached.
  */
 import { Analyzer } from "../analysis/analyzer.js";
-import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, type Analysis, type Judge } from "../analysis/schema.js";
+import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, NotesSchema, WindowNoteSchema, type Analysis, type Judge, type Notes, type WindowNote } from "../analysis/schema.js";
+import { withNotes } from "../analysis/notes.js";
+import { z } from "zod";
 import { parseAnalyzed } from "../analysis/message-view.js";
 import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
@@ -49,8 +52,21 @@ export async function readStored(store: Store, id: string): Promise<Stored> {
   };
 }
 
+const StoredNotesSchema = z.object({ notes: NotesSchema, items: z.array(z.object({ index: z.number().int().nonnegative(), note: WindowNoteSchema }).strict()) }).strict();
+export type StoredNotes = { notes: Notes; items: Array<{ index: number; note: WindowNote }> };
+
+const notesField = (label: string): string => `notes:${label}`;
+
+export async function saveNotes(store: Store, id: string, stored: StoredNotes): Promise<void> {
+  await store.redis.hset(store.keys.analysis(id), notesField(stored.notes.window), JSON.stringify(StoredNotesSchema.parse(stored)));
+}
+
+export async function readNotes(store: Store, id: string, label: string): Promise<StoredNotes | null> {
+  return parseOrNull(await store.redis.hget(store.keys.analysis(id), notesField(label)) ?? undefined, (v) => StoredNotesSchema.parse(v));
+}
+
 export async function saveAnalysis(store: Store, a: Analysis): Promise<void> {
-  const report = AnalysisSchema.parse({ ...a, judge: null });
+  const report = AnalysisSchema.parse({ ...a, judge: null, notes: null, windows: a.windows.map((w) => ({ ...w, note: null })) });
   await store.redis.hset(store.keys.analysis(a.conversation_id), {
     version: String(ANALYSIS_VERSION),
     report: JSON.stringify(report),
@@ -103,9 +119,12 @@ export async function analysisOf(
   const stored = await readStored(store, id);
   const custom = Boolean(req.window);
   if (!custom && !req.refresh && stored.analysis && isFresh(stored.analysis, rec)) {
-    return { analysis: { ...stored.analysis, judge: stored.judge }, source: "stored" };
+    const notes = await readNotes(store, id, stored.analysis.window.label);
+    return { analysis: withNotes({ ...stored.analysis, judge: stored.judge }, notes), source: "stored" };
   }
   const analysis = await computeAnalysis(store, rec, req);
   if (!custom && !req.readOnly && isFinal(rec.status)) await saveAnalysis(store, analysis);
-  return { analysis: { ...analysis, judge: stored.judge }, source: "computed" };
+  // the notes written for this window size, when the run has not grown since
+  const notes = isFinal(rec.status) ? await readNotes(store, id, analysis.window.label) : null;
+  return { analysis: withNotes({ ...analysis, judge: stored.judge }, notes), source: "computed" };
 }

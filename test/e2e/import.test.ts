@@ -120,6 +120,39 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     expect(text.stdout).toContain("imported from seed.jsonl");
   });
 
+  it("--notes with the simulated provider: a note per window, labelled, stored with the run, in the report, --json (schema), Markdown and the HTML export", async () => {
+    const id = ids[0]!;
+    const r = await cli(prefix, ["analyze", id, "--window", "60s", "--notes", "--json", "--set", "provider=simulated"]);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout) as Analysis;
+    expect(documented.safeParse(a).success).toBe(true);
+    expect(a.notes).toMatchObject({ provider: "simulated", simulated: true, window: "1m", notes: 7 });
+    for (const w of a.windows) {
+      expect(w.note?.simulated).toBe(true);
+      expect(w.note?.summary).toMatch(new RegExp(`^\\[simulated note\\] window ${w.index + 1} of 7, ${60 * w.index}\\.0-${60 * (w.index + 1)}\\.0 s: 2 messages`));
+      expect(w.note!.sentiment).toBeGreaterThanOrEqual(-1);
+    }
+    // the customer's question in the second window is open there
+    expect(a.windows[1]!.note!.open_questions).toEqual(["customer: What would the monthly payment be on the two-year fix compared with now?"]);
+
+    // stored: a later analyze of the same window size shows them without asking again
+    const text = await cli(prefix, ["analyze", id, "--window", "60s"]);
+    expect(text.stdout).toMatch(/Notes\n {2}by simulated-1 \[simulated\] on 7 windows of 1m — simulated, not a real model's notes\n {2}window 1 \(0\.0-60\.0 s, sentiment [+-]?\d\.\d\d\): \[simulated note\]/);
+    const md = await cli(prefix, ["analyze", id, "--window", "60s", "--md"]);
+    expect(md.stdout).toContain("## Notes");
+    // another window size has none of them
+    expect((JSON.parse((await cli(prefix, ["analyze", id, "--window", "2m", "--json"])).stdout) as Analysis).notes).toBeNull();
+
+    // notes on the default windows go with the stored analysis, into the HTML export
+    const auto = await cli(prefix, ["analyze", id, "--notes", "--set", "provider=simulated"]);
+    expect(auto.code, auto.stderr).toBe(0);
+    const out = path.join(dir, "notes.html");
+    expect((await cli(prefix, ["export", id, "--format", "html", "--out", out])).code).toBe(0);
+    const html = readFileSync(out, "utf8");
+    expect(html).toContain('<ul data-list="notes">');
+    expect(html.match(/\[simulated note\]/g)?.length).toBeGreaterThanOrEqual(7);
+  });
+
   it("replay --speed 10 takes about a tenth of the recorded 390 s (both sessions at once)", async () => {
     const instant = await cli(prefix, ["replay", ids[0]!, "--speed", "0", "--plain"]);
     expect(instant.code, instant.stderr).toBe(0);
