@@ -43,6 +43,8 @@ export interface RunOptions extends CommonOptions {
   tokens?: boolean;
   spawn: boolean;
   count?: number;
+  continue?: string;
+  material?: string[];
 }
 
 export interface Launch {
@@ -66,7 +68,7 @@ export interface Launch {
 export type ModelChoiceOptions = Pick<RunOptions, keyof CommonOptions | "scenario" | "provider" | "model" | "modelFile" | "pull" | "threads">;
 
 /** the configuration a run of these options uses: files, env, --set, then the flags; --provider and --model for every agent */
-export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Config {
+export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>, adjust?: (c: Config) => Config): Config {
   const overrides: Record<string, unknown> = {};
   if (opts.provider) overrides.provider = opts.provider;
   if (opts.model) overrides.model = opts.model;
@@ -84,7 +86,8 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Confi
     topic: opts.topic,
     turnOrder: opts.turnOrder,
   });
-  const withModels = applyModelsFlag(applyProviderFlag(cast, opts.provider as ProviderName | undefined, opts.model), opts.models);
+  const shaped = adjust ? adjust(cast) : cast;
+  const withModels = applyModelsFlag(applyProviderFlag(shaped, opts.provider as ProviderName | undefined, opts.model), opts.models);
   // the flags built a new configuration: it is checked as a config file is
   const checked = ConfigSchema.safeParse(withModels);
   if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, source: "from the command line" })));
@@ -97,8 +100,9 @@ export function autoLine(r: Resolution): string | null {
   return a ? `Provider: auto → ${a.provider}${a.model ? ` (${a.model})` : ""} (${a.reason})` : null;
 }
 
-export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
-  const config = runConfig(opts);
+/** `adjust`: reshapes the configuration before the flags that choose models apply (run --continue: the source's speakers as the agents) */
+export async function prepareLaunch(opts: RunOptions, adjust?: (c: Config) => Config): Promise<Launch> {
+  const config = runConfig(opts, adjust);
   // what each agent and the manager use, said; then every model usable before anything starts:
   // the servers answer and have it (or --pull), the GGUF is there
   const served = new ServedModels(config);

@@ -54,7 +54,7 @@ export function simulateCast(task: CastTask): { story: StoryContent; personas: A
       name: clip(r.name, 80),
       role: clip(r.role, 120),
       traits,
-      goals: [clip(lastOwn ? `[simulated] pick up from their last point: ${firstSentence(lastOwn.text)}` : "[simulated] take part in the conversation", 240)],
+      goals: [lastOwn ? "carry on from where the recording ends" : "take part in the conversation"],
       speaking_style: clip(`[simulated] as in the recording: about ${perTurn} words a turn, ${mine.length} turn${mine.length === 1 ? "" : "s"} so far`, 240),
     };
   });

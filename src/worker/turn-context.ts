@@ -85,6 +85,8 @@ export class TurnContextReader {
       .slice(-spec.limits.history_turns)
       .map(historyEntry)
       .filter((h): h is HistoryEntry => h !== null);
-    return { req, spec, agent, story, persona, others, history, turn: { number: req.sequence_number, max: spec.limits.max_turns } };
+    // a continued run's turns are counted after the history it carries on
+    const before = spec.source?.kind === "continue" ? spec.source.history : 0;
+    return { req, spec, agent, story, persona, others, history, turn: { number: Math.max(1, req.sequence_number - before), max: spec.limits.max_turns } };
   }
 }
