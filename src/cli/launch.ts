@@ -19,6 +19,7 @@ import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { Store } from "../redis/store.js";
+import { loadMaterials, type Chunk } from "../material/load.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import type { Supervisor } from "./children.js";
 
@@ -62,6 +63,8 @@ export interface Launch {
   newSpec(nth?: number): ConversationSpec;
   /** the pools the conversations' agents use */
   pools: string[];
+  /** the material's chunks (scenario.materials, --material), for startRun */
+  chunks: Chunk[];
 }
 
 /** the options that choose what a run uses (run's and doctor's) */
@@ -103,6 +106,10 @@ export function autoLine(r: Resolution): string | null {
 /** `adjust`: reshapes the configuration before the flags that choose models apply (run --continue: the source's speakers as the agents) */
 export async function prepareLaunch(opts: RunOptions, adjust?: (c: Config) => Config): Promise<Launch> {
   const config = runConfig(opts, adjust);
+  // the material is read and checked first: a bad file stops everything before anything starts
+  const files = [...(config.scenario.materials ?? []), ...(opts.material ?? [])];
+  const material = files.length ? loadMaterials(files, config.materials) : null;
+  const withMaterial = (spec: ConversationSpec): ConversationSpec => (material ? { ...spec, materials: { files: material.files, budget_tokens: config.materials.budget_tokens } } : spec);
   // what each agent and the manager use, said; then every model usable before anything starts:
   // the servers answer and have it (or --pull), the GGUF is there
   const served = new ServedModels(config);
@@ -130,9 +137,10 @@ export async function prepareLaunch(opts: RunOptions, adjust?: (c: Config) => Co
     newSpec: (nth = 0) => {
       const spec = nth === 0 && next ? next : specOf(config, resolution, undefined, seedOf(nth));
       next = null;
-      return spec;
+      return withMaterial(spec);
     },
     pools: [...new Set(first.agents.map((a) => a.pool))],
+    chunks: material?.chunks ?? [],
   };
 }
 

@@ -46,6 +46,7 @@ export function runCommand(): Command {
     .option("--json", "JSON lines: one event per line")
     .option("--tokens", "with --json: also emit token chunks as they are generated")
     .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host)")
+    .option("--material <file>", "a file the agents may draw on: text, Markdown, CSV or JSON (repeatable; adds to scenario.materials); each turn's prompt carries its most relevant chunks within materials.budget_tokens", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("--continue <id>", "a new run whose history is that conversation (an imported one, or a run): its speakers become the agents, with the models configured (--provider, --model, --models), personas read from the transcript by the manager's model; it carries on for the limits set")
     .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI), and on a terminal a progress line (done, running, queued)", positiveInt("--count"));
   addCommonOptions(cmd);
@@ -67,6 +68,7 @@ Examples:
   dialogue run --json --tokens | jq .type
   dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
   dialogue run --continue imp-S-1001-df2351d67659 --max-turns 6   # models carry an imported call on
+  dialogue run --material sales.csv --material product.md   # agents that talk about your data
 
 On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
 kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys.
@@ -104,9 +106,9 @@ async function run(opts: RunOptions): Promise<number> {
   // the record and the manager's start job (a manager takes it as soon as it is up); a continued
   // run gets the conversation it carries on copied into its log first
   if (source) {
-    const n = await startContinued(store, queues, spec, source.spec.id);
+    const n = await startContinued(store, queues, spec, source.spec.id, launch.chunks);
     stderr(`Continuing ${source.spec.id} (${source.spec.scenario.title}): its ${n} messages are the history of ${id}`);
-  } else await startRun(store, queues, spec);
+  } else await startRun(store, queues, spec, launch.chunks);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
   // while the TUI owns the terminal, what the launcher has to say goes through it

@@ -40,6 +40,8 @@ export type GenerationTask =
       turn: { number: number; max: number };
       /** "addressed": the reply may name the next speaker (next_speaker) */
       turn_order: string;
+      /** the run's material the prompt carries, most relevant first (absent: none) */
+      material?: Array<{ id: string; title: string; text: string }>;
     }
   | {
       /** the manager as moderator (turn order "moderator"): who should speak next, and why */

@@ -50,6 +50,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   for (const f of md.failed_attempts) {
     lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
   }
+  if (withMeta && md.material) lines.push(`    material: ${md.material.chunks.join(", ") || "none"} (${md.material.tokens} of ${md.material.budget_tokens} tokens)`);
   if (withMeta && md.copied_from) lines.push(`    copied from ${md.copied_from.conversation_id} (message ${md.copied_from.sequence_number}) as this run's history`);
   if (withMeta && md.source !== "model") {
     // a person's turn: no model, so no tokens, speed or first token to speak of

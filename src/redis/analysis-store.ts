@@ -1,7 +1,8 @@
 /**
  * The analysis kept with a run, and computing it from the log page by page.
  *
- * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID).
+ * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID),
+ *   material(ID) (a run with material: what each agent drew on).
  * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge and notes, judge:
  *   Judge JSON, computed_at, "notes:<window label>": the windows' notes for that window size
  *   ({ notes, items: [{ index, note }] }, analysis/notes.ts) }. Only the default ("auto" window) analysis of a finished run is stored;
@@ -12,6 +13,8 @@
 import { Analyzer } from "../analysis/analyzer.js";
 import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, NotesSchema, WindowNoteSchema, type Analysis, type Judge, type Notes, type WindowNote } from "../analysis/schema.js";
 import { withNotes } from "../analysis/notes.js";
+import { words } from "../analysis/text.js";
+import { readMaterial } from "../material/store.js";
 import { z } from "zod";
 import { parseAnalyzed } from "../analysis/message-view.js";
 import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
@@ -98,7 +101,9 @@ export async function computeAnalysis(store: Store, rec: ConversationRecord, req
     const span = (rec.ended_at ?? Date.now()) - (rec.started_at ?? rec.spec.created_at);
     checkWindowCount(window, rec.turns, span);
   }
-  const analyzer = new Analyzer(rec, { window });
+  // the run's material, as the words of each chunk: what the agents drew on is told from them
+  const material = rec.spec.materials ? new Map((await readMaterial(store, rec.spec.id)).map((c) => [c.id, new Set(words(`${c.title}\n${c.text}`))])) : undefined;
+  const analyzer = new Analyzer(rec, { window, ...(material ? { material } : {}) });
   // the analysis validates what it reads of each message (analysis/message-view.ts)
   for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000, parseAnalyzed)) {
     for (const entry of page) analyzer.add(entry);

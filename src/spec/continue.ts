@@ -17,6 +17,8 @@ import { DialogMessageSchema, type DialogMessage } from "../protocol/schemas.js"
 import type { Queues } from "../queues/index.js";
 import { HISTORY_LUA } from "../redis/scripts.js";
 import type { Store } from "../redis/store.js";
+import type { Chunk } from "../material/load.js";
+import { writeMaterial } from "../material/store.js";
 
 /** the source must be over: a live conversation's history is still being written */
 export function checkSource(rec: ConversationRecord): void {
@@ -66,8 +68,9 @@ function copied(m: DialogMessage, spec: ConversationSpec, seq: number): DialogMe
 }
 
 /** creates the run, copies the source's log into it as its history, and asks a manager to start it */
-export async function startContinued(store: Store, queues: Queues, spec: ConversationSpec, sourceId: string): Promise<number> {
+export async function startContinued(store: Store, queues: Queues, spec: ConversationSpec, sourceId: string, chunks: readonly Chunk[] = []): Promise<number> {
   await store.create(spec);
+  await writeMaterial(store, spec.id, chunks);
   let seq = 0;
   for await (const page of store.pages(sourceId)) {
     for (const { message, recorded_at } of page) {
