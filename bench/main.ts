@@ -27,6 +27,7 @@ import { startup } from "./sections/startup.js";
 import { storage, type StorageRun } from "./sections/storage.js";
 import { streaming } from "./sections/streaming.js";
 import { throughput } from "./sections/throughput.js";
+import { importBench } from "./sections/import.js";
 
 interface Args {
   from: string | null;
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     if (want(5)) add("startup", await startup(ctx, listPrefix));
     if (want(6)) add("storage", await storage(ctx, stored));
     if (want(7)) add("engine", await engine(ctx));
+    if (want(8)) add("import", await importBench(ctx));
   } finally {
     await redis.stop();
     rmSync(tmp, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * Accumulates one agent's figures message by message; `result()` turns them into the agent's
  * part of the analysis. Arrays are kept only for what needs percentiles (one number a message).
  * A person's messages (source "human") carry no model figures: their tokens, speed, time to first
- * token, queue wait and load time are left out, and their time to answer is kept instead.
+ * token, queue wait and load time are left out, and their time to answer is kept instead. A
+ * recorded speaker's (source "imported", from `dialogue import`) carry neither.
  */
 import type { AgentSpec } from "../protocol/record.js";
 import type { AnalyzedMessage } from "./message-view.js";
@@ -10,7 +11,7 @@ import { Mattr } from "./mattr.js";
 import type { AgentMetrics } from "./schema.js";
 import { Acc, mean, percentileSorted, round } from "./stats.js";
 
-export type AgentKind = "model" | "human";
+export type AgentKind = "model" | "human" | "recorded";
 
 export interface MessageFacts {
   words: number;
@@ -20,6 +21,8 @@ export interface MessageFacts {
   repetition: number | null;
   echo: number | null;
   sentiment: number;
+  /** the prompt held material: the message's content words, and how many of them were in it (null: no material) */
+  material: { content: number; found: number } | null;
 }
 
 const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort());
@@ -49,6 +52,10 @@ export class AgentAcc {
   readonly echo = new Acc();
   readonly lexicon = new Acc();
   readonly self = new Acc();
+  /** turns whose prompt held material, their content words, and those found in it */
+  materialTurns = 0;
+  materialWords = 0;
+  materialFound = 0;
   /** what the messages say, for an agent the spec does not know */
   private provider: string | null = null;
   private model: string | null = null;
@@ -66,6 +73,7 @@ export class AgentAcc {
     const md = m.metadata;
     this.turns++;
     if (!this.spec && md.source === "human") this.kind = "human";
+    if (!this.spec && md.source === "imported") this.kind = "recorded";
     this.provider ??= md.provider;
     this.model ??= md.model;
   }
@@ -86,10 +94,17 @@ export class AgentAcc {
     this.echo.addMaybe(f.echo);
     this.lexicon.add(f.sentiment);
     if (m.content.sentiment !== undefined) this.self.add(m.content.sentiment);
+    if (f.material) {
+      this.materialTurns++;
+      this.materialWords += f.material.content;
+      this.materialFound += f.material.found;
+    }
     if (md.source === "human") {
       this.answer.push(md.finished_at - md.started_at);
       return;
     }
+    // a row of a recorded conversation: nothing was generated here, so there is nothing to time
+    if (md.source === "imported") return;
     if (m.cut) this.cut++;
     if (m.failed) this.failed++;
     if (m.stalled) this.stalled++;
@@ -108,14 +123,18 @@ export class AgentAcc {
     this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
   }
 
-  /** `totalWords`, `spokenTurns`: all the agents' words and turns spoken (skipped ones left out) */
-  result(totalWords: number, spokenTurns: number): AgentMetrics {
+  /**
+   * `totalWords`, `spokenTurns`: all the agents' words and turns spoken (skipped ones left out);
+   * `material`: the run had material (each agent then gets its figure)
+   */
+  result(totalWords: number, spokenTurns: number, material = false): AgentMetrics {
     const tps = sorted(this.tps);
     const ttft = sorted(this.ttft);
     const queue = sorted(this.queue);
     const answer = sorted(this.answer);
     const person = this.kind === "human";
-    const provider = person ? "human" : (this.spec?.model.provider ?? this.provider ?? "unknown");
+    const recorded = this.kind === "recorded";
+    const provider = person ? "human" : recorded ? "imported" : (this.spec?.model.provider ?? this.provider ?? "unknown");
     const spoken = this.turns - this.skipped;
     return {
       agent_id: this.agentId,
@@ -123,7 +142,7 @@ export class AgentAcc {
       role: this.spec?.role ?? "unknown",
       kind: this.kind,
       provider,
-      model: person ? "person" : (this.spec?.model.model ?? this.model ?? "unknown"),
+      model: person ? "person" : recorded ? "recorded" : (this.spec?.model.model ?? this.model ?? "unknown"),
       simulated: provider === "simulated",
       turns: this.turns,
       skipped_turns: this.skipped,
@@ -170,6 +189,14 @@ export class AgentAcc {
         self_reported_mean: round(this.self.mean(), 4),
         self_reported_n: this.self.n,
       },
+      material: material
+        ? {
+            turns: this.materialTurns,
+            content_words: this.materialWords,
+            from_material: this.materialFound,
+            share: this.materialWords === 0 ? null : round(this.materialFound / this.materialWords, 4),
+          }
+        : null,
     };
   }
 }

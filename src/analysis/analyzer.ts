@@ -4,10 +4,12 @@
  * few numbers for percentiles; text is reduced to word ids, 3-gram sets of each speaker's last
  * messages, and each window's top terms. `analyze()` does it in one go for an array.
  *
- * A narrator's remark is counted and passed over; a person's skipped turn counts as the agent's
- * turn (and in turn-taking) but has no words to measure.
+ * A narrator's remark is counted and passed over, and so is a message copied from another
+ * conversation as a continued run's history; a person's skipped turn counts as the agent's turn
+ * (and in turn-taking) but has no words to measure. The rows of an imported conversation are
+ * turns with words and times (their own timestamps) but no model figures.
  */
-import { personaOf, type ConversationRecord } from "../protocol/record.js";
+import { nonTurns, personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
@@ -41,6 +43,8 @@ export interface AnalyzeOptions {
   window?: WindowSpec | null;
   /** the end of a live run; @defaultValue Date.now() */
   now?: number;
+  /** the run's material: each chunk's content words (material/words.ts), to tell what the agents drew on */
+  material?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export class Analyzer {
@@ -66,6 +70,8 @@ export class Analyzer {
   private turns = 0;
   private skipped = 0;
   private remarks = 0;
+  private history = 0;
+  private materialTurns = 0;
   private words = 0;
   private questions = 0;
 
@@ -74,7 +80,7 @@ export class Analyzer {
     private readonly opts: AnalyzeOptions = {},
   ) {
     // record.turns counts every message in the log, a narrator's remarks too
-    this.window = opts.window ?? autoWindow(record.turns - (record.remarks ?? 0));
+    this.window = opts.window ?? autoWindow(record.turns - nonTurns(record));
     this.flags = new FlagDetector(record.spec.limits);
     this.t0 = record.started_at;
     const spec = record.spec;
@@ -93,11 +99,17 @@ export class Analyzer {
       this.remarks++;
       return;
     }
+    if (md.copied_from) {
+      // another conversation's message, the history this run carries on from
+      this.history++;
+      return;
+    }
     this.firstStart ??= md.requested_at;
     this.turns++;
     this.turnTaking.add(m);
     this.flags.outcome(md.sequence_number, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
-    if (this.prev) {
+    // a handoff is the system's (queues, manager, worker): a recorded conversation has none
+    if (this.prev && md.source !== "imported" && this.prev.message.metadata.source !== "imported") {
       const p = this.prev;
       this.handoffs.push(md.started_at - (p.recorded_at ?? p.message.queue_timestamp));
     }
@@ -119,7 +131,7 @@ export class Analyzer {
     const ws = words(m.content.message);
     const ids = this.vocab.encode(ws);
     const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
-    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab) };
+    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab), material: this.materialFacts(m, ws, ids) };
 
     // the message this one answers: the latest by another speaker
     const previous = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
@@ -135,6 +147,24 @@ export class Analyzer {
     this.repetition.addMaybe(repetition);
     this.echo.addMaybe(echo);
     window.add(m, facts, this.vocab, this.origin());
+  }
+
+  /** a message whose prompt held material: its content words, and how many were in those chunks */
+  private materialFacts(m: AnalyzedMessage, ws: readonly string[], ids: Int32Array): MessageFacts["material"] {
+    const held = m.metadata.material?.chunks;
+    const chunks = this.opts.material;
+    if (!held || held.length === 0 || !chunks) return null;
+    this.materialTurns++;
+    const sets = held.map((c) => chunks.get(c)).filter((s): s is ReadonlySet<string> => s !== undefined);
+    let content = 0;
+    let found = 0;
+    for (let i = 0; i < ws.length; i++) {
+      if (!this.vocab.isContent(ids[i] as number)) continue;
+      content++;
+      const w = ws[i] as string;
+      if (sets.some((s) => s.has(w))) found++;
+    }
+    return { content, found };
   }
 
   /** the dialogue's start: the record's, else the first message's request */
@@ -178,17 +208,22 @@ export class Analyzer {
     this.windows.forEach((w, i) => (w.word_overlap = round(overlap[i] ?? null, 4)));
     const overlapValues = overlap.filter((d): d is number => d !== null);
 
-    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns - this.skipped));
+    const hasMaterial = rec.spec.materials !== undefined;
+    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns - this.skipped, hasMaterial));
     const shares = agents.map((a) => a.share_of_talk).filter((s): s is number => s !== null);
     const spec = rec.spec;
     const models = [
       ...spec.agents.map((a) =>
         a.kind === "human"
           ? { role: a.id, provider: "human", model: "person", simulated: false }
-          : { role: a.id, provider: a.model.provider, model: a.model.model, simulated: a.model.provider === "simulated" },
+          : a.kind === "recorded"
+            ? { role: a.id, provider: "imported", model: "recorded", simulated: false }
+            : { role: a.id, provider: a.model.provider, model: a.model.model, simulated: a.model.provider === "simulated" },
       ),
-      { role: "manager", provider: spec.manager.provider, model: spec.manager.model, simulated: spec.manager.provider === "simulated" },
+      // an imported conversation had no manager
+      ...(spec.manager.provider === "imported" ? [] : [{ role: "manager", provider: spec.manager.provider, model: spec.manager.model, simulated: spec.manager.provider === "simulated" }]),
     ];
+    const src = spec.source;
     const auto = !this.opts.window;
     return {
       schema: "dialogue-llm/analysis",
@@ -232,8 +267,14 @@ export class Analyzer {
         failure_causes: sumCauses(agents.map((a) => a.failure_causes)),
         tokens_generated: agents.reduce((n, a) => n + a.tokens_generated, 0),
         prompt_tokens: agents.reduce((n, a) => n + a.prompt_tokens, 0),
-        providers: [...new Set(models.filter((m) => m.provider !== "human").map((m) => m.provider))],
+        providers: [...new Set(models.filter((m) => m.provider !== "human" && m.provider !== "imported").map((m) => m.provider))],
         models,
+        history: this.history,
+        source: src
+          ? src.kind === "import"
+            ? { kind: "import", file: src.file, session_id: src.session_id, conversation_id: null }
+            : { kind: "continue", file: null, session_id: null, conversation_id: src.conversation_id }
+          : null,
       },
       agents,
       orchestration: { handoff_ms: dist(this.handoffs, 3) },
@@ -250,6 +291,10 @@ export class Analyzer {
       flags: this.flags.episodes.map((e) => ({ ...e })),
       flag_counts: { ...this.flags.counts },
       windows: this.windows,
+      notes: null,
+      material: spec.materials
+        ? { files: spec.materials.files.map((f) => ({ name: f.name, kind: f.kind, chunks: f.chunks })), budget_tokens: spec.materials.budget_tokens, turns_with_material: this.materialTurns }
+        : null,
       judge: null,
     };
   }

@@ -12,9 +12,12 @@ import type { Analysis } from "./schema.js";
 /** the run's cast and how it took turns, for the runs' table */
 function castRows(a: Analysis): Array<[string, string]> {
   const people = a.agents.filter((g) => g.kind === "human").length;
+  const recorded = a.agents.filter((g) => g.kind === "recorded").length;
   const t = a.turn_taking;
+  const s = a.run.source;
   return [
-    ["agents", `${int(a.agents.length)}${people ? ` (${plural(people, "person", "people")})` : ""}`],
+    ["agents", `${int(a.agents.length)}${people ? ` (${plural(people, "person", "people")})` : ""}${recorded ? ` (${int(recorded)} recorded)` : ""}`],
+    ["source", s ? (s.kind === "import" ? `imported: ${s.file ?? "?"} · ${s.session_id ?? "?"}` : `continues ${s.conversation_id ?? "?"}`) : "its configuration"],
     ["turn order", orderName(t.turn_order)],
     ["speakers chosen", chosenText(t) || DASH],
     ["named agent spoke next", namedSpokeText(t)],
@@ -35,7 +38,8 @@ export function compareRows(analyses: readonly Analysis[]): { runs: Row[]; agent
   ];
   // every run gets the same rows: the people's rows when any run has a person
   const people = analyses.some((a) => a.agents.some((g) => g.kind === "human"));
-  const agentTables = analyses.map((a) => [...agentRows(a, { people }), ...turnTakingAgentRows(a)]);
+  const material = analyses.some((a) => a.material !== null);
+  const agentTables = analyses.map((a) => [...agentRows(a, { people, material }), ...turnTakingAgentRows(a)]);
   const agents: Row[] = [
     ["run", ...analyses.flatMap((a) => a.agents.map(() => a.conversation_id))],
     ...(agentTables[0] ?? []).map(([label], i): Row => [label, ...agentTables.flatMap((t) => t[i]?.slice(1) ?? [])]),

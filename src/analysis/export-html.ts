@@ -9,7 +9,7 @@
 import { personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, num, plural, secs } from "./format.js";
-import { agentRows, contentLine, flagLines, headline, judgeLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
+import { agentRows, contentLine, flagLines, headline, judgeLines, noteLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
 import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 import { barChart, esc, lineChart, PALETTE } from "./svg.js";
@@ -56,7 +56,7 @@ export function charts(a: Analysis): string {
       }),
     }));
   // a person generates no tokens: no line of theirs in the speed chart
-  const people = new Set(a.agents.filter((g) => g.kind === "human").map((g) => g.agent_id));
+  const people = new Set(a.agents.filter((g) => g.kind !== "model").map((g) => g.agent_id));
   return [
     lineChart("tokens-per-second", "Tokens per second, per agent", perAgent((x) => x.tokens_per_second_mean).filter((l) => !people.has(l.label))),
     lineChart("sentiment", "Sentiment (lexicon), per agent", perAgent((x) => x.sentiment_lexicon), { min: -1, max: 1 }),
@@ -86,7 +86,8 @@ export function personasSection(rec: ConversationRecord): string {
     .map((agent, i) => {
       const p = personaOf(rec.spec, all, agent.id);
       if (!p) return "";
-      const who = agent.kind === "human" ? `${esc(agent.id)} · <span class="person">a person</span>` : esc(agent.id);
+      const who =
+        agent.kind === "human" ? `${esc(agent.id)} · <span class="person">a person</span>` : agent.kind === "recorded" ? `${esc(agent.id)} · <span class="person">recorded</span>` : esc(agent.id);
       return (
         `<div class="persona a${i % PALETTE.length}" data-agent="${esc(agent.id)}"><b>${esc(p.name)}</b> — ${esc(p.role)} <span class="meta">(${who})</span><br>` +
         `traits: ${esc(p.traits.join(", "))}<br>goals: ${esc(p.goals.join("; "))}<br>style: ${esc(p.speaking_style)}</div>`
@@ -103,6 +104,7 @@ export function personasSection(rec: ConversationRecord): string {
  */
 export function analysisSection(a: Analysis): string {
   const judge = judgeLines(a);
+  const notes = noteLines(a);
   const [ids, ...agentBody] = agentRows(a);
   return `<h2>Analysis</h2>
 <div class="wide" data-table="agents">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
@@ -117,6 +119,7 @@ ${judge.length ? `<h3>Judge</h3><ul>${judge.map((l) => `<li>${esc(l)}</li>`).joi
 ${charts(a)}
 </div>
 <div class="wide" data-table="windows">${table(windowRows(a))}</div>
+${notes.length ? `<h3 id="notes">Notes</h3><ul data-list="notes">${notes.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
 `;
 }
 
@@ -162,10 +165,17 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
     );
   }
   const person = md.source === "human";
-  const label = person ? `<span class="person">person</span>` : `<span class="${md.provider === "simulated" ? "sim" : ""}">${esc(modelLabel(md.provider, md.model))}</span>`;
+  const recorded = md.source === "imported";
+  const label = person
+    ? `<span class="person">person</span>`
+    : recorded
+      ? `<span class="person">recorded</span>`
+      : `<span class="${md.provider === "simulated" ? "sim" : ""}">${esc(modelLabel(md.provider, md.model))}</span>`;
   const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.failed ? "failed" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
   const text = m.skipped ? `<i>(${esc(m.note ?? "skipped: nobody answered")})</i>` : esc(m.content.message) || "<i>(nothing)</i>";
-  const figures = person
+  const figures = recorded
+    ? `recorded at ${esc(new Date(md.finished_at).toISOString())}${md.imported?.line ? ` · line ${md.imported.line}` : md.imported?.item ? ` · item ${md.imported.item}` : ""}: imported, no tokens or speed`
+    : person
     ? m.skipped
       ? "nothing said"
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`

@@ -17,7 +17,7 @@ export function mdHead(rec: ConversationRecord): string {
       const p = personaOf(rec.spec, rec.personas, a.id);
       if (!p) continue;
       out.push(
-        `- **${p.name}** — ${p.role} (\`${a.id}\`, ${a.kind === "human" ? "a person" : modelLabel(a.model.provider, a.model.model)})`,
+        `- **${p.name}** — ${p.role} (\`${a.id}\`, ${a.kind === "human" ? "a person" : a.kind === "recorded" ? "recorded" : modelLabel(a.model.provider, a.model.model)})`,
         `  - traits: ${p.traits.join(", ")}`,
         `  - goals: ${p.goals.join("; ")}`,
         `  - style: ${p.speaking_style}`,
@@ -37,9 +37,12 @@ export function mdMessage(m: DialogMessage): string {
   const seq = md.sequence_number;
   if (md.source === "narrator") return `**[${seq}] ${m.speaker}** (a narrator's remark, not a turn)\n\n${quote(m.content.message)}\n\n`;
   const person = md.source === "human";
+  const recorded = md.source === "imported";
   const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
   const text = m.skipped ? `_(${m.note ?? "skipped: nobody answered"})_` : quote(m.content.message || "(nothing)");
-  const figures = person
+  const figures = recorded
+    ? `recorded at ${new Date(md.finished_at).toISOString()}: imported, no tokens or speed`
+    : person
     ? m.skipped
       ? ""
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`

@@ -26,10 +26,12 @@ export const secs = (v: number | null | undefined): string => (v === null || v =
 /**
  * How a model is named in every view (reports, exports, the TUI, plain text, `list`): simulated
  * output is always labelled; an embedded model is a file path, and its file name says enough
- * (never an absolute path); a person (provider "human") is "person"; others are `provider/model`.
+ * (never an absolute path); a person (provider "human") is "person", a recorded speaker of an
+ * imported conversation (provider "imported") is "recorded"; others are `provider/model`.
  */
 export function modelLabel(provider: string, model: string): string {
   if (provider === "human") return "person";
+  if (provider === "imported") return "recorded";
   if (provider === "simulated") return `${model} [simulated]`;
   if (provider === "embedded") return `embedded/${model.split(/[\\/]/).at(-1) || model}`;
   return `${provider}/${model}`;

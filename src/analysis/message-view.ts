@@ -27,6 +27,8 @@ const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   finished_at: true,
   source: true,
   turn_choice: true,
+  copied_from: true,
+  material: true,
 })
   .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true }).strip()).default([]) })
   .strip();

@@ -9,6 +9,7 @@ import {
   flagLines,
   headline,
   judgeLines,
+  noteLines,
   orchestrationLine,
   windowRows,
   windowSeries,
@@ -49,6 +50,8 @@ export function reportMarkdown(a: Analysis, level = 1): string {
     out.push(mdTable([["series", "per window"], ...windowSeries(a).map((s): Row => [s.label, `\`${sparkline(s.values, s.range)}\``])]), "");
     out.push(mdTable(windowRows(a)), "");
   }
+  const notes = noteLines(a);
+  if (notes.length) out.push(`${h(2)} Notes`, "", ...notes.map((l) => `- ${cell(l)}`), "");
   const judge = judgeLines(a);
   if (judge.length) out.push(`${h(2)} Judge`, "", ...judge.map((l) => `- ${l}`), "");
   return out.join("\n");

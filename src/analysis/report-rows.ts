@@ -29,7 +29,8 @@ export function causesText(c: Record<string, number>): string {
 
 export function headline(a: Analysis): string[] {
   const r = a.run;
-  const status = `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
+  // an imported conversation has no stop reason: it was recorded elsewhere
+  const status = r.status === "imported" ? r.status : `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
   const outcome = [r.skipped_turns ? `${r.skipped_turns} skipped` : "", outcomeText(r)].filter(Boolean).join(", ");
   const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
@@ -37,7 +38,36 @@ export function headline(a: Analysis): string[] {
     `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""}${remarks} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,
     `models: ${models}`,
   ];
+  const src = sourceLine(a);
+  if (src) lines.push(src);
+  if (a.material) lines.push(materialLine(a.material));
   if (r.failed_attempts > 0) lines.push(`failed attempts: ${int(r.failed_attempts)} (${causesText(r.failure_causes)})`);
+  return lines;
+}
+
+/** where the conversation came from, when not from its own configuration: an imported file, or another conversation it continues */
+export function sourceLine(a: Analysis): string | null {
+  const s = a.run.source;
+  if (!s) return null;
+  if (s.kind === "import") return `imported from ${s.file ?? "a file"}, session ${s.session_id ?? "?"}: recorded speakers, times from the rows, no model figures`;
+  return `continues conversation ${s.conversation_id ?? "?"}${a.run.history ? ` (its ${plural(a.run.history, "message")}, copied as this run's history, are left out of the figures)` : ""}`;
+}
+
+export function materialLine(m: NonNullable<Analysis["material"]>): string {
+  const files = m.files.map((f) => `${f.name} (${f.kind}, ${plural(f.chunks, "chunk")})`).join(", ");
+  return `material: ${files}; up to ${int(m.budget_tokens)} tokens of it per prompt; ${plural(m.turns_with_material, "turn")} held some`;
+}
+
+/** the windows' notes (analyze --notes): who wrote them, then one line per window that has one */
+export function noteLines(a: Analysis): string[] {
+  const n = a.notes;
+  if (!n) return [];
+  const lines = [`by ${modelLabel(n.provider, n.model)} on ${plural(n.notes, "window")} of ${n.window}${n.simulated ? " — simulated, not a real model's notes" : ""}`];
+  for (const w of a.windows) {
+    if (!w.note) continue;
+    const q = w.note.open_questions.length ? ` Open questions: ${w.note.open_questions.join(" · ")}` : "";
+    lines.push(`window ${w.index + 1} (${num(w.start_s)}-${num(w.end_s)} s, sentiment ${signed(w.note.sentiment)}): ${w.note.summary}${q}`);
+  }
   return lines;
 }
 
@@ -45,15 +75,17 @@ const pair = (x: string, y: string): string => `${x} · ${y}`;
 const triple = (x: string, y: string, z: string): string => `${x} · ${y} · ${z}`;
 
 const isPerson = (m: AgentMetrics): boolean => m.kind === "human";
+/** a person or a recorded speaker: no model generated their messages here */
+const noModel = (m: AgentMetrics): boolean => m.kind !== "model";
 
 /**
  * The agents' table, one column per agent. A person's column shows "–" where a figure is a
  * model's (tokens, speed, first token, queue wait, load time); runs with people get the rows
  * "skipped turns" and "answer time" (`people` forces them, for compare).
  */
-export function agentRows(a: Analysis, opts: { people?: boolean } = {}): Row[] {
+export function agentRows(a: Analysis, opts: { people?: boolean; material?: boolean } = {}): Row[] {
   const col = (f: (m: AgentMetrics) => string): string[] => a.agents.map(f);
-  const model = (f: (m: AgentMetrics) => string): string[] => a.agents.map((m) => (isPerson(m) ? DASH : f(m)));
+  const model = (f: (m: AgentMetrics) => string): string[] => a.agents.map((m) => (noModel(m) ? DASH : f(m)));
   const people = opts.people ?? a.agents.some(isPerson);
   return [
     ["agent", ...col((m) => m.agent_id)],
@@ -78,6 +110,9 @@ export function agentRows(a: Analysis, opts: { people?: boolean } = {}): Row[] {
     ["echoes previous speaker mean · max", ...col((m) => pair(pct(m.echo.mean), pct(m.echo.max)))],
     ["questions", ...col((m) => int(m.questions))],
     ["sentiment lexicon · self (n)", ...col((m) => `${signed(m.sentiment.lexicon_mean)} · ${signed(m.sentiment.self_reported_mean)} (${m.sentiment.self_reported_n})`)],
+    ...((opts.material ?? a.material !== null)
+      ? [["drew on material (content words found · turns with it)", ...col((m) => (m.material ? `${pct(m.material.share)} (${int(m.material.from_material)}/${int(m.material.content_words)}) · ${int(m.material.turns)}` : DASH))] as Row]
+      : []),
   ];
 }
 
@@ -133,7 +168,7 @@ const span = (w: Window): string =>
   w.from_turn === null ? DASH : w.from_turn === w.to_turn ? `${w.from_turn}` : `${w.from_turn}-${w.to_turn}`;
 
 /** the agents a model speaks for (the tokens/s columns and series: a person has none) */
-const modelIds = (a: Analysis): string[] => a.agents.filter((g) => !isPerson(g)).map((g) => g.agent_id);
+const modelIds = (a: Analysis): string[] => a.agents.filter((g) => !noModel(g)).map((g) => g.agent_id);
 
 export function windowRows(a: Analysis): Row[] {
   const ids = a.agents.map((g) => g.agent_id);

@@ -10,6 +10,7 @@ import {
   flagLines,
   headline,
   judgeLines,
+  noteLines,
   orchestrationLine,
   windowRows,
   windowSeries,
@@ -47,6 +48,8 @@ export function reportText(a: Analysis, opts: TextOptions = {}): string {
       if (rows.length > MAX_WINDOW_ROWS + 1) out.push(`  … ${rows.length - 1 - MAX_WINDOW_ROWS} more windows (--json has them all)`);
     }
   }
+  const notes = noteLines(a);
+  if (notes.length) out.push("", "Notes", ...notes.map((l) => `  ${l}`));
   const judge = judgeLines(a);
   if (judge.length) out.push("", "Judge", ...judge.map((l) => `  ${l}`));
   return out.join("\n");

@@ -11,10 +11,15 @@
  * narrator's remark is a message but not a turn: it is counted (run.remarks) and left out of
  * every other figure. Where a figure compares a message with "the previous speaker", that is the
  * latest message by another agent (with two agents, the partner's).
+ *
+ * Version 4: conversations imported from a file (run.source, speakers of kind "recorded" with no
+ * model figures, times from the rows), runs that continue another conversation (its copied
+ * history counted in run.history and left out of every other figure), the material each agent
+ * drew on (agents[].material, material), and a model's notes per window (windows[].note, notes).
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 3;
+export const ANALYSIS_VERSION = 4;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -61,8 +66,23 @@ export const RunMetricsSchema = z
     failure_causes: z.record(z.string(), z.number().int().nonnegative()).describe("failed attempts by cause: rate_limited, server_error, unreachable, no_first_token, stalled, invalid_reply, …"),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
-    providers: z.array(z.string()).describe("the providers of the models (the agents' and the manager's); a person is not one"),
+    providers: z.array(z.string()).describe("the providers of the models (the agents' and the manager's); a person or a recorded speaker is not one"),
     models: z.array(ModelRefSchema),
+    history: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("messages copied from another conversation as this run's history (dialogue run --continue): in the log, left out of every other figure"),
+    source: z
+      .object({
+        kind: z.enum(["import", "continue"]),
+        file: z.string().nullable().describe("import: the file's name"),
+        session_id: z.string().nullable().describe("import: the session's id in the file"),
+        conversation_id: z.string().nullable().describe("continue: the conversation this run carries on"),
+      })
+      .strict()
+      .nullable()
+      .describe("where the conversation came from: imported from a file, or continuing another; null for a run of its own configuration"),
   })
   .strict();
 
@@ -74,14 +94,25 @@ export const SentimentSchema = z
   })
   .strict();
 
-const personNote = "; null (or 0) for a person, whose messages no model generated";
+const personNote = "; null (or 0) for a person or a recorded speaker, whose messages no model generated here";
+
+export const AgentMaterialSchema = z
+  .object({
+    turns: z.number().int().nonnegative().describe("the agent's turns whose prompt held material chunks"),
+    content_words: z.number().int().nonnegative().describe("content words (not stop words, at least 3 letters) in those turns' messages"),
+    from_material: z.number().int().nonnegative().describe("of those, the ones found in the chunks that turn's prompt held"),
+    share: maybe.describe("from_material / content_words: how much of what the agent said came from the material it was shown (null: no turn had material)"),
+  })
+  .strict();
 
 export const AgentMetricsSchema = z
   .object({
     agent_id: z.string(),
     name: z.string().nullable(),
     role: z.string(),
-    kind: z.enum(["model", "human"]).describe('"human": a person took this agent\'s turns (the TUI\'s input line, dialogue say): no tokens, speed or time to first token'),
+    kind: z
+      .enum(["model", "human", "recorded"])
+      .describe('"human": a person took this agent\'s turns (the TUI\'s input line, dialogue say); "recorded": a speaker of an imported conversation. Neither has tokens, speed or time to first token'),
     provider: z.string().describe('"human" for a person'),
     model: z.string().describe('"person" for a person'),
     simulated: z.boolean(),
@@ -122,6 +153,7 @@ export const AgentMetricsSchema = z
     echo: z.object({ mean: maybe, max: maybe }).strict().describe(`${ECHO}: mean and max over the agent's messages`),
     questions: z.number().int().nonnegative().describe("question marks in the agent's messages (a run of ?! counts once)"),
     sentiment: SentimentSchema,
+    material: AgentMaterialSchema.nullable().describe("how much the agent drew on the run's material; null when the run had none"),
   })
   .strict();
 export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
@@ -165,6 +197,34 @@ export const WindowAgentSchema = z
   })
   .strict();
 
+/** what the manager's model writes about one window (analyze --notes), as structured output */
+export const WindowNoteVerdictSchema = z
+  .object({
+    summary: z.string().min(1).max(800),
+    open_questions: z.array(z.string().min(1).max(300)).max(6),
+    sentiment: z.number().min(-1).max(1).describe("the window's mood, -1 (hostile, upset) .. 1 (warm, pleased)"),
+  })
+  .strict();
+export type WindowNoteVerdict = z.infer<typeof WindowNoteVerdictSchema>;
+
+export const WindowNoteSchema = WindowNoteVerdictSchema.extend({
+  simulated: z.boolean().describe("written by the offline simulated provider, not a model"),
+}).strict();
+export type WindowNote = z.infer<typeof WindowNoteSchema>;
+
+/** who wrote the windows' notes, and for which windows */
+export const NotesSchema = z
+  .object({
+    provider: z.string(),
+    model: z.string(),
+    simulated: z.boolean(),
+    window: z.string().describe("the window size the notes were written for, e.g. 30s"),
+    written_at: num,
+    notes: z.number().int().nonnegative().describe("windows with a note (empty windows get none)"),
+  })
+  .strict();
+export type Notes = z.infer<typeof NotesSchema>;
+
 export const WindowSchema = z
   .object({
     index: z.number().int().nonnegative(),
@@ -183,6 +243,7 @@ export const WindowSchema = z
     ),
     questions: z.number().int().nonnegative(),
     agents: z.array(WindowAgentSchema),
+    note: WindowNoteSchema.nullable().describe("a model's note on the window (analyze --notes; see `notes` for who wrote them); null when none was written, or the window is empty"),
   })
   .strict();
 export type Window = z.infer<typeof WindowSchema>;
@@ -302,6 +363,16 @@ export const AnalysisSchema = z
       })
       .strict(),
     windows: z.array(WindowSchema),
+    notes: NotesSchema.nullable().describe("the model that wrote windows[].note (analyze --notes), or null"),
+    material: z
+      .object({
+        files: z.array(z.object({ name: z.string(), kind: z.string(), chunks: z.number().int().nonnegative() }).strict()),
+        budget_tokens: z.number().int().nonnegative(),
+        turns_with_material: z.number().int().nonnegative().describe("turns whose prompt held material chunks"),
+      })
+      .strict()
+      .nullable()
+      .describe("the material the run's agents were given (scenario.materials, --material), or null"),
     judge: JudgeSchema.nullable(),
   })
   .strict();

@@ -11,7 +11,7 @@ export interface AgentSummary {
   agent_id: string;
   name: string | null;
   /** "human": a person took this agent's turns (provider "human", no tokens or speed) */
-  kind: "model" | "human";
+  kind: "model" | "human" | "recorded";
   provider: string;
   model: string;
   turns: number;

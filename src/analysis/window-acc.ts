@@ -106,6 +106,7 @@ export class WindowAcc {
       echo_mean: round(this.echo.mean(), 4),
       word_overlap: null,
       questions: this.questions,
+      note: null,
       agents: [...this.agents.entries()].map(([agent_id, a]) => ({
         agent_id,
         turns: a.turns,

@@ -93,7 +93,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     ids.add(spec.id);
     specs.push(spec);
   }
-  for (const spec of specs) await startRun(store, queues, spec);
+  for (const spec of specs) await startRun(store, queues, spec, launch.chunks);
   const first = specs[0]?.id ?? "batch";
   const logFile = config.log.file ?? path.join(logDir(config), `batch-${first}.log`);
   const pending = new Set(ids);

@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ["analyze", async () => (await import("./analyze.js")).analyzeCommand()],
   ["export", async () => (await import("./export.js")).exportCommand()],
   ["compare", async () => (await import("./compare.js")).compareCommand()],
+  ["import", async () => (await import("./import.js")).importCommand()],
   ["stop", async () => (await import("./inspect.js")).stopCommand()],
   ["say", async () => (await import("./say.js")).sayCommand()],
   ["serve", async () => (await import("./serve.js")).serveCommand()],
@@ -54,6 +55,7 @@ export async function program(argv?: readonly string[]): Promise<Command> {
     `
 Configuration: config/default.json < --config/--scenario file < env (REDIS_URL, OLLAMA_HOST, OPENAI_BASE_URL, OPENAI_API_KEY, DIALOGUE_*) < flags.
 Providers: auto (default) | ollama | openai | embedded | simulated — see \`dialogue models\`.
+Bring your own: dialogue import <file> (recorded conversations), dialogue run --continue <id>, --material <file>.
 Every run stays in Redis: dialogue list, dialogue show <id>, dialogue watch <id>, dialogue replay <id> --speed 10,
 dialogue analyze <id>, dialogue export <id>, dialogue compare <id> <id>; dialogue purge removes runs on purpose.
 In a browser: dialogue serve (runs, live conversations, analyses, the queues; an HTTP API).

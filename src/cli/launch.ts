@@ -20,6 +20,10 @@ import type { ProviderName } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { Store } from "../redis/store.js";
+import { loadMaterials, type Chunk } from "../material/load.js";
+
+/** the run's material, read and chunked on the launcher */
+type LoadedMaterial = ReturnType<typeof loadMaterials>;
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import { checkOnServers, StoppedWaiting, UnservedError, waitForServers } from "./no-spawn.js";
 import type { Supervisor } from "./children.js";
@@ -47,6 +51,8 @@ export interface RunOptions extends CommonOptions {
   count?: number;
   /** --no-spawn: seconds to wait for the processes (presence.wait_seconds) */
   wait?: number;
+  continue?: string;
+  material?: string[];
 }
 
 export interface Launch {
@@ -64,13 +70,15 @@ export interface Launch {
   newSpec(nth?: number): ConversationSpec;
   /** the pools the conversations' agents use */
   pools: string[];
+  /** the material's chunks (scenario.materials, --material), for startRun */
+  chunks: Chunk[];
 }
 
 /** the options that choose what a run uses (run's and doctor's) */
 export type ModelChoiceOptions = Pick<RunOptions, keyof CommonOptions | "scenario" | "provider" | "model" | "modelFile" | "pull" | "threads">;
 
 /** the configuration a run of these options uses: files, env, --set, then the flags; --provider and --model for every agent */
-export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Config {
+export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>, adjust?: (c: Config) => Config): Config {
   const overrides: Record<string, unknown> = {};
   if (opts.provider) overrides.provider = opts.provider;
   if (opts.model) overrides.model = opts.model;
@@ -89,7 +97,8 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>): Confi
     topic: opts.topic,
     turnOrder: opts.turnOrder,
   });
-  const withModels = applyModelsFlag(applyProviderFlag(cast, opts.provider as ProviderName | undefined, opts.model), opts.models);
+  const shaped = adjust ? adjust(cast) : cast;
+  const withModels = applyModelsFlag(applyProviderFlag(shaped, opts.provider as ProviderName | undefined, opts.model), opts.models);
   // the flags built a new configuration: it is checked as a config file is
   const checked = ConfigSchema.safeParse(withModels);
   if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, source: "from the command line" })));
@@ -102,9 +111,13 @@ export function autoLine(r: Resolution): string | null {
   return a ? `Provider: auto → ${a.provider}${a.model ? ` (${a.model})` : ""} (${a.reason})` : null;
 }
 
-export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
-  if (!opts.spawn) return prepareNoSpawn(runConfig(opts));
-  const config = runConfig(opts);
+/** `adjust`: reshapes the configuration before the flags that choose models apply (run --continue: the source's speakers as the agents) */
+export async function prepareLaunch(opts: RunOptions, adjust?: (c: Config) => Config): Promise<Launch> {
+  const config = runConfig(opts, adjust);
+  // the material is read and checked first: a bad file stops everything before anything starts
+  const files = [...(config.scenario.materials ?? []), ...(opts.material ?? [])];
+  const material = files.length ? loadMaterials(files, config.materials) : null;
+  if (!opts.spawn) return prepareNoSpawn(config, material);
   // what each agent and the manager use, said; then every model usable before anything starts:
   // the servers answer and have it (or --pull), the GGUF is there
   const served = new ServedModels(config);
@@ -118,7 +131,7 @@ export async function prepareLaunch(opts: RunOptions): Promise<Launch> {
   await preflight(config, [first.manager, ...first.agents.filter((a) => a.kind !== "human").map((a) => a.model)], { say: stderr, served });
 
   const { redis, resolved } = await openRedis(config, stderr);
-  return launchOf(config, resolution, first, redis, resolved);
+  return launchOf(config, resolution, first, redis, resolved, material);
 }
 
 /** the run's seed, and the nth of a batch's: seed + n when one is set, else a fresh one each */
@@ -132,7 +145,7 @@ export function seeds(config: Config): (nth: number) => number {
  * to --wait); then the run's models, checked by those processes on their hosts and resolved as
  * they answer. Nothing is checked on this host, nothing is downloaded here.
  */
-async function prepareNoSpawn(config: Config): Promise<Launch> {
+async function prepareNoSpawn(config: Config, material: LoadedMaterial | null): Promise<Launch> {
   const { redis, resolved } = await openRedis(config, stderr);
   try {
     const found = await waitForServers({ redis, resolved, config, say: stderr });
@@ -140,17 +153,18 @@ async function prepareNoSpawn(config: Config): Promise<Launch> {
     // every agent and the manager now name their provider and model: nothing is asked of a server here
     const resolution = await resolveModels(served, new ServedModels(served));
     const first = specOf(served, resolution, undefined, seeds(served)(0));
-    return launchOf(served, resolution, first, redis, resolved);
+    return launchOf(served, resolution, first, redis, resolved, material);
   } catch (err) {
     if (!(err instanceof UnservedError || err instanceof StoppedWaiting)) redis.disconnect();
     throw err;
   }
 }
 
-function launchOf(config: Config, resolution: Resolution, first: ConversationSpec, redis: RedisClient, resolved: ResolvedRedis): Launch {
+function launchOf(config: Config, resolution: Resolution, first: ConversationSpec, redis: RedisClient, resolved: ResolvedRedis, material: LoadedMaterial | null): Launch {
   const seedOf = seeds(config);
+  const withMaterial = (spec: ConversationSpec): ConversationSpec => (material ? { ...spec, materials: { files: material.files, budget_tokens: config.materials.budget_tokens } } : spec);
   const prefix = config.redis.prefix;
-  let next: ConversationSpec | null = first;
+  let next: ConversationSpec | null = withMaterial(first);
   return {
     config,
     redis,
@@ -159,12 +173,13 @@ function launchOf(config: Config, resolution: Resolution, first: ConversationSpe
     store: new Store(redis, prefix, { leaseMs: config.queues.lock_duration_ms }),
     queues: new Queues(redis, prefix, config.queues),
     newSpec: (nth = 0) => {
-      const spec = nth === 0 && next ? next : specOf(config, resolution, undefined, seedOf(nth));
+      const spec = nth === 0 && next ? next : withMaterial(specOf(config, resolution, undefined, seedOf(nth)));
       next = null;
       return spec;
     },
     // a worker for each model agent's pool: a person's turns are typed, not generated
     pools: [...new Set(first.agents.filter((a) => a.kind !== "human").map((a) => a.pool))],
+    chunks: material?.chunks ?? [],
   };
 }
 

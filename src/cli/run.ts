@@ -14,6 +14,9 @@ import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { startRun } from "../spec/start.js";
+import { checkSource, continuedConfig, startContinued, withSource } from "../spec/continue.js";
+import { UsageError } from "../errors/index.js";
+import { getOrThrow, openStore } from "./conversation.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { keptHint, sayWrapped } from "./hint.js";
@@ -48,6 +51,8 @@ export function runCommand(): Command {
     .option("--tokens", "with --json: also emit token chunks as they are generated")
     .option("--no-spawn", "start no manager or workers: use the ones already running against this Redis (dialogue manager / dialogue worker, on any host); they check the models on their own hosts, and it waits for them up to --wait")
     .option("--wait <seconds>", "with --no-spawn: how long to wait for a live manager and a live worker for every pool before giving up (the run is then recorded as failed, stop reason unserved, and run exits 1); default presence.wait_seconds, 60", positiveNumber("--wait"))
+    .option("--material <file>", "a file the agents may draw on: text, Markdown, CSV or JSON (repeatable; adds to scenario.materials); each turn's prompt carries its most relevant chunks within materials.budget_tokens", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--continue <id>", "a new run whose history is that conversation (an imported one, or a run): its speakers become the agents, with the models configured (--provider, --model, --models), personas read from the transcript by the manager's model; it carries on for the limits set")
     .option("--count <n>", "run n conversations of this configuration at once, served by the same manager and workers (one per pool); plain text: a line as each ends, then a total (no TUI), and on a terminal a progress line (done, running, queued)", positiveInt("--count"));
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -67,6 +72,8 @@ Examples:
   dialogue run --person traveller                  # you are the traveller: type at your turn
   dialogue run --json --tokens | jq .type
   dialogue run --count 50 --provider simulated --set queues.worker_concurrency=50   # 50 at once
+  dialogue run --continue imp-S-1001-df2351d67659 --max-turns 6   # models carry an imported call on
+  dialogue run --material sales.csv --material product.md   # agents that talk about your data
 
 On a terminal it opens the TUI: q or Ctrl-C stops the conversation (the turn being generated is
 kept, cut; Ctrl-C again quits at once), s shows the story and personas, ? the keys. At a person's
@@ -117,20 +124,38 @@ async function recordUnserved(err: UnservedError | StoppedWaiting, count: number
   return err.exitCode;
 }
 
+/** the conversation `id` that run --continue carries on, read before anything else happens */
+async function sourceOf(opts: RunOptions, id: string): Promise<ConversationRecord> {
+  const { store, close, prefix } = await openStore(opts);
+  try {
+    const rec = await getOrThrow(store, id, prefix);
+    checkSource(rec);
+    return rec;
+  } finally {
+    close();
+  }
+}
+
 async function run(opts: RunOptions): Promise<number> {
+  const source = opts.continue === undefined ? null : await sourceOf(opts, opts.continue);
+  if (source && opts.count !== undefined && opts.count > 1) throw new UsageError("--continue starts one run", "leave out --count");
   let launch: Launch;
   try {
-    launch = await prepareLaunch(opts);
+    launch = await prepareLaunch(opts, source ? (c) => continuedConfig(c, source) : undefined);
   } catch (err) {
     if (err instanceof UnservedError || err instanceof StoppedWaiting) return recordUnserved(err, opts.count ?? 1);
     throw err;
   }
   if (opts.count !== undefined && opts.count > 1) return runBatch(launch, opts, opts.count);
   const { config, redis, resolved, prefix, store, queues } = launch;
-  const spec = launch.newSpec();
+  const spec = source ? withSource(launch.newSpec(), source) : launch.newSpec();
   const id = spec.id;
-  // the record and the manager's start job (a manager takes it as soon as it is up)
-  await startRun(store, queues, spec);
+  // the record and the manager's start job (a manager takes it as soon as it is up); a continued
+  // run gets the conversation it carries on copied into its log first
+  if (source) {
+    const n = await startContinued(store, queues, spec, source.spec.id, launch.chunks);
+    stderr(`Continuing ${source.spec.id} (${source.spec.scenario.title}): its ${n} messages are the history of ${id}`);
+  } else await startRun(store, queues, spec, launch.chunks);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
   // while the TUI owns the terminal, what the launcher has to say goes through it

@@ -68,6 +68,12 @@ export const ConfigSchema = z
         title: z.string().min(1),
         premise: z.string().min(1),
         setting: z.string().min(1).optional(),
+        /**
+         * files the agents may draw on (text, Markdown, CSV, JSON; paths relative to the current
+         * directory): chunked and stored with the run; each turn's prompt carries the chunks most
+         * relevant to the conversation so far (see `materials`). `--material <file>` adds more.
+         */
+        materials: z.array(z.string().min(1)).max(50).optional(),
       })
       .strict()
       .default({
@@ -327,6 +333,18 @@ export const ConfigSchema = z
         context_size: 4096,
         max_tokens: 1024,
       }),
+    /** how the material (scenario.materials, --material) is cut and given to the agents */
+    materials: z
+      .object({
+        /** tokens of material each turn's prompt may carry (about 3 characters a token) */
+        budget_tokens: z.number().int().positive().max(100_000).default(600),
+        /** a chunk's size in tokens, about */
+        chunk_tokens: z.number().int().positive().max(10_000).default(150),
+        /** larger files are refused (one line, exit 2, nothing started) */
+        max_file_bytes: z.number().int().positive().default(2_000_000),
+      })
+      .strict()
+      .default({ budget_tokens: 600, chunk_tokens: 150, max_file_bytes: 2_000_000 }),
     context: z
       .object({
         /** when the history outgrows the context window: "summarize" older turns into a few lines, or "drop" them */

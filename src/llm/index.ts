@@ -5,7 +5,7 @@
  */
 import type { Config } from "../config/schema.js";
 import { ProviderError } from "../errors/index.js";
-import type { ProviderName } from "../protocol/schemas.js";
+import { IMPORTED, type ModelProvider, type ProviderName } from "../protocol/schemas.js";
 import { EmbeddedProvider } from "./embedded.js";
 import { OllamaProvider } from "./ollama.js";
 import { OpenAIProvider } from "./openai.js";
@@ -39,8 +39,9 @@ export class ProviderRegistry {
   private readonly cache = new Map<string, LlmProvider>();
   constructor(private readonly settings: ProviderSettings) {}
 
-  get(name: ProviderName): LlmProvider {
+  get(name: ModelProvider): LlmProvider {
     if (name === "auto") throw new ProviderError('provider "auto" must be resolved before a request is sent');
+    if (name === IMPORTED) throw new ProviderError("the speakers of an imported conversation have no model", { hint: "dialogue run --continue <id> gives them models" });
     const hit = this.cache.get(name);
     if (hit) return hit;
     const p = createProvider(name, this.settings);

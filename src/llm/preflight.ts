@@ -55,6 +55,8 @@ export async function checkModels(config: Config, models: ModelSpec[], served: S
 
 async function checkOne(config: Config, spec: ModelSpec, served: ServedModels): Promise<ModelCheck> {
   switch (spec.provider) {
+    case "imported":
+      return { spec, level: "ok", what: "imported: the speaker of a recorded conversation, no model" };
     case "simulated":
     case "auto":
       return { spec, level: "ok", what: "simulated: offline, scripted text, always labelled [simulated]" };

@@ -9,6 +9,7 @@ import type { Scenario } from "../protocol/record.js";
 import type { GenerationTask } from "./types.js";
 import { Rng } from "./rng.js";
 import { simulateJudge } from "./simulated-judge.js";
+import { simulateCast, simulateNote } from "./simulated-notes.js";
 import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, HOOKS, INTENTS, LAST_NAMES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
 import { simulateTurn } from "./simulated-turn.js";
 
@@ -27,6 +28,10 @@ export function simulateText(task: GenerationTask, seed: number, opts: Pick<Mode
       return JSON.stringify(simulateJudge(task, seed));
     case "moderator":
       return JSON.stringify(simulateModerator(task, seed));
+    case "window_note":
+      return JSON.stringify(simulateNote(task));
+    case "from_transcript":
+      return JSON.stringify(simulateCast(task));
   }
 }
 

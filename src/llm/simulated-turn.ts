@@ -106,6 +106,12 @@ export function simulateTurn(task: TurnTask, seed: number, opts: { end_after_tur
   }
   // everything fitting was said already: what was said longest ago, rather than nothing
   if (t.out.length === 0) t.out.push(t.stalest(L.GENERIC_POINTS));
+  // the material the prompt carries: a line of its most relevant chunk, said as where it comes from
+  const fact = closing ? null : materialLine(task, rng, history);
+  if (fact) {
+    t.out.splice(Math.min(1, t.out.length), 0, fact.text);
+    t.references.push(fact.id);
+  }
   return {
     message: t.out.slice(0, 4).join(" "),
     sentiment: Math.round(Math.max(-1, Math.min(1, t.sentiment)) * 100) / 100,
@@ -306,4 +312,18 @@ class Turn {
     if (!this.say(L.FAREWELLS)) this.say(L.FAREWELLS_PLAIN);
     this.sentiment += 0.3;
   }
+}
+
+/** a line of the most relevant chunk not yet said in the conversation, as a sentence naming its source */
+function materialLine(task: TurnTask, rng: Rng, history: readonly HistoryEntry[]): { id: string; text: string } | null {
+  const top = task.material?.[0];
+  if (!top) return null;
+  const heard = history.map((h) => h.text).join("\n");
+  const lines = top.text
+    .split(/\n+|(?<=[.!?])\s+/)
+    .map((l) => l.trim().replace(/^[-*]\s*/, ""))
+    .filter((l) => l.length >= 12 && l.length <= 300 && !heard.includes(l));
+  if (lines.length === 0) return null;
+  const line = rng.pick(lines).replace(/[.;:,]+$/, "");
+  return { id: top.id, text: `${top.title.replace(/[.:]+$/, "")} has it: ${line}.` };
 }

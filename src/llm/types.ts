@@ -7,7 +7,7 @@
  */
 import type { z } from "zod";
 import type { ModelOptions, Persona, ProviderName, StoryContent, HistoryEntry } from "../protocol/schemas.js";
-import type { Scenario } from "../protocol/record.js";
+import type { AgentKind, Scenario } from "../protocol/record.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -35,11 +35,13 @@ export type GenerationTask =
       agent_id: string;
       persona: Persona;
       /** everyone else, in the agents' order */
-      others: Array<{ agent_id: string; kind: "model" | "human"; persona: Persona }>;
+      others: Array<{ agent_id: string; kind: AgentKind; persona: Persona }>;
       history: HistoryEntry[];
       turn: { number: number; max: number };
       /** "addressed": the reply may name the next speaker (next_speaker) */
       turn_order: string;
+      /** the run's material the prompt carries, most relevant first (absent: none) */
+      material?: Array<{ id: string; title: string; text: string }>;
     }
   | {
       /** the manager as moderator (turn order "moderator"): who should speak next, and why */
@@ -66,6 +68,26 @@ export type GenerationTask =
       turns: number;
       /** figures the analysis already has, for the judge's reasons */
       figures: { repetition_mean: number | null; echo_mean: number | null; turn_balance: number | null; flags: string[]; stop_reason: string | null };
+    }
+  | {
+      /** a note on one window of a conversation (analyze --notes, analysis/notes.ts) */
+      kind: "window_note";
+      /** "window 3 of 7, 120-180 s" */
+      window: string;
+      /** the window's messages, attributed */
+      transcript: HistoryEntry[];
+      /** the window's lexicon sentiment, when it has one */
+      sentiment: number | null;
+    }
+  | {
+      /**
+       * a story and one persona per speaker, read from a recorded transcript (run --continue,
+       * manager/continue.ts): the speakers are the agents
+       */
+      kind: "from_transcript";
+      title: string;
+      roles: Array<{ id: string; role: string; name: string }>;
+      transcript: HistoryEntry[];
     };
 
 export interface GenerateRequest {

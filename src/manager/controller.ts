@@ -19,12 +19,13 @@ import type { LlmProvider } from "../llm/types.js";
 import { Watchdog } from "../llm/watchdog.js";
 import { DEFAULT_TIMEOUTS } from "../config/schema.js";
 import type { Logger } from "../logger.js";
-import { isFinal, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
+import { isFinal, nonTurns, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
 import {
   ControlJobSchema,
   NARRATOR_ID,
   personasSchemaFor,
   StoryContentSchema,
+  transcriptCastSchemaFor,
   TurnResponseSchema,
   type ControlJob,
   type DialogMessage,
@@ -35,7 +36,7 @@ import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, type NextTurnDeps } from "./next-turn.js";
 import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
-import { personasTask, storyTask } from "./prompts.js";
+import { personasTask, storyTask, transcriptTask, TRANSCRIPT_SAMPLE } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
 
 /** the manager's options for its `step`-th generation (1 story, 2 personas), attempt `n`: a seed derived from the run's when none is set */
@@ -116,6 +117,19 @@ export class Controller {
     const { provider, policy } = this.managerModel(spec);
     const onFailure = (f: { cause: string; error: string }): void => this.log.warn({ conversation: id, cause: f.cause, err: f.error }, "the manager's model failed; retrying");
     try {
+      if (!rec.story && spec.source?.kind === "continue") {
+        // a run that carries on another conversation: the story and personas are read from its transcript
+        await this.store.setFields(id, { status: "preparing", phase: "story" });
+        const half = TRANSCRIPT_SAMPLE / 2;
+        const sample = [...(await this.store.readLog(id, 1, undefined, half)), ...(await this.store.lastMessages(id, half))];
+        const { task, messages } = transcriptTask(spec, sample);
+        const schema = transcriptCastSchemaFor(spec.agents.map((a) => a.id));
+        const { value } = await withRetries(policy, spec.manager, (n) =>
+          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure);
+        const byId = new Map(value.personas.map((p) => [p.agent_id, p]));
+        await this.store.setStoryAndPersonas(id, value.story, spec.agents.map((a) => byId.get(a.id)!));
+        rec = await this.load(id);
+      }
       if (!rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "story" });
         const { task, messages } = storyTask(spec);
@@ -149,7 +163,8 @@ export class Controller {
       await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - at);
       rec = await this.load(id);
     }
-    if (rec.turns === 0) await beginTurn(this.turnDeps, rec, 1, []);
+    // a continued run's log starts with the history it carries on (not turns of its own)
+    if (rec.turns - (rec.history ?? 0) === 0) await beginTurn(this.turnDeps, rec, rec.turns + 1, rec.turns === 0 ? [] : await this.store.lastMessages(id, this.recentCount(spec)));
     return "started";
   }
 
@@ -318,8 +333,8 @@ export class Controller {
     if (msg.cut) return rec.stop_reason ?? "duration";
     if (msg.content.end_conversation) return "agent_ended";
     if (looping) return "loop";
-    // a narrator's remarks are messages, not turns
-    if (rec.turns - (rec.remarks ?? 0) >= limits.max_turns) return "max_turns";
+    // a narrator's remarks and a continued run's history are messages, not turns
+    if (rec.turns - nonTurns(rec) >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
     if (rec.deadline_at !== null && now() >= rec.deadline_at) return "duration";
     return null;

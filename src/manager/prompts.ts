@@ -4,7 +4,7 @@
  */
 import type { ChatMessage, GenerationTask } from "../llm/types.js";
 import type { ConversationSpec } from "../protocol/record.js";
-import type { HistoryEntry, StoryContent } from "../protocol/schemas.js";
+import type { DialogMessage, HistoryEntry, StoryContent } from "../protocol/schemas.js";
 
 const rolesOf = (spec: ConversationSpec) => spec.agents.map((a) => ({ id: a.id, role: a.role, goal: a.goal }));
 
@@ -95,6 +95,55 @@ export function moderatorTask(
           "",
           "Who may speak next:",
           ...candidates.map((c) => `- ${c.agent_id}: ${c.name}, ${c.role}`),
+        ].join("\n"),
+      },
+    ],
+  };
+}
+
+/** messages of a transcript the manager reads to carry it on (the first and the last half), and characters of each */
+export const TRANSCRIPT_SAMPLE = 40;
+const TRANSCRIPT_CHARS = 600;
+
+/**
+ * run --continue: the manager reads the conversation carried on (its first and last messages)
+ * and writes a story and one persona per speaker, each named by its agent id.
+ */
+export function transcriptTask(spec: ConversationSpec, sample: readonly DialogMessage[]): { task: GenerationTask; messages: ChatMessage[] } {
+  const seen = new Set<number>();
+  const msgs = sample.filter((m) => !seen.has(m.metadata.sequence_number) && seen.add(m.metadata.sequence_number)).sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
+  const transcript: HistoryEntry[] = msgs
+    .filter((m) => m.content.message.trim() !== "")
+    .map((m) => ({
+      agent_id: m.metadata.agent_id,
+      speaker: m.speaker.slice(0, 500),
+      text: m.content.message.length > TRANSCRIPT_CHARS ? `${m.content.message.slice(0, TRANSCRIPT_CHARS - 1)}…` : m.content.message,
+      seq: m.metadata.sequence_number,
+      ...(m.metadata.source === "narrator" ? { narrator: true } : {}),
+    }));
+  // each speaker by the name the transcript gives them
+  const nameOf = (id: string): string => msgs.findLast((m) => m.metadata.agent_id === id)?.speaker.slice(0, 80) ?? id;
+  const roles = spec.agents.map((a) => ({ id: a.id, role: a.role, name: nameOf(a.id) }));
+  const total = spec.source?.kind === "continue" ? spec.source.history : msgs.length;
+  return {
+    task: { kind: "from_transcript", title: spec.scenario.title, roles, transcript },
+    messages: [
+      {
+        role: "system",
+        content:
+          `You read a recorded conversation between ${roles.length} people so that it can be carried on. Reply with a JSON object: ` +
+          '{"story": {"title", "setting", "characters": [{"name", "role"}], "initial_situation"}, "personas": [{"agent_id", "name", "role", "traits": [...], "goals": [...], "speaking_style"}, …]} — ' +
+          `one persona for each agent id given, as the transcript shows them; the situation is where the transcript ends.`,
+      },
+      {
+        role: "user",
+        content: [
+          `Conversation: ${spec.scenario.title}`,
+          "Speakers (agent_id in quotes):",
+          ...roles.map((r, i) => `${i + 1}. "${r.id}": ${r.name}, ${r.role}`),
+          `Transcript (${total} messages${transcript.length < total ? ", abridged: the first and the last" : ""}):`,
+          ...transcript.map((h) => (h.narrator ? `[Narrator] ${h.text}` : `${h.speaker} ("${h.agent_id}"): ${h.text}`)),
+          "Keep names as the transcript has them. 2-4 traits, 1-3 goals, one sentence of speaking style.",
         ].join("\n"),
       },
     ],

@@ -120,7 +120,8 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
   return {
     id,
     created_at: now(),
-    scenario: config.scenario,
+    // the material's files are in `materials` (with their chunks in Redis), not in the scenario
+    scenario: { title: config.scenario.title, premise: config.scenario.premise, ...(config.scenario.setting ? { setting: config.scenario.setting } : {}) },
     agents,
     turn_order: config.conversation.turn_order,
     manager: modelSpec(config, config.manager, config.manager.options, auto, managerSim, config.manager.timeouts),

@@ -61,9 +61,16 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   for (const f of md.failed_attempts) {
     lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
   }
-  if (withMeta && md.source === "human") {
+  if (withMeta && md.material) lines.push(`    material: ${md.material.chunks.join(", ") || "none"} (${md.material.tokens} of ${md.material.budget_tokens} tokens)`);
+  if (withMeta && md.copied_from) lines.push(`    copied from ${md.copied_from.conversation_id} (message ${md.copied_from.sequence_number}) as this run's history`);
+  if (withMeta && md.source !== "model") {
     // a person's turn: no model, so no tokens, speed or first token to speak of
-    lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
+    if (md.source === "human") lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
+    // a row of an imported conversation: when it was said, and where it was in the file
+    if (md.source === "imported") {
+      const at = md.imported?.line ? ` · line ${md.imported.line}` : md.imported?.item ? ` · item ${md.imported.item}` : "";
+      lines.push(`    recorded ${new Date(md.finished_at).toISOString()}${at} · imported: no tokens or speed`);
+    }
   } else if (withMeta) {
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${fmt(md.tokens_per_second)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
@@ -127,10 +134,22 @@ export function headerText(r: ConversationRecord): string {
   const badge = simulatedBadge(s);
   const order = s.turn_order === "round_robin" ? "" : ` · turn order: ${s.turn_order}`;
   const people = s.agents.some(isPerson) ? `, ${s.limits.human_turn_seconds} s for a person's turn` : "";
+  const src = s.source;
+  const from = !src
+    ? []
+    : src.kind === "import"
+      ? [`  imported from ${src.file} (sha256 ${src.sha256.slice(0, 12)}…), session ${src.session_id}: ${plural(src.rows, "row")}`]
+      : [`  continues ${src.conversation_id} (${src.title}, ${src.status}): its ${plural(src.history, "message")} copied as the history`];
   return [
     `Conversation ${s.id} — ${s.scenario.title}${badge ? ` · ${badge.long}` : ""}`,
+    ...from,
     `  ${agents}`,
-    `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}${people}${order}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
+    // an imported conversation ran under no limits of this tool
+    ...(src?.kind === "import"
+      ? []
+      : [
+          `  limits: ${plural(s.limits.max_turns, "turn")}, ${s.limits.duration_seconds} s${s.limits.max_total_tokens ? `, ${plural(s.limits.max_total_tokens, "token")}` : ""}${people}${order}${s.seed === undefined ? "" : ` · seed ${s.seed} (--seed ${s.seed} runs it again)`}`,
+        ]),
   ].join("\n");
 }
 

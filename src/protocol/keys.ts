@@ -10,6 +10,8 @@
  *   P:conv:{ID}:tokens            stream: token chunks while workers generate, trimmed
  *   P:conv:{ID}:analysis          hash: the stored analysis (analysis/schema.ts) and the judge's verdict
  *   P:conv:{ID}:remarks           list: narrator's remarks waiting for the next turn boundary (JSON)
+ *   P:conv:{ID}:material          hash: the run's material chunks, chunk id -> JSON (material/store.ts)
+ *   P:conv:{ID}:staging           sorted set: rows of an imported session until it is committed (import/stage.ts)
  *   P:abort                       pub/sub channel: AbortNotice
  *   P:presence                    hash: process id -> its heartbeat report (protocol/presence.ts)
  *   P:checks                      pub/sub channel: CheckRequest (`run --no-spawn` asks the processes that will serve)
@@ -65,9 +67,15 @@ export class Keys {
   remarks(id: string): string {
     return this.conv(id, "remarks");
   }
+  material(id: string): string {
+    return this.conv(id, "material");
+  }
+  staging(id: string): string {
+    return this.conv(id, "staging");
+  }
   /** every key that belongs to one conversation (for purge and storage accounting) */
   conversationKeys(id: string): string[] {
-    return [this.record(id), this.log(id), this.tokens(id), this.analysis(id), this.remarks(id)];
+    return [this.record(id), this.log(id), this.tokens(id), this.analysis(id), this.remarks(id), this.material(id), this.staging(id)];
   }
   abortChannel(): string {
     return `${this.prefix}:abort`;

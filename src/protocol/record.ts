@@ -23,14 +23,17 @@ export const StatusSchema = z.enum([
   "completed",
   "stopped",
   "failed",
+  /** a recorded conversation brought in with `dialogue import`: final from the start, like a finished run */
+  "imported",
 ]);
 export type Status = z.infer<typeof StatusSchema>;
-export const FINAL_STATUSES: readonly Status[] = ["completed", "stopped", "failed"];
+export const FINAL_STATUSES: readonly Status[] = ["completed", "stopped", "failed", "imported"];
 export const isFinal = (s: Status): boolean => FINAL_STATUSES.includes(s);
 
 export { StopReasonSchema, type StopReason } from "./schemas.js";
 
-export const AgentKindSchema = z.enum(["model", "human"]);
+/** "recorded": a speaker of an imported conversation (`dialogue import`); nothing here speaks for it */
+export const AgentKindSchema = z.enum(["model", "human", "recorded"]);
 export type AgentKind = z.infer<typeof AgentKindSchema>;
 
 export const AgentSpecSchema = z
@@ -90,6 +93,62 @@ export type NextChoice = z.infer<typeof NextChoiceSchema>;
 export const TurnOrderSchema = z.enum(["round_robin", "random", "addressed", "moderator"]);
 export type TurnOrder = z.infer<typeof TurnOrderSchema>;
 
+/** where a conversation came from, when not from its own configuration alone */
+export const SourceSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      /** a session of a recorded conversation, brought in with `dialogue import` */
+      kind: z.literal("import"),
+      /** the file's name (not its path) and its SHA-256 */
+      file: z.string().min(1).max(500),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      format: z.enum(["jsonl", "json", "csv"]),
+      /** the session's id in the file */
+      session_id: z.string().min(1).max(500),
+      /** the rows it had, and the fields read */
+      rows: z.number().int().positive(),
+      fields: z.object({ session: z.string(), speaker: z.string(), text: z.string(), time: z.string(), role: z.string().nullable() }).strict(),
+      /** epoch ms when it was imported */
+      imported_at: z.number().int().nonnegative(),
+    })
+    .strict(),
+  z
+    .object({
+      /** a new run whose history is another conversation (`dialogue run --continue <id>`) */
+      kind: z.literal("continue"),
+      conversation_id: z.string().min(1).max(200),
+      /** its status and scenario then */
+      status: z.string().max(50),
+      title: z.string().max(500),
+      /** the messages copied into this run's log as its history (sequence numbers 1..history) */
+      history: z.number().int().nonnegative(),
+    })
+    .strict(),
+]);
+export type Source = z.infer<typeof SourceSchema>;
+
+/** a file of material given to the run (material/load.ts); its chunks are in material(ID) */
+export const MaterialFileSchema = z
+  .object({
+    /** the file's name as given (its path's last part) and its SHA-256 */
+    name: z.string().min(1).max(500),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    kind: z.enum(["text", "markdown", "csv", "json"]),
+    bytes: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+  })
+  .strict();
+export type MaterialFile = z.infer<typeof MaterialFileSchema>;
+
+export const MaterialsSpecSchema = z
+  .object({
+    files: z.array(MaterialFileSchema).min(1),
+    /** tokens of material each turn's prompt may carry */
+    budget_tokens: z.number().int().positive(),
+  })
+  .strict();
+export type MaterialsSpec = z.infer<typeof MaterialsSpecSchema>;
+
 /** The immutable part, written once when the run is created. */
 export const ConversationSpecSchema = z
   .object({
@@ -108,6 +167,10 @@ export const ConversationSpecSchema = z
     context: ContextSettingsSchema.default({ strategy: "summarize", reserve_tokens: 512, window_tokens: null }),
     /** the effective configuration, secrets removed */
     config: z.record(z.string(), z.unknown()),
+    /** imported from a file, or continuing another conversation (absent: a run of its configuration) */
+    source: SourceSchema.optional(),
+    /** the material its agents were given (absent: none) */
+    materials: MaterialsSpecSchema.optional(),
   })
   .strict();
 export type ConversationSpec = z.infer<typeof ConversationSpecSchema>;
@@ -147,6 +210,8 @@ export const ConversationRecordSchema = z
     remarks: z.number().int().nonnegative().nullable().default(null),
     /** the speaker chosen for turn `seq` (written before the turn is requested, so a replacement manager reuses it) */
     next_choice: NextChoiceSchema.nullable().default(null),
+    /** messages copied from another conversation as this one's history (`run --continue`): in the log, not turns of this run */
+    history: z.number().int().nonnegative().nullable().default(null),
   })
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
@@ -154,3 +219,8 @@ export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
 // (in a module of its own, free of the schemas, so the web page's script can use it: observer/who.ts)
 export { personaOf } from "./persona-of.js";
 
+
+/** the messages of a record that are not this run's turns: a narrator's remarks and a copied history */
+export function nonTurns(rec: Pick<ConversationRecord, "remarks" | "history">): number {
+  return (rec.remarks ?? 0) + (rec.history ?? 0);
+}

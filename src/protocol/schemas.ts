@@ -50,10 +50,18 @@ export const StallTimeoutsSchema = z
   .strict();
 export type StallTimeouts = z.infer<typeof StallTimeoutsSchema>;
 
+/**
+ * "imported": the speakers of a recorded conversation brought in with `dialogue import` (and the
+ * manager of one): no model ever ran for them here. Never a configuration's provider.
+ */
+export const IMPORTED = "imported";
+export const ModelProviderSchema = z.union([ProviderNameSchema, z.literal(IMPORTED)]);
+export type ModelProvider = z.infer<typeof ModelProviderSchema>;
+
 /** The model an agent (or the manager) talks through. */
 export const ModelSpecSchema = z
   .object({
-    provider: ProviderNameSchema,
+    provider: ModelProviderSchema,
     model: z.string().min(1).max(200),
     options: ModelOptionsSchema.default({}),
     /** absent in runs recorded before timeouts were settings (the defaults then apply) */
@@ -109,6 +117,18 @@ export function personasSchemaFor(ids: readonly string[]) {
 }
 export type Personas = { personas: Array<Persona & { agent_id: string }> };
 
+/**
+ * What the manager's model answers when it reads a recorded transcript to carry it on (run
+ * --continue): a story and one persona per speaker, each naming its agent id.
+ */
+export function transcriptCastSchemaFor(ids: readonly string[]) {
+  const personas = personasSchemaFor(ids);
+  return z.object({ story: StoryContentSchema, personas: personas.shape.personas }).strict().refine((v) => new Set(v.personas.map((p) => p.agent_id)).size === ids.length, {
+    message: `one persona for each of ${ids.join(", ")}, each named by its agent_id`,
+    path: ["personas"],
+  });
+}
+
 /** who speaks next: recorded on the turn (and, before it is generated, on the record) */
 export const TurnChoiceSchema = z
   .object({
@@ -145,8 +165,11 @@ export const ConversationContentSchema = z
   .strict();
 export type ConversationContent = z.infer<typeof ConversationContentSchema>;
 
-/** who wrote a message: an agent's model, a person (an agent of kind "human"), or a narrator's remark (`dialogue say --as narrator`) */
-export const MessageSourceSchema = z.enum(["model", "human", "narrator"]);
+/**
+ * who wrote a message: an agent's model, a person (an agent of kind "human"), a narrator's remark
+ * (`dialogue say --as narrator`), or a row of a recorded conversation (`dialogue import`)
+ */
+export const MessageSourceSchema = z.enum(["model", "human", "narrator", "imported"]);
 export type MessageSource = z.infer<typeof MessageSourceSchema>;
 /** the agent id of a narrator's remarks (no agent may take it) */
 export const NARRATOR_ID = "narrator";
@@ -182,7 +205,7 @@ export const FailureCauseSchema = z.enum(FAILURE_CAUSES);
 export const FailedAttemptSchema = z
   .object({
     attempt: z.number().int().positive(),
-    provider: ProviderNameSchema,
+    provider: ModelProviderSchema,
     model: z.string().max(200),
     cause: FailureCauseSchema,
     /** one line: what went wrong, and what to do about it */
@@ -198,13 +221,37 @@ export const FailedAttemptSchema = z
 export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
 export const MAX_FAILED_ATTEMPTS = 200;
 
+/** where an imported message was in its file */
+export const ImportedRowSchema = z
+  .object({
+    /** the line it starts on (JSONL, CSV) */
+    line: z.number().int().positive().nullable(),
+    /** its place in a JSON array, from 1 */
+    item: z.number().int().positive().nullable(),
+    /** the time the row gave, as written */
+    time: z.string().max(100),
+  })
+  .strict();
+
+/** the material chunks a turn's prompt held (material/retrieve.ts) */
+export const MaterialUseSchema = z
+  .object({
+    chunks: z.array(z.string().max(200)).max(200),
+    /** their estimated size in tokens (about 3 characters a token) */
+    tokens: z.number().int().nonnegative(),
+    /** the budget they had (materials.budget_tokens) */
+    budget_tokens: z.number().int().nonnegative(),
+  })
+  .strict();
+export type MaterialUse = z.infer<typeof MaterialUseSchema>;
+
 export const MessageMetadataSchema = z
   .object({
     conversation_id: id,
     sequence_number: z.number().int().positive(),
     agent_id: id,
-    /** "human" for what a person typed (an agent of kind human, or a narrator's remark): no model, no tokens */
-    provider: z.union([ProviderNameSchema, z.literal("human")]),
+    /** "human" for what a person typed (an agent of kind human, or a narrator's remark), "imported" for a row of a recorded conversation: no model, no tokens */
+    provider: z.union([ModelProviderSchema, z.literal("human")]),
     model: z.string().max(200),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative().nullable(),
@@ -245,6 +292,12 @@ export const MessageMetadataSchema = z
      * none), as read from the log (absent in runs recorded before requests referred to the log)
      */
     prompt_turns: z.object({ first: z.number().int().positive().nullable(), last: z.number().int().positive().nullable(), count: z.number().int().nonnegative() }).strict().optional(),
+    /** source "imported": where the message came from in the imported file (its line; for a JSON array, its item) */
+    imported: ImportedRowSchema.optional(),
+    /** a message copied from another conversation as the history of this one (`dialogue run --continue`) */
+    copied_from: z.object({ conversation_id: id, sequence_number: z.number().int().positive() }).strict().optional(),
+    /** the run's material the prompt held (chunk ids, most relevant first) and what they took of the budget */
+    material: MaterialUseSchema.optional(),
   })
   .strict();
 export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;

@@ -1,15 +1,21 @@
 /**
  * The analysis kept with a run, and computing it from the log page by page.
  *
- * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID).
- * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge, judge: Judge
- *   JSON, computed_at }. Only the default ("auto" window) analysis of a finished run is stored;
+ * Reads: record(ID) (via the caller), log(ID) (XRANGE pages, Store.pages), analysis(ID),
+ *   material(ID) (a run with material: what each agent drew on).
+ * Writes: analysis(ID) hash { version, report: Analysis JSON without the judge and notes, judge:
+ *   Judge JSON, computed_at, "notes:<window label>": the windows' notes for that window size
+ *   ({ notes, items: [{ index, note }] }, analysis/notes.ts) }. Only the default ("auto" window) analysis of a finished run is stored;
  *   one of another ANALYSIS_VERSION, or of fewer turns or another status than the record now has,
  *   is stale and recomputed.
  * Returns: parsed, validated Analysis documents, with the stored judge attached.
  */
 import { Analyzer } from "../analysis/analyzer.js";
-import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, type Analysis, type Judge } from "../analysis/schema.js";
+import { ANALYSIS_VERSION, AnalysisSchema, JudgeSchema, NotesSchema, WindowNoteSchema, type Analysis, type Judge, type Notes, type WindowNote } from "../analysis/schema.js";
+import { withNotes } from "../analysis/notes.js";
+import { words } from "../analysis/text.js";
+import { readMaterial } from "../material/store.js";
+import { z } from "zod";
 import { parseAnalyzed } from "../analysis/message-view.js";
 import { checkWindowCount, type WindowSpec } from "../analysis/windows.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
@@ -50,8 +56,21 @@ export async function readStored(store: Store, id: string): Promise<Stored> {
   };
 }
 
+const StoredNotesSchema = z.object({ notes: NotesSchema, items: z.array(z.object({ index: z.number().int().nonnegative(), note: WindowNoteSchema }).strict()) }).strict();
+export type StoredNotes = { notes: Notes; items: Array<{ index: number; note: WindowNote }> };
+
+const notesField = (label: string): string => `notes:${label}`;
+
+export async function saveNotes(store: Store, id: string, stored: StoredNotes): Promise<void> {
+  await store.redis.hset(store.keys.analysis(id), notesField(stored.notes.window), JSON.stringify(StoredNotesSchema.parse(stored)));
+}
+
+export async function readNotes(store: Store, id: string, label: string): Promise<StoredNotes | null> {
+  return parseOrNull(await store.redis.hget(store.keys.analysis(id), notesField(label)) ?? undefined, (v) => StoredNotesSchema.parse(v));
+}
+
 export async function saveAnalysis(store: Store, a: Analysis): Promise<void> {
-  const report = AnalysisSchema.parse({ ...a, judge: null });
+  const report = AnalysisSchema.parse({ ...a, judge: null, notes: null, windows: a.windows.map((w) => ({ ...w, note: null })) });
   await store.redis.hset(store.keys.analysis(a.conversation_id), {
     version: String(ANALYSIS_VERSION),
     report: JSON.stringify(report),
@@ -69,7 +88,7 @@ export function isFresh(a: Analysis, rec: ConversationRecord): boolean {
     a.version === ANALYSIS_VERSION &&
     a.window.auto &&
     // the record counts every message; the analysis, the agents' turns and the narrator's remarks
-    a.run.turns + a.run.remarks === rec.turns &&
+    a.run.turns + a.run.remarks + a.run.history === rec.turns &&
     a.run.status === rec.status &&
     a.run.stop_reason === rec.stop_reason &&
     a.run.ended_at === rec.ended_at
@@ -83,7 +102,9 @@ export async function computeAnalysis(store: Store, rec: ConversationRecord, req
     const span = (rec.ended_at ?? now()) - (rec.started_at ?? rec.spec.created_at);
     checkWindowCount(window, rec.turns, span);
   }
-  const analyzer = new Analyzer(rec, { window });
+  // the run's material, as the words of each chunk: what the agents drew on is told from them
+  const material = rec.spec.materials ? new Map((await readMaterial(store, rec.spec.id)).map((c) => [c.id, new Set(words(`${c.title}\n${c.text}`))])) : undefined;
+  const analyzer = new Analyzer(rec, { window, ...(material ? { material } : {}) });
   // the analysis validates what it reads of each message (analysis/message-view.ts)
   for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000, parseAnalyzed)) {
     for (const entry of page) analyzer.add(entry);
@@ -104,9 +125,12 @@ export async function analysisOf(
   const stored = await readStored(store, id);
   const custom = Boolean(req.window);
   if (!custom && !req.refresh && stored.analysis && isFresh(stored.analysis, rec)) {
-    return { analysis: { ...stored.analysis, judge: stored.judge }, source: "stored" };
+    const notes = await readNotes(store, id, stored.analysis.window.label);
+    return { analysis: withNotes({ ...stored.analysis, judge: stored.judge }, notes), source: "stored" };
   }
   const analysis = await computeAnalysis(store, rec, req);
   if (!custom && !req.readOnly && isFinal(rec.status)) await saveAnalysis(store, analysis);
-  return { analysis: { ...analysis, judge: stored.judge }, source: "computed" };
+  // the notes written for this window size, when the run has not grown since
+  const notes = isFinal(rec.status) ? await readNotes(store, id, analysis.window.label) : null;
+  return { analysis: withNotes({ ...analysis, judge: stored.judge }, notes), source: "computed" };
 }

@@ -8,6 +8,7 @@
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
  *   RENEW_LUA        KEYS: record        ARGV: lease ms
  *   ABANDON_LUA      KEYS: record        ARGV: error
+ *   HISTORY_LUA      KEYS: log, record   ARGV: entry id, message JSON, now
  * "outcome" is four flags, "0" or "1" each: failed, cut, stalled, retried — counted in the record's
  * failed_turns, cut_turns, stalled_turns, retried_turns — and a fifth, ok (a turn that said
  * something and did not fail or stall), counted in ok_turns. Every time a script stamps — when a
@@ -67,7 +68,7 @@ return {1, rec[1], turns}`;
 export const FINALIZE_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
-if s == 'completed' or s == 'stopped' or s == 'failed' then return 0 end
+if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then return 0 end
 local status = ARGV[1]
 local err = ARGV[3]
 if status == 'completed' then
@@ -93,7 +94,7 @@ return 1`;
 export const STOPPING_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return -1 end
-if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'stopping' then return 0 end
+if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' or s == 'stopping' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'stopping', 'stop_reason', ARGV[1])
 return 1`;
 
@@ -118,7 +119,7 @@ return 1`;
 export const RENEW_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return false end
-if s == 'completed' or s == 'stopped' or s == 'failed' then return s end
+if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then return s end
 ${NOW_MS}
 redis.call('HSET', KEYS[1], 'lease_until', now + tonumber(ARGV[1]))
 return s`;
@@ -132,10 +133,22 @@ export const ABANDON_LUA = `
 local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
 if not r[1] then return -1 end
 local s = r[1]
-if s == 'completed' or s == 'stopped' or s == 'failed' then return 0 end
+if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then return 0 end
 ${NOW_MS}
 local lease = tonumber(r[2])
 if lease and lease > now then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'stop_reason', 'abandoned', 'ended_at', now, 'phase', '', 'pending_seq', '',
   'error', ARGV[1])
+return 1`;
+
+/**
+ * a message copied from another conversation as this one's history (run --continue), before the
+ * run starts: appended once, counted in turns (the log's length) and in history, never in tokens
+ * or outcomes. 1 appended, 0 already there.
+ */
+export const HISTORY_LUA = `
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', ARGV[3])
+if type(ok) == 'table' and ok.err then return 0 end
+redis.call('HINCRBY', KEYS[2], 'turns', 1)
+redis.call('HINCRBY', KEYS[2], 'history', 1)
 return 1`;

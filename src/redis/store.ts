@@ -199,6 +199,7 @@ export class Store {
       ok_turns: num(h.ok_turns),
       lease_until: num(h.lease_until),
       remarks: num(h.remarks),
+      history: num(h.history),
       next_choice: h.next_choice ? NextChoiceSchema.parse(JSON.parse(h.next_choice)) : null,
       status: h.status,
       phase: h.phase || null,
@@ -311,6 +312,11 @@ export class Store {
 
   async setStory(id: string, story: StoryContent): Promise<void> {
     await this.setFields(id, { story: JSON.stringify(StoryContentSchema.parse(story)) });
+  }
+
+  /** both at once (one HSET): a run whose story and personas come from one answer never has one without the other */
+  async setStoryAndPersonas(id: string, story: StoryContent, personas: Persona[]): Promise<void> {
+    await this.setFields(id, { story: JSON.stringify(StoryContentSchema.parse(story)), personas: JSON.stringify(z.array(PersonaSchema).parse(personas)) });
   }
 
   async setPersonas(id: string, personas: Persona[]): Promise<void> {

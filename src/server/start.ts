@@ -27,6 +27,9 @@ export async function startFromRequest(ctx: ServerContext, body: Record<string, 
   if (has(body, "redis", "prefix")) problems.push({ path: "redis.prefix", message: `set by the server (its runs are kept under prefix "${ctx.config.redis.prefix}"); leave it out` });
   const { config, problems: found } = load({ ...ctx.loadOptions, request: body });
   problems.push(...found);
+  if (config?.scenario.materials?.length) {
+    problems.push({ path: "scenario.materials", message: "material files are read by dialogue run (--material) on the machine that has them; the server reads no files: leave it out" });
+  }
   if (config && needsAuto(config)) {
     const auto = [
       ...(config.provider === "auto" ? ["provider"] : []),

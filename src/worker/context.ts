@@ -8,16 +8,17 @@
  * history, so a run never stops at the context limit.
  */
 import type { ChatMessage, LlmProvider } from "../llm/types.js";
-import type { ContextSettings, ContextUsage, HistoryEntry, ModelSpec, ProviderName } from "../protocol/schemas.js";
+import type { ContextSettings, ContextUsage, HistoryEntry, ModelProvider, ModelSpec } from "../protocol/schemas.js";
 import { buildTurnMessages, type PromptInput } from "./prompt.js";
 
 /** context windows assumed when neither the agent (num_ctx), the provider nor the config says */
-export const DEFAULT_WINDOWS: Record<ProviderName, number> = {
+export const DEFAULT_WINDOWS: Record<ModelProvider, number> = {
   ollama: 4096, // Ollama's own default num_ctx
   openai: 8192,
   embedded: 4096,
   simulated: 8192,
   auto: 4096,
+  imported: 4096,
 };
 
 /** a summary takes at most this share of the budget */

@@ -12,7 +12,7 @@ import type { HistoryEntry, Persona } from "../protocol/schemas.js";
 import type { TurnContext } from "./turn-context.js";
 
 /** what a prompt is built from: a turn's context, with the history that fits */
-export type PromptInput = Pick<TurnContext, "story" | "persona" | "others" | "history" | "turn" | "agent"> & { turn_order: string };
+export type PromptInput = Pick<TurnContext, "story" | "persona" | "others" | "history" | "turn" | "agent"> & { turn_order: string; material?: TurnContext["material"] };
 
 const personaLines = (p: Persona): string =>
   [
@@ -62,6 +62,9 @@ export function buildTurnMessages(input: PromptInput, summary?: string): ChatMes
       .map(([k, v]) => `"${k}": ${v}`)
       .join(", ")}}`,
     ...(input.turn_order === "addressed" ? ["Name in next_speaker the id of the person you want to answer you."] : []),
+    ...(input.material && input.material.chunks.length
+      ? ["", "Material you can draw on (use its facts and figures where they help; say where they come from):", ...input.material.chunks.map((c) => `[${c.id}] ${c.title}\n${c.text}`)]
+      : []),
     ...(summary ? ["", "Earlier in the conversation (summarized, oldest first):", summary] : []),
   ]
     .filter((l, i, all) => l !== "" || all[i - 1] !== "")

@@ -4,13 +4,17 @@
  * messages up to the request's log position (read each turn) — one round trip, together with the
  * run's status.
  *
- * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail.
+ * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail, material(ID)
+ * (once per conversation, when the run has material: indexed for retrieval, material/retrieve.ts).
  */
 import { personaOf, type AgentKind, type AgentSpec, type ConversationSpec, type Status } from "../protocol/record.js";
 
 export { personaOf };
 import type { DialogMessage, HistoryEntry, Persona, StoryContent, TurnRequest } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
+import type { Chunk } from "../material/load.js";
+import { MaterialIndex, QUERY_TURNS } from "../material/retrieve.js";
+import { readMaterial } from "../material/store.js";
 
 /** conversations whose spec, story and personas a worker keeps */
 const MAX_CACHED = 256;
@@ -33,6 +37,8 @@ export interface TurnContext {
   /** the messages the prompt may hold, oldest first (what was said: empty turns are left out) */
   history: HistoryEntry[];
   turn: { number: number; max: number };
+  /** the material chunks this turn's prompt carries, most relevant first, and their budget (null: the run has none) */
+  material: { chunks: Chunk[]; tokens: number; budget_tokens: number } | null;
 }
 
 /** a log message as the prompt sees it; null for one that said nothing */
@@ -48,7 +54,7 @@ export function historyEntry(m: DialogMessage): HistoryEntry | null {
 }
 
 export class TurnContextReader {
-  private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[] }>();
+  private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[]; material: MaterialIndex | null }>();
 
   constructor(private readonly store: Store) {}
 
@@ -65,13 +71,14 @@ export class TurnContextReader {
       const first = await this.store.turnSnapshot(id, 0, 0, true);
       if (stops(first.status)) return { status: first.status };
       if (!first.spec || !first.story || !first.personas) throw new Error(`conversation ${id} has no story or personas yet`);
-      fixed = { spec: first.spec, story: first.story, personas: first.personas };
+      const material = first.spec.materials ? new MaterialIndex(await readMaterial(this.store, id)) : null;
+      fixed = { spec: first.spec, story: first.story, personas: first.personas, material };
       this.cache.set(id, fixed);
       if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     }
     const snap = await this.store.turnSnapshot(id, req.log_position, fixed.spec.limits.history_turns, false);
     if (stops(snap.status)) return { status: snap.status };
-    const { spec, story, personas } = fixed;
+    const { spec, story, personas, material: index } = fixed;
     const agent = spec.agents.find((a) => a.id === req.agent_id);
     const persona = personaOf(spec, personas, req.agent_id);
     if (!agent || !persona) throw new Error(`conversation ${id} has no agent "${req.agent_id}"`);
@@ -85,6 +92,15 @@ export class TurnContextReader {
       .slice(-spec.limits.history_turns)
       .map(historyEntry)
       .filter((h): h is HistoryEntry => h !== null);
-    return { req, spec, agent, story, persona, others, history, turn: { number: req.sequence_number, max: spec.limits.max_turns } };
+    // a continued run's turns are counted after the history it carries on
+    const before = spec.source?.kind === "continue" ? spec.source.history : 0;
+    let material: TurnContext["material"] = null;
+    if (index && spec.materials) {
+      // what the conversation is about now: the latest turns; before anyone spoke, the situation and the speaker's goals
+      const latest = history.slice(-QUERY_TURNS).map((h) => h.text);
+      const query = latest.length ? latest.join("\n") : [story.initial_situation, ...persona.goals].join("\n");
+      material = { ...index.select(query, spec.materials.budget_tokens), budget_tokens: spec.materials.budget_tokens };
+    }
+    return { req, spec, agent, story, persona, others, history, turn: { number: Math.max(1, req.sequence_number - before), max: spec.limits.max_turns }, material };
   }
 }

@@ -170,6 +170,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
               history: ctx.history,
               turn: ctx.turn,
               turn_order: ctx.spec.turn_order,
+              ...(ctx.material ? { material: ctx.material.chunks.map((c) => ({ id: c.id, title: c.title, text: c.text })) } : {}),
             },
             signal: ac.signal,
             onToken: (text, n) => tokens.push(text, n),
@@ -191,6 +192,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           failure: reply.failure,
           context: fitted.usage,
           promptTurns: fitted.turns,
+          material: ctx.material,
           fallbackFrom: onFallback ? label(primary) : undefined,
         });
       } catch (caught) {
@@ -269,6 +271,7 @@ interface Outcome {
   failedFor?: string;
   context?: DialogMessage["metadata"]["context"];
   promptTurns?: { first: number | null; last: number | null; count: number };
+  material?: TurnContext["material"];
 }
 
 /** the message of a turn, validated; a reply that cannot be made into one throws (invalid_reply) */
@@ -320,6 +323,7 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       source: "model",
       turn_choice: req.turn_choice,
       ...(o.promptTurns ? { prompt_turns: o.promptTurns } : {}),
+      ...(o.material ? { material: { chunks: o.material.chunks.map((c) => c.id), tokens: o.material.tokens, budget_tokens: o.material.budget_tokens } } : {}),
     },
   };
   const parsed = DialogMessageSchema.safeParse(candidate);

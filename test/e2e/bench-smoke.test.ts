@@ -30,7 +30,7 @@ describe("npm run bench -- --smoke", () => {
     expect(result.schema).toBe("dialogue-llm/bench");
     expect(result.smoke).toBe(true);
     const sections = new Set(result.figures.map((f) => f.section.split(".")[0]));
-    expect([...sections]).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+    expect([...sections]).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
     for (const f of result.figures) {
       const what = `${f.section} / ${f.name}`;
       expect(Number.isFinite(f.value), what).toBe(true);
@@ -45,7 +45,7 @@ describe("npm run bench -- --smoke", () => {
     const onCluster = result.figures.find((f) => /^throughput\.cluster\.\d+\.tps$/.test(f.id));
     expect(onCluster?.baseline.name).toBe("one redis-server, same run");
     expect(onCluster?.baseline.value).toBe(result.figures.find((f) => f.id === onCluster?.id.replace(".cluster", ""))?.value);
-    for (const id of ["overhead.p50", "streaming.1000.p95", "startup.first_request", "engine.tps"]) {
+    for (const id of ["overhead.p50", "streaming.1000.p95", "startup.first_request", "engine.tps", "import.1k.rss"]) {
       expect(result.figures.find((f) => f.id === id)?.target, id).toBeTruthy();
     }
   }, 120_000);

@@ -55,12 +55,12 @@ describe("Keys: one conversation's keys", () => {
     },
   );
 
-  it("record, log, tokens, analysis and remarks are five distinct keys, all listed by conversationKeys()", () => {
+  it("record, log, tokens, analysis, remarks, material and staging are seven distinct keys, all listed by conversationKeys()", () => {
     const keys = new Keys("dialogue");
     const listed = keys.conversationKeys("c1");
-    expect(new Set(listed).size).toBe(5);
+    expect(new Set(listed).size).toBe(7);
     expect(listed).toEqual(
-      expect.arrayContaining([keys.record("c1"), keys.log("c1"), keys.tokens("c1"), keys.analysis("c1"), keys.remarks("c1")]),
+      expect.arrayContaining([keys.record("c1"), keys.log("c1"), keys.tokens("c1"), keys.analysis("c1"), keys.remarks("c1"), keys.material("c1"), keys.staging("c1")]),
     );
   });
 

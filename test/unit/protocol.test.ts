@@ -146,6 +146,7 @@ const record: ConversationRecord = {
   lease_until: 1_763_700_030_000,
   remarks: 0,
   next_choice: { seq: 3, agent_id: "customer", how: "round_robin", by: "manager", reason: "after Tomas Berg, in the agents' order", at: 1_763_700_100_000 },
+  history: null,
 };
 
 const controlJobs: ControlJob[] = [

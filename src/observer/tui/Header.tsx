@@ -97,6 +97,7 @@ const STATUS_COLOR: Record<Status, string> = {
   preparing: "yellow",
   running: "green",
   stopping: "yellow",
+  imported: "cyan",
   completed: "green",
   stopped: "yellow",
   failed: "red",

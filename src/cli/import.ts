@@ -1,0 +1,145 @@
+/**
+ * `dialogue import <file>`: recorded conversations (JSON lines, a JSON array, CSV) into retained
+ * conversations, one per session (src/import/importer.ts). Prints what it imported, what was
+ * there already, what it did not import and every bad row with its line; exits 2 when some row
+ * was bad or some session could not be imported (what was whole is imported all the same).
+ */
+import { Command, Option } from "commander";
+import { plural } from "../analysis/format.js";
+import { UsageError } from "../errors/index.js";
+import { DEFAULT_FIELDS, type EpochUnit, type FieldNames } from "../import/fields.js";
+import { importFile, type ImportProgress, type ImportReport } from "../import/importer.js";
+import { FORMATS, formatOf, type ImportFormat } from "../import/rows.js";
+import { addCommonOptions, type CommonOptions } from "./common.js";
+import { openStore, out } from "./conversation.js";
+
+interface ImportOptions extends CommonOptions {
+  format?: ImportFormat;
+  sessionField: string;
+  speakerField: string;
+  textField: string;
+  timeField: string;
+  roleField?: string;
+  epoch: EpochUnit;
+  json?: boolean;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+
+function span(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+}
+
+export function importCommand(): Command {
+  const cmd = new Command("import")
+    .description("import recorded conversations (JSON lines, a JSON array or CSV of rows): each session becomes a retained conversation (status imported) to list, show, analyze, replay, export, compare or continue")
+    .argument("<file>", "the file: .jsonl (one row object a line), .json (an array of row objects) or .csv (a header row, then rows)")
+    .addOption(new Option("--format <format>", "the file's format (default: from its extension)").choices([...FORMATS]))
+    .option("--session-field <name>", "the field naming each row's session (conversation); a dotted path reaches into objects", DEFAULT_FIELDS.session)
+    .option("--speaker-field <name>", "the field naming who said it", DEFAULT_FIELDS.speaker)
+    .option("--text-field <name>", "the field with what was said", DEFAULT_FIELDS.text)
+    .option("--time-field <name>", "the field with when it was said: an ISO 8601 date (no zone: UTC) or epoch seconds or milliseconds", DEFAULT_FIELDS.time)
+    .option("--role-field <name>", "a field with each speaker's role (default: the speaker is its own role)")
+    .addOption(new Option("--epoch <unit>", "what epoch numbers count: auto (below 100,000,000,000 seconds, else milliseconds), s or ms").choices(["auto", "s", "ms"]).default("auto"))
+    .option("--json", "the report as one JSON document");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  dialogue import calls.jsonl                        # rows {session_id, timestamp, speaker, text}
+  dialogue import chats.csv --session-field chat --speaker-field author --text-field body --time-field sent_at
+  dialogue import export.json --time-field ts --epoch ms --role-field role
+  dialogue list --status imported
+  dialogue analyze <id> --window 60s                  # windows of the recorded time
+  dialogue replay <id> --speed 10                     # a tenth of the recorded time
+  dialogue run --continue <id> --max-turns 6          # models carry the conversation on
+
+A session is imported whole or not at all: one with a bad row (reported with its line), or with
+fewer than 2 or more than 8 speakers, is left out, and the command exits 2 after importing the
+rest. A line that is not JSON cannot be told to a session, so then nothing is imported. Each
+session's id comes from its id and its rows: importing a file again adds nothing, and after a
+fix only the fixed sessions are new. Messages keep the rows' times and carry no tokens or speed
+(nothing generated them here). Large files stream: memory stays flat, a progress line shows on a
+terminal.`,
+  );
+  return cmd.action(async (file: string, opts: ImportOptions) => {
+    const format = opts.format ?? formatOf(file);
+    if (!format) throw new UsageError(`cannot tell the format of ${file} from its name`, "name it .jsonl, .json or .csv, or pass --format jsonl|json|csv");
+    const fields: FieldNames = { session: opts.sessionField, speaker: opts.speakerField, text: opts.textField, time: opts.timeField, role: opts.roleField ?? null };
+    const { store, close, config } = await openStore(opts);
+    const bar = progressLine();
+    let report: ImportReport;
+    try {
+      report = await importFile(store, { file, format, fields, epoch: opts.epoch, limits: config.limits, onProgress: bar.draw });
+    } finally {
+      bar.clear();
+      close();
+    }
+    if (opts.json) out(JSON.stringify(report, null, 2));
+    else out(reportText(report));
+    const problems = report.bad_row_count + report.rejected.length;
+    if (problems > 0) {
+      const places = report.bad_rows.slice(0, 5).map((b) => b.place).join(", ");
+      const rows = report.bad_row_count ? `${plural(report.bad_row_count, "bad row")} (${places}${report.bad_row_count > 5 ? ", …" : ""})` : "";
+      const sessions = report.rejected.length ? `${plural(report.rejected.length, "session")} not imported` : "";
+      throw new UsageError(
+        `${[rows, sessions].filter(Boolean).join("; ")}${report.imported.length + report.already.length ? `; ${plural(report.imported.length + report.already.length, "session")} imported whole` : ""}`,
+        report.unattributed > 0 ? "a row that cannot be read names no session: fix it, then import the file again" : "fix those rows and import the file again: the sessions already in are found, not added twice",
+      );
+    }
+  });
+}
+
+export function reportText(r: ImportReport): string {
+  const lines = [`${r.file}: ${plural(r.rows, "row")} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…)`];
+  if (r.imported.length) {
+    lines.push(`Imported ${plural(r.imported.length, "session")} (status imported):`);
+    for (const c of r.imported) {
+      lines.push(`  ${c.id}  session ${c.session} · ${plural(c.messages, "message")} · ${c.speakers.join(", ")} · ${iso(c.first)} → ${iso(c.last)} UTC (${span(c.last - c.first)})`);
+    }
+  }
+  if (r.already.length) {
+    lines.push(`Already imported, left as they were (${r.already.length}):`);
+    for (const c of r.already) lines.push(`  ${c.id}  session ${c.session}`);
+  }
+  if (r.rejected.length) {
+    lines.push(`Not imported (${r.rejected.length}):`);
+    for (const c of r.rejected) lines.push(`  session ${c.session}: ${c.reason}`);
+  }
+  if (r.bad_row_count) {
+    lines.push(`Bad rows (${r.bad_row_count}):`);
+    for (const b of r.bad_rows) lines.push(`  ${b.place}${b.session !== null ? ` (session ${b.session})` : ""}: ${b.problem}`);
+    if (r.bad_row_count > r.bad_rows.length) lines.push(`  … ${r.bad_row_count - r.bad_rows.length} more`);
+  }
+  const first = r.imported[0]?.id ?? r.already[0]?.id;
+  if (first) lines.push(`See them: dialogue list --status imported · dialogue analyze ${first} --window 60s · dialogue replay ${first} --speed 10`);
+  return lines.join("\n");
+}
+
+/** on a terminal, one line on stderr redrawn in place (at most 5 times a second); off one, nothing */
+function progressLine(): { draw: (p: ImportProgress) => void; clear: () => void } {
+  const err = process.stderr;
+  let shown = false;
+  let last = 0;
+  return {
+    draw: (p) => {
+      if (!err.isTTY) return;
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      const pct = p.total > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.total)) : 0;
+      const mb = (n: number): string => (n / 1e6).toFixed(1);
+      const line = p.phase === "reading" ? `importing: ${pct}% (${mb(p.bytes)} of ${mb(p.total)} MB) · ${plural(p.rows, "row")} · ${plural(p.sessions, "session")}` : `importing: committing sessions`;
+      const columns = err.columns || 80;
+      err.write(`\r${line.slice(0, columns - 1)}\u001b[K`);
+      shown = true;
+    },
+    clear: () => {
+      if (shown) err.write("\r\u001b[K");
+      shown = false;
+    },
+  };
+}
+

@@ -1,0 +1,198 @@
+/**
+ * `dialogue import`, below the CLI: a file of recorded conversations into retained
+ * conversations, one per session, streamed.
+ *
+ * 1. The rows are read, once, and each good row is staged in Redis with its session (stage.ts);
+ *    per session only a few numbers, its speakers and a running hash of its rows stay in memory.
+ *    The file's SHA-256 is computed on the way (it is recorded as the source).
+ * 2. Sessions are committed once the whole file is read: a session with any bad row, or with
+ *    fewer than 2 or more than 8 speakers, is imported not at all (its staged rows are dropped).
+ *    A bad row whose session cannot be told (a line that is not JSON) could belong to any
+ *    session, so then nothing is imported.
+ * 3. A session's conversation id is made of its id and the hash of its rows (session.ts
+ *    importedId): importing the same file again finds every session there already and adds
+ *    nothing; after fixing a bad row, the fixed session is imported and the others are found.
+ */
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { statSync } from "node:fs";
+import path from "node:path";
+import { UsageError } from "../errors/index.js";
+import type { Limits } from "../protocol/record.js";
+import { MAX_AGENTS } from "../protocol/schemas.js";
+import type { Store } from "../redis/store.js";
+import { fieldOf, readRow, type EpochUnit, type FieldNames } from "./fields.js";
+import { readRows, rowPlace, type ImportFormat } from "./rows.js";
+import { agentIds, importedId, importedSpec, speakersProblem, stagingId } from "./session.js";
+import { claim, commit, Stager } from "./stage.js";
+
+/** bad rows listed in a report at most (all are counted) */
+export const MAX_BAD_LISTED = 1000;
+
+export interface ImportOptions {
+  file: string;
+  format: ImportFormat;
+  fields: FieldNames;
+  epoch: EpochUnit;
+  /** recorded on each conversation (the configuration's) */
+  limits: Limits;
+  /** how far it has got: bytes of the second pass, rows, sessions */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  phase: "reading" | "committing";
+  bytes: number;
+  total: number;
+  rows: number;
+  sessions: number;
+}
+
+export interface BadRow {
+  place: string;
+  session: string | null;
+  problem: string;
+}
+
+export interface ImportReport {
+  file: string;
+  sha256: string;
+  format: ImportFormat;
+  rows: number;
+  imported: Array<{ id: string; session: string; speakers: string[]; messages: number; first: number; last: number }>;
+  /** sessions imported before (the same file): left as they are */
+  already: Array<{ id: string; session: string }>;
+  /** sessions not imported, and why */
+  rejected: Array<{ session: string; reason: string }>;
+  /** the first MAX_BAD_LISTED bad rows, in file order */
+  bad_rows: BadRow[];
+  bad_row_count: number;
+  /** bad rows whose session could not be told: nothing was imported */
+  unattributed: number;
+}
+
+interface SessionState {
+  /** where its rows wait (stagingId) */
+  stage: string;
+  session: string;
+  state: "staging" | "bad";
+  reason: string | null;
+  /** its rows, as read: what its conversation id is made of */
+  hash: Hash;
+  speakers: Map<string, string>;
+  rows: number;
+  first: number;
+  last: number;
+}
+
+/** the file is there, a file, readable, and not empty; else a UsageError (exit 2) */
+export function checkFile(file: string): number {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "check the path and its permissions");
+  }
+  if (size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
+  return size;
+}
+
+export async function importFile(store: Store, o: ImportOptions): Promise<ImportReport> {
+  const total = checkFile(o.file);
+  const progress: ImportProgress = { phase: "reading", bytes: 0, total, rows: 0, sessions: 0 };
+  const tell = (): void => o.onProgress?.(progress);
+  const fileHash = createHash("sha256");
+  const run = randomBytes(6).toString("hex");
+  const sessions = new Map<string, SessionState>();
+  const bad: BadRow[] = [];
+  let badCount = 0;
+  let unattributed = 0;
+  const stager = new Stager(store);
+  const report = (place: string, session: string | null, problem: string): void => {
+    badCount++;
+    if (bad.length < MAX_BAD_LISTED) bad.push({ place, session, problem });
+  };
+  const turnBad = (s: SessionState, reason: string): void => {
+    if (s.state !== "staging") return;
+    s.state = "bad";
+    s.reason = reason;
+    stager.drop(s.stage);
+  };
+  const onChunk = (chunk: Buffer): void => {
+    fileHash.update(chunk);
+    progress.bytes += chunk.length;
+  };
+
+  for await (const raw of readRows(o.file, o.format, onChunk)) {
+    progress.rows++;
+    if (progress.rows % 1000 === 0) tell();
+    const place = rowPlace(raw);
+    if (raw.value === null) {
+      unattributed++;
+      report(place, null, raw.error ?? "unreadable");
+      continue;
+    }
+    const row = raw.error !== null ? { problem: raw.error } : readRow(raw.value, o.fields, o.epoch);
+    const named = "problem" in row ? fieldOf(raw.value, o.fields.session) : row.session;
+    const sessionId = typeof named === "string" || typeof named === "number" ? String(named).trim() : "";
+    let s = sessionId ? sessions.get(sessionId) : undefined;
+    if (sessionId && !s) {
+      s = { stage: stagingId(run, sessionId), session: sessionId, state: "staging", reason: null, hash: createHash("sha256"), speakers: new Map(), rows: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+      sessions.set(sessionId, s);
+      progress.sessions = sessions.size;
+    }
+    if ("problem" in row) {
+      if (!s) unattributed++;
+      report(place, s?.session ?? null, row.problem);
+      if (s) turnBad(s, `its ${place} is bad`);
+      continue;
+    }
+    if (!s || s.state !== "staging") continue;
+    if (!s.speakers.has(row.speaker)) {
+      if (s.speakers.size >= MAX_AGENTS) {
+        turnBad(s, `more than ${MAX_AGENTS} speakers (from ${place}, "${row.speaker}"): a conversation has 2 to ${MAX_AGENTS}`);
+        continue;
+      }
+      s.speakers.set(row.speaker, row.role ?? row.speaker);
+    }
+    s.rows++;
+    s.first = Math.min(s.first, row.at);
+    s.last = Math.max(s.last, row.at);
+    s.hash.update(`${JSON.stringify([row.speaker, row.role, row.text, row.at])}\n`);
+    await stager.add(s.stage, { speaker: row.speaker, text: row.text, at: row.at, time: row.time, line: raw.line, item: raw.item }, s.rows === 1);
+  }
+  await stager.flush();
+  tell();
+
+  const sha256 = fileHash.digest("hex");
+  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed };
+  progress.phase = "committing";
+  const importedAt = Date.now();
+  for (const s of sessions.values()) {
+    const problem = s.state === "bad" ? s.reason : unattributed > 0 ? "a row whose session cannot be told is bad, and it may be this session's" : speakersProblem(s.speakers.size);
+    if (problem) {
+      if (s.state === "staging") stager.drop(s.stage);
+      out.rejected.push({ session: s.session, reason: problem });
+      continue;
+    }
+    const id = importedId(s.session, s.hash.digest("hex"));
+    const held = await claim(store, id);
+    if (held !== null) {
+      stager.drop(s.stage);
+      if (held === "imported") out.already.push({ id, session: s.session });
+      else out.rejected.push({ session: s.session, reason: `conversation ${id} exists and was not imported: left as it is` });
+      continue;
+    }
+    const spec = importedSpec(
+      { id, session: s.session, speakers: s.speakers, rows: s.rows, first: s.first, last: s.last },
+      { name: out.file, sha256, format: o.format, fields: o.fields, imported_at: importedAt, limits: o.limits },
+    );
+    const done = await commit(store, s.stage, spec, { ids: agentIds([...s.speakers.keys()]), roles: s.speakers });
+    out.imported.push({ id, session: s.session, speakers: [...s.speakers.keys()], messages: done.messages, first: done.first, last: done.last });
+    tell();
+  }
+  await stager.flush();
+  return out;
+}
