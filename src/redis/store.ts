@@ -7,6 +7,7 @@
  *                      failed_turns, cut_turns, stalled_turns, retried_turns, ok_turns, lease_until
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
+ *   remarks(ID) list   narrator's remarks (JSON) waiting for the next turn boundary (see flushRemarks)
  *   index       zset   ID -> created_at
  *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
@@ -261,6 +262,11 @@ export class Store {
       next_agent: choice.agent_id,
       pending_seq: choice.seq,
     });
+  }
+
+  /** how many narrator's remarks wait for the next turn boundary (a small read the manager sends with its others) */
+  async remarksWaiting(id: string): Promise<number> {
+    return this.redis.llen(this.keys.remarks(id));
   }
 
   /** queues a narrator's remark: it becomes the next message at the next turn boundary */
