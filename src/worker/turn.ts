@@ -11,8 +11,9 @@
  * failed turn goes to the manager. A turn never ends without a response, except for a run that
  * has already ended.
  *
- * Reads: the request job; the conversation record's status (to skip turns of finished
- *   conversations: read while the model starts).
+ * Reads: the request job; the turn's context before it generates (turn-context.ts: the record's
+ *   status, the spec, story and personas once per conversation, the log's tail), and the record's
+ *   status again once the reply is in (to skip turns of finished conversations).
  * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
@@ -98,7 +99,6 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  const startedAt = Date.now();
   // the spec, story, personas and history, with the run's status, in one round trip: a turn of a
   // run that has ended (stopped while this request waited) or of an unknown one goes no further
   const read = await deps.context.read(req);
@@ -107,6 +107,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
     return { skipped: `conversation is ${read.status}` };
   }
   const ctx = read;
+  // generation starts once the turn's context is read (metadata.started_at; queue_wait_ms runs from the enqueue to here)
+  const startedAt = Date.now();
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
   const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
@@ -246,6 +248,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
 
 interface Base {
   ctx: TurnContext;
+  /** the worker started generating (after reading the turn's context) */
   startedAt: number;
   queuedAt: number;
   host: string;
