@@ -106,8 +106,8 @@ export async function memoryUsage(redis: Redis, keys: readonly string[]): Promis
   return total;
 }
 
-/** HSTRLEN <key> <field> of each key (a BullMQ job's payload, "data", or its "returnvalue"), in bytes */
-export async function jobFieldSizes(redis: Redis, keys: readonly string[], field: "data" | "returnvalue" = "data"): Promise<number[]> {
+/** HSTRLEN <key> <field> of each key (a BullMQ job's payload "data", its "opts" or its "returnvalue"), in bytes */
+export async function jobFieldSizes(redis: Redis, keys: readonly string[], field: "data" | "opts" | "returnvalue" = "data"): Promise<number[]> {
   const pipe = redis.pipeline();
   for (const k of keys) pipe.hstrlen(k, field);
   return ((await pipe.exec()) ?? []).map(([, v]) => Number(v)).filter((n) => n > 0);

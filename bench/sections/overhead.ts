@@ -2,8 +2,9 @@
  * 1. Turn overhead: one two-agent conversation of 500 turns with the zero-latency simulated
  * provider, through `dialogue run` (a manager and a worker per agent, each its own process).
  * Orchestration per turn = started_at of message n − finished_at of message n−1: from the moment
- * a worker has a reply to the moment a worker starts generating the next one. Beside it, a Redis
- * PING round trip and the raw BullMQ ping-pong with the same topology and payload sizes.
+ * a worker has a reply to the moment a worker starts generating the next one (having read the
+ * turn's context from Redis). Beside it, a Redis PING round trip and the raw BullMQ ping-pong with
+ * the same topology and the payload sizes of this run's requests and responses (their means).
  */
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";

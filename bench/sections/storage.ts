@@ -8,7 +8,7 @@
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
 import type { Ctx } from "../lib/ctx.js";
-import { memoryUsage, present, turnJobKeys, type Recorded } from "../lib/product.js";
+import { jobFieldSizes, memoryUsage, present, turnJobKeys, type Recorded } from "../lib/product.js";
 import { figure, type Figure } from "../lib/report.js";
 import { mean } from "../lib/stats.js";
 
@@ -41,12 +41,28 @@ export async function storage(ctx: Ctx, runs: StorageRun[]): Promise<{ figures: 
       const responses = await memoryUsage(redis, present(jobKeys.responses));
       const control = await memoryUsage(redis, jobKeys.control);
       const chunks = await redis.xlen(store.keys.tokens(id));
+      // what the jobs carry, beside what Redis keeps for them (BullMQ's own fields, the hash's overhead)
+      const carried = async (keys: string[], field: "data" | "opts" | "returnvalue") => mean(await jobFieldSizes(redis, keys, field));
       figures.push(
         figure(SECTION, `storage.${label}.own`, `conversation keys per message, ${label}`, own / n, "B", { name: "message JSON", value: json }, { on: "ratio", op: "<=", limit: 3 }),
         // the target is for the long run: a retained request no longer grows with the conversation
         figure(SECTION, `storage.${label}.jobs`, `retained BullMQ jobs per message, ${label}`, (requests + responses + control) / n, "B", { name: "message JSON", value: json }, label === LONG_RUN ? { on: "ratio", op: "<=", limit: 2 } : undefined),
       );
-      data.push({ label, messages: n, message_json_bytes: json, conversation_bytes: perKey, token_chunks: chunks, job_bytes: { requests, responses, control } });
+      const req = present(jobKeys.requests);
+      const res = present(jobKeys.responses);
+      data.push({
+        label,
+        messages: n,
+        message_json_bytes: json,
+        conversation_bytes: perKey,
+        token_chunks: chunks,
+        job_bytes: { requests, responses, control },
+        /** the mean size of a job's data, options and return value (the rest of `job_bytes` is BullMQ's own fields and Redis' overhead) */
+        job_fields_bytes: {
+          request: { data: await carried(req, "data"), opts: await carried(req, "opts"), returnvalue: await carried(req, "returnvalue") },
+          response: { data: await carried(res, "data"), opts: await carried(res, "opts"), returnvalue: await carried(res, "returnvalue") },
+        },
+      });
     }
   } finally {
     redis.disconnect();
