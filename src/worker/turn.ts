@@ -177,6 +177,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           fitted.messages,
           replySchemaFor(ctx.spec.turn_order, ctx.others.map((o) => o.agent_id)),
         );
+        // the reply is in (metadata.finished_at): the status check that follows is not generation
+        const finishedAt = Date.now();
         const instead = await ended();
         if (instead) return instead;
         const cut = reply.result.done_reason === "cut";
@@ -192,6 +194,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           context: fitted.usage,
           promptTurns: fitted.turns,
           fallbackFrom: onFallback ? label(primary) : undefined,
+          finishedAt,
         });
       } catch (caught) {
         await tokens.close();
@@ -268,6 +271,8 @@ interface Outcome {
   failure?: { error: string; raw: string } | undefined;
   /** every attempt failed: why */
   failedFor?: string;
+  /** when the reply was in (default: now) */
+  finishedAt?: number;
   context?: DialogMessage["metadata"]["context"];
   promptTurns?: { first: number | null; last: number | null; count: number };
 }
@@ -312,7 +317,7 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       queue_wait_ms: Math.max(0, b.startedAt - b.queuedAt),
       requested_at: req.requested_at,
       started_at: b.startedAt,
-      finished_at: Date.now(),
+      finished_at: o.finishedAt ?? Date.now(),
       truncated,
       ...(o.context ? { context: o.context } : {}),
       ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
