@@ -24,7 +24,7 @@ import { analysis } from "./sections/analysis.js";
 import { engine } from "./sections/engine.js";
 import { overhead } from "./sections/overhead.js";
 import { startup } from "./sections/startup.js";
-import { storage, type StorageRun } from "./sections/storage.js";
+import { LONG_RUN, storage, type StorageRun } from "./sections/storage.js";
 import { streaming } from "./sections/streaming.js";
 import { throughput } from "./sections/throughput.js";
 import { importBench } from "./sections/import.js";
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       const r = await overhead(ctx);
       if (want(1)) add("overhead", r);
       payload = r.data.payload_bytes as typeof payload;
-      stored.push({ label: "zero-latency", prefix: r.prefix, run: r.run });
+      stored.push({ label: LONG_RUN, prefix: r.prefix, run: r.run });
     }
     let listPrefix: string | null = null;
     if (want(2)) {

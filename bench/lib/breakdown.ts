@@ -22,7 +22,7 @@ export interface TurnTimes {
   request_created: number;
   /** a worker took it */
   request_taken: number;
-  /** the worker started generating */
+  /** the worker started generating (the product's worker once it has read the turn's context from Redis) */
   started: number;
 }
 

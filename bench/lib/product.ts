@@ -67,11 +67,13 @@ export function handoffs(messages: readonly DialogMessage[]): number[] {
 
 /** timestamps of each turn after the first (see breakdown.ts), from the log and the retained jobs */
 export async function turnTimes(redis: Redis, store: Store, run: Recorded): Promise<TurnTimes[]> {
-  const jobs = turnJobKeys(store, run.record, run.entries.length);
-  const read = async (keys: string[]) => {
+  const jobs = turnJobKeys(store, run.record, run.messages);
+  const none: [number, number] = [Number.NaN, Number.NaN];
+  const read = async (keys: ReadonlyArray<string | null>) => {
     const pipe = redis.pipeline();
-    for (const k of keys) pipe.hmget(k, "timestamp", "processedOn");
-    return ((await pipe.exec()) ?? []).map(([, v]) => (v as Array<string | null>).map(Number) as [number, number]);
+    for (const k of keys) if (k !== null) pipe.hmget(k, "timestamp", "processedOn");
+    const got = ((await pipe.exec()) ?? []).map(([, v]) => (v as Array<string | null>).map(Number) as [number, number]);
+    return keys.map((k) => (k === null ? none : (got.shift() ?? none)));
   };
   const [requests, responses] = await Promise.all([read(jobs.requests), read(jobs.responses)]);
   const out: TurnTimes[] = [];
@@ -105,24 +107,34 @@ export async function memoryUsage(redis: Redis, keys: readonly string[]): Promis
   return total;
 }
 
-/** HSTRLEN <key> data of each key (a BullMQ job's payload), in bytes */
-export async function jobDataSizes(redis: Redis, keys: readonly string[]): Promise<number[]> {
+/** HSTRLEN <key> <field> of each key (a BullMQ job's payload "data", its "opts" or its "returnvalue"), in bytes */
+export async function jobFieldSizes(redis: Redis, keys: readonly string[], field: "data" | "opts" | "returnvalue" = "data"): Promise<number[]> {
   const pipe = redis.pipeline();
-  for (const k of keys) pipe.hstrlen(k, "data");
+  for (const k of keys) pipe.hstrlen(k, field);
   return ((await pipe.exec()) ?? []).map(([, v]) => Number(v)).filter((n) => n > 0);
 }
 
-/** the BullMQ job keys of one conversation's turns: requests and responses, by pool */
-export function turnJobKeys(store: Store, rec: ConversationRecord, turns: number): { requests: string[]; responses: string[]; control: string[] } {
+export const present = (keys: ReadonlyArray<string | null>): string[] => keys.filter((k): k is string => k !== null);
+
+/**
+ * The BullMQ job keys of one conversation: each message's request and response (aligned with
+ * `messages`; null for a message no job carried — a person's, a narrator's), in its speaker's
+ * pool's queues, and the control jobs.
+ */
+export function turnJobKeys(
+  store: Store,
+  rec: ConversationRecord,
+  messages: readonly DialogMessage[],
+): { requests: Array<string | null>; responses: Array<string | null>; control: string[] } {
   const k = store.keys;
   const id = rec.spec.id;
-  const requests: string[] = [];
-  const responses: string[] = [];
-  for (let seq = 1; seq <= turns; seq++) {
-    const pool = rec.spec.agents[(seq - 1) % 2]?.pool as string;
-    const job = store.keys.turnJobId(id, seq);
-    requests.push(`${k.poolPrefix(pool)}:${k.requestQueue(pool)}:${job}`);
-    responses.push(`${k.poolPrefix(pool)}:${k.responseQueue(pool)}:${job}`);
+  const requests: Array<string | null> = [];
+  const responses: Array<string | null> = [];
+  for (const m of messages) {
+    const pool = m.metadata.source === "model" ? rec.spec.agents.find((a) => a.id === m.metadata.agent_id)?.pool : undefined;
+    const job = store.keys.turnJobId(id, m.metadata.sequence_number);
+    requests.push(pool === undefined ? null : `${k.poolPrefix(pool)}:${k.requestQueue(pool)}:${job}`);
+    responses.push(pool === undefined ? null : `${k.poolPrefix(pool)}:${k.responseQueue(pool)}:${job}`);
   }
   const control = [store.keys.startJobId(id), store.keys.deadlineJobId(id), store.keys.finalizeJobId(id)].map(
     (j) => `${k.controlPrefix()}:${k.controlQueue()}:${j}`,

@@ -17,16 +17,18 @@ const concurrency = Number(required(a, "concurrency"));
 const redis = new Redis(required(a, "redis-url"), { maxRetriesPerRequest: null });
 const requests = new Map(pools.map((p) => [p, new Queue(`requests.${p}`, { connection: redis, prefix })]));
 
-const route = async (job: Job<RawResponse>): Promise<void> => {
+/** returns a word, as the manager does ("recorded", kept as the response job's value) */
+const route = async (job: Job<RawResponse>): Promise<string> => {
   const { chain, seq } = job.data;
   if (seq >= turns) {
     await redis.incr(`${prefix}:done`);
-    return;
+    return "recorded";
   }
   const next = seq + 1;
   const pool = pools[(next - 1) % pools.length] as string;
   const req: RawRequest = { chain, seq: next, requested_at: Date.now(), payload: body };
   await requests.get(pool)?.add("turn", req, requestOpts(`${chain}.${next}`));
+  return "recorded";
 };
 
 const workers = pools.map(

@@ -1,7 +1,8 @@
 /**
  * Raw BullMQ worker (the baseline of a `dialogue worker`): takes requests from requests.<pool>
- * and at once puts a response on responses.<pool>, returning it as the job's value as the
- * product does. Prints "ready" when it listens; stops on SIGTERM.
+ * and at once puts a response on responses.<pool>, returning a few words on the turn as the
+ * request job's value, as the product does (worker/turn.ts TurnDone). Prints "ready" when it
+ * listens; stops on SIGTERM.
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
@@ -20,7 +21,7 @@ const worker = new Worker<RawRequest>(
     const started_at = Date.now();
     const res: RawResponse = { chain: job.data.chain, seq: job.data.seq, started_at, finished_at: Date.now(), payload: reply };
     await responses.add("message", res, responseOpts(`${res.chain}.${res.seq}`));
-    return res;
+    return { message_id: `${res.chain}.${res.seq}`, sequence_number: res.seq, attempt: 1, tokens_generated: 0, cut: false, failed: false };
   },
   workerOpts(redis.duplicate({ maxRetriesPerRequest: null }), prefix, Number(required(a, "concurrency"))),
 );

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
 import type { Ctx } from "../lib/ctx.js";
 import { ROOT, spawnNode, spawnProc } from "../lib/proc.js";
-import { freshPrefix, recorded, runProduct, turnJobKeys } from "../lib/product.js";
+import { freshPrefix, present, recorded, runProduct, turnJobKeys } from "../lib/product.js";
 import { figure, type Figure } from "../lib/report.js";
 import { mean, sum } from "../lib/stats.js";
 
@@ -45,7 +45,7 @@ export async function engine(ctx: Ctx): Promise<{ figures: Figure[]; data: Recor
     const orchestrated = tokens / ((to - from) / 1000);
     const engineRate = mean(counted.map((e) => e.message.metadata.tokens_per_second));
 
-    const jobs = turnJobKeys(new Store(redis, prefix), run.record, run.messages.length).requests;
+    const jobs = present(turnJobKeys(new Store(redis, prefix), run.record, run.messages).requests);
     const alone = spawnProc("engine-alone", ["--redis-url", ctx.redisUrl, "--prefix", prefix, "--job-keys", jobs.join(","), "--model-file", model, "--threads", "1"], { ...process.env });
     if ((await alone.exit) !== 0) throw new Error(`the engine alone failed: ${alone.err().slice(-1000)}`);
     const base = JSON.parse(alone.out().trim().split("\n").at(-1) ?? "{}") as { generations: number; tokens: number; ms: number; fit_ms: number; rates: number[] };

@@ -2,14 +2,15 @@
  * 1. Turn overhead: one two-agent conversation of 500 turns with the zero-latency simulated
  * provider, through `dialogue run` (a manager and a worker per agent, each its own process).
  * Orchestration per turn = started_at of message n − finished_at of message n−1: from the moment
- * a worker has a reply to the moment a worker starts generating the next one. Beside it, a Redis
- * PING round trip and the raw BullMQ ping-pong with the same topology and payload sizes.
+ * a worker has a reply to the moment a worker starts generating the next one (having read the
+ * turn's context from Redis). Beside it, a Redis PING round trip and the raw BullMQ ping-pong with
+ * the same topology and the payload sizes of this run's requests and responses (their means).
  */
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
 import type { Ctx } from "../lib/ctx.js";
 import { breakdown } from "../lib/breakdown.js";
-import { freshPrefix, handoffs, jobDataSizes, recorded, runProduct, turnJobKeys, turnTimes, ZERO_LATENCY, type Recorded } from "../lib/product.js";
+import { freshPrefix, handoffs, jobFieldSizes, present, recorded, runProduct, turnJobKeys, turnTimes, ZERO_LATENCY, type Recorded } from "../lib/product.js";
 import { rawPingPong } from "../lib/raw.js";
 import { figure, type Figure } from "../lib/report.js";
 import { dist, mean, type Dist } from "../lib/stats.js";
@@ -52,9 +53,11 @@ export async function overhead(ctx: Ctx): Promise<OverheadResult> {
     if (!run) throw new Error("the overhead run recorded no conversation");
     const product = dist(handoffs(run.messages));
     const store = new Store(redis, prefix);
-    const jobs = turnJobKeys(store, run.record, run.messages.length);
-    const requestBytes = Math.round(mean(await jobDataSizes(redis, jobs.requests)) ?? 0);
-    const responseBytes = Math.round(mean(await jobDataSizes(redis, jobs.responses)) ?? 0);
+    // the raw baseline carries payloads of the product's mean request and response, as this run made them
+    const jobs = turnJobKeys(store, run.record, run.messages);
+    const requestBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests))) ?? 0);
+    const responseBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.responses))) ?? 0);
+    const requestReturnBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests), "returnvalue")) ?? 0);
 
     ctx.say(`turn overhead: raw BullMQ ping-pong, ${turns} turns, payloads ${requestBytes} / ${responseBytes} bytes`);
     const raw = await rawPingPong(ctx, { chains: 1, turns, concurrency: 1, routerConcurrency: 50, requestBytes, responseBytes });
@@ -81,6 +84,8 @@ export async function overhead(ctx: Ctx): Promise<OverheadResult> {
         raw_ms: summary(rawDist),
         ping_ms: summary(ping),
         payload_bytes: { request: requestBytes, response: responseBytes },
+        /** what a request job keeps as its return value (worker/turn.ts TurnDone), mean */
+        request_return_bytes: requestReturnBytes,
         breakdown_ms: { product: breakdown(await turnTimes(redis, store, run)), raw: raw.breakdown_ms },
         raw_wall_ms: raw.wall_ms,
       },

@@ -245,29 +245,37 @@ export class Controller {
       return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
     }
     // The message is recorded if it is the next one and its speaker's (a turn that finishes after
-    // the run ended is still kept: it is what the model produced), then the record as it is now
-    // and the latest messages, for the loop check, the turn order and the next turn, are read:
-    // three commands sent at once on one connection, which Redis runs in this order.
-    const [appended, rec, recent] = await Promise.all([this.store.appendNext(res.message), this.load(id), this.store.lastMessages(id, this.recentCount(spec))]);
+    // the run ended is still kept: it is what the model produced), then the record as it is now,
+    // the latest messages (for the loop check, the turn order and the next turn) and how many
+    // narrator's remarks wait are read: four commands sent at once on one connection, which Redis
+    // runs in this order.
+    const [appended, rec, recent, remarks] = await Promise.all([
+      this.store.appendNext(res.message),
+      this.load(id),
+      this.store.lastMessages(id, this.recentCount(spec)),
+      this.store.remarksWaiting(id),
+    ]);
     if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
     if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
-    await this.afterRecorded(rec, res.message, recent);
+    await this.afterRecorded(rec, res.message, recent, remarks);
     return appended.result === "added" ? "recorded" : "already recorded";
   }
 
   /**
    * What follows a recorded turn (a model's, a person's, a skipped one): the run ends if a limit
    * says so; otherwise the waiting remarks are recorded, and the next turn begins — once, by
-   * whichever manager recorded the turn that came last.
+   * whichever manager recorded the turn that came last. `remarks`: how many were waiting, read
+   * with the record (when none were, no round trip goes to look again; one said since then is
+   * recorded at the next boundary).
    */
-  private async afterRecorded(rec: ConversationRecord, msg: DialogMessage, recent: readonly DialogMessage[]): Promise<string> {
+  private async afterRecorded(rec: ConversationRecord, msg: DialogMessage, recent: readonly DialogMessage[], remarks: number): Promise<string> {
     const id = rec.spec.id;
     const seq = msg.metadata.sequence_number;
     const reason = this.stopReason(rec, msg, this.looping(rec, msg, recent));
     if (reason) return this.end(id, reason);
     if (seq !== rec.turns) return "recorded (not the latest)";
-    const flushed = await this.flushRemarks(rec);
+    const flushed = remarks > 0 ? await this.flushRemarks(rec) : 0;
     const current = flushed > 0 ? await this.load(id) : rec;
     const latest = flushed > 0 ? await this.store.lastMessages(id, this.recentCount(rec.spec)) : recent;
     await beginTurn(this.turnDeps, current, current.turns + 1, latest);
@@ -294,10 +302,15 @@ export class Controller {
       throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq} is ${choice.agent_id}'s)` : ""}`);
     }
     const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
-    const [appended, after, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    const [appended, after, recent, remarks] = await Promise.all([
+      this.store.appendNext(msg),
+      this.load(id),
+      this.store.lastMessages(id, this.recentCount(rec.spec)),
+      this.store.remarksWaiting(id),
+    ]);
     if (appended.result !== "added") return `not recorded (${appended.result})`;
     await this.queues.removeControl(this.store.keys.humanTimeoutJobId(id, choice.seq)).catch(() => undefined);
-    return this.afterRecorded(after, msg, recent);
+    return this.afterRecorded(after, msg, recent, remarks);
   }
 
   /** a person's turn still unanswered: skipped, with the reason, and the conversation goes on */
@@ -307,10 +320,15 @@ export class Controller {
     const choice = rec.next_choice;
     if (!choice || choice.seq !== seq || rec.turns >= seq) return "answered in time";
     const msg = skippedMessage(rec, choice, now());
-    const [appended, after, recent] = await Promise.all([this.store.appendNext(msg), this.load(id), this.store.lastMessages(id, this.recentCount(rec.spec))]);
+    const [appended, after, recent, remarks] = await Promise.all([
+      this.store.appendNext(msg),
+      this.load(id),
+      this.store.lastMessages(id, this.recentCount(rec.spec)),
+      this.store.remarksWaiting(id),
+    ]);
     if (appended.result !== "added") return "answered in time";
     this.log.info({ conversation: id, seq, agent: choice.agent_id }, "a person's turn was skipped");
-    return this.afterRecorded(after, msg, recent);
+    return this.afterRecorded(after, msg, recent, remarks);
   }
 
   /**

@@ -7,6 +7,7 @@
  *                      failed_turns, cut_turns, stalled_turns, retried_turns, ok_turns, lease_until
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
+ *   remarks(ID) list   narrator's remarks (JSON) waiting for the next turn boundary (see flushRemarks)
  *   index       zset   ID -> created_at
  *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
@@ -232,23 +233,31 @@ export class Store {
 
   /**
    * What a worker needs for one turn, in one round trip: the record's status (and, unless the
-   * caller has them, its spec, story and personas, which never change once written), and the log's
-   * latest `count` messages up to sequence number `position`, oldest first.
+   * caller has them, its spec, story and personas, which never change once written), and log
+   * messages up to sequence number `position`, oldest first: the latest `count`, or — `after`
+   * given, for a caller that holds the log up to that sequence number — the ones after it (at
+   * most `count`).
    */
   async turnSnapshot(
     id: string,
     position: number,
     count: number,
     statics: boolean,
+    after: number | null = null,
   ): Promise<{ status: Status | null; spec: ConversationSpec | null; story: StoryContent | null; personas: Persona[] | null; messages: DialogMessage[] }> {
     const fields = statics ? ["status", "spec", "story", "personas"] : ["status"];
+    const log = this.keys.log(id);
     const pipe = this.redis.pipeline();
     pipe.hmget(this.keys.record(id), ...fields);
-    if (position > 0 && count > 0) pipe.xrevrange(this.keys.log(id), this.keys.logEntryId(position), "-", "COUNT", count);
+    if (position > 0 && count > 0) {
+      if (after === null) pipe.xrevrange(log, this.keys.logEntryId(position), "-", "COUNT", count);
+      else if (after < position) pipe.xrange(log, `(${this.keys.logEntryId(after)}`, this.keys.logEntryId(position), "COUNT", count);
+    }
     const res = (await pipe.exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     const [status, spec, story, personas] = (res[0]?.[1] ?? []) as Array<string | null>;
-    const entries = ((res[1]?.[1] ?? []) as Array<[string, string[]]>).reverse();
+    const read = (res[1]?.[1] ?? []) as Array<[string, string[]]>;
+    const entries = after === null ? read.reverse() : read;
     return {
       status: status ? StatusSchema.parse(status) : null,
       spec: spec ? this.memo.spec.get(spec) : null,
@@ -270,6 +279,11 @@ export class Store {
       next_agent: choice.agent_id,
       pending_seq: choice.seq,
     });
+  }
+
+  /** how many narrator's remarks wait for the next turn boundary (a small read the manager sends with its others) */
+  async remarksWaiting(id: string): Promise<number> {
+    return this.redis.llen(this.keys.remarks(id));
   }
 
   /** queues a narrator's remark: it becomes the next message at the next turn boundary */

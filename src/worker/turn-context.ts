@@ -1,8 +1,9 @@
 /**
  * What one turn needs, read from Redis rather than carried by the request: the conversation's
  * spec, story and personas (written once, so cached per conversation) and the log's latest
- * messages up to the request's log position (read each turn) — one round trip, together with the
- * run's status.
+ * messages up to the request's log position — one round trip, together with the run's status.
+ * Log entries never change once written, so the latest ones a conversation's last turn read are
+ * kept too, and a turn reads only the entries after them.
  *
  * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail, material(ID)
  * (once per conversation, when the run has material: indexed for retrieval, material/retrieve.ts).
@@ -55,6 +56,8 @@ export function historyEntry(m: DialogMessage): HistoryEntry | null {
 
 export class TurnContextReader {
   private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[]; material: MaterialIndex | null }>();
+  /** per conversation: the latest log messages read (at most history_turns), up to sequence number `last` */
+  private readonly tails = new Map<string, { last: number; messages: DialogMessage[] }>();
 
   constructor(private readonly store: Store) {}
 
@@ -76,8 +79,20 @@ export class TurnContextReader {
       this.cache.set(id, fixed);
       if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     }
-    const snap = await this.store.turnSnapshot(id, req.log_position, fixed.spec.limits.history_turns, false);
+    const cap = fixed.spec.limits.history_turns;
+    const position = req.log_position;
+    // what this worker read of the log before, when the request's position is past it by no more than the history holds
+    const held = this.tails.get(id);
+    const tail = held && held.last <= position && position - held.last <= cap ? held : null;
+    const snap = await this.store.turnSnapshot(id, position, cap, false, tail ? tail.last : null);
     if (stops(snap.status)) return { status: snap.status };
+    const latest = tail ? [...tail.messages, ...snap.messages].slice(-cap) : snap.messages;
+    const last = latest.at(-1)?.metadata.sequence_number;
+    if (last !== undefined) {
+      this.tails.delete(id); // most recently used last
+      this.tails.set(id, { last, messages: latest });
+      if (this.tails.size > MAX_CACHED) this.tails.delete(this.tails.keys().next().value as string);
+    }
     const { spec, story, personas, material: index } = fixed;
     const agent = spec.agents.find((a) => a.id === req.agent_id);
     const persona = personaOf(spec, personas, req.agent_id);
@@ -87,7 +102,7 @@ export class TurnContextReader {
       const p = a.id === agent.id ? undefined : personaOf(spec, personas, a.id);
       if (p) others.push({ agent_id: a.id, kind: a.kind, persona: p });
     }
-    const history = snap.messages
+    const history = latest
       .filter((m) => m.metadata.sequence_number < req.sequence_number)
       .slice(-spec.limits.history_turns)
       .map(historyEntry)

@@ -11,8 +11,9 @@
  * failed turn goes to the manager. A turn never ends without a response, except for a run that
  * has already ended.
  *
- * Reads: the request job; the conversation record's status (to skip turns of finished
- *   conversations: read while the model starts).
+ * Reads: the request job; the turn's context before it generates (turn-context.ts: the record's
+ *   status, the spec, story and personas once per conversation, the log's tail), and the record's
+ *   status again once the reply is in (to skip turns of finished conversations).
  * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
@@ -99,8 +100,6 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  // every time here is Redis' clock (redis/clock.ts): the deadline and requested_at come from the manager's host
-  const startedAt = now();
   // the spec, story, personas and history, with the run's status, in one round trip: a turn of a
   // run that has ended (stopped while this request waited) or of an unknown one goes no further
   const read = await deps.context.read(req);
@@ -109,6 +108,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
     return { skipped: `conversation is ${read.status}` };
   }
   const ctx = read;
+  // generation starts once the turn's context is read (metadata.started_at; queue_wait_ms runs from the enqueue to here)
+  const startedAt = now();
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
   const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
@@ -178,6 +179,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           fitted.messages,
           replySchemaFor(ctx.spec.turn_order, ctx.others.map((o) => o.agent_id)),
         );
+        // the reply is in (metadata.finished_at): the status check that follows is not generation
+        const finishedAt = now();
         const instead = await ended();
         if (instead) return instead;
         const cut = reply.result.done_reason === "cut";
@@ -194,6 +197,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           promptTurns: fitted.turns,
           material: ctx.material,
           fallbackFrom: onFallback ? label(primary) : undefined,
+          finishedAt,
         });
       } catch (caught) {
         await tokens.close();
@@ -250,6 +254,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
 
 interface Base {
   ctx: TurnContext;
+  /** the worker started generating (after reading the turn's context) */
   startedAt: number;
   queuedAt: number;
   host: string;
@@ -269,6 +274,8 @@ interface Outcome {
   failure?: { error: string; raw: string } | undefined;
   /** every attempt failed: why */
   failedFor?: string;
+  /** when the reply was in (default: now) */
+  finishedAt?: number;
   context?: DialogMessage["metadata"]["context"];
   promptTurns?: { first: number | null; last: number | null; count: number };
   material?: TurnContext["material"];
@@ -315,7 +322,7 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
       clock_offset_ms: clockOffsetMs(),
       requested_at: req.requested_at,
       started_at: b.startedAt,
-      finished_at: now(),
+      finished_at: o.finishedAt ?? now(),
       truncated,
       ...(o.context ? { context: o.context } : {}),
       ...(o.fallbackFrom ? { fallback_from: o.fallbackFrom } : {}),
