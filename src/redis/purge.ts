@@ -30,11 +30,14 @@ export async function purgeConversation(store: Store, queues: Queues, rec: Conve
     [queues.control(), k.finalizeJobId(id)],
   ];
   const last = Math.max(rec.turns, rec.pending_seq ?? 0) + 1;
+  // whose turn each one was depends on the turn order (and a fallback may serve it elsewhere):
+  // every pool of the run's model agents is looked in
+  const pools = [...new Set(rec.spec.agents.filter((a) => a.kind !== "human").map((a) => a.pool))];
   for (let seq = 1; seq <= last; seq++) {
-    const pool = rec.spec.agents[(seq - 1) % rec.spec.agents.length]?.pool;
-    if (!pool) continue;
     const jobId = k.turnJobId(id, seq);
-    candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId], [queues.legacyRequests(pool), jobId], [queues.legacyResponses(pool), jobId]);
+    for (const pool of pools) {
+      candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId], [queues.legacyRequests(pool), jobId], [queues.legacyResponses(pool), jobId]);
+    }
   }
   let jobs = 0;
   for (let i = 0; i < candidates.length; i += BATCH) {

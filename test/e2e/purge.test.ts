@@ -87,6 +87,20 @@ describe("dialogue purge", () => {
     expect(list.stdout).toContain("stays-1");
   });
 
+  it("removes every turn's jobs of a four-agent run in random order, whichever pool served each turn", async () => {
+    const prefix = freshPrefix();
+    const fast = ["--provider", "simulated", "--set", "simulated.tokens_per_second=0", "--set", "simulated.time_to_first_token_ms=0", "--set", "queues.keep_responses=true"];
+    const run = await cli(prefix, ["run", "--scenario", "panel", "--turn-order", "random", "--max-turns", "9", "--seed", "3", "--json", ...fast], 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    const [id] = await new Store(redis, prefix).listIds();
+    const turnJobs = async () => (await redis.keys(`{${prefix}/*}:*:${id}.*`)).filter((k) => /\.\d+$/.test(k));
+    // a request and a response for each of the 9 turns, in the pools of the agents who spoke
+    expect(await turnJobs()).toHaveLength(18);
+    const r = await cli(prefix, ["purge", id!, "--yes"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await turnJobs()).toEqual([]);
+  }, 90_000);
+
   it("--older-than removes finished runs created before then, and skips running ones", async () => {
     const prefix = freshPrefix();
     const store = new Store(redis, prefix);
