@@ -249,17 +249,29 @@ export class Controller {
     // the latest messages (for the loop check, the turn order and the next turn) and how many
     // narrator's remarks wait are read: four commands sent at once on one connection, which Redis
     // runs in this order.
-    const [appended, rec, recent, remarks] = await Promise.all([
-      this.store.appendNext(res.message),
-      this.load(id),
-      this.store.lastMessages(id, this.recentCount(spec)),
-      this.store.remarksWaiting(id),
-    ]);
+    const { appended, rec, recent, remarks } = await this.appendAndRead(res.message, spec);
     if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
     if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
     await this.afterRecorded(rec, res.message, recent, remarks);
     return appended.result === "added" ? "recorded" : "already recorded";
+  }
+
+  /**
+   * Records `msg` if it is the next message, and reads the record, the latest messages and how
+   * many remarks wait: four commands sent at once on one connection, which Redis runs in this
+   * order. When the append had to be sent again after the reads (a server that lost its script
+   * cache), they are read again, so what follows sees the message.
+   */
+  private async appendAndRead(msg: DialogMessage, spec: ConversationSpec) {
+    const id = spec.id;
+    const read = () => Promise.all([this.load(id), this.store.lastMessages(id, this.recentCount(spec)), this.store.remarksWaiting(id)] as const);
+    const [appended, [rec, recent, remarks]] = await Promise.all([this.store.appendNext(msg), read()]);
+    if (appended.result === "added" && rec.turns < msg.metadata.sequence_number) {
+      const [rec2, recent2, remarks2] = await read();
+      return { appended, rec: rec2, recent: recent2, remarks: remarks2 };
+    }
+    return { appended, rec, recent, remarks };
   }
 
   /**
@@ -302,12 +314,7 @@ export class Controller {
       throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq} is ${choice.agent_id}'s)` : ""}`);
     }
     const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
-    const [appended, after, recent, remarks] = await Promise.all([
-      this.store.appendNext(msg),
-      this.load(id),
-      this.store.lastMessages(id, this.recentCount(rec.spec)),
-      this.store.remarksWaiting(id),
-    ]);
+    const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);
     if (appended.result !== "added") return `not recorded (${appended.result})`;
     await this.queues.removeControl(this.store.keys.humanTimeoutJobId(id, choice.seq)).catch(() => undefined);
     return this.afterRecorded(after, msg, recent, remarks);
@@ -320,12 +327,7 @@ export class Controller {
     const choice = rec.next_choice;
     if (!choice || choice.seq !== seq || rec.turns >= seq) return "answered in time";
     const msg = skippedMessage(rec, choice, now());
-    const [appended, after, recent, remarks] = await Promise.all([
-      this.store.appendNext(msg),
-      this.load(id),
-      this.store.lastMessages(id, this.recentCount(rec.spec)),
-      this.store.remarksWaiting(id),
-    ]);
+    const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);
     if (appended.result !== "added") return "answered in time";
     this.log.info({ conversation: id, seq, agent: choice.agent_id }, "a person's turn was skipped");
     return this.afterRecorded(after, msg, recent, remarks);

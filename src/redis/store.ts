@@ -40,6 +40,7 @@ import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
+import { runScript } from "./run-script.js";
 import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
@@ -146,7 +147,7 @@ export class Store {
    * (null: no record). A final one leaves the active set.
    */
   async renewLease(id: string, ms = this.leaseMs): Promise<Status | null> {
-    const s = (await this.redis.eval(RENEW_LUA, 1, this.keys.record(id), String(ms))) as string | null;
+    const s = (await runScript(this.redis, RENEW_LUA, 1, this.keys.record(id), String(ms))) as string | null;
     if (s === null) {
       await this.redis.srem(this.keys.active(), id);
       return null;
@@ -171,8 +172,7 @@ export class Store {
    * True if it was abandoned now.
    */
   async abandonIfExpired(id: string, noticedBy: string): Promise<boolean> {
-    const r = await this.redis.eval(
-      ABANDON_LUA,
+    const r = await runScript(this.redis, ABANDON_LUA,
       1,
       this.keys.record(id),
       `abandoned: no live manager renewed its lease (the processes that drove it are gone: killed, crashed, or cut off from Redis); noticed by ${noticedBy}`,
@@ -308,7 +308,7 @@ export class Store {
       }
       const turns = Number(await this.redis.hget(this.keys.record(id), "turns")) || 0;
       const msg = build(parsed.data, turns + 1);
-      const r = await this.redis.eval(REMARK_LUA, 3, this.keys.log(id), this.keys.record(id), this.keys.remarks(id), ...this.appendArgs(msg).slice(2), raw);
+      const r = await runScript(this.redis, REMARK_LUA, 3, this.keys.log(id), this.keys.record(id), this.keys.remarks(id), ...this.appendArgs(msg).slice(2), raw);
       if (r === 1) n++;
     }
     return n;
@@ -339,7 +339,7 @@ export class Store {
 
   /** true if the message was recorded now, false if it was already there */
   async appendMessage(msg: DialogMessage): Promise<boolean> {
-    const r = await this.redis.eval(APPEND_LUA, 2, ...this.appendArgs(msg));
+    const r = await runScript(this.redis, APPEND_LUA, 2, ...this.appendArgs(msg));
     return r === 1;
   }
 
@@ -356,7 +356,7 @@ export class Store {
    * round trip that also checks the order. The command is sent before this returns a promise.
    */
   async appendNext(msg: DialogMessage): Promise<AppendNext> {
-    const [code, status, turns] = (await this.redis.eval(APPEND_NEXT_LUA, 2, ...this.appendArgs(msg), msg.metadata.agent_id)) as [number, string, number];
+    const [code, status, turns] = (await runScript(this.redis, APPEND_NEXT_LUA, 2, ...this.appendArgs(msg), msg.metadata.agent_id)) as [number, string, number];
     const result = code === 1 ? "added" : code === 0 ? "exists" : code === -2 ? "early" : code === -3 ? "wrong_speaker" : "missing";
     return { result, status: code === -1 ? null : StatusSchema.parse(status), turns };
   }
@@ -428,8 +428,7 @@ export class Store {
   }
 
   async finalize(id: string, reason: StopReason, error: string | null = null): Promise<boolean> {
-    const r = await this.redis.eval(
-      FINALIZE_LUA,
+    const r = await runScript(this.redis, FINALIZE_LUA,
       1,
       this.keys.record(id),
       statusFor(reason),
@@ -441,7 +440,7 @@ export class Store {
   }
 
   async markStopping(id: string, reason: StopReason): Promise<boolean> {
-    return (await this.redis.eval(STOPPING_LUA, 1, this.keys.record(id), reason)) === 1;
+    return (await runScript(this.redis, STOPPING_LUA, 1, this.keys.record(id), reason)) === 1;
   }
 
   async publishTokens(id: string, chunk: TokenChunk, maxlen: number): Promise<void> {
