@@ -13,7 +13,7 @@
  *
  * Reads: the request job; the turn's context before it generates (turn-context.ts: the record's
  *   status, the spec, story and personas once per conversation, the log's tail), and the record's
- *   status again once the reply is in (to skip turns of finished conversations).
+ *   status after a generation that was cut (to skip turns of runs that ended meanwhile).
  * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
@@ -179,10 +179,14 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           fitted.messages,
           replySchemaFor(ctx.spec.turn_order, ctx.others.map((o) => o.agent_id)),
         );
-        // the reply is in (metadata.finished_at): the status check that follows is not generation
+        // the reply is in (metadata.finished_at). Only a cut generation asks whether the run ended
+        // (the abort channel cuts turns of runs that end; such a turn is skipped): a reply that ran
+        // its course goes to the manager without a round trip, whose append knows the run's status
         const finishedAt = now();
-        const instead = await ended();
-        if (instead) return instead;
+        if (ac.signal.aborted) {
+          const instead = await ended();
+          if (instead) return instead;
+        }
         const cut = reply.result.done_reason === "cut";
         message = buildMessage(base, {
           spec,

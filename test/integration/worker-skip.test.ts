@@ -81,6 +81,19 @@ describe("a worker's turn and the run's status", () => {
     expect(await redis.xlen(store.keys.tokens(id))).toBe(0);
   });
 
+  it("a turn whose run ends while it is generated is cut by the abort notice and skipped: no response", async () => {
+    const id = await conversation("running");
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    // the slow model streams: the turn is under way once its first chunk is in
+    const until = Date.now() + 20_000;
+    while ((await redis.xlen(store.keys.tokens(id))) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await store.finalize(id, "user_stop");
+    await redis.publish(store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason: "user_stop" }));
+    const job = await settle(id, 1);
+    expect(job.returnvalue).toEqual({ skipped: "conversation is stopped" });
+    expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 1))).toBeUndefined();
+  });
+
   it("a turn of a run that goes on is generated, streamed and answered", async () => {
     const id = await conversation("running", true);
     await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
