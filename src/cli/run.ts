@@ -44,7 +44,7 @@ export function runCommand(): Command {
     .option("--agents <n>", "how many agents take part (2-8): the scenario's agents, then its extra cast, in order (the default scenario has 8)", positiveInt("--agents"))
     .option("--models <list>", "one model per agent, in their order, comma-separated; provider:model names the provider too (e.g. ollama:llama3.2,openai:gpt-4o-mini,simulated:simulated-1)")
     .option("--topic <text>", "the premise the story is written around (replaces the scenario's title, premise and setting)")
-    .addOption(new Option("--turn-order <order>", "who speaks next: round_robin (default), random (seeded), addressed (a reply names the next speaker), moderator (the manager's model picks)").choices(["round_robin", "random", "addressed", "moderator"]))
+    .addOption(new Option("--turn-order <order>", "who speaks next: round_robin (default), random (seeded rounds: each agent once a round, nobody twice in a row), addressed (a reply names the next speaker), moderator (the manager's model picks)").choices(["round_robin", "random", "addressed", "moderator"]))
     .option("--person <id>", "that agent is a person: you answer at its turn in the TUI's input line (or with dialogue say); repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("--plain", "plain text output instead of the TUI (the default when stdout is not a terminal)")
     .option("--json", "JSON lines: one event per line")

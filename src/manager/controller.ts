@@ -217,7 +217,7 @@ export class Controller {
   /** the latest messages the next steps need: the loop check's, the turn order's and the history's */
   private recentCount(spec: ConversationSpec): number {
     const l = spec.limits;
-    return Math.max(l.history_turns, l.stop_on_loop ? loopLookback(l) : 0, 12);
+    return Math.max(l.history_turns, l.stop_on_loop ? loopLookback(l) : 0, 12, 2 * spec.agents.length);
   }
 
   async onResponse(job: Job): Promise<string> {

@@ -47,7 +47,7 @@ export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq
     return { ...value, by: `manager (${m.provider}/${m.model})` };
   };
   const c = await chooseNext({ spec: rec.spec, personas: rec.personas ?? [], seq, recent }, moderate);
-  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, at: now() }, fresh: true };
+  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, ...(c.round === undefined ? {} : { round: c.round }), at: now() }, fresh: true };
 }
 
 /** turn `seq` begins: requested from its pool, or offered to its person */
@@ -73,7 +73,7 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
     agent_id: agent.id,
     pool: agent.pool,
     log_position: seq - 1,
-    turn_choice: { how: choice.how, by: choice.by, reason: choice.reason },
+    turn_choice: { how: choice.how, by: choice.by, reason: choice.reason, ...(choice.round === undefined ? {} : { round: choice.round }) },
     retry_budget_ms: s.retry_budget_ms,
     max_attempts: s.attempts,
     backoff_ms: s.backoff_ms,

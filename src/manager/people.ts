@@ -90,4 +90,4 @@ export function narratorMessage(rec: ConversationRecord, seq: number, said: Said
   });
 }
 
-const choiceOf = (c: NextChoice) => ({ how: c.how, by: c.by, reason: c.reason });
+const choiceOf = (c: NextChoice) => ({ how: c.how, by: c.by, reason: c.reason, ...(c.round === undefined ? {} : { round: c.round }) });

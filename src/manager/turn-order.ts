@@ -6,7 +6,9 @@
  * manager reads it rather than choosing again.
  *
  *   round_robin  the agents in their order; with two, they alternate
- *   random       seeded; never the one who spoke last
+ *   random       seeded rounds: each agent speaks once a round, in a drawn order; a round opens
+ *                with anyone but the last speaker, so nobody speaks twice in a row (each turn
+ *                records its round; a turn without one, e.g. a continued run's history, opens one)
  *   addressed    the agent named in the last reply's next_speaker, when it is another agent;
  *                otherwise round robin, saying why
  *   moderator    the manager's model picks one of the others, with a one-line reason; round robin
@@ -49,7 +51,7 @@ export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Pr
   if (!last) {
     if (order === "random") {
       const first = new Rng(`${seed}|next|${seq}`).pick(agents);
-      return { agent_id: first.id, how: "random", by: "manager", reason: `drawn at random (seed ${seed}) to open the conversation` };
+      return { agent_id: first.id, how: "random", by: "manager", round: 1, reason: `round 1 opens: drawn at random (seed ${seed}) to open the conversation` };
     }
     const first = agents[0]!;
     return { agent_id: first.id, how: "first", by: "manager", reason: `${name(first.id)} (${first.id}), the first agent, opens the conversation` };
@@ -67,8 +69,22 @@ export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Pr
     case "round_robin":
       return roundRobin("");
     case "random": {
-      const pick = new Rng(`${seed}|next|${seq}`).pick(others);
-      return { agent_id: pick.id, how: "random", by: "manager", reason: `drawn at random (seed ${seed}) from everyone but ${name(lastId)}, who spoke last` };
+      // rounds: the turns of the last speaker's round are in `recent`; when everyone spoke in it, a new one begins
+      const lastRound = last.metadata.turn_choice?.how === "random" ? last.metadata.turn_choice.round : undefined;
+      const spoke = lastRound === undefined ? new Set<string>() : new Set(input.recent.filter((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < seq && m.metadata.turn_choice?.round === lastRound).map((m) => m.metadata.agent_id));
+      const left = agents.filter((a) => !spoke.has(a.id));
+      const rng = new Rng(`${seed}|next|${seq}`);
+      if (left.length === 0 || lastRound === undefined) {
+        const round = (lastRound ?? 0) + 1;
+        const pick = rng.pick(others);
+        return { agent_id: pick.id, how: "random", by: "manager", round, reason: `round ${round} opens: drawn at random (seed ${seed}) from everyone but ${name(lastId)}, who spoke last` };
+      }
+      if (left.length === 1) {
+        const only = left[0]!;
+        return { agent_id: only.id, how: "random", by: "manager", round: lastRound, reason: `${name(only.id)} is the last of round ${lastRound} (random, seed ${seed}) who has not spoken` };
+      }
+      const pick = rng.pick(left.filter((a) => a.id !== lastId));
+      return { agent_id: pick.id, how: "random", by: "manager", round: lastRound, reason: `drawn at random (seed ${seed}) from those who have not spoken in round ${lastRound}: ${left.map((a) => name(a.id)).join(", ")}` };
     }
     case "addressed": {
       const named = last.content.next_speaker;
@@ -99,3 +115,4 @@ export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Pr
     }
   }
 }
+

@@ -138,6 +138,8 @@ export const TurnChoiceSchema = z
     by: z.string().min(1).max(300),
     /** why, in one line */
     reason: z.string().max(500),
+    /** the random order's round this turn belongs to (1, 2, …): each agent speaks once a round */
+    round: z.number().int().positive().optional(),
   })
   .strict();
 export type TurnChoice = z.infer<typeof TurnChoiceSchema>;

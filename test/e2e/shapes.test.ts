@@ -48,6 +48,7 @@ describe("a 4-agent scenario", () => {
     const seq = speakers(msgs);
     expect(new Set(seq)).toEqual(new Set(["host", "head", "researcher", "parent"]));
     noneTwiceInARow(seq);
+    if (order === "random") for (let r = 0; r < 3; r++) expect(new Set(seq.slice(4 * r, 4 * r + 4)).size, `round ${r + 1}`).toBe(4);
     if (order === "round_robin") expect(seq).toEqual(["host", "head", "researcher", "parent", "host", "head", "researcher", "parent", "host", "head", "researcher", "parent"]);
     // one worker process per pool: an agent's turns all come from one pid, and no two agents share one
     const pids = new Map<string, Set<number>>();
@@ -67,7 +68,11 @@ describe("a 4-agent scenario", () => {
     const c = await run(["--scenario", "panel", "--turn-order", "random", "--max-turns", "10", "--seed", "12"]);
     expect(speakers(a.msgs)).toEqual(speakers(b.msgs));
     expect(speakers(c.msgs)).not.toEqual(speakers(a.msgs));
-    expect(a.msgs[3]!.metadata.turn_choice?.reason).toMatch(/drawn at random \(seed 11\) from everyone but .+, who spoke last/);
+    expect(a.msgs[1]!.metadata.turn_choice?.reason).toMatch(/^drawn at random \(seed 11\) from those who have not spoken in round 1: /);
+    expect(a.msgs[4]!.metadata.turn_choice?.reason).toMatch(/^round 2 opens: drawn at random \(seed 11\) from everyone but .+, who spoke last$/);
+    // rounds of four: each agent once a round
+    expect(a.msgs.map((m) => m.metadata.turn_choice?.round)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3]);
+    for (const r of [1, 2]) expect(new Set(a.msgs.filter((m) => m.metadata.turn_choice?.round === r).map((m) => m.metadata.agent_id)).size).toBe(4);
   }, 120_000);
 });
 
