@@ -119,7 +119,7 @@ export const ConfigSchema = z
       .object({
         /**
          * who speaks next: "round_robin" (in the agents' order; with two, they alternate), "random"
-         * (seeded; nobody twice in a row), "addressed" (an agent's reply may name the next speaker in
+         * (seeded rounds: each agent once a round, nobody twice in a row), "addressed" (an agent's reply may name the next speaker in
          * `next_speaker`; otherwise round robin), "moderator" (the manager's model chooses, with a reason)
          */
         turn_order: z.enum(["round_robin", "random", "addressed", "moderator"], {
@@ -254,6 +254,12 @@ export const ConfigSchema = z
         worker_concurrency: z.number().int().positive().default(1),
         /** conversations one manager process drives at once */
         manager_concurrency: z.number().int().positive().default(50),
+        /**
+         * keep each turn's response job once its message is recorded (the log holds the same
+         * message): off, a turn keeps its request job (with who served it and what it returned)
+         * and responses that failed; on, bull-board and `show --failed` see every response too
+         */
+        keep_responses: z.boolean().default(false),
       })
       .strict()
       .default({
@@ -266,6 +272,7 @@ export const ConfigSchema = z
         retry_budget_ms: 60_000,
         worker_concurrency: 1,
         manager_concurrency: 50,
+        keep_responses: false,
       }),
     simulated: z
       .object({

@@ -1,7 +1,11 @@
 /**
  * BullMQ request/response pairs. One request queue and one response queue per pool, plus the
- * managers' control queue. Jobs are retained after completion and failure (they are part of the
- * record of a run); job ids are deterministic, so adding the same job twice is a no-op.
+ * managers' control queue. Requests and control jobs are retained after completion and failure
+ * (they are part of the record of a run: who served each turn, what it returned, why it failed);
+ * a response that completed is removed unless queues.keep_responses says otherwise — its message
+ * is in the log, and a kept copy would weigh more than the message itself. Job ids are
+ * deterministic, so adding the same job twice is a no-op while it is kept (a response added
+ * again after its removal is recorded once all the same: the log's append refuses a second copy).
  *
  * Each pool's two queues carry a hash tag of their own (Keys.poolPrefix), the control queue
  * another (Keys.controlPrefix): on a Redis Cluster the pools spread over the slots. Jobs of runs
@@ -88,6 +92,7 @@ export class Queues {
       : [res.conversation_id, res.sequence_number];
     await this.responses(pool).add(res.ok ? "message" : "failure", res, {
       ...RETAIN,
+      removeOnComplete: !this.settings.keep_responses,
       jobId: this.keys.turnJobId(id, seq),
       attempts: 5,
       backoff: { type: "exponential", delay: 500 },

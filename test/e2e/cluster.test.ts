@@ -161,10 +161,12 @@ describe("on a 3-master Redis Cluster", () => {
     const convSlots = await Promise.all(k.conversationKeys(id).map((key) => cluster.keyslot(key)));
     expect(new Set(convSlots).size).toBe(1);
     // the queue keys BullMQ wrote for this run, as they are in the cluster
+    // (a turn's request job is kept; its response job goes once recorded, so the response queue's event stream stands for it)
     const jobKey = (pool: string, queue: string, seq: number) => `${k.poolPrefix(pool)}:${queue}:${k.turnJobId(id, seq)}`;
+    const events = (pool: string) => `${k.poolPrefix(pool)}:${k.responseQueue(pool)}:events`;
     const keysOf = {
-      traveller: [jobKey("traveller", k.requestQueue("traveller"), 1), jobKey("traveller", k.responseQueue("traveller"), 1)],
-      local: [jobKey("local", k.requestQueue("local"), 2), jobKey("local", k.responseQueue("local"), 2)],
+      traveller: [jobKey("traveller", k.requestQueue("traveller"), 1), events("traveller")],
+      local: [jobKey("local", k.requestQueue("local"), 2), events("local")],
       control: [`${k.controlPrefix()}:${k.controlQueue()}:${k.startJobId(id)}`],
     };
     for (const key of Object.values(keysOf).flat()) expect(await client.exists(key), key).toBe(1);

@@ -24,7 +24,8 @@ describe("dialogue run --count 3 --max-turns 4", () => {
   const prefix = freshPrefix();
   let r: Awaited<ReturnType<typeof runCli>>;
   beforeAll(async () => {
-    r = await runCli(["run", "--count", "3", "--max-turns", "4", "--plain", "--prefix", prefix, ...fast], cliEnv(testRedisUrl()));
+    // the response jobs are kept, to read which manager recorded each turn
+    r = await runCli(["run", "--count", "3", "--max-turns", "4", "--plain", "--prefix", prefix, ...fast, "--set", "queues.keep_responses=true"], cliEnv(testRedisUrl()));
   }, 60_000);
 
   it("prints a line as each conversation ends, then the total, and exits 0", () => {

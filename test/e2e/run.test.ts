@@ -106,15 +106,35 @@ describe("dialogue run --provider simulated --max-turns 6 --plain", () => {
     expect(doc.messages).toHaveLength(6);
   });
 
-  it("keeps the BullMQ jobs: requests and responses stay in their queues", async () => {
+  it("keeps each turn's request job (who served it, what it returned); a response goes once its message is in the log", async () => {
     // each pool's queues under a hash tag of its own: {<prefix>/<pool>}
     const keys = await redis.keys(`{${prefix}/*}:*:*`);
     const completedSets = keys.filter((k) => k.endsWith(":completed"));
     const counts = await Promise.all(completedSets.map(async (k) => [k, await redis.zcard(k)] as const));
     const total = (re: RegExp) => counts.filter(([k]) => re.test(k)).reduce((n, [, c]) => n + c, 0);
     expect(total(/:requests\./)).toBe(6);
-    expect(total(/:responses\./)).toBe(6);
+    expect(total(/:responses\./)).toBe(0);
+    const jobs = keys.filter((k) => /:requests\.[^:]+:[^:]+\.\d+$/.test(k));
+    expect(jobs).toHaveLength(6);
+    // pb: the worker that processed it (BullMQ's processedBy, "<host>/<pid>" by our workers' names)
+    for (const k of jobs) {
+      const [by, ret] = await redis.hmget(k, "pb", "returnvalue");
+      expect(by).toMatch(/\/\d+$/);
+      expect(JSON.parse(ret ?? "null")).toMatchObject({ failed: false, cut: false });
+    }
   });
+
+  it("with queues.keep_responses, the response jobs stay too", async () => {
+    const prefix2 = freshPrefix();
+    const r = await runCli(
+      ["run", "--provider", "simulated", "--max-turns", "3", "--plain", "--prefix", prefix2, "--set", "simulated.tokens_per_second=0", "--set", "queues.keep_responses=true"],
+      cliEnv(testRedisUrl()),
+    );
+    expect(r.code).toBe(0);
+    const completed = (await redis.keys(`{${prefix2}/*}:responses.*:completed`)).filter((k) => k.endsWith(":completed"));
+    const n = (await Promise.all(completed.map((k) => redis.zcard(k)))).reduce((a, b) => a + b, 0);
+    expect(n).toBe(3);
+  }, 60_000);
 });
 
 describe("dialogue run --duration 3 with a slow simulated model", () => {
