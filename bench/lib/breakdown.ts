@@ -3,7 +3,9 @@
  * a message's metadata (finished_at, started_at, requested_at), when it was recorded (the log
  * entry's `t`), and each retained job's `timestamp` (created) and `processedOn` (taken by a
  * worker). Means in ms over the turns after the first. The raw baseline has the same stages
- * but the manager's three (record, decide, build the request) are one for its router.
+ * but the manager's three (record, decide, build the request) are one for its router. The
+ * product keeps a response job only with queues.keep_responses: without it, the stages around the
+ * response are one, from the reply to its message recorded.
  */
 import { mean } from "./stats.js";
 
@@ -32,6 +34,7 @@ export function breakdown(turns: readonly TurnTimes[]): Record<string, number | 
     return xs.length === 0 ? null : mean(xs);
   };
   return {
+    "worker: reply → manager recorded it": seg((t) => (t.recorded === undefined ? undefined : t.recorded - t.finished)),
     "worker: reply → response queued": seg((t) => t.response_created - t.finished),
     "response queued → manager takes it": seg((t) => t.response_taken - t.response_created),
     "manager: takes it → recorded": seg((t) => (t.recorded === undefined ? undefined : t.recorded - t.response_taken)),

@@ -56,7 +56,10 @@ export async function overhead(ctx: Ctx): Promise<OverheadResult> {
     // the raw baseline carries payloads of the product's mean request and response, as this run made them
     const jobs = turnJobKeys(store, run.record, run.messages);
     const requestBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests))) ?? 0);
-    const responseBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.responses))) ?? 0);
+    // a response job carries {"ok":true,"message":…}; completed ones are not kept (queues.keep_responses)
+    const keptResponses = await jobFieldSizes(redis, present(jobs.responses));
+    const messageBytes = mean(run.messages.map((m) => Buffer.byteLength(JSON.stringify(m)))) ?? 0;
+    const responseBytes = Math.round(mean(keptResponses) ?? messageBytes + Buffer.byteLength('{"ok":true,"message":}'));
     const requestReturnBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests), "returnvalue")) ?? 0);
 
     ctx.say(`turn overhead: raw BullMQ ping-pong, ${turns} turns, payloads ${requestBytes} / ${responseBytes} bytes`);
