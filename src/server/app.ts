@@ -73,7 +73,7 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
         title: "DialogueLLM",
         version: "0.1.0",
         description:
-          "Timed conversations between LLMs over Redis: list, read, follow, start and stop them. Requests that change something need the token (Authorization: Bearer <token>); a server bound to a non-loopback address needs it for every request.",
+          "Timed conversations between LLMs over Redis: list, read, follow, start and stop them, and say something in them (as a person taking part, or a narrator). Requests that change something need the token (Authorization: Bearer <token>); a server bound to a non-loopback address needs it for every request.",
       },
       components: { securitySchemes: { token: { type: "http", scheme: "bearer" } } },
     },
