@@ -6,7 +6,7 @@
  * in three parts (head, one block per message, foot) so a long run streams to the file page by
  * page. Every text from a model or a config is escaped (esc).
  */
-import { personaOf, type ConversationRecord } from "../protocol/record.js";
+import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, noteLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
@@ -146,15 +146,27 @@ export function flagStarts(a: Analysis): Map<number, string[]> {
   return starts;
 }
 
-/** why this agent spoke now, when someone chose (a moderator, or the previous speaker naming them) */
-function choiceNote(m: DialogMessage): string {
+const CHOSEN = { first: "first", round_robin: "round robin", random: "at random", moderator: "by the moderator" } as const;
+
+/**
+ * why this agent spoke now, when it was not simply its turn: a moderator's choice, the previous
+ * speaker naming them, a draw; and, in a run whose turn order is not round robin (`turnOrder`),
+ * a fall back to round robin with its reason
+ */
+function choiceNote(m: DialogMessage, turnOrder?: TurnOrder): string {
   const c = m.metadata.turn_choice;
-  if (!c || (c.how !== "moderator" && c.how !== "addressed")) return "";
-  return ` · <span class="choice">chosen: ${esc(c.how === "moderator" ? "by the moderator" : `named by ${c.by}`)} — ${esc(c.reason)}</span>`;
+  if (!c) return "";
+  const chose = c.how === "moderator" || c.how === "addressed" || c.how === "random";
+  if (!chose && !(c.how === "round_robin" && turnOrder !== undefined && turnOrder !== "round_robin")) return "";
+  return ` · <span class="choice">chosen: ${esc(c.how === "addressed" ? `named by ${c.by}` : CHOSEN[c.how])} — ${esc(c.reason)}</span>`;
 }
 
-/** one message: a model's reply with its figures, a person's answer (no model figures), a skipped turn, or a narrator's remark */
-export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = []): string {
+/**
+ * one message: a model's reply with its figures, a person's answer (no model figures), a skipped
+ * turn, a recorded (imported) message, or a narrator's remark; `turnOrder`: the run's, so a fall
+ * back to round robin in a run of another order is shown with its reason
+ */
+export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = [], turnOrder?: TurnOrder): string {
   const md = m.metadata;
   const seq = md.sequence_number;
   const flags = flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("");
@@ -185,7 +197,7 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
     `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" id="turn-${seq}" data-seq="${seq}" data-source="${esc(md.source)}"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> ` +
     `<span class="meta">(${esc(m.role)}, ${label})${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>${flags}</div>` +
     `<div class="text">${text}</div>` +
-    `<div class="meta">${figures}${choiceNote(m)}</div></li>\n`
+    `<div class="meta">${figures}${choiceNote(m, turnOrder)}</div></li>\n`
   );
 }
 

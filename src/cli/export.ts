@@ -98,7 +98,7 @@ const WRITERS: Record<Format, Writer> = {
     const index = agentIndex(rec);
     for await (const page of store.pages(rec.spec.id)) {
       await sink.write(
-        page.map(({ message: m }) => htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, starts.get(m.metadata.sequence_number))).join(""),
+        page.map(({ message: m }) => htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, starts.get(m.metadata.sequence_number), rec.spec.turn_order)).join(""),
       );
     }
     await sink.write(htmlFoot());

@@ -4,7 +4,7 @@
  * later speaker sees.
  */
 import { Command } from "commander";
-import { say } from "../manager/say.js";
+import { say, saidText } from "../manager/say.js";
 import { NARRATOR_ID } from "../protocol/schemas.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, type CommonOptions } from "./common.js";
@@ -32,7 +32,7 @@ A person's turn waits limits.human_turn_seconds (120 s) for an answer, then is s
     const queues = new Queues(store.redis, prefix, config.queues);
     try {
       const r = await say(store, queues, id, words.join(" "), { as: opts.as, via: "dialogue say" });
-      out(r.seq === null ? `remark queued for ${id}: it is recorded before the next turn` : `said as ${r.as} (turn ${r.seq} of ${id})`);
+      out(saidText(r, id));
     } finally {
       await queues.close();
       close();

@@ -26,7 +26,7 @@ export function serveCommand(): Command {
     .description("a web dashboard and HTTP API over this Redis: runs, live conversations, analyses, comparisons, the queues (bull-board)")
     .option("--port <port>", "port to listen on (0: any free port)", "8080")
     .option("--host <address>", "address to listen on; anything but a loopback address (127.0.0.1, ::1, localhost) needs --token", "127.0.0.1")
-    .option("--token <token>", "required for every request that changes something (start, stop, queue actions), and for every request off loopback; env DIALOGUE_SERVE_TOKEN (default on loopback: a random one, printed)")
+    .option("--token <token>", "required for every request that changes something (start, stop, say, queue actions), and for every request off loopback; env DIALOGUE_SERVE_TOKEN (default on loopback: a random one, printed)")
     .option("--queues-writable", "let bull-board retry, promote, clean and remove jobs (read-only by default)");
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -38,9 +38,12 @@ Examples:
   curl -H "Authorization: Bearer s3cret" http://gpu-box:8080/api/conversations
   curl -X POST -H "Authorization: Bearer s3cret" -H "Content-Type: application/json" \\
        -d '{"provider":"simulated","limits":{"max_turns":6}}' http://127.0.0.1:8080/api/conversations
+  curl -X POST -H "Authorization: Bearer s3cret" -H "Content-Type: application/json" \\
+       -d '{"text":"I would take the early train."}' http://127.0.0.1:8080/api/conversations/<id>/say
 
-Pages: / (runs), /runs/<id> (live, then its analysis), /compare?ids=<id>,<id>, /queues (bull-board).
-API: /api/conversations[/<id>[/messages|/analysis|/events|/stop]], /healthz; OpenAPI at /api/openapi.json.
+Pages: / (runs), /runs/<id> (live, then its analysis; at a person's turn, a box to answer for them, and
+one for a narrator's remark), /compare?ids=<id>,<id>, /queues (bull-board).
+API: /api/conversations[/<id>[/messages|/analysis|/events|/stop|/say]], /healthz; OpenAPI at /api/openapi.json.
 Starting a run needs a manager and workers running against this Redis: dialogue manager, dialogue worker --pool <pool>.`,
   );
   return cmd.action(async (opts: ServeCliOptions) => {
@@ -97,7 +100,7 @@ async function serve(opts: ServeCliOptions): Promise<number> {
     process.on("SIGTERM", stop);
     const url = server.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]");
     out(`dialogue serve: ${server.url} (Redis ${redactUrl(resolved.url)}, prefix "${config.redis.prefix}"; ready ${Math.round(process.uptime() * 1000)} ms after start)`);
-    out(given ? `  the token is the one you gave (--token / DIALOGUE_SERVE_TOKEN); open ${url}/?token=<token> once in a browser` : `  open ${url}/?token=${token} (this token is needed to start and stop runs; it changes at every start unless you pass --token)`);
+    out(given ? `  the token is the one you gave (--token / DIALOGUE_SERVE_TOKEN); open ${url}/?token=<token> once in a browser` : `  open ${url}/?token=${token} (this token is needed to start, stop and say things in runs; it changes at every start unless you pass --token)`);
     out(`  API: ${url}/api/openapi.json · queues: ${url}/queues${opts.queuesWritable ? " (writable)" : " (read-only)"} · Ctrl-C to stop`);
   });
   return 0;

@@ -24,6 +24,12 @@ export class UsageError extends DialogueError {
   }
 }
 
+/**
+ * Bad input that is bad only because of where things stand (the conversation has ended, it is
+ * someone else's turn): the same exit code as any bad input; the web answers it with 409.
+ */
+export class ConflictError extends UsageError {}
+
 const where = (p: Problem): string => (p.source ? `${p.path} (${p.source})` : p.path);
 
 export class ConfigError extends DialogueError {

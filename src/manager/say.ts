@@ -8,7 +8,7 @@
  */
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
-import { NotFoundError, UsageError } from "../errors/index.js";
+import { ConflictError, NotFoundError, UsageError } from "../errors/index.js";
 import { isFinal, personaOf, type ConversationRecord } from "../protocol/record.js";
 import { MAX_TEXT, NARRATOR_ID } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
@@ -18,6 +18,11 @@ export interface SayResult {
   as: string;
   /** the turn it answers (a person's), or null for a remark */
   seq: number | null;
+}
+
+/** what was done, in one line (dialogue say prints it, the web answers it) */
+export function saidText(r: SayResult, id: string): string {
+  return r.seq === null ? `remark queued for ${id}: it is recorded before the next turn` : `said as ${r.as} (turn ${r.seq} of ${id})`;
 }
 
 /** the person whose turn it is now, if it is a person's turn */
@@ -34,7 +39,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   const trimmed = text.trim();
   if (trimmed === "") throw new UsageError("there is nothing to say", 'give the text, e.g. dialogue say <id> "I would take the early train"');
   if (trimmed.length > MAX_TEXT) throw new UsageError(`that is ${trimmed.length} characters; at most ${MAX_TEXT} can be said at once`, "say it in parts");
-  if (isFinal(rec.status)) throw new UsageError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
+  if (isFinal(rec.status)) throw new ConflictError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
   const people = rec.spec.agents.filter((a) => a.kind === "human");
   const waiting = personWaitedFor(rec);
   const as = opts.as ?? waiting?.agent_id ?? (people.length === 1 ? people[0]?.id : undefined);
@@ -50,7 +55,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
     if (!waiting || waiting.agent_id !== as) {
       const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${rec.next_choice.seq} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
-      throw new UsageError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
+      throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }
   const saidAt = now();

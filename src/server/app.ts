@@ -9,7 +9,7 @@ import { fastifySSE } from "@fastify/sse";
 import swagger from "@fastify/swagger";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { DialogueError } from "../errors/index.js";
+import { ConflictError, DialogueError } from "../errors/index.js";
 import { installAuth } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { assetRoutes } from "./routes/assets.js";
@@ -50,8 +50,11 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
       return reply.code(400).send({ error: "bad_request", message: problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems });
     }
     if (err instanceof DialogueError) {
-      const code = err.exitCode === 3 ? 404 : err.exitCode === 2 ? 400 : 500;
-      return reply.code(code).send({ error: code === 400 ? "bad_request" : code === 404 ? "not_found" : "error", message: `${err.message}${err.hint ? ` (${err.hint})` : ""}` });
+      // bad input as the CLI says it: 400; bad only because of where things stand: 409; not found: 404
+      const code = err instanceof ConflictError ? 409 : err.exitCode === 3 ? 404 : err.exitCode === 2 ? 400 : 500;
+      const error = { 400: "bad_request", 404: "not_found", 409: "conflict" }[code as 400 | 404 | 409] ?? "error";
+      if (code === 500) req.log.error({ err, url: req.url }, "request failed");
+      return reply.code(code).send({ error, message: `${err.message}${err.hint ? ` (${err.hint})` : ""}` });
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err, url: req.url }, "request failed");
@@ -70,7 +73,7 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
         title: "DialogueLLM",
         version: "0.1.0",
         description:
-          "Timed conversations between LLMs over Redis: list, read, follow, start and stop them. Requests that change something need the token (Authorization: Bearer <token>); a server bound to a non-loopback address needs it for every request.",
+          "Timed conversations between LLMs over Redis: list, read, follow, start and stop them, and say something in them (as a person taking part, or a narrator). Requests that change something need the token (Authorization: Bearer <token>); a server bound to a non-loopback address needs it for every request.",
       },
       components: { securitySchemes: { token: { type: "http", scheme: "bearer" } } },
     },

@@ -1,6 +1,6 @@
 /**
  * The token. Every request that changes something (POST, PUT, PATCH, DELETE: starting or stopping
- * a run, a bull-board action) needs it; when the server listens on an address other machines can
+ * a run, saying something in one, a bull-board action) needs it; when the server listens on an address other machines can
  * reach, every request does. It is accepted as `Authorization: Bearer <token>`, as the
  * `dialogue_token` cookie, or once as `?token=<token>` on a page, which sets the cookie (HttpOnly,
  * SameSite=Strict) and redirects to the same page without it, so the token leaves the address bar.

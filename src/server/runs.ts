@@ -1,10 +1,11 @@
 /**
  * Runs as the list shows them (the API and the runs page): `dialogue list`'s filters over the
- * index, each run with its live status and tokens per second.
+ * index, each run with its live status and tokens per second, its agents (models, people, recorded
+ * speakers) and where it came from (an import, another conversation it continues).
  */
 import { listMatching, type ListFilter } from "../cli/list-filter.js";
 import { parseWhen } from "../cli/when.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import { personaOf, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "../redis/store.js";
 import type { ListItem } from "./schemas.js";
 import { now as clockNow } from "../redis/clock.js";
@@ -38,14 +39,21 @@ export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
     status: rec.status,
     stop_reason: rec.stop_reason,
     tokens_total: rec.tokens_total,
-    tokens_per_second: duration !== null && duration > 0 ? rec.tokens_total / duration : null,
-    agents: rec.spec.agents.map((a, i) => ({
-      id: a.id,
-      name: rec.personas?.[i]?.name ?? null,
-      provider: a.model.provider,
-      model: a.model.model,
-      simulated: a.model.provider === "simulated",
-    })),
+    // a conversation no model spoke in (imported) has no speed, rather than a speed of 0
+    tokens_per_second: duration !== null && duration > 0 && rec.spec.agents.some((a) => a.kind === "model") ? rec.tokens_total / duration : null,
+    agents: rec.spec.agents.map((a) => {
+      // a person's agent keeps the model the configuration would have given it, never used: not shown
+      const person = a.kind === "human";
+      return {
+        id: a.id,
+        name: personaOf(rec.spec, rec.personas ?? [], a.id)?.name ?? null,
+        kind: a.kind,
+        provider: person ? "human" : a.model.provider,
+        model: person ? "person" : a.model.model,
+        simulated: !person && a.model.provider === "simulated",
+      };
+    }),
+    source: rec.spec.source ?? null,
   };
 }
 

@@ -185,6 +185,20 @@ describe("four agents, a person, a skipped turn and a narrator's remark (meeting
     expect(html).not.toMatch(/<img|<script/);
   });
 
+  it("HTML: why a speaker spoke when the turn order chose — a draw, a moderator, a name, and a fall back to round robin in a run of another order", () => {
+    const base = meeting.messages[4]!;
+    const said = (how: "first" | "round_robin" | "random" | "addressed" | "moderator", by: string, reason: string, order?: "round_robin" | "random" | "addressed" | "moderator") =>
+      /<span class="choice">(.*?)<\/span>/.exec(htmlMessage({ ...base, metadata: { ...base.metadata, turn_choice: { how, by, reason } } }, 1, [], order))?.[1] ?? null;
+    expect(said("random", "manager", "drawn at random (seed 7) from everyone but Pat, who spoke last", "random")).toBe("chosen: at random — drawn at random (seed 7) from everyone but Pat, who spoke last");
+    expect(said("addressed", "pat", "Pat named Dev (dev) to answer")).toBe("chosen: named by pat — Pat named Dev (dev) to answer");
+    const fallback = "the moderator could not choose (timeout); round robin: after Pat, in the agents' order";
+    expect(said("round_robin", "manager", fallback, "moderator")).toBe(`chosen: round robin — ${fallback.replace("'", "&#39;")}`);
+    // in a round-robin run, nobody chose: nothing to say
+    expect(said("round_robin", "manager", "after Pat, in the agents' order", "round_robin")).toBeNull();
+    expect(said("round_robin", "manager", "after Pat, in the agents' order")).toBeNull();
+    expect(said("first", "manager", "Chair opens the conversation", "moderator")).toBeNull();
+  });
+
   it("compare: a two-agent and a four-agent run side by side, every row with a cell per agent", () => {
     const { runs, agents } = compareRows([a, m]);
     expect(agents[0]).toEqual(["run", "fx-healthy", "fx-healthy", "fx-meeting", "fx-meeting", "fx-meeting", "fx-meeting"]);

@@ -37,6 +37,7 @@ describe("the web page's script", () => {
     const { files, packages } = graph(path.join(ROOT, "src", "server", "client", "live.ts"));
     expect(files).toContain("src/observer/tui/stats.ts");
     expect(files).toContain("src/observer/who.ts");
+    expect(files).toContain("src/server/client/say.ts");
     expect(packages.filter((p) => p.startsWith("node:") || p === "zod")).toEqual([]);
     expect(files).not.toContain("src/protocol/schemas.ts");
     expect(files).not.toContain("src/protocol/record.ts");

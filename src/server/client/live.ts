@@ -1,9 +1,11 @@
 /**
  * The live page's script (bundled into dist/public/live.js): follows the run over Server-Sent
  * Events and keeps the page up to date — the status, the story and personas when they come, each
- * message once (the server's own HTML for it), the turn being generated token by token, and the
- * agents' figures (the TUI's reducer and stats, observer/tui/state.ts and stats.ts). Model text
- * only ever goes into the page as text (textContent) or as the server's escaped HTML.
+ * message once (the server's own HTML for it: a model's, a person's, a skipped turn, a narrator's
+ * remark, a recorded one), the turn being generated token by token with why its speaker was
+ * chosen, the agents' figures (the TUI's reducer and stats, observer/tui/state.ts and stats.ts; a
+ * person has none), and the boxes to say something (say.ts). Model text only ever goes into the
+ * page as text (textContent) or as the server's escaped HTML.
  *
  * A dropped connection is resumed from the last event's id (EventSource sends Last-Event-ID; if
  * the browser gave up, a new connection passes it as ?last_event_id=), so nothing is lost or
@@ -14,9 +16,11 @@
 import { DASH, int, ms, num } from "../../analysis/format.js";
 import { apply, initialState, type ViewState } from "../../observer/tui/state.js";
 import { agentStats } from "../../observer/tui/stats.js";
+import { choiceShown, chosenText, nameOf, speaksBy } from "../../observer/who.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
+import { sayBoxes, type Waiting } from "./say.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const main = $("main");
@@ -25,12 +29,15 @@ const transcript = $("transcript");
 const live = $("live");
 const notice = $("notice");
 const stopButton = $<HTMLButtonElement>("stop");
-const FINAL = ["completed", "stopped", "failed"];
+const FINAL = ["completed", "stopped", "failed", "imported"];
+const boxes = sayBoxes(id);
 
 let state: ViewState = initialState;
 let lastId: string | null = null;
 let ended = false;
 let repeats = 0;
+/** the person whose turn it is (from the last record event) */
+let waiting: Waiting | null = null;
 const seen = new Set<number>();
 /** the chunks of each turn received from its first one: seq -> {attempt, raw} */
 const streamed = new Map<number, { attempt: number; raw: string; whole: boolean }>();
@@ -43,10 +50,21 @@ function showRecord(r: ConversationRecord, html: { story: string | null; persona
   const status = $("status");
   status.textContent = `${r.status}${r.stop_reason ? ` (${r.stop_reason})` : ""}`;
   status.className = `status ${r.status}`;
-  $("turns").textContent = String(r.turns);
+  // a narrator's remarks and a continued run's history are messages, not turns (as protocol/record.ts nonTurns)
+  const turns = document.getElementById("turns");
+  if (turns) turns.textContent = String(r.turns - (r.remarks ?? 0) - (r.history ?? 0));
+  // the agents by their personas' names once the personas are written (as the header says them: pages.ts)
+  for (const span of $("agents").querySelectorAll<HTMLElement>("span[data-agent]")) {
+    const a = r.spec.agents.find((x) => x.id === span.dataset.agent);
+    const label = a ? `● ${nameOf(r, a.id)} (${a.id}) · ${speaksBy(a)}` : null;
+    if (label !== null && span.textContent !== label) span.textContent = label;
+  }
   if (html?.story && !$("story").hasChildNodes()) $("story").innerHTML = html.story;
   if (html?.personas && !$("personas").hasChildNodes()) $("personas").innerHTML = html.personas;
-  if (FINAL.includes(r.status)) stopButton.disabled = true;
+  if (FINAL.includes(r.status)) {
+    stopButton.disabled = true;
+    boxes.end();
+  }
 }
 
 let drawing = false;
@@ -72,11 +90,17 @@ function drawLive(): void {
   (live.querySelector(".who") as HTMLElement).textContent = `[${t.seq}] ${state.record?.personas?.[i]?.name ?? t.agent_id}`;
   (live.querySelector(".meta") as HTMLElement).textContent = `${t.tokens} tokens`;
   (live.querySelector(".text") as HTMLElement).textContent = t.text;
+  // why this speaker, as the record says before the turn is recorded (a fall back to round robin in a run of another order too)
+  const c = state.record?.next_choice;
+  const order = state.record?.spec.turn_order ?? "round_robin";
+  const shown = c && c.seq === t.seq && (c.how === "round_robin" ? order !== "round_robin" : choiceShown(c));
+  (live.querySelector(".choice") as HTMLElement).textContent = c && shown ? chosenText(c) : "";
 }
 
 function drawStats(): void {
   const body = $("stats").querySelector("tbody") as HTMLElement;
-  for (const a of agentStats(state)) {
+  const agents = state.record?.spec.agents ?? [];
+  for (const a of agentStats(state, waiting?.agent_id ?? null)) {
     let row = body.querySelector<HTMLTableRowElement>(`tr[data-agent="${CSS.escape(a.agent_id)}"]`);
     if (!row) {
       row = document.createElement("tr");
@@ -84,7 +108,11 @@ function drawStats(): void {
       body.append(row);
     }
     row.className = `a${a.index % 8}`;
-    const cells = [`${a.speaking ? "▸" : "●"} ${a.name}`, int(a.turns), int(a.tokens), num(a.last_tps), num(a.mean_tps), ms(a.last_ttft_ms), ms(a.last_queue_ms)];
+    // a person (or a recorded speaker) has turns, never model figures
+    const kind = agents[a.index]?.kind ?? "model";
+    const who = `${a.speaking ? "▸" : "●"} ${a.name}${kind === "human" ? " · person" : kind === "recorded" ? " · recorded" : ""}`;
+    const turns = `${int(a.turns)}${a.skipped ? ` (${int(a.skipped)} skipped)` : ""}`;
+    const cells = kind === "model" ? [who, turns, int(a.tokens), num(a.last_tps), num(a.mean_tps), ms(a.last_ttft_ms), ms(a.last_queue_ms)] : [who, turns, DASH, DASH, DASH, DASH, DASH];
     while (row.cells.length < cells.length) row.insertCell();
     while (row.cells.length > cells.length) row.deleteCell(-1);
     cells.forEach((c, k) => {
@@ -138,8 +166,10 @@ function connect(): void {
     }
   });
   es.addEventListener("record", (ev) => {
-    const d = data<{ record: ConversationRecord; html: { story: string | null; personas: string | null } }>(ev);
+    const d = data<{ record: ConversationRecord; html: { story: string | null; personas: string | null }; waiting: Waiting | null; now: number }>(ev);
     state = apply(state, { type: "record", record: d.record, previous: state.record });
+    waiting = FINAL.includes(d.record.status) ? null : d.waiting;
+    boxes.waiting(waiting, d.now, Math.max(0, d.record.spec.agents.findIndex((a) => a.id === waiting?.agent_id)));
     showRecord(d.record, d.html);
     draw();
   });
@@ -151,6 +181,8 @@ function connect(): void {
   es.addEventListener("end", (ev) => {
     const d = data<{ record: ConversationRecord | null; html: string | null; error?: string }>(ev);
     ended = true;
+    waiting = null;
+    boxes.end();
     es.close();
     if (d.record) showRecord(d.record, null);
     if (d.error) say(d.error);

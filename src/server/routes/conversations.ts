@@ -1,13 +1,16 @@
 /**
  * /api/conversations — the runs: list (the filters of `dialogue list`), one run, its messages, its
- * analysis; start one (the CLI's configuration and validation) and stop one (as `dialogue stop`).
+ * analysis; start one (the CLI's configuration and validation), stop one (as `dialogue stop`), and
+ * say something in one (as `dialogue say`: manager/say.ts, the same checks and the same job).
  *
  * Reads: the index, record(ID), log(ID), analysis(ID). Writes only what a user asks for: a new
- * run (record, index, the start job) and a stop (the record's status, the abort notice, a
- * finalize job). An analysis computed here is never stored.
+ * run (record, index, the start job), a stop (the record's status, the abort notice, a finalize
+ * job) and what is said (a say job on the control queue). An analysis computed here is never
+ * stored.
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { say, saidText } from "../../manager/say.js";
 import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { ServerContext } from "../context.js";
@@ -22,6 +25,8 @@ import {
   ListResponseSchema,
   MessagesQuerySchema,
   MessagesResponseSchema,
+  SayBodySchema,
+  SayResponseSchema,
   StartBodySchema,
   StartResponseSchema,
   StopResponseSchema,
@@ -152,6 +157,27 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       const id = req.params.id;
       if (!(await store.exists(id))) return reply.code(404).send(notFound(id));
       return reply.code(202).send({ id, result: await requestStop(store, queues, id) });
+    },
+  );
+
+  api.post(
+    "/api/conversations/:id/say",
+    {
+      schema: {
+        summary: "say something in a running conversation, as dialogue say: as the person whose turn it is, or a narrator's remark",
+        description:
+          'As dialogue say, with the same checks: `as` names a person (an agent of kind human; by default the one whose turn it is) or "narrator" for a remark, recorded before the next turn, which every later speaker sees. A 400 says what is wrong with the request (nothing to say, too long, a model agent, someone not in the conversation); a 409 says why it cannot be said now (it is not that person\'s turn, the conversation has ended). The managers record it: a 202 means it was handed to them. Needs the token.',
+        tags: ["conversations"],
+        params: IdParamsSchema,
+        body: SayBodySchema,
+        response: { 202: SayResponseSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      // refusals are thrown by say() as the CLI's errors; the error handler makes them 400, 404 or 409
+      const r = await say(store, queues, id, req.body.text, { as: req.body.as, via: "the web (dialogue serve)" });
+      return reply.code(202).send({ id, as: r.as, seq: r.seq, result: "queued" as const, message: saidText(r, id) });
     },
   );
 };

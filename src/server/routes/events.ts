@@ -2,7 +2,11 @@
  * GET /api/conversations/:id/events — Server-Sent Events: the run as it happens, from the same
  * Redis streams the terminal observer reads.
  *
- *   record   {record, html: {story, personas}}   on connecting and whenever the record changes (no id)
+ *   record   {record, html: {story, personas},    on connecting and whenever the record changes (no id);
+ *             waiting, now}                        waiting: the person whose turn it is (observer/waiting.ts:
+ *                                                  agent_id, name, seq, since, skip_at) or null; now: Redis'
+ *                                                  clock (redis/clock.ts) when it was sent, so a browser counts
+ *                                                  the seconds left on the clock skip_at is on
  *   message  {message, html}                      each recorded message, once, in order
  *   tokens   TokenChunk                           the chunks of the turn being generated
  *   end      {record, html}                       the run is over: its final record and analysis
@@ -17,7 +21,9 @@ import { z } from "zod";
 import { agentIndex, analysisSection, htmlMessage, personasSection, storySection } from "../../analysis/export-html.js";
 import { isFinal, type ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
+import { waitingFor } from "../../observer/waiting.js";
 import { analysisOf } from "../../redis/analysis-store.js";
+import { now } from "../../redis/clock.js";
 import type { ServerContext } from "../context.js";
 import { catchUp } from "../live/catch-up.js";
 import { decodeCursor, START } from "../live/cursor.js";
@@ -63,7 +69,7 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       schema: {
         summary: "follow a conversation live (Server-Sent Events)",
         description:
-          "Events: record {record, html}, message {message, html}, tokens (a token chunk), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
+          "Events: record {record, html, waiting, now} (waiting: the person whose turn it is, with skip_at on the clock of now), message {message, html}, tokens (a token chunk), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
         tags: ["conversations"],
         params: IdParamsSchema,
         querystring: z.object({ last_event_id: z.string().max(100).optional().describe("resume after this event id (when the Last-Event-ID header cannot be set)") }),
@@ -77,9 +83,14 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       const cursor = decodeCursor(reply.sse.lastEventId ?? req.query.last_event_id) ?? { ...START };
       const index = agentIndex(first);
       const out = new Outbox(reply.sse, cursor, {
-        message: (m: DialogMessage) => once(m, () => ({ message: m, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0) })),
+        message: (m: DialogMessage) => once(m, () => ({ message: m, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, [], first.spec.turn_order) })),
         tokens: (c) => once(c, (x) => x),
-        record: (r) => ({ record: redactRecord(r), html: { story: r.story ? storySection(r) : null, personas: r.personas ? personasSection(r) : null } }),
+        record: (r) => ({
+          record: redactRecord(r),
+          html: { story: r.story ? storySection(r) : null, personas: r.personas ? personasSection(r) : null },
+          waiting: waitingFor(r),
+          now: now(),
+        }),
       });
       reply.sse.keepAlive();
       const unregister = onStream(() => reply.sse.close());

@@ -1,0 +1,132 @@
+/**
+ * The live page's boxes to say something (bundled into dist/public/live.js with live.ts): the
+ * person whose turn it is — shown while the record says so (the server's waitingFor, sent with
+ * every record event), with the seconds left before the turn is skipped — and a narrator's remark
+ * while the run goes on. Both post to /api/conversations/:id/say, the same checks as `dialogue
+ * say`; a refusal is shown with its one-line reason and the text is kept. Names go into the page
+ * as text only.
+ */
+
+/** the person whose turn it is, as the server sends it (observer/waiting.ts) */
+export interface Waiting {
+  agent_id: string;
+  name: string;
+  seq: number;
+  since: number | null;
+  /** epoch ms by Redis' clock when the turn is skipped, null when not known */
+  skip_at: number | null;
+}
+
+const el = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+const NEEDS_TOKEN = "saying something needs the server's token: open this page once with ?token=<token> added to its address";
+
+export interface SayBoxes {
+  /** a record event: who is waited for (null: nobody), Redis' clock when it was sent, the person's colour */
+  waiting(w: Waiting | null, serverNow: number, colour: number): void;
+  /** the run is over: nothing more can be said */
+  end(): void;
+}
+
+export function sayBoxes(id: string): SayBoxes {
+  const person = el<HTMLFormElement>("person-form");
+  const personText = el<HTMLTextAreaElement>("person-text");
+  const personSend = el<HTMLButtonElement>("person-send");
+  const personNote = el("person-note");
+  const personLeft = el("person-left");
+  const narrator = el<HTMLFormElement>("narrator-form");
+  const narratorText = el<HTMLInputElement>("narrator-text");
+  const narratorSend = el<HTMLButtonElement>("narrator-send");
+  const narratorNote = el("narrator-note");
+  const usual = personNote.textContent ?? "";
+
+  let current: Waiting | null = null;
+  /** when the turn is skipped, on this page's monotonic clock (so the browser's own clock does not matter) */
+  let skipAt: number | null = null;
+  let sent = false;
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  async function post(body: { text: string; as?: string }): Promise<{ ok: boolean; message: string }> {
+    try {
+      const r = await fetch(`/api/conversations/${encodeURIComponent(id)}/say`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (r.status === 401) return { ok: false, message: NEEDS_TOKEN };
+      const d = (await r.json().catch(() => ({}))) as { message?: string };
+      return { ok: r.ok, message: d.message ?? `the server answered ${r.status}` };
+    } catch {
+      return { ok: false, message: "the server did not answer: try again" };
+    }
+  }
+
+  function tick(): void {
+    if (!current) return;
+    if (skipAt === null) {
+      personLeft.textContent = "waiting for an answer";
+      return;
+    }
+    const left = Math.max(0, Math.ceil((skipAt - performance.now()) / 1000));
+    personLeft.textContent = left > 0 ? `${left} s left before the turn is skipped` : "time is up: the turn is being skipped";
+    person.dataset.left = String(left);
+  }
+
+  function hidePerson(): void {
+    person.classList.add("hidden");
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    if (sent) personText.value = "";
+    sent = false;
+    personText.disabled = false;
+    personSend.disabled = false;
+    personNote.textContent = usual;
+  }
+
+  person.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const w = current;
+    if (!w || sent) return;
+    personSend.disabled = true;
+    void post({ text: personText.value, as: w.agent_id }).then((r) => {
+      if (current?.seq !== w.seq) return;
+      personNote.textContent = r.ok ? `${r.message}: waiting for it to be recorded…` : r.message;
+      sent = r.ok;
+      personText.disabled = r.ok;
+      personSend.disabled = r.ok;
+    });
+  });
+  personText.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) person.requestSubmit();
+  });
+
+  narrator.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    narratorSend.disabled = true;
+    void post({ text: narratorText.value, as: "narrator" }).then((r) => {
+      narratorSend.disabled = false;
+      narratorNote.textContent = r.message;
+      if (r.ok) narratorText.value = "";
+    });
+  });
+
+  return {
+    waiting(w, serverNow, colour) {
+      if (!w) {
+        current = null;
+        hidePerson();
+        return;
+      }
+      if (current && (current.seq !== w.seq || current.agent_id !== w.agent_id)) hidePerson();
+      current = w;
+      skipAt = w.skip_at === null ? null : performance.now() + (w.skip_at - serverNow);
+      person.className = `say a${colour % 8}`;
+      person.dataset.agent = w.agent_id;
+      person.dataset.seq = String(w.seq);
+      el("person-who").textContent = `Turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
+      personText.placeholder = `what ${w.name} says`;
+      tick();
+      timer ??= setInterval(tick, 1000);
+    },
+    end() {
+      current = null;
+      hidePerson();
+      narrator.classList.add("hidden");
+    },
+  };
+}
