@@ -94,4 +94,22 @@ describe("dialogue say", () => {
     expect(msgs.filter((m) => m.metadata.source === "model")).toHaveLength(4);
     expect(run.out()).toMatch(/\[\d\] Narrator \(a remark\):\n {4}The lights go out\./);
   }, 90_000);
+
+  it("a remark said during the last turn is recorded after it, before the run ends", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = startCli(["run", "--provider", "simulated", "--max-turns", "1", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=25"], env());
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    await waitFor("the only turn under way", async () => (await store.get(id))?.status === "running", 30_000);
+    const r = await runCli(["say", id, "--as", "narrator", "Thunder, far off.", "--prefix", prefix], env());
+    expect(r.code, r.stderr).toBe(0);
+    const { code } = await exited(run, 60_000);
+    expect(code, run.err()).toBe(0);
+    const msgs = await store.readLog(id);
+    expect(msgs.map((m) => [m.metadata.sequence_number, m.metadata.source])).toEqual([[1, "model"], [2, "narrator"]]);
+    expect(msgs[1]!.content.message).toBe("Thunder, far off.");
+    const rec = (await store.get(id))!;
+    expect([rec.status, rec.stop_reason, rec.remarks]).toEqual(["completed", "max_turns", 1]);
+    expect(run.out()).toMatch(/Narrator \(a remark\):\n {4}Thunder, far off\./);
+  }, 90_000);
 });
