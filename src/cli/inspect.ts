@@ -28,7 +28,7 @@ export function listCommand(): Command {
     .description("list retained conversations, newest first")
     .option("-n, --limit <n>", "how many", positiveInt("--limit"), 20)
     .option("--status <status>", "only this status (completed, stopped, failed, running, …) or stop reason (loop, max_turns, duration, …)")
-    .option("--model <name>", "only runs where an agent or the manager uses a model or provider containing this, e.g. llama3.2 or ollama/")
+    .option("--model <name>", "only runs where a model agent (not a person) or the manager uses a model or provider containing this, e.g. llama3.2 or ollama/")
     .option("--since <when>", "only runs created since an age ago (7d, 12h, 30m) or a date (2026-11-01)")
     .option("--json", "one JSON object per line");
   addCommonOptions(cmd);

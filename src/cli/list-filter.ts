@@ -1,6 +1,6 @@
 /**
  * `dialogue list` filters: --status (a status or a stop reason), --model (part of a provider or
- * model name, any agent or the manager), --since (an age or a date). Walks the index newest
+ * model name, any model agent or the manager), --since (an age or a date). Walks the index newest
  * first, from `since` on, a page at a time, until `limit` conversations match. A run no live manager
  * holds a lease on any more is finalized as abandoned on the way (Store.settle).
  */
@@ -32,7 +32,8 @@ export function parseFilter(opts: { status?: string; model?: string; since?: str
 export function matches(rec: ConversationRecord, f: ListFilter): boolean {
   if (f.status && rec.status !== f.status && rec.stop_reason !== f.status) return false;
   if (f.model) {
-    const specs = [...rec.spec.agents.map((a) => a.model), rec.spec.manager];
+    // a person's agent uses no model, whatever its configuration names
+    const specs = [...rec.spec.agents.filter((a) => a.kind !== "human").map((a) => a.model), rec.spec.manager];
     const hit = specs.some((m) => `${m.provider}/${m.model}`.toLowerCase().includes(f.model as string));
     if (!hit) return false;
   }
