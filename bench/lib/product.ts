@@ -72,7 +72,8 @@ export async function turnTimes(redis: Redis, store: Store, run: Recorded): Prom
   const read = async (keys: ReadonlyArray<string | null>) => {
     const pipe = redis.pipeline();
     for (const k of keys) if (k !== null) pipe.hmget(k, "timestamp", "processedOn");
-    const got = ((await pipe.exec()) ?? []).map(([, v]) => (v as Array<string | null>).map(Number) as [number, number]);
+    // a job that is not kept (a response once recorded, unless queues.keep_responses) has no times: NaN, not 0
+    const got = ((await pipe.exec()) ?? []).map(([, v]) => (v as Array<string | null>).map((x) => (x === null ? Number.NaN : Number(x))) as [number, number]);
     return keys.map((k) => (k === null ? none : (got.shift() ?? none)));
   };
   const [requests, responses] = await Promise.all([read(jobs.requests), read(jobs.responses)]);
