@@ -15,6 +15,7 @@ import { Ollama, type ChatResponse, type Message } from "ollama";
 import { parseRetryAfter, ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
 import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
+import { tuplesOnly } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 
 export interface OllamaSettings {
@@ -83,7 +84,7 @@ export class OllamaProvider implements LlmProvider {
         messages: req.messages as Message[],
         stream: true,
         options: ollamaOptions(req.options),
-        ...(req.jsonSchema ? { format: req.jsonSchema } : {}),
+        ...(req.jsonSchema ? { format: tuplesOnly(req.jsonSchema) } : {}),
         ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
       });
       const onAbort = () => stream.abort();

@@ -79,7 +79,7 @@ export class OpenAIProvider implements LlmProvider {
           ...(o.seed !== undefined ? { seed: o.seed } : {}),
           ...(o.num_predict !== undefined ? { max_tokens: o.num_predict } : {}),
           ...(req.jsonSchema
-            ? { response_format: { type: "json_schema", json_schema: { name: "reply", strict: true, schema: closedSchema(req.jsonSchema) } } }
+            ? { response_format: { type: "json_schema", json_schema: { name: "reply", strict: true, schema: closedSchema(req.jsonSchema, { tuples: false }) } } }
             : {}),
         },
         signal ? { signal } : {},

@@ -102,13 +102,20 @@ export const MAX_AGENTS = 8;
 
 /**
  * What the manager's model is asked for when it writes the personas of the agents `ids`: one
- * persona each, naming its agent; the schema given to the model enumerates the ids, and the
- * check afterwards wants every id exactly once (a miss gets the usual repair attempt).
+ * persona each, naming its agent; the schema given to the model lists them in the agents' order
+ * (`prefixItems`, see llm/json-schema.ts) and enumerates the ids, and the check afterwards wants
+ * every id exactly once, in any order (a miss gets the usual repair attempt).
  */
 export function personasSchemaFor(ids: readonly string[]) {
   const agentId = z.enum(ids as [string, ...string[]]);
+  // for engines that constrain generation with the schema: the personas in the agents' order, each
+  // with its own id (a small model can no longer name one agent twice); any order is still accepted
+  const tuple = ids.map((id) => {
+    const { $schema: _, ...json } = z.toJSONSchema(PersonaSchema.extend({ agent_id: z.literal(id) }));
+    return json;
+  });
   return z
-    .object({ personas: z.array(PersonaSchema.extend({ agent_id: agentId })).length(ids.length) })
+    .object({ personas: z.array(PersonaSchema.extend({ agent_id: agentId })).length(ids.length).meta({ prefixItems: tuple }) })
     .strict()
     .refine((v) => new Set(v.personas.map((p) => p.agent_id)).size === ids.length, {
       message: `one persona for each of ${ids.join(", ")}, each named by its agent_id`,
