@@ -231,11 +231,11 @@ describe("no LLM server and no model", () => {
       isolated({ OLLAMA_HOST: host }),
       120_000,
     );
-    // it ran in-process: the tiny model (random weights) wrote the story; its personas may name one
-    // agent twice (about one run in sixty, every attempt), and its one reply may not fit the schema
+    // it ran in-process: the tiny model (random weights) wrote the story and the personas (their
+    // schema fixes each agent's id, so even this model names each agent once), and took the turn;
+    // its one reply may not fit the schema, or may end the conversation (end_conversation at random)
     expect(r.stdout).toContain("the manager is writing the story (embedded/dialogue-tiny-");
-    expect(r.stdout).toMatch(/^Story: /m);
-    expect(r.stdout).toMatch(/Ended: (completed|failed) \(max_turns\) · 1 turn|Ended: failed \(error\) · 0 turns[^]*error: the manager could not write the personas: /);
+    expect(r.stdout).toMatch(/Ended: (completed|failed) \((max_turns|agent_ended)\) · 1 turn/);
     expect([0, 1]).toContain(r.code);
     expect(r.stderr).toContain(`Provider: auto → embedded (no Ollama server answered at ${host}; OPENAI_BASE_URL is not set; running ${tinyGgufPath()} in-process (llama.cpp))`);
   }, 150_000);
