@@ -18,6 +18,8 @@ import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 
 const IDS = ["host", "head", "researcher"];
 const persona = (agent_id: string, name: string) => ({ agent_id, name, role: "panellist", traits: ["direct"], goals: ["be heard"], speaking_style: "plain" });
+const story = { title: "The panel", setting: "A school hall in the evening.", characters: [{ name: "Person 1", role: "host" }, { name: "Person 2", role: "head" }], initial_situation: "The panel opens." };
+const task = { kind: "personas" as const, scenario: { title: "A panel", premise: "A school decides on phones." }, story, roles: IDS.map((id) => ({ id, role: "panellist" })) };
 const reply = (ids: string[]) => JSON.stringify({ personas: ids.map((id, i) => persona(id, `Person ${i + 1}`)) });
 type Arr = { prefixItems?: Array<{ properties: { agent_id: { const?: string } } }>; items?: { properties: { agent_id: { enum?: string[] } } } };
 const personasOf = (schema: unknown): Arr => (schema as { properties: { personas: Arr } }).properties.personas;
@@ -50,13 +52,13 @@ describe("the personas' schema", () => {
 
   it("an Ollama-format server gets the tuple alone as format; an OpenAI-format server the ids' enum, strict", async () => {
     ollama.script.push({ kind: "reply", pieces: [reply(IDS)] });
-    await generateStructured(new OllamaProvider({ host: ollama.url }), personasSchemaFor(IDS), { model: "qwen2.5:0.5b", options: {}, task: "personas", messages: [{ role: "user", content: "write them" }] });
+    await generateStructured(new OllamaProvider({ host: ollama.url }), personasSchemaFor(IDS), { model: "qwen2.5:0.5b", options: {}, task, messages: [{ role: "user", content: "write them" }] });
     const format = personasOf(ollama.requests.find((r) => r.path === "/api/chat")!.body.format);
     expect(format.prefixItems?.map((p) => p.properties.agent_id.const)).toEqual(IDS);
     expect(format.items).toBeUndefined();
 
     openai.fallback = { kind: "reply", pieces: [reply(IDS)] };
-    await generateStructured(new OpenAIProvider({ base_url: openai.url, api_key: "sk-test" }), personasSchemaFor(IDS), { model: "small", options: {}, task: "personas", messages: [{ role: "user", content: "write them" }] });
+    await generateStructured(new OpenAIProvider({ base_url: openai.url, api_key: "sk-test" }), personasSchemaFor(IDS), { model: "small", options: {}, task, messages: [{ role: "user", content: "write them" }] });
     const body = openai.requests.find((r) => r.path.endsWith("/chat/completions"))!.body as { response_format: { json_schema: { strict: boolean; schema: unknown } } };
     expect(body.response_format.json_schema.strict).toBe(true);
     const strict = personasOf(body.response_format.json_schema.schema);
