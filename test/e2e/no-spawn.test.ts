@@ -192,9 +192,11 @@ const persona = (name: string, role: string) => ({ agent_id: role === "curious t
     const rec = (await store.get((await store.listIds())[0]!))!;
     // "default": each serving host's own file, not a path of the launcher's
     expect(rec.spec.agents.map((a) => `${a.model.provider}/${a.model.model}`)).toEqual(["embedded/default", "embedded/default"]);
-    expect(rec.stop_reason).toBe("max_turns");
     const msgs = await store.readLog(rec.spec.id);
-    expect(msgs).toHaveLength(2);
+    // the tiny random model may end the conversation in a reply that fits the schema
+    expect(["max_turns", "agent_ended"]).toContain(rec.stop_reason);
+    if (rec.stop_reason === "max_turns") expect(msgs).toHaveLength(2);
+    else expect(msgs.at(-1)!.content.end_conversation).toBe(true);
     for (const m of msgs) expect(m.metadata.tokens_generated).toBeGreaterThan(0); // llama.cpp ran the workers' file
     // a relative --model-file names nothing on the serving hosts: refused, exit 2
     const rel = await runCli(["run", "--no-spawn", "--provider", "embedded", "--model-file", "models/x.gguf", "--plain", "--prefix", prefix], launcherEnv);
