@@ -14,35 +14,29 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { personaOf } from "../../src/protocol/record.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { launchChromium, type Chromium } from "../helpers/browser.js";
 import { startServe } from "../helpers/serve.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const REMARK = "The lights go out. <img src=x onerror=alert(3)>";
+let chrome: Chromium;
 let browser: BrowserContext;
-let profile: string;
 let redis: Redis;
 const dialogs: string[] = [];
 
 beforeAll(async () => {
   redis = new Redis(testRedisUrl());
-  profile = mkdtempSync(path.join(tmpdir(), "dialogue-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  browser.on("page", (p) => p.on("dialog", (d) => void (dialogs.push(d.message()), d.dismiss())));
+  chrome = await launchChromium(dialogs);
+  browser = chrome.context;
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   await redis.quit();
-  rmSync(profile, { recursive: true, force: true });
 });
 
 const env = () => cliEnv(testRedisUrl());
