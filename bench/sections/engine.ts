@@ -22,22 +22,30 @@ export async function engine(ctx: Ctx): Promise<{ figures: Figure[]; data: Recor
   const model = path.join(ctx.tmp, "tiny.gguf");
   const make = spawnNode(path.join(ROOT, "scripts", "make-tiny-gguf.mjs"), [model], { ...process.env });
   if ((await make.exit) !== 0) throw new Error(`could not write the tiny GGUF: ${make.err()}`);
-  const prefix = freshPrefix("engine");
   ctx.say(`real engine: dialogue run --provider embedded (tiny GGUF), ${turns} turns, then the same requests alone`);
   // the agents on the embedded model, each with a seed (so the engine alone, given the same
   // requests, generates the very same tokens); the manager's story and personas from the simulated one
   const args = ["--set", "provider=embedded", "--set", "manager.provider=simulated", "--model-file", model, "--threads", "1"];
   // a seeded tiny model says much the same every turn: no loop stop, the run goes its full length
   args.push("--set", "agents.0.options.seed=11", "--set", "agents.1.options.seed=12", "--set", "limits.stop_on_loop=false");
-  // the tiny random model's replies rarely fit the reply schema, so the run may end failed (exit
-  // 1) or with failed turns (exit 4): its speed is what is measured here
-  await runProduct(ctx, prefix, ["run", "--plain", ...args, "--max-turns", String(turns), "--set", "limits.duration_seconds=3600"], {
-    XDG_CACHE_HOME: path.join(ctx.tmp, "cache"),
-  }, [0, 1, 4]);
   const redis = new Redis(ctx.redisUrl);
   try {
-    const [run] = await recorded(redis, prefix);
-    if (!run || run.messages.length < 3) throw new Error("the embedded run recorded too few messages");
+    // the tiny random model's replies rarely fit the reply schema, so the run may end failed (exit
+    // 1) or with failed turns (exit 4): its speed is what is measured here. One that fits may end
+    // the conversation (end_conversation) before the third message: then the run is made again
+    let prefix = "";
+    let run: Awaited<ReturnType<typeof recorded>>[number] | undefined;
+    for (let attempt = 1; ; attempt++) {
+      prefix = freshPrefix("engine");
+      await runProduct(ctx, prefix, ["run", "--plain", ...args, "--max-turns", String(turns), "--set", "limits.duration_seconds=3600"], {
+        XDG_CACHE_HOME: path.join(ctx.tmp, "cache"),
+      }, [0, 1, 4]);
+      [run] = await recorded(redis, prefix);
+      if (run && run.messages.length >= 3) break;
+      const why = `${run?.messages.length ?? 0} messages, stop reason ${run?.record.stop_reason ?? "none"}`;
+      if (attempt === 3) throw new Error(`the embedded run recorded too few messages, three times (the last: ${why})`);
+      ctx.say(`real engine: the run ended early (${why}); once more`);
+    }
     const counted = run.entries.slice(2);
     const tokens = sum(counted.map((e) => e.message.metadata.tokens_generated));
     const from = counted[0]?.message.metadata.requested_at ?? 0;
