@@ -247,8 +247,8 @@ export class Controller {
     // The message is recorded if it is the next one and its speaker's (a turn that finishes after
     // the run ended is still kept: it is what the model produced), then the record as it is now,
     // the latest messages (for the loop check, the turn order and the next turn) and how many
-    // narrator's remarks wait are read: four commands sent at once on one connection, which Redis
-    // runs in this order.
+    // narrator's remarks wait are read: four commands in one write (a pipeline), which Redis runs
+    // in this order.
     const { appended, rec, recent, remarks } = await this.appendAndRead(res.message, spec);
     if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
@@ -259,18 +259,11 @@ export class Controller {
 
   /**
    * Records `msg` if it is the next message, and reads the record, the latest messages and how
-   * many remarks wait: four commands sent at once on one connection, which Redis runs in this
-   * order. When the append had to be sent again after the reads (a server that lost its script
-   * cache), they are read again, so what follows sees the message.
+   * many remarks wait, as they are after it: one round trip (Store.appendAndRead).
    */
   private async appendAndRead(msg: DialogMessage, spec: ConversationSpec) {
-    const id = spec.id;
-    const read = () => Promise.all([this.load(id), this.store.lastMessages(id, this.recentCount(spec)), this.store.remarksWaiting(id)] as const);
-    const [appended, [rec, recent, remarks]] = await Promise.all([this.store.appendNext(msg), read()]);
-    if (appended.result === "added" && rec.turns < msg.metadata.sequence_number) {
-      const [rec2, recent2, remarks2] = await read();
-      return { appended, rec: rec2, recent: recent2, remarks: remarks2 };
-    }
+    const { appended, rec, recent, remarks } = await this.store.appendAndRead(msg, this.recentCount(spec));
+    if (!rec) throw new UnrecoverableError(`unknown conversation ${spec.id}`);
     return { appended, rec, recent, remarks };
   }
 

@@ -15,6 +15,13 @@ export class ParseMemo<T> {
     private readonly max = 1000,
   ) {}
 
+  /** remembers `value` (already validated) as what `raw` parses to */
+  set(raw: string, value: T): void {
+    if (this.values.has(raw)) return;
+    this.values.set(raw, deepFreeze(value));
+    if (this.values.size > this.max) this.values.delete(this.values.keys().next().value as string);
+  }
+
   get(raw: string): T {
     const hit = this.values.get(raw);
     if (hit !== undefined) return hit;

@@ -74,6 +74,36 @@ describe("Store", () => {
     expect((await store.lastMessages(spec.id, 1)).map((m) => m.metadata.sequence_number)).toEqual([2]);
   });
 
+  it("appendAndRead records the next message and reads the record, the latest messages and the remarks as they are after it: the first time on a connection, after Redis lost its scripts, and for a message already there or too early", async () => {
+    const conn = redis.duplicate(); // a connection that has not run the append script yet
+    try {
+      const store = new Store(conn, freshPrefix());
+      const spec = buildSpec(config, "simulated");
+      await store.create(spec);
+      const seqs = (ms: DialogMessage[]) => ms.map((m) => m.metadata.sequence_number);
+      for (let seq = 1; seq <= 6; seq++) {
+        if (seq === 5) await store.addRemark(spec.id, { nonce: "n1", text: "The lights go out.", said_at: Date.now(), via: "a test" });
+        const r = await store.appendAndRead(message(spec.id, seq, 3), 4);
+        expect(r.appended.result).toBe("added");
+        expect(r.rec?.turns).toBe(seq);
+        expect(r.rec?.tokens_total).toBe(3 * seq);
+        expect(seqs(r.recent)).toEqual(Array.from({ length: Math.min(4, seq) }, (_, i) => seq - Math.min(4, seq) + 1 + i));
+        expect(r.remarks).toBe(seq >= 5 ? 1 : 0);
+      }
+      // Redis forgets its scripts (a restart): the append goes again on its own, and the reads still see it
+      await conn.script("FLUSH");
+      const after = await store.appendAndRead(message(spec.id, 7, 3), 4);
+      expect([after.appended.result, after.rec?.turns, seqs(after.recent)]).toEqual(["added", 7, [4, 5, 6, 7]]);
+      const again = await store.appendAndRead(message(spec.id, 7, 3), 4);
+      expect([again.appended.result, again.rec?.turns, seqs(again.recent)]).toEqual(["exists", 7, [4, 5, 6, 7]]);
+      const early = await store.appendAndRead(message(spec.id, 9, 3), 4);
+      expect([early.appended.result, early.rec?.turns, seqs(early.recent)]).toEqual(["early", 7, [4, 5, 6, 7]]);
+      expect(seqs(await store.readLog(spec.id))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      conn.disconnect();
+    }
+  });
+
   it("sets the final status once; stopping keeps its reason", async () => {
     const store = new Store(redis, freshPrefix());
     const spec = buildSpec(config, "simulated");
