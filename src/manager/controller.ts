@@ -11,7 +11,7 @@
  * say (a person's turn, a narrator's remark) arrives as `say` control jobs and is recorded here.
  */
 import { UnrecoverableError, type Job } from "bullmq";
-import { isLooping, loopLookback } from "../analysis/repetition.js";
+import { LoopDetector, loopLookback } from "../analysis/repetition.js";
 import type { ProviderRegistry } from "../llm/index.js";
 import { withRetries, type RetryPolicy } from "../llm/retry.js";
 import { generateStructured } from "../llm/structured.js";
@@ -54,6 +54,8 @@ export class Controller {
   private readonly specs = new Map<string, ConversationSpec>();
   /** conversations this manager has handled a job of: kept in the active set (so they are leased) */
   private readonly seen = new Set<string>();
+  /** per conversation: the loop stop's detector (what it keeps is worked out from the log, so any manager can rebuild it) */
+  private readonly loops = new Map<string, LoopDetector>();
 
   constructor(
     private readonly store: Store,
@@ -336,8 +338,14 @@ export class Controller {
     const recent = latest
       .slice(-loopLookback(limits))
       .filter((m) => m.metadata.sequence_number <= msg.metadata.sequence_number && m.metadata.source !== "narrator")
-      .map((m) => ({ speaker: m.metadata.agent_id, text: m.content.message }));
-    return isLooping(recent, msg.metadata.agent_id, limits);
+      .map((m) => ({ speaker: m.metadata.agent_id, text: m.content.message, key: m }));
+    const id = rec.spec.id;
+    let detector = this.loops.get(id);
+    if (!detector) {
+      this.loops.set(id, (detector = new LoopDetector()));
+      if (this.loops.size > MAX_SPECS) this.loops.delete(this.loops.keys().next().value as string);
+    }
+    return detector.isLooping(recent, msg.metadata.agent_id, limits);
   }
 
   private stopReason(rec: ConversationRecord, msg: DialogMessage, looping: boolean): StopReason | null {
