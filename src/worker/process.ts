@@ -1,6 +1,7 @@
 /**
  * A worker process: consumes one pool's request queue and answers on its response queue.
- * Stateless; run any number per pool, on any host. Listens on the abort channel so a user stop
+ * Stateless; run any number per pool, on any host. Follows the log of the conversation it served
+ * last, so its next turn there starts with the history at hand (turn-context.ts). Listens on the abort channel so a user stop
  * cuts the generation in flight. Says where it is with a heartbeat (redis/presence.ts: host, pid,
  * pool, what its host can serve, its load), and answers `run --no-spawn`'s model checks for its
  * pool on its own host (spec/checks.ts).
@@ -36,7 +37,8 @@ export async function startWorker(opts: {
   const queues = new Queues(redis, config.redis.prefix, config.queues);
   const providers = new ProviderRegistry(config);
   const inflight = new Map<string, Set<AbortController>>();
-  const context = new TurnContextReader(store);
+  // follows the log of the conversation served last (a connection of its own, made when first needed)
+  const context = new TurnContextReader(store, { connect: () => duplicateClient(redis) });
 
   const sub = duplicateClient(redis);
   sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
@@ -117,6 +119,7 @@ export async function startWorker(opts: {
       await Promise.all([presence.stop(), checks.close()]);
       await queues.close();
       await providers.close();
+      context.close();
       sub.disconnect();
     },
   };

@@ -3,7 +3,10 @@
  * spec, story and personas (written once, so cached per conversation) and the log's latest
  * messages up to the request's log position — one round trip, together with the run's status.
  * Log entries never change once written, so the latest ones a conversation's last turn read are
- * kept too, and a turn reads only the entries after them.
+ * kept too, and a turn reads only the entries after them. The conversation served last is
+ * followed (follow.ts): when what is held already reaches the turn's log position, the turn
+ * starts at once and the run's status is read while it does (`check`: a turn of a run that has
+ * ended is then cut and skipped, its tokens never published).
  *
  * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail, material(ID)
  * (once per conversation, when the run has material: indexed for retrieval, material/retrieve.ts).
@@ -13,6 +16,8 @@ import { personaOf, type AgentKind, type AgentSpec, type ConversationSpec, type 
 export { personaOf };
 import type { DialogMessage, HistoryEntry, Persona, StoryContent, TurnRequest } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
+import type { RedisClient } from "../redis/cluster.js";
+import { LogFollower, type FollowOptions } from "./follow.js";
 import type { Chunk } from "../material/load.js";
 import { MaterialIndex, QUERY_TURNS } from "../material/retrieve.js";
 import { readMaterial } from "../material/store.js";
@@ -40,7 +45,16 @@ export interface TurnContext {
   turn: { number: number; max: number };
   /** the material chunks this turn's prompt carries, most relevant first, and their budget (null: the run has none) */
   material: { chunks: Chunk[]; tokens: number; budget_tokens: number } | null;
+  /**
+   * null when the run's status was read with the context (and lets the turn go on); else the read
+   * of the status, under way while the turn starts (see TurnCheck). Never rejects: a status that
+   * cannot be read lets the turn go on.
+   */
+  check: Promise<TurnCheck> | null;
 }
+
+/** null: the turn goes on; else the run's status that stops it (null: the run is unknown) */
+export type TurnCheck = null | { status: Status | null };
 
 /** a log message as the prompt sees it; null for one that said nothing */
 export function historyEntry(m: DialogMessage): HistoryEntry | null {
@@ -56,10 +70,60 @@ export function historyEntry(m: DialogMessage): HistoryEntry | null {
 
 export class TurnContextReader {
   private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[]; material: MaterialIndex | null }>();
-  /** per conversation: the latest log messages read (at most history_turns), up to sequence number `last` */
+  /** per conversation: the latest log messages read (at most history_turns), up to sequence number `last`, with no gap */
   private readonly tails = new Map<string, { last: number; messages: DialogMessage[] }>();
+  private readonly follower: LogFollower | null;
+  /** the conversation of the latest turn read */
+  private lastServed: string | null = null;
 
-  constructor(private readonly store: Store) {}
+  /** `follow`: a connection of its own for following the log of the conversation served last (none: no following) */
+  constructor(
+    private readonly store: Store,
+    follow?: { connect: () => RedisClient } & FollowOptions,
+  ) {
+    this.follower = follow
+      ? new LogFollower(store, follow.connect, { held: (id) => this.heldUpTo(id), add: (id, after, messages) => this.extend(id, after, messages) }, follow)
+      : null;
+  }
+
+  /** the sequence number of the latest message of conversation `id` this reader holds, null if none */
+  heldUpTo(id: string): number | null {
+    return this.tails.get(id)?.last ?? null;
+  }
+
+  /** stops following */
+  close(): void {
+    this.follower?.close();
+  }
+
+  /** keeps `messages` (read after sequence number `after`) as the latest of conversation `id`, when they leave no gap */
+  private extend(id: string, after: number, messages: readonly DialogMessage[]): void {
+    const held = this.tails.get(id);
+    const cap = this.cache.get(id)?.spec.limits.history_turns;
+    if (!held || cap === undefined || held.last < after) return;
+    const fresh = messages.filter((m) => m.metadata.sequence_number > held.last);
+    if (fresh.length === 0 || fresh[0]?.metadata.sequence_number !== held.last + 1) return;
+    if (fresh.some((m, i) => m.metadata.sequence_number !== held.last + 1 + i)) return;
+    this.hold(id, [...held.messages, ...fresh].slice(-cap));
+  }
+
+  /** keeps `messages`, the latest of the log up to `upTo` (an empty log up to 0: nothing said yet) */
+  private hold(id: string, messages: DialogMessage[], upTo?: number): void {
+    const last = messages.at(-1)?.metadata.sequence_number ?? (upTo === 0 ? 0 : undefined);
+    if (last === undefined) return;
+    this.tails.delete(id); // most recently used last
+    this.tails.set(id, { last, messages });
+    if (this.tails.size > MAX_CACHED) this.tails.delete(this.tails.keys().next().value as string);
+  }
+
+  /** is the log up to `position` held, with the `cap` messages before it (or all there are)? */
+  private holds(id: string, position: number, cap: number): DialogMessage[] | null {
+    const held = this.tails.get(id);
+    if (!held || held.last < position) return null;
+    const first = held.messages[0]?.metadata.sequence_number;
+    if (first === undefined || first > Math.max(1, position - cap + 1)) return null;
+    return held.messages;
+  }
 
   /**
    * the turn's context, or the run's status when the turn should not go on (ended, or unknown:
@@ -81,18 +145,29 @@ export class TurnContextReader {
     }
     const cap = fixed.spec.limits.history_turns;
     const position = req.log_position;
-    // what this worker read of the log before, when the request's position is past it by no more than the history holds
-    const held = this.tails.get(id);
-    const tail = held && held.last <= position && position - held.last <= cap ? held : null;
-    const snap = await this.store.turnSnapshot(id, position, cap, false, tail ? tail.last : null);
-    if (stops(snap.status)) return { status: snap.status };
-    const latest = tail ? [...tail.messages, ...snap.messages].slice(-cap) : snap.messages;
-    const last = latest.at(-1)?.metadata.sequence_number;
-    if (last !== undefined) {
-      this.tails.delete(id); // most recently used last
-      this.tails.set(id, { last, messages: latest });
-      if (this.tails.size > MAX_CACHED) this.tails.delete(this.tails.keys().next().value as string);
+    // the log up to the turn's position, already held (followed since this worker's last turn of
+    // it): the turn starts now, and the status is read meanwhile
+    let latest = position > 0 && cap > 0 ? this.holds(id, position, cap) : null;
+    let check: Promise<TurnCheck> | null = null;
+    if (latest) {
+      // a status that cannot be read lets the turn go on: the manager's append knows the run's status
+      check = this.store.status(id).then(
+        (s): TurnCheck => (stops(s) ? { status: s } : null),
+        (): TurnCheck => null,
+      );
+    } else {
+      // what this worker read of the log before, when the request's position is past it by no more than the history holds
+      const held = this.tails.get(id);
+      const tail = held && held.last <= position && position - held.last <= cap ? held : null;
+      const snap = await this.store.turnSnapshot(id, position, cap, false, tail ? tail.last : null);
+      if (stops(snap.status)) return { status: snap.status };
+      latest = tail ? [...tail.messages, ...snap.messages].slice(-cap) : snap.messages;
+      this.hold(id, latest, position);
     }
+    // followed while this worker serves it turn after turn (its turns of many conversations: none)
+    if (this.lastServed === id) this.follower?.follow(id);
+    else this.follower?.stop();
+    this.lastServed = id;
     const { spec, story, personas, material: index } = fixed;
     const agent = spec.agents.find((a) => a.id === req.agent_id);
     const persona = personaOf(spec, personas, req.agent_id);
@@ -103,7 +178,7 @@ export class TurnContextReader {
       if (p) others.push({ agent_id: a.id, kind: a.kind, persona: p });
     }
     const history = latest
-      .filter((m) => m.metadata.sequence_number < req.sequence_number)
+      .filter((m) => m.metadata.sequence_number <= position && m.metadata.sequence_number < req.sequence_number)
       .slice(-spec.limits.history_turns)
       .map(historyEntry)
       .filter((h): h is HistoryEntry => h !== null);
@@ -116,6 +191,6 @@ export class TurnContextReader {
       const query = latest.length ? latest.join("\n") : [story.initial_situation, ...persona.goals].join("\n");
       material = { ...index.select(query, spec.materials.budget_tokens), budget_tokens: spec.materials.budget_tokens };
     }
-    return { req, spec, agent, story, persona, others, history, turn: { number: Math.max(1, req.sequence_number - before), max: spec.limits.max_turns }, material };
+    return { req, spec, agent, story, persona, others, history, turn: { number: Math.max(1, req.sequence_number - before), max: spec.limits.max_turns }, material, check };
   }
 }

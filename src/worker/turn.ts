@@ -12,8 +12,10 @@
  * has already ended.
  *
  * Reads: the request job; the turn's context before it generates (turn-context.ts: the record's
- *   status, the spec, story and personas once per conversation, the log's tail), and the record's
- *   status after a generation that was cut (to skip turns of runs that ended meanwhile).
+ *   status, the spec, story and personas once per conversation, the log's tail — or, when the
+ *   worker already holds the log up to the turn's position because it follows the conversation,
+ *   only the status, read while the turn starts), and the record's status after a generation that
+ *   was cut (to skip turns of runs that ended meanwhile).
  * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
  *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
@@ -100,8 +102,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
-  // the spec, story, personas and history, with the run's status, in one round trip: a turn of a
-  // run that has ended (stopped while this request waited) or of an unknown one goes no further
+  // the spec, story, personas and history, with the run's status, in one round trip (or from what
+  // the worker holds, the status read meanwhile): a turn of a run that has ended (stopped while
+  // this request waited) or of an unknown one goes no further
   const read = await deps.context.read(req);
   if ("status" in read) {
     if (read.status === null) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
@@ -113,6 +116,19 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const ac = new AbortController();
   const untrack = deps.track(req.conversation_id, ac);
   const deadlineTimer = setTimeout(() => ac.abort(new Error("deadline")), Math.max(0, req.deadline_at - startedAt));
+  // a turn whose context was already at hand starts while the run's status is read (ctx.check): a
+  // run that has ended (or is unknown) cuts it, its tokens held back until the status lets it go on
+  const check = ctx.check?.then((c) => {
+    if (c) ac.abort(new Error(`conversation is ${c.status ?? "unknown"}`));
+    return c;
+  });
+  /** with the status read meanwhile: what processTurn does instead of answering (skip), else null */
+  const checked = async (): Promise<{ skipped: string } | null> => {
+    const c = await check;
+    if (!c) return null;
+    if (c.status === null) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
+    return { skipped: `conversation is ${c.status}` };
+  };
   /** what processTurn does instead when the run ended while the turn was generated (skip it), else null */
   const ended = async (): Promise<{ skipped: string } | null> => {
     const status = await deps.store.status(req.conversation_id);
@@ -126,7 +142,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
       agent_id: req.agent_id,
       maxlen: ctx.spec.token_stream_maxlen,
     });
-    p.release(true);
+    if (check) void check.then((c) => p.release(c === null));
+    else p.release(true);
     return p;
   };
   const primary = ctx.agent.model;
@@ -183,6 +200,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         // (the abort channel cuts turns of runs that end; such a turn is skipped): a reply that ran
         // its course goes to the manager without a round trip, whose append knows the run's status
         const finishedAt = now();
+        const stop = await checked();
+        if (stop) return stop;
         if (ac.signal.aborted) {
           const instead = await ended();
           if (instead) return instead;

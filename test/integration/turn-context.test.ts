@@ -75,18 +75,116 @@ describe("TurnContextReader", () => {
     expect(reads.filter((_, i) => i % 2 === 0)).toEqual([null, ...Array.from({ length: 29 }, (_, i) => 2 * (i + 1))]);
   });
 
-  it("a request from before what it holds, or further ahead than the history reaches, gets the latest messages again", async () => {
+  it("a request within what it holds is answered from it; one further ahead than the history reaches gets the latest messages again", async () => {
     const { store, id } = await conversation(120);
     const reader = new TurnContextReader(store);
     const reads = watchReads(store);
     expect(seqs(await read(reader, id, 20))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    // a retried earlier turn
-    expect(seqs(await read(reader, id, 10))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    // a retried earlier turn: messages 1-10 are held, so nothing is read (its status is, meanwhile)
+    const retried = await read(reader, id, 10);
+    expect(seqs(retried)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(await retried.check).toBeNull();
     // 100 entries on: more than the 40 the history holds
     expect(seqs(await read(reader, id, 110))).toEqual(Array.from({ length: 40 }, (_, i) => 71 + i));
     expect(seqs(await read(reader, id, 112))).toEqual(Array.from({ length: 40 }, (_, i) => 73 + i));
-    // the same position again (a retried job) reads nothing new
+    // the same position again (a retried job) reads nothing
     expect(seqs(await read(reader, id, 112))).toEqual(Array.from({ length: 40 }, (_, i) => 73 + i));
-    expect(reads).toEqual([null, null, null, 110, 112]);
+    expect(reads).toEqual([null, null, 110]);
+  });
+});
+
+/** waits until `reader` holds conversation `id` up to sequence number `seq` (its follower read it) */
+async function heldUpTo(reader: TurnContextReader, id: string, seq: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while ((reader.heldUpTo(id) ?? 0) < seq) {
+    if (Date.now() > until) throw new Error(`the follower did not read up to ${seq} (holds ${reader.heldUpTo(id)})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("TurnContextReader following the log", () => {
+  it("follows no conversation whose turns it does not serve one after another", async () => {
+    const store = new Store(redis, freshPrefix());
+    const rec = makeRecord();
+    const ids = ["20260101-000000-aaaaa", "20260101-000000-bbbbb"];
+    const said = (id: string, seq: number) => {
+      const m = makeMessage(seq, `Message number ${seq}.`);
+      return { ...m, metadata: { ...m.metadata, conversation_id: id } };
+    };
+    for (const id of ids) {
+      await store.create({ ...rec.spec, id });
+      await store.setStory(id, rec.story!);
+      await store.setPersonas(id, rec.personas!);
+      await store.setFields(id, { status: "running", started_at: Date.now() });
+      for (let seq = 1; seq <= 3; seq++) await store.appendMessage(said(id, seq));
+    }
+    const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+    try {
+      // turns of two conversations, one of each in turn: neither is followed
+      for (const position of [1, 2, 3]) for (const id of ids) await read(reader, id, position);
+      for (const id of ids) await store.appendMessage(said(id, 4));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ids.map((id) => reader.heldUpTo(id))).toEqual([3, 3]);
+      // the same conversation twice in a row: it is
+      const first = ids[0] as string;
+      await read(reader, first, 4);
+      await store.appendMessage(said(first, 5));
+      await read(reader, first, 5);
+      await store.appendMessage(said(first, 6));
+      await heldUpTo(reader, first, 6);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("reads what is said after its turn as it is recorded: the next turn reads no log, has a fresh reader's history, and learns the status meanwhile", async () => {
+    const { store, id } = await conversation(2);
+    const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+    try {
+      const reads = watchReads(store);
+      // two turns of the conversation in a row: from then on it is followed
+      await read(reader, id, 1);
+      await read(reader, id, 2);
+      for (let position = 3; position <= 9; position += 2) {
+        // the other agent's turn and this one's are recorded (by the manager) while this worker waits
+        await store.appendMessage(makeMessage(position, `Message number ${position}, said in full.`));
+        await store.appendMessage(makeMessage(position + 1, `Message number ${position + 1}, said in full.`));
+        await heldUpTo(reader, id, position + 1);
+        const ctx = await read(reader, id, position + 1);
+        const fresh = await read(new TurnContextReader(store), id, position + 1);
+        expect(ctx.history).toEqual(fresh.history);
+        expect(seqs(ctx)).toEqual(Array.from({ length: position + 1 }, (_, i) => i + 1));
+        expect(await ctx.check).toBeNull();
+      }
+      // only the first two turns read the log; the other four reads are the fresh readers'
+      expect(reads).toEqual([null, 1, null, null, null, null]);
+
+      // the run ends: a turn read from the copy is told so by its check
+      await store.finalize(id, "user_stop");
+      await store.appendMessage(makeMessage(11, "Said as the run ended."));
+      await heldUpTo(reader, id, 11);
+      const late = await read(reader, id, 11);
+      expect(await late.check).toEqual({ status: "stopped" });
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("a copy that falls short of the request's position (the follower was not there) is not used: the log is read", async () => {
+    const { store, id } = await conversation(2);
+    const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+    try {
+      const reads = watchReads(store);
+      await read(reader, id, 1);
+      await read(reader, id, 2);
+      reader.close(); // stops following
+      for (let seq = 3; seq <= 6; seq++) await store.appendMessage(makeMessage(seq, `Message number ${seq}, said in full.`));
+      const ctx = await read(reader, id, 6);
+      expect(seqs(ctx)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(ctx.check).toBeNull();
+      expect(reads).toEqual([null, 1, 2]);
+    } finally {
+      reader.close();
+    }
   });
 });

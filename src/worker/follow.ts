@@ -1,0 +1,96 @@
+/**
+ * A worker follows the log of the conversation it served last: a blocking XREAD on its own
+ * connection, from the latest entry the worker holds, so the messages said after its turn are
+ * at hand when its next turn comes, and the turn starts without reading the log first
+ * (turn-context.ts). Only the one conversation served last is followed (one key: this works on a
+ * Redis Cluster too); a worker serving many conversations follows each as it serves it, and what
+ * it does not hold it reads as before. Following stops after `idleMs` without a new message (a
+ * run that ended), on a connection error, and on close(). What it reads is only a copy: the log
+ * in Redis stays the record, and a turn whose held copy falls short reads the log.
+ */
+import type { RedisClient } from "../redis/cluster.js";
+import type { DialogMessage } from "../protocol/schemas.js";
+import type { Store } from "../redis/store.js";
+
+export interface FollowTarget {
+  /** the sequence number of the latest message held of conversation `id`, null if none is */
+  held(id: string): number | null;
+  /** messages read after `after`, oldest first */
+  add(id: string, after: number, messages: DialogMessage[]): void;
+}
+
+export interface FollowOptions {
+  /** how long one XREAD blocks; a switch to another conversation waits for it at most this long. @defaultValue 1000 */
+  blockMs?: number;
+  /** following stops after this long without a new message. @defaultValue 30000 */
+  idleMs?: number;
+}
+
+export class LogFollower {
+  private target: string | null = null;
+  private running = false;
+  private closed = false;
+  private conn: RedisClient | null = null;
+  private readonly blockMs: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly store: Store,
+    /** a connection of its own (a blocking read holds it) */
+    private readonly connect: () => RedisClient,
+    private readonly into: FollowTarget,
+    opts: FollowOptions = {},
+  ) {
+    this.blockMs = opts.blockMs ?? 1000;
+    this.idleMs = opts.idleMs ?? 30_000;
+  }
+
+  /** follows nothing (what is under way ends within blockMs) */
+  stop(): void {
+    this.target = null;
+  }
+
+  /** follow conversation `id` (instead of the one followed before) */
+  follow(id: string): void {
+    if (this.closed) return;
+    this.target = id;
+    if (!this.running) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    let quietSince = Date.now();
+    let id: string | null = null;
+    try {
+      while (!this.closed && this.target !== null) {
+        if (this.target !== id) {
+          id = this.target;
+          quietSince = Date.now();
+        }
+        const after = this.into.held(id);
+        if (after === null) break;
+        this.conn ??= this.connect();
+        const res = (await this.conn.xread("COUNT", 100, "BLOCK", this.blockMs, "STREAMS", this.store.keys.log(id), this.store.keys.logEntryId(after))) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        const entries = res?.[0]?.[1] ?? [];
+        if (entries.length > 0) {
+          quietSince = Date.now();
+          this.into.add(id, after, this.store.entryMessages(entries));
+        } else if (Date.now() - quietSince >= this.idleMs && this.target === id) this.target = null;
+      }
+    } catch {
+      // the connection failed or was closed: the next turns read the log as before
+      this.target = null;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.target = null;
+    this.conn?.disconnect();
+    this.conn = null;
+  }
+}
