@@ -1,8 +1,10 @@
 /**
  * Following a conversation from Redis alone: live, attached late, or after the run.
  *
- * Reads: record(ID) (polled), log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of
- * its own). Writes nothing. Emits events in order: record changes, each message once, token
+ * Reads: log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of its own), and record(ID)
+ * each time that read returns (sent with it: Redis runs it as soon as the read has its answer, so
+ * one write and one wake-up per batch of entries, and the record is as those entries left it).
+ * Writes nothing. Emits events in order: record changes, each message once, token
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
@@ -24,6 +26,12 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** @defaultValue 200 */
   pollMs?: number;
+  /**
+   * reads at most once in this long: what comes meanwhile is read together, a moment later (a
+   * display needs no more, and a fast run's turns are not made to wait for the observer's reads
+   * at the moment each message is recorded). @defaultValue 25
+   */
+  paceMs?: number;
   /** stop following at the first final status even if not every message was read (after a grace) */
   graceMs?: number;
   /**
@@ -54,6 +62,8 @@ export async function follow(
   opts: FollowOptions = {},
 ): Promise<ConversationRecord> {
   const pollMs = opts.pollMs ?? 200;
+  const paceMs = opts.paceMs ?? 25;
+  let readAt = 0;
   const reader = duplicateClient(store.redis);
   reader.on("error", () => undefined); // the caller watches the main connection
   let record: ConversationRecord | null = null;
@@ -61,25 +71,35 @@ export async function follow(
   let lastTokenId = opts.from?.tokens ?? "0-0";
   let seen = Number.parseInt(lastLogId, 10) || 0;
   let finalSince: number | null = null;
+  /** the record as it is now (read with the last batch of entries), told when it changed */
+  const see = (next: ConversationRecord | null): ConversationRecord => {
+    if (!next) throw new Error(`conversation ${id} disappeared`);
+    if (changed(record, next)) onEvent({ type: "record", record: next, previous: record });
+    record = next;
+    return next;
+  };
   try {
+    let current = see(await store.get(id));
     for (;;) {
       if (opts.signal?.aborted) break;
-      const next = await store.get(id);
-      if (!next) throw new Error(`conversation ${id} disappeared`);
-      if (changed(record, next)) {
-        onEvent({ type: "record", record: next, previous: record });
-      }
-      record = next;
-
       const streams = [store.keys.log(id)];
       const ids = [lastLogId];
       if (opts.tokens) {
         streams.push(store.keys.tokens(id));
         ids.push(lastTokenId);
       }
-      const res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as
-        | Array<[string, Array<[string, string[]]>]>
-        | null;
+      const wait = readAt + paceMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (opts.signal?.aborted) break;
+      // the blocking read, and the record once it has its answer: one pipeline on this connection
+      const pipe = reader.pipeline();
+      pipe.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids);
+      pipe.hgetall(store.keys.record(id));
+      const replies = (await pipe.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const res = replies[0]?.[1] as Array<[string, Array<[string, string[]]>]> | null;
+      readAt = Date.now();
+      const after = store.recordFrom((replies[1]?.[1] ?? {}) as Record<string, string>);
       const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
       const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
       // in the order they happened: a turn's last chunks were written before its message was
@@ -98,14 +118,11 @@ export async function follow(
         onEvent({ type: "message", message, id: entryId });
       }
       while (t < chunks.length) nextChunk();
-      if (isFinal(record.status)) {
+      const wasFinal = isFinal(current.status);
+      current = see(after);
+      if (wasFinal) {
         finalSince ??= Date.now();
-        const latest = await store.get(id);
-        if (latest && changed(record, latest)) {
-          onEvent({ type: "record", record: latest, previous: record });
-          record = latest;
-        }
-        if (seen >= record.turns && (res === null || res.length === 0)) break;
+        if (seen >= current.turns && (res === null || res.length === 0)) break;
         if (Date.now() - finalSince > (opts.graceMs ?? 3000)) break;
       }
     }
