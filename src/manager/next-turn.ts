@@ -17,6 +17,7 @@ import type { Store } from "../redis/store.js";
 import { historyEntry } from "../worker/turn-context.js";
 import { moderatorTask } from "./prompts.js";
 import { chooseNext, type Moderate } from "./turn-order.js";
+import { inOneWrite } from "../redis/cluster.js";
 
 /** the latest turns a moderator reads */
 const MODERATOR_TRANSCRIPT = 12;
@@ -59,10 +60,10 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
   if (!agent) throw new Error(`turn ${seq} chose "${choice.agent_id}", who is not an agent`);
   // the choice is written first, then the turn goes out: both sent at once on one connection,
   // which Redis runs in this order (a replacement manager finds the choice, whatever it finds)
-  const record = fresh ? deps.store.setNextChoice(spec.id, choice) : Promise.resolve();
+  const record = () => (fresh ? deps.store.setNextChoice(spec.id, choice) : Promise.resolve());
   if (agent.kind === "human") {
     const wait = Math.round(spec.limits.human_turn_seconds * 1000);
-    await Promise.all([record, deps.queues.addControl({ type: "human_timeout", conversation_id: spec.id, seq }, deps.store.keys.humanTimeoutJobId(spec.id, seq), wait)]);
+    await Promise.all([record(), deps.queues.addControl({ type: "human_timeout", conversation_id: spec.id, seq }, deps.store.keys.humanTimeoutJobId(spec.id, seq), wait)]);
     deps.log.info({ conversation: spec.id, seq, agent: agent.id }, "waiting for a person");
     return;
   }
@@ -81,5 +82,5 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
     deadline_at: rec.deadline_at ?? now() + spec.limits.duration_seconds * 1000,
     requested_at: now(),
   });
-  await Promise.all([record, deps.queues.addRequest(req)]);
+  await inOneWrite(deps.store.redis, () => Promise.all([record(), deps.queues.addRequest(req)]));
 }

@@ -115,3 +115,22 @@ export async function clusterEnabled(client: Redis): Promise<boolean> {
 export function masterCount(c: Cluster): number {
   return c.nodes("master").length;
 }
+
+/**
+ * Runs `fn` with this connection's writes held back, then sends what it (and what it set off
+ * without waiting for Redis) issued in one write, once the event loop turns: a write to a socket
+ * costs a system call and wakes Redis, and a turn's last commands (a choice and its request; a
+ * turn's last tokens and its response) are on the path from one turn to the next. Redis runs
+ * them in the order they were issued, as always. A cluster client (a connection per node) and a
+ * connection that is not ready are left as they are.
+ */
+export function inOneWrite<T>(c: RedisClient, fn: () => T): T {
+  const stream = isCluster(c) || c.status !== "ready" ? null : c.stream;
+  if (!stream || stream.writableCorked > 0) return fn();
+  stream.cork();
+  try {
+    return fn();
+  } finally {
+    setImmediate(() => stream.uncork());
+  }
+}
