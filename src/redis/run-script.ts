@@ -20,12 +20,6 @@ const sha1 = (script: string): string => {
   return sha;
 };
 
-/** the script's SHA1 when this client has run it before (so EVALSHA finds it, unless the server lost its cache), else null */
-export function loadedSha(redis: RedisClient, script: string): string | null {
-  const sha = sha1(script);
-  return loaded.get(redis)?.has(sha) ? sha : null;
-}
-
 /** the command is sent before this returns its promise */
 export async function runScript(redis: RedisClient, script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown> {
   const sha = sha1(script);

@@ -12,7 +12,7 @@
  *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
  */
-import type { RedisClient } from "./cluster.js";
+import { inOneWrite, type RedisClient } from "./cluster.js";
 import { tokenEntryFields } from "../protocol/token-entry.js";
 import {
   ConversationRecordSchema,
@@ -40,7 +40,7 @@ import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
-import { loadedSha, runScript } from "./run-script.js";
+import { runScript } from "./run-script.js";
 import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
@@ -373,42 +373,20 @@ export class Store {
 
   /**
    * appendNext, then — after it, in the order Redis runs them — the record, the latest `n`
-   * messages and how many narrator's remarks wait: sent together in one write (a pipeline), one
-   * round trip. The first time on a connection (the script not loaded yet), or when the server
-   * lost its script cache, the append goes alone first and the reads follow it.
+   * messages and how many narrator's remarks wait: issued together, in one write on a single
+   * connection (inOneWrite). When the append had to go again after the reads (a server that lost
+   * its script cache), or the reads overtook it (a cluster's connections), they are read again,
+   * so what the caller gets sees the message.
    */
   async appendAndRead(msg: DialogMessage, n: number): Promise<{ appended: AppendNext; rec: ConversationRecord | null; recent: DialogMessage[]; remarks: number }> {
     const id = msg.metadata.conversation_id;
-    const args = [...this.appendArgs(msg), msg.metadata.agent_id];
-    const sha = loadedSha(this.redis, APPEND_NEXT_LUA);
-    const readAfter = async (appended: AppendNext) => {
-      const [rec, recent, remarks] = await Promise.all([this.get(id), this.lastMessages(id, n), this.remarksWaiting(id)]);
-      return { appended, rec, recent, remarks };
-    };
-    if (sha === null) return readAfter(appendResult(await runScript(this.redis, APPEND_NEXT_LUA, 2, ...args)));
-    const tail = this.tailRead(id, n);
-    const pipe = this.redis.pipeline();
-    pipe.evalsha(sha, 2, ...args);
-    pipe.hgetall(this.keys.record(id));
-    if (tail.after === null) pipe.xrevrange(this.keys.log(id), "+", "-", "COUNT", n);
-    else pipe.xrange(this.keys.log(id), `(${tail.after}`, "+", "COUNT", n + 1);
-    pipe.llen(this.keys.remarks(id));
-    const res = (await pipe.exec()) ?? [];
-    const [appendErr, appendOut] = res[0] ?? [new Error("no reply to the append")];
-    if (appendErr) {
-      if (!appendErr.message.startsWith("NOSCRIPT")) throw appendErr;
-      return readAfter(appendResult(await runScript(this.redis, APPEND_NEXT_LUA, 2, ...args)));
+    const read = () => Promise.all([this.get(id), this.lastMessages(id, n), this.remarksWaiting(id)] as const);
+    const [appended, [rec, recent, remarks]] = await inOneWrite(this.redis, () => Promise.all([this.appendNext(msg), read()]));
+    if (appended.result === "added" && (rec?.turns ?? 0) < msg.metadata.sequence_number) {
+      const [rec2, recent2, remarks2] = await read();
+      return { appended, rec: rec2, recent: recent2, remarks: remarks2 };
     }
-    for (const [err] of res.slice(1)) if (err) throw err;
-    const appended = appendResult(appendOut);
-    const entries = res[2]?.[1] as Array<[string, string[]]>;
-    const recent = tail.after === null ? this.keepTail(id, n, entries.reverse(), null) : this.keepTail(id, n, entries, tail.held);
-    return {
-      appended,
-      rec: this.recordFrom(res[1]?.[1] as Record<string, string>),
-      recent: recent ?? (await this.lastMessages(id, n)),
-      remarks: Number(res[3]?.[1] ?? 0),
-    };
+    return { appended, rec, recent, remarks };
   }
 
   /**
@@ -453,42 +431,25 @@ export class Store {
    */
   async lastMessages(id: string, n: number): Promise<DialogMessage[]> {
     const key = this.keys.log(id);
-    const tail = this.tailRead(id, n);
-    if (tail.after !== null) {
-      const kept = this.keepTail(id, n, await this.redis.xrange(key, `(${tail.after}`, "+", "COUNT", n + 1), tail.held);
-      if (kept) return kept;
-    }
-    return this.keepTail(id, n, (await this.redis.xrevrange(key, "+", "-", "COUNT", n)).reverse(), null) as DialogMessage[];
-  }
-
-  /** what lastMessages reads: the entries after `after` (the latest one held), or (after null) the latest n */
-  private tailRead(id: string, n: number): { after: string | null; held: { last: string; messages: DialogMessage[]; cap: number } | null } {
-    const held = this.tails.get(id);
-    return held && n <= held.cap ? { after: held.last, held } : { after: null, held: null };
-  }
-
-  /**
-   * the latest `n` messages, from what was read (oldest first): the entries after the held ones
-   * (`held`), or the latest n (held null); kept for the next call. Null when the entries after the
-   * held ones are more than n (read the latest n instead).
-   */
-  private keepTail(id: string, n: number, entries: Array<[string, string[]]>, held: { last: string; messages: DialogMessage[]; cap: number } | null): DialogMessage[] | null {
-    if (held) {
-      if (entries.length > n) return null;
-      this.tails.delete(id); // most recently used last
-      this.tails.set(id, held);
-      if (entries.length > 0) {
-        held.messages = [...held.messages, ...this.entryMessages(entries)].slice(-held.cap);
-        held.last = (entries[entries.length - 1] as [string, string[]])[0];
+    const tail = this.tails.get(id);
+    if (tail && n <= tail.cap) {
+      const added = await this.redis.xrange(key, `(${tail.last}`, "+", "COUNT", n + 1);
+      if (added.length <= n) {
+        this.tails.delete(id); // most recently used last
+        this.tails.set(id, tail);
+        if (added.length > 0) {
+          tail.messages = [...tail.messages, ...this.entryMessages(added)].slice(-tail.cap);
+          tail.last = (added[added.length - 1] as [string, string[]])[0];
+        }
+        return tail.messages.slice(-n);
       }
-      return held.messages.slice(-n);
     }
+    const entries = (await this.redis.xrevrange(key, "+", "-", "COUNT", n)).reverse();
     const messages = this.entryMessages(entries);
     const last = entries[entries.length - 1]?.[0];
     if (last !== undefined) {
-      const before = this.tails.get(id);
       this.tails.delete(id);
-      this.tails.set(id, { last, messages, cap: Math.max(n, before?.cap ?? 0) });
+      this.tails.set(id, { last, messages, cap: Math.max(n, tail?.cap ?? 0) });
       if (this.tails.size > MAX_TAILS) this.tails.delete(this.tails.keys().next().value as string);
     }
     return messages;
