@@ -96,13 +96,6 @@ export class SimulatedProvider implements LlmProvider {
     };
 
     const interval = tps > 0 ? 1000 / tps : 0;
-    // the event loop goes round once before the first token, as it does for a model that waits on
-    // its server or engine: what arrived meanwhile (a reply from Redis) is handled now, not after
-    // the text (two immediates: the second one runs after the loop has polled for I/O)
-    if (ttft <= 0 && interval === 0) {
-      await nextTick();
-      await nextTick();
-    }
     /** when token i is due, in ms from the start */
     const dueAt = (i: number) => ttft + i * interval;
     let i = 0;
