@@ -119,8 +119,9 @@ export function masterCount(c: Cluster): number {
 /**
  * Runs `fn` with this connection's writes held back, then sends what it (and what it set off
  * without waiting for Redis) issued in one write, once the event loop turns: a write to a socket
- * costs a system call and wakes Redis, and a turn's last commands (a choice and its request; a
- * turn's last tokens and its response) are on the path from one turn to the next. Redis runs
+ * costs a system call and wakes Redis, and the manager's commands of a turn (the append and the
+ * reads after it; the next speaker's choice and its request) are on the path from one turn to the
+ * next. Redis runs
  * them in the order they were issued, as always. A cluster client (a connection per node) and a
  * connection that is not ready are left as they are.
  */

@@ -49,7 +49,6 @@ import type { TurnContext, TurnContextReader } from "./turn-context.js";
 import { Watchdog } from "../llm/watchdog.js";
 import { clockOffsetMs, now } from "../redis/clock.js";
 import { hostName } from "../redis/host.js";
-import { inOneWrite } from "../redis/cluster.js";
 
 export interface TurnDeps {
   store: Store;
@@ -250,9 +249,9 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
         throw new UnrecoverableError(error);
       }
-      // the last chunk is sent now, ahead of the response on the same connection and in the same
-      // write (Redis keeps the order: an observer never sees the message before its last tokens)
-      await inOneWrite(deps.store.redis, () => Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]));
+      // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
+      // order: an observer never sees the message before its last tokens)
+      await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
       deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
       return {
