@@ -2,9 +2,10 @@
  * Following a conversation from Redis alone: live, attached late, or after the run.
  *
  * Reads: log(ID) and optionally tokens(ID) (XREAD BLOCK on a connection of its own), and record(ID)
- * each time that read returns (sent with it: Redis runs it as soon as the read has its answer, so
- * one write and one wake-up per batch of entries, and the record is as those entries left it).
- * Writes nothing. Emits events in order: record changes, each message once, token
+ * each time that read returns. An observer of whole messages sends the record's read with the
+ * blocking one (Redis runs it as soon as the read has its answer: one write and one wake-up per
+ * batch) and reads at most every paceMs; one of token chunks handles each batch as soon as it
+ * comes, and reads the record after it. Writes nothing. Emits events in order: record changes, each message once, token
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
@@ -27,9 +28,10 @@ export interface FollowOptions {
   /** @defaultValue 200 */
   pollMs?: number;
   /**
-   * reads at most once in this long: what comes meanwhile is read together, a moment later (a
-   * display needs no more, and a fast run's turns are not made to wait for the observer's reads
-   * at the moment each message is recorded). @defaultValue 25
+   * reads at most once in this long: what comes meanwhile is read together, a moment later (an
+   * observer of whole messages needs no more, and a fast run's turns are not made to wait for its
+   * reads at the moment each message is recorded). @defaultValue 25 without tokens, 0 with them
+   * (token chunks are read as soon as they are written)
    */
   paceMs?: number;
   /** stop following at the first final status even if not every message was read (after a grace) */
@@ -62,7 +64,7 @@ export async function follow(
   opts: FollowOptions = {},
 ): Promise<ConversationRecord> {
   const pollMs = opts.pollMs ?? 200;
-  const paceMs = opts.paceMs ?? 25;
+  const paceMs = opts.paceMs ?? (opts.tokens ? 0 : 25);
   let readAt = 0;
   const reader = duplicateClient(store.redis);
   reader.on("error", () => undefined); // the caller watches the main connection
@@ -91,15 +93,21 @@ export async function follow(
       const wait = readAt + paceMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (opts.signal?.aborted) break;
-      // the blocking read, and the record once it has its answer: one pipeline on this connection
-      const pipe = reader.pipeline();
-      pipe.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids);
-      pipe.hgetall(store.keys.record(id));
-      const replies = (await pipe.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
-      const res = replies[0]?.[1] as Array<[string, Array<[string, string[]]>]> | null;
+      let res: Array<[string, Array<[string, string[]]>]> | null;
+      let after: ConversationRecord | null | undefined;
+      if (opts.tokens) {
+        res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as typeof res;
+      } else {
+        // the blocking read, and the record once it has its answer: one pipeline on this connection
+        const pipe = reader.pipeline();
+        pipe.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids);
+        pipe.hgetall(store.keys.record(id));
+        const replies = (await pipe.exec()) ?? [];
+        for (const [err] of replies) if (err) throw err;
+        res = replies[0]?.[1] as typeof res;
+        after = store.recordFrom((replies[1]?.[1] ?? {}) as Record<string, string>);
+      }
       readAt = Date.now();
-      const after = store.recordFrom((replies[1]?.[1] ?? {}) as Record<string, string>);
       const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
       const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
       // in the order they happened: a turn's last chunks were written before its message was
@@ -119,7 +127,7 @@ export async function follow(
       }
       while (t < chunks.length) nextChunk();
       const wasFinal = isFinal(current.status);
-      current = see(after);
+      current = see(after === undefined ? await store.get(id) : after);
       if (wasFinal) {
         finalSince ??= Date.now();
         if (seen >= current.turns && (res === null || res.length === 0)) break;
