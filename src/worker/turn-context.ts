@@ -3,10 +3,10 @@
  * spec, story and personas (written once, so cached per conversation) and the log's latest
  * messages up to the request's log position — one round trip, together with the run's status.
  * Log entries never change once written, so the latest ones a conversation's last turn read are
- * kept too, and a turn reads only the entries after them. The conversation served last is
- * followed (follow.ts): when what is held already reaches the turn's log position, the turn
- * starts at once and the run's status is read while it does (`check`: a turn of a run that has
- * ended is then cut and skipped, its tokens never published).
+ * kept too, and a turn reads only the entries after them. A conversation this worker serves turn
+ * after turn is followed (follow.ts): when what is held already reaches the turn's log position,
+ * the turn starts at once and the run's status is read while it does (`check`: a turn of a run
+ * that has ended is then cut and skipped, its tokens never published).
  *
  * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail, material(ID)
  * (once per conversation, when the run has material: indexed for retrieval, material/retrieve.ts).
@@ -76,7 +76,7 @@ export class TurnContextReader {
   /** the conversation of the latest turn read */
   private lastServed: string | null = null;
 
-  /** `follow`: a connection of its own for following the log of the conversation served last (none: no following) */
+  /** `follow`: a connection of its own for following the log of a conversation served turn after turn (none: no following) */
   constructor(
     private readonly store: Store,
     follow?: { connect: () => RedisClient } & FollowOptions,
