@@ -2,6 +2,7 @@
 import type { GenerationTask } from "../../src/llm/types.js";
 import type { ContextSettings, HistoryEntry, ModelSpec, Persona, StoryContent, TurnRequest } from "../../src/protocol/schemas.js";
 import type { PromptInput } from "../../src/worker/prompt.js";
+import type { TurnContextReader } from "../../src/worker/turn-context.js";
 
 export const story: StoryContent = {
   title: "Refinancing the mortgage",
@@ -106,4 +107,13 @@ export function turnTask(req: TurnFixture): GenerationTask {
     turn: req.turn,
     turn_order: req.turn_order,
   };
+}
+
+/** waits until `reader` holds conversation `id` up to sequence number `seq` (its follower read it) */
+export async function heldUpTo(reader: TurnContextReader, id: string, seq: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while ((reader.heldUpTo(id) ?? 0) < seq) {
+    if (Date.now() > until) throw new Error(`the follower did not read up to ${seq} (holds ${reader.heldUpTo(id)})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

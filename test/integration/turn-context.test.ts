@@ -10,7 +10,7 @@ import { Store } from "../../src/redis/store.js";
 import { TurnContextReader, type TurnContext } from "../../src/worker/turn-context.js";
 import { makeMessage, makeRecord } from "../helpers/conversation.js";
 import { freshPrefix, withRedis } from "../helpers/redis.js";
-import { leanRequest } from "../helpers/turn-fixture.js";
+import { heldUpTo, leanRequest } from "../helpers/turn-fixture.js";
 
 let redis: Redis;
 beforeAll(async () => {
@@ -93,13 +93,18 @@ describe("TurnContextReader", () => {
   });
 });
 
-/** waits until `reader` holds conversation `id` up to sequence number `seq` (its follower read it) */
-async function heldUpTo(reader: TurnContextReader, id: string, seq: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  while ((reader.heldUpTo(id) ?? 0) < seq) {
-    if (Date.now() > until) throw new Error(`the follower did not read up to ${seq} (holds ${reader.heldUpTo(id)})`);
-    await new Promise((r) => setTimeout(r, 5));
+/** a reader that follows the log, having read the turns at positions 1 and 2 in a row (from then on it follows the conversation); `reads` as watchReads */
+async function followingReader(store: Store, id: string): Promise<{ reader: TurnContextReader; reads: Array<number | null> }> {
+  const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+  const reads = watchReads(store);
+  try {
+    await read(reader, id, 1);
+    await read(reader, id, 2);
+  } catch (err) {
+    reader.close();
+    throw err;
   }
+  return { reader, reads };
 }
 
 describe("TurnContextReader following the log", () => {
@@ -139,12 +144,8 @@ describe("TurnContextReader following the log", () => {
 
   it("reads what is said after its turn as it is recorded: the next turn reads no log, has a fresh reader's history, and learns the status meanwhile", async () => {
     const { store, id } = await conversation(2);
-    const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+    const { reader, reads } = await followingReader(store, id);
     try {
-      const reads = watchReads(store);
-      // two turns of the conversation in a row: from then on it is followed
-      await read(reader, id, 1);
-      await read(reader, id, 2);
       for (let position = 3; position <= 9; position += 2) {
         // the other agent's turn and this one's are recorded (by the manager) while this worker waits
         await store.appendMessage(makeMessage(position, `Message number ${position}, said in full.`));
@@ -172,11 +173,8 @@ describe("TurnContextReader following the log", () => {
 
   it("a copy that falls short of the request's position (the follower was not there) is not used: the log is read", async () => {
     const { store, id } = await conversation(2);
-    const reader = new TurnContextReader(store, { connect: () => redis.duplicate(), blockMs: 200 });
+    const { reader, reads } = await followingReader(store, id);
     try {
-      const reads = watchReads(store);
-      await read(reader, id, 1);
-      await read(reader, id, 2);
       reader.close(); // stops following
       for (let seq = 3; seq <= 6; seq++) await store.appendMessage(makeMessage(seq, `Message number ${seq}, said in full.`));
       const ctx = await read(reader, id, 6);

@@ -19,7 +19,7 @@ import { Store } from "../../src/redis/store.js";
 import { TurnContextReader } from "../../src/worker/turn-context.js";
 import { processTurn, type TurnDeps } from "../../src/worker/turn.js";
 import { freshPrefix, withRedis } from "../helpers/redis.js";
-import { leanRequest, maya, story, tomas } from "../helpers/turn-fixture.js";
+import { heldUpTo, leanRequest, maya, story, tomas } from "../helpers/turn-fixture.js";
 
 const config = load({ env: {} }).config!;
 const prefix = freshPrefix();
@@ -80,14 +80,6 @@ async function record(store: Store, id: string, seq: number): Promise<void> {
   expect((await store.appendNext(res.message)).result).toBe("added");
 }
 
-async function holds(reader: TurnContextReader, id: string, seq: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  while ((reader.heldUpTo(id) ?? 0) < seq) {
-    if (Date.now() > until) throw new Error(`the follower did not read up to ${seq}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const tokenSeqs = async (store: Store, id: string): Promise<number[]> =>
   (await redis.xrange(store.keys.tokens(id), "-", "+")).map(([, f]) => Number(f[f.indexOf("s") + 1]));
 
@@ -100,7 +92,7 @@ describe("a worker following its conversation's log", () => {
     for (let seq = 1; seq <= 8; seq++) {
       const w = seq % 2 === 1 ? a : b;
       // from its second turn of the conversation on, a worker follows it
-      if (seq > 4) await holds(w.reader, id, seq - 1);
+      if (seq > 4) await heldUpTo(w.reader, id, seq - 1);
       expect(await turn(w, id, seq)).toMatchObject({ sequence_number: seq, failed: false });
       await record(store, id, seq);
     }
@@ -124,7 +116,7 @@ describe("a worker following its conversation's log", () => {
       expect(await turn(seq % 2 === 1 ? a : b, id, seq)).toMatchObject({ sequence_number: seq });
       await record(store, id, seq);
     }
-    await holds(a.reader, id, 4);
+    await heldUpTo(a.reader, id, 4);
     await store.finalize(id, "user_stop");
     expect(await turn(a, id, 5)).toEqual({ skipped: "conversation is stopped" });
     expect(a.snapshots()).toBe(2);
