@@ -41,9 +41,14 @@ export interface TurnOrderInput {
 }
 
 export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Promise<Choice> {
+  return choose(input) ?? moderated(input, moderate);
+}
+
+/** the choice, when it needs no model (every order but a moderator choosing among several); else null */
+export function choose(input: TurnOrderInput): Choice | null {
   const { spec, seq } = input;
   const agents = spec.agents;
-  const name = (id: string): string => personaOf(spec, input.personas, id)?.name ?? id;
+  const name = (id: string): string => nameOf(input, id);
   const last = input.recent.findLast((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < seq);
   const seed = spec.seed ?? 0;
   const order = spec.turn_order;
@@ -58,11 +63,7 @@ export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Pr
   }
 
   const lastId = last.metadata.agent_id;
-  const roundRobin = (why: string): Choice => {
-    const i = agents.findIndex((a) => a.id === lastId);
-    const next = agents[(i + 1) % agents.length]!;
-    return { agent_id: next.id, how: "round_robin", by: "manager", reason: `${why}after ${name(lastId)}, in the agents' order` };
-  };
+  const roundRobin = (why: string): Choice => roundRobinAfter(input, lastId, why);
   const others = agents.filter((a) => a.id !== lastId);
 
   switch (order) {
@@ -101,18 +102,36 @@ export async function chooseNext(input: TurnOrderInput, moderate?: Moderate): Pr
         const only = others[0]!;
         return { agent_id: only.id, how: "moderator", by: "manager", reason: `${name(only.id)} is the only one who did not speak last` };
       }
-      if (!moderate) return roundRobin("no moderator model at hand; round robin: ");
-      const candidates = others.map((a) => ({ agent_id: a.id, name: name(a.id), role: a.role }));
-      try {
-        const m = await moderate(candidates);
-        const target = others.find((a) => a.id === m.next_speaker);
-        if (!target) return roundRobin(`the moderator named "${m.next_speaker.slice(0, 60)}", who may not speak now; round robin: `);
-        return { agent_id: target.id, how: "moderator", by: m.by, reason: m.reason.split("\n")[0]!.slice(0, 400) };
-      } catch (err) {
-        const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
-        return roundRobin(`the moderator could not choose (${why}); round robin: `);
-      }
+      return null;
     }
   }
 }
 
+/** the moderator's choice among those who did not speak last (round robin, saying why, when it cannot choose) */
+async function moderated(input: TurnOrderInput, moderate: Moderate | undefined): Promise<Choice> {
+  const lastId = input.recent.findLast((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < input.seq)?.metadata.agent_id ?? "";
+  const others = input.spec.agents.filter((a) => a.id !== lastId);
+  if (!moderate) return roundRobinAfter(input, lastId, "no moderator model at hand; round robin: ");
+  const candidates = others.map((a) => ({ agent_id: a.id, name: nameOf(input, a.id), role: a.role }));
+  try {
+    const m = await moderate(candidates);
+    const target = others.find((a) => a.id === m.next_speaker);
+    if (!target) return roundRobinAfter(input, lastId, `the moderator named "${m.next_speaker.slice(0, 60)}", who may not speak now; round robin: `);
+    return { agent_id: target.id, how: "moderator", by: m.by, reason: m.reason.split("\n")[0]!.slice(0, 400) };
+  } catch (err) {
+    const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+    return roundRobinAfter(input, lastId, `the moderator could not choose (${why}); round robin: `);
+  }
+}
+
+function nameOf(input: TurnOrderInput, id: string): string {
+  return personaOf(input.spec, input.personas, id)?.name ?? id;
+}
+
+/** the agent after `lastId` in the agents' order; `why` opens the reason */
+function roundRobinAfter(input: TurnOrderInput, lastId: string, why: string): Choice {
+  const agents = input.spec.agents;
+  const i = agents.findIndex((a) => a.id === lastId);
+  const next = agents[(i + 1) % agents.length]!;
+  return { agent_id: next.id, how: "round_robin", by: "manager", reason: `${why}after ${nameOf(input, lastId)}, in the agents' order` };
+}
