@@ -1,11 +1,12 @@
 /**
- * The conversation controller: everything the manager decides. It keeps no state of its own:
- * every step reads the record from Redis (only the spec, written once, is remembered), and every
- * write is idempotent (deterministic job ids, append-once log), so a manager that dies mid-step
- * is replaced by any other and the step is simply run again.
+ * The conversation controller: everything the manager decides. The record in Redis is the
+ * state: the spec (written once) is remembered, and what a step read is kept only to predict the
+ * next step, which Redis checks (ahead.ts); every write is idempotent (deterministic job ids,
+ * append-once log), so a manager that dies mid-step is replaced by any other and the step is
+ * simply run again.
  *
- * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext and
- * flushRemarks), remarks(ID), control / requests.<pool> jobs, the abort channel.
+ * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext,
+ * appendAhead and flushRemarks), remarks(ID), control / requests.<pool> jobs, the abort channel.
  *
  * Who speaks next is decided in turn-order.ts and the turn begun in next-turn.ts; what people
  * say (a person's turn, a narrator's remark) arrives as `say` control jobs and is recorded here.
@@ -35,6 +36,7 @@ import type { Store } from "../redis/store.js";
 import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, type NextTurnDeps } from "./next-turn.js";
+import { Ahead } from "./ahead.js";
 import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
 import { personasTask, storyTask, transcriptTask, TRANSCRIPT_SAMPLE } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
@@ -56,6 +58,8 @@ export class Controller {
   private readonly seen = new Set<string>();
   /** per conversation: the loop stop's detector (what it keeps is worked out from the log, so any manager can rebuild it) */
   private readonly loops = new Map<string, LoopDetector>();
+  /** what each conversation's last step read, to request the next turn ahead (ahead.ts) */
+  private readonly ahead = new Ahead();
 
   constructor(
     private readonly store: Store,
@@ -166,7 +170,11 @@ export class Controller {
       rec = await this.load(id);
     }
     // a continued run's log starts with the history it carries on (not turns of its own)
-    if (rec.turns - (rec.history ?? 0) === 0) await beginTurn(this.turnDeps, rec, rec.turns + 1, rec.turns === 0 ? [] : await this.store.lastMessages(id, this.recentCount(spec)));
+    if (rec.turns - (rec.history ?? 0) === 0) {
+      const recent = rec.turns === 0 ? [] : await this.store.lastMessages(id, this.recentCount(spec));
+      const choice = await beginTurn(this.turnDeps, rec, rec.turns + 1, recent);
+      this.ahead.remember({ ...rec, next_choice: choice }, recent);
+    }
     return "started";
   }
 
@@ -200,6 +208,7 @@ export class Controller {
     const rec = await this.store.get(id);
     if (rec && !isFinal(rec.status) && (rec.pending_seq === null || rec.pending_seq <= rec.turns)) await this.flushRemarks(rec);
     await this.store.finalize(id, reason, error);
+    this.ahead.forget(id);
     // the deadline job of a run that ended before its deadline has nothing left to do
     if (reason !== "duration") await this.queues.removeControl(this.store.keys.deadlineJobId(id)).catch(() => undefined);
     this.log.info({ conversation: id, reason }, "conversation ended");
@@ -230,7 +239,7 @@ export class Controller {
     const seq = res.ok ? res.message.metadata.sequence_number : res.sequence_number;
     const from = res.ok ? res.message.metadata.agent_id : res.agent_id;
     this.touch(id);
-    const spec = await this.specOf(id);
+    const spec = this.specs.get(id) ?? (await this.specOf(id));
     if (!spec.agents.some((a) => a.id === from && a.kind === "model")) throw new UnrecoverableError(`turn ${seq} comes from "${from}", who is not a model agent of ${id}`);
     const early = (turns: number) => new UnrecoverableError(`turn ${seq} arrived before turn ${turns + 1}`);
     const wrong = () => new UnrecoverableError(`turn ${seq} was not ${from}'s to take (see the record's next_choice)`);
@@ -247,13 +256,36 @@ export class Controller {
       return this.end(id, "error", `turn ${seq} (${from}) failed: ${res.error}`);
     }
     // The message is recorded if it is the next one and its speaker's (a turn that finishes after
-    // the run ended is still kept: it is what the model produced), then the record as it is now,
-    // the latest messages (for the loop check, the turn order and the next turn) and how many
-    // narrator's remarks wait are read: four commands in one write (a pipeline), which Redis runs
-    // in this order.
+    // the run ended is still kept: it is what the model produced). When the manager can tell what
+    // the append will find, the next turn is chosen now and its request goes in the same write,
+    // behind the append (ahead.ts): the append's script writes that choice if the record is as
+    // predicted, and then nothing needs reading.
+    const n = this.recentCount(spec);
+    const plan = this.ahead.plan(this.turnDeps, res.message, n, (r, m, recent) => this.stopReason(r, m, this.looping(r, m, recent)) !== null);
+    if (plan) {
+      const { appended, chosen } = await this.store.appendAhead(res.message, { choice: plan.choice, expect: plan.expect, send: () => this.queues.addRequest(plan.request) });
+      if (appended.result === "wrong_speaker") throw wrong();
+      if (appended.result === "early") throw early(appended.turns);
+      const done = appended.result === "added" ? "recorded" : "already recorded";
+      if (chosen && appended.status === "running") {
+        this.ahead.remember(plan.after, plan.latest);
+        return `${done}; turn ${seq + 1} requested ahead`;
+      }
+      // not as predicted: read, and carry on as without it
+      const [rec, recent, remarks] = await this.store.readAfterAppend(id, n);
+      if (!rec) throw new UnrecoverableError(`unknown conversation ${id}`);
+      this.ahead.remember(rec, recent);
+      if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
+      await this.afterRecorded(rec, res.message, recent, remarks);
+      return done;
+    }
+    // Otherwise the record as it is now, the latest messages (for the loop check, the turn order
+    // and the next turn) and how many narrator's remarks wait are read behind the append: four
+    // commands in one write, which Redis runs in this order.
     const { appended, rec, recent, remarks } = await this.appendAndRead(res.message, spec);
     if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
+    this.ahead.remember(rec, recent);
     if (appended.status && isFinal(appended.status)) return `recorded after the end (${appended.status})`;
     await this.afterRecorded(rec, res.message, recent, remarks);
     return appended.result === "added" ? "recorded" : "already recorded";
@@ -285,7 +317,8 @@ export class Controller {
     const flushed = remarks > 0 ? await this.flushRemarks(rec) : 0;
     const current = flushed > 0 ? await this.load(id) : rec;
     const latest = flushed > 0 ? await this.store.lastMessages(id, this.recentCount(rec.spec)) : recent;
-    await beginTurn(this.turnDeps, current, current.turns + 1, latest);
+    const choice = await beginTurn(this.turnDeps, current, current.turns + 1, latest);
+    this.ahead.remember({ ...current, next_choice: choice }, latest);
     return "next turn begun";
   }
 

@@ -4,19 +4,20 @@
  * delayed job that skips the turn if they do not answer in time.
  *
  * Reads: record(ID) (given), log(ID) latest (given). Writes: record(ID) next_choice, next_seq,
- * next_agent, pending_seq; a job on requests.<pool>, or a human_timeout job on control.
+ * next_agent, pending_seq, next_job; a job on requests.<pool>, or a human_timeout job on control.
+ * (The next turn requested ahead, with the append of the turn before: ahead.ts.)
  */
 import { now } from "../redis/clock.js";
 import { generateStructured } from "../llm/structured.js";
 import type { LlmProvider } from "../llm/types.js";
 import type { Logger } from "../logger.js";
 import type { ConversationRecord, NextChoice } from "../protocol/record.js";
-import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage } from "../protocol/schemas.js";
+import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage, type TurnRequest } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { historyEntry } from "../worker/turn-context.js";
 import { moderatorTask } from "./prompts.js";
-import { chooseNext, type Moderate } from "./turn-order.js";
+import { choose, chooseNext, type Choice, type Moderate } from "./turn-order.js";
 import { inOneWrite } from "../redis/cluster.js";
 
 /** the latest turns a moderator reads */
@@ -48,11 +49,26 @@ export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq
     return { ...value, by: `manager (${m.provider}/${m.model})` };
   };
   const c = await chooseNext({ spec: rec.spec, personas: rec.personas ?? [], seq, recent }, moderate);
-  return { choice: { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, ...(c.round === undefined ? {} : { round: c.round }), at: now() }, fresh: true };
+  return { choice: nextChoice(seq, c), fresh: true };
 }
 
-/** turn `seq` begins: requested from its pool, or offered to its person */
-export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq: number, recent: readonly DialogMessage[]): Promise<void> {
+/** a new choice of the speaker of turn `seq` when no model is needed to make it (see choose), else null */
+export function choiceWithoutModel(rec: ConversationRecord, seq: number, recent: readonly DialogMessage[]): NextChoice | null {
+  const c = choose({ spec: rec.spec, personas: rec.personas ?? [], seq, recent });
+  return c ? nextChoice(seq, c) : null;
+}
+
+function nextChoice(seq: number, c: Choice): NextChoice {
+  return { seq, agent_id: c.agent_id, how: c.how, by: c.by, reason: c.reason, ...(c.round === undefined ? {} : { round: c.round }), at: now() };
+}
+
+/**
+ * turn `seq` begins: requested from its pool, or offered to its person. Returns its choice. A
+ * choice written ahead (by the append of the turn before, its request sent with it: ahead.ts) is
+ * requested again as it was, the same job; a turn whose request sent ahead was refused is
+ * requested under another job id (that job is done: its worker skipped it).
+ */
+export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq: number, recent: readonly DialogMessage[]): Promise<NextChoice> {
   const { spec } = rec;
   if (!rec.story || !rec.personas) throw new Error("cannot start turns before the story and personas exist");
   const { choice, fresh } = await choiceFor(deps, rec, seq, recent);
@@ -65,22 +81,31 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
     const wait = Math.round(spec.limits.human_turn_seconds * 1000);
     await Promise.all([record(), deps.queues.addControl({ type: "human_timeout", conversation_id: spec.id, seq }, deps.store.keys.humanTimeoutJobId(spec.id, seq), wait)]);
     deps.log.info({ conversation: spec.id, seq, agent: agent.id }, "waiting for a person");
-    return;
+    return choice;
   }
+  const ahead = !fresh && choice.ahead === true;
+  const req = requestFor(deps, rec, choice, agent.pool, ahead);
+  const jobId = !ahead && rec.ahead_declined === seq ? deps.store.keys.reissuedTurnJobId(spec.id, seq) : undefined;
+  await inOneWrite(deps.store.redis, () => Promise.all([record(), deps.queues.addRequest(req, jobId)]));
+  return choice;
+}
+
+/** the request of turn `choice.seq`, for its speaker's pool; `ahead`: sent with the append of the turn before (ahead.ts) */
+export function requestFor(deps: Pick<NextTurnDeps, "queues">, rec: ConversationRecord, choice: NextChoice, pool: string, ahead: boolean): TurnRequest {
   const s = deps.queues.settings;
-  const req = TurnRequestSchema.parse({
-    conversation_id: spec.id,
-    sequence_number: seq,
-    agent_id: agent.id,
-    pool: agent.pool,
-    log_position: seq - 1,
+  return TurnRequestSchema.parse({
+    conversation_id: rec.spec.id,
+    sequence_number: choice.seq,
+    agent_id: choice.agent_id,
+    pool,
+    log_position: choice.seq - 1,
     turn_choice: { how: choice.how, by: choice.by, reason: choice.reason, ...(choice.round === undefined ? {} : { round: choice.round }) },
+    ...(ahead ? { ahead: true } : {}),
     retry_budget_ms: s.retry_budget_ms,
     max_attempts: s.attempts,
     backoff_ms: s.backoff_ms,
     backoff_max_ms: s.backoff_max_ms,
-    deadline_at: rec.deadline_at ?? now() + spec.limits.duration_seconds * 1000,
+    deadline_at: rec.deadline_at ?? now() + rec.spec.limits.duration_seconds * 1000,
     requested_at: now(),
   });
-  await inOneWrite(deps.store.redis, () => Promise.all([record(), deps.queues.addRequest(req)]));
 }

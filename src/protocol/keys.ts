@@ -125,6 +125,10 @@ export class Keys {
   turnJobId(id: string, seq: number): string {
     return `${id}.${seq}`;
   }
+  /** turn `seq` requested again after a request sent ahead for it was refused (that job keeps turnJobId; manager/ahead.ts) */
+  reissuedTurnJobId(id: string, seq: number): string {
+    return `${id}.${seq}.r`;
+  }
   startJobId(id: string): string {
     return `start.${id}`;
   }

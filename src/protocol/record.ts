@@ -86,6 +86,8 @@ export const NextChoiceSchema = TurnChoiceSchema.extend({
   agent_id: z.string().min(1),
   /** epoch ms when it was chosen (a person's turn is offered then) */
   at: z.number().int().nonnegative().optional(),
+  /** chosen ahead: written by the append of the turn before, its request sent with it (manager/ahead.ts) */
+  ahead: z.literal(true).optional(),
 }).strict();
 export type NextChoice = z.infer<typeof NextChoiceSchema>;
 
@@ -212,6 +214,8 @@ export const ConversationRecordSchema = z
     next_choice: NextChoiceSchema.nullable().default(null),
     /** messages copied from another conversation as this one's history (`run --continue`): in the log, not turns of this run */
     history: z.number().int().nonnegative().nullable().default(null),
+    /** a turn whose request went out ahead and was refused (its worker skips it): requested again under another job id */
+    ahead_declined: z.number().int().positive().nullable().default(null),
   })
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;

@@ -384,6 +384,12 @@ export const TurnRequestSchema = z
     log_position: z.number().int().nonnegative(),
     /** who chose this speaker, how and why (copied to the message's metadata) */
     turn_choice: TurnChoiceSchema,
+    /**
+     * sent ahead, with the append of the turn before and before the manager knew what it did
+     * (manager/ahead.ts): the worker goes on only if the record chose this turn ahead
+     * (next_seq = sequence_number, next_job "ahead"), else skips it
+     */
+    ahead: z.literal(true).optional(),
     /** set by the worker when it switches this turn to the fallback */
     use_fallback: z.boolean().default(false),
     /** the attempts that failed so far (kept on the job by the worker, so a retry after a crash knows them) */

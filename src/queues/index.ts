@@ -74,10 +74,11 @@ export class Queues {
     await this.control().remove(jobId);
   }
 
-  async addRequest(req: TurnRequest): Promise<void> {
+  /** `jobId`: turnJobId's, unless the turn is requested again (Keys.reissuedTurnJobId) */
+  async addRequest(req: TurnRequest, jobId = this.keys.turnJobId(req.conversation_id, req.sequence_number)): Promise<void> {
     await this.requests(req.pool).add("turn", req, {
       ...RETAIN,
-      jobId: this.keys.turnJobId(req.conversation_id, req.sequence_number),
+      jobId,
       // the model's failures are retried inside the job (worker/turn.ts, llm/retry.ts); these
       // attempts are for what escapes it (Redis trouble): the job starts over, its failed
       // attempts so far kept in its data

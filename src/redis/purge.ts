@@ -37,6 +37,8 @@ export async function purgeConversation(store: Store, queues: Queues, rec: Conve
     const jobId = k.turnJobId(id, seq);
     for (const pool of pools) {
       candidates.push([queues.requests(pool), jobId], [queues.responses(pool), jobId], [queues.legacyRequests(pool), jobId], [queues.legacyResponses(pool), jobId]);
+      // a turn requested again after its request sent ahead was refused (manager/ahead.ts)
+      candidates.push([queues.requests(pool), k.reissuedTurnJobId(id, seq)]);
     }
   }
   let jobs = 0;

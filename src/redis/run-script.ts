@@ -11,7 +11,8 @@ import type { RedisClient } from "./cluster.js";
 const shas = new Map<string, string>();
 const loaded = new WeakMap<RedisClient, Set<string>>();
 
-const sha1 = (script: string): string => {
+/** a script's SHA1 digest (what EVALSHA names it by) */
+export const scriptSha = (script: string): string => {
   let sha = shas.get(script);
   if (!sha) {
     sha = createHash("sha1").update(script).digest("hex");
@@ -22,7 +23,7 @@ const sha1 = (script: string): string => {
 
 /** the command is sent before this returns its promise */
 export async function runScript(redis: RedisClient, script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown> {
-  const sha = sha1(script);
+  const sha = scriptSha(script);
   let seen = loaded.get(redis);
   if (!seen) loaded.set(redis, (seen = new Set()));
   if (!seen.has(sha)) {

@@ -3,6 +3,8 @@
  * with another client's (see store.ts for the keys and what calls them).
  *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome
  *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome, agent id
+ *   APPEND_AHEAD_LUA KEYS: log, record, remarks   ARGV: APPEND_NEXT_LUA's, then the next turn's choice (JSON,
+ *                    sequence number, agent id) and the record's expected tokens_total and remarks after the append
  *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, sequence number, outcome, the remark
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
@@ -59,6 +61,51 @@ redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
 ${COUNT_OUTCOME}
 return {1, rec[1], turns}`;
+
+/**
+ * APPEND_NEXT_LUA, then the next turn's speaker chosen ahead (manager/ahead.ts): the manager sends
+ * this with the next turn's request right behind it, before it knows what the append did. The
+ * choice is written — with next_job "ahead", which is what lets that request's worker go on —
+ * only if the record is as the manager expected: running, the message the latest (turns = its
+ * sequence number), tokens_total and remarks as predicted, no narrator's remark waiting, and no
+ * turn of that number chosen or refused before. A choice already written ahead for that turn
+ * counts as chosen (a manager doing the step again). When no choice for it exists and this one is
+ * refused, ahead_declined keeps the turn's number: the request sent with it is skipped by its
+ * worker, and the turn, if it comes, is requested under another job id (Keys.reissuedTurnJobId).
+ * Returns {code, status, turns, chosen}: APPEND_NEXT_LUA's three, and 1 if the choice holds.
+ */
+export const APPEND_AHEAD_LUA = `
+local rec = redis.call('HMGET', KEYS[2], 'status', 'turns', 'next_seq', 'next_agent')
+if not rec[1] then return {-1, '', 0, 0} end
+local turns = tonumber(rec[2]) or 0
+if tonumber(ARGV[4]) > turns + 1 then return {-2, rec[1], turns, 0} end
+if rec[3] == ARGV[4] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[6] then return {-3, rec[1], turns, 0} end
+${NOW_MS}
+local code = 1
+local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
+if type(ok) == 'table' and ok.err then
+  code = 0
+else
+  redis.call('HINCRBY', KEYS[2], 'turns', 1)
+  redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
+  ${COUNT_OUTCOME}
+end
+local a = redis.call('HMGET', KEYS[2], 'turns', 'tokens_total', 'remarks', 'next_seq', 'next_agent', 'next_job', 'ahead_declined')
+local nxt = tonumber(ARGV[8])
+local ns = tonumber(a[4]) or 0
+local chosen = 0
+if ns == nxt then
+  if a[5] == ARGV[9] and a[6] == 'ahead' then chosen = 1 end
+elseif ns < nxt and a[7] ~= ARGV[8] then
+  if rec[1] == 'running' and tonumber(a[1]) == tonumber(ARGV[4]) and (tonumber(a[2]) or 0) == tonumber(ARGV[10])
+    and (tonumber(a[3]) or 0) == tonumber(ARGV[11]) and redis.call('LLEN', KEYS[3]) == 0 then
+    redis.call('HSET', KEYS[2], 'next_choice', ARGV[7], 'next_seq', ARGV[8], 'next_agent', ARGV[9], 'pending_seq', ARGV[8], 'next_job', 'ahead')
+    chosen = 1
+  else
+    redis.call('HSET', KEYS[2], 'ahead_declined', ARGV[8])
+  end
+end
+return {code, rec[1], turns, chosen}`;
 
 /**
  * set the final status once; later calls change nothing. A run that would end "completed" but

@@ -40,8 +40,8 @@ import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
-import { runScript } from "./run-script.js";
-import { ABANDON_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
+import { runScript, scriptSha } from "./run-script.js";
+import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -79,6 +79,8 @@ const RecordStateSchema = ConversationRecordSchema.omit({ spec: true, story: tru
 
 export class Store {
   readonly keys: Keys;
+  /** connections that ran APPEND_AHEAD_LUA (so have it in their server's script cache) */
+  private readonly aheadLoaded = new WeakSet<RedisClient>();
   /** parsed spec, story, personas and log entries, by their raw JSON (see parse-memo.ts) */
   private readonly memo = {
     spec: new ParseMemo((raw) => ConversationSpecSchema.parse(JSON.parse(raw)), 500),
@@ -205,6 +207,7 @@ export class Store {
       lease_until: num(h.lease_until),
       remarks: num(h.remarks),
       history: num(h.history),
+      ahead_declined: num(h.ahead_declined),
       next_choice: h.next_choice ? NextChoiceSchema.parse(JSON.parse(h.next_choice)) : null,
       status: h.status,
       phase: h.phase || null,
@@ -240,7 +243,8 @@ export class Store {
    * caller has them, its spec, story and personas, which never change once written), and log
    * messages up to sequence number `position`, oldest first: the latest `count`, or — `after`
    * given, for a caller that holds the log up to that sequence number — the ones after it (at
-   * most `count`).
+   * most `count`). `gate`: the sequence number of a turn requested ahead, whether the record
+   * chose it ahead is read too (`chosen`; see turnGate).
    */
   async turnSnapshot(
     id: string,
@@ -248,8 +252,9 @@ export class Store {
     count: number,
     statics: boolean,
     after: number | null = null,
-  ): Promise<{ status: Status | null; spec: ConversationSpec | null; story: StoryContent | null; personas: Persona[] | null; messages: DialogMessage[] }> {
-    const fields = statics ? ["status", "spec", "story", "personas"] : ["status"];
+    gate: number | null = null,
+  ): Promise<{ status: Status | null; chosen: boolean; spec: ConversationSpec | null; story: StoryContent | null; personas: Persona[] | null; messages: DialogMessage[] }> {
+    const fields = [...(statics ? ["status", "spec", "story", "personas"] : ["status"]), ...(gate === null ? [] : ["next_seq", "next_job"])];
     const log = this.keys.log(id);
     const pipe = this.redis.pipeline();
     pipe.hmget(this.keys.record(id), ...fields);
@@ -259,16 +264,28 @@ export class Store {
     }
     const res = (await pipe.exec()) ?? [];
     for (const [err] of res) if (err) throw err;
-    const [status, spec, story, personas] = (res[0]?.[1] ?? []) as Array<string | null>;
+    const got = (res[0]?.[1] ?? []) as Array<string | null>;
+    const [status, spec, story, personas] = statics ? got : [got[0], null, null, null];
+    const [nextSeq, nextJob] = got.slice(statics ? 4 : 1);
     const read = (res[1]?.[1] ?? []) as Array<[string, string[]]>;
     const entries = after === null ? read.reverse() : read;
     return {
       status: status ? StatusSchema.parse(status) : null,
+      chosen: gate !== null && nextSeq === String(gate) && nextJob === "ahead",
       spec: spec ? this.memo.spec.get(spec) : null,
       story: story ? this.memo.story.get(story) : null,
       personas: personas ? this.memo.personas.get(personas) : null,
       messages: entries.map(([, f]) => this.memo.message.get(entryMessage(f))),
     };
+  }
+
+  /**
+   * `msg` (validated) as its log entry will read, once the manager appends it: a worker's own
+   * message, so following the log does not parse it again (the manager writes the JSON of the
+   * same validated message, which is this string)
+   */
+  rememberMessage(msg: DialogMessage): void {
+    this.memo.message.set(JSON.stringify(msg), msg);
   }
 
   /** log entries (as XRANGE and XREAD give them) as messages, oldest first */
@@ -287,6 +304,8 @@ export class Store {
       next_seq: String(choice.seq),
       next_agent: choice.agent_id,
       pending_seq: choice.seq,
+      // not chosen ahead: a request sent ahead for this turn (refused) is skipped by its worker
+      next_job: "",
     });
   }
 
@@ -352,9 +371,12 @@ export class Store {
     return r === 1;
   }
 
-  /** the append scripts' keys and arguments: log, record, the entry id, the message, its tokens, its sequence number, its outcome */
-  private appendArgs(msg: DialogMessage): string[] {
-    const m = DialogMessageSchema.parse(msg);
+  /**
+   * the append scripts' keys and arguments: log, record, the entry id, the message, its tokens, its
+   * sequence number, its outcome. `validated`: `msg` is DialogMessageSchema's output already
+   */
+  private appendArgs(msg: DialogMessage, validated = false): string[] {
+    const m = validated ? msg : DialogMessageSchema.parse(msg);
     const id = m.metadata.conversation_id;
     const seq = m.metadata.sequence_number;
     const raw = JSON.stringify(m);
@@ -379,14 +401,55 @@ export class Store {
    * so what the caller gets sees the message.
    */
   async appendAndRead(msg: DialogMessage, n: number): Promise<{ appended: AppendNext; rec: ConversationRecord | null; recent: DialogMessage[]; remarks: number }> {
-    const id = msg.metadata.conversation_id;
-    const read = () => Promise.all([this.get(id), this.lastMessages(id, n), this.remarksWaiting(id)] as const);
-    const [appended, [rec, recent, remarks]] = await inOneWrite(this.redis, () => Promise.all([this.appendNext(msg), read()]));
+    const [appended, [rec, recent, remarks]] = await inOneWrite(this.redis, () => Promise.all([this.appendNext(msg), this.readAfterAppend(msg.metadata.conversation_id, n)]));
     if (appended.result === "added" && (rec?.turns ?? 0) < msg.metadata.sequence_number) {
-      const [rec2, recent2, remarks2] = await read();
+      const [rec2, recent2, remarks2] = await this.readAfterAppend(msg.metadata.conversation_id, n);
       return { appended, rec: rec2, recent: recent2, remarks: remarks2 };
     }
     return { appended, rec, recent, remarks };
+  }
+
+  /** what the manager reads after an append: the record, the latest `n` messages and how many narrator's remarks wait */
+  readAfterAppend(id: string, n: number): Promise<readonly [ConversationRecord | null, DialogMessage[], number]> {
+    return Promise.all([this.get(id), this.lastMessages(id, n), this.remarksWaiting(id)] as const);
+  }
+
+  /**
+   * appendNext, and the next turn's choice written ahead if the record is as expected
+   * (APPEND_AHEAD_LUA), then — in the same write, so Redis runs it after the script — the next
+   * turn's request (`ahead.send`). Nothing is read back: when the choice holds, the record is what
+   * the manager predicted.
+   *
+   * A server that lost its script cache refuses the script's digest (NOSCRIPT) and runs the
+   * request anyway; the script then goes again with expectations nothing meets, so it only
+   * records the refusal (ahead_declined) and appends: the request, skipped by its worker, is
+   * never taken for a choice.
+   */
+  async appendAhead(msg: DialogMessage, ahead: Ahead): Promise<{ appended: AppendNext; chosen: boolean }> {
+    // (a turn's response: its message was validated when the response was)
+    const id = msg.metadata.conversation_id;
+    const choice = JSON.stringify(NextChoiceSchema.parse({ ...ahead.choice, ahead: true }));
+    const [log, record, ...args] = this.appendArgs(msg, true);
+    const keys = [log as string, record as string, this.keys.remarks(id)];
+    const argv = (expect: Ahead["expect"]) => [...args, msg.metadata.agent_id, choice, String(ahead.choice.seq), ahead.choice.agent_id, String(expect.tokens_total), String(expect.remarks)];
+    const first = !this.aheadLoaded.has(this.redis);
+    const [out] = await inOneWrite(this.redis, () => {
+      const script = first ? this.redis.eval(APPEND_AHEAD_LUA, 3, ...keys, ...argv(ahead.expect)) : this.redis.evalsha(scriptSha(APPEND_AHEAD_LUA), 3, ...keys, ...argv(ahead.expect));
+      const again = script.catch(async (err: unknown) => {
+        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+        return this.redis.eval(APPEND_AHEAD_LUA, 3, ...keys, ...argv({ tokens_total: -1, remarks: -1 }));
+      });
+      return Promise.all([again, ahead.send()]);
+    });
+    this.aheadLoaded.add(this.redis);
+    const r = out as [number, string, number, number];
+    return { appended: appendResult(r), chosen: r[3] === 1 };
+  }
+
+  /** what a worker reads to know whether turn `seq`, requested ahead, goes on: the run's status, and whether the record chose it ahead */
+  async turnGate(id: string, seq: number): Promise<{ status: Status | null; chosen: boolean }> {
+    const [status, nextSeq, nextJob] = await this.redis.hmget(this.keys.record(id), "status", "next_seq", "next_job");
+    return { status: status ? StatusSchema.parse(status) : null, chosen: nextSeq === String(seq) && nextJob === "ahead" };
   }
 
   /**
@@ -498,6 +561,15 @@ export class Store {
 }
 
 /** what appendNext did, and the record's status and turns before it */
+/** the next turn, chosen before the append of the turn before it is known to have gone as expected (manager/ahead.ts) */
+export interface Ahead {
+  choice: NextChoice;
+  /** the record's tokens_total and remarks after the append, as the manager predicts them */
+  expect: { tokens_total: number; remarks: number };
+  /** sends the next turn's request (issued at once: behind the append, in the same write) */
+  send: () => Promise<void>;
+}
+
 export interface AppendNext {
   result: "added" | "exists" | "early" | "wrong_speaker" | "missing";
   status: Status | null;

@@ -7,6 +7,11 @@
  * it does not hold it reads as before. Following stops after `idleMs` without a new message (a
  * run that ended), on a connection error, and on close(). What it reads is only a copy: the log
  * in Redis stays the record, and a turn whose held copy falls short reads the log.
+ *
+ * With each read it reads the record's status and next turn as they were when the latest message
+ * was appended (the same round trip, sent behind the XREAD, so Redis runs it as soon as that
+ * unblocks): a turn requested ahead that this shows chosen (manager/ahead.ts) needs no read to
+ * know it may go on.
  */
 import type { RedisClient } from "../redis/cluster.js";
 import type { DialogMessage } from "../protocol/schemas.js";
@@ -15,8 +20,15 @@ import type { Store } from "../redis/store.js";
 export interface FollowTarget {
   /** the sequence number of the latest message held of conversation `id`, null if none is */
   held(id: string): number | null;
-  /** messages read after `after`, oldest first */
-  add(id: string, after: number, messages: DialogMessage[]): void;
+  /** messages read after `after`, oldest first, and the record's state read right after them */
+  add(id: string, after: number, messages: DialogMessage[], state: FollowedState): void;
+}
+
+/** the record's status and its next turn (next_seq, next_job: see APPEND_AHEAD_LUA), as a follower read them */
+export interface FollowedState {
+  status: string | null;
+  next_seq: number | null;
+  next_job: string | null;
 }
 
 export interface FollowOptions {
@@ -70,13 +82,20 @@ export class LogFollower {
         const after = this.into.held(id);
         if (after === null) break;
         this.conn ??= this.connect();
-        const res = (await this.conn.xread("COUNT", 100, "BLOCK", this.blockMs, "STREAMS", this.store.keys.log(id), this.store.keys.logEntryId(after))) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
+        const pipe = this.conn.pipeline();
+        pipe.xread("COUNT", 100, "BLOCK", this.blockMs, "STREAMS", this.store.keys.log(id), this.store.keys.logEntryId(after));
+        pipe.hmget(this.store.keys.record(id), "status", "next_seq", "next_job");
+        const out = (await pipe.exec()) ?? [];
+        for (const [err] of out) if (err) throw err;
+        const res = out[0]?.[1] as Array<[string, Array<[string, string[]]>]> | null;
+        const [status, nextSeq, nextJob] = (out[1]?.[1] ?? []) as Array<string | null>;
         const entries = res?.[0]?.[1] ?? [];
         if (entries.length > 0) {
           quietSince = Date.now();
-          this.into.add(id, after, this.store.entryMessages(entries));
+          this.into.add(id, after, this.store.entryMessages(entries), { status: status ?? null, next_seq: nextSeq ? Number(nextSeq) : null, next_job: nextJob ?? null });
+          // the next read goes once what arrived with this one is handled: the turn request that
+          // an append sends behind itself is taken first
+          await new Promise((resolve) => setImmediate(resolve));
         } else if (Date.now() - quietSince >= this.idleMs && this.target === id) this.target = null;
       }
     } catch {

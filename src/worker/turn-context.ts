@@ -8,7 +8,10 @@
  * the turn starts at once and the run's status is read while it does (`check`: a turn of a run
  * that has ended is then cut and skipped, its tokens never published).
  *
- * Reads: record(ID) status (and spec, story, personas until cached), log(ID) tail, material(ID)
+ * A turn requested ahead (manager/ahead.ts) goes on only if the record chose it ahead (next_seq,
+ * next_job): read with the status, or seen by the follower, which reads them with each batch.
+ *
+ * Reads: record(ID) status, next_seq, next_job (and spec, story, personas until cached), log(ID) tail, material(ID)
  * (once per conversation, when the run has material: indexed for retrieval, material/retrieve.ts).
  */
 import { personaOf, type AgentKind, type AgentSpec, type ConversationSpec, type Status } from "../protocol/record.js";
@@ -17,7 +20,7 @@ export { personaOf };
 import type { DialogMessage, HistoryEntry, Persona, StoryContent, TurnRequest } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
 import type { RedisClient } from "../redis/cluster.js";
-import { LogFollower, type FollowOptions } from "./follow.js";
+import { LogFollower, type FollowedState, type FollowOptions } from "./follow.js";
 import type { Chunk } from "../material/load.js";
 import { MaterialIndex, QUERY_TURNS } from "../material/retrieve.js";
 import { readMaterial } from "../material/store.js";
@@ -53,8 +56,17 @@ export interface TurnContext {
   check: Promise<TurnCheck> | null;
 }
 
-/** null: the turn goes on; else the run's status that stops it (null: the run is unknown) */
-export type TurnCheck = null | { status: Status | null };
+/**
+ * null: the turn goes on; else why it does not: the run's status that stops it (null: the run is
+ * unknown), or — `skip` — a turn requested ahead that the record did not choose (its worker
+ * skips it; manager/ahead.ts)
+ */
+export type TurnCheck = null | { status: Status | null; skip?: string };
+
+/** why a turn requested ahead does not go on */
+export function notChosen(req: TurnRequest): string {
+  return `turn ${req.sequence_number} was requested ahead and not chosen (the manager found the run otherwise than it expected)`;
+}
 
 /** a log message as the prompt sees it; null for one that said nothing */
 export function historyEntry(m: DialogMessage): HistoryEntry | null {
@@ -72,6 +84,8 @@ export class TurnContextReader {
   private readonly cache = new Map<string, { spec: ConversationSpec; story: StoryContent; personas: Persona[]; material: MaterialIndex | null }>();
   /** per conversation: the latest log messages read (at most history_turns), up to sequence number `last`, with no gap */
   private readonly tails = new Map<string, { last: number; messages: DialogMessage[] }>();
+  /** per followed conversation: the record's state read with the latest messages followed (follow.ts) */
+  private readonly followed = new Map<string, FollowedState>();
   private readonly follower: LogFollower | null;
   /** the conversation of the latest turn read */
   private lastServed: string | null = null;
@@ -82,7 +96,19 @@ export class TurnContextReader {
     follow?: { connect: () => RedisClient } & FollowOptions,
   ) {
     this.follower = follow
-      ? new LogFollower(store, follow.connect, { held: (id) => this.heldUpTo(id), add: (id, after, messages) => this.extend(id, after, messages) }, follow)
+      ? new LogFollower(
+          store,
+          follow.connect,
+          {
+            held: (id) => this.heldUpTo(id),
+            add: (id, after, messages, state) => {
+              this.extend(id, after, messages);
+              this.followed.clear(); // one conversation is followed at a time
+              this.followed.set(id, state);
+            },
+          },
+          follow,
+        )
       : null;
   }
 
@@ -116,6 +142,12 @@ export class TurnContextReader {
     if (this.tails.size > MAX_CACHED) this.tails.delete(this.tails.keys().next().value as string);
   }
 
+  /** did the follower see turn `seq` of a running conversation `id` chosen ahead? (a choice, once made, stays) */
+  private chosenAhead(id: string, seq: number): boolean {
+    const f = this.followed.get(id);
+    return f !== undefined && f.status === "running" && f.next_seq === seq && f.next_job === "ahead";
+  }
+
   /** is the log up to `position` held, with the `cap` messages before it (or all there are)? */
   private holds(id: string, position: number, cap: number): DialogMessage[] | null {
     const held = this.tails.get(id);
@@ -126,11 +158,15 @@ export class TurnContextReader {
   }
 
   /**
-   * the turn's context, or the run's status when the turn should not go on (ended, or unknown:
-   * null); `ended: true` reads it even from a run that has ended (a benchmark replaying its turns)
+   * the turn's context, or why the turn should not go on (the run ended, or is unknown: status
+   * null; a turn requested ahead that was not chosen: skip); `ended: true` reads it even from a
+   * run that has ended, whatever was chosen (a benchmark replaying its turns)
    */
-  async read(req: TurnRequest, opts: { ended?: boolean } = {}): Promise<TurnContext | { status: Status | null }> {
+  async read(req: TurnRequest, opts: { ended?: boolean } = {}): Promise<TurnContext | NonNullable<TurnCheck>> {
     const stops = (s: Status | null): boolean => !s || (!opts.ended && this.store.isFinalStatus(s));
+    /** what stops the turn, given the run's status and (for a turn requested ahead) whether the record chose it */
+    const ahead = req.ahead === true && !opts.ended;
+    const gate = (s: Status | null, chosen: boolean): TurnCheck => (stops(s) ? { status: s } : ahead && !chosen ? { status: s, skip: notChosen(req) } : null);
     const id = req.conversation_id;
     let fixed = this.cache.get(id);
     if (!fixed) {
@@ -149,18 +185,26 @@ export class TurnContextReader {
     // it): the turn starts now, and the status is read meanwhile
     let latest = position > 0 && cap > 0 ? this.holds(id, position, cap) : null;
     let check: Promise<TurnCheck> | null = null;
-    if (latest) {
+    if (latest && ahead && this.chosenAhead(id, req.sequence_number)) {
+      // requested ahead, and the follower read the record right after the append that chose it:
+      // the turn goes on with no read (a choice, once made, stays; a stop since then reaches the
+      // turn as it reaches every turn in flight, on the abort channel)
+    } else if (latest) {
       // a status that cannot be read lets the turn go on: the manager's append knows the run's status
-      check = this.store.status(id).then(
-        (s): TurnCheck => (stops(s) ? { status: s } : null),
+      // (a turn requested ahead: also whether the record chose it, which the turn waits for)
+      const read = ahead ? this.store.turnGate(id, req.sequence_number) : this.store.status(id).then((status) => ({ status, chosen: true }));
+      check = read.then(
+        (g): TurnCheck => gate(g.status, g.chosen),
+        // (a turn requested ahead goes on too: were it refused, the append takes one message per turn)
         (): TurnCheck => null,
       );
     } else {
       // what this worker read of the log before, when the request's position is past it by no more than the history holds
       const held = this.tails.get(id);
       const tail = held && held.last <= position && position - held.last <= cap ? held : null;
-      const snap = await this.store.turnSnapshot(id, position, cap, false, tail ? tail.last : null);
-      if (stops(snap.status)) return { status: snap.status };
+      const snap = await this.store.turnSnapshot(id, position, cap, false, tail ? tail.last : null, ahead ? req.sequence_number : null);
+      const stop = gate(snap.status, snap.chosen);
+      if (stop) return stop;
       latest = tail ? [...tail.messages, ...snap.messages].slice(-cap) : snap.messages;
       this.hold(id, latest, position);
     }

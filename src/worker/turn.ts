@@ -107,6 +107,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   // this request waited) or of an unknown one goes no further
   const read = await deps.context.read(req);
   if ("status" in read) {
+    if (read.skip) return { skipped: read.skip };
     if (read.status === null) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
     return { skipped: `conversation is ${read.status}` };
   }
@@ -119,18 +120,21 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   // a turn whose context was already at hand starts while the run's status is read (ctx.check): a
   // run that has ended (or is unknown) cuts it, its tokens held back until the status lets it go on
   const check = ctx.check?.then((c) => {
-    if (c) ac.abort(new Error(`conversation is ${c.status ?? "unknown"}`));
+    if (c) ac.abort(new Error(c.skip ?? `conversation is ${c.status ?? "unknown"}`));
     return c;
   });
   /** with the status read meanwhile: what processTurn does instead of answering (skip), else null */
   const checked = async (): Promise<{ skipped: string } | null> => {
     const c = await check;
     if (!c) return null;
+    if (c.skip) return { skipped: c.skip };
     if (c.status === null) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
     return { skipped: `conversation is ${c.status}` };
   };
   /** what processTurn does instead when the run ended while the turn was generated (skip it), else null */
   const ended = async (): Promise<{ skipped: string } | null> => {
+    const stop = await checked();
+    if (stop) return stop;
     const status = await deps.store.status(req.conversation_id);
     if (!status) throw new UnrecoverableError(`unknown conversation ${req.conversation_id}`);
     return deps.store.isFinalStatus(status) ? { skipped: `conversation is ${status}` } : null;
@@ -252,6 +256,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
       // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
       // order: an observer never sees the message before its last tokens)
       await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
+      // its log entry, when this worker follows the log, is read without parsing it again
+      deps.store.rememberMessage(message);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
       deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
       return {

@@ -64,7 +64,7 @@ describe("LLM output is data", () => {
       },
     };
     const outcome = await controller.onResponse({ data: { ok: true, message } } as unknown as Job);
-    expect(outcome).toBe("recorded");
+    expect(outcome).toBe("recorded; turn 2 requested ahead");
 
     const rec = (await store.get(spec.id))!;
     expect(rec.status).toBe("running");
