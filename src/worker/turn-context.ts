@@ -117,6 +117,11 @@ export class TurnContextReader {
     return this.tails.get(id)?.last ?? null;
   }
 
+  /** is conversation `id` followed (served turn after turn by this worker)? */
+  follows(id: string): boolean {
+    return this.follower !== null && this.lastServed === id;
+  }
+
   /** stops following */
   close(): void {
     this.follower?.close();

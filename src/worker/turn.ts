@@ -257,7 +257,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
       // order: an observer never sees the message before its last tokens)
       await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
       // its log entry, when this worker follows the log, is read without parsing it again
-      deps.store.rememberMessage(message);
+      if (deps.context.follows(req.conversation_id)) deps.store.rememberMessage(message);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
       deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
       return {
