@@ -271,7 +271,7 @@ export class Store {
     const entries = after === null ? read.reverse() : read;
     return {
       status: status ? StatusSchema.parse(status) : null,
-      chosen: gate !== null && nextSeq === String(gate) && nextJob === "ahead",
+      chosen: gate !== null && chosenAhead(nextSeq, nextJob, gate),
       spec: spec ? this.memo.spec.get(spec) : null,
       story: story ? this.memo.story.get(story) : null,
       personas: personas ? this.memo.personas.get(personas) : null,
@@ -449,7 +449,7 @@ export class Store {
   /** what a worker reads to know whether turn `seq`, requested ahead, goes on: the run's status, and whether the record chose it ahead */
   async turnGate(id: string, seq: number): Promise<{ status: Status | null; chosen: boolean }> {
     const [status, nextSeq, nextJob] = await this.redis.hmget(this.keys.record(id), "status", "next_seq", "next_job");
-    return { status: status ? StatusSchema.parse(status) : null, chosen: nextSeq === String(seq) && nextJob === "ahead" };
+    return { status: status ? StatusSchema.parse(status) : null, chosen: chosenAhead(nextSeq, nextJob, seq) };
   }
 
   /**
@@ -558,6 +558,11 @@ export class Store {
   isFinalStatus(s: Status): boolean {
     return isFinal(s);
   }
+}
+
+/** given a record's next_seq and next_job: did it choose turn `seq` ahead (APPEND_AHEAD_LUA)? A choice, once made, stays */
+export function chosenAhead(nextSeq: string | null | undefined, nextJob: string | null | undefined, seq: number): boolean {
+  return nextSeq === String(seq) && nextJob === "ahead";
 }
 
 /** what appendNext did, and the record's status and turns before it */

@@ -27,7 +27,7 @@ export interface FollowTarget {
 /** the record's status and its next turn (next_seq, next_job: see APPEND_AHEAD_LUA), as a follower read them */
 export interface FollowedState {
   status: string | null;
-  next_seq: number | null;
+  next_seq: string | null;
   next_job: string | null;
 }
 
@@ -92,7 +92,7 @@ export class LogFollower {
         const entries = res?.[0]?.[1] ?? [];
         if (entries.length > 0) {
           quietSince = Date.now();
-          this.into.add(id, after, this.store.entryMessages(entries), { status: status ?? null, next_seq: nextSeq ? Number(nextSeq) : null, next_job: nextJob ?? null });
+          this.into.add(id, after, this.store.entryMessages(entries), { status: status ?? null, next_seq: nextSeq ?? null, next_job: nextJob ?? null });
           // the next read goes once what arrived with this one is handled: the turn request that
           // an append sends behind itself is taken first
           await new Promise((resolve) => setImmediate(resolve));

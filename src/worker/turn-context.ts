@@ -18,7 +18,7 @@ import { personaOf, type AgentKind, type AgentSpec, type ConversationSpec, type 
 
 export { personaOf };
 import type { DialogMessage, HistoryEntry, Persona, StoryContent, TurnRequest } from "../protocol/schemas.js";
-import type { Store } from "../redis/store.js";
+import { chosenAhead as recordChoseAhead, type Store } from "../redis/store.js";
 import type { RedisClient } from "../redis/cluster.js";
 import { LogFollower, type FollowedState, type FollowOptions } from "./follow.js";
 import type { Chunk } from "../material/load.js";
@@ -150,7 +150,7 @@ export class TurnContextReader {
   /** did the follower see turn `seq` of a running conversation `id` chosen ahead? (a choice, once made, stays) */
   private chosenAhead(id: string, seq: number): boolean {
     const f = this.followed.get(id);
-    return f !== undefined && f.status === "running" && f.next_seq === seq && f.next_job === "ahead";
+    return f !== undefined && f.status === "running" && recordChoseAhead(f.next_seq, f.next_job, seq);
   }
 
   /** is the log up to `position` held, with the `cap` messages before it (or all there are)? */
