@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 
 export type OpenAIScript =
   | { kind: "reply"; pieces: string[]; finish_reason?: "stop" | "length"; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number }
-  | { kind: "status"; status: number; message: string; type: string; code: string | null; retryAfterMs?: number; /** Retry-After: seconds or an HTTP date */ retryAfter?: string }
+  | { kind: "status"; status: number; message: string; type: string; code: string | null; retryAfterMs?: number; /** Retry-After: seconds or an HTTP date (a function: made when the answer goes out) */ retryAfter?: string | (() => string) }
   | { kind: "stall"; pieces: string[] }
   | { kind: "hang" };
 
@@ -41,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function error(res: ServerResponse, s: Extract<OpenAIScript, { kind: "status" }>): void {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (s.retryAfterMs !== undefined) headers["retry-after-ms"] = String(s.retryAfterMs);
-  if (s.retryAfter !== undefined) headers["retry-after"] = s.retryAfter;
+  if (s.retryAfter !== undefined) headers["retry-after"] = typeof s.retryAfter === "function" ? s.retryAfter() : s.retryAfter;
   res.writeHead(s.status, headers);
   res.end(JSON.stringify({ error: { message: s.message, type: s.type, param: null, code: s.code } }));
 }
