@@ -6,7 +6,9 @@
  * its charts appear — and loses or repeats nothing when the server goes away mid-run and comes
  * back; the analysis page shows the figures `dialogue analyze --json` prints; a model reply made
  * of HTML and script is shown as text and runs nothing; the runs page follows the status;
- * compare and bull-board show what they should.
+ * compare and bull-board show what they should; off loopback, a page without the token says
+ * why and how to give it, and the token given once in the address leaves it for a cookie that
+ * scripts cannot read.
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { Redis } from "ioredis";
@@ -152,9 +154,7 @@ describe("dialogue serve in Chromium", () => {
       await page.waitForSelector("#turn-1");
       expect(await page.textContent("#turn-1 .text")).toBe(XSS);
       await store.finalize(ID, "max_turns");
-      const t0 = Date.now();
       await page.waitForSelector('main[data-ended="true"]');
-      console.log("ended after", Date.now() - t0);
       const after = await newPage();
       await after.goto(`${served.url}/runs/${ID}`);
       expect(await after.textContent("#turn-1 .text")).toBe(XSS);
@@ -166,6 +166,48 @@ describe("dialogue serve in Chromium", () => {
       expect(dialogs).toEqual([]);
       expect(await served.stop()).toBe(0); // SIGTERM with pages open: a clean, quick exit
     } finally {
+      await served.stop();
+    }
+  }, 60_000);
+
+  it("off loopback, a page opened without the token says why and how to give it; ?token= once leads to the page, the token gone from the address and unreadable to scripts", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const rec = makeRecord();
+    await store.create(rec.spec);
+    await store.setStory(ID, rec.story!);
+    await store.setPersonas(ID, rec.personas!);
+    await store.setFields(ID, { status: "running", started_at: Date.now() });
+    const served = await startServe(prefix, { args: ["--host", "0.0.0.0"] });
+    await browser.clearCookies();
+    try {
+      const page = await newPage();
+      const bare = await page.goto(`${served.url}/runs/${ID}`);
+      expect(bare?.status()).toBe(401);
+      expect(await page.title()).toBe("Token needed");
+      expect(await page.textContent("body")).toContain("this server needs its token for every request");
+      expect(await page.textContent("body")).toContain("?token=");
+      const wrong = await page.goto(`${served.url}/runs/${ID}?token=not-the-token`);
+      expect(wrong?.status()).toBe(401);
+      expect(await page.textContent("body")).toContain("the token in the address is wrong");
+      expect(await page.content()).not.toContain(served.token);
+
+      const ok = await page.goto(`${served.url}/runs/${ID}?token=${served.token}`);
+      expect(ok?.status()).toBe(200);
+      expect(page.url()).toBe(`${served.url}/runs/${ID}`);
+      await page.waitForSelector("#personas .persona");
+      expect(await page.evaluate(() => document.cookie)).toBe(""); // HttpOnly
+      // the page follows the run with the cookie: a message appended now shows up
+      await store.appendMessage(makeMessage(1, "The tram will come by the market."));
+      await page.waitForSelector("#turn-1");
+      expect(await page.textContent("#turn-1 .text")).toBe("The tram will come by the market.");
+      // and other pages open without the token in their address
+      const list = await newPage();
+      await list.goto(`${served.url}/`);
+      expect(await list.textContent(`tr[data-id="${ID}"]`)).toContain(ID);
+      expect(dialogs).toEqual([]);
+    } finally {
+      await browser.clearCookies();
       await served.stop();
     }
   }, 60_000);
