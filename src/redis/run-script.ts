@@ -22,7 +22,16 @@ export const scriptSha = (script: string): string => {
 };
 
 /** the command is sent before this returns its promise */
-export async function runScript(redis: RedisClient, script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown> {
+export function runScript(redis: RedisClient, script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown> {
+  return runScriptOr(redis, script, numKeys, args, args);
+}
+
+/**
+ * runScript, with other arguments for the run sent again as EVAL after NOSCRIPT (by then commands
+ * sent after it have run: a caller whose script must not act on what it expected then says so in
+ * `again`, see Store.appendAhead)
+ */
+export async function runScriptOr(redis: RedisClient, script: string, numKeys: number, args: Array<string | number>, again: Array<string | number>): Promise<unknown> {
   const sha = scriptSha(script);
   let seen = loaded.get(redis);
   if (!seen) loaded.set(redis, (seen = new Set()));
@@ -35,6 +44,6 @@ export async function runScript(redis: RedisClient, script: string, numKeys: num
     return await redis.evalsha(sha, numKeys, ...args);
   } catch (err) {
     if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-    return redis.eval(script, numKeys, ...args);
+    return redis.eval(script, numKeys, ...again);
   }
 }

@@ -40,7 +40,7 @@ import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
-import { runScript, scriptSha } from "./run-script.js";
+import { runScript, runScriptOr } from "./run-script.js";
 import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
@@ -79,8 +79,6 @@ const RecordStateSchema = ConversationRecordSchema.omit({ spec: true, story: tru
 
 export class Store {
   readonly keys: Keys;
-  /** connections that ran APPEND_AHEAD_LUA (so have it in their server's script cache) */
-  private readonly aheadLoaded = new WeakSet<RedisClient>();
   /** parsed spec, story, personas and log entries, by their raw JSON (see parse-memo.ts) */
   private readonly memo = {
     spec: new ParseMemo((raw) => ConversationSpecSchema.parse(JSON.parse(raw)), 500),
@@ -432,16 +430,9 @@ export class Store {
     const [log, record, ...args] = this.appendArgs(msg, true);
     const keys = [log as string, record as string, this.keys.remarks(id)];
     const argv = (expect: Ahead["expect"]) => [...args, msg.metadata.agent_id, choice, String(ahead.choice.seq), ahead.choice.agent_id, String(expect.tokens_total), String(expect.remarks)];
-    const first = !this.aheadLoaded.has(this.redis);
-    const [out] = await inOneWrite(this.redis, () => {
-      const script = first ? this.redis.eval(APPEND_AHEAD_LUA, 3, ...keys, ...argv(ahead.expect)) : this.redis.evalsha(scriptSha(APPEND_AHEAD_LUA), 3, ...keys, ...argv(ahead.expect));
-      const again = script.catch(async (err: unknown) => {
-        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-        return this.redis.eval(APPEND_AHEAD_LUA, 3, ...keys, ...argv({ tokens_total: -1, remarks: -1 }));
-      });
-      return Promise.all([again, ahead.send()]);
-    });
-    this.aheadLoaded.add(this.redis);
+    const [out] = await inOneWrite(this.redis, () =>
+      Promise.all([runScriptOr(this.redis, APPEND_AHEAD_LUA, 3, [...keys, ...argv(ahead.expect)], [...keys, ...argv({ tokens_total: -1, remarks: -1 })]), ahead.send()]),
+    );
     const r = out as [number, string, number, number];
     return { appended: appendResult(r), chosen: r[3] === 1 };
   }
@@ -565,7 +556,6 @@ export function chosenAhead(nextSeq: string | null | undefined, nextJob: string 
   return nextSeq === String(seq) && nextJob === "ahead";
 }
 
-/** what appendNext did, and the record's status and turns before it */
 /** the next turn, chosen before the append of the turn before it is known to have gone as expected (manager/ahead.ts) */
 export interface Ahead {
   choice: NextChoice;
@@ -575,6 +565,7 @@ export interface Ahead {
   send: () => Promise<void>;
 }
 
+/** what appendNext did, and the record's status and turns before it */
 export interface AppendNext {
   result: "added" | "exists" | "early" | "wrong_speaker" | "missing";
   status: Status | null;
