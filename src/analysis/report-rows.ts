@@ -7,9 +7,10 @@ import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
 
-/** "2 failed, 1 stalled, 1 cut, 3 retried": the turns that did not simply succeed ("" when none) */
-export function outcomeText(o: { failed_turns: number; stalled_turns: number; cut_turns: number; retried_turns: number }): string {
+/** "1 skipped, 2 failed, 1 stalled, 1 cut, 3 retried": the turns that did not simply succeed ("" when none; skipped: a person's turns nobody answered) */
+export function outcomeText(o: { skipped_turns?: number; failed_turns: number; stalled_turns: number; cut_turns: number; retried_turns: number }): string {
   return [
+    o.skipped_turns ? `${o.skipped_turns} skipped` : "",
     o.failed_turns ? `${o.failed_turns} failed` : "",
     o.stalled_turns ? `${o.stalled_turns} stalled` : "",
     o.cut_turns ? `${o.cut_turns} cut` : "",
@@ -17,6 +18,11 @@ export function outcomeText(o: { failed_turns: number; stalled_turns: number; cu
   ]
     .filter(Boolean)
     .join(", ");
+}
+
+/** a person's turns: how many they typed, and how many nobody answered ("3 typed by a person, 2 skipped") */
+export function personTurnsText(turns: number, skipped: number): string {
+  return skipped > 0 ? `${turns - skipped} typed by a person, ${skipped} skipped` : "typed by a person";
 }
 
 /** "rate_limited 3, stalled 1" */
@@ -32,7 +38,7 @@ export function headline(a: Analysis): string[] {
   // an imported conversation has no stop reason: it was recorded elsewhere
   const status = r.status === "imported" ? r.status : `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
-  const outcome = [r.skipped_turns ? `${r.skipped_turns} skipped` : "", outcomeText(r)].filter(Boolean).join(", ");
+  const outcome = outcomeText(r);
   const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
   const lines = [
     `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""}${remarks} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,

@@ -8,7 +8,7 @@ import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, personasText, storyText, summaryText, waitingText } from "../observer/plain.js";
 import { waitingFor } from "../observer/waiting.js";
 import { speaksBy } from "../observer/who.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import { turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
@@ -58,9 +58,9 @@ Examples:
         const src = rec.spec.source;
         const from = src ? (src.kind === "continue" ? `continues ${src.conversation_id}` : `imported from ${src.file}`) : null;
         if (opts.json) {
-          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: rec.turns, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => ({ id: a.id, provider: a.model.provider, model: a.model.model })) }));
+          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => ({ id: a.id, provider: a.model.provider, model: a.model.model })) }));
         } else {
-          out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(rec.turns).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`.padEnd(24), `${models}${from ? ` · ${from}` : ""}`].join("  "));
+          out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(turnsTaken(rec)).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`.padEnd(24), `${models}${from ? ` · ${from}` : ""}`].join("  "));
         }
       }
       if (n === 0 && !opts.json) {

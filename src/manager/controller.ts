@@ -339,7 +339,7 @@ export class Controller {
     }
     const choice = rec.next_choice;
     if (!choice || !this.awaitingPerson(rec) || choice.agent_id !== c.as) {
-      throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq} is ${choice.agent_id}'s)` : ""}`);
+      throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq - nonTurns(rec)} is ${choice.agent_id}'s)` : ""}`);
     }
     const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
     const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);

@@ -9,20 +9,22 @@
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UsageError } from "../errors/index.js";
-import { isFinal, personaOf, type ConversationRecord } from "../protocol/record.js";
+import { isFinal, nonTurns, personaOf, type ConversationRecord } from "../protocol/record.js";
 import { MAX_TEXT, NARRATOR_ID } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 
 export interface SayResult {
   as: string;
-  /** the turn it answers (a person's), or null for a remark */
+  /** the turn it answers (a person's): its sequence number in the log, or null for a remark */
   seq: number | null;
+  /** that turn's number (a narrator's remarks are not turns), or null for a remark */
+  turn: number | null;
 }
 
 /** what was done, in one line (dialogue say prints it, the web answers it) */
 export function saidText(r: SayResult, id: string): string {
-  return r.seq === null ? `remark queued for ${id}: it is recorded before the next turn` : `said as ${r.as} (turn ${r.seq} of ${id})`;
+  return r.seq === null ? `remark queued for ${id}: it is recorded before the next turn` : `said as ${r.as} (turn ${r.turn ?? r.seq} of ${id})`;
 }
 
 /** the person whose turn it is now, if it is a person's turn */
@@ -39,6 +41,9 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   const trimmed = text.trim();
   if (trimmed === "") throw new UsageError("there is nothing to say", 'give the text, e.g. dialogue say <id> "I would take the early train"');
   if (trimmed.length > MAX_TEXT) throw new UsageError(`that is ${trimmed.length} characters; at most ${MAX_TEXT} can be said at once`, "say it in parts");
+  // a message of this run holds at most limits.max_message_chars: more would be cut when recorded
+  const most = rec.spec.limits.max_message_chars;
+  if (trimmed.length > most) throw new UsageError(`that is ${trimmed.length} characters; a message in conversation ${id} holds at most ${most} (limits.max_message_chars)`, "say it in parts");
   if (isFinal(rec.status)) throw new ConflictError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
   const people = rec.spec.agents.filter((a) => a.kind === "human");
   const waiting = personWaitedFor(rec);
@@ -54,7 +59,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     if (!agent) throw new UsageError(`"${as}" is not in conversation ${id}`, `the agents are ${rec.spec.agents.map((a) => a.id).join(", ")}; --as ${NARRATOR_ID} adds a remark`);
     if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
     if (!waiting || waiting.agent_id !== as) {
-      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${rec.next_choice.seq} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
+      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${rec.next_choice.seq - nonTurns(rec)} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
       throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }
@@ -63,5 +68,6 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     { type: "say", conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via },
     `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`,
   );
-  return { as, seq: as === NARRATOR_ID ? null : (waiting?.seq ?? null) };
+  const seq = as === NARRATOR_ID ? null : (waiting?.seq ?? null);
+  return { as, seq, turn: seq === null ? null : seq - nonTurns(rec) };
 }

@@ -1,7 +1,8 @@
 /**
  * JSON-lines renderer (--json): one event per line, each with a `type`:
  *   {"type":"conversation", ...record}          first sight of the record
- *   {"type":"status", status, phase, stop_reason, turns}   when it changes
+ *   {"type":"status", status, phase, stop_reason, turns, remarks}   when it changes (turns: the agents'
+ *                                                turns; a narrator's remarks are counted apart)
  *   {"type":"story", story} / {"type":"personas", personas}
  *   {"type":"message", message}                  each recorded message with its metadata (metadata.source:
  *                                                model, human or narrator; metadata.turn_choice: why its speaker)
@@ -13,7 +14,7 @@
  */
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf } from "../analysis/summary.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import { turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor } from "./waiting.js";
 
@@ -30,7 +31,7 @@ export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onE
       const p = e.previous;
       if (!p) line({ type: "conversation", record: r });
       else if (r.status !== p.status || r.phase !== p.phase || r.stop_reason !== p.stop_reason || r.turns !== p.turns) {
-        line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: r.turns });
+        line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: turnsTaken(r), remarks: r.remarks ?? 0 });
       }
       if (r.story && !p?.story) line({ type: "story", story: r.story });
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });

@@ -7,7 +7,7 @@
  * set apart). When the turn order is not round robin, each turn says why its speaker was chosen;
  * when a person's turn begins, a line says so (live: how to answer).
  */
-import { causesText, outcomeText } from "../analysis/report-rows.js";
+import { causesText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
 import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
@@ -16,7 +16,7 @@ import type { ConversationRecord, ConversationSpec } from "../protocol/record.js
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor, type Waiting } from "./waiting.js";
-import { choiceShown, chosenText, isPerson, speaksBy } from "./who.js";
+import { choiceShown, chosenText, isPerson, pendingTurn, skipText, speaksBy } from "./who.js";
 
 type Write = (s: string) => void;
 
@@ -55,7 +55,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
     .filter(Boolean)
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
-  const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(no answer: ${m.note ?? "skipped"})` : "(nothing)")}`];
+  const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(${skipText(m.note)})` : "(nothing)")}`];
   if (withMeta && choiceShown(md.turn_choice)) lines.push(`    ${chosenText(md.turn_choice)}`);
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
   for (const f of md.failed_attempts) {
@@ -65,7 +65,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
   if (withMeta && md.copied_from) lines.push(`    copied from ${md.copied_from.conversation_id} (message ${md.copied_from.sequence_number}) as this run's history`);
   if (withMeta && md.source !== "model") {
     // a person's turn: no model, so no tokens, speed or first token to speak of
-    if (md.source === "human") lines.push(`    typed by a person · ${m.skipped ? "unanswered" : "answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
+    if (md.source === "human") lines.push(`    ${m.skipped ? "a person's turn, unanswered" : "typed by a person · answered"} after ${fmt(md.generation_time_ms / 1000, 1, " s")}`);
     // a row of an imported conversation: when it was said, and where it was in the file
     if (md.source === "imported") {
       const at = md.imported?.line ? ` · line ${md.imported.line}` : md.imported?.item ? ` · item ${md.imported.item}` : "";
@@ -85,8 +85,8 @@ export function messageText(m: DialogMessage, withMeta = true): string {
 export function waitingText(w: Waiting, r: ConversationRecord, live = true): string {
   const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
   return live
-    ? `… turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
-    : `… turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
+    ? `… turn ${pendingTurn(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
+    : `… turn ${pendingTurn(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }
 
 /** `spec`: the agents a person speaks for are said to be people (not the model they were configured with) */
@@ -99,7 +99,7 @@ export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
     const o = outcomeText(a);
     const agent = spec?.agents.find((x) => x.id === a.agent_id);
     if (agent && isPerson(agent)) {
-      lines.push(`  ${a.name ?? a.agent_id} (${a.agent_id}, a person): ${plural(a.turns, "turn")}${o ? ` (${o})` : ""}, typed by a person`);
+      lines.push(`  ${a.name ?? a.agent_id} (${a.agent_id}, a person): ${plural(a.turns, "turn")}: ${personTurnsText(a.turns, a.skipped_turns)}`);
       continue;
     }
     lines.push(

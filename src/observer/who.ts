@@ -41,3 +41,29 @@ export function chosenText(c: TurnChoice): string {
 
 /** the turns taken so far: messages other than a narrator's remarks */
 export const turnsTaken = (messages: readonly DialogMessage[]): number => messages.filter((m) => m.metadata.source !== "narrator").length;
+
+/**
+ * The turn that the message at `seq` is: its place in the log with a narrator's remarks before it
+ * and a copied history (`history` messages, run --continue) left out — what "turn n of max" counts.
+ * `messages`: the log up to `seq` at least. Below 1: a message of the copied history.
+ */
+export function turnAt(seq: number, messages: readonly DialogMessage[], history: number): number {
+  let remarks = 0;
+  for (const m of messages) if (m.metadata.sequence_number < seq && m.metadata.source === "narrator") remarks++;
+  return seq - history - remarks;
+}
+
+/** the turn that `seq`, requested or in flight now, is: every remark and copied message recorded so far comes before it */
+export function pendingTurn(seq: number, r: Pick<ConversationRecord, "remarks" | "history">): number {
+  return seq - (r.remarks ?? 0) - (r.history ?? 0);
+}
+
+/** "turn 12", or for a message of the copied history (run --continue) "#3, before this run" */
+export function turnLabel(seq: number, turn: number): string {
+  return turn >= 1 ? `turn ${turn}` : `#${seq}, before this run`;
+}
+
+/** why a person's turn was skipped, as every view says it ("no answer within 60 s (…): the turn was skipped") */
+export function skipText(note: string | null | undefined): string {
+  return note && /^no answer\b/.test(note) ? note : `no answer: ${note ?? "the turn was skipped"}`;
+}

@@ -228,3 +228,8 @@ export { personaOf } from "./persona-of.js";
 export function nonTurns(rec: Pick<ConversationRecord, "remarks" | "history">): number {
   return (rec.remarks ?? 0) + (rec.history ?? 0);
 }
+
+/** the turns this run's agents took (every message recorded but a narrator's remarks and a copied history) */
+export function turnsTaken(rec: Pick<ConversationRecord, "turns" | "remarks" | "history">): number {
+  return rec.turns - nonTurns(rec);
+}

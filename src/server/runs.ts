@@ -5,7 +5,7 @@
  */
 import { listMatching, type ListFilter } from "../cli/list-filter.js";
 import { parseWhen } from "../cli/when.js";
-import { personaOf, type ConversationRecord } from "../protocol/record.js";
+import { personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "../redis/store.js";
 import type { ListItem } from "./schemas.js";
 import { now as clockNow } from "../redis/clock.js";
@@ -35,7 +35,7 @@ export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
     started_at: rec.started_at,
     ended_at: rec.ended_at,
     duration_s: duration,
-    turns: rec.turns,
+    turns: turnsTaken(rec),
     status: rec.status,
     stop_reason: rec.stop_reason,
     tokens_total: rec.tokens_total,

@@ -47,7 +47,7 @@ export const ListItemSchema = z.object({
   started_at: z.number().nullable(),
   ended_at: z.number().nullable(),
   duration_s: z.number().nullable().describe("first turn to the end, or to now for a live run"),
-  turns: z.number().int(),
+  turns: z.number().int().describe("the turns the agents took: a narrator's remarks and a continued run's copied history are messages, not turns"),
   status: StatusSchema,
   stop_reason: StopReasonSchema.nullable(),
   tokens_total: z.number().int(),

@@ -167,10 +167,10 @@ describe.skipIf(!hasTmux())("a person in the conversation", () => {
     expect(messages[2]!.metadata.agent_id).toBe("traveller"); // the conversation went on
     const history = flat(tmux.capture(run, { history: true }));
     expect(history).toMatch(/· local · turn 2 · a person \[skipped\]/);
-    expect(history).toContain("no answer: no answer within 3 s (limits.human_turn_seconds): the turn was skipped");
+    expect(history).toContain("no answer within 3 s (limits.human_turn_seconds): the turn was skipped");
     // and the plain transcript says so too
     const show = await runCli(["show", id, "--prefix", prefix], cliEnv(testRedisUrl()));
-    expect(show.stdout).toMatch(/\[2\] .+ \(local resident, a person\) \[skipped\]:\n {4}\(no answer: no answer within 3 s/);
+    expect(show.stdout).toMatch(/\[2\] .+ \(local resident, a person\) \[skipped\]:\n {4}\(no answer within 3 s/);
     tmux.kill();
   }, 120_000);
 

@@ -66,7 +66,7 @@ describe("dialogue say", () => {
     const { code } = await exited(run, 60_000);
     expect(code, run.err()).toBe(0);
     expect(run.out()).toMatch(/\[2\] .+ \(local resident, a person\):\n {4}I know a bakery/);
-    expect(run.out()).toMatch(/\[4\] .+ \[skipped\]:\n {4}\(no answer: no answer within 4 s/);
+    expect(run.out()).toMatch(/\[4\] .+ \[skipped\]:\n {4}\(no answer within 4 s/);
     const late = await say(["too late"]);
     expect(late.code).toBe(2);
     expect(late.stderr).toMatch(/^error: conversation .+ has ended \(completed\)$/m);
@@ -78,6 +78,10 @@ describe("dialogue say", () => {
     const run = startCli(["run", "--provider", "simulated", "--max-turns", "4", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=25"], env());
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     await waitFor("turn 1 under way", async () => (await store.get(id))?.status === "running", 30_000);
+    // more than a message of this run holds is refused, not cut when recorded
+    const long = await runCli(["say", id, "--as", "narrator", "x".repeat(5000), "--prefix", prefix], env());
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/^error: that is 5000 characters; a message in conversation .+ holds at most 4000 \(limits\.max_message_chars\)$/m);
     const r = await runCli(["say", id, "--as", "narrator", "The lights go out.", "--prefix", prefix], env());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("remark queued");
@@ -93,6 +97,11 @@ describe("dialogue say", () => {
     // a remark is not a turn: four agent turns were still taken
     expect(msgs.filter((m) => m.metadata.source === "model")).toHaveLength(4);
     expect(run.out()).toMatch(/\[\d\] Narrator \(a remark\):\n {4}The lights go out\./);
+    // list counts the turns, the remark apart
+    const list = await runCli(["list", "--json", "--prefix", prefix], env());
+    expect(JSON.parse(list.stdout.trim())).toMatchObject({ id, turns: 4, remarks: 1 });
+    const table = await runCli(["list", "--prefix", prefix], env());
+    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+\\S+ \\S+\\s+\\S+\\s+4\\s+completed \\(max_turns\\)`, "m"));
   }, 90_000);
 
   it("a remark said during the last turn is recorded after it, before the run ends", async () => {

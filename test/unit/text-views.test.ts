@@ -38,8 +38,9 @@ describe("plain text", () => {
   it("a skipped turn says why", () => {
     const t = messageText(makeTurn(r, 3, "commuter", "", { skipped: true }));
     expect(t).toContain("[3] Bongani Dlamini (nurse who commutes by bus, a person) [skipped]:");
-    expect(t).toContain("(no answer: no answer within 60 s (limits.human_turn_seconds): the turn was skipped)");
-    expect(t).toContain("typed by a person · unanswered after 3.0 s");
+    expect(t).toContain("(no answer within 60 s (limits.human_turn_seconds): the turn was skipped)");
+    expect(t).toContain("a person's turn, unanswered after 3.0 s");
+    expect(t).not.toContain("typed by a person · unanswered");
   });
 
   it("a narrator's remark is a remark, not a speaker's turn", () => {
@@ -126,8 +127,8 @@ describe("replay", () => {
     const render = plainRenderer((s) => out.push(s), { live: false });
     for (const e of events) if (e.event.type === "record" || e.event.type === "message") render.onEvent(e.event);
     const text = out.join("");
-    expect(text).toContain("… turn 4 is Bongani Dlamini's (commuter, a person): waiting for their answer");
+    expect(text).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer");
     expect(text.indexOf("[2] Tomasz")).toBeLessThan(text.indexOf("[3] Narrator (a remark):"));
-    expect(text.indexOf("[3] Narrator")).toBeLessThan(text.indexOf("… turn 4 is Bongani"));
+    expect(text.indexOf("[3] Narrator")).toBeLessThan(text.indexOf("… turn 3 is Bongani"));
   });
 });

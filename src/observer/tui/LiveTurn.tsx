@@ -8,7 +8,7 @@
 import { Box, Text } from "ink";
 import { modelLabel } from "../plain.js";
 import { waitingFor } from "../waiting.js";
-import { agentIndex, choiceShown, choiceText, chosenText, nameOf, turnsTaken } from "../who.js";
+import { agentIndex, choiceShown, choiceText, chosenText, nameOf, turnAt, turnsTaken } from "../who.js";
 import { num } from "./format.js";
 import { PersonTurn, type PersonLine } from "./PersonTurn.js";
 import { Spinner } from "./Spinner.js";
@@ -82,7 +82,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
         ▍{name}
       </Text>
       <Text dimColor>
-        {" "}· {agent.id} · turn {seq}
+        {" "}· {agent.id} · turn {turnAt(seq, state.messages, r.history ?? 0)}
         {live ? ` · ${live.tokens} tok · ${num(rate)} tok/s` : ""}
         {live && why ? ` · ${why}` : ""}
       </Text>{" "}

@@ -6,6 +6,7 @@
  */
 import { Box, Text } from "ink";
 import { plural } from "../../analysis/format.js";
+import { personTurnsText } from "../../analysis/report-rows.js";
 import { ms, num, sparkline } from "./format.js";
 import type { AgentStats } from "./stats.js";
 import { clean } from "./text.js";
@@ -73,8 +74,7 @@ export function StatsPanel({ agents, width }: { agents: AgentStats[]; width: num
           {a.person ? (
             <Box width={width - nameWidth} justifyContent="flex-end">
               <Text dimColor wrap="truncate-end">
-                typed by a person · {plural(a.turns, "turn")}
-                {a.skipped > 0 ? ` (${a.skipped} skipped)` : ""}
+                {a.skipped > 0 ? `a person · ${plural(a.turns, "turn")}: ${personTurnsText(a.turns, a.skipped)}` : `typed by a person · ${plural(a.turns, "turn")}`}
               </Text>
             </Box>
           ) : (

@@ -6,13 +6,13 @@
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import { outcomeText } from "../../analysis/report-rows.js";
+import { outcomeText, personTurnsText } from "../../analysis/report-rows.js";
 import type { RunSummary } from "../../analysis/summary.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel, plural } from "../../analysis/format.js";
 import { ms, num } from "./format.js";
-import { clean } from "./text.js";
+import { clean, wrapRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
 
 /** what goes under the summary once the run is over, from the whole run (the analysis report) */
@@ -46,6 +46,38 @@ function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean
   );
 }
 
+/**
+ * The agent's name and what speaks for it, in `width` columns: when both do not fit, the name and
+ * the model are shortened, never a "[simulated]" badge (simulated figures are always said to be so)
+ */
+function NameCell({ width, name, color, label }: { width: number; name: string; color: string | undefined; label: string }) {
+  const badge = / \[simulated\]$/.exec(label)?.[0] ?? "";
+  const model = label.slice(0, label.length - badge.length);
+  const room = Math.max(0, width - badge.length);
+  // the name keeps up to half of what is left (or more, when the model needs less)
+  const nameRoom = Math.min(2 + name.length, Math.max(Math.ceil(room / 2), room - 1 - model.length));
+  return (
+    <Box width={width}>
+      <Box width={nameRoom} flexShrink={0}>
+        <Text color={color} bold wrap="truncate-end">
+          ● {name}
+        </Text>
+      </Box>
+      <Box width={Math.max(0, Math.min(room - nameRoom, 1 + model.length))} flexShrink={0}>
+        <Text dimColor wrap="truncate-end">
+          {" "}
+          {model}
+        </Text>
+      </Box>
+      {badge ? (
+        <Text dimColor wrap="truncate-end">
+          {badge}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
 export function SummaryScreen({ summary: s, error, width, people, children }: SummaryScreenProps) {
   const theme = useTheme();
   const nameWidth = Math.max(10, width - COLS.reduce((n, [, w]) => n + w, 0));
@@ -74,18 +106,11 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
       </Box>
       {s.agents.map((a, i) => (
         <Box key={a.agent_id} height={1}>
-          <Box width={nameWidth}>
-            <Text wrap="truncate-end">
-              <Text color={agentColor(theme, i)} bold>
-                ● {clean(a.name ?? a.agent_id)}
-              </Text>
-              <Text dimColor> {people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)}</Text>
-            </Text>
-          </Box>
+          <NameCell width={nameWidth} name={clean(a.name ?? a.agent_id)} color={agentColor(theme, i)} label={people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)} />
           {people?.has(a.agent_id) ? (
             <>
               <Cell width={COLS[0]?.[1] ?? 7} text={String(a.turns)} />
-              <Cell width={COLS.slice(1).reduce((n, [, w]) => n + w, 0)} text="typed by a person" dim />
+              <Cell width={COLS.slice(1).reduce((n, [, w]) => n + w, 0)} text={personTurnsText(a.turns, a.skipped_turns)} dim />
             </>
           ) : (
             [String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
@@ -95,9 +120,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
         </Box>
       ))}
       {error ? (
-        <Text color={tone(theme, "red")} wrap="truncate-end">
-          error: {clean(error)}
-        </Text>
+        <Text color={tone(theme, "red")}>{wrapRows(`error: ${clean(error)}`, width).join("\n")}</Text>
       ) : null}
       {children}
     </Box>

@@ -11,7 +11,7 @@ import { Box, Static, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel } from "../plain.js";
-import { agentIndex, choiceShown, chosenText } from "../who.js";
+import { agentIndex, choiceShown, chosenText, skipText, turnLabel } from "../who.js";
 import { ms, num } from "./format.js";
 import type { TranscriptItem } from "./state.js";
 import { clean, wrapRows } from "./text.js";
@@ -44,12 +44,21 @@ function metaText(m: DialogMessage): string {
   );
 }
 
-function Message({ m, record, width }: { m: DialogMessage; record: ConversationRecord | null; width: number }) {
+function Message({ m, turn, record, width }: { m: DialogMessage; turn: number; record: ConversationRecord | null; width: number }) {
   const theme = useTheme();
   const md = m.metadata;
   if (md.source === "narrator") return <Narrator m={m} width={width} />;
   const index = record ? agentIndex(record.spec, md.agent_id) : 0;
-  const flags = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const retried = !m.failed && md.failed_attempts.length > 0;
+  const flags = [
+    m.failed ? "failed" : "",
+    m.skipped ? "skipped" : "",
+    m.cut ? "cut" : "",
+    m.stalled ? "stalled" : "",
+    retried ? `retried: attempt ${md.attempt}` : "",
+    md.truncated ? "truncated" : "",
+    m.content.end_conversation ? "ends the conversation" : "",
+  ].filter(Boolean);
   const choice = md.turn_choice;
   return (
     <Box flexDirection="column" marginBottom={1}>
@@ -58,7 +67,7 @@ function Message({ m, record, width }: { m: DialogMessage; record: ConversationR
           ▍{clean(m.speaker)}
         </Text>
         <Text dimColor>
-          {" "}· {md.agent_id} · turn {md.sequence_number}
+          {" "}· {md.agent_id} · {turnLabel(md.sequence_number, turn)}
           {md.source === "human" ? " · a person" : ""}
         </Text>
         {flags.length > 0 ? <Text color={tone(theme, "yellow")}> [{flags.join(", ")}]</Text> : null}
@@ -70,11 +79,16 @@ function Message({ m, record, width }: { m: DialogMessage; record: ConversationR
       ) : null}
       <Box paddingLeft={2}>
         {m.skipped ? (
-          <Text color={tone(theme, "yellow")}>{wrapRows(`no answer: ${m.note ?? "the turn was skipped"}`, width - 2).join("\n")}</Text>
-        ) : (
+          <Text color={tone(theme, "yellow")}>{wrapRows(skipText(m.note), width - 2).join("\n")}</Text>
+        ) : m.failed && m.content.message === "" ? null : (
           <Para text={m.content.message || "(nothing)"} width={width - 2} />
         )}
       </Box>
+      {m.failed ? (
+        <Box paddingLeft={2}>
+          <Text color={tone(theme, "red")}>{wrapRows(`failed: ${clean(m.error ?? "no reason recorded")}`, width - 2).join("\n")}</Text>
+        </Box>
+      ) : null}
       <Box paddingLeft={2}>
         <Para dim width={width - 2} text={metaText(m)} />
       </Box>
@@ -114,7 +128,7 @@ function Item({ item, record, width }: { item: TranscriptItem; record: Conversat
         </Box>
       );
     case "message":
-      return <Message m={item.message} record={record} width={width} />;
+      return <Message m={item.message} turn={item.turn} record={record} width={width} />;
     case "notice":
       return (
         <Text color={tone(theme, "yellow")}>{wrapRows(item.text, width).join("\n")}</Text>

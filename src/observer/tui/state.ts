@@ -7,6 +7,7 @@ import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import type { FeedEvent } from "../feed.js";
+import { turnAt } from "../who.js";
 
 export interface LiveTurn {
   seq: number;
@@ -25,7 +26,8 @@ export interface LiveTurn {
 export type TranscriptItem =
   | { key: string; kind: "story"; story: StoryContent }
   | { key: string; kind: "personas"; personas: Persona[] }
-  | { key: string; kind: "message"; message: DialogMessage }
+  /** `turn`: the turn it is (who.ts turnAt: a narrator's remarks and a copied history are not turns) */
+  | { key: string; kind: "message"; message: DialogMessage; turn: number }
   | { key: string; kind: "notice"; text: string };
 
 export interface ViewState {
@@ -57,7 +59,7 @@ function withMessage(s: ViewState, m: DialogMessage): ViewState {
   const seq = m.metadata.sequence_number;
   if (s.messages.some((x) => x.metadata.sequence_number === seq)) return s;
   const messages = [...s.messages, m].sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
-  const items: TranscriptItem[] = [...s.items, { key: `m${seq}`, kind: "message", message: m }];
+  const items: TranscriptItem[] = [...s.items, { key: `m${seq}`, kind: "message", message: m, turn: turnAt(seq, messages, s.record?.history ?? 0) }];
   const live = s.live && s.live.seq > seq ? s.live : null;
   return { ...s, messages, items, live };
 }

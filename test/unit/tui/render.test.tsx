@@ -14,6 +14,7 @@ import { initialState, reduce, type ViewState } from "../../../src/observer/tui/
 import { agentStats } from "../../../src/observer/tui/stats.js";
 import { StatsPanel } from "../../../src/observer/tui/StatsPanel.js";
 import { SummaryScreen } from "../../../src/observer/tui/SummaryScreen.js";
+import { CAST, makeCastRecord, makeTurn } from "../../helpers/cast.js";
 import { chunksFor, ID, makeMessage, makeRecord, T0 } from "../../helpers/conversation.js";
 
 const lines = (s: string): string[] => s.split("\n");
@@ -193,6 +194,20 @@ describe("summary screen", () => {
     );
     expect(out).toContain("Report: both agents stayed on topic.");
     expect(widest(out)).toBeLessThanOrEqual(80);
+  });
+
+  it("at 80 columns with five agents, shortens names and models but never drops a [simulated] badge", () => {
+    const r = makeCastRecord(5, { people: ["resident"], over: { status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000 } });
+    const turns = CAST.slice(0, 5).map((a, i) => makeTurn(r, i + 1, a.id, `Turn of ${a.id}.`, { skipped: a.id === "resident" }));
+    const out = renderToString(<SummaryScreen summary={summarize({ ...r, turns: 5 }, turns)} width={80} people={new Set(["resident"])} />, { columns: 80 });
+    expect(widest(out)).toBeLessThanOrEqual(80);
+    const row = (name: string) => out.split("\n").find((l) => l.includes(`● ${name.slice(0, 6)}`)) ?? "";
+    // the simulated agents (every other one) keep the badge whole, beside their figures
+    for (const a of [CAST[0], CAST[2]]) expect(row(a.name)).toMatch(/ \[simulated\]\s+1\s+\d+/);
+    expect(row(CAST[1].name)).toContain("ollama/");
+    // a person's turn that nobody answered is not said to be typed
+    expect(row(CAST[4].name)).toMatch(/a person\s+1\s+0 typed by a person, 1 skipped/);
+    expect(out).toContain("5 turns (1 skipped)");
   });
 
   it("is what the live area becomes at the end, with the report made from the whole run under it", () => {

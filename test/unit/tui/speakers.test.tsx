@@ -13,7 +13,8 @@ import { LiveArea } from "../../../src/observer/tui/LiveArea.js";
 import type { PersonLine } from "../../../src/observer/tui/PersonTurn.js";
 import { initialState, reduce, type ViewState } from "../../../src/observer/tui/state.js";
 import { Transcript } from "../../../src/observer/tui/Transcript.js";
-import type { DialogMessage } from "../../../src/protocol/schemas.js";
+import { turnAt } from "../../../src/observer/who.js";
+import { DialogMessageSchema, type DialogMessage } from "../../../src/protocol/schemas.js";
 import { CAST, chosen, makeCastRecord, makeRemark, makeTurn } from "../../helpers/cast.js";
 import { chunksFor, T0 } from "../../helpers/conversation.js";
 
@@ -144,7 +145,8 @@ describe("a person in the conversation", () => {
 
 describe("the transcript", () => {
   const r = makeCastRecord(4, { people: ["commuter"], turnOrder: "moderator" });
-  const items = (messages: DialogMessage[]) => messages.map((message) => ({ key: `m${message.metadata.sequence_number}`, kind: "message" as const, message }));
+  const items = (messages: DialogMessage[]) =>
+    messages.map((message) => ({ key: `m${message.metadata.sequence_number}`, kind: "message" as const, message, turn: turnAt(message.metadata.sequence_number, messages, 0) }));
   const out = renderToString(
     <Transcript
       record={r}
@@ -170,9 +172,10 @@ describe("the transcript", () => {
   });
 
   it("a skipped turn says why", () => {
-    const b = block("▍Bongani Dlamini · commuter · turn 4", "▍Tomasz");
+    // the third turn, after a narrator's remark (which is not one)
+    const b = block("▍Bongani Dlamini · commuter · turn 3", "▍Tomasz");
     expect(b).toContain("[skipped]");
-    expect(b.replace(/\s+/g, " ")).toContain("no answer: no answer within 60 s (limits.human_turn_seconds): the turn was skipped");
+    expect(b.replace(/\s+/g, " ")).toContain("no answer within 60 s (limits.human_turn_seconds): the turn was skipped");
     expect(b).toContain("a person's turn, unanswered");
   });
 
@@ -211,6 +214,33 @@ describe("the live turn's speaker", () => {
     ]);
     const out = renderToString(<LiveArea state={s} mode="watch" columns={100} rows={30} now={T0} />, { columns: 100 });
     expect(out).toContain("turn 3 of 15"); // two turns taken, the third under way
-    expect(out).toMatch(/▍Aiko Tanaka · shopkeeper · turn 4/); // its place in the log
+    expect(out).toMatch(/▍Aiko Tanaka · shopkeeper · turn 3 /); // the same count: the remark is not a turn
+  });
+});
+
+describe("a turn that did not simply succeed, in the transcript", () => {
+  const r = makeCastRecord(2);
+  const attempt = (n: number) => ({ attempt: n, provider: "ollama" as const, model: "llama3.2:3b", cause: "stalled" as const, error: "ollama/llama3.2:3b sent no first token within 100 ms", at: T0, retry_after_ms: null, wait_ms: 500 });
+  const failed = DialogMessageSchema.parse({
+    ...makeTurn(r, 2, "officer", ""),
+    failed: true,
+    error: "ollama/llama3.2:3b sent no first token within 100 ms; the retry budget (3 s) is spent",
+    metadata: { ...makeTurn(r, 2, "officer", "").metadata, attempt: 3, done_reason: "error", failed_attempts: [attempt(1), attempt(2), attempt(3)] },
+  });
+  const retried = DialogMessageSchema.parse({ ...makeTurn(r, 1, "chair", "Good evening."), metadata: { ...makeTurn(r, 1, "chair", "Good evening.").metadata, attempt: 2, failed_attempts: [attempt(1)] } });
+  const out = renderToString(
+    <Transcript record={r} width={80} items={[retried, failed].map((m) => ({ key: `m${m.metadata.sequence_number}`, kind: "message" as const, message: m, turn: m.metadata.sequence_number }))} />,
+    { columns: 80 },
+  );
+
+  it("a failed turn is marked failed and says why, wrapped within the width (not an empty message)", () => {
+    expect(out).toContain("▍Tomasz Wiśniewski · officer · turn 2 [failed]");
+    expect(out.replace(/\s+/g, " ")).toContain("failed: ollama/llama3.2:3b sent no first token within 100 ms; the retry budget (3 s) is spent");
+    expect(out).not.toContain("(nothing)");
+    expect(widest(out)).toBeLessThanOrEqual(80);
+  });
+
+  it("a turn that succeeded after failed attempts says on which attempt", () => {
+    expect(out).toContain("▍Margaret Oyelaran-Whitfield · chair · turn 1 [retried: attempt 2]");
   });
 });
