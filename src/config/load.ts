@@ -52,6 +52,14 @@ export const configDir = (): string => path.join(packageRoot(), "config");
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * a document that names its agents brings its own cast (`--agents N` draws on it), none when it
+ * lists none: the default scene's characters do not walk into another scenario
+ */
+function ownCast(doc: Json): Json {
+  return "agents" in doc && !("cast" in doc) ? { ...doc, cast: [] } : doc;
+}
+
 /** objects merge key by key; arrays and scalars replace */
 export function deepMerge(base: Json, over: Json): Json {
   const out: Json = { ...base };
@@ -261,7 +269,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
   for (const file of files) {
     const data = readJsonFile(file, problems);
     if (data) {
-      merged = deepMerge(merged, data);
+      merged = deepMerge(merged, ownCast(data));
       sources.push(file);
     }
   }
@@ -287,7 +295,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
     setPath(merged, dotted, value);
   }
   if (opts.request) {
-    merged = deepMerge(merged, opts.request);
+    merged = deepMerge(merged, ownCast(opts.request));
     // a value the request sets came from the request, not from the env or a flag below it
     for (const k of origin.keys()) if (k.split(".").reduce<unknown>((o, p) => (isObject(o) ? o[p] : undefined), opts.request) !== undefined) origin.delete(k);
   }

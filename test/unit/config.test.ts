@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { configDir, load, type LoadOptions, type Problem } from "../../src/config/load.js";
 import { ConfigSchema } from "../../src/config/schema.js";
+import { applyCastFlags } from "../../src/config/cast-flags.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "dialogue-config-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -418,6 +419,18 @@ describe("load(): scenarios", () => {
     expect(r.problems).toEqual([]);
     expect(r.config).not.toBeNull();
     expect(r.sources).toContain(path.join(configDir(), `${name}.json`));
+  });
+
+  it("a scenario that lists its agents and no cast brings none: --agents N does not borrow the default scene's characters", () => {
+    expect(configOf({}).cast.length).toBeGreaterThan(0); // the default scene's cast
+    const hall = configOf({ scenario: "town-hall" });
+    expect(hall.cast).toEqual([]);
+    expect(() => applyCastFlags(hall, { agents: 6 })).toThrow(/^--agents 6: this scenario has 5 agents in all \(chair, /);
+    expect(applyCastFlags(configOf({ scenario: "debate" }), { agents: 2 }).agents.map((a) => a.id)).toEqual(["pro", "con"]);
+    expect(() => applyCastFlags(configOf({ scenario: "debate" }), { agents: 3 })).toThrow(/this scenario has 2 agents in all \(pro, con\)/);
+    // a file that names a cast of its own keeps it
+    const own = configOf({ configFile: tempFile({ agents: [{ id: "a", role: "one" }, { id: "b", role: "two" }], cast: [{ id: "c", role: "three" }] }) });
+    expect(applyCastFlags(own, { agents: 3 }).agents.map((a) => a.id)).toEqual(["a", "b", "c"]);
   });
 
   it("a config file layered over a scenario wins over it", () => {
