@@ -58,7 +58,7 @@ Examples:
         const src = rec.spec.source;
         const from = src ? (src.kind === "continue" ? `continues ${src.conversation_id}` : `imported from ${src.file}`) : null;
         if (opts.json) {
-          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => ({ id: a.id, provider: a.model.provider, model: a.model.model })) }));
+          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => (a.kind === "human" ? { id: a.id, kind: a.kind, provider: "human", model: null } : { id: a.id, kind: a.kind, provider: a.model.provider, model: a.model.model })) }));
         } else {
           out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(turnsTaken(rec)).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`.padEnd(24), `${models}${from ? ` · ${from}` : ""}`].join("  "));
         }
@@ -108,7 +108,7 @@ export function showCommand(): Command {
       if (rec.story) out(`\n${storyText(rec.story)}`);
       if (rec.personas) out(`\n${personasText(rec.personas)}`);
       out("");
-      for (const m of messages) out(messageText(m, opts.meta));
+      for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order));
       const waiting = waitingFor(rec);
       if (waiting) out(waitingText(waiting, rec));
       out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);

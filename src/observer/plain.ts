@@ -42,7 +42,8 @@ export function personasText(personas: Persona[]): string {
   ].join("\n");
 }
 
-export function messageText(m: DialogMessage, withMeta = true): string {
+/** `turnOrder`: the run's (a fall-back to round robin in a run of another order is shown, with why) */
+export function messageText(m: DialogMessage, withMeta = true, turnOrder?: string): string {
   const md = m.metadata;
   if (md.source === "narrator") {
     // a remark, not a turn: set apart, with no speaker's figures
@@ -56,7 +57,7 @@ export function messageText(m: DialogMessage, withMeta = true): string {
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
   const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(${skipText(m.note)})` : "(nothing)")}`];
-  if (withMeta && choiceShown(md.turn_choice)) lines.push(`    ${chosenText(md.turn_choice)}`);
+  if (withMeta && choiceShown(md.turn_choice, turnOrder)) lines.push(`    ${chosenText(md.turn_choice)}`);
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
   for (const f of md.failed_attempts) {
     lines.push(`    attempt ${f.attempt} failed (${f.cause}): ${f.error}${f.wait_ms !== null ? `; retried after ${(f.wait_ms / 1000).toFixed(1)} s` : ""}`);
@@ -158,10 +159,12 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
   let shownStory = false;
   let shownPersonas = false;
   let phase: string | null = null;
+  let turnOrder: string | undefined;
   return {
     onEvent(e) {
       if (e.type === "record") {
         const r = e.record;
+        turnOrder = r.spec.turn_order;
         if (!e.previous) write(`${headerText(r)}\n`);
         if (r.phase && r.phase !== phase) {
           const by = modelLabel(r.spec.manager.provider, r.spec.manager.model);
@@ -182,7 +185,7 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
           write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
         }
       } else if (e.type === "message") {
-        write(`${messageText(e.message)}\n`);
+        write(`${messageText(e.message, true, turnOrder)}\n`);
       }
     },
     finish(r, analysis) {

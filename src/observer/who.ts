@@ -24,9 +24,15 @@ export function agentIndex(spec: ConversationSpec, agentId: string): number {
   return Math.max(0, spec.agents.findIndex((a) => a.id === agentId));
 }
 
-/** a choice worth showing: the turn order picked this speaker for a reason (not the first turn, not round robin) */
-export function choiceShown(c: TurnChoice | null | undefined): c is TurnChoice {
-  return c !== null && c !== undefined && (c.how === "random" || c.how === "addressed" || c.how === "moderator");
+/**
+ * a choice worth showing: the turn order picked this speaker for a reason (not the first turn, not
+ * round robin) — or, in a run whose turn order is not round robin (`turnOrder`), it fell back to
+ * round robin, and the reason says why (nobody named, a name not in the run, the moderator failed)
+ */
+export function choiceShown(c: TurnChoice | null | undefined, turnOrder?: string): c is TurnChoice {
+  if (c === null || c === undefined) return false;
+  if (c.how === "round_robin") return turnOrder !== undefined && turnOrder !== "round_robin" && Boolean(c.reason);
+  return c.how === "random" || c.how === "addressed" || c.how === "moderator";
 }
 
 /** "moderator: keeps the panel balanced", "addressed: Lucia named Hana (local) to answer" */

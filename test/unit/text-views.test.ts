@@ -22,6 +22,19 @@ describe("plain text", () => {
     expect(t).toMatch(/^\[2\] Tomasz Wiśniewski \(council transport officer, ollama\/llama3\.2:3b\):\n {4}Trams every six minutes\.\n {4}chosen \(moderator\): the figures are his\n {4}\d+ tokens · 31\.5 tok\/s · ttft 240 ms/);
   });
 
+  it("in an addressed run, a fall-back to round robin is shown with why; in a round-robin run it is not", () => {
+    const fellBack = { how: "round_robin" as const, by: "manager", reason: "Kenji Iyer named no one to answer (next_speaker); round robin: after Kenji Iyer, in the agents' order" };
+    const m = makeTurn(r, 3, "shopkeeper", "Our takings would halve.", { choice: fellBack });
+    expect(messageText(m, true, "addressed")).toContain(`    chosen (round_robin): ${fellBack.reason}`);
+    expect(messageText(m, true, "round_robin")).not.toContain("chosen");
+    // and the live plain view knows the run's order from its record
+    const out: string[] = [];
+    const v = plainRenderer((s) => out.push(s));
+    v.onEvent({ type: "record", record: { ...r, spec: { ...r.spec, turn_order: "addressed" } }, previous: null });
+    v.onEvent({ type: "message", message: m });
+    expect(out.join("")).toContain("chosen (round_robin): Kenji Iyer named no one to answer");
+  });
+
   it("round robin and the opening turn say nothing about the choice", () => {
     for (const how of ["first", "round_robin"] as const) {
       expect(messageText(makeTurn(r, 1, "chair", "Welcome.", { choice: { how, by: "manager", reason: "in order" } }))).not.toContain("chosen");

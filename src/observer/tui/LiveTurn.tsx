@@ -75,7 +75,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const rate = live && live.last_t > live.first_t ? (live.tokens / (live.last_t - live.first_t)) * 1000 : null;
   // why this speaker (not said for round robin); the streaming turn's choice is the same record's
   const choice = chosen && chosen.seq === seq ? chosen : null;
-  const why = choiceShown(choice) ? clean(choiceText(choice)) : null;
+  const why = choiceShown(choice, r.spec.turn_order) ? clean(choiceText(choice)) : null;
   const heading = (
     <Text wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
@@ -90,7 +90,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       {live ? null : <Text dimColor> waiting for {modelLabel(agent.model.provider, agent.model.model)} on a worker of pool {agent.pool}</Text>}
     </Text>
   );
-  if (!live && choiceShown(choice) && maxRows >= 2) {
+  if (!live && choiceShown(choice, r.spec.turn_order) && maxRows >= 2) {
     return (
       <Box flexDirection="column" width={width}>
         {heading}

@@ -72,7 +72,7 @@ function Message({ m, turn, record, width }: { m: DialogMessage; turn: number; r
         </Text>
         {flags.length > 0 ? <Text color={tone(theme, "yellow")}> [{flags.join(", ")}]</Text> : null}
       </Text>
-      {choiceShown(choice) ? (
+      {choiceShown(choice, record?.spec.turn_order) ? (
         <Box paddingLeft={2}>
           <Para dim text={chosenText(choice)} width={width - 2} />
         </Box>
