@@ -169,8 +169,10 @@ export class Controller {
       await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - at);
       rec = await this.load(id);
     }
-    // a continued run's log starts with the history it carries on (not turns of its own)
-    if (rec.turns - (rec.history ?? 0) === 0) {
+    // a continued run's log starts with the history it carries on (not turns of its own); a remark
+    // said while the story was written comes before the first turn (none is in flight to wait for)
+    if (rec.turns - nonTurns(rec) === 0) {
+      if ((rec.pending_seq === null || rec.pending_seq <= rec.turns) && (await this.flushRemarks(rec)) > 0) rec = await this.load(id);
       const recent = rec.turns === 0 ? [] : await this.store.lastMessages(id, this.recentCount(spec));
       const choice = await beginTurn(this.turnDeps, rec, rec.turns + 1, recent);
       this.ahead.remember({ ...rec, next_choice: choice }, recent);

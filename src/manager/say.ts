@@ -24,7 +24,7 @@ export interface SayResult {
 
 /** what was done, in one line (dialogue say prints it, the web answers it) */
 export function saidText(r: SayResult, id: string): string {
-  return r.seq === null ? `remark queued for ${id}: it is recorded before the next turn` : `said as ${r.as} (turn ${r.turn ?? r.seq} of ${id})`;
+  return r.seq === null ? `remark queued for ${id}: it is recorded after the turn in flight, before the next one` : `said as ${r.as} (turn ${r.turn ?? r.seq} of ${id})`;
 }
 
 /** the person whose turn it is now, if it is a person's turn */

@@ -67,6 +67,12 @@ describe("dialogue say", () => {
     expect(code, run.err()).toBe(0);
     expect(run.out()).toMatch(/\[2\] .+ \(local resident, a person\):\n {4}I know a bakery/);
     expect(run.out()).toMatch(/\[4\] .+ \[skipped\]:\n {4}\(no answer within 4 s/);
+    // list --json says who is a person (no model speaks for them)
+    const listed = JSON.parse((await runCli(["list", "--json", "--prefix", prefix], env())).stdout.trim()) as { agents: unknown[] };
+    expect(listed.agents).toEqual([
+      { id: "traveller", kind: "model", provider: "simulated", model: expect.any(String) },
+      { id: "local", kind: "human", provider: "human", model: null },
+    ]);
     const late = await say(["too late"]);
     expect(late.code).toBe(2);
     expect(late.stderr).toMatch(/^error: conversation .+ has ended \(completed\)$/m);
@@ -121,4 +127,23 @@ describe("dialogue say", () => {
     expect([rec.status, rec.stop_reason, rec.remarks]).toEqual(["completed", "max_turns", 1]);
     expect(run.out()).toMatch(/Narrator \(a remark\):\n {4}Thunder, far off\./);
   }, 90_000);
+
+  it("a remark said while the story is written comes before the first turn, and the first prompt holds it", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    // the manager's (simulated) model takes 2 s to begin each generation: time to speak before turn 1
+    const run = startCli(["run", "--provider", "simulated", "--max-turns", "2", "--plain", "--prefix", prefix, "--set", "simulated.time_to_first_token_ms=2000"], env());
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    await waitFor("the story being written", async () => (await store.get(id))?.status === "preparing", 30_000);
+    const r = await runCli(["say", id, "--as", "narrator", "Before anyone speaks, the clock strikes nine.", "--prefix", prefix], env());
+    expect(r.code, r.stderr).toBe(0);
+    const { code } = await exited(run, 90_000);
+    expect(code, run.err()).toBe(0);
+    const msgs = await store.readLog(id);
+    expect(msgs.map((m) => m.metadata.source)).toEqual(["narrator", "model", "model"]);
+    expect(msgs[0]!.content.message).toBe("Before anyone speaks, the clock strikes nine.");
+    expect(msgs[1]!.metadata.prompt_turns).toMatchObject({ first: 1, last: 1 });
+    const rec = (await store.get(id))!;
+    expect([rec.turns, rec.remarks, rec.stop_reason]).toEqual([3, 1, "max_turns"]);
+  }, 120_000);
 });

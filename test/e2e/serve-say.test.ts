@@ -102,7 +102,7 @@ describe("dialogue serve: POST /api/conversations/:id/say", () => {
     // a narrator's remark while the model's turn 3 is generated: recorded after it, as a remark
     const remark = await say(id, { as: "narrator", text: "The lights go out." });
     expect(remark.status, remark.body.message).toBe(202);
-    expect(remark.body).toMatchObject({ as: "narrator", seq: null, message: `remark queued for ${id}: it is recorded before the next turn` });
+    expect(remark.body).toMatchObject({ as: "narrator", seq: null, message: `remark queued for ${id}: it is recorded after the turn in flight, before the next one` });
 
     // the person says nothing at their next turn: it is skipped; the run ends after it (max 4 turns; the remark is not one)
     expect((await exited(run, 90_000)).code, run.err()).toBe(0);
