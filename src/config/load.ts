@@ -292,6 +292,17 @@ export function load(opts: LoadOptions = {}): LoadResult {
   }
   for (const [dotted, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
+    // a setting of an agent the configuration does not list would make a half agent (no id, no role)
+    const at = /^agents\.(\d+)\./.exec(dotted);
+    const listed = Array.isArray(merged.agents) ? (merged.agents as Json[]) : [];
+    if (at && Number(at[1]) >= listed.length) {
+      const ids = listed.map((a) => String(a.id)).join(", ");
+      problems.push({
+        path: dotted,
+        message: `the configuration lists ${listed.length} agents (${ids}), numbered from 0; an agent that --agents adds is its cast's: set it as cast.${Number(at[1]) - listed.length}.…`,
+      });
+      continue;
+    }
     setPath(merged, dotted, value);
   }
   if (opts.request) {

@@ -247,6 +247,14 @@ describe("load(): --set", () => {
     expect(c.agents[0]!.provider).toBeUndefined();
   });
 
+  it("an agent the configuration does not list is one problem that says where the others come from, not a half agent", () => {
+    const r = loadClean({ sets: ["agents.2.options.end_after_turns=3"] });
+    expect(r.config).toBeNull();
+    expect(r.problems).toEqual([
+      expect.objectContaining({ path: "agents.2.options.end_after_turns", message: expect.stringMatching(/^the configuration lists 2 agents \(traveller, local\), numbered from 0; .+ set it as cast\.0\./) }),
+    ]);
+  });
+
   it("beats env", () => {
     expect(configOf({ env: { DIALOGUE_MAX_TURNS: "30" }, sets: ["limits.max_turns=6"] }).limits.max_turns).toBe(6);
   });
