@@ -1,8 +1,10 @@
 /**
- * The Markdown export: the story, the personas, the transcript with each message's figures, and
- * the analysis report. Written in parts so a long run streams.
+ * The Markdown export: the story, the personas, the transcript with each message's figures (and,
+ * when the turn order chose the speaker, why), and the analysis report. Written in parts so a
+ * long run streams.
  */
-import { personaOf, type ConversationRecord } from "../protocol/record.js";
+import { choiceShown, chosenText } from "../observer/who.js";
+import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, num, plural, secs } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
@@ -31,8 +33,16 @@ export function mdHead(rec: ConversationRecord): string {
 
 const quote = (text: string): string => text.split(/\r?\n/).map((l) => `> ${l}`).join("\n");
 
-/** one message as a Markdown block: the text quoted, its figures on a line below (a person's and a narrator's have none) */
-export function mdMessage(m: DialogMessage): string {
+/** text a model wrote, made safe on one line of Markdown: Markdown's and HTML's marks escaped, line breaks made spaces */
+const inline = (text: string): string => text.replace(/\s*\r?\n\s*/g, " ").replace(/[\\`*_~[\]<>&]/g, "\\$&");
+
+/**
+ * one message as a Markdown block: the text quoted, its figures on a line below (a person's and a
+ * narrator's have none), and why its speaker was chosen on a line below that — not for the
+ * opening turn nor in a round-robin run; `turnOrder`: the run's, so a fall back to round robin in
+ * a run of another order is said with its reason (without it, it cannot be told from a round-robin turn)
+ */
+export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder): string {
   const md = m.metadata;
   const seq = md.sequence_number;
   if (md.source === "narrator") return `**[${seq}] ${m.speaker}** (a narrator's remark, not a turn)\n\n${quote(m.content.message)}\n\n`;
@@ -50,7 +60,8 @@ export function mdMessage(m: DialogMessage): string {
   return (
     `**[${seq}] ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +
-    (figures ? `<sub>${figures}</sub>\n\n` : "")
+    (figures ? `<sub>${figures}</sub>\n\n` : "") +
+    (choiceShown(md.turn_choice, turnOrder) ? `<sub>${chosenText({ ...md.turn_choice, reason: inline(md.turn_choice.reason) })}</sub>\n\n` : "")
   );
 }
 

@@ -89,7 +89,7 @@ const WRITERS: Record<Format, Writer> = {
   },
   async md(sink, store, rec, analysis) {
     await sink.write(mdHead(rec));
-    for await (const page of store.pages(rec.spec.id)) await sink.write(page.map(({ message }) => mdMessage(message)).join(""));
+    for await (const page of store.pages(rec.spec.id)) await sink.write(page.map(({ message }) => mdMessage(message, rec.spec.turn_order)).join(""));
     await sink.write(mdFoot(analysis));
   },
   async html(sink, store, rec, analysis) {

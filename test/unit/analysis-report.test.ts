@@ -50,7 +50,7 @@ describe("Markdown", () => {
     expect(md).toContain("| --- | ---: | ---: |");
   });
   it("the export has the transcript, quoted, and the report", () => {
-    const doc = mdHead(healthy.record) + healthy.messages.map(mdMessage).join("") + mdFoot(a);
+    const doc = mdHead(healthy.record) + healthy.messages.map((m) => mdMessage(m)).join("") + mdFoot(a);
     expect(doc).toContain("## Transcript");
     expect(doc).toContain("**[1] Ann Lee** (buyer, simulated-1 [simulated])");
     expect(doc).toContain("> Good morning Ben. Can we talk about the budget?");
@@ -153,7 +153,7 @@ describe("four agents, a person, a skipped turn and a narrator's remark (meeting
   });
 
   it("the Markdown export marks the person, the skipped turn and the narrator's remark, with no model figures for them", () => {
-    const doc = mdHead(meeting.record) + meeting.messages.map(mdMessage).join("") + mdFoot(m);
+    const doc = mdHead(meeting.record) + meeting.messages.map((m) => mdMessage(m)).join("") + mdFoot(m);
     expect(doc).toContain("- **Pat Ruiz** — resident (`pat`, a person)");
     expect(doc).toContain("**[2] Pat Ruiz** (resident, person)\n\n> I like the plan but the stops are too far apart.\n\n<sub>answered in 20.0 s · typed by a person: no tokens or speed</sub>");
     expect(doc).toContain("**[3] Narrator** (a narrator's remark, not a turn)\n\n> The lights flicker and the projector goes dark.\n\n**[4]");
