@@ -4,11 +4,11 @@ import { paragraph, type Row } from "./rows.js";
 
 const HELP: Record<Mode, string[]> = {
   run: [
-    "q or Ctrl-C   stop the conversation: the turn being generated is cut and kept, the run is recorded as a user stop",
-    "Ctrl-C again  quit at once (the run stays in Redis as it was)",
+    "q or Ctrl-C  stop the conversation: the turn being generated is cut and kept, the run is recorded as a user stop",
+    "Ctrl-C again quit at once (the run stays in Redis as it was)",
   ],
-  watch: ["q or Ctrl-C   detach; the conversation goes on (dialogue watch <id> to come back)"],
-  replay: ["q or Ctrl-C   stop the replay"],
+  watch: ["q or Ctrl-C  detach; the conversation goes on (dialogue watch <id> to come back)"],
+  replay: ["q or Ctrl-C  stop the replay"],
 };
 
 /** a key and what it does, its continuation rows under the description (column 13) */

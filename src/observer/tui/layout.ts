@@ -4,7 +4,9 @@
  * most `rows - 2` rows: the header, the stats and the footer have fixed heights; the help and the
  * story panels (when shown) and the streaming turn share what is left, the turn keeping at least
  * MIN_TURN_ROWS. With many agents on a short terminal the header packs the agents several to a
- * row before the stats go; on very short terminals the stats go too.
+ * row before the stats go; on very short terminals the stats go too. A panel the user opened comes
+ * before the stats: while it does not fit, the header packs and the stats go (so the help can be
+ * read at 80×24 with eight agents).
  */
 import { footerRows } from "./Footer.js";
 import { statsRows } from "./StatsPanel.js";
@@ -42,9 +44,13 @@ export function layout(i: LayoutInput): Layout {
   const room = Math.max(1, i.rows - SPARE_ROWS);
   const foot = footerRows(i.notice);
   const stats = statsRows(i.agents);
+  const bare = { packed: i.header.packed < i.header.full, stats: false, fixed: Math.min(i.header.packed, i.header.full) + foot };
+  const withStats = ([false, true] as const).map((packed) => ({ packed, stats: true, fixed: (packed ? i.header.packed : i.header.full) + foot + stats }));
+  const panels = i.helpRows + i.storyRows;
   const choice =
-    ([false, true] as const).map((packed) => ({ packed, stats: true, fixed: (packed ? i.header.packed : i.header.full) + foot + stats })).find((c) => room - c.fixed >= MIN_TURN_ROWS_WITH_STATS) ??
-    { packed: i.header.packed < i.header.full, stats: false, fixed: Math.min(i.header.packed, i.header.full) + foot };
+    panels > 0
+      ? (withStats.find((c) => room - c.fixed >= panels + MIN_TURN_ROWS) ?? bare)
+      : (withStats.find((c) => room - c.fixed >= MIN_TURN_ROWS_WITH_STATS) ?? bare);
   const middle = Math.max(1, room - choice.fixed);
   const keep = Math.min(MIN_TURN_ROWS, middle);
   const help = Math.min(i.helpRows, Math.max(0, middle - keep));

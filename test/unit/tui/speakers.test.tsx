@@ -244,3 +244,25 @@ describe("a turn that did not simply succeed, in the transcript", () => {
     expect(out).toContain("▍Margaret Oyelaran-Whitfield · chair · turn 1 [retried: attempt 2]");
   });
 });
+
+describe("the help and the story panels at 80×24", () => {
+  const s = (n: number) => state([{ type: "record", record: chosen(makeCastRecord(n), 2, CAST[2].id), previous: null }]);
+
+  it.each([5, 8])("with %i agents, the help opens whole: the stats make room for it, the turn keeps its heading", (n) => {
+    const out = renderToString(<LiveArea state={s(n)} mode="run" columns={80} rows={24} now={T0} showHelp />, { columns: 80 });
+    expect(out).toContain("Keys");
+    expect(out).toContain("?            show or hide this help");
+    expect(out).toContain("dialogue show");
+    expect(out).not.toMatch(/more rows/);
+    expect(lines(out).length).toBeLessThanOrEqual(22);
+    // and the keys' descriptions start in one column (13), as their wrapped rows do
+    const keyLines = lines(out).filter((l) => /^(q or Ctrl-C|Ctrl-C again|s |\?) /.test(l));
+    expect(keyLines).toHaveLength(4);
+    for (const l of keyLines) expect([l[12], l[13] === " "], l).toEqual([" ", false]);
+  });
+
+  it("with the panels closed, every agent has its stats row", () => {
+    const out = renderToString(<LiveArea state={s(5)} mode="run" columns={80} rows={24} now={T0} />, { columns: 80 });
+    expect(out).toMatch(/agent\s+tokens/);
+  });
+});
