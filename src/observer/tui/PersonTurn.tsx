@@ -2,8 +2,9 @@
  * A person's turn in the live area: who is waited for and how long is left before the turn is
  * skipped (limits.human_turn_seconds), and the input line — open ("Your turn, … type and press
  * Enter"), offered (Enter opens it; `dialogue say` answers from anywhere), being sent, or (in a
- * replay) not offered at all. Never taller than `maxRows`: the heading, the prompt, then the last
- * rows of what is typed.
+ * replay) not offered at all — and, when text typed at an earlier turn was not sent (that turn
+ * went on without this line), a row saying so. Never taller than `maxRows`: the heading, the
+ * prompt, that row when a row is left for the text, then the last rows of what is typed.
  */
 import { Box, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
@@ -23,6 +24,8 @@ export interface PersonLine {
   draft: string;
   /** why the last attempt to send failed */
   error: string | null;
+  /** what became of text typed at an earlier turn that ended without this line sending it */
+  notice?: string | null;
 }
 
 export interface PersonTurnProps {
@@ -91,10 +94,20 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
       </Text>
     ) : null;
   const typing = line.state === "typing";
-  const shown = [heading, prompt, ...(command ? [command] : [])].slice(0, Math.max(1, maxRows));
+  const showsDraft = typing || ((line.state === "closed" || line.state === "sending") && line.draft !== "");
+  const fixed = [heading, prompt, ...(command ? [command] : [])];
+  // the notice only where a row is still left for what is typed
+  const notice =
+    line.notice && maxRows - fixed.length >= (showsDraft ? 2 : 1) ? (
+      <Text key="notice" wrap="truncate-end" color={tone(theme, "yellow")}>
+        {INDENT}
+        {clean(line.notice)}
+      </Text>
+    ) : null;
+  const shown = [...fixed, ...(notice ? [notice] : [])].slice(0, Math.max(1, maxRows));
   const room = maxRows - shown.length;
   // what is typed (kept while the line is closed), the cursor at its end (a column kept for it); the last rows that fit
-  const draft = (typing || ((line.state === "closed" || line.state === "sending") && line.draft !== "")) && room > 0 ? tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, room) : null;
+  const draft = showsDraft && room > 0 ? tailRows(line.draft, width - INDENT.length - PROMPT.length - 1, room) : null;
   return (
     <Box flexDirection="column" width={width}>
       {shown}

@@ -7,13 +7,17 @@
  * at this keyboard); in `watch` it is offered and Enter opens it (a watcher may only be looking
  * on, and expects q to detach). While it is open, every key but Ctrl-C is the line's: letters
  * (q, s and ? included) are typed, Enter sends, Backspace deletes, Ctrl-U clears, Ctrl-W deletes
- * a word, Esc closes it and gives the keys back (Enter opens it again). What was typed stays until
- * it is sent, also when the turn was skipped meanwhile (it is there at the person's next turn).
+ * a word, Esc closes it and gives the keys back (Enter opens it again). What was typed belongs to
+ * the turn it was typed at: it stays while that turn is waited for (a refused say keeps it, to try
+ * again), and when the turn ends without this line sending it — answered elsewhere (`dialogue say`,
+ * another `watch`, the browser), skipped, or the say refused after the turn was over — it is not
+ * sent: the person's next turn starts with an empty line and a row saying what became of it.
  */
 import type { Key } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { ConversationRecord } from "../../protocol/record.js";
 import { waitingFor, type Waiting } from "../waiting.js";
+import { pendingTurn } from "../who.js";
 import type { Mode } from "./Footer.js";
 import type { PersonLine } from "./PersonTurn.js";
 import { clean } from "./text.js";
@@ -37,11 +41,17 @@ const dropWord = (s: string): string => s.replace(/\S*\s*$/, "");
 
 export function usePersonLine(record: ConversationRecord | null, mode: Mode, say: Say | undefined): PersonLineState {
   const waiting = record && mode !== "replay" ? waitingFor(record) : null;
+  // the turn, as its heading numbers it (a notice says which turn it is about)
+  const here = waiting && record ? { seq: waiting.seq, turn: pendingTurn(waiting.seq, record) } : null;
   const offered = waiting !== null && say !== undefined;
   const [draft, setDraft] = useState("");
   const [open, setOpenState] = useState(false);
   const [sending, setSendingState] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // what became of text typed at a turn that ended without this line sending it (shown at the next)
+  const [notice, setNotice] = useState<string | null>(null);
+  // the turn the line is at (the effect below moves it on)
+  const at = useRef<typeof here>(null);
   // keys can come faster than React renders (and re-registers the key handler): the handler reads
   // and writes the latest state here, and React follows
   const latest = useRef({ draft, open, sending });
@@ -62,6 +72,15 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
 
   const seq = waiting?.seq ?? null;
   useEffect(() => {
+    // the turn the line was at is over: what was typed for it and not sent by this line goes with
+    // it, and the next person's turn says so (a say on its way reports for itself when it lands)
+    const before = at.current;
+    if (before && before.seq !== seq) {
+      const unsent = latest.current.sending === before.seq ? "" : latest.current.draft.trim();
+      setNotice(unsent === "" ? null : `turn ${before.turn} was answered elsewhere or skipped: what you typed was not sent — “${unsent}”`);
+      edit("");
+    }
+    at.current = here;
     // a new person's turn (or none): the line starts over, open by itself in run
     setSending(null);
     setError(null);
@@ -70,20 +89,29 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
   }, [seq, mode]);
 
   function send(text: string): void {
-    if (!waiting || !say) return;
+    if (!waiting || !here || !say) return;
     const t = text.trim();
     if (t === "") {
       setError("nothing typed yet");
       return;
     }
-    setSending(waiting.seq);
+    const turn = here;
+    setSending(turn.seq);
     setError(null);
+    // a say that lands after its turn is over (the line has moved on) leaves the line as it is
+    const current = (): boolean => at.current?.seq === turn.seq;
     say(waiting.agent_id, t).then(
       () => {
+        if (!current()) return;
         edit("");
+        setNotice(null);
         setOpen(false);
       },
       (err: unknown) => {
+        if (!current()) {
+          setNotice(`turn ${turn.turn}: not sent (${errorText(err)}) — “${t}”`);
+          return;
+        }
         setSending(null);
         setError(errorText(err));
         setOpen(true);
@@ -141,6 +169,6 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
     ? undefined
     : !say
       ? { state: "elsewhere", draft: "", error: null }
-      : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error };
+      : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error, notice };
   return { waiting, line, handle };
 }

@@ -3,7 +3,9 @@
  * opens by itself and takes every key but Ctrl-C (q is typed, not a stop); Enter says the text
  * through the `say` it was given, as that agent; Esc gives the keys back and Enter reopens it; a
  * refused say shows why and keeps the text; in `watch` the line is offered and Enter opens it;
- * a replay offers none; when the turn is no longer waited for, the line goes.
+ * a replay offers none; when the turn is no longer waited for, the line goes. Text typed and not
+ * sent by the line when its turn ends (answered elsewhere, skipped, a say refused too late) is not
+ * carried into the person's next turn: that turn's line starts empty, under a row saying so.
  */
 import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
@@ -40,6 +42,16 @@ function mount(mode: "run" | "watch" | "replay", say?: (as: string, text: string
     }
   };
   return { ui, feed, keys, frame, shows, type };
+}
+
+/** the person's turn `seq` is recorded as `answer` (not by this line), then the two models speak and it is the person's turn again */
+async function turnGoesBy(t: ReturnType<typeof mount>, answer: ReturnType<typeof makeTurn>, seq = 3): Promise<void> {
+  t.feed.push({ type: "message", message: answer });
+  t.feed.push({ type: "record", record: chosen(r, seq, "chair"), previous: null });
+  await t.shows(`▍Margaret Oyelaran-Whitfield · chair · turn ${seq + 1}`);
+  t.feed.push({ type: "message", message: makeTurn(r, seq + 1, "chair", "Thank you. Officer?") });
+  t.feed.push({ type: "message", message: makeTurn(r, seq + 2, "officer", "Works would take two years.") });
+  t.feed.push({ type: "record", record: chosen(r, seq + 2, "shopkeeper"), previous: null });
 }
 
 describe("the person's input line", () => {
@@ -146,6 +158,73 @@ describe("the person's input line", () => {
     t.ui.stdin.write("All at once\r");
     await waitFor("the say", async () => said.length === 1, 10_000, 10);
     expect(said).toEqual(["All at once"]);
+  });
+
+  it("run: text typed but not sent when the turn is answered elsewhere is not carried into the next turn: the line starts empty, a row says it was not sent", async () => {
+    const said: Array<[string, string]> = [];
+    const t = mount("run", async (as, text) => {
+      said.push([as, text]);
+    });
+    await t.shows("Your turn, Aiko Tanaka");
+    await t.type("my draft");
+    await t.shows("› my draft");
+    // dialogue say from another terminal answers turn 3; the run goes on to the person's next turn
+    await turnGoesBy(t, makeTurn(r, 3, "shopkeeper", "Answered from another terminal."));
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 6/);
+    await t.shows("Your turn, Aiko Tanaka");
+    await t.shows(/^ {2}›$/m); // the line is empty: "my draft" is not carried over
+    expect(t.frame()).toContain("turn 3 was answered elsewhere or skipped: what you typed was not sent — “my draft”");
+    await t.type("Last word from me");
+    t.ui.stdin.write("\r");
+    await waitFor("the say", async () => said.length === 1, 10_000, 10);
+    expect(said).toEqual([["shopkeeper", "Last word from me"]]);
+  });
+
+  it("watch: text left in the closed line when the turn is skipped (no answer in time) is not sent, and the next turn says so", async () => {
+    const said: string[] = [];
+    const t = mount("watch", async (_as, text) => {
+      said.push(text);
+    });
+    await t.shows("Enter: answer as Aiko Tanaka here");
+    t.ui.stdin.write("\r");
+    await t.shows("Your turn, Aiko Tanaka");
+    await t.type("half a thought");
+    t.ui.stdin.write("\u001b"); // Esc: the text stays in the closed line
+    await t.shows("Enter: answer as Aiko Tanaka here");
+    expect(t.frame()).toContain("› half a thought");
+    await turnGoesBy(t, makeTurn(r, 3, "shopkeeper", "", { skipped: true }));
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 6/);
+    await t.shows("turn 3 was answered elsewhere or skipped: what you typed was not sent — “half a thought”");
+    expect(t.frame()).not.toContain("› half a thought");
+    t.ui.stdin.write("\r");
+    await t.shows("Your turn, Aiko Tanaka");
+    expect(t.frame()).toMatch(/^ {2}›$/m);
+    await t.type("New");
+    t.ui.stdin.write("\r");
+    await waitFor("the say", async () => said.length === 1, 10_000, 10);
+    expect(said).toEqual(["New"]);
+  });
+
+  it("a say still on its way when its turn ends: refused, the next turn says why it was not sent and starts empty; sent, the next turn says nothing of it", async () => {
+    const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const t = mount("run", (_as, _text) => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })));
+    await t.shows("Your turn, Aiko Tanaka");
+    t.ui.stdin.write("Too slow\r");
+    await t.shows("sent; waiting for the manager to record it");
+    await turnGoesBy(t, makeTurn(r, 3, "shopkeeper", "", { skipped: true }));
+    pending[0]?.reject(new Error("it is not shopkeeper's turn (turn 4 is chair's)"));
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 6/);
+    await t.shows("turn 3: not sent (it is not shopkeeper's turn (turn 4 is chair's)) — “Too slow”");
+    expect(t.frame()).toMatch(/^ {2}›$/m);
+    // this time the say goes through, and is recorded after the line has moved on
+    t.ui.stdin.write("In time\r");
+    await t.shows("sent; waiting for the manager to record it");
+    await turnGoesBy(t, makeTurn(r, 6, "shopkeeper", "In time"), 6);
+    pending[1]?.resolve();
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 9/);
+    await t.shows("Your turn, Aiko Tanaka");
+    expect(t.frame()).not.toContain("not sent");
+    expect(t.frame()).toMatch(/^ {2}›$/m);
   });
 
   it("replay: no line, only who is waited for; the keys stay the replay's", async () => {
