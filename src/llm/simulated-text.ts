@@ -36,27 +36,34 @@ export function simulateText(task: GenerationTask, seed: number, opts: Pick<Mode
 }
 
 /**
- * The simulated moderator: the candidate the last speaker addressed by first name, if any;
- * otherwise whoever has waited longest since they last spoke (never spoken: the longest of all),
- * ties broken by the seed. The reason says which, marked simulated.
+ * The simulated moderator, choosing among the candidates it is given (turn-order.ts leaves out
+ * whoever may not speak next) and keeping the conversation balanced: one the last speaker
+ * addressed by first name (their own name, as in "I'm Nadia Castillo", does not count), unless
+ * they have spoken more than one turn more than the quietest candidate in the transcript; else
+ * whoever has spoken least there, then whoever has waited longest since, ties broken by the seed.
+ * The reason says which, marked simulated.
  */
 export function simulateModerator(task: Extract<GenerationTask, { kind: "moderator" }>, seed: number): { next_speaker: string; reason: string } {
   const rng = new Rng(`${seed}|moderator|${task.sequence_number}`);
-  const last = task.transcript.findLast((h) => !h.narrator);
+  const spoken = task.transcript.filter((h) => !h.narrator);
+  const last = spoken.at(-1);
   const first = (name: string): string => name.split(/\s+/)[0] ?? name;
-  const addressed = last ? task.candidates.filter((c) => new RegExp(`\\b${first(c.name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(last.text)) : [];
+  const names = (text: string, name: string): boolean => new RegExp(`\\b${first(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(text);
+  const turns = (id: string): number => spoken.filter((h) => h.agent_id === id).length;
+  const fewest = Math.min(...task.candidates.map((c) => turns(c.agent_id)));
+  const addressed = last ? task.candidates.filter((c) => c.agent_id !== last.agent_id && names(last.text, c.name) && turns(c.agent_id) <= fewest + 1) : [];
   if (last && addressed.length > 0) {
     const pick = rng.pick(addressed);
     return { next_speaker: pick.agent_id, reason: `[simulated moderator] ${last.speaker} addressed ${pick.name} (${pick.role}) by name` };
   }
-  const lastSpoke = (id: string): number => task.transcript.findLastIndex((h) => h.agent_id === id && !h.narrator);
-  const waits = task.candidates.map((c) => ({ c, at: lastSpoke(c.agent_id) }));
-  const longest = Math.min(...waits.map((w) => w.at));
-  const pick = rng.pick(waits.filter((w) => w.at === longest)).c;
+  const lastSpoke = (id: string): number => spoken.findLastIndex((h) => h.agent_id === id);
+  const least = task.candidates.filter((c) => turns(c.agent_id) === fewest).map((c) => ({ c, at: lastSpoke(c.agent_id) }));
+  const longest = Math.min(...least.map((w) => w.at));
+  const pick = rng.pick(least.filter((w) => w.at === longest)).c;
   const reason =
-    longest < 0
+    fewest === 0
       ? `[simulated moderator] ${pick.name} (${pick.role}) has not spoken yet`
-      : `[simulated moderator] ${pick.name} (${pick.role}) has waited longest since speaking`;
+      : `[simulated moderator] ${pick.name} (${pick.role}) has spoken least (${fewest} of the latest ${spoken.length} turns) and waited longest since`;
   return { next_speaker: pick.agent_id, reason };
 }
 

@@ -12,7 +12,9 @@
  *   addressed    the agent named in the last reply's next_speaker, when it is another agent;
  *                otherwise round robin, saying why
  *   moderator    the manager's model picks one of the others, with a one-line reason; round robin
- *                when it fails
+ *                when it fails. The others: all but the speaker of the last turn spoken and anyone
+ *                whose turn was skipped since, so nobody speaks on both sides of a skipped turn
+ *                (when that leaves nobody, all but the agent of the last turn)
  */
 import { Rng } from "../llm/rng.js";
 import { personaOf, type ConversationSpec } from "../protocol/record.js";
@@ -98,19 +100,41 @@ export function choose(input: TurnOrderInput): Choice | null {
       return { agent_id: target.id, how: "addressed", by: lastId, reason: `${name(lastId)} named ${name(target.id)} (${target.id}) to answer` };
     }
     case "moderator": {
-      if (others.length === 1) {
-        const only = others[0]!;
-        return { agent_id: only.id, how: "moderator", by: "manager", reason: `${name(only.id)} is the only one who did not speak last` };
+      const { allowed, barred } = moderatorChoices(input);
+      if (allowed.length === 1) {
+        const only = allowed[0]!;
+        return { agent_id: only.id, how: "moderator", by: "manager", reason: `${name(only.id)} is the only one who ${barred}` };
       }
       return null;
     }
   }
 }
 
-/** the moderator's choice among those who did not speak last (round robin, saying why, when it cannot choose) */
+/**
+ * whom the moderator chooses among: all but the speaker of the last turn spoken and those whose
+ * turns were skipped since (narrator remarks passed over); when that leaves nobody, all but the
+ * agent of the last turn. `barred` completes "… is the only one who …".
+ */
+function moderatorChoices(input: TurnOrderInput): { allowed: ConversationSpec["agents"]; barred: string } {
+  const turns = input.recent.filter((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < input.seq);
+  const spoken = turns.findLast((m) => !m.skipped);
+  const after = spoken?.metadata.sequence_number ?? 0;
+  const skipped = [...new Set(turns.filter((m) => m.skipped && m.metadata.sequence_number > after).map((m) => m.metadata.agent_id))];
+  const names = (ids: readonly string[]): string => ids.map((id) => nameOf(input, id)).join(", ");
+  const allowed = input.spec.agents.filter((a) => a.id !== spoken?.metadata.agent_id && !skipped.includes(a.id));
+  if (skipped.length === 0) return { allowed, barred: "did not speak last" };
+  if (allowed.length > 0) {
+    const barred = spoken ? `neither spoke last (${names([spoken.metadata.agent_id])}) nor had a turn skipped since (${names(skipped)})` : `did not have a turn skipped (${names(skipped)})`;
+    return { allowed, barred };
+  }
+  const lastId = turns.at(-1)!.metadata.agent_id;
+  return { allowed: input.spec.agents.filter((a) => a.id !== lastId), barred: `did not have the last turn, which was skipped (${names([lastId])})` };
+}
+
+/** the moderator's choice among those who may speak (moderatorChoices; round robin, saying why, when it cannot choose) */
 async function moderated(input: TurnOrderInput, moderate: Moderate | undefined): Promise<Choice> {
   const lastId = input.recent.findLast((m) => m.metadata.source !== "narrator" && m.metadata.sequence_number < input.seq)?.metadata.agent_id ?? "";
-  const others = input.spec.agents.filter((a) => a.id !== lastId);
+  const others = moderatorChoices(input).allowed;
   if (!moderate) return roundRobinAfter(input, lastId, "no moderator model at hand; round robin: ");
   const candidates = others.map((a) => ({ agent_id: a.id, name: nameOf(input, a.id), role: a.role }));
   try {
