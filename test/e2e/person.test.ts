@@ -227,7 +227,8 @@ describe.skipIf(!hasTmux())("a person in the conversation", () => {
       const history = tmux.capture(run, { history: true });
       expect(history).toMatch(/^ {4}✦ Narrator · #2 · a narrator's remark \(dialogue say\)\n {4}The lights go out\.$/m);
       expect(history.indexOf("✦ Narrator")).toBeGreaterThan(history.indexOf("· a · turn 1"));
-      expect(history.indexOf("✦ Narrator")).toBeLessThan(history.indexOf("· b · turn 3"));
+      // (the remark is not a turn: the turn after it is turn 2, the third message)
+      expect(history.indexOf("✦ Narrator")).toBeLessThan(history.indexOf("· b · turn 2"));
       // and the plain transcript
       const show = await runCli(["show", id, "--prefix", prefix], env);
       expect(show.stdout).toContain("[2] Narrator (a remark):\n    The lights go out.\n    a narrator's remark (dialogue say)");
