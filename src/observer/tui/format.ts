@@ -38,5 +38,7 @@ export function num(n: number | null | undefined, digits = 1): string {
 }
 
 export function ms(n: number | null | undefined): string {
-  return n === null || n === undefined || !Number.isFinite(n) ? "–" : `${Math.round(n)} ms`;
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  // from ten seconds up (a turn that waited for a restarted worker), seconds read better
+  return Math.abs(n) >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
 }
