@@ -60,10 +60,14 @@ export function applyModelsFlag(config: Config, models: string | undefined): Con
     const item = items[i] as string;
     const at = item.indexOf(":");
     const head = at > 0 ? item.slice(0, at) : "";
+    if (at === 0) throw new UsageError(`--models: "${item}" names no provider before ":"`, `give provider:model (e.g. ollama:llama3.2) or the model alone`);
+    // "Ollama:llama3.2": a provider mistyped, not a model of that name
+    const lower = ProviderNameSchema.safeParse(head.toLowerCase());
+    if (lower.success && head !== lower.data) throw new UsageError(`--models: "${item}": providers are written in lower case`, `e.g. ${lower.data}:${item.slice(at + 1) || "llama3.2"}`);
     const provider = ProviderNameSchema.safeParse(head);
     if (provider.success) {
       const model = item.slice(at + 1);
-      if (model === "") throw new UsageError(`--models: "${item}" names no model after "${head}:"`, `e.g. ${head}:llama3.2`);
+      if (model === "") throw new UsageError(`--models: "${item}" names no model after "${head}:"`, head === "simulated" ? "e.g. simulated:simulated-1" : `e.g. ${head}:llama3.2`);
       const { model: _m, ...rest } = a;
       return { ...rest, provider: provider.data as ProviderName, model };
     }
