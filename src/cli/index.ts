@@ -69,6 +69,10 @@ function fail(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and version are not errors
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    // "-5 degrees outside" is text that begins with a dash, not an option
+    if (err.code === "commander.unknownOption" && /'-[^']*\s[^']*'/.test(err.message)) {
+      process.stderr.write(`hint: text that begins with "-" goes after --, e.g. dialogue say <id> --as narrator -- "-5 degrees outside"\n`);
+    }
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof DialogueError) {

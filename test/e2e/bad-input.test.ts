@@ -27,6 +27,8 @@ interface Case {
   env?: NodeJS.ProcessEnv;
   /** what the one error line must name */
   names: RegExp;
+  /** a hint line it must give too */
+  hint?: RegExp;
 }
 
 const cases: Case[] = [
@@ -62,6 +64,7 @@ const cases: Case[] = [
   { name: "DIALOGUE_DURATION_SECONDS negative", args: ["run"], env: { DIALOGUE_DURATION_SECONDS: "-1" }, names: /limits\.duration_seconds.*DIALOGUE_DURATION_SECONDS/ },
   { name: "unknown command", args: ["frobnicate"], names: /frobnicate/ },
   { name: "unknown option", args: ["run", "--frob"], names: /--frob/ },
+  { name: "a remark that begins with a dash", args: ["say", "20261121-115554-e2d74", "--as", "narrator", "-5 degrees outside"], names: /-5 degrees outside/, hint: /^hint: text that begins with "-" goes after --/m },
   { name: "worker without --pool", args: ["worker"], names: /--pool/ },
   { name: "worker pool with a space", args: ["worker", "--pool", "a b"], names: /--pool/ },
   { name: "worker --concurrency 0", args: ["worker", "--pool", "a", "--concurrency", "0"], names: /--concurrency/ },
@@ -99,6 +102,7 @@ describe("bad input battery", () => {
       if (r.code !== 2) problems.push(`exit ${r.code}`);
       if (errorLines.length !== 1) problems.push(`${errorLines.length} error lines`);
       else if (!c.names.test(errorLines[0]!)) problems.push(`error line does not name ${c.names}`);
+      if (c.hint && !c.hint.test(r.stderr)) problems.push(`no hint matching ${c.hint}`);
       if (/^\s+at /m.test(r.stderr + r.stdout) || /node:internal/.test(r.stderr)) problems.push("stack trace");
       if (problems.length) failures.push(`${c.name}: ${problems.join(", ")}\n    ${r.stderr.trim().replace(/\n/g, "\n    ")}`);
     }
