@@ -53,6 +53,15 @@ export const HOOKS = [
   "There is no script for what comes next.",
 ] as const;
 
+/** the hooks for three or more (HOOKS speak of two) */
+export const GROUP_HOOKS = [
+  "None of them knows quite what to expect from the others.",
+  "The first few minutes will set the tone.",
+  "Something unspoken hangs over the room.",
+  "Each of them suspects the meeting will matter more than it seems.",
+  "There is no script for what comes next.",
+] as const;
+
 export const TRAITS = [
   "curious", "patient", "direct", "skeptical", "warm", "methodical", "impatient", "optimistic",
   "guarded", "witty", "pragmatic", "detail-oriented", "empathetic", "stubborn", "thoughtful", "ambitious",

@@ -10,7 +10,7 @@ import type { GenerationTask } from "./types.js";
 import { Rng } from "./rng.js";
 import { simulateJudge } from "./simulated-judge.js";
 import { simulateCast, simulateNote } from "./simulated-notes.js";
-import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, HOOKS, INTENTS, LAST_NAMES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
+import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, GROUP_HOOKS, HOOKS, INTENTS, LAST_NAMES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
 import { simulateTurn } from "./simulated-turn.js";
 
 export type TaskRole = { id: string; role: string; goal?: string | undefined };
@@ -91,7 +91,7 @@ export function simulateStory(scenario: Scenario, roles: readonly TaskRole[], se
     title: clip(scenario.title.trim() || "Untitled", 160),
     setting: clip(setting, 1200),
     characters,
-    initial_situation: clip(`${premise} ${intros.join(" ")} ${rng.pick(HOOKS)}`, 1200),
+    initial_situation: clip(`${premise} ${intros.join(" ")} ${rng.pick(characters.length > 2 ? GROUP_HOOKS : HOOKS)}`, 1200),
   };
 }
 

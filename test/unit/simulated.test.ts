@@ -41,6 +41,13 @@ function request(task: GenerationTask, options: ModelOptions = {}, extra: Partia
 const fast = { tokens_per_second: 0, time_to_first_token_ms: 0 };
 
 describe("simulated text", () => {
+  it("a story of three or more does not speak of two (\"both\", \"neither\", \"the other\")", () => {
+    const five = ["chair", "officer", "shopkeeper", "commuter", "resident"].map((id) => ({ id, role: id }));
+    for (let seed = 1; seed <= 40; seed++) {
+      expect(simulateStory(scenario, five, seed).initial_situation).not.toMatch(/\b(Both|Neither)\b|from the other\b|between them/);
+    }
+  });
+
   it("writes a story that parses, with one named character per role", () => {
     const parsed = StoryContentSchema.parse(JSON.parse(simulateText({ kind: "story", scenario, roles }, 7)));
     expect(parsed.title).toBe("The loan meeting");
