@@ -14,7 +14,7 @@ import { PersonTurn, type PersonLine } from "./PersonTurn.js";
 import { Spinner } from "./Spinner.js";
 import type { ViewState } from "./state.js";
 import { clean, tailRows } from "./text.js";
-import { agentColor, useTheme } from "./theme.js";
+import { agentColor, tone, useTheme } from "./theme.js";
 
 export interface LiveTurnProps {
   state: ViewState;
@@ -36,6 +36,8 @@ export function pendingChoice(s: ViewState) {
 }
 
 const INDENT = 2;
+/** a turn quiet this long (no token, or not started) says for how long */
+const QUIET_MS = 5000;
 
 function Waiting({ text }: { text: string }) {
   return (
@@ -76,6 +78,10 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   // why this speaker (not said for round robin); the streaming turn's choice is the same record's
   const choice = chosen && chosen.seq === seq ? chosen : null;
   const why = choiceShown(choice, r.spec.turn_order) ? clean(choiceText(choice)) : null;
+  // a turn that has gone quiet says so (a stalled model, a worker that died and waits to be
+  // replaced), as does a long wait for one to start: times on Redis' clock, as the chunks' are
+  const quiet = live && r.status === "running" && now - live.last_t >= QUIET_MS ? Math.floor((now - live.last_t) / 1000) : null;
+  const waited = !live && choice?.at !== undefined && choice.at !== null && now - choice.at >= QUIET_MS ? Math.floor((now - choice.at) / 1000) : null;
   const heading = (
     <Text wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
@@ -84,10 +90,17 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       <Text dimColor>
         {" "}· {agent.id} · turn {turnAt(seq, state.messages, r.history ?? 0)}
         {live ? ` · ${live.tokens} tok · ${num(rate)} tok/s` : ""}
-        {live && why ? ` · ${why}` : ""}
-      </Text>{" "}
+        {live && live.attempt > 1 ? ` · attempt ${live.attempt}` : ""}
+      </Text>
+      {quiet !== null ? <Text color={tone(theme, "yellow")}> · no tokens for {quiet} s</Text> : null}
+      <Text dimColor>{live && why ? ` · ${why}` : ""}</Text>{" "}
       {live && live.text !== "" ? null : <Spinner />}
-      {live ? null : <Text dimColor> waiting for {modelLabel(agent.model.provider, agent.model.model)} on a worker of pool {agent.pool}</Text>}
+      {live ? null : (
+        <Text dimColor>
+          {" "}
+          waiting{waited !== null ? ` ${waited} s` : ""} for {modelLabel(agent.model.provider, agent.model.model)} on a worker of pool {agent.pool}
+        </Text>
+      )}
     </Text>
   );
   if (!live && choiceShown(choice, r.spec.turn_order) && maxRows >= 2) {

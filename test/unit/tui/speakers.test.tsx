@@ -266,3 +266,23 @@ describe("the help and the story panels at 80×24", () => {
     expect(out).toMatch(/agent\s+tokens/);
   });
 });
+
+describe("a turn that has gone quiet", () => {
+  it("says for how long no token came (a stalled model, a worker that died), and which attempt a retried one is", () => {
+    const s = fiveStreaming("The pavement must stay open.");
+    const last = s.live!.last_t;
+    const at = (ms: number) => renderToString(<LiveArea state={s} mode="run" columns={100} rows={30} now={last + ms} />, { columns: 100 });
+    expect(at(2_000)).not.toContain("no tokens");
+    expect(at(12_400)).toMatch(/▍Ines Carvalho · resident · turn 5 · \d+ tok · [\d.]+ tok\/s · no tokens for 12 s/);
+    const retried = reduce(s, [{ type: "tokens", chunk: { seq: 5, attempt: 2, agent_id: "resident", text: '{"message":"Again', tokens: 1, t: last + 20_000 } }]);
+    expect(renderToString(<LiveArea state={retried} mode="run" columns={100} rows={30} now={last + 21_000} />, { columns: 100 })).toMatch(/turn 5 · 1 tok · [\d.–]+ tok\/s · attempt 2/);
+  });
+
+  it("a turn not started yet says how long it has waited", () => {
+    const r = makeCastRecord(5);
+    const waiting = state([{ type: "record", record: chosen(r, 4, "resident"), previous: null }]);
+    const at = (ms: number) => renderToString(<LiveArea state={waiting} mode="watch" columns={120} rows={30} now={T0 + 16_000 + ms} />, { columns: 120 });
+    expect(at(1_000)).toMatch(/ waiting for simulated-1 \[simulated\] on a worker of pool resident/);
+    expect(at(8_300)).toMatch(/ waiting 8 s for simulated-1 \[simulated\] on a worker of pool resident/);
+  });
+});
