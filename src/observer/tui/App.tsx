@@ -9,12 +9,14 @@
  * the keys while it is open — every key but Ctrl-C — and Esc gives them back.
  */
 import { Text, useApp, useInput, useStdin } from "ink";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Feed } from "../feed.js";
 import type { Mode } from "./Footer.js";
 import { LiveArea } from "./LiveArea.js";
 import { initialState, reduce } from "./state.js";
 import type { EndReport } from "./SummaryScreen.js";
+import { storyRows } from "./story-rows.js";
+import { useTheme } from "./theme.js";
 import { Transcript } from "./Transcript.js";
 import { useBatchedReducer } from "./use-batched.js";
 import { usePersonLine, type Say } from "./use-person-line.js";
@@ -50,7 +52,13 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
   const { columns, rows } = size;
   const epoch = useShrinkEpoch(size);
   const t = useNow(now, 250, !state.ended);
+  const theme = useTheme();
   const [showStory, setShowStory] = useState(false);
+  // how far the story panel is scrolled (Rows clamps it to the panel's end)
+  const [storyOffset, setStoryOffset] = useState(0);
+  // the key handler can run before React re-registers it after a render: it reads this instead
+  const storyOpen = useRef(false);
+  storyOpen.current = showStory;
   const [showHelp, setShowHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   // no line where no key can be read (stdin not a terminal): the person answers with dialogue say
@@ -64,8 +72,19 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         if (input === "c") quit("interrupt");
         return;
       }
+      if (storyOpen.current && (key.upArrow || key.downArrow || key.pageUp || key.pageDown)) {
+        const step = key.pageUp || key.pageDown ? Math.max(1, rows - 10) : 1;
+        // no further than the panel's last rows (what is above them shows when it is scrolled)
+        const end = state.record ? storyRows(state.record, Math.max(20, columns), theme).length : 0;
+        setStoryOffset((o) => Math.max(0, Math.min(o + (key.upArrow || key.pageUp ? -step : step), end)));
+        return;
+      }
       for (const ch of input) {
-        if (ch === "s") setShowStory((v) => !v);
+        if (ch === "s") {
+          storyOpen.current = !storyOpen.current;
+          setShowStory(storyOpen.current);
+          setStoryOffset(0);
+        }
         else if (ch === "?") setShowHelp((v) => !v);
         else if (ch === "q") {
           quit("stop");
@@ -102,6 +121,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         rows={rows}
         now={t}
         showStory={showStory}
+        storyOffset={storyOffset}
         showHelp={showHelp}
         notice={notice}
         speed={speed}

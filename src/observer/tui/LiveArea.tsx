@@ -29,6 +29,8 @@ export interface LiveAreaProps {
   /** the clock, epoch ms */
   now: number;
   showStory?: boolean;
+  /** how far the story panel is scrolled down, rows */
+  storyOffset?: number;
   showHelp?: boolean;
   notice?: string | null;
   speed?: number;
@@ -47,7 +49,7 @@ export function currentTurn(s: ViewState): number {
   return Math.min(taken + (underWay ? 1 : 0), r.spec.limits.max_turns);
 }
 
-export function LiveArea({ state, mode, columns, rows, now, showStory, showHelp, notice = null, speed, report, line }: LiveAreaProps) {
+export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffset = 0, showHelp, notice = null, speed, report, line }: LiveAreaProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r) return null;
@@ -78,7 +80,7 @@ export function LiveArea({ state, mode, columns, rows, now, showStory, showHelp,
     <Box flexDirection="column" width={width}>
       {header(l.packed)}
       {l.help > 0 ? <Rows rows={help} maxRows={l.help} width={width} /> : null}
-      {l.story > 0 ? <Rows rows={story} maxRows={l.story} width={width} /> : null}
+      {l.story > 0 ? <Rows rows={story} maxRows={l.story} width={width} offset={storyOffset} scroll="↑ ↓ scroll" /> : null}
       <LiveTurn state={state} width={width} maxRows={l.live} now={now} line={line} />
       {l.stats ? <StatsPanel agents={agentStats(state, waitingFor(r)?.agent_id ?? null)} width={width} /> : null}
       <Footer mode={mode} notice={notice} line={line?.state} />

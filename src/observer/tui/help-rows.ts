@@ -33,7 +33,7 @@ const LINE: Record<Mode, string[]> = {
 };
 
 export function helpRows(mode: Mode, id: string, width: number, people = false): Row[] {
-  const keys = [...HELP[mode], ...(people ? LINE[mode] : []), "s            show or hide the story and the personas", "?            show or hide this help"];
+  const keys = [...HELP[mode], ...(people ? LINE[mode] : []), "s            show or hide the story and the personas (↑ ↓, PgUp PgDn scroll them)", "?            show or hide this help"];
   return [
     { text: "Keys", bold: true },
     ...keys.flatMap((l) => keyRows(l, width)),

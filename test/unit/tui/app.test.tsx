@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Feed, type FeedEvent } from "../../../src/observer/feed.js";
 import { App, type TuiKey } from "../../../src/observer/tui/App.js";
 import { useBatchedReducer } from "../../../src/observer/tui/use-batched.js";
+import { makeCastRecord } from "../../helpers/cast.js";
 import { chunksFor, makeMessage, makeRecord, T0 } from "../../helpers/conversation.js";
 import { waitFor } from "../../helpers/cli.js";
 
@@ -94,6 +95,27 @@ describe("the TUI app", () => {
     await waitFor("the story panel to close", async () => count(ui.frame(), "Setting: A glass-walled") === 1, 10_000, 10);
     ui.stdin.write("?");
     await ui.shows("show or hide this help");
+  });
+
+  it("↓ and ↑ scroll the story panel when it does not fit; s closes it and it opens at its top again", async () => {
+    // eight personas: more than the panel's room in a 24-row terminal
+    const feed = new Feed();
+    feed.push({ type: "record", record: makeCastRecord(8), previous: null });
+    const ui = mount(feed, "replay");
+    await ui.shows("q quit");
+    ui.stdin.write("s");
+    await ui.shows(/… \d+ more rows \(↑ ↓ scroll\)/);
+    for (const n of [1, 2, 3]) {
+      ui.stdin.write("\u001B[B");
+      await ui.shows(new RegExp(`… ${n} rows? above`));
+    }
+    ui.stdin.write("\u001B[A");
+    await ui.shows(/… 2 rows above/);
+    ui.stdin.write("s");
+    await waitFor("the story panel to close", async () => !ui.frame().includes("rows above"), 10_000, 10);
+    ui.stdin.write("s");
+    await ui.shows(/… \d+ more rows \(↑ ↓ scroll\)/);
+    expect(ui.frame()).not.toContain("rows above");
   });
 
   it("keys typed together in one read (?s) each count: the help, then the story", async () => {
