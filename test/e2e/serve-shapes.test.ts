@@ -212,7 +212,15 @@ describe("dialogue serve in Chromium: people, casts of any size, imported conver
       const id = (await store.listIds())[0]!;
 
       const list = await browser.newPage();
-      await list.goto(`${served.url}/?status=imported`);
+      // filtered with the page's own form: the fields left empty (model, since) are no filter
+      await list.goto(`${served.url}/`);
+      await list.selectOption('form.filters select[name="status"]', "imported");
+      await Promise.all([list.waitForURL(/\?status=imported&model=&since=&limit=50$/), list.click('form.filters button[type="submit"]')]);
+      expect(await list.$$eval("tbody tr[data-id]", (r) => r.map((x) => (x as HTMLElement).dataset.id))).toContain(id);
+      expect(await list.$$eval("tbody tr[data-id] .status", (s) => s.map((x) => x.textContent))).toEqual(expect.arrayContaining(["imported"]));
+      await list.selectOption('form.filters select[name="status"]', "");
+      await Promise.all([list.waitForURL(/\?status=&model=/), list.click('form.filters button[type="submit"]')]);
+      expect(await list.$(`tr[data-id="${id}"]`)).not.toBeNull();
       const row = await cells(list, `tr[data-id="${id}"] td`);
       expect(row[2]).toContain("imported from calls.jsonl (session call-7)");
       expect(row[5]).toBe("6");

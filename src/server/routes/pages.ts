@@ -21,6 +21,18 @@ import { IdParamsSchema, ListQuerySchema } from "../schemas.js";
 
 const HTML = "text/html; charset=utf-8";
 
+/**
+ * the runs page's filters as its form sends them: a field left empty ("any", no model, no date,
+ * no number) is no filter, not a bad value
+ */
+const blank = (v: unknown): unknown => (v === "" ? undefined : v);
+const PageListQuerySchema = z.object({
+  status: z.preprocess(blank, ListQuerySchema.shape.status),
+  model: z.preprocess(blank, ListQuerySchema.shape.model),
+  since: z.preprocess(blank, ListQuerySchema.shape.since),
+  limit: z.preprocess(blank, ListQuerySchema.shape.limit),
+});
+
 export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const { store } = ctx;
   const web = app.withTypeProvider<ZodTypeProvider>();
@@ -36,12 +48,12 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     }
   };
 
-  web.get("/", { schema: { ...hide, querystring: ListQuerySchema } }, async (req, reply) => {
+  web.get("/", { schema: { ...hide, querystring: PageListQuerySchema } }, async (req, reply) => {
     const r = await runs(req.query);
     return reply.type(HTML).send(runsPage(r.conversations, req.query, r.error));
   });
 
-  web.get("/fragments/runs", { schema: { ...hide, querystring: ListQuerySchema } }, async (req, reply) => {
+  web.get("/fragments/runs", { schema: { ...hide, querystring: PageListQuerySchema } }, async (req, reply) => {
     const r = await runs(req.query);
     return reply.type(HTML).send(runRows(r.conversations));
   });
