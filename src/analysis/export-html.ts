@@ -28,7 +28,7 @@ td:first-child,th:first-child{text-align:left}.meta{color:#555;font-size:.85em}
 .transcript{list-style:none;padding:0}.msg{border-left:4px solid var(--agent,#2563eb);padding:.3em .8em;margin:.8em 0}
 .msg .who{font-weight:bold}.msg .text{white-space:pre-wrap}
 .flag{background:#fde68a;border-radius:4px;padding:0 .4em;font-size:.8em;margin-left:.5em}.sim{color:#7c3aed}
-.wide{overflow-x:auto}.person{color:#b45309}.msg.narrator{--agent:#9ca3af;font-style:italic}.msg.skipped .text{color:#555}
+.wide{overflow-x:auto}.person{color:#b45309}.msg.narrator{--agent:#9ca3af;font-style:italic}.msg.skipped .text{color:#555}.failure{color:#b91c1c}.attempts{margin:.2em 0;padding-left:1.2em}
 ${AGENT_CSS}`;
 
 /** agent id -> its index in the spec (its colour) */
@@ -184,7 +184,12 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
       ? `<span class="person">recorded</span>`
       : `<span class="${md.provider === "simulated" ? "sim" : ""}">${esc(modelLabel(md.provider, md.model))}</span>`;
   const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.failed ? "failed" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
-  const text = m.skipped ? `<i>(${esc(m.note ?? "skipped: nobody answered")})</i>` : esc(m.content.message) || "<i>(nothing)</i>";
+  const text = m.skipped ? `<i>(${esc(m.note ?? "skipped: nobody answered")})</i>` : esc(m.content.message) || (m.failed ? "" : "<i>(nothing)</i>");
+  // a failed turn says why, and every attempt that failed says why too (a retried turn's as well)
+  const failure = m.failed ? `<div class="failure">failed: ${esc(m.error ?? "no reason recorded")}</div>` : "";
+  const attempts = md.failed_attempts
+    .map((f) => `<li>attempt ${f.attempt} failed (${esc(f.cause)}): ${esc(f.error)}${f.wait_ms !== null ? `; retried after ${secs(f.wait_ms / 1000)}` : ""}</li>`)
+    .join("");
   const figures = recorded
     ? `recorded at ${esc(new Date(md.finished_at).toISOString())}${md.imported?.line ? ` · line ${md.imported.line}` : md.imported?.item ? ` · item ${md.imported.item}` : ""}: imported, no tokens or speed`
     : person
@@ -196,7 +201,8 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
   return (
     `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" id="turn-${seq}" data-seq="${seq}" data-source="${esc(md.source)}"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> ` +
     `<span class="meta">(${esc(m.role)}, ${label})${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>${flags}</div>` +
-    `<div class="text">${text}</div>` +
+    `<div class="text">${text}</div>${failure}` +
+    (attempts ? `<ul class="attempts meta">${attempts}</ul>` : "") +
     `<div class="meta">${figures}${choiceNote(m, turnOrder)}</div></li>\n`
   );
 }

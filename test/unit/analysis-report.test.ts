@@ -70,6 +70,16 @@ describe("HTML", () => {
     const m = { ...healthy.messages[0]!, content: { ...healthy.messages[0]!.content, message: "<b>bold</b> & \"quoted\"" } };
     expect(htmlMessage(m, 0)).toContain("&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;");
   });
+  it("a failed turn says why, and each failed attempt why, escaped; not an empty message", () => {
+    const base = healthy.messages[1]!;
+    const attempt = (n: number) => ({ attempt: n, provider: "ollama" as const, model: "llama3.2", cause: "stalled" as const, error: "no first token within 100 ms <slow>", at: base.metadata.started_at, retry_after_ms: null, wait_ms: n === 1 ? 500 : null });
+    const m = { ...base, failed: true, error: "gave up after 2 attempts over 1 s (retry budget 2 s, queues.retry_budget_ms)", content: { ...base.content, message: "" }, metadata: { ...base.metadata, attempt: 2, failed_attempts: [attempt(1), attempt(2)] } };
+    const html = htmlMessage(m, 0);
+    expect(html).toContain('<div class="failure">failed: gave up after 2 attempts over 1 s (retry budget 2 s, queues.retry_budget_ms)</div>');
+    expect(html).toContain("<li>attempt 1 failed (stalled): no first token within 100 ms &lt;slow&gt;; retried after 0.5 s</li>");
+    expect(html).toContain("<li>attempt 2 failed (stalled): no first token within 100 ms &lt;slow&gt;</li>");
+    expect(html).not.toContain("(nothing)");
+  });
   it("marks where a flag starts", () => {
     expect(htmlMessage(looping.messages[4]!, 0, ["looping"])).toContain('<span class="flag">looping starts</span>');
   });
