@@ -6,7 +6,7 @@
  *   {"type":"story", story} / {"type":"personas", personas}
  *   {"type":"message", message}                  each recorded message with its metadata (metadata.source:
  *                                                model, human or narrator; metadata.turn_choice: why its speaker)
- *   {"type":"waiting_for_person", seq, agent_id, name, since, skip_at, say}
+ *   {"type":"waiting_for_person", seq, turn, agent_id, name, since, skip_at, say}
  *                                                a person's turn has begun: it waits for `dialogue say` (the
  *                                                `say` command answers it) until skip_at (epoch ms), then is skipped
  *   {"type":"tokens", chunk}                     token chunks, with --tokens
@@ -37,7 +37,7 @@ export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onE
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
       const w = waitingFor(r);
       if (w && (!p || waitingFor(p)?.seq !== w.seq)) {
-        line({ type: "waiting_for_person", seq: w.seq, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: `dialogue say ${r.spec.id} --as ${w.agent_id} "…"` } : {}) });
+        line({ type: "waiting_for_person", seq: w.seq, turn: w.turn, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: `dialogue say ${r.spec.id} --as ${w.agent_id} "…"` } : {}) });
       }
     },
     finish(r, analysis) {

@@ -4,12 +4,14 @@
  */
 import { personWaitedFor } from "../manager/say.js";
 import type { ConversationRecord } from "../protocol/record.js";
-import { nameOf } from "./who.js";
+import { nameOf, pendingTurn } from "./who.js";
 
 export interface Waiting {
   agent_id: string;
   name: string;
   seq: number;
+  /** the turn it is (a narrator's remarks and a copied history are not turns) */
+  turn: number;
   /** epoch ms when the turn was offered, null when not recorded */
   since: number | null;
   /** epoch ms when it is skipped, null when not known */
@@ -20,5 +22,5 @@ export interface Waiting {
 export function waitingFor(r: ConversationRecord): Waiting | null {
   const w = personWaitedFor(r);
   if (!w) return null;
-  return { ...w, name: nameOf(r, w.agent_id), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
+  return { ...w, name: nameOf(r, w.agent_id), turn: pendingTurn(w.seq, r), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
 }

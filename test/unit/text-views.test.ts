@@ -10,6 +10,7 @@ import type { FeedEvent } from "../../src/observer/feed.js";
 import { jsonRenderer } from "../../src/observer/jsonl.js";
 import { headerText, messageText, plainRenderer, simulatedBadge } from "../../src/observer/plain.js";
 import { timeline } from "../../src/observer/replay.js";
+import { waitingFor } from "../../src/observer/waiting.js";
 import { chosen, makeCastRecord, makeRemark, makeTurn } from "../helpers/cast.js";
 import { T0 } from "../helpers/conversation.js";
 
@@ -104,10 +105,15 @@ describe("JSON lines", () => {
     render.onEvent({ type: "record", record: waiting, previous: before });
     render.onEvent({ type: "record", record: waiting, previous: waiting });
     expect(lines.filter((l) => l.type === "waiting_for_person")).toEqual([
-      { type: "waiting_for_person", seq: 3, agent_id: "commuter", name: "Bongani Dlamini", since: T0 + 8000, skip_at: T0 + 68_000, say: `dialogue say ${r.spec.id} --as commuter "…"` },
+      { type: "waiting_for_person", seq: 3, turn: 3, agent_id: "commuter", name: "Bongani Dlamini", since: T0 + 8000, skip_at: T0 + 68_000, say: `dialogue say ${r.spec.id} --as commuter "…"` },
     ]);
     // the choice alone changes no status
     expect(lines.filter((l) => l.type === "status")).toHaveLength(0);
+  });
+
+  it("after a narrator's remark, the person's turn is numbered as a turn (the remark is not one), as the web page's box says it", () => {
+    const afterRemark = { ...chosen(r, 3, "commuter", moderated("has not spoken yet"), T0 + 12_000), remarks: 1 };
+    expect(waitingFor(afterRemark)).toMatchObject({ seq: 4, turn: 3, agent_id: "commuter" });
   });
 });
 

@@ -12,6 +12,8 @@ export interface Waiting {
   agent_id: string;
   name: string;
   seq: number;
+  /** the turn it is (a narrator's remarks are not turns); absent from a server before it was sent */
+  turn?: number;
   since: number | null;
   /** epoch ms by Redis' clock when the turn is skipped, null when not known */
   skip_at: number | null;
@@ -118,7 +120,7 @@ export function sayBoxes(id: string): SayBoxes {
       person.className = `say a${colour % 8}`;
       person.dataset.agent = w.agent_id;
       person.dataset.seq = String(w.seq);
-      el("person-who").textContent = `Turn ${w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
+      el("person-who").textContent = `Turn ${w.turn ?? w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
       personText.placeholder = `what ${w.name} says`;
       tick();
       timer ??= setInterval(tick, 1000);
