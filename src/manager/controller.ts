@@ -35,7 +35,7 @@ import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
-import { beginTurn, type NextTurnDeps } from "./next-turn.js";
+import { beginTurn, retryOf, type NextTurnDeps } from "./next-turn.js";
 import { Ahead } from "./ahead.js";
 import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
 import { personasTask, storyTask, transcriptTask, TRANSCRIPT_SAMPLE } from "./prompts.js";
@@ -102,7 +102,8 @@ export class Controller {
   /** the manager's own generations (story, personas): watched for stalls, retried as turns are */
   private managerModel(spec: ConversationSpec): { provider: Pick<LlmProvider, "generate">; policy: RetryPolicy } {
     const m = spec.manager;
-    const s = this.queues.settings;
+    // the run's own retry settings (managers serve each other's runs)
+    const s = retryOf(spec.config, this.queues.settings);
     return {
       provider: new Watchdog(this.providers.get(m.provider), m.timeouts ?? { ...DEFAULT_TIMEOUTS }, `${m.provider}/${m.model}`),
       policy: { budget_ms: s.retry_budget_ms, max_attempts: s.attempts, backoff_ms: s.backoff_ms, backoff_max_ms: s.backoff_max_ms, deadline_at: Number.POSITIVE_INFINITY },

@@ -7,6 +7,7 @@
  * next_agent, pending_seq, next_job; a job on requests.<pool>, or a human_timeout job on control.
  * (The next turn requested ahead, with the append of the turn before: ahead.ts.)
  */
+import { z } from "zod";
 import { now } from "../redis/clock.js";
 import { generateStructured } from "../llm/structured.js";
 import type { LlmProvider } from "../llm/types.js";
@@ -90,9 +91,32 @@ export async function beginTurn(deps: NextTurnDeps, rec: ConversationRecord, seq
   return choice;
 }
 
+/** the retry settings a run was started with, as its recorded configuration has them (each may be missing) */
+const RunRetrySchema = z.object({
+  retry_budget_ms: z.number().int().nonnegative().optional().catch(undefined),
+  attempts: z.number().int().positive().optional().catch(undefined),
+  backoff_ms: z.number().int().nonnegative().optional().catch(undefined),
+  backoff_max_ms: z.number().int().nonnegative().optional().catch(undefined),
+});
+
+/**
+ * a turn's retry policy: the run's own (its recorded configuration: `--set queues.retry_budget_ms`
+ * of the run that asked for it), else this manager's — managers serve each other's runs
+ */
+export function retryOf(runConfig: Record<string, unknown>, mine: Queues["settings"]): Pick<Queues["settings"], "retry_budget_ms" | "attempts" | "backoff_ms" | "backoff_max_ms"> {
+  const run = RunRetrySchema.safeParse(runConfig.queues ?? {});
+  const r = run.success ? run.data : {};
+  return {
+    retry_budget_ms: r.retry_budget_ms ?? mine.retry_budget_ms,
+    attempts: r.attempts ?? mine.attempts,
+    backoff_ms: r.backoff_ms ?? mine.backoff_ms,
+    backoff_max_ms: r.backoff_max_ms ?? mine.backoff_max_ms,
+  };
+}
+
 /** the request of turn `choice.seq`, for its speaker's pool; `ahead`: sent with the append of the turn before (ahead.ts) */
 export function requestFor(deps: Pick<NextTurnDeps, "queues">, rec: ConversationRecord, choice: NextChoice, pool: string, ahead: boolean): TurnRequest {
-  const s = deps.queues.settings;
+  const s = retryOf(rec.spec.config, deps.queues.settings);
   return TurnRequestSchema.parse({
     conversation_id: rec.spec.id,
     sequence_number: choice.seq,
