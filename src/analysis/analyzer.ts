@@ -124,7 +124,7 @@ export class Analyzer {
       // nobody spoke: the turn is counted, its (empty) text is not measured
       this.skipped++;
       agent.addSkipped(m);
-      window.addSkipped(m, this.origin());
+      window.addSkipped(m, this.origin(), this.turns);
       return;
     }
 
@@ -146,7 +146,7 @@ export class Analyzer {
     this.mattr.pushAll(ids);
     this.repetition.addMaybe(repetition);
     this.echo.addMaybe(echo);
-    window.add(m, facts, this.vocab, this.origin());
+    window.add(m, facts, this.vocab, this.origin(), this.turns);
   }
 
   /** a message whose prompt held material: its content words, and how many were in those chunks */

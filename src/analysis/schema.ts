@@ -228,7 +228,7 @@ export type Notes = z.infer<typeof NotesSchema>;
 export const WindowSchema = z
   .object({
     index: z.number().int().nonnegative(),
-    from_turn: z.number().int().positive().nullable(),
+    from_turn: z.number().int().positive().nullable().describe("its first turn, counted among the agents' turns (a narrator's remark takes none)"),
     to_turn: z.number().int().positive().nullable(),
     start_s: maybe.describe("seconds after the dialogue started: the window's start (time windows) or its first message"),
     end_s: maybe,

@@ -47,11 +47,11 @@ export class WindowAcc {
     for (const a of agentIds) this.agents.set(a, newAgent());
   }
 
-  /** the turn's place and time, and the count of turns, its agent's too */
-  private turn(m: AnalyzedMessage, t0: number): WindowAgent {
+  /** the turn's place (`n`: its number among the agents' turns; a narrator's remark takes none) and time, and the count of turns, its agent's too */
+  private turn(m: AnalyzedMessage, t0: number, n: number): WindowAgent {
     const md = m.metadata;
-    this.fromTurn ??= md.sequence_number;
-    this.toTurn = md.sequence_number;
+    this.fromTurn ??= n;
+    this.toTurn = n;
     this.firstMs ??= md.started_at - t0;
     this.lastMs = md.finished_at - t0;
     this.turns++;
@@ -65,13 +65,13 @@ export class WindowAcc {
   }
 
   /** a person's turn nobody answered: a turn with nothing to measure */
-  addSkipped(m: AnalyzedMessage, t0: number): void {
-    this.turn(m, t0);
+  addSkipped(m: AnalyzedMessage, t0: number, n: number): void {
+    this.turn(m, t0, n);
   }
 
-  add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number): void {
+  add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number, n: number): void {
     const md = m.metadata;
-    const a = this.turn(m, t0);
+    const a = this.turn(m, t0, n);
     this.tokens += md.tokens_generated;
     this.words += f.words;
     this.questions += f.questions;

@@ -84,11 +84,12 @@ describe("meeting: four agents, a person, a skipped turn, a narrator's remark, t
   it("windows of 2 turns count the agents' turns: the remark takes none, the skipped turn is a turn without words", () => {
     expect(a.window).toMatchObject({ kind: "turns", size: 2, auto: true });
     expect(a.windows.map((w) => [w.from_turn, w.to_turn, w.turns, w.words])).toEqual([
+      // numbered as turns: the remark (message 3) is none, so message 4 is turn 3
       [1, 2, 2, 25],
-      [4, 5, 2, 15],
-      [6, 7, 2, 2],
-      [8, 9, 2, 27],
-      [10, 11, 2, 11],
+      [3, 4, 2, 15],
+      [5, 6, 2, 2],
+      [7, 8, 2, 27],
+      [9, 10, 2, 11],
     ]);
   });
 
