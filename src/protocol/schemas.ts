@@ -382,6 +382,11 @@ export const TurnRequestSchema = z
     pool: id,
     /** the last log entry the prompt may hold (the turn before this one, remarks included) */
     log_position: z.number().int().nonnegative(),
+    /**
+     * the turn it is, as the prompt says "turn n of max": a narrator's remarks and a copied history
+     * are not turns (absent from managers before it was sent: the worker counts the history only)
+     */
+    turn: z.number().int().positive().optional(),
     /** who chose this speaker, how and why (copied to the message's metadata) */
     turn_choice: TurnChoiceSchema,
     /**

@@ -240,6 +240,6 @@ export class TurnContextReader {
       const query = latest.length ? latest.join("\n") : [story.initial_situation, ...persona.goals].join("\n");
       material = { ...index.select(query, spec.materials.budget_tokens), budget_tokens: spec.materials.budget_tokens };
     }
-    return { req, spec, agent, story, persona, others, history, turn: { number: Math.max(1, req.sequence_number - before), max: spec.limits.max_turns }, material, check };
+    return { req, spec, agent, story, persona, others, history, turn: { number: req.turn ?? Math.max(1, req.sequence_number - before), max: spec.limits.max_turns }, material, check };
   }
 }

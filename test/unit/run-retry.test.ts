@@ -25,3 +25,12 @@ describe("a turn's retry policy", () => {
     expect(retryOf({ queues: { retry_budget_ms: "soon", attempts: 3 } }, mine)).toMatchObject({ retry_budget_ms: mine.retry_budget_ms, attempts: 3 });
   });
 });
+
+describe("a turn request's number", () => {
+  it("is the turn it is: a narrator's remarks and a copied history before it are not turns", () => {
+    const r = chosen(makeCastRecord(2), 5, "officer"); // five messages recorded, the sixth requested
+    expect(requestFor(deps, r, r.next_choice!, "officer", false).turn).toBe(6);
+    expect(requestFor(deps, { ...r, remarks: 2 }, r.next_choice!, "officer", false).turn).toBe(4);
+    expect(requestFor(deps, { ...r, remarks: 1, history: 2 }, r.next_choice!, "officer", false).turn).toBe(3);
+  });
+});
