@@ -47,6 +47,31 @@ const colours = (page: Page, selector: string, prop: "color" | "borderLeftColor"
   page.$$eval(selector, (els, p) => els.map((e) => getComputedStyle(e)[p as "color"]), prop);
 
 describe("dialogue serve in Chromium: people, casts of any size, imported conversations", () => {
+  it("text typed in the person's box and not sent when their turn is skipped is not carried into their next turn, which says it was not sent", async () => {
+    const prefix = freshPrefix();
+    const served = await startServe(prefix);
+    const store = new Store(redis, prefix);
+    try {
+      const run = startCli(
+        ["run", "--provider", "simulated", "--person", "local", "--max-turns", "4", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=0", "--set", "simulated.time_to_first_token_ms=0", "--set", "limits.human_turn_seconds=3"],
+        env(),
+      );
+      const id = await waitFor("the conversation", async () => (await store.listIds())[0], 30_000);
+      const page = await browser.newPage();
+      await page.goto(`${served.url}/runs/${id}?token=${served.token}`);
+      await page.waitForSelector('#person-form:not(.hidden)[data-seq="2"]', { timeout: 30_000 });
+      await page.fill("#person-text", "I was still typing this");
+      // nobody sends it: turn 2 is skipped after 3 s, and turn 4 is the person's again
+      await page.waitForSelector('#person-form:not(.hidden)[data-seq="4"]', { timeout: 30_000 });
+      expect(await page.inputValue("#person-text")).toBe("");
+      expect(await text(page, "#person-note")).toBe("turn 2 was answered elsewhere or skipped: what you typed was not sent — “I was still typing this”");
+      expect((await store.readLog(id))[1]).toMatchObject({ skipped: true, content: { message: "" } });
+      expect((await exited(run, 60_000)).code, run.err()).toBe(0);
+    } finally {
+      await served.stop();
+    }
+  }, 120_000);
+
   it("shows the person's input box at their turn with the seconds left; what is typed is recorded and the model answers it; a narrator's remark is recorded and shown", async () => {
     const prefix = freshPrefix();
     const served = await startServe(prefix);

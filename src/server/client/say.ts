@@ -69,11 +69,17 @@ export function sayBoxes(id: string): SayBoxes {
     person.dataset.left = String(left);
   }
 
-  function hidePerson(): void {
+  /** what was typed for a turn that ended without this box sending it: said at the person's next turn */
+  let unsent: string | null = null;
+
+  /** the box goes (turn `was` is over); text typed for it and not sent is not kept for the next turn */
+  function hidePerson(was: Waiting | null): void {
     person.classList.add("hidden");
     if (timer !== null) clearInterval(timer);
     timer = null;
-    if (sent) personText.value = "";
+    const typed = personText.value.trim();
+    if (!sent && typed !== "" && was) unsent = `turn ${was.turn ?? was.seq} was answered elsewhere or skipped: what you typed was not sent — “${typed}”`;
+    personText.value = "";
     sent = false;
     personText.disabled = false;
     personSend.disabled = false;
@@ -110,11 +116,16 @@ export function sayBoxes(id: string): SayBoxes {
   return {
     waiting(w, serverNow, colour) {
       if (!w) {
+        const was = current;
         current = null;
-        hidePerson();
+        hidePerson(was);
         return;
       }
-      if (current && (current.seq !== w.seq || current.agent_id !== w.agent_id)) hidePerson();
+      if (current && (current.seq !== w.seq || current.agent_id !== w.agent_id)) hidePerson(current);
+      if (current?.seq !== w.seq && unsent !== null) {
+        personNote.textContent = unsent;
+        unsent = null;
+      }
       current = w;
       skipAt = w.skip_at === null ? null : performance.now() + (w.skip_at - serverNow);
       person.className = `say a${colour % 8}`;
@@ -126,8 +137,9 @@ export function sayBoxes(id: string): SayBoxes {
       timer ??= setInterval(tick, 1000);
     },
     end() {
+      const was = current;
       current = null;
-      hidePerson();
+      hidePerson(was);
       narrator.classList.add("hidden");
     },
   };
