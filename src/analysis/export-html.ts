@@ -102,12 +102,13 @@ export function personasSection(rec: ConversationRecord): string {
  * charts and the windows; each table in a box that scrolls sideways when wide, named by its
  * data-table ("agents", "turn-taking", "windows")
  */
-export function analysisSection(a: Analysis): string {
+/** `summary`: the run's headline first (how it ended, turns, remarks, tokens, duration, models), where no header above says it (the web page; the export's head does) */
+export function analysisSection(a: Analysis, opts: { summary?: boolean } = {}): string {
   const judge = judgeLines(a);
   const notes = noteLines(a);
   const [ids, ...agentBody] = agentRows(a);
   return `<h2>Analysis</h2>
-<div class="wide" data-table="agents">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
+${opts.summary ? `<p class="meta" id="summary">${headline(a).map(esc).join(" · ")}</p>\n` : ""}<div class="wide" data-table="agents">${table([["", ...(ids?.slice(1) ?? [])] as Row, ...agentBody])}</div>
 <h3 id="turn-taking">Turn-taking</h3>
 <ul>${turnTakingLines(a).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>
 <div class="wide" data-table="turn-taking">${table(turnTakingRows(a))}</div>

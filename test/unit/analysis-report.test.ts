@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/analyzer.js";
 import { compareRows, compareText } from "../../src/analysis/compare.js";
-import { agentIndex, htmlFoot, htmlHead, htmlMessage } from "../../src/analysis/export-html.js";
+import { agentIndex, analysisSection, htmlFoot, htmlHead, htmlMessage } from "../../src/analysis/export-html.js";
 import { mdFoot, mdHead, mdMessage } from "../../src/analysis/export-md.js";
 import { reportMarkdown } from "../../src/analysis/report-md.js";
 import { agentRows } from "../../src/analysis/report-rows.js";
@@ -65,6 +65,15 @@ describe("HTML", () => {
     expect(page.match(/<svg class="chart"/g)).toHaveLength(4);
     for (const id of ["tokens-per-second", "sentiment", "content", "share-of-talk"]) expect(page).toContain(`data-chart="${id}"`);
     expect(page).not.toMatch(/<script|<link |src="http|href="http/);
+  });
+  it("the web page's analysis opens with the run's headline (the export says it in its head, once)", () => {
+    const a = analyze(healthy.record, healthy.messages);
+    const withSummary = analysisSection(a, { summary: true });
+    expect(withSummary).toMatch(/<p class="meta" id="summary">completed \([a-z_]+\) · \d+ turns · .+ tokens generated · .+ · models: /);
+    expect(analysisSection(a)).not.toContain('id="summary"');
+    const page = htmlHead(healthy.record, a);
+    expect(page).toMatch(/<p class="meta">conversation \S+ · completed \(/);
+    expect(page).not.toContain('id="summary"');
   });
   it("escapes the transcript", () => {
     const m = { ...healthy.messages[0]!, content: { ...healthy.messages[0]!.content, message: "<b>bold</b> & \"quoted\"" } };

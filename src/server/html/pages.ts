@@ -136,7 +136,7 @@ ${rec.error ? `<p id="notice">error: ${esc(rec.error)}</p>` : ""}
 <p class="meta">${rec.status === "imported" ? "" : `${isFinal(rec.status) ? "" : "This run is still going: "}see it live at <a href="/runs/${esc(rec.spec.id)}?live=1">the live page</a>; `}<a href="/api/conversations/${esc(rec.spec.id)}/analysis">the analysis as JSON</a>.</p>
 ${storySection(rec)}
 ${personasSection(rec)}
-<section id="analysis">${analysisSection(analysis)}</section>
+<section id="analysis">${analysisSection(analysis, { summary: true })}</section>
 <h2>Transcript</h2>
 <ol class="transcript" id="transcript">
 `;

@@ -54,7 +54,7 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
     let html = analysisHtml.get(key);
     if (html === undefined) {
       const { analysis } = await analysisOf(store, rec, { readOnly: true });
-      html = analysisSection(analysis);
+      html = analysisSection(analysis, { summary: true });
       analysisHtml.set(key, html);
       if (analysisHtml.size > 50) analysisHtml.delete(analysisHtml.keys().next().value as string);
     }
