@@ -191,7 +191,7 @@ export const ConversationRecordSchema = z
     deadline_at: z.number().int().nullable(),
     ended_at: z.number().int().nullable(),
     /** messages recorded so far */
-    turns: z.number().int().nonnegative(),
+    turns: z.number().int().nonnegative().describe("messages recorded so far: the agents' turns, and a narrator's remarks (remarks) and a copied history (history), which are not turns"),
     tokens_total: z.number().int().nonnegative(),
     /** the sequence number of the request in flight, if any */
     pending_seq: z.number().int().nullable(),
