@@ -99,6 +99,9 @@ export const StartResponseSchema = z.object({
   id: z.string(),
   status: StatusSchema,
   pools: z.array(z.string()).describe("the worker pools the run needs: a manager and a worker per pool must be running against this Redis"),
+  waiting_for: z
+    .array(z.string())
+    .describe("what the run waits for, by the processes' heartbeats when it was started: no live manager, a pool no live worker serves (each with the command that starts one); empty when all are there"),
   links: z.object({ page: z.string(), conversation: z.string(), events: z.string() }),
 });
 

@@ -42,6 +42,28 @@ afterAll(async () => {
   await redis.quit();
 });
 
+describe("dialogue serve: a run started with nobody to serve it", () => {
+  it("says what it waits for: a manager, a worker for each pool (a person's agent needs none)", async () => {
+    const alone = freshPrefix();
+    const server = await startServe(alone);
+    try {
+      const body = { ...GOOD, agents: [...GOOD.agents, { id: "guest", role: "passenger", kind: "human" }] };
+      const r = await server.api("/api/conversations", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect(r.status).toBe(201);
+      const started = (await r.json()) as { id: string; status: string; pools: string[]; waiting_for: string[] };
+      expect(started.status).toBe("pending");
+      expect(started.pools).toEqual(["asker", "answerer"]);
+      expect(started.waiting_for).toEqual([
+        "no manager is running against this Redis: the run starts when one does (dialogue manager)",
+        "no worker serves pool asker: its turns wait for one (dialogue worker --pool asker)",
+        "no worker serves pool answerer: its turns wait for one (dialogue worker --pool answerer)",
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("dialogue serve: starting runs", () => {
   it("a bad body gets a 400 listing every problem with its path", async () => {
     const r = await post("/api/conversations", { agents: [{ id: "a", role: "x", provider: "nope" }, { id: "b", role: "y" }], limits: { max_turns: -1 }, bogus: 1, redis: { prefix: "elsewhere" } });
@@ -83,8 +105,9 @@ describe("dialogue serve: starting runs", () => {
     expect(await presence()).toMatchObject({ ok: true, managers: 1, workers: { asker: 1, answerer: 1 } });
     const r = await post("/api/conversations", GOOD);
     expect(r.status).toBe(201);
-    const started = (await r.json()) as { id: string; pools: string[]; links: { events: string } };
+    const started = (await r.json()) as { id: string; pools: string[]; waiting_for: string[]; links: { events: string } };
     expect(started.pools).toEqual(["asker", "answerer"]);
+    expect(started.waiting_for).toEqual([]); // the manager and both pools' workers are live
     const store = new Store(redis, prefix);
     await waitFor("the run to end", async () => (await store.get(started.id))?.status === "completed", 60_000, 100);
     const list = await runCli(["list", "--prefix", prefix, "--json"], env);

@@ -14,6 +14,7 @@ import { say, saidText } from "../../manager/say.js";
 import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { ServerContext } from "../context.js";
+import { liveByPool, readPresence } from "../../redis/presence.js";
 import { redactRecord } from "../redact.js";
 import { listRuns } from "../runs.js";
 import {
@@ -139,7 +140,8 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
         });
       }
       const { page, conversation, events } = links(r.spec.id);
-      return reply.code(201).send({ id: r.spec.id, status: "pending", pools: [...new Set(r.spec.agents.map((a) => a.pool))], links: { page, conversation, events } });
+      const pools = [...new Set(r.spec.agents.filter((a) => a.kind === "model").map((a) => a.pool))];
+      return reply.code(201).send({ id: r.spec.id, status: "pending", pools, waiting_for: await missing(ctx, pools), links: { page, conversation, events } });
     },
   );
 
@@ -181,3 +183,16 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
     },
   );
 };
+
+/** what a run just started waits for, by the heartbeats (redis/presence.ts): a manager, a worker per pool */
+async function missing(ctx: ServerContext, pools: readonly string[]): Promise<string[]> {
+  try {
+    const { managers, workers } = liveByPool((await readPresence(ctx.store.redis, ctx.store.keys)).processes);
+    return [
+      ...(managers.length === 0 ? ["no manager is running against this Redis: the run starts when one does (dialogue manager)"] : []),
+      ...pools.filter((p) => (workers.get(p)?.length ?? 0) === 0).map((p) => `no worker serves pool ${p}: its turns wait for one (dialogue worker --pool ${p})`),
+    ];
+  } catch {
+    return []; // the heartbeats could not be read: nothing is claimed either way
+  }
+}
