@@ -49,8 +49,9 @@ const numOrNull = (v: string | null | undefined): number | null => (v === null |
  * one HMGET per conversation, sent together (not a pipeline object: on a Redis Cluster the records
  * are in many slots): the conversations among `ids` that have ended, and how the others stand
  */
-async function poll(launch: Launch, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
-  const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns"];
+/** how the runs of a batch stand: those ended, those under way, and the turns taken so far (a narrator's remarks are not turns) */
+export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
+  const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns", "remarks", "history"];
   const res = await Promise.all(
     ids.map((id) => launch.redis.hmget(launch.store.keys.record(id), ...fields).then((v): [Error | null, unknown] => [null, v], (err: Error): [Error | null, unknown] => [err, null])),
   );
@@ -59,19 +60,21 @@ async function poll(launch: Launch, ids: string[]): Promise<{ ended: Ended[]; ru
   let queued = 0;
   let turnsSoFar = 0;
   res.forEach(([err, v], i) => {
-    const [status, reason, turns, tokens, started, endedAt, error, failedTurns, stalledTurns] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
+    const [status, reason, messages, tokens, started, endedAt, error, failedTurns, stalledTurns, remarks, history] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
+    // the agents' turns: a narrator's remarks and a copied history are messages, not turns
+    const turns = Math.max(0, (numOrNull(messages) ?? 0) - (numOrNull(remarks) ?? 0) - (numOrNull(history) ?? 0));
     if (!status || !isFinal(status as Status)) {
       // pending: no manager has taken it yet; preparing, running, stopping: under way
       if (!status || status === "pending") queued++;
       else running++;
-      turnsSoFar += numOrNull(turns) ?? 0;
+      turnsSoFar += turns;
       return;
     }
     ended.push({
       id: ids[i] as string,
       status: status as Status,
       stop_reason: (reason || null) as StopReason | null,
-      turns: numOrNull(turns) ?? 0,
+      turns,
       tokens: numOrNull(tokens) ?? 0,
       started_at: numOrNull(started),
       ended_at: numOrNull(endedAt),
