@@ -20,6 +20,11 @@ export function outcomeText(o: { skipped_turns?: number; failed_turns: number; s
     .join(", ");
 }
 
+/** "2 failed, 1 stalled": turns that went wrong, from a record's counters ("" when none, or not counted) */
+export function troubleText(r: { failed_turns: number | null; stalled_turns: number | null }): string {
+  return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
+}
+
 /** a person's turns: how many they typed, and how many nobody answered ("3 typed by a person, 2 skipped") */
 export function personTurnsText(turns: number, skipped: number): string {
   return skipped > 0 ? `${turns - skipped} typed by a person, ${skipped} skipped` : "typed by a person";

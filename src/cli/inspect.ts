@@ -8,18 +8,14 @@ import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, personasText, storyText, summaryText, waitingText } from "../observer/plain.js";
 import { waitingFor } from "../observer/waiting.js";
 import { speaksBy } from "../observer/who.js";
-import { turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { troubleText } from "../analysis/report-rows.js";
+import { turnsTaken } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
 import { listMatching, parseFilter } from "./list-filter.js";
 import { now } from "../redis/clock.js";
-
-/** "2 failed, 1 stalled": turns that went wrong, from the record's counters ("" when none, or not counted) */
-export function troubleText(r: ConversationRecord): string {
-  return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
-}
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 

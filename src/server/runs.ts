@@ -38,6 +38,8 @@ export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
     turns: turnsTaken(rec),
     status: rec.status,
     stop_reason: rec.stop_reason,
+    failed_turns: rec.failed_turns,
+    stalled_turns: rec.stalled_turns,
     tokens_total: rec.tokens_total,
     // a conversation no model spoke in (imported) has no speed, rather than a speed of 0
     tokens_per_second: duration !== null && duration > 0 && rec.spec.agents.some((a) => a.kind === "model") ? rec.tokens_total / duration : null,

@@ -7,6 +7,7 @@
 import { agentIndex, analysisSection, flagStarts, htmlMessage, personasSection, storySection, table } from "../../analysis/export-html.js";
 import { compareRows } from "../../analysis/compare.js";
 import { DASH, int, modelLabel, num, secs } from "../../analysis/format.js";
+import { troubleText } from "../../analysis/report-rows.js";
 import type { Analysis } from "../../analysis/schema.js";
 import { barChart, esc, PALETTE } from "../../analysis/svg.js";
 import { nameOf, speaksBy } from "../../observer/who.js";
@@ -39,7 +40,7 @@ export function runRows(items: readonly ListItem[], selected: ReadonlySet<string
         `<tr data-id="${esc(r.id)}"><td><input type="checkbox" name="ids" value="${esc(r.id)}"${selected.has(r.id) ? " checked" : ""} aria-label="compare ${esc(r.id)}"></td>` +
         `<td><a href="/runs/${esc(r.id)}">${esc(r.id)}</a></td><td>${esc(r.scenario)}${from ? `<br><span class="meta source">${esc(from)}</span>` : ""}</td><td>${esc(iso(r.created_at))}</td>` +
         `<td>${esc(secs(r.duration_s))}</td><td>${esc(int(r.turns))}</td>` +
-        `<td><span class="status ${esc(r.status)}">${esc(statusText(r.status, r.stop_reason))}</span></td>` +
+        `<td><span class="status ${esc(r.status)}">${esc(statusText(r.status, r.stop_reason))}</span>${troubleText(r) ? ` <span class="meta trouble">· ${esc(troubleText(r))}</span>` : ""}</td>` +
         `<td>${esc(num(r.tokens_per_second))}</td><td class="agents">${esc(castText(r))}</td></tr>`
       );
     })
