@@ -9,7 +9,7 @@
  * (and in turn-taking) but has no words to measure. The rows of an imported conversation are
  * turns with words and times (their own timestamps) but no model figures.
  */
-import { nonTurns, personaOf, type ConversationRecord } from "../protocol/record.js";
+import { personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
@@ -80,7 +80,7 @@ export class Analyzer {
     private readonly opts: AnalyzeOptions = {},
   ) {
     // record.turns counts every message in the log, a narrator's remarks too
-    this.window = opts.window ?? autoWindow(record.turns - nonTurns(record));
+    this.window = opts.window ?? autoWindow(turnsTaken(record));
     this.flags = new FlagDetector(record.spec.limits);
     this.t0 = record.started_at;
     const spec = record.spec;

@@ -20,7 +20,7 @@ import type { LlmProvider } from "../llm/types.js";
 import { Watchdog } from "../llm/watchdog.js";
 import { DEFAULT_TIMEOUTS } from "../config/schema.js";
 import type { Logger } from "../logger.js";
-import { isFinal, nonTurns, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
+import { isFinal, turnOf, turnsTaken, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
 import {
   ControlJobSchema,
   NARRATOR_ID,
@@ -172,7 +172,7 @@ export class Controller {
     }
     // a continued run's log starts with the history it carries on (not turns of its own); a remark
     // said while the story was written comes before the first turn (none is in flight to wait for)
-    if (rec.turns - nonTurns(rec) === 0) {
+    if (turnsTaken(rec) === 0) {
       if ((rec.pending_seq === null || rec.pending_seq <= rec.turns) && (await this.flushRemarks(rec)) > 0) rec = await this.load(id);
       const recent = rec.turns === 0 ? [] : await this.store.lastMessages(id, this.recentCount(spec));
       const choice = await beginTurn(this.turnDeps, rec, rec.turns + 1, recent);
@@ -342,7 +342,7 @@ export class Controller {
     }
     const choice = rec.next_choice;
     if (!choice || !this.awaitingPerson(rec) || choice.agent_id !== c.as) {
-      throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${choice.seq - nonTurns(rec)} is ${choice.agent_id}'s)` : ""}`);
+      throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${turnOf(choice.seq, rec)} is ${choice.agent_id}'s)` : ""}`);
     }
     const msg = humanMessage(rec, choice, { text: c.text, said_at: c.said_at });
     const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);
@@ -391,7 +391,7 @@ export class Controller {
     if (msg.content.end_conversation) return "agent_ended";
     if (looping) return "loop";
     // a narrator's remarks and a continued run's history are messages, not turns
-    if (rec.turns - nonTurns(rec) >= limits.max_turns) return "max_turns";
+    if (turnsTaken(rec) >= limits.max_turns) return "max_turns";
     if (limits.max_total_tokens !== null && rec.tokens_total >= limits.max_total_tokens) return "token_budget";
     if (rec.deadline_at !== null && now() >= rec.deadline_at) return "duration";
     return null;

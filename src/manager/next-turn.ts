@@ -12,7 +12,7 @@ import { now } from "../redis/clock.js";
 import { generateStructured } from "../llm/structured.js";
 import type { LlmProvider } from "../llm/types.js";
 import type { Logger } from "../logger.js";
-import { nonTurns, type ConversationRecord, type NextChoice } from "../protocol/record.js";
+import { turnOf, type ConversationRecord, type NextChoice } from "../protocol/record.js";
 import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage, type TurnRequest } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
@@ -123,7 +123,7 @@ export function requestFor(deps: Pick<NextTurnDeps, "queues">, rec: Conversation
     agent_id: choice.agent_id,
     pool,
     log_position: choice.seq - 1,
-    turn: Math.max(1, choice.seq - nonTurns(rec)),
+    turn: Math.max(1, turnOf(choice.seq, rec)),
     turn_choice: { how: choice.how, by: choice.by, reason: choice.reason, ...(choice.round === undefined ? {} : { round: choice.round }) },
     ...(ahead ? { ahead: true } : {}),
     retry_budget_ms: s.retry_budget_ms,

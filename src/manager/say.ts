@@ -9,7 +9,7 @@
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UsageError } from "../errors/index.js";
-import { isFinal, nonTurns, personaOf, type ConversationRecord } from "../protocol/record.js";
+import { isFinal, personaOf, turnOf, type ConversationRecord } from "../protocol/record.js";
 import { MAX_TEXT, NARRATOR_ID } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
@@ -59,7 +59,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     if (!agent) throw new UsageError(`"${as}" is not in conversation ${id}`, `the agents are ${rec.spec.agents.map((a) => a.id).join(", ")}; --as ${NARRATOR_ID} adds a remark`);
     if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
     if (!waiting || waiting.agent_id !== as) {
-      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${rec.next_choice.seq - nonTurns(rec)} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
+      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${turnOf(rec.next_choice.seq, rec)} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
       throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }
@@ -69,5 +69,5 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`,
   );
   const seq = as === NARRATOR_ID ? null : (waiting?.seq ?? null);
-  return { as, seq, turn: seq === null ? null : seq - nonTurns(rec) };
+  return { as, seq, turn: seq === null ? null : turnOf(seq, rec) };
 }

@@ -16,7 +16,8 @@ import type { ConversationRecord, ConversationSpec } from "../protocol/record.js
 import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor, type Waiting } from "./waiting.js";
-import { choiceShown, chosenText, isPerson, pendingTurn, skipText, speaksBy } from "./who.js";
+import { choiceShown, chosenText, isPerson, skipText, speaksBy } from "./who.js";
+import { turnOf } from "../protocol/turn-count.js";
 
 type Write = (s: string) => void;
 
@@ -86,8 +87,8 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
 export function waitingText(w: Waiting, r: ConversationRecord, live = true): string {
   const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
   return live
-    ? `… turn ${pendingTurn(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
-    : `… turn ${pendingTurn(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
+    ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
+    : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }
 
 /** `spec`: the agents a person speaks for are said to be people (not the model they were configured with) */

@@ -4,7 +4,8 @@
  */
 import { personWaitedFor } from "../manager/say.js";
 import type { ConversationRecord } from "../protocol/record.js";
-import { nameOf, pendingTurn } from "./who.js";
+import { nameOf } from "./who.js";
+import { turnOf } from "../protocol/turn-count.js";
 
 export interface Waiting {
   agent_id: string;
@@ -22,5 +23,5 @@ export interface Waiting {
 export function waitingFor(r: ConversationRecord): Waiting | null {
   const w = personWaitedFor(r);
   if (!w) return null;
-  return { ...w, name: nameOf(r, w.agent_id), turn: pendingTurn(w.seq, r), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
+  return { ...w, name: nameOf(r, w.agent_id), turn: turnOf(w.seq, r), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
 }

@@ -59,11 +59,6 @@ export function turnAt(seq: number, messages: readonly DialogMessage[], history:
   return seq - history - remarks;
 }
 
-/** the turn that `seq`, requested or in flight now, is: every remark and copied message recorded so far comes before it */
-export function pendingTurn(seq: number, r: Pick<ConversationRecord, "remarks" | "history">): number {
-  return seq - (r.remarks ?? 0) - (r.history ?? 0);
-}
-
 /** "turn 12", or for a message of the copied history (run --continue) "#3, before this run" */
 export function turnLabel(seq: number, turn: number): string {
   return turn >= 1 ? `turn ${turn}` : `#${seq}, before this run`;

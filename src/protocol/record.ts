@@ -223,13 +223,5 @@ export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
 // (in a module of its own, free of the schemas, so the web page's script can use it: observer/who.ts)
 export { personaOf } from "./persona-of.js";
 
-
-/** the messages of a record that are not this run's turns: a narrator's remarks and a copied history */
-export function nonTurns(rec: Pick<ConversationRecord, "remarks" | "history">): number {
-  return (rec.remarks ?? 0) + (rec.history ?? 0);
-}
-
-/** the turns this run's agents took (every message recorded but a narrator's remarks and a copied history) */
-export function turnsTaken(rec: Pick<ConversationRecord, "turns" | "remarks" | "history">): number {
-  return rec.turns - nonTurns(rec);
-}
+// (in a module of its own, free of the schemas, so the web page's script can count turns too)
+export { nonTurns, turnOf, turnsTaken } from "./turn-count.js";

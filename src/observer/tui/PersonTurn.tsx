@@ -9,7 +9,8 @@
 import { Box, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { Waiting } from "../waiting.js";
-import { choiceShown, choiceText, pendingTurn } from "../who.js";
+import { choiceShown, choiceText } from "../who.js";
+import { turnOf } from "../../protocol/turn-count.js";
 import { Spinner } from "./Spinner.js";
 import { clean, tailRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
@@ -71,7 +72,7 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
         ▍{clean(w.name)}
       </Text>
       <Text dimColor>
-        {" "}· {w.agent_id} · turn {pendingTurn(w.seq, r)} · a person ·{" "}
+        {" "}· {w.agent_id} · turn {turnOf(w.seq, r)} · a person ·{" "}
       </Text>
       <Text color={tone(theme, "yellow")}>{left(w, now)}</Text>
       {choiceShown(choice) ? <Text dimColor> · {clean(choiceText(choice))}</Text> : null}

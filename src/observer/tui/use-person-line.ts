@@ -17,10 +17,10 @@ import type { Key } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { ConversationRecord } from "../../protocol/record.js";
 import { waitingFor, type Waiting } from "../waiting.js";
-import { pendingTurn } from "../who.js";
 import type { Mode } from "./Footer.js";
 import type { PersonLine } from "./PersonTurn.js";
 import { clean } from "./text.js";
+import { turnOf } from "../../protocol/turn-count.js";
 
 /** says `text` as agent `as` in the conversation (manager/say.ts `say`, via "the TUI"); absent when this terminal cannot type (no raw mode) */
 export type Say = (as: string, text: string) => Promise<unknown>;
@@ -42,7 +42,7 @@ const dropWord = (s: string): string => s.replace(/\S*\s*$/, "");
 export function usePersonLine(record: ConversationRecord | null, mode: Mode, say: Say | undefined): PersonLineState {
   const waiting = record && mode !== "replay" ? waitingFor(record) : null;
   // the turn, as its heading numbers it (a notice says which turn it is about)
-  const here = waiting && record ? { seq: waiting.seq, turn: pendingTurn(waiting.seq, record) } : null;
+  const here = waiting && record ? { seq: waiting.seq, turn: turnOf(waiting.seq, record) } : null;
   const offered = waiting !== null && say !== undefined;
   const [draft, setDraft] = useState("");
   const [open, setOpenState] = useState(false);

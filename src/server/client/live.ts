@@ -18,6 +18,7 @@ import { apply, initialState, type ViewState } from "../../observer/tui/state.js
 import { agentStats } from "../../observer/tui/stats.js";
 import { choiceShown, chosenText, nameOf, speaksBy } from "../../observer/who.js";
 import type { ConversationRecord } from "../../protocol/record.js";
+import { turnsTaken } from "../../protocol/turn-count.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import { sayBoxes, type Waiting } from "./say.js";
@@ -50,9 +51,9 @@ function showRecord(r: ConversationRecord, html: { story: string | null; persona
   const status = $("status");
   status.textContent = `${r.status}${r.stop_reason ? ` (${r.stop_reason})` : ""}`;
   status.className = `status ${r.status}`;
-  // a narrator's remarks and a continued run's history are messages, not turns (as protocol/record.ts nonTurns)
+  // a narrator's remarks and a continued run's history are messages, not turns
   const turns = document.getElementById("turns");
-  if (turns) turns.textContent = String(r.turns - (r.remarks ?? 0) - (r.history ?? 0));
+  if (turns) turns.textContent = String(turnsTaken(r));
   // the agents by their personas' names once the personas are written (as the header says them: pages.ts)
   for (const span of $("agents").querySelectorAll<HTMLElement>("span[data-agent]")) {
     const a = r.spec.agents.find((x) => x.id === span.dataset.agent);

@@ -11,7 +11,7 @@ import { troubleText } from "../../analysis/report-rows.js";
 import type { Analysis } from "../../analysis/schema.js";
 import { barChart, esc, PALETTE } from "../../analysis/svg.js";
 import { nameOf, speaksBy } from "../../observer/who.js";
-import { isFinal, nonTurns, StatusSchema, StopReasonSchema, type ConversationRecord } from "../../protocol/record.js";
+import { isFinal, StatusSchema, turnsTaken, StopReasonSchema, type ConversationRecord } from "../../protocol/record.js";
 import { MAX_TEXT, type DialogMessage } from "../../protocol/schemas.js";
 import type { ListItem } from "../schemas.js";
 import type { ListQuery } from "../runs.js";
@@ -83,7 +83,7 @@ function header(rec: ConversationRecord): string {
     .join("<br>");
   const imported = rec.status === "imported";
   // a narrator's remarks and a continued run's history are messages, not turns
-  const progress = imported ? `${int(rec.turns)} messages` : `turn <span id="turns">${rec.turns - nonTurns(rec)}</span> of ${rec.spec.limits.max_turns}`;
+  const progress = imported ? `${int(rec.turns)} messages` : `turn <span id="turns">${turnsTaken(rec)}</span> of ${rec.spec.limits.max_turns}`;
   const order = rec.spec.turn_order === "round_robin" ? "" : ` · turn order: ${esc(rec.spec.turn_order.replace("_", " "))}`;
   return `<h1>${esc(rec.spec.scenario.title)}</h1>
 <p class="meta">conversation ${esc(rec.spec.id)} · ${imported ? "recorded from" : "created"} ${esc(iso(rec.spec.created_at))} UTC · <span id="status" class="status ${esc(rec.status)}">${esc(statusText(rec.status, rec.stop_reason))}</span> · ${progress}${order}</p>
