@@ -99,13 +99,20 @@ const RunRetrySchema = z.object({
   backoff_max_ms: z.number().int().nonnegative().optional().catch(undefined),
 });
 
+const runRetry = new WeakMap<object, z.infer<typeof RunRetrySchema>>();
+
 /**
  * a turn's retry policy: the run's own (its recorded configuration: `--set queues.retry_budget_ms`
  * of the run that asked for it), else this manager's — managers serve each other's runs
  */
 export function retryOf(runConfig: Record<string, unknown>, mine: Queues["settings"]): Pick<Queues["settings"], "retry_budget_ms" | "attempts" | "backoff_ms" | "backoff_max_ms"> {
-  const run = RunRetrySchema.safeParse(runConfig.queues ?? {});
-  const r = run.success ? run.data : {};
+  // a run's recorded configuration never changes: read once per spec the manager holds (every turn asks)
+  let r = runRetry.get(runConfig);
+  if (!r) {
+    const run = RunRetrySchema.safeParse(runConfig.queues ?? {});
+    r = run.success ? run.data : {};
+    runRetry.set(runConfig, r);
+  }
   return {
     retry_budget_ms: r.retry_budget_ms ?? mine.retry_budget_ms,
     attempts: r.attempts ?? mine.attempts,
