@@ -124,6 +124,9 @@ export function simulateTurn(task: TurnTask, seed: number, opts: { end_after_tur
 /** what fills the placeholders: null where this story has nothing to say */
 type Vars = Record<"me" | "you" | "myRole" | "yourRole" | "goal" | "yourGoal" | "place" | "Place" | "daypart" | "issue", string | null>;
 
+/** every register's interjections, in the order simulated-lines.ts lists them */
+const ALL_INTERJECTIONS: readonly string[] = Object.values(L.INTERJECTIONS).flat();
+
 /** one turn being written: the sentences so far, and what may still be said */
 class Turn {
   readonly out: string[] = [];
@@ -164,12 +167,19 @@ class Turn {
 
   private readonly names: string[];
 
+  /** what `norm` made of each sentence this turn (a turn compares the same sentences many times) */
+  private readonly normed = new Map<string, string>();
+
   /** a sentence as compared for repeats: without an interjection or names, in lower case */
   private norm(s: string): string {
+    const known = this.normed.get(s);
+    if (known !== undefined) return known;
     let t = s;
-    for (const i of Object.values(L.INTERJECTIONS).flat()) if (t.startsWith(i)) t = t.slice(i.length);
+    for (const i of ALL_INTERJECTIONS) if (t.startsWith(i)) t = t.slice(i.length);
     for (const n of this.names) t = t.replaceAll(n, "<name>");
-    return t.toLowerCase();
+    t = t.toLowerCase();
+    this.normed.set(s, t);
+    return t;
   }
 
   /** a template filled in, or null when a placeholder has no value here */
