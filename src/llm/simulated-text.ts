@@ -41,11 +41,21 @@ export function simulateText(task: GenerationTask, seed: number, opts: Pick<Mode
  * addressed by first name (their own name, as in "I'm Nadia Castillo", does not count), unless
  * they have spoken more than one turn more than the quietest candidate in the transcript; else
  * whoever has spoken least there, then whoever has waited longest since, ties broken by the seed.
- * The reason says which, marked simulated.
+ * One who missed their latest turn in the transcript (skipped or failed) is chosen only when every
+ * candidate did. The reason says which, marked simulated.
  */
 export function simulateModerator(task: Extract<GenerationTask, { kind: "moderator" }>, seed: number): { next_speaker: string; reason: string } {
   const rng = new Rng(`${seed}|moderator|${task.sequence_number}`);
-  const spoken = task.transcript.filter((h) => !h.narrator);
+  // whoever missed their latest turn here (did not answer, or their model failed) is asked again
+  // only when nobody else may speak
+  const absent = (id: string): boolean => task.transcript.findLast((h) => !h.narrator && h.agent_id === id)?.missed !== undefined;
+  const present = task.candidates.filter((c) => !absent(c.agent_id));
+  if (present.length > 0 && present.length < task.candidates.length) {
+    const away = task.candidates.filter((c) => absent(c.agent_id));
+    const chosen = simulateModerator({ ...task, candidates: present }, seed);
+    return { ...chosen, reason: `${chosen.reason}; ${away.map((c) => c.name).join(", ")} missed their last turn` };
+  }
+  const spoken = task.transcript.filter((h) => !h.narrator && h.missed === undefined);
   const last = spoken.at(-1);
   const first = (name: string): string => name.split(/\s+/)[0] ?? name;
   const names = (text: string, name: string): boolean => new RegExp(`\\b${first(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(text);

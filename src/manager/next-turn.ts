@@ -13,7 +13,7 @@ import { generateStructured } from "../llm/structured.js";
 import type { LlmProvider } from "../llm/types.js";
 import type { Logger } from "../logger.js";
 import { turnOf, type ConversationRecord, type NextChoice } from "../protocol/record.js";
-import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage, type TurnRequest } from "../protocol/schemas.js";
+import { moderatorSchemaFor, TurnRequestSchema, type DialogMessage, type HistoryEntry, type TurnRequest } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { historyEntry } from "../worker/turn-context.js";
@@ -39,7 +39,7 @@ export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq
     const m = rec.spec.manager;
     const story = rec.story;
     if (!story) throw new Error("no story yet");
-    const transcript = recent.slice(-MODERATOR_TRANSCRIPT).map(historyEntry).filter((h) => h !== null);
+    const transcript = recent.slice(-MODERATOR_TRANSCRIPT).map(moderatorEntry).filter((h) => h !== null);
     const { task, messages } = moderatorTask(story, candidates, transcript, seq);
     const { value } = await generateStructured(deps.managerModel(rec), moderatorSchemaFor(candidates.map((c) => c.agent_id)), {
       model: m.model,
@@ -51,6 +51,17 @@ export async function choiceFor(deps: NextTurnDeps, rec: ConversationRecord, seq
   };
   const c = await chooseNext({ spec: rec.spec, personas: rec.personas ?? [], seq, recent }, moderate);
   return { choice: nextChoice(seq, c), fresh: true };
+}
+
+/**
+ * a message as the moderator reads it: as a speaker's prompt has it (historyEntry), and a turn
+ * skipped or failed as missed (a speaker's prompt leaves it out, having no text), so the moderator
+ * knows who did not answer
+ */
+export function moderatorEntry(m: DialogMessage): HistoryEntry | null {
+  const missed = m.skipped ? "skipped" : m.failed ? "failed" : null;
+  if (missed === null) return historyEntry(m);
+  return { agent_id: m.metadata.agent_id, speaker: m.speaker, text: "", seq: m.metadata.sequence_number, missed };
 }
 
 /** a new choice of the speaker of turn `seq` when no model is needed to make it (see choose), else null */

@@ -68,6 +68,9 @@ export function personasTask(spec: ConversationSpec, story: StoryContent): { tas
   };
 }
 
+/** how the moderator's transcript shows a turn its speaker had but did not speak */
+const MISSED = { skipped: "[did not answer in time; turn skipped]", failed: "[no reply: the model failed]" } as const;
+
 /** the moderator's question: who of `candidates` should speak next, given the latest turns */
 export function moderatorTask(
   story: StoryContent,
@@ -91,7 +94,7 @@ export function moderatorTask(
           `Situation: ${story.initial_situation}`,
           "",
           "The conversation so far (latest last):",
-          ...transcript.map((h) => (h.narrator ? `[Narrator] ${h.text}` : `${h.speaker} (${h.agent_id}): ${h.text}`)),
+          ...transcript.map((h) => (h.narrator ? `[Narrator] ${h.text}` : `${h.speaker} (${h.agent_id}): ${h.missed ? MISSED[h.missed] : h.text}`)),
           "",
           "Who may speak next:",
           ...candidates.map((c) => `- ${c.agent_id}: ${c.name}, ${c.role}`),

@@ -351,6 +351,12 @@ export const HistoryEntrySchema = z
     seq: z.number().int().positive().optional(),
     /** a narrator's remark rather than a speaker's turn */
     narrator: z.boolean().optional(),
+    /**
+     * a turn its speaker had but did not speak (no text): a person who did not answer in time
+     * ("skipped") or a model whose every attempt failed ("failed"). Only the moderator is shown
+     * these (next-turn.ts), so it knows who was absent.
+     */
+    missed: z.enum(["skipped", "failed"]).optional(),
   })
   .strict();
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;

@@ -2,16 +2,16 @@
  * The moderator turn order with the simulated moderator: whom turn-order.ts lets it choose from
  * (not the last speaker, nor on both sides of a skipped turn) and how it chooses (a name in the
  * latest message but the speaker's own, else whoever has spoken least), as the manager asks it
- * (next-turn.ts: the latest turns as history entries, a skipped turn's empty message left out).
+ * (next-turn.ts: the latest turns as history entries, a skipped or failed turn marked missed).
  */
 import { describe, expect, it } from "vitest";
 import { simulateModerator } from "../../src/llm/simulated-text.js";
 import type { GenerationTask } from "../../src/llm/types.js";
 import { moderatorTask } from "../../src/manager/prompts.js";
+import { moderatorEntry } from "../../src/manager/next-turn.js";
 import { chooseNext, type Moderate } from "../../src/manager/turn-order.js";
 import type { ConversationRecord } from "../../src/protocol/record.js";
 import type { DialogMessage, HistoryEntry } from "../../src/protocol/schemas.js";
-import { historyEntry } from "../../src/worker/turn-context.js";
 import { makeCastRecord, makeRemark, makeTurn } from "../helpers/cast.js";
 
 const SEED = 7;
@@ -21,7 +21,7 @@ type ModeratorTask = Extract<GenerationTask, { kind: "moderator" }>;
 function simulated(r: ConversationRecord, seq: number, recent: readonly DialogMessage[], asked: string[][] = []): Moderate {
   return async (candidates) => {
     asked.push(candidates.map((c) => c.agent_id));
-    const transcript = recent.map(historyEntry).filter((h) => h !== null);
+    const transcript = recent.map(moderatorEntry).filter((h) => h !== null);
     const { task } = moderatorTask(r.story!, candidates, transcript, seq);
     return { ...simulateModerator(task as ModeratorTask, SEED), by: "manager (simulated/simulated-1)" };
   };
@@ -71,6 +71,26 @@ describe("the moderator after a skipped turn", () => {
     expect(c.reason).toBe("Margaret Oyelaran-Whitfield is the only one who did not have the last turn, which was skipped (Tomasz Wiśniewski)");
   });
 
+  it("later, does not ask the person who missed their last turn again while someone else may speak, and says why", async () => {
+    // chair, officer (skipped), commuter, shopkeeper: officer has spoken least, but did not answer
+    const recent = [spoke, skipped, makeTurn(r, 3, "commuter", "The tram would save me twenty minutes."), makeTurn(r, 4, "shopkeeper", "Deliveries worry me.")];
+    const asked: string[][] = [];
+    const c = await next(r, recent, asked);
+    expect(asked).toEqual([["chair", "officer", "commuter"]]);
+    expect(["chair", "commuter"]).toContain(c.agent_id);
+    expect(c.reason).toMatch(/; Tomasz Wiśniewski missed their last turn$/);
+  });
+
+  it("shows the moderator's model who did not answer, and whose model failed", () => {
+    const failed = { ...makeTurn(r, 3, "commuter", ""), failed: true };
+    const transcript = [spoke, skipped, failed].map(moderatorEntry).filter((h) => h !== null);
+    expect(transcript.map((h) => h.missed)).toEqual([undefined, "skipped", "failed"]);
+    const { messages } = moderatorTask(r.story!, [], transcript, 4);
+    const prompt = messages.map((m) => m.content).join("\n");
+    expect(prompt).toContain("Tomasz Wiśniewski (officer): [did not answer in time; turn skipped]");
+    expect(prompt).toMatch(/\(commuter\): \[no reply: the model failed\]/);
+  });
+
   it("without a skipped turn, everyone but the last speaker may be chosen, as before", async () => {
     const asked: string[][] = [];
     await next(r, [spoke, makeTurn(r, 2, "officer", "The tram would run every six minutes.")], asked);
@@ -92,6 +112,16 @@ describe("simulateModerator", () => {
     candidates: among,
     transcript,
     sequence_number: seq,
+  });
+
+  it("asks one who missed their last turn only when every candidate did", () => {
+    const missed = (agent_id: string): HistoryEntry => ({ ...entry(agent_id, ""), missed: "skipped" });
+    const some = simulateModerator(task([entry("a", "One."), missed("d"), entry("b", "Two.")], candidates.filter((c) => c.agent_id !== "b")), SEED);
+    expect(some.next_speaker).toBe("c");
+    expect(some.reason).toBe("[simulated moderator] Ingrid Abbott (psychologist) has not spoken yet; Maya Nakamura missed their last turn");
+    const all = simulateModerator(task([entry("a", "One."), missed("c"), missed("d")], candidates.filter((c) => ["c", "d"].includes(c.agent_id))), SEED);
+    expect(["c", "d"]).toContain(all.next_speaker);
+    expect(all.reason).not.toMatch(/missed/);
   });
 
   it("does not count the speaker's own name as someone addressed", () => {
