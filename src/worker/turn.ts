@@ -249,6 +249,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           continue;
         }
         const error = oneLine(`${f.error}; ${next.reason}`, 2000);
+        // the job keeps every attempt, the last one too (show --failed counts them)
+        await saveProgress(job, req, failed, onFallback);
         const failedTurn = buildMessage(base, { spec, attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(primary) : undefined });
         await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
         throw new UnrecoverableError(error);

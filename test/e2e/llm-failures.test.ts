@@ -199,6 +199,10 @@ describe("Ollama's wire format", () => {
     expect(dead.code).toBe(0);
     expect(dead.stdout).toMatch(/1 failed job/);
     expect(dead.stdout).toMatch(/requests\.a\s+job \S+\.1\s+turn 1 \(a\), \d+ attempts: .*rate limiting/);
+    // the job's count of attempts is the turn's: every failed attempt, the last one too
+    const attempts = msgs[0]!.metadata.failed_attempts.length;
+    expect(dead.stdout).toContain(`turn 1 (a), ${attempts} attempts:`);
+    expect(dead.stdout).toContain(`gave up after ${attempts} attempts`);
     expect(dead.stdout.split("\n").filter((l) => l.includes("job ")).every((l) => !l.includes("\n"))).toBe(true);
     const analysis = JSON.parse((await runCli(["analyze", id, "--json", "--prefix", prefix], env)).stdout) as {
       agents: Array<{ agent_id: string; failed_turns: number; failure_causes: Record<string, number> }>;
