@@ -38,7 +38,8 @@ export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) 
     // the same report as `dialogue analyze`: stored with the run, or computed from these messages
     if (e.type === "end") r.finish(e.record, e.analysis ?? analyze(e.record, e.messages));
     else if (e.type === "notice") process.stderr.write(`${e.text}\n`);
-    else if (e.type !== "tokens" || (opts.json && opts.tokens)) r.onEvent(e);
+    // token chunks with --json --tokens; a failed attempt's notice always
+    else if (e.type !== "tokens" || e.chunk.failed || (opts.json && opts.tokens)) r.onEvent(e);
   };
 }
 

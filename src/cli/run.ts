@@ -226,7 +226,7 @@ async function run(opts: RunOptions): Promise<number> {
       });
     } else {
       const observe = textObserver(opts);
-      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens) });
+      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true });
       const analysis = (await analysisOf(store, final)).analysis;
       observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
     }

@@ -38,7 +38,7 @@ to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…
       await getOrThrow(store, id, prefix);
       if (!wantsTui(opts)) {
         const observe = textObserver(opts);
-        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens) });
+        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true });
         const { analysis } = await analysisOf(store, final, { readOnly: true });
         observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
         return;

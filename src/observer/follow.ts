@@ -5,7 +5,8 @@
  * each time that read returns. An observer of whole messages sends the record's read with the
  * blocking one (Redis runs it as soon as the read has its answer: one write and one wake-up per
  * batch) and reads at most every paceMs; one of token chunks handles each batch as soon as it
- * comes, and reads the record after it. Writes nothing. Emits events in order: record changes, each message once, token
+ * comes, and reads the record after it. One of whole messages may look for the notices of failed
+ * attempts (`notices`) while no message comes. Writes nothing. Emits events in order: record changes, each message once, token
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
@@ -34,6 +35,12 @@ export interface FollowOptions {
    * (token chunks are read as soon as they are written)
    */
   paceMs?: number;
+  /**
+   * without `tokens`: still tell a failed attempt of the turn in progress (the worker's notice in
+   * the token stream, a chunk with `failed` set), looked for at most once a second while no
+   * message comes (a fast run is never read for them)
+   */
+  notices?: boolean;
   /** stop following at the first final status even if not every message was read (after a grace) */
   graceMs?: number;
   /**
@@ -72,6 +79,10 @@ export async function follow(
   let lastLogId = opts.from?.log ?? "0-0";
   let lastTokenId = opts.from?.tokens ?? "0-0";
   let seen = Number.parseInt(lastLogId, 10) || 0;
+  /** the latest message's sequence number, and where the last look for notices ended */
+  let lastSeq = seen;
+  let noticesAt = Date.now();
+  let lastNoticeId = "-";
   let finalSince: number | null = null;
   /** the record as it is now (read with the last batch of entries), told when it changed */
   const see = (next: ConversationRecord | null): ConversationRecord => {
@@ -123,9 +134,21 @@ export async function follow(
         while (t < chunks.length && ((chunks[t] as (typeof chunks)[number])[1]?.seq ?? 0) <= message.metadata.sequence_number) nextChunk();
         lastLogId = entryId;
         seen++;
+        lastSeq = Math.max(lastSeq, message.metadata.sequence_number);
         onEvent({ type: "message", message, id: entryId });
       }
       while (t < chunks.length) nextChunk();
+      if (opts.notices && !opts.tokens && logEntries.length === 0 && !isFinal(current.status) && Date.now() - noticesAt >= 1000) {
+        noticesAt = Date.now();
+        // the newest entries since the last look, newest first; the notices among them, of turns not recorded yet
+        const entries = (await reader.xrevrange(store.keys.tokens(id), "+", lastNoticeId === "-" ? "-" : `(${lastNoticeId}`, "COUNT", 50)) as Array<[string, string[]]>;
+        if (entries.length > 0) lastNoticeId = entries[0]![0];
+        for (const [entryId, fields] of entries.reverse()) {
+          if (!fields.includes("f")) continue;
+          const chunk = chunkFromEntry(fields);
+          if (chunk?.failed && chunk.seq > lastSeq) onEvent({ type: "tokens", chunk, id: entryId });
+        }
+      }
       const wasFinal = isFinal(current.status);
       current = see(after === undefined ? await store.get(id) : after);
       if (wasFinal) {

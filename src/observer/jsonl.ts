@@ -9,12 +9,15 @@
  *   {"type":"waiting_for_person", seq, turn, agent_id, name, since, skip_at, say}
  *                                                a person's turn has begun: it waits for `dialogue say` (the
  *                                                `say` command answers it) until skip_at (epoch ms), then is skipped
+ *   {"type":"attempt_failed", seq, turn, agent_id, attempt, cause, error, wait_ms, fallback}
+ *                                                an attempt at the turn in progress failed and the turn goes
+ *                                                on: retried after wait_ms, or with the fallback ("provider/model")
  *   {"type":"tokens", chunk}                     token chunks, with --tokens
  *   {"type":"end", summary, analysis, record}    the final status and the analysis (as `analyze --json`)
  */
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf } from "../analysis/summary.js";
-import { turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { turnOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor } from "./waiting.js";
 
@@ -23,11 +26,18 @@ type Write = (s: string) => void;
 /** `live`: false for a replay (the `say` command is left out: no one can answer now) */
 export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   const line = (o: unknown): void => write(`${JSON.stringify(o)}\n`);
+  let record: ConversationRecord | null = null;
   return {
     onEvent(e) {
       if (e.type === "message") return line({ type: "message", message: e.message });
-      if (e.type === "tokens") return line({ type: "tokens", chunk: e.chunk });
+      if (e.type === "tokens") {
+        const c = e.chunk;
+        if (!c.failed) return line({ type: "tokens", chunk: c });
+        const f = c.failed;
+        return line({ type: "attempt_failed", seq: c.seq, turn: record ? turnOf(c.seq, record) : null, agent_id: c.agent_id, attempt: c.attempt, cause: f.cause, error: f.error, wait_ms: f.wait_ms, fallback: f.fallback ?? null });
+      }
       const r = e.record;
+      record = r;
       const p = e.previous;
       if (!p) line({ type: "conversation", record: r });
       else if (r.status !== p.status || r.phase !== p.phase || r.stop_reason !== p.stop_reason || r.turns !== p.turns) {

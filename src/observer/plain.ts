@@ -13,10 +13,10 @@ import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
-import type { DialogMessage, Persona, StoryContent } from "../protocol/schemas.js";
+import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor, type Waiting } from "./waiting.js";
-import { choiceShown, chosenText, isPerson, skipText, speaksBy } from "./who.js";
+import { choiceShown, chosenText, isPerson, nameOf, skipText, speaksBy } from "./who.js";
 import { turnOf } from "../protocol/turn-count.js";
 
 type Write = (s: string) => void;
@@ -91,6 +91,13 @@ export function waitingText(w: Waiting, r: ConversationRecord, live = true): str
     : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }
 
+/** the line that says an attempt at the turn in progress failed, and what the worker does next */
+export function attemptFailedText(c: TokenChunk, r: ConversationRecord): string {
+  const f = c.failed;
+  const next = !f ? "" : f.fallback ? `; trying the fallback ${f.fallback}` : f.wait_ms !== null ? `; retrying in ${(f.wait_ms / 1000).toFixed(1)} s` : "; retrying";
+  return `… turn ${turnOf(c.seq, r)} (${nameOf(r, c.agent_id)}, ${c.agent_id}): attempt ${c.attempt} failed (${f?.cause ?? "unknown"}): ${f?.error ?? ""}${next}`;
+}
+
 /** `spec`: the agents a person speaks for are said to be people (not the model they were configured with) */
 export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
@@ -161,10 +168,17 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
   let shownPersonas = false;
   let phase: string | null = null;
   let turnOrder: string | undefined;
+  let record: ConversationRecord | null = null;
   return {
     onEvent(e) {
+      if (e.type === "tokens") {
+        // text is not shown here, but an attempt that failed while the turn goes on is
+        if (e.chunk.failed && record) write(`${attemptFailedText(e.chunk, record)}\n`);
+        return;
+      }
       if (e.type === "record") {
         const r = e.record;
+        record = r;
         turnOrder = r.spec.turn_order;
         if (!e.previous) write(`${headerText(r)}\n`);
         if (r.phase && r.phase !== phase) {

@@ -469,6 +469,24 @@ export const AbortNoticeSchema = z
 export type AbortNotice = z.infer<typeof AbortNoticeSchema>;
 
 /** one entry of a conversation's token stream */
+/**
+ * An attempt at a turn failed and the turn goes on: the worker says so in the token stream (a
+ * chunk with no text, `failed` set) while it waits to retry or turns to the fallback, so the views
+ * can show it live (the message, once recorded, lists every failed attempt).
+ */
+export const AttemptNoticeSchema = z
+  .object({
+    cause: FailureCauseSchema,
+    /** one line: what went wrong */
+    error: z.string().max(2000),
+    /** the wait before the next attempt, null when the fallback is tried at once */
+    wait_ms: z.number().int().nonnegative().nullable(),
+    /** "provider/model" of the fallback the next attempt uses, when it turns to it */
+    fallback: z.string().max(200).optional(),
+  })
+  .strict();
+export type AttemptNotice = z.infer<typeof AttemptNoticeSchema>;
+
 export const TokenChunkSchema = z
   .object({
     seq: z.number().int().positive(),
@@ -477,6 +495,8 @@ export const TokenChunkSchema = z
     text: z.string().max(MAX_TEXT),
     tokens: z.number().int().nonnegative(),
     t: z.number().int().nonnegative(),
+    /** this attempt failed and the turn goes on (no text): see AttemptNoticeSchema */
+    failed: AttemptNoticeSchema.optional(),
   })
   .strict();
 export type TokenChunk = z.infer<typeof TokenChunkSchema>;

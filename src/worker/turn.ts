@@ -32,6 +32,7 @@ import {
   DialogMessageSchema,
   MAX_FAILED_ATTEMPTS,
   TurnRequestSchema,
+  type AttemptNotice,
   type DialogMessage,
   type FailedAttempt,
   type ModelSpec,
@@ -238,14 +239,14 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), now());
         if ("delay" in next) {
           record.wait_ms = next.delay;
-          await saveProgress(job, req, failed, onFallback);
+          await Promise.all([saveProgress(job, req, failed, onFallback), notify(deps, req, ctx, record, { cause: f.cause, error: f.error, wait_ms: next.delay })]);
           await sleep(next.delay, ac.signal);
           continue;
         }
         if (fallback && !onFallback && !ac.signal.aborted) {
           onFallback = true;
           deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, err: f.error }, `switching to the fallback ${label(fallback)}`);
-          await saveProgress(job, req, failed, onFallback);
+          await Promise.all([saveProgress(job, req, failed, onFallback), notify(deps, req, ctx, record, { cause: f.cause, error: f.error, wait_ms: null, fallback: label(fallback) })]);
           continue;
         }
         const error = oneLine(`${f.error}; ${next.reason}`, 2000);
@@ -393,6 +394,19 @@ function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"
 }
 
 /** the failed attempts so far, kept on the job (a worker that crashes mid-retry leaves them for the next) */
+/**
+ * says in the token stream that an attempt failed and the turn goes on (a chunk with no text), so
+ * a view shows it while the worker waits; best effort, like the token chunks
+ */
+async function notify(deps: Pick<TurnDeps, "store" | "log">, req: TurnRequest, ctx: TurnContext, f: FailedAttempt, notice: AttemptNotice): Promise<void> {
+  try {
+    const chunk = { seq: req.sequence_number, attempt: f.attempt, agent_id: req.agent_id, text: "", tokens: 0, t: f.at, failed: { ...notice, error: oneLine(notice.error, 2000) } };
+    await deps.store.publishTokens(req.conversation_id, chunk, ctx.spec.token_stream_maxlen);
+  } catch (err) {
+    deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, err: String(err) }, "could not say that an attempt failed");
+  }
+}
+
 async function saveProgress(job: Job, req: TurnRequest, failed: FailedAttempt[], useFallback: boolean): Promise<void> {
   try {
     await job.updateData({ ...req, failed_attempts: failed, use_fallback: useFallback });

@@ -182,6 +182,47 @@ describe("Ollama's wire format", () => {
     expect(msgs[0]!.metadata.attempt).toBe(failed.length + 1);
   }, 120_000);
 
+  // two answers of 429 with Retry-After: 2, then a reply
+  const limitedTwice = () => {
+    const limited = { kind: "status" as const, status: 429, error: "too many requests", retryAfter: "2" };
+    ollama.script = [limited, limited, REPLY];
+    ollama.fallback = REPLY;
+  };
+
+  it("--plain says each failed attempt of the turn in progress while it waits, before the turn's message", async () => {
+    limitedTwice();
+    const { r, msgs } = await run("rate-limited-plain");
+    expect(r.code, r.stderr).toBe(0);
+    expect(msgs[0]!.metadata.failed_attempts).toHaveLength(2);
+    const lines = r.stdout.split("\n");
+    const live = lines.filter((l) => l.startsWith("… turn 1 ("));
+    expect(live).toHaveLength(2);
+    expect(live[0]).toMatch(/^… turn 1 \(.+, a\): attempt 1 failed \(rate_limited\): .*rate limit.*; retrying in 2\.\d s$/);
+    expect(live[1]).toMatch(/^… turn 1 \(.+, a\): attempt 2 failed \(rate_limited\): .*; retrying in 2\.\d s$/);
+    expect(lines.indexOf(live[1]!)).toBeLessThan(lines.findIndex((l) => l.startsWith("[1] ")));
+  }, 120_000);
+
+  it("--json tells each failed attempt of the turn in progress as it happens, with its cause and the wait", async () => {
+    limitedTwice();
+    const file = configFile("rate-limited-json", "ollama", "llama3.2");
+    const r = await runCli(["run", "--config", file, "--json", "--prefix", freshPrefix()], cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url }), 150_000);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq?: number; message?: DialogMessage; [k: string]: unknown });
+    const notices = events.filter((e) => e.type === "attempt_failed");
+    expect(notices).toHaveLength(2);
+    expect(notices[0]).toMatchObject({ seq: 1, turn: 1, agent_id: "a", attempt: 1, cause: "rate_limited", fallback: null });
+    expect(notices[1]).toMatchObject({ seq: 1, turn: 1, agent_id: "a", attempt: 2, cause: "rate_limited" });
+    // Retry-After: 2, and a little jitter (at most a tenth of it)
+    for (const n of notices) expect(n["wait_ms"]).toBeGreaterThanOrEqual(2000);
+    for (const n of notices) expect(n["wait_ms"]).toBeLessThanOrEqual(2200);
+    expect(String(notices[0]!["error"])).toContain("rate limit");
+    // told before the turn's message, which lists the same attempts
+    const first = events.findIndex((e) => e.type === "attempt_failed");
+    const message = events.findIndex((e) => e.type === "message" && e.message?.metadata.sequence_number === 1);
+    expect(first).toBeLessThan(message);
+    expect(events[message]!.message!.metadata.failed_attempts).toHaveLength(2);
+  }, 120_000);
+
   it("429 forever: once the retry budget is spent the run fails, with the rate-limit hint, exit 1; show --failed lists the turn's job", async () => {
     ollama.retryAfter = "1";
     ollama.rateLimitUntil = Date.now() + 3_600_000;
