@@ -10,6 +10,9 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/analyzer.js";
 import { failedTimeMs } from "../../src/analysis/agent-acc.js";
+import { analysisSection } from "../../src/analysis/export-html.js";
+import { reportMarkdown } from "../../src/analysis/report-md.js";
+import { reportText } from "../../src/analysis/report-text.js";
 import { AnalysisSchema } from "../../src/analysis/schema.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
@@ -96,5 +99,42 @@ describe("the figures: a failed turn is had, not spoken", () => {
       [1, 40, 0, null, null],
       [1, 0, 0, null, null],
     ]);
+  });
+});
+
+describe("the views say it", () => {
+  const lineOf = (text: string, start: string): string | undefined =>
+    text
+      .split("\n")
+      .find((l) => l.trimStart().startsWith(start))
+      ?.replace(/\s+/g, " ")
+      .trim();
+
+  it("the terminal report: failed turns beside the turn count, the time in failed attempts, – where Cid has no value", () => {
+    const text = reportText(a);
+    expect(lineOf(text, "turns ")).toBe("turns 2 1 2 (2 failed)");
+    expect(lineOf(text, "generation time ")).toBe("generation time 1.8 s 1.2 s 0.0 s");
+    expect(lineOf(text, "time in failed attempts ")).toBe("time in failed attempts 0.0 s 4.0 s 53.0 s");
+    expect(lineOf(text, "words per turn ")).toBe("words per turn 7.5 14.0 –");
+    expect(lineOf(text, "share of talk ")).toBe("share of talk (words · turns) 52% · 67% 48% · 33% 0% · 0%");
+    expect(lineOf(text, "sentiment lexicon ")).toBe("sentiment lexicon · self (n) +0.23 · – (0) 0.00 · +0.40 (1) – · – (0)");
+    expect(text).toContain("the named agent spoke next 1 of 3 times a turn followed");
+  });
+
+  it("Markdown and HTML: the same rows", () => {
+    const md = reportMarkdown(a);
+    expect(md).toContain("| turns | 2 | 1 | 2 (2 failed) |");
+    expect(md).toContain("| time in failed attempts | 0.0 s | 4.0 s | 53.0 s |");
+    expect(md).toContain("| sentiment lexicon · self (n) | +0.23 · – (0) | 0.00 · +0.40 (1) | – · – (0) |");
+    const html = analysisSection(a);
+    expect(html).toContain("<tr><td>turns</td><td>2</td><td>1</td><td>2 (2 failed)</td></tr>");
+    expect(html).toContain("<tr><td>words per turn</td><td>7.5</td><td>14.0</td><td>–</td></tr>");
+    expect(html).toContain("<tr><td>sentiment lexicon · self (n)</td><td>+0.23 · – (0)</td><td>0.00 · +0.40 (1)</td><td>– · – (0)</td></tr>");
+  });
+
+  it("a turn cut and one failed: both beside the count", () => {
+    const c = { ...by("c"), turns: 5, cut_turns: 1, failed_turns: 1 };
+    const text = reportText({ ...a, agents: [by("a"), by("b"), c] });
+    expect(lineOf(text, "turns ")).toBe("turns 2 1 5 (1 cut, 1 failed)");
   });
 });
