@@ -4,6 +4,12 @@
  * A person's messages (source "human") carry no model figures: their tokens, speed, time to first
  * token, queue wait and load time are left out, and their time to answer is kept instead. A
  * recorded speaker's (source "imported", from `dialogue import`) carry neither.
+ *
+ * A turn spoken is one that is neither skipped (a person who did not answer) nor failed (a model
+ * whose attempts all failed, or whose reply was unusable twice): only those are measured — words,
+ * speed, first token, generation time, repetition, echo, sentiment. A failed turn is a turn the
+ * agent had: it counts in `turns` and `failed_turns`, its tokens, prompt, queue wait and load time
+ * count (they were spent), and its time goes to `failed_time_ms`, not to the generation time.
  */
 import type { AgentSpec } from "../protocol/record.js";
 import type { AnalyzedMessage } from "./message-view.js";
@@ -27,6 +33,23 @@ export interface MessageFacts {
 
 const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort());
 
+/**
+ * The time a model's turn spent on attempts that failed, as its worker measured it (epoch ms on
+ * Redis' clock): a failed turn's whole time, started to finished (every attempt, and the waits
+ * between them); a retried turn's time up to the attempt that produced the message (the last
+ * failed attempt's end and the wait after it). An attempt a worker before it lost (a crash: the
+ * queue gave the turn to another) is counted in `failed_attempts` but not timed here: it ended
+ * before this worker started the turn.
+ */
+export function failedTimeMs(m: Pick<AnalyzedMessage, "failed" | "metadata">): number {
+  const md = m.metadata;
+  if (m.failed) return Math.max(0, md.finished_at - md.started_at);
+  const last = md.failed_attempts.at(-1);
+  if (!last) return 0;
+  const resumed = Math.min(md.finished_at, last.at + (last.wait_ms ?? 0));
+  return Math.max(0, resumed - md.started_at);
+}
+
 export class AgentAcc {
   turns = 0;
   skipped = 0;
@@ -39,6 +62,7 @@ export class AgentAcc {
   tokens = 0;
   prompt = 0;
   genMs = 0;
+  failedMs = 0;
   words = 0;
   questions = 0;
   loadTotal = 0;
@@ -84,6 +108,16 @@ export class AgentAcc {
     this.skipped++;
   }
 
+  /** a model's turn that failed: had, not spoken; what it cost is counted, what it said is not measured */
+  addFailed(m: AnalyzedMessage): void {
+    this.seen(m);
+    this.failed++;
+    this.outcome(m);
+    this.cost(m);
+    this.failedMs += failedTimeMs(m);
+  }
+
+  /** a turn spoken */
   add(m: AnalyzedMessage, f: MessageFacts): void {
     const md = m.metadata;
     this.seen(m);
@@ -105,26 +139,37 @@ export class AgentAcc {
     }
     // a row of a recorded conversation: nothing was generated here, so there is nothing to time
     if (md.source === "imported") return;
+    this.outcome(m);
+    if (md.failed_attempts.length > 0) this.retried++;
+    this.cost(m);
+    this.genMs += md.generation_time_ms;
+    this.failedMs += failedTimeMs(m);
+    if (md.tokens_generated > 0) this.tps.push(md.tokens_per_second);
+    if (md.time_to_first_token_ms !== null) this.ttft.push(md.time_to_first_token_ms);
+  }
+
+  /** a model's turn: cut, stalled, and its failed attempts by cause */
+  private outcome(m: AnalyzedMessage): void {
     if (m.cut) this.cut++;
-    if (m.failed) this.failed++;
     if (m.stalled) this.stalled++;
-    if (md.failed_attempts.length > 0 && !m.failed) this.retried++;
-    for (const f of md.failed_attempts) {
+    for (const f of m.metadata.failed_attempts) {
       this.failedAttempts++;
       this.causes[f.cause] = (this.causes[f.cause] ?? 0) + 1;
     }
+  }
+
+  /** what a model's turn spent, spoken or not: tokens, prompt, the wait for a worker, loading the model */
+  private cost(m: AnalyzedMessage): void {
+    const md = m.metadata;
     this.tokens += md.tokens_generated;
     this.prompt += md.prompt_tokens ?? 0;
-    this.genMs += md.generation_time_ms;
-    if (md.tokens_generated > 0) this.tps.push(md.tokens_per_second);
-    if (md.time_to_first_token_ms !== null) this.ttft.push(md.time_to_first_token_ms);
     this.queue.push(md.queue_wait_ms);
     this.loadTotal += md.load_time_ms;
     this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
   }
 
   /**
-   * `totalWords`, `spokenTurns`: all the agents' words and turns spoken (skipped ones left out);
+   * `totalWords`, `spokenTurns`: all the agents' words and turns spoken (skipped and failed ones left out);
    * `material`: the run had material (each agent then gets its figure)
    */
   result(totalWords: number, spokenTurns: number, material = false): AgentMetrics {
@@ -135,7 +180,7 @@ export class AgentAcc {
     const person = this.kind === "human";
     const recorded = this.kind === "recorded";
     const provider = person ? "human" : recorded ? "imported" : (this.spec?.model.provider ?? this.provider ?? "unknown");
-    const spoken = this.turns - this.skipped;
+    const spoken = this.turns - this.skipped - this.failed;
     return {
       agent_id: this.agentId,
       name: this.name,
@@ -155,6 +200,7 @@ export class AgentAcc {
       tokens_generated: this.tokens,
       prompt_tokens: this.prompt,
       generation_time_ms: round(this.genMs, 3) ?? 0,
+      failed_time_ms: round(this.failedMs, 3) ?? 0,
       tokens_per_second: {
         mean: round(mean(tps), 4),
         p50: round(percentileSorted(tps, 50), 4),

@@ -6,8 +6,11 @@
  *
  * A narrator's remark is counted and passed over, and so is a message copied from another
  * conversation as a continued run's history; a person's skipped turn counts as the agent's turn
- * (and in turn-taking) but has no words to measure. The rows of an imported conversation are
- * turns with words and times (their own timestamps) but no model figures.
+ * (and in turn-taking) but has no words to measure. A failed turn (every attempt failed, or the
+ * reply was unusable twice) likewise: a turn the agent had, counted as failed, with its cost and
+ * the time its attempts took, but not a turn it spoke — whatever could be read of an unusable
+ * reply is not measured, and the streaks of the flags pass over it. The rows of an imported
+ * conversation are turns with words and times (their own timestamps) but no model figures.
  */
 import { personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
@@ -69,6 +72,7 @@ export class Analyzer {
   private firstStart: number | null = null;
   private turns = 0;
   private skipped = 0;
+  private failed = 0;
   private remarks = 0;
   private history = 0;
   private materialTurns = 0;
@@ -125,6 +129,13 @@ export class Analyzer {
       this.skipped++;
       agent.addSkipped(m);
       window.addSkipped(m, this.origin(), this.turns);
+      return;
+    }
+    if (m.failed) {
+      // the agent had the turn and did not speak: counted, its cost and time kept, no text measured
+      this.failed++;
+      agent.addFailed(m);
+      window.addFailed(m, this.origin(), this.turns);
       return;
     }
 
@@ -209,7 +220,7 @@ export class Analyzer {
     const overlapValues = overlap.filter((d): d is number => d !== null);
 
     const hasMaterial = rec.spec.materials !== undefined;
-    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns - this.skipped, hasMaterial));
+    const agents = [...this.agents.values()].map((a) => a.result(this.words, this.turns - this.skipped - this.failed, hasMaterial));
     const shares = agents.map((a) => a.share_of_talk).filter((s): s is number => s !== null);
     const spec = rec.spec;
     const models = [

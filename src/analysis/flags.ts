@@ -13,7 +13,8 @@
  *
  * An episode starts at the first message of the streak, is detected at the message that
  * completes it, and lasts while the condition holds. The streaks run over the messages spoken: a
- * narrator's remark and a person's skipped turn are passed over.
+ * narrator's remark, a person's skipped turn and a failed turn are passed over (a failed turn is
+ * its own flag, not a short reply).
  */
 import type { FlagType } from "./schema.js";
 

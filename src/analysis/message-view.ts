@@ -5,7 +5,8 @@
  * about a third of the time; fields the analysis does not read are left out. A whole
  * DialogMessage is an AnalyzedMessage, so analyze() takes either. Runs recorded before conversations
  * had turn orders and people read the same: `source` defaults to "model", `skipped` to false, and
- * `turn_choice` and `next_speaker` are absent.
+ * `turn_choice` and `next_speaker` are absent. Of a failed attempt it reads its cause, when it
+ * failed and the wait after it (for the time a turn spent on attempts that failed).
  */
 import { z } from "zod";
 import { ConversationContentSchema, DialogMessageSchema, FailedAttemptSchema, MessageMetadataSchema } from "../protocol/schemas.js";
@@ -30,7 +31,7 @@ const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   copied_from: true,
   material: true,
 })
-  .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true }).strip()).default([]) })
+  .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true, at: true, wait_ms: true }).strip()).default([]) })
   .strip();
 
 export const AnalyzedMessageSchema = DialogMessageSchema.pick({ queue_timestamp: true, speaker: true, cut: true, failed: true, stalled: true, skipped: true })

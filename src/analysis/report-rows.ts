@@ -89,10 +89,18 @@ const isPerson = (m: AgentMetrics): boolean => m.kind === "human";
 /** a person or a recorded speaker: no model generated their messages here */
 const noModel = (m: AgentMetrics): boolean => m.kind !== "model";
 
+/** "5", "5 (1 cut)", "5 (1 cut, 1 failed)": an agent's turns, and those cut or failed (a failed turn was the agent's, but it did not speak) */
+export function turnsText(m: Pick<AgentMetrics, "turns" | "cut_turns" | "failed_turns">): string {
+  const also = [m.cut_turns ? `${int(m.cut_turns)} cut` : "", m.failed_turns ? `${int(m.failed_turns)} failed` : ""].filter(Boolean).join(", ");
+  return `${int(m.turns)}${also ? ` (${also})` : ""}`;
+}
+
 /**
  * The agents' table, one column per agent. A person's column shows "–" where a figure is a
  * model's (tokens, speed, first token, queue wait, load time); runs with people get the rows
- * "skipped turns" and "answer time" (`people` forces them, for compare).
+ * "skipped turns" and "answer time" (`people` forces them, for compare). The figures of what
+ * was said (words, shares, speed, sentiment …) are over the turns spoken: a skipped or a failed
+ * turn is in the turn count, not in them; a failed turn's time is its own row.
  */
 export function agentRows(a: Analysis, opts: { people?: boolean; material?: boolean } = {}): Row[] {
   const col = (f: (m: AgentMetrics) => string): string[] => a.agents.map(f);
@@ -102,13 +110,14 @@ export function agentRows(a: Analysis, opts: { people?: boolean; material?: bool
     ["agent", ...col((m) => m.agent_id)],
     ["name", ...col((m) => m.name ?? DASH)],
     ["model", ...col((m) => modelLabel(m.provider, m.model))],
-    ["turns (cut)", ...col((m) => `${int(m.turns)}${m.cut_turns ? ` (${m.cut_turns})` : ""}`)],
+    ["turns", ...col(turnsText)],
     ...(people ? [["skipped turns", ...col((m) => int(m.skipped_turns))] as Row] : []),
     ["failed · stalled · retried turns", ...model((m) => triple(int(m.failed_turns), int(m.stalled_turns), int(m.retried_turns)))],
     ["failed attempts (causes)", ...model((m) => (m.failed_attempts ? `${int(m.failed_attempts)} (${causesText(m.failure_causes)})` : "0"))],
     ["tokens generated", ...model((m) => int(m.tokens_generated))],
     ["prompt tokens", ...model((m) => int(m.prompt_tokens))],
     ["generation time", ...model((m) => secs(m.generation_time_ms / 1000))],
+    ["time in failed attempts", ...model((m) => secs(m.failed_time_ms / 1000))],
     ["tokens/s mean · p50 · p95", ...model((m) => triple(num(m.tokens_per_second.mean), num(m.tokens_per_second.p50), num(m.tokens_per_second.p95)))],
     ["first token p50 · p95", ...model((m) => pair(ms(m.time_to_first_token_ms.p50), ms(m.time_to_first_token_ms.p95)))],
     ["load time total", ...model((m) => ms(m.load_time_ms.total))],

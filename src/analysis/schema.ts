@@ -7,19 +7,26 @@
  * cannot be computed (no data) is null.
  *
  * A conversation has 2 to 8 agents; some may be people (kind "human"). A "turn" is an agent's
- * message in the log (a model's reply, a person's answer, or a person's skipped turn); a
- * narrator's remark is a message but not a turn: it is counted (run.remarks) and left out of
- * every other figure. Where a figure compares a message with "the previous speaker", that is the
- * latest message by another agent (with two agents, the partner's).
+ * message in the log (a model's reply, a person's answer, a person's skipped turn, or a failed
+ * turn); a turn "spoken" is neither skipped nor failed, and only those are measured (words,
+ * speed, time to first token, generation time, repetition, echo, sentiment). A narrator's remark
+ * is a message but not a turn: it is counted (run.remarks) and left out of every other figure.
+ * Where a figure compares a message with "the previous speaker", that is the latest message by
+ * another agent (with two agents, the partner's).
  *
  * Version 4: conversations imported from a file (run.source, speakers of kind "recorded" with no
  * model figures, times from the rows), runs that continue another conversation (its copied
  * history counted in run.history and left out of every other figure), the material each agent
  * drew on (agents[].material, material), and a model's notes per window (windows[].note, notes).
+ *
+ * Version 5: a failed turn is a turn the agent had, not one it spoke: left out of words per turn,
+ * the shares, speed, first token, generation time, repetition, echo, sentiment and the flags'
+ * streaks, as a skipped turn is; the time it took is agents[].failed_time_ms (with a retried
+ * turn's time before the attempt that succeeded); a failed turn is no reply in turn_taking.
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 4;
+export const ANALYSIS_VERSION = 5;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -55,11 +62,11 @@ export const RunMetricsSchema = z
     started_at: maybe,
     ended_at: maybe,
     duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds"),
-    turns: z.number().int().nonnegative().describe("the agents' turns: models' replies, people's answers and people's skipped turns (a narrator's remark is not a turn)"),
+    turns: z.number().int().nonnegative().describe("the agents' turns: models' replies, people's answers, people's skipped turns and failed turns (a narrator's remark is not a turn)"),
     remarks: z.number().int().nonnegative().describe("a narrator's remarks (dialogue say --as narrator): messages in the log, left out of every other figure"),
     skipped_turns: z.number().int().nonnegative().describe("people's turns nobody answered in time (limits.human_turn_seconds)"),
     cut_turns: z.number().int().nonnegative(),
-    failed_turns: z.number().int().nonnegative().describe("turns that failed: every attempt failed, or the reply was unusable twice"),
+    failed_turns: z.number().int().nonnegative().describe("turns that failed: every attempt failed, or the reply was unusable twice (turns taken, not spoken)"),
     stalled_turns: z.number().int().nonnegative().describe("turns cut while the model had gone silent mid-reply"),
     retried_turns: z.number().int().nonnegative().describe("turns that succeeded after one or more failed attempts"),
     failed_attempts: z.number().int().nonnegative().describe("attempts that failed, over all turns (a retried or failed turn has one or more)"),
@@ -88,8 +95,8 @@ export const RunMetricsSchema = z
 
 export const SentimentSchema = z
   .object({
-    lexicon_mean: maybe.describe("mean lexicon score of the agent's messages, -1..1"),
-    self_reported_mean: maybe.describe("mean of the sentiment the agent reported itself, where it did"),
+    lexicon_mean: maybe.describe("mean lexicon score of the turns the agent spoke, -1..1; null when it spoke none"),
+    self_reported_mean: maybe.describe("mean of the sentiment the agent reported itself, where it did (null: never)"),
     self_reported_n: z.number().int().nonnegative(),
   })
   .strict();
@@ -116,25 +123,32 @@ export const AgentMetricsSchema = z
     provider: z.string().describe('"human" for a person'),
     model: z.string().describe('"person" for a person'),
     simulated: z.boolean(),
-    turns: z.number().int().nonnegative().describe("turns the agent was given, skipped ones included"),
+    turns: z.number().int().nonnegative().describe("turns the agent was given, skipped and failed ones included"),
     skipped_turns: z.number().int().nonnegative().describe("a person's turns left unanswered (limits.human_turn_seconds)"),
     cut_turns: z.number().int().nonnegative(),
-    failed_turns: z.number().int().nonnegative(),
+    failed_turns: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("turns that failed (every attempt failed, or the reply was unusable twice): turns the agent had, not turns it spoke"),
     stalled_turns: z.number().int().nonnegative(),
     retried_turns: z.number().int().nonnegative(),
     failed_attempts: z.number().int().nonnegative(),
     failure_causes: z.record(z.string(), z.number().int().nonnegative()),
     tokens_generated: z.number().int().nonnegative(),
     prompt_tokens: z.number().int().nonnegative(),
-    generation_time_ms: num.describe(`time the agent's model spent generating, over its messages${personNote}`),
+    generation_time_ms: num.describe(`time the agent's model spent generating the turns it spoke (a retried turn: the attempt that succeeded)${personNote}`),
+    failed_time_ms: num.describe(
+      `time the agent's turns spent on attempts that failed, as the worker measured it: a failed turn's whole time, started to finished (its attempts and the waits between them), and a retried turn's time before the attempt that succeeded${personNote}`,
+    ),
     tokens_per_second: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe(`generation speed as the engine reports it, over the agent's messages that produced tokens${personNote}`),
+      .describe(`generation speed as the engine reports it, over the turns the agent spoke that produced tokens${personNote}`),
     time_to_first_token_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe(`request sent to first text, measured at the worker${personNote}`),
+      .describe(`request sent to first text, measured at the worker, over the turns the agent spoke${personNote}`),
     load_time_ms: z.object({ total: num, max: maybe }).strict().describe(`time the engine spent loading the model${personNote}`),
     queue_wait_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
@@ -145,9 +159,9 @@ export const AgentMetricsSchema = z
       .strict()
       .describe("a person's time to answer: turn offered to answer recorded, over the turns they answered; null for a model"),
     words: z.number().int().nonnegative(),
-    words_per_turn: maybe.describe("words per turn spoken (skipped turns left out)"),
+    words_per_turn: maybe.describe("words per turn spoken (skipped and failed turns left out); null when it spoke none"),
     share_of_talk: maybe.describe("the agent's share of all the agents' words"),
-    share_of_turns: maybe.describe("the agent's share of the turns spoken (skipped turns left out)"),
+    share_of_turns: maybe.describe("the agent's share of the turns spoken (skipped and failed turns left out)"),
     mattr: maybe.describe(MATTR),
     repetition: z.object({ mean: maybe, max: maybe }).strict().describe(`${REPETITION}: mean and max over the agent's messages`),
     echo: z.object({ mean: maybe, max: maybe }).strict().describe(`${ECHO}: mean and max over the agent's messages`),
@@ -187,7 +201,7 @@ export const FlagSchema = z
 export const WindowAgentSchema = z
   .object({
     agent_id: z.string(),
-    turns: z.number().int().nonnegative(),
+    turns: z.number().int().nonnegative().describe("its turns in the window, skipped and failed ones included (the other figures are over the turns it spoke)"),
     tokens: z.number().int().nonnegative(),
     words: z.number().int().nonnegative(),
     tokens_per_second_mean: maybe,
@@ -259,7 +273,7 @@ export const TurnTakingSchema = z
     who_answered_whom: z
       .array(z.array(count))
       .describe(
-        "who spoke right after whom: [i][j] counts the times agent_ids[j]'s message came right after agent_ids[i]'s, over consecutive pairs of messages the agents spoke (a narrator's remark between them and skipped turns are passed over)",
+        "who spoke right after whom: [i][j] counts the times agent_ids[j]'s message came right after agent_ids[i]'s, over consecutive pairs of messages the agents spoke (a narrator's remark between them, skipped turns and failed turns are passed over)",
       ),
     pairs: count.describe("the consecutive pairs counted in who_answered_whom"),
     chosen: z
@@ -275,12 +289,14 @@ export const TurnTakingSchema = z
       .describe("how each turn's speaker was chosen, from each message's metadata.turn_choice.how"),
     addressed: z
       .object({
-        replies: count.describe("the models' replies"),
+        replies: count.describe("the models' replies (a failed turn is none)"),
         named: count.describe("replies whose next_speaker named another agent of the conversation"),
         absent: count.describe("replies that named no one"),
         invalid: count.describe("replies that named the speaker or an id that is no agent's"),
         named_followed: count.describe("named replies another turn followed (the last reply of a run has none)"),
-        named_spoke_next: count.describe("named replies after which the named agent spoke the next turn (not skipped)"),
+        named_spoke_next: count.describe(
+          "named replies after which the named agent spoke the next turn: given it and spoke it (a turn of theirs that was skipped or failed counts in named_followed only)",
+        ),
       })
       .strict()
       .nullable()

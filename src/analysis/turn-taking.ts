@@ -4,10 +4,14 @@
  * remark is not one); `result()` gives the analysis' `turn_taking` block (schema.ts).
  *
  *   who_answered_whom  consecutive spoken turns: previous speaker -> next speaker (a skipped
- *                      turn is passed over: nobody spoke in it)
- *   chosen             each turn's metadata.turn_choice.how, or not_recorded (older runs)
+ *                      or failed turn is passed over: nobody spoke in it)
+ *   chosen             each turn's metadata.turn_choice.how, or not_recorded (older runs); a
+ *                      skipped or failed turn was given all the same, and counts
  *   addressed          the models' replies: did they name another agent in next_speaker, and did
- *                      that agent speak the next turn? (what the manager did, checked from the log)
+ *                      that agent speak the next turn? A failed turn is no reply (it named no one:
+ *                      it said nothing usable). When the named agent got the next turn and it
+ *                      failed (or, a person, skipped it), that agent did not speak: the reply
+ *                      counts in named_followed, not in named_spoke_next
  *   moderator          the turns the moderator gave each agent, and the turns it did not choose
  */
 import type { TurnOrder } from "../protocol/record.js";
@@ -45,13 +49,15 @@ export class TurnTakingAcc {
       if (how === "moderator") this.moderated.set(id, (this.moderated.get(id) ?? 0) + 1);
       else if (this.turns > 1) this.fallbacks++;
     }
+    const spoke = !m.skipped && !m.failed;
     if (this.named !== null) {
       this.addressed.named_followed++;
-      if (id === this.named && !m.skipped) this.addressed.named_spoke_next++;
+      // given the turn is not enough: the named agent spoke it
+      if (id === this.named && spoke) this.addressed.named_spoke_next++;
       this.named = null;
     }
-    if (this.order === "addressed" && md.source === "model") this.reply(id, m.content.next_speaker);
-    if (m.skipped) return;
+    if (this.order === "addressed" && md.source === "model" && !m.failed) this.reply(id, m.content.next_speaker);
+    if (!spoke) return;
     if (this.lastSpoken !== null) {
       let row = this.pairs.get(this.lastSpoken);
       if (!row) this.pairs.set(this.lastSpoken, (row = new Map()));

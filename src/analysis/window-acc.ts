@@ -1,6 +1,7 @@
 /**
  * One tumbling window being filled: its messages' figures, per agent and in all, and the
- * content words that make its topic vector (drift.ts).
+ * content words that make its topic vector (drift.ts). A skipped or failed turn is one of its
+ * turns (a failed one's tokens count too), with nothing said to measure.
  */
 import type { AnalyzedMessage } from "./message-view.js";
 import type { MessageFacts } from "./agent-acc.js";
@@ -67,6 +68,13 @@ export class WindowAcc {
   /** a person's turn nobody answered: a turn with nothing to measure */
   addSkipped(m: AnalyzedMessage, t0: number, n: number): void {
     this.turn(m, t0, n);
+  }
+
+  /** a model's turn that failed: a turn, and the tokens it generated, with nothing said to measure */
+  addFailed(m: AnalyzedMessage, t0: number, n: number): void {
+    const a = this.turn(m, t0, n);
+    this.tokens += m.metadata.tokens_generated;
+    a.tokens += m.metadata.tokens_generated;
   }
 
   add(m: AnalyzedMessage, f: MessageFacts, vocab: Vocabulary, t0: number, n: number): void {

@@ -7,7 +7,10 @@
  * provider "human", no tokens, no speed, no time to first token; `requested` is when the turn was
  * offered and `finished` when they answered), a message may be a skipped turn (`"skipped": true`)
  * or a narrator's remark (`"agent": "narrator"`), and carry the turn choice (`"choice": [how, by]`)
- * and the speaker it names next (`"next"`). The record's turn order is `"turn_order"`.
+ * and the speaker it names next (`"next"`). The record's turn order is `"turn_order"`. A model's
+ * message may be a failed turn (`"failed": true`, with its `"error"`), and carry the attempts that
+ * failed before it (`"attempts"`: each its cause, when it failed in ms after the turn started, and
+ * the wait after it).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -38,6 +41,11 @@ interface FixtureMessage {
   next?: string;
   /** a person's turn nobody answered */
   skipped?: boolean;
+  /** a model's turn that failed (every attempt failed, or the reply was unusable twice) */
+  failed?: boolean;
+  error?: string;
+  /** metadata.failed_attempts: `after` ms after the turn started, then `wait` ms before the next */
+  attempts?: Array<{ cause: "rate_limited" | "server_error" | "stalled" | "invalid_reply"; after: number; wait?: number }>;
 }
 
 interface FixtureFile {
@@ -116,6 +124,7 @@ export function loadFixture(name: string, limits: Partial<ConversationRecord["sp
       },
       cut: m.cut ?? false,
       ...(m.skipped ? { skipped: true, note: "no answer within 120 s (limits.human_turn_seconds): the turn was skipped" } : {}),
+      ...(m.failed ? { failed: true, error: m.error ?? "failed (fixture)" } : {}),
       metadata: {
         conversation_id: r.id,
         sequence_number: seq,
@@ -128,15 +137,27 @@ export function loadFixture(name: string, limits: Partial<ConversationRecord["sp
         time_to_first_token_ms: !model ? null : m.ttft === undefined ? 100 : m.ttft,
         tokens_per_second: model ? (m.tps ?? 10) : 0,
         load_time_ms: model ? (m.load ?? 0) : 0,
-        done_reason: m.cut ? "cut" : "stop",
+        // a turn whose attempts all failed generated nothing ("error"); an unusable reply was generated to its end
+        done_reason: m.cut ? "cut" : m.failed && m.attempts?.length ? "error" : "stop",
         worker: { host: "fixture", pid: 1 },
-        attempt: 1,
+        // a turn whose attempts all failed was its last attempt's; otherwise the one after them
+        attempt: Math.max(1, (m.attempts?.length ?? 0) + (m.failed && m.attempts?.length ? 0 : 1)),
         queue_wait_ms: model ? (m.queue_wait ?? 5) : 0,
         requested_at: requested,
         started_at: started,
         finished_at: finished,
         truncated: false,
         source,
+        failed_attempts: (m.attempts ?? []).map((f, k) => ({
+          attempt: k + 1,
+          provider: "simulated",
+          model: "simulated-1",
+          cause: f.cause,
+          error: `${f.cause} (fixture)`,
+          at: started + f.after,
+          retry_after_ms: null,
+          wait_ms: f.wait ?? null,
+        })),
         ...(m.choice ? { turn_choice: { how: m.choice[0], by: m.choice[1], reason: `${m.choice[0]} (fixture)` } } : {}),
       },
     });

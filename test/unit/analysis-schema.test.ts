@@ -23,7 +23,7 @@ describe("docs/analysis.schema.json", () => {
 
   it("accepts the analysis of every fixture and refuses what does not fit", () => {
     const documented = z.fromJSONSchema(file as Parameters<typeof z.fromJSONSchema>[0]);
-    for (const name of ["healthy", "looping", "troubled", "meeting", "panel"]) {
+    for (const name of ["healthy", "looping", "troubled", "meeting", "panel", "failing"]) {
       const fx = loadFixture(name);
       expect(documented.safeParse(analyze(fx.record, fx.entries)).success).toBe(true);
     }
