@@ -6,12 +6,12 @@
 import { choiceShown, chosenText } from "../observer/who.js";
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, num, plural, secs } from "./format.js";
+import { modelLabel, ms, num, plural, secs, statusLabel } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
 export function mdHead(rec: ConversationRecord): string {
-  const out = [`# ${rec.spec.scenario.title}`, "", `Conversation \`${rec.spec.id}\` · ${rec.status}${rec.stop_reason ? ` (${rec.stop_reason})` : ""}`, ""];
+  const out = [`# ${rec.spec.scenario.title}`, "", `Conversation \`${rec.spec.id}\` · ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status}`, ""];
   if (rec.story) out.push("## Story", "", `**${rec.story.title}**`, "", rec.story.setting, "", rec.story.initial_situation, "");
   if (rec.personas) {
     out.push("## Personas", "");

@@ -5,6 +5,21 @@
 
 export const DASH = "–";
 
+/** the reasons a run ends that are not a failure: a run "failed" with one of them had no turn that succeeded */
+const ENDINGS = new Set(["duration", "max_turns", "agent_ended", "token_budget", "loop"]);
+
+/**
+ * a run's status with its stop reason, as every view shows it: "completed (max_turns)", "failed
+ * (error)"; a run that ended as planned but in which no turn succeeded is "failed (no turn
+ * succeeded; ended by max_turns)", not "failed (max_turns)", which reads as if the limit failed it
+ */
+export function statusLabel(status: string, stopReason: string | null | undefined, none = "no stop reason yet"): string {
+  if (status === "imported") return status;
+  if (!stopReason) return `${status} (${none})`;
+  if (status === "failed" && ENDINGS.has(stopReason)) return `failed (no turn succeeded; ended by ${stopReason})`;
+  return `${status} (${stopReason})`;
+}
+
 export function num(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

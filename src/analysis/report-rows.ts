@@ -2,7 +2,7 @@
  * The figures of an analysis as labelled rows of text: one source for the terminal report, the
  * Markdown and the HTML page (and so for the end-of-run screen), so they cannot disagree.
  */
-import { DASH, int, modelLabel, ms, num, pct, plural, ratio, secs, signed } from "./format.js";
+import { DASH, int, modelLabel, ms, num, pct, plural, ratio, secs, signed, statusLabel } from "./format.js";
 import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
@@ -41,7 +41,7 @@ export function causesText(c: Record<string, number>): string {
 export function headline(a: Analysis): string[] {
   const r = a.run;
   // an imported conversation has no stop reason: it was recorded elsewhere
-  const status = r.status === "imported" ? r.status : `${r.status} (${r.stop_reason ?? "no stop reason yet"})`;
+  const status = statusLabel(r.status, r.stop_reason);
   const models = r.models.map((m) => `${m.role} ${modelLabel(m.provider, m.model)}`).join(" · ");
   const outcome = outcomeText(r);
   const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
@@ -260,7 +260,7 @@ export function runRows(a: Analysis): Array<[string, string]> {
     .join(", ");
   return [
     ["scenario", r.scenario],
-    ["status", `${r.status} (${r.stop_reason ?? DASH})`],
+    ["status", statusLabel(r.status, r.stop_reason, DASH)],
     ["duration", secs(r.duration_s)],
     ["turns", int(r.turns)],
     ["failed · stalled · retried turns", triple(int(r.failed_turns), int(r.stalled_turns), int(r.retried_turns))],

@@ -9,7 +9,7 @@
  * Writes: the records and a start job per conversation (spec/start.ts), and each one's analysis at the end.
  */
 import path from "node:path";
-import { num, plural } from "../analysis/format.js";
+import { num, plural, statusLabel } from "../analysis/format.js";
 import { endStopped, requestStop } from "../manager/stop.js";
 import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
@@ -172,7 +172,7 @@ function report(e: Ended, n: number, of: number, json: boolean): void {
     out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
     return;
   }
-  const how = `${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ""}`;
+  const how = e.stop_reason ? statusLabel(e.status, e.stop_reason) : e.status;
   const s = seconds(e);
   out(`[${n}/${of}] ${e.id} ${how} · ${plural(e.turns, "turn")} · ${plural(e.tokens, "token")} · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
 }

@@ -9,6 +9,7 @@ import { headerText, messageText, personasText, storyText, summaryText, waitingT
 import { waitingFor } from "../observer/waiting.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
+import { statusLabel } from "../analysis/format.js";
 import { turnsTaken } from "../protocol/record.js";
 import { deadLetters } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
@@ -41,23 +42,30 @@ Examples:
     const { store, close, prefix } = await openStore(opts);
     try {
       let n = 0;
+      // the table is printed once every row is read, its status column as wide as its widest
+      const rows: Array<string | string[]> = [];
       for await (const { id, rec, error } of listMatching(store, filter, opts.limit)) {
-        if (n++ === 0 && !opts.json) out(["ID".padEnd(22), "STARTED (UTC)".padEnd(19), "DURATION".padStart(8), "TURNS".padStart(5), "STATUS".padEnd(24), "MODELS"].join("  "));
+        n++;
         if (!rec) {
-          if (!opts.json) out(`${id.padEnd(22)}  (unreadable record: ${error ?? "?"})`);
+          if (!opts.json) rows.push(`${id.padEnd(22)}  (unreadable record: ${error ?? "?"})`);
           continue;
         }
         const dur = rec.started_at === null ? null : ((rec.ended_at ?? now()) - rec.started_at) / 1000;
         const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
-        const status = rec.stop_reason ? `${rec.status} (${rec.stop_reason})` : rec.status;
+        const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
         const troubles = troubleText(rec);
         const src = rec.spec.source;
         const from = src ? (src.kind === "continue" ? `continues ${src.conversation_id}` : `imported from ${src.file}`) : null;
         if (opts.json) {
           out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => (a.kind === "human" ? { id: a.id, kind: a.kind, provider: "human", model: null } : { id: a.id, kind: a.kind, provider: a.model.provider, model: a.model.model })) }));
         } else {
-          out([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(turnsTaken(rec)).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`.padEnd(24), `${models}${from ? ` · ${from}` : ""}`].join("  "));
+          rows.push([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(turnsTaken(rec)).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`, `${models}${from ? ` · ${from}` : ""}`]);
         }
+      }
+      if (rows.length > 0) {
+        const width = Math.max(6, ...rows.map((r) => (typeof r === "string" ? 0 : (r[4] ?? "").length)));
+        out(["ID".padEnd(22), "STARTED (UTC)".padEnd(19), "DURATION".padStart(8), "TURNS".padStart(5), "STATUS".padEnd(width), "MODELS"].join("  "));
+        for (const r of rows) out(typeof r === "string" ? r : r.map((c, i) => (i === 4 ? c.padEnd(width) : c)).join("  "));
       }
       if (n === 0 && !opts.json) {
         out(filtered ? `no conversations under prefix "${prefix}" match these filters` : `no conversations under prefix "${prefix}" yet — start one with: dialogue run`);
@@ -100,7 +108,7 @@ export function showCommand(): Command {
         return;
       }
       out(headerText(rec));
-      out(`  status: ${rec.status}${rec.stop_reason ? ` (${rec.stop_reason})` : ""} · created ${iso(rec.spec.created_at)} UTC`);
+      out(`  status: ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status} · created ${iso(rec.spec.created_at)} UTC`);
       if (rec.story) out(`\n${storyText(rec.story)}`);
       if (rec.personas) out(`\n${personasText(rec.personas)}`);
       out("");

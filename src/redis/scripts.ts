@@ -119,15 +119,23 @@ if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then r
 local status = ARGV[1]
 local err = ARGV[3]
 if status == 'completed' then
-  local c = redis.call('HMGET', KEYS[1], 'ok_turns', 'turns', 'failed_turns', 'stalled_turns')
+  local c = redis.call('HMGET', KEYS[1], 'ok_turns', 'turns', 'failed_turns', 'stalled_turns', 'remarks', 'history')
   if c[1] and tonumber(c[1]) == 0 then
     status = 'failed'
-    local turns = tonumber(c[2]) or 0
+    -- the agents' turns: a narrator's remarks and a copied history are not turns
+    local turns = (tonumber(c[2]) or 0) - (tonumber(c[5]) or 0) - (tonumber(c[6]) or 0)
+    local failed = tonumber(c[3]) or 0
+    local stalled = tonumber(c[4]) or 0
     local why
-    if turns == 0 then
+    if turns <= 0 then
       why = 'no turn was recorded'
     else
-      why = 'no turn succeeded (' .. turns .. ' recorded: ' .. (tonumber(c[3]) or 0) .. ' failed, ' .. (tonumber(c[4]) or 0) .. ' stalled, the rest empty)'
+      local parts = {}
+      if failed > 0 then table.insert(parts, failed .. ' failed') end
+      if stalled > 0 then table.insert(parts, stalled .. ' stalled') end
+      local rest = turns - failed - stalled
+      if rest > 0 then table.insert(parts, rest .. ' with no reply') end
+      why = 'no turn succeeded (' .. turns .. (turns == 1 and ' turn: ' or ' turns: ') .. table.concat(parts, ', ') .. ')'
     end
     if err == '' then err = why .. ' before the run ended (' .. ARGV[2] .. ')' end
   end

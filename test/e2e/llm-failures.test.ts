@@ -154,11 +154,16 @@ describe("Ollama's wire format", () => {
     expect(rec.stop_reason).toBe("duration");
     expect(rec.status).toBe("failed");
     expect(rec.stalled_turns).toBe(1);
-    expect(rec.error).toMatch(/no turn succeeded \(1 recorded: 0 failed, 1 stalled/);
+    expect(rec.error).toMatch(/no turn succeeded \(1 turn: 1 stalled\)/);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\[1\] .*\[stalled, cut\]/);
+    // the limit did not fail it: no turn succeeded before it
+    expect(r.stdout).toMatch(/^Ended: failed \(no turn succeeded; ended by duration\) · 1 turn/m);
     const list = await runCli(["list", "--prefix", prefix], env);
-    expect(list.stdout).toMatch(new RegExp(`${id}.*failed \\(duration\\) · 1 stalled`));
+    expect(list.stdout).toMatch(new RegExp(`${id}.*failed \\(no turn succeeded; ended by duration\\) · 1 stalled`));
+    // the status column is as wide as its widest status: the models line up under their heading
+    const [head, row] = list.stdout.split("\n");
+    expect(row!.indexOf("ollama/")).toBe(head!.indexOf("MODELS"));
     const md = await runCli(["export", id, "--format", "md", "--prefix", prefix], env);
     expect(md.stdout).toMatch(/failed · stalled · retried turns/);
     expect(md.stdout).toMatch(/stalled_turn from turn 1/);
