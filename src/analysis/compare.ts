@@ -6,7 +6,7 @@
  */
 import { DASH, int, plural, tableBlocks } from "./format.js";
 import { agentRows, runRows, type Row } from "./report-rows.js";
-import { chosenText, namedSpokeText, orderName, turnTakingAgentRows } from "./report-turns.js";
+import { chosenText, namedSpokeText, runOrderName, turnTakingAgentRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
 
 /** the run's cast and how it took turns, for the runs' table */
@@ -18,7 +18,7 @@ function castRows(a: Analysis): Array<[string, string]> {
   return [
     ["agents", `${int(a.agents.length)}${people ? ` (${plural(people, "person", "people")})` : ""}${recorded ? ` (${int(recorded)} recorded)` : ""}`],
     ["source", s ? (s.kind === "import" ? `imported: ${s.file ?? "?"} · ${s.session_id ?? "?"}` : `continues ${s.conversation_id ?? "?"}`) : "its configuration"],
-    ["turn order", orderName(t.turn_order)],
+    ["turn order", runOrderName(a)],
     ["speakers chosen", chosenText(t) || DASH],
     ["named agent spoke next", namedSpokeText(t)],
     ["skipped turns · narrator's remarks", `${int(a.run.skipped_turns)} · ${int(a.run.remarks)}`],

@@ -17,6 +17,9 @@ const HOW: Record<keyof TurnTaking["chosen"], string> = {
 
 export const orderName = (o: TurnTaking["turn_order"]): string => o.replace("_", " ");
 
+/** the run's turn order as the views say it: an imported conversation's speakers came as recorded, whatever its spec defaults to */
+export const runOrderName = (a: Pick<Analysis, "turn_taking" | "run">): string => (a.run.source?.kind === "import" ? "as recorded (imported)" : orderName(a.turn_taking.turn_order));
+
 /** "first 1 · round robin 11": how many turns each way of choosing gave ("" when no turns) */
 export function chosenText(t: TurnTaking): string {
   return (Object.keys(HOW) as Array<keyof TurnTaking["chosen"]>)
@@ -54,7 +57,7 @@ export function turnTakingRows(a: Analysis): Row[] {
 /** what the table does not say: the turn order, how speakers were chosen, what naming and moderating did; the table's key last */
 export function turnTakingLines(a: Analysis): string[] {
   const t = a.turn_taking;
-  const lines = [`turn order ${orderName(t.turn_order)} · speakers chosen: ${chosenText(t) || "no turns yet"}`];
+  const lines = [`turn order ${runOrderName(a)} · speakers chosen: ${chosenText(t) || "no turns yet"}`];
   const x = t.addressed;
   if (x) {
     lines.push(

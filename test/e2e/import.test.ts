@@ -89,6 +89,8 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     const text = await cli(prefix, ["show", ids[0]!]);
     expect(text.stdout).toContain("imported from seed.jsonl");
     expect(text.stdout).toMatch(/recorded 2024-03-01T\d\d:\d\d:\d\d.000Z · line \d+ · imported: no tokens or speed/);
+    // an import ran under no limit of this tool: there is no stop reason to miss
+    expect(text.stdout).toMatch(/^Ended: imported · /m);
 
     const again = await cli(prefix, ["import", SEED]);
     expect(again.code, again.stderr).toBe(0);
@@ -118,6 +120,9 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     const text = await cli(prefix, ["analyze", ids[0]!, "--window", "60s"]);
     expect(text.stdout).toContain("Over time: 7 windows of 1m");
     expect(text.stdout).toContain("imported from seed.jsonl");
+    // its speakers came as the file has them: no turn order of this tool chose them
+    expect(text.stdout).toContain("turn order as recorded (imported)");
+    expect(text.stdout).not.toContain("round robin");
   });
 
   it("--notes with the simulated provider: a note per window, labelled, stored with the run, in the report, --json (schema), Markdown and the HTML export", async () => {
@@ -183,6 +188,7 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     const cmp = await cli(prefix, ["compare", ...ids]);
     expect(cmp.code, cmp.stderr).toBe(0);
     expect(cmp.stdout).toMatch(/source\s+imported: seed.jsonl · S-100\d\s+imported: seed.jsonl · S-100\d/);
+    expect(cmp.stdout).toMatch(/turn order\s+as recorded \(imported\)\s+as recorded \(imported\)/);
   });
 });
 
