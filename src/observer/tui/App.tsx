@@ -6,13 +6,16 @@
  * Keys: in `run`, q and Ctrl-C ask the launcher to stop the conversation ("stop" / "interrupt";
  * the launcher quits at once on a second Ctrl-C); in `watch` and `replay`, q and Ctrl-C detach.
  * s toggles the story, ? the help. At a person's turn the input line (use-person-line.ts) takes
- * the keys while it is open — every key but Ctrl-C — and Esc gives them back.
+ * the keys while it is open — every key but Ctrl-C — and Esc gives them back. A replay has no
+ * input line: a person's turn says what came of it as recorded (`recorded`).
  */
 import { Text, useApp, useInput, useStdin } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { DialogMessage } from "../../protocol/schemas.js";
 import type { Feed } from "../feed.js";
 import type { Mode } from "./Footer.js";
 import { LiveArea } from "./LiveArea.js";
+import { replayedLine } from "./PersonTurn.js";
 import { initialState, reduce } from "./state.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { storyRows } from "./story-rows.js";
@@ -39,11 +42,13 @@ export interface AppProps {
   report?: EndReport;
   /** says what a person types in the input line (run, watch); absent: no input line */
   say?: Say;
+  /** a replay: every recorded message, so a person's turn says what came of it (nobody can answer a replay) */
+  recorded?: readonly DialogMessage[];
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say }: AppProps) {
+export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [] }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
@@ -63,6 +68,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
   const [notice, setNotice] = useState<string | null>(null);
   // no line where no key can be read (stdin not a terminal): the person answers with dialogue say
   const person = usePersonLine(state.ended ? null : state.record, mode, isRawModeSupported === true ? say : undefined);
+  const line = mode === "replay" ? replayedLine(state.ended ? null : state.record, recorded) : person.line;
 
   // keys typed quickly (or pasted) arrive together in one input ("?s"): each one counts
   useInput(
@@ -126,7 +132,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         notice={notice}
         speed={speed}
         report={report}
-        line={person.line}
+        line={line}
       />
     </>
   );

@@ -7,6 +7,7 @@
  */
 import chalk from "chalk";
 import { render } from "ink";
+import type { DialogMessage } from "../../protocol/schemas.js";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
@@ -29,6 +30,8 @@ export interface TuiOptions {
   report?: EndReport;
   /** what a person types in the input line is said with this (run, watch) */
   say?: Say;
+  /** a replay: every recorded message (a person's turn says what came of it) */
+  recorded?: readonly DialogMessage[];
 }
 
 export interface Tui {
@@ -38,11 +41,11 @@ export interface Tui {
 }
 
 export function startTui(opts: TuiOptions): Tui {
-  const { feed, mode, now, speed, onKey, report, say } = opts;
+  const { feed, mode, now, speed, onKey, report, say, recorded } = opts;
   // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
   const instance = render(
     <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
-      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} />
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} recorded={recorded} />
     </ThemeContext.Provider>,
     {
       stdout: process.stdout,
