@@ -7,7 +7,7 @@
  * set apart). When the turn order is not round robin, each turn says why its speaker was chosen;
  * when a person's turn begins, a line says so (live: how to answer).
  */
-import { causesText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
+import { causesText, endedText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
 import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
@@ -95,7 +95,7 @@ export function waitingText(w: Waiting, r: ConversationRecord, live = true): str
 export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
   const lines = [
-    `Ended: ${s.status} (${s.stop_reason ?? "no reason recorded"}) · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
+    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     const o = outcomeText(a);
