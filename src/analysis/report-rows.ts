@@ -2,10 +2,19 @@
  * The figures of an analysis as labelled rows of text: one source for the terminal report, the
  * Markdown and the HTML page (and so for the end-of-run screen), so they cannot disagree.
  */
+import { FINAL_STATUSES } from "../protocol/record.js";
 import { DASH, int, modelLabel, ms, num, pct, plural, ratio, secs, signed, statusLabel } from "./format.js";
 import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
+
+/**
+ * how the run ended ("Ended: completed (max_turns)"), or that it had not when it was read ("Not
+ * ended (running when read)": a replay of what is recorded so far)
+ */
+export function endedText(s: { status: string; stop_reason: string | null }): string {
+  return (FINAL_STATUSES as readonly string[]).includes(s.status) ? `Ended: ${statusLabel(s.status, s.stop_reason, "no reason recorded")}` : `Not ended (${s.status} when read)`;
+}
 
 /** "1 skipped, 2 failed, 1 stalled, 1 cut, 3 retried": the turns that did not simply succeed ("" when none; skipped: a person's turns nobody answered) */
 export function outcomeText(o: { skipped_turns?: number; failed_turns: number; stalled_turns: number; cut_turns: number; retried_turns: number }): string {

@@ -8,6 +8,7 @@ import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
+import type { DialogMessage } from "../protocol/schemas.js";
 import type { EndReport, Mode, Say, Tui, TuiKey } from "../observer/tui/index.js";
 import { wantsTui } from "../observer/wants-tui.js";
 
@@ -56,6 +57,8 @@ export interface TuiRun {
   report?: EndReport;
   /** what a person types in the TUI's input line is said with this */
   say?: Say;
+  /** a replay: every recorded message (a person's turn says what came of it) */
+  recorded?: readonly DialogMessage[];
 }
 
 /**
@@ -74,7 +77,7 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
     failure = { err };
     tui.unmount();
   });
-  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say, recorded: run.recorded });
   run.onStart?.(tui);
   await tui.done;
   ac.abort();

@@ -33,7 +33,8 @@ redis.token_stream_maxlen per run: older turns replay whole when they finished. 
     try {
       const record = await getOrThrow(store, id, prefix);
       if (!isFinal(record.status)) stderr(`${id} is still ${record.status}: replaying what is recorded so far (dialogue watch ${id} follows it live)`);
-      const events = timeline(record, await store.readLog(id), await readTokens(store, id));
+      const messages = await store.readLog(id);
+      const events = timeline(record, messages, await readTokens(store, id));
       // the end shows the same analysis as `dialogue analyze` (the stored one when it is fresh)
       const { analysis } = await analysisOf(store, record, { readOnly: true });
       for (const e of events) if (e.event.type === "end") e.event = { ...e.event, analysis };
@@ -45,6 +46,7 @@ redis.token_stream_maxlen per run: older turns replay whole when they finished. 
       await observeWithTui({
         mode: "replay",
         speed: opts.speed,
+        recorded: messages,
         now: () => now(),
         produce: async (feed, signal) => {
           const player = play(events, opts.speed, (e) => feed.push(e), signal);

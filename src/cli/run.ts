@@ -181,16 +181,30 @@ async function run(opts: RunOptions): Promise<number> {
       say(`${tui ? "" : "\n"}${what}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
       requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
       // no manager ended it in time (none is left, under --no-spawn): the launcher records the stop itself
-      if (how === "SIGTERM") setTimeout(() => void endStopped(store, [id]).finally(() => hardExit(143)), 15_000).unref();
+      if (how === "SIGTERM") {
+        const killed = opts.spawn ? ", and the manager and the workers this run started were killed" : "";
+        const why = `No manager ended the run within 15 s of SIGTERM: the launcher recorded it as stopped${killed}.`;
+        setTimeout(() => void endStopped(store, [id]).finally(() => hardExit(143, why, `stopped; conversation ${id} is kept in Redis`)), 15_000).unref();
+      }
     } else {
-      hardExit(130);
+      const again = how === "SIGINT" || how === "interrupt" ? "a second Ctrl-C" : `${how} after the stop`;
+      // under --no-spawn there are no children: the stop asked for is the running managers' to end
+      const [frame, line] = opts.spawn
+        ? [`Quit at once (${again}): the manager and the workers this run started were killed, without waiting any longer for the stop.`, `quit; conversation ${id} is kept in Redis as it was`]
+        : [
+            `Quit at once (${again}): this terminal stopped following the run; the stop it asked for is left to the managers and workers already running (dialogue watch ${id} follows it).`,
+            `quit; conversation ${id} is left to the managers already running (dialogue show ${id} says how it ended)`,
+          ];
+      hardExit(130, frame, line);
     }
   };
   const onSignal = (sig: NodeJS.Signals): void => interrupt(sig);
-  const hardExit = (code: number): void => {
+  // the children (if this command started them) are killed at once; the TUI's last frame says
+  // what was done (`frame`), with no keys, and `line` is printed under it
+  const hardExit = (code: number, frame: string, line: string): void => {
     supervisor.killNow();
-    tui?.unmount();
-    sayWrapped(`quit; conversation ${id} is kept in Redis as it was`);
+    tui?.quit(frame);
+    sayWrapped(line);
     process.exit(code);
   };
   process.on("SIGINT", onSignal);

@@ -7,8 +7,8 @@
  * set apart). When the turn order is not round robin, each turn says why its speaker was chosen;
  * when a person's turn begins, a line says so (live: how to answer).
  */
-import { causesText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
-import { modelLabel, plural, statusLabel } from "../analysis/format.js";
+import { causesText, endedText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
+import { modelLabel, plural } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
@@ -102,7 +102,7 @@ export function attemptFailedText(c: TokenChunk, r: ConversationRecord): string 
 export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
   const lines = [
-    `Ended: ${statusLabel(s.status, s.stop_reason, "no reason recorded")} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
+    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     const o = outcomeText(a);

@@ -4,15 +4,20 @@
  * per-agent stats and the keys. When the run is over it shows the summary screen and exits.
  *
  * Keys: in `run`, q and Ctrl-C ask the launcher to stop the conversation ("stop" / "interrupt";
- * the launcher quits at once on a second Ctrl-C); in `watch` and `replay`, q and Ctrl-C detach.
- * s toggles the story, ? the help. At a person's turn the input line (use-person-line.ts) takes
- * the keys while it is open — every key but Ctrl-C — and Esc gives them back.
+ * the launcher quits at once on a second Ctrl-C, and `quit` then says so in the last frame); in
+ * `watch` and `replay`, q and Ctrl-C detach, and the last frame says so. Either way that frame has
+ * no keys. s toggles the story, ? the help. At a person's turn the input line (use-person-line.ts)
+ * takes the keys while it is open — every key but Ctrl-C — and Esc gives them back. A replay has
+ * no input line: a person's turn says what came of it as recorded (`recorded`).
  */
 import { Text, useApp, useInput, useStdin } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { DialogMessage } from "../../protocol/schemas.js";
 import type { Feed } from "../feed.js";
 import type { Mode } from "./Footer.js";
+import { leavingBy, type Leaving } from "./Left.js";
 import { LiveArea } from "./LiveArea.js";
+import { replayedLine } from "./PersonTurn.js";
 import { initialState, reduce } from "./state.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { storyRows } from "./story-rows.js";
@@ -39,11 +44,15 @@ export interface AppProps {
   report?: EndReport;
   /** says what a person types in the input line (run, watch); absent: no input line */
   say?: Say;
+  /** a replay: every recorded message, so a person's turn says what came of it (nobody can answer a replay) */
+  recorded?: readonly DialogMessage[];
+  /** `run`: the launcher quit before the run ended (a second Ctrl-C); the last frame says this, with no keys */
+  quit?: string;
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say }: AppProps) {
+export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [], quit: quitText }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
@@ -51,7 +60,11 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
   const size = useTerminalSize();
   const { columns, rows } = size;
   const epoch = useShrinkEpoch(size);
-  const t = useNow(now, 250, !state.ended);
+  // watch detached, or a replay quit (run: the launcher's `quit`): the last frame says so
+  const [detached, setDetached] = useState<Leaving | null>(null);
+  const leaving: Leaving | null = quitText === undefined ? detached : { how: "quit", text: quitText };
+  const live = !state.ended && leaving === null;
+  const t = useNow(now, 250, live);
   const theme = useTheme();
   const [showStory, setShowStory] = useState(false);
   // how far the story panel is scrolled (Rows clamps it to the panel's end)
@@ -62,7 +75,8 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
   const [showHelp, setShowHelp] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   // no line where no key can be read (stdin not a terminal): the person answers with dialogue say
-  const person = usePersonLine(state.ended ? null : state.record, mode, isRawModeSupported === true ? say : undefined);
+  const person = usePersonLine(live ? state.record : null, mode, isRawModeSupported === true ? say : undefined);
+  const line = mode === "replay" ? replayedLine(live ? state.record : null, recorded) : person.line;
 
   // keys typed quickly (or pasted) arrive together in one input ("?s"): each one counts
   useInput(
@@ -92,7 +106,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         }
       }
     },
-    { isActive: isRawModeSupported === true && !state.ended },
+    { isActive: isRawModeSupported === true && live },
   );
 
   function quit(how: "stop" | "interrupt"): void {
@@ -100,14 +114,15 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
       setNotice(STOP_NOTICE);
       onKey?.(how);
     } else {
+      setDetached(leavingBy(mode, state.record?.spec.id ?? ""));
       onKey?.("detach");
-      exit();
     }
   }
 
+  // exits once the frame that says so is drawn (Ink draws the last one as it unmounts)
   useEffect(() => {
-    if (state.ended) exit();
-  }, [state.ended, exit]);
+    if (state.ended || detached) exit();
+  }, [state.ended, detached, exit]);
 
   if (!state.record) return <Text dimColor>DialogueLLM · reading the conversation from Redis …</Text>;
   const width = Math.max(20, columns);
@@ -126,7 +141,8 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         notice={notice}
         speed={speed}
         report={report}
-        line={person.line}
+        line={line}
+        leaving={leaving}
       />
     </>
   );

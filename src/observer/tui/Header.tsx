@@ -77,6 +77,8 @@ export interface HeaderProps {
   speed?: number;
   /** the agents as many to a row as fit (see packAgents) */
   packed?: boolean;
+  /** said instead of the record's status: the TUI was left before the run ended (the clock then says no time is left to run) */
+  left?: string;
 }
 
 export function statusText(r: ConversationRecord): string {
@@ -112,13 +114,13 @@ export function times(r: ConversationRecord, now: number): { elapsed: number; re
   return { elapsed, remaining: Math.max(0, total - elapsed), total };
 }
 
-function Clock({ r, now, width, theme }: { r: ConversationRecord; now: number; width: number; theme: Theme }) {
+function Clock({ r, now, width, theme, live }: { r: ConversationRecord; now: number; width: number; theme: Theme; live: boolean }) {
   const { elapsed, remaining, total } = times(r, now);
   const barWidth = width >= 100 ? 24 : width >= 80 ? 16 : 8;
   return (
     <Text>
       {clock(elapsed)} <Text color={tone(theme, "green")}>{bar(elapsed / total, barWidth)}</Text>{" "}
-      {r.ended_at === null ? `${clock(remaining)} left` : `of ${clock(total)}`}
+      {r.ended_at === null && live ? `${clock(remaining)} left` : `of ${clock(total)}`}
     </Text>
   );
 }
@@ -178,7 +180,7 @@ function Packed({ row, theme }: { row: PackedRow; theme: Theme }) {
   );
 }
 
-export function Header({ record: r, turn, now, width, speed, packed = false }: HeaderProps) {
+export function Header({ record: r, turn, now, width, speed, packed = false, left }: HeaderProps) {
   const theme = useTheme();
   const top = titleRow(r, width);
   return (
@@ -207,11 +209,11 @@ export function Header({ record: r, turn, now, width, speed, packed = false }: H
         <Text dimColor>{r.spec.id}</Text>
       </Text>
       <Text wrap="truncate-end">
-        <Clock r={r} now={now} width={width} theme={theme} />
+        <Clock r={r} now={now} width={width} theme={theme} live={left === undefined} />
         <Text>
           {" "}· turn {turn} of {r.spec.limits.max_turns} ·{" "}
         </Text>
-        <Text color={tone(theme, STATUS_COLOR[r.status])}>{statusText(r)}</Text>
+        <Text color={tone(theme, left === undefined ? STATUS_COLOR[r.status] : "yellow")}>{left ?? statusText(r)}</Text>
         {speed !== undefined ? <Text dimColor> · replay {speed === 0 ? "instant" : `×${speed}`}</Text> : null}
       </Text>
       {packed

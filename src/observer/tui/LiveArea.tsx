@@ -1,7 +1,8 @@
 /**
  * Everything below the transcript, from props alone: the header, the help and story panels when
  * toggled, the turn being generated, the stats and the keys, kept within `layout()`'s rows; or,
- * once the run is over, the header and the summary screen.
+ * once the run is over, the header and the summary screen; or, left before the run ended (quit,
+ * detached), the header and what happened (Left.tsx).
  */
 import { Box } from "ink";
 import { summarize } from "../../analysis/summary.js";
@@ -11,6 +12,7 @@ import { Footer, type Mode } from "./Footer.js";
 import { Header, headerRows } from "./Header.js";
 import { helpRows } from "./help-rows.js";
 import { layout, SPARE_ROWS } from "./layout.js";
+import { Left, leftRows, leftStatus, type Leaving } from "./Left.js";
 import { LiveTurn, pendingChoice } from "./LiveTurn.js";
 import type { PersonLine } from "./PersonTurn.js";
 import { Rows } from "./rows.js";
@@ -38,6 +40,8 @@ export interface LiveAreaProps {
   report?: EndReport;
   /** the person's input line, when a person's turn is waited for (absent: not offered) */
   line?: PersonLine;
+  /** the TUI was left before the run ended: its last frame says how, with no turn, stats or keys */
+  leaving?: Leaving | null;
 }
 
 /** the turn shown as "turn n of max": turns taken (a narrator's remarks are not turns), and the one under way */
@@ -49,12 +53,12 @@ export function currentTurn(s: ViewState): number {
   return Math.min(taken + (underWay ? 1 : 0), r.spec.limits.max_turns);
 }
 
-export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffset = 0, showHelp, notice = null, speed, report, line }: LiveAreaProps) {
+export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffset = 0, showHelp, notice = null, speed, report, line, leaving = null }: LiveAreaProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r) return null;
   const width = Math.max(20, columns);
-  const header = (packed: boolean) => <Header record={r} turn={currentTurn(state)} now={now} width={width} speed={speed} packed={packed} />;
+  const header = (packed: boolean, left?: string) => <Header record={r} turn={currentTurn(state)} now={now} width={width} speed={speed} packed={packed} left={left} />;
   if (state.ended) {
     return (
       <Box flexDirection="column" width={width}>
@@ -63,6 +67,14 @@ export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffs
         <SummaryScreen summary={summarize(r, state.messages)} error={r.error} width={width} people={new Set(r.spec.agents.filter(isPerson).map((a) => a.id))}>
           {report?.(r, state.messages)}
         </SummaryScreen>
+      </Box>
+    );
+  }
+  if (leaving) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {header(headerRows(r, width) + leftRows(leaving, width) > rows - SPARE_ROWS, leftStatus(leaving, r))}
+        <Left leaving={leaving} width={width} />
       </Box>
     );
   }

@@ -1,14 +1,16 @@
 /**
  * A person's turn in the live area: who is waited for and how long is left before the turn is
  * skipped (limits.human_turn_seconds), and the input line — open ("Your turn, … type and press
- * Enter"), offered (Enter opens it; `dialogue say` answers from anywhere), being sent, or (in a
- * replay) not offered at all — and, when text typed at an earlier turn was not sent (that turn
- * went on without this line), a row saying so. Never taller than `maxRows`: the heading, the
- * prompt, that row when a row is left for the text, then the last rows of what is typed.
+ * Enter"), offered (Enter opens it; `dialogue say` answers from anywhere), being sent — and, when
+ * text typed at an earlier turn was not sent (that turn went on without this line), a row saying
+ * so. A replay has no line and no countdown (nobody can answer it): it says what came of the turn
+ * as recorded. Never taller than `maxRows`: the heading, the prompt, that row when a row is left
+ * for the text, then the last rows of what is typed.
  */
 import { Box, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
-import type { Waiting } from "../waiting.js";
+import type { DialogMessage } from "../../protocol/schemas.js";
+import { waitingFor, type Waiting } from "../waiting.js";
 import { choiceShown, choiceText } from "../who.js";
 import { turnOf } from "../../protocol/turn-count.js";
 import { Spinner } from "./Spinner.js";
@@ -27,6 +29,15 @@ export interface PersonLine {
   error: string | null;
   /** what became of text typed at an earlier turn that ended without this line sending it */
   notice?: string | null;
+  /** view: the message recorded for this turn (null: none is; undefined: not known) */
+  recorded?: DialogMessage | null;
+}
+
+/** a replay at a person's turn: no line, and the turn as recorded, from every recorded message */
+export function replayedLine(record: ConversationRecord | null, recorded: readonly DialogMessage[]): PersonLine | undefined {
+  const w = record ? waitingFor(record) : null;
+  if (!w) return undefined;
+  return { state: "view", draft: "", error: null, recorded: recorded.find((m) => m.metadata.sequence_number === w.seq) ?? null };
 }
 
 export interface PersonTurnProps {
@@ -42,8 +53,8 @@ export interface PersonTurnProps {
 const INDENT = "  ";
 const PROMPT = "› ";
 
-function left(w: Waiting, now: number): string {
-  if (w.skip_at === null) return "";
+function left(w: Waiting, now: number, line: PersonLine): string {
+  if (w.skip_at === null || line.state === "view") return "";
   const s = Math.ceil((w.skip_at - now) / 1000);
   return s > 0 ? `${s} s left` : "time is up: skipping";
 }
@@ -59,22 +70,32 @@ function promptText(line: PersonLine, w: Waiting): string {
     case "elsewhere":
       return `waiting for ${w.name} (a person), who answers from a terminal with:`;
     case "view":
-      return `waiting for ${w.name} (a person) to answer`;
+      return replayedText(line.recorded, w);
   }
+}
+
+/** what came of a person's turn, as recorded (a replay) */
+function replayedText(m: DialogMessage | null | undefined, w: Waiting): string {
+  if (m === undefined) return `a replay: ${w.name}'s turn goes as it was recorded`;
+  if (m === null) return `as recorded: no answer from ${w.name} is recorded for this turn`;
+  if (m.skipped) return `as recorded: ${m.note ?? "nobody answered, and the turn was skipped"}`;
+  return `as recorded: ${w.name} answered ${(m.metadata.generation_time_ms / 1000).toFixed(1)} s after the turn was offered`;
 }
 
 export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows, now }: PersonTurnProps) {
   const theme = useTheme();
   const choice = r.next_choice;
+  const time = left(w, now, line);
   const heading = (
     <Text key="heading" wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
         ▍{clean(w.name)}
       </Text>
       <Text dimColor>
-        {" "}· {w.agent_id} · turn {turnOf(w.seq, r)} · a person ·{" "}
+        {" "}· {w.agent_id} · turn {turnOf(w.seq, r)} · a person
+        {time ? " · " : ""}
       </Text>
-      <Text color={tone(theme, "yellow")}>{left(w, now)}</Text>
+      {time ? <Text color={tone(theme, "yellow")}>{time}</Text> : null}
       {choiceShown(choice) ? <Text dimColor> · {clean(choiceText(choice))}</Text> : null}
     </Text>
   );

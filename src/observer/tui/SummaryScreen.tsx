@@ -6,7 +6,7 @@
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import { outcomeText, personTurnsText } from "../../analysis/report-rows.js";
+import { endedText, outcomeText, personTurnsText } from "../../analysis/report-rows.js";
 import type { RunSummary } from "../../analysis/summary.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
@@ -81,12 +81,12 @@ function NameCell({ width, name, color, label }: { width: number; name: string; 
 export function SummaryScreen({ summary: s, error, width, people, children }: SummaryScreenProps) {
   const theme = useTheme();
   const nameWidth = Math.max(10, width - COLS.reduce((n, [, w]) => n + w, 0));
-  const color = s.status === "failed" ? "red" : s.status === "stopped" ? "yellow" : "green";
+  const color = s.status === "failed" ? "red" : s.status === "completed" || s.status === "imported" ? "green" : "yellow";
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
         <Text bold color={tone(theme, color)}>
-          Ended: {s.status} ({s.stop_reason ?? "no reason recorded"})
+          {endedText(s)}
         </Text>
         <Text>
           {" "}

@@ -7,6 +7,7 @@
  */
 import chalk from "chalk";
 import { render } from "ink";
+import type { DialogMessage } from "../../protocol/schemas.js";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
@@ -29,33 +30,42 @@ export interface TuiOptions {
   report?: EndReport;
   /** what a person types in the input line is said with this (run, watch) */
   say?: Say;
+  /** a replay: every recorded message (a person's turn says what came of it) */
+  recorded?: readonly DialogMessage[];
 }
 
 export interface Tui {
   /** resolves when the TUI has exited (the run ended, or the user detached) */
   done: Promise<void>;
   unmount(): void;
+  /** takes the TUI down before the run ended, its last frame saying `text` instead of the live turn, the stats and the keys */
+  quit(text: string): void;
 }
 
 export function startTui(opts: TuiOptions): Tui {
-  const { feed, mode, now, speed, onKey, report, say } = opts;
+  const { feed, mode, now, speed, onKey, report, say, recorded } = opts;
   // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
-  const instance = render(
+  const tree = (quit?: string) => (
     <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
-      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} />
-    </ThemeContext.Provider>,
-    {
-      stdout: process.stdout,
-      stdin: process.stdin,
-      stderr: process.stderr,
-      exitOnCtrlC: false,
-      patchConsole: true,
-      maxFps: 30,
-    },
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} recorded={recorded} quit={quit} />
+    </ThemeContext.Provider>
   );
+  const instance = render(tree(), {
+    stdout: process.stdout,
+    stdin: process.stdin,
+    stderr: process.stderr,
+    exitOnCtrlC: false,
+    patchConsole: true,
+    maxFps: 30,
+  });
   return {
     done: instance.waitUntilExit().then(() => undefined),
     unmount: () => instance.unmount(),
+    // rendered at once (Ink's legacy root renders synchronously), and drawn as Ink unmounts
+    quit: (text) => {
+      instance.rerender(tree(text));
+      instance.unmount();
+    },
   };
 }
 

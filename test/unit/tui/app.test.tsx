@@ -79,6 +79,7 @@ describe("the TUI app", () => {
     ui.stdin.write("q");
     await waitFor("detach", async () => keys.length === 1, 10_000, 10);
     expect(keys).toEqual(["detach"]);
+    await ui.shows("Detached: ");
     const before = ui.frame();
     feed.push({ type: "message", message: m1 });
     await new Promise((r) => setTimeout(r, 100));

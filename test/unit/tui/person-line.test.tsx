@@ -3,7 +3,7 @@
  * opens by itself and takes every key but Ctrl-C (q is typed, not a stop); Enter says the text
  * through the `say` it was given, as that agent; Esc gives the keys back and Enter reopens it; a
  * refused say shows why and keeps the text; in `watch` the line is offered and Enter opens it;
- * a replay offers none; when the turn is no longer waited for, the line goes. Text typed and not
+ * a replay offers none (nor a countdown); when the turn is no longer waited for, the line goes. Text typed and not
  * sent by the line when its turn ends (answered elsewhere, skipped, a say refused too late) is not
  * carried into the person's next turn: that turn's line starts empty, under a row saying so.
  */
@@ -227,10 +227,11 @@ describe("the person's input line", () => {
     expect(t.frame()).toMatch(/^ {2}›$/m);
   });
 
-  it("replay: no line, only who is waited for; the keys stay the replay's", async () => {
+  it("replay: no line and no countdown, only what came of the turn as recorded; the keys stay the replay's", async () => {
     const t = mount("replay");
-    await t.shows("waiting for Aiko Tanaka (a person) to answer");
+    await t.shows("as recorded: no answer from Aiko Tanaka is recorded for this turn");
     expect(t.frame()).not.toContain("Your turn");
+    expect(t.frame()).not.toContain("s left");
     expect(t.frame()).toContain("q quit");
   });
 });
