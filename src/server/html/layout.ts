@@ -11,7 +11,8 @@ nav b{margin-right:auto}
 .status{font-weight:bold}.status.running,.status.preparing,.status.pending,.status.stopping{color:#16a34a}.status.failed{color:#dc2626}.status.stopped{color:#ea580c}
 form.filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:end;margin:.5em 0}form.filters label{display:flex;flex-direction:column;font-size:.85em}
 button{cursor:pointer}.live .text{white-space:pre-wrap}.live{opacity:.85}.live .who::after{content:" · generating…";font-weight:normal;color:#555}
-#notice{color:#b45309}.hidden{display:none}table.runs td,table.runs th{text-align:left}table.runs td:nth-child(n+4){white-space:nowrap}
+#notice{color:#b45309}.hidden{display:none}table.runs{font-size:.85em}table.runs td,table.runs th{text-align:left;padding:.25em .4em}
+table.runs td:nth-child(2),table.runs td:nth-child(5),table.runs td:nth-child(6),table.runs td:nth-child(8),.nobr{white-space:nowrap}
 #agents span,#stats td:first-child{color:var(--agent)}
 form.say{display:flex;flex-direction:column;gap:.4em;border:1px solid #ddd;border-left:4px solid var(--agent,#9ca3af);border-radius:6px;padding:.5em .8em;margin:.8em 0}
 form.say textarea,form.say input{font:inherit;width:100%;box-sizing:border-box}form.say.hidden{display:none}

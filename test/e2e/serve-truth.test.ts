@@ -1,0 +1,114 @@
+/// <reference lib="dom" />
+/**
+ * `dialogue serve` says what is true, checked as a user would in a real browser (Debian's
+ * Chromium, playwright-core) against the real server process and a real Redis:
+ *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
+ */
+import { Redis } from "ioredis";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineChart } from "../../src/analysis/svg.js";
+import type { DialogMessage } from "../../src/protocol/schemas.js";
+import { Store } from "../../src/redis/store.js";
+import { launchChromium, type Chromium } from "../helpers/browser.js";
+import { ID, makeMessage, makeRecord } from "../helpers/conversation.js";
+import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { startServe, type Served } from "../helpers/serve.js";
+
+const OTHER = "20261121-150112-77c01";
+const LINES = ["Good morning, I would like to talk about my rate.", "Of course. Let us look at the offer you have.", "The other bank offers three point one percent.", "We can match that if you keep the account here.", "Then I would like it in writing, please.", "I will send it to you this afternoon."];
+
+let chrome: Chromium;
+let browser: BrowserContext;
+let redis: Redis;
+let store: Store;
+let served: Served;
+let prefix: string;
+const dialogs: string[] = [];
+
+/** message `seq` of conversation `id` (the fixture's messages are of ID) */
+const messageOf = (id: string, seq: number): DialogMessage => {
+  const m = makeMessage(seq, LINES[(seq - 1) % LINES.length] as string);
+  return { ...m, message_id: `${id}.${seq}`, metadata: { ...m.metadata, conversation_id: id } };
+};
+
+/** a run of `turns` messages, created and, unless `running`, finished by its turn limit */
+async function seedRun(id: string, turns: number, running = false): Promise<void> {
+  const rec = makeRecord();
+  await store.create({ ...rec.spec, id });
+  await store.setStory(id, rec.story!);
+  await store.setPersonas(id, rec.personas!);
+  await store.setFields(id, { status: "running", started_at: Date.now() });
+  for (let seq = 1; seq <= turns; seq++) await store.appendMessage(messageOf(id, seq));
+  if (!running) await store.finalize(id, "max_turns");
+}
+
+beforeAll(async () => {
+  redis = new Redis(testRedisUrl());
+  prefix = freshPrefix();
+  store = new Store(redis, prefix);
+  await seedRun(ID, 6);
+  await seedRun(OTHER, 4);
+  chrome = await launchChromium(dialogs);
+  browser = chrome.context;
+  served = await startServe(prefix);
+}, 60_000);
+afterAll(async () => {
+  await served?.stop();
+  await chrome?.close();
+  await redis.quit();
+});
+
+const overlap = (a: DOMRect, b: DOMRect): boolean => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const boxOf = (page: Page, selector: string) => page.$eval(selector, (e) => e.getBoundingClientRect().toJSON() as DOMRect);
+
+describe("dialogue serve says what is true", () => {
+  it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
+    const page = await browser.newPage();
+    for (const width of [1280, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${served.url}/runs/${ID}`);
+      // the title is the bold text, the legend the texts with a colour square
+      const charts = await page.$$eval("svg.chart", (svgs) =>
+        svgs.map((s) => ({
+          id: s.getAttribute("data-chart"),
+          title: s.querySelector('text[font-weight="bold"]')!.getBoundingClientRect().toJSON() as DOMRect,
+          legend: [...s.querySelectorAll("text")].filter((t) => t.textContent?.includes("■")).map((t) => t.getBoundingClientRect().toJSON() as DOMRect),
+          // the plot's top: its highest grid line
+          plotTop: Math.min(...[...s.querySelectorAll("line")].map((l) => l.getBoundingClientRect().top)),
+        })),
+      );
+      expect(charts.map((c) => c.id)).toContain("content");
+      for (const c of charts) {
+        for (const l of c.legend) {
+          expect(overlap(c.title, l), `${c.id} at ${width} px: legend over the title`).toBe(false);
+          expect(l.bottom, `${c.id} at ${width} px: legend over the plot`).toBeLessThanOrEqual(c.plotTop);
+        }
+      }
+    }
+    // a legend of eight long names wraps under the title, none over another, none past the edge
+    const series = Array.from({ length: 8 }, (_, k) => ({ label: `relationship-manager-${k + 1}`, values: [k, k + 1, k / 2] }));
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.setContent(`<!doctype html><body style="margin:0">${lineChart("legend", "Tokens per second, per agent", series)}</body>`);
+    const boxes = await page.$$eval("text", (ts) => ts.filter((t) => t.getAttribute("font-weight") === "bold" || t.textContent?.includes("■")).map((t) => t.getBoundingClientRect().toJSON() as DOMRect));
+    expect(boxes.length).toBeGreaterThan(1);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i]!, boxes[j]!), `texts ${i} and ${j}`).toBe(false);
+    expect(Math.max(...boxes.map((b) => b.right))).toBeLessThanOrEqual(640);
+    await page.close();
+  });
+
+  it("the runs table is no wider than the page's header at 1280 and 800 px, and the page does not scroll sideways", async () => {
+    const page = await browser.newPage();
+    for (const width of [1280, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${served.url}/`);
+      await page.waitForSelector(`tr[data-id="${ID}"]`);
+      const nav = await boxOf(page, "nav");
+      const table = await boxOf(page, "table.runs");
+      expect(table.right, `runs table at ${width} px`).toBeLessThanOrEqual(nav.right + 0.5);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `page at ${width} px`).toBeLessThanOrEqual(width);
+    }
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+});
