@@ -2,6 +2,8 @@
 /**
  * `dialogue serve` says what is true, checked as a user would in a real browser (Debian's
  * Chromium, playwright-core) against the real server process and a real Redis:
+ *   - a finished run's page says it has ended (status, stop reason) and invites no one to watch it
+ *     live; a running run's page says it is live, and says it has ended once it has;
  *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
  */
 import { Redis } from "ioredis";
@@ -63,6 +65,32 @@ const overlap = (a: DOMRect, b: DOMRect): boolean => a.left < b.right && b.left 
 const boxOf = (page: Page, selector: string) => page.$eval(selector, (e) => e.getBoundingClientRect().toJSON() as DOMRect);
 
 describe("dialogue serve says what is true", () => {
+  it("a finished run's page says it has ended, with its status and stop reason, and invites no one to watch it live", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${served.url}/runs/${ID}`);
+    expect(await page.textContent("main")).toMatch(/This run has ended: completed \(max_turns\) at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./);
+    // no line of the page's own (the transcript and story are the models') says live, and nothing links to a live view
+    const own = await page.$$eval("main > p.meta, main > p:not([class])", (ps) => ps.map((p) => p.textContent ?? ""));
+    expect(own.filter((t) => /\blive\b/i.test(t))).toEqual([]);
+    expect(await page.$$eval("a", (as) => as.map((a) => a.getAttribute("href") ?? "").filter((h) => h.includes("live")))).toEqual([]);
+    await page.close();
+  });
+
+  it("a running run's page says it is live, and says it has ended, and how, once it has", async () => {
+    const id = "20261121-170000-live1";
+    await seedRun(id, 2, true);
+    const page = await browser.newPage();
+    await page.goto(`${served.url}/runs/${id}`);
+    expect(await page.textContent("main")).toContain("Live: this run is running; its messages appear here as they are generated.");
+    await page.waitForSelector("#turn-2");
+    await store.finalize(id, "user_stop");
+    await page.waitForSelector('main[data-ended="true"]', { timeout: 10_000 });
+    const main = (await page.textContent("main")) ?? "";
+    expect(main).toMatch(/This run has ended: stopped \(user_stop\) at .* UTC\./);
+    expect(main).not.toContain("Live:");
+    await page.close();
+  });
+
   it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
     const page = await browser.newPage();
     for (const width of [1280, 800]) {

@@ -16,6 +16,7 @@ import { MAX_TEXT, type DialogMessage } from "../../protocol/schemas.js";
 import type { ListItem } from "../schemas.js";
 import type { ListQuery } from "../runs.js";
 import { page } from "./layout.js";
+import { runStateText } from "./run-state.js";
 
 const iso = (ms: number | null): string => (ms === null ? DASH : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 /** a date and time that may break between the two, never inside either (a narrow runs table) */
@@ -96,9 +97,10 @@ function header(rec: ConversationRecord): string {
   // a narrator's remarks and a continued run's history are messages, not turns
   const progress = imported ? `${int(rec.turns)} messages` : `turn <span id="turns">${turnsTaken(rec)}</span> of ${rec.spec.limits.max_turns}`;
   const order = rec.spec.turn_order === "round_robin" ? "" : ` · turn order: ${esc(rec.spec.turn_order.replace("_", " "))}`;
+  const state = runStateText(rec);
   return `<h1>${esc(rec.spec.scenario.title)}</h1>
 <p class="meta">conversation ${esc(rec.spec.id)} · ${imported ? "recorded from" : "created"} ${esc(iso(rec.spec.created_at))} UTC · <span id="status" class="status ${esc(rec.status)}">${esc(statusText(rec.status, rec.stop_reason))}</span> · ${progress}${order}</p>
-${sourceLine(rec)}<p class="meta" id="agents">${agents}</p>`;
+${sourceLine(rec)}<p class="meta" id="agents">${agents}</p>${state === null ? "" : `\n<p class="meta" id="run-state">${esc(state)}</p>`}`;
 }
 
 /**
@@ -145,7 +147,7 @@ export async function* finishedPage(rec: ConversationRecord, analysis: Analysis,
   const [head, foot] = html.split("\u0000") as [string, string];
   yield `${head}${header(rec)}
 ${rec.error ? `<p id="notice">error: ${esc(rec.error)}</p>` : ""}
-<p class="meta">${rec.status === "imported" ? "" : `${isFinal(rec.status) ? "" : "This run is still going: "}see it live at <a href="/runs/${esc(rec.spec.id)}?live=1">the live page</a>; `}<a href="/api/conversations/${esc(rec.spec.id)}/analysis">the analysis as JSON</a>.</p>
+<p class="meta"><a href="/api/conversations/${esc(rec.spec.id)}/analysis">The analysis as JSON</a>.</p>
 ${storySection(rec)}
 ${personasSection(rec)}
 <section id="analysis">${analysisSection(analysis, { summary: true })}</section>
