@@ -4,8 +4,10 @@
  * Chromium, playwright-core) against the real server process and a real Redis:
  *   - a finished run's page says it has ended (status, stop reason) and invites no one to watch it
  *     live; a running run's page says it is live, and says it has ended once it has;
+ *   - on every interface (0.0.0.0) the printed addresses say so, and each one answers;
  *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
  */
+import { networkInterfaces } from "node:os";
 import { Redis } from "ioredis";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +91,30 @@ describe("dialogue serve says what is true", () => {
     expect(main).toMatch(/This run has ended: stopped \(user_stop\) at .* UTC\./);
     expect(main).not.toContain("Live:");
     await page.close();
+  });
+
+  it("on every interface (0.0.0.0) it says so, with this machine's address and the others', and each one answers", async () => {
+    const open = await startServe(freshPrefix(), { args: ["--host", "0.0.0.0"] });
+    try {
+      const out = open.proc.out();
+      const first = out.split("\n")[0] ?? "";
+      expect(first).toContain("listening on all interfaces (0.0.0.0)");
+      // never as if it listened on loopback only
+      expect(first).not.toMatch(/^dialogue serve: http:\/\/127\.0\.0\.1/);
+      expect(out).toContain(`on this machine: http://127.0.0.1:${open.port}`);
+      const others = Object.values(networkInterfaces())
+        .flatMap((l) => l ?? [])
+        .filter((i) => !i.internal && i.family === "IPv4")
+        .map((i) => `http://${i.address}:${open.port}`);
+      for (const url of others) {
+        expect(out).toContain(url);
+        // true: it answers there
+        expect((await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${open.token}` } })).status).toBe(200);
+      }
+      if (others.length === 0) expect(out).toContain("from other machines: none found");
+    } finally {
+      await open.stop();
+    }
   });
 
   it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
