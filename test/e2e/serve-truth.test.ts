@@ -5,11 +5,13 @@
  *   - a finished run's page says it has ended (status, stop reason) and invites no one to watch it
  *     live; a running run's page says it is live, and says it has ended once it has;
  *   - on every interface (0.0.0.0) the printed addresses say so, and each one answers;
+ *   - bad input in a page's address gets a page saying what is wrong and the way back, while the
+ *     API keeps its JSON errors;
  *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
  */
 import { networkInterfaces } from "node:os";
 import { Redis } from "ioredis";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineChart } from "../../src/analysis/svg.js";
 import type { DialogMessage } from "../../src/protocol/schemas.js";
@@ -115,6 +117,56 @@ describe("dialogue serve says what is true", () => {
     } finally {
       await open.stop();
     }
+  });
+
+  it("bad input in a page's address gets a readable HTML page naming the problem, its fix and the way back; the API keeps JSON", async () => {
+    const page = await browser.newPage();
+    const bad = async (path: string): Promise<{ r: Response; problem: string; back: string | null }> => {
+      const r = (await page.goto(`${served.url}${path}`))!;
+      // a page, not JSON
+      expect(r.headers()["content-type"], path).toMatch(/^text\/html/);
+      return { r, problem: (await page.textContent("p.problem")) ?? "", back: await page.getAttribute("p.problem a", "href") };
+    };
+    const zero = await bad("/?limit=0");
+    expect(zero.r.status()).toBe(400);
+    expect(zero.problem).toContain("limit=0 is not accepted");
+    expect(zero.problem).toContain("a whole number from 1 to 500");
+    expect(zero.back).toBe("/");
+
+    // the way back keeps the filters that were right
+    const abc = await bad("/?status=completed&limit=abc");
+    expect(abc.r.status()).toBe(400);
+    expect(abc.problem).toContain("limit=abc is not accepted");
+    expect(abc.back).toBe("/?status=completed");
+    await page.click("p.problem a");
+    await page.waitForSelector(`tr[data-id="${ID}"]`);
+    expect(page.url()).toBe(`${served.url}/?status=completed`);
+
+    const status = await bad("/?status=finished");
+    expect(status.problem).toMatch(/status=finished is not accepted: .*one of pending, .*completed/);
+    const id = await bad("/runs/%3Cx%3E");
+    expect(id.r.status()).toBe(400);
+    expect(id.problem).toContain("a conversation id looks like");
+    expect(id.back).toBe("/");
+    // the runs table the runs page fetches
+    const fragment = await fetch(`${served.url}/fragments/runs?limit=0`);
+    expect(fragment.status).toBe(400);
+    expect(fragment.headers.get("content-type")).toMatch(/^text\/html/);
+    // no such page: said in a page too
+    const none = await page.goto(`${served.url}/runs?limit=abc`);
+    expect(none?.status()).toBe(404);
+    expect(none?.headers()["content-type"]).toMatch(/^text\/html/);
+    expect(await page.textContent("p.problem")).toContain("There is no page /runs here");
+
+    // the API's routes keep their JSON errors
+    const api = await fetch(`${served.url}/api/conversations?limit=0`, { headers: { accept: "text/html" } });
+    expect(api.status).toBe(400);
+    expect(api.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(((await api.json()) as { error: string }).error).toBe("bad_request");
+    const missing = await fetch(`${served.url}/api/nothing-here`, { headers: { accept: "text/html" } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toMatch(/^application\/json/);
+    await page.close();
   });
 
   it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
