@@ -7,6 +7,7 @@
  *   - on every interface (0.0.0.0) the printed addresses say so, and each one answers;
  *   - bad input in a page's address gets a page saying what is wrong and the way back, while the
  *     API keeps its JSON errors;
+ *   - no page load asks for an icon that is not there;
  *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
  */
 import { networkInterfaces } from "node:os";
@@ -168,6 +169,31 @@ describe("dialogue serve says what is true", () => {
     expect(missing.headers.get("content-type")).toMatch(/^application\/json/);
     await page.close();
   });
+
+  it("no page load asks for an icon that is not there: no 404, no console error", async () => {
+    // a browser of its own: Chromium asks for /favicon.ico once, the first time
+    const fresh = await launchChromium(dialogs);
+    try {
+      const page = await fresh.context.newPage();
+      const errors: string[] = [];
+      page.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+      page.on("response", (r) => void (r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`)));
+      const icons: string[] = [];
+      for (const path of ["/", `/runs/${ID}`, "/compare", `/compare?ids=${ID}`, `/compare?ids=${ID},${OTHER}`]) {
+        await page.goto(`${served.url}${path}`, { waitUntil: "networkidle" });
+        icons.push(...(await page.$$eval('link[rel="icon"]', (ls) => ls.map((l) => (l as HTMLLinkElement).href.slice(0, 19)))));
+      }
+      expect(errors).toEqual([]);
+      // each page names its icon, inline
+      expect(icons).toEqual(Array(5).fill("data:image/svg+xml,"));
+      // and for what is not a page (JSON opened in a tab), /favicon.ico is there
+      const icon = await fetch(`${served.url}/favicon.ico`);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
 
   it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
     const page = await browser.newPage();

@@ -1,7 +1,7 @@
 /**
- * The shell of every page of `dialogue serve`: the export's stylesheet plus the server's own, a
- * navigation bar, and the page's script (from this server: the Content-Security-Policy allows no
- * inline script). Everything put into a page from Redis is escaped by the caller (esc).
+ * The shell of every page of `dialogue serve`: the export's stylesheet plus the server's own, the
+ * icon, a navigation bar, and the page's script (from this server: the Content-Security-Policy
+ * allows no inline script). Everything put into a page from Redis is escaped by the caller (esc).
  */
 import { esc } from "../../analysis/svg.js";
 
@@ -19,6 +19,15 @@ form.say textarea,form.say input{font:inherit;width:100%;box-sizing:border-box}f
 .choice{color:#555;font-style:italic}
 `;
 
+/** the pages' icon: two speech bubbles */
+export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2563eb"/><path d="M2.5 3.5h7v4.5h-4l-3 2.5z" fill="#fff"/><path d="M11 6.5h2.5v4.5h-1v2l-2.5-2h-3.5v-1.5" fill="none" stroke="#fff"/></svg>`;
+
+/**
+ * the icon, in the page itself (the Content-Security-Policy allows data: images), so a browser
+ * asks for no /favicon.ico (that route serves the same, for the answers that are not pages)
+ */
+export const ICON_LINK = `<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,${encodeURIComponent(ICON_SVG)}">`;
+
 export interface PageOptions {
   title: string;
   /** scripts under /assets/ */
@@ -33,7 +42,7 @@ export function page(opts: PageOptions, body: string): string {
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(opts.title)}</title><link rel="stylesheet" href="/assets/app.css">
+<title>${esc(opts.title)}</title>${ICON_LINK}<link rel="stylesheet" href="/assets/app.css">
 ${(opts.scripts ?? []).map((s) => `<script defer src="/assets/${esc(s)}"></script>`).join("")}</head>
 <body>
 <nav><b>DialogueLLM</b><a href="/">Runs</a><a href="/compare">Compare</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a></nav>
