@@ -8,6 +8,7 @@
  *   - bad input in a page's address gets a page saying what is wrong and the way back, while the
  *     API keeps its JSON errors;
  *   - no page load asks for an icon that is not there;
+ *   - compare with one run says it needs two, the picked one kept ticked;
  *   - a chart's legend clears its title, and the runs table fits the page at 1280 and 800 px.
  */
 import { networkInterfaces } from "node:os";
@@ -194,6 +195,22 @@ describe("dialogue serve says what is true", () => {
       await fresh.close();
     }
   }, 60_000);
+
+  it("compare with one run says it needs at least two, keeps that one ticked, and compares once another is ticked", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${served.url}/compare?ids=${ID}`);
+    expect(await page.textContent("main")).toContain(`Comparing needs at least two runs: only ${ID} is picked. Tick another below (or give its id), then Compare.`);
+    expect(await page.isChecked(`input[name=ids][value="${ID}"]`)).toBe(true);
+    expect(await page.isChecked(`input[name=ids][value="${OTHER}"]`)).toBe(false);
+    await page.check(`input[name=ids][value="${OTHER}"]`);
+    await Promise.all([page.waitForURL(/\/compare\?/), page.click("form button[type=submit]")]);
+    expect(await page.textContent("h1")).toBe("Compare 2 runs");
+    // one not found: said, and the one found kept
+    await page.goto(`${served.url}/compare?ids=${ID},20200101-000000-00000`);
+    expect(await page.textContent("#notice")).toBe("not found: 20200101-000000-00000");
+    expect(await page.isChecked(`input[name=ids][value="${ID}"]`)).toBe(true);
+    await page.close();
+  });
 
   it("a chart's legend clears its title and its plot, at 1280 and 800 px, however many agents", async () => {
     const page = await browser.newPage();

@@ -160,15 +160,30 @@ ${personasSection(rec)}
   yield `</ol>${foot}`;
 }
 
+/**
+ * compare with fewer than two runs found: why nothing is compared, and the runs to pick from — the
+ * ones picked first, ticked, then the newest
+ */
+export function comparePicker(picked: readonly ListItem[], recent: readonly ListItem[], missing: readonly string[]): string {
+  const ids = picked.map((r) => r.id);
+  const why =
+    picked.length === 1
+      ? `Comparing needs at least two runs: only <a href="/runs/${esc(ids[0] ?? "")}">${esc(ids[0] ?? "")}</a> is picked. Tick another below (or give its id), then Compare.`
+      : missing.length > 0
+        ? "Comparing needs at least two runs, and none of those was found: tick two or more below, or give their ids."
+        : "Pick two or more runs to compare: tick them below, or give their ids.";
+  return page(
+    { title: "Compare · DialogueLLM" },
+    `<h1>Compare runs</h1>${missing.length ? `<p id="notice">not found: ${esc(missing.join(", "))}</p>` : ""}
+<p id="why">${why}</p>
+<form method="get" action="/compare">
+${runsTable([...picked, ...recent.filter((r) => !ids.includes(r.id))], new Set(ids))}
+<p><label>or their ids <input name="ids" size="50" placeholder="20261121-143005-k3f9a,20261121-150112-77c01"></label> <button type="submit">Compare</button></p></form>`,
+  );
+}
+
+/** two runs or more, side by side */
 export function comparePage(analyses: readonly Analysis[], missing: readonly string[]): string {
-  if (analyses.length < 2) {
-    return page(
-      { title: "Compare · DialogueLLM" },
-      `<h1>Compare runs</h1>${missing.length ? `<p id="notice">not found: ${esc(missing.join(", "))}</p>` : ""}
-<p>Pick two or more runs on <a href="/">the runs page</a>, or give their ids:</p>
-<form method="get" action="/compare"><input name="ids" size="60" placeholder="20261121-143005-k3f9a,20261121-150112-77c01"> <button type="submit">Compare</button></form>`,
-    );
-  }
   const { runs, agents } = compareRows(analyses);
   // a person and a recorded speaker generate nothing: no bar of theirs
   const bars = analyses.flatMap((a) => a.agents.filter((g) => g.kind === "model").map((g) => ({ label: `${a.conversation_id.slice(-5)} ${g.agent_id}`, value: g.tokens_per_second.mean })));

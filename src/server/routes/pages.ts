@@ -11,17 +11,19 @@ import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fasti
 import { z } from "zod";
 import { DialogueError } from "../../errors/index.js";
 import { isSafeId } from "../../protocol/keys.js";
-import { isFinal } from "../../protocol/record.js";
+import { isFinal, type ConversationRecord } from "../../protocol/record.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { Analysis } from "../../analysis/schema.js";
 import type { ServerContext } from "../context.js";
 import { badAddressPage, notFoundPage, type AddressProblem } from "../html/errors.js";
-import { comparePage, finishedPage, livePage, runRows, runsPage } from "../html/pages.js";
+import { comparePage, comparePicker, finishedPage, livePage, runRows, runsPage } from "../html/pages.js";
 import { redactRecord } from "../redact.js";
-import { listRuns } from "../runs.js";
+import { listItem, listRuns } from "../runs.js";
 import { IdParamsSchema, ListQuerySchema, ListStatusSchema } from "../schemas.js";
 
 const HTML = "text/html; charset=utf-8";
+/** how many of the newest runs compare offers to pick from when it has fewer than two */
+const PICK_FROM = 20;
 
 /**
  * the runs page's filters as its form sends them: a field left empty ("any", no model, no date,
@@ -108,13 +110,20 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     async (req, reply) => {
       const raw = req.query.ids === undefined ? [] : Array.isArray(req.query.ids) ? req.query.ids : [req.query.ids];
       const ids = [...new Set(raw.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== ""))].slice(0, 20);
-      const analyses: Analysis[] = [];
+      const found: ConversationRecord[] = [];
       const missing: string[] = [];
       for (const id of ids) {
         const rec = isSafeId(id) ? await store.get(id) : null;
         if (!rec) missing.push(id);
-        else analyses.push((await analysisOf(store, rec, { readOnly: true })).analysis);
+        else found.push(rec);
       }
+      if (found.length < 2) {
+        // nothing to compare yet: why, and the runs to pick from, the picked ones ticked
+        const recent = await listRuns(store, { limit: PICK_FROM });
+        return reply.type(HTML).send(comparePicker(found.map((r) => listItem(r)), recent.conversations, missing));
+      }
+      const analyses: Analysis[] = [];
+      for (const rec of found) analyses.push((await analysisOf(store, rec, { readOnly: true })).analysis);
       return reply.type(HTML).send(comparePage(analyses, missing));
     },
   );
