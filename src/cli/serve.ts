@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM. The server's modules are loaded only here, after the checks.
  */
 import { randomBytes } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { Command } from "commander";
 import { UsageError } from "../errors/index.js";
 import { createLogger, redactUrl } from "../logger.js";
@@ -34,7 +35,7 @@ export function serveCommand(): Command {
     `
 Examples:
   dialogue serve                                  # http://127.0.0.1:8080/ (prints a link with a one-time token)
-  DIALOGUE_SERVE_TOKEN=s3cret dialogue serve --host 0.0.0.0 --port 8080
+  DIALOGUE_SERVE_TOKEN=s3cret dialogue serve --host 0.0.0.0 --port 8080   # prints this machine's addresses
   curl -H "Authorization: Bearer s3cret" http://gpu-box:8080/api/conversations
   curl -X POST -H "Authorization: Bearer s3cret" -H "Content-Type: application/json" \\
        -d '{"provider":"simulated","limits":{"max_turns":6}}' http://127.0.0.1:8080/api/conversations
@@ -55,6 +56,7 @@ async function serve(opts: ServeCliOptions): Promise<number> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0-65535), got "${opts.port}"`);
   const { isLoopback } = await import("../server/context.js");
+  const { reachOf } = await import("../server/addresses.js");
   const given = opts.token ?? process.env.DIALOGUE_SERVE_TOKEN ?? "";
   if (!isLoopback(opts.host) && given === "") {
     // one line: what is wrong and the fix
@@ -98,8 +100,15 @@ async function serve(opts: ServeCliOptions): Promise<number> {
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    const url = server.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]");
-    out(`dialogue serve: ${server.url} (Redis ${redactUrl(resolved.url)}, prefix "${config.redis.prefix}"; ready ${Math.round(process.uptime() * 1000)} ms after start)`);
+    // on every interface: say so, with the address for this machine and those for the others
+    const reach = reachOf(opts.host, server.port, server.url, networkInterfaces());
+    const url = reach.local;
+    const about = `(Redis ${redactUrl(resolved.url)}, prefix "${config.redis.prefix}"; ready ${Math.round(process.uptime() * 1000)} ms after start)`;
+    if (!reach.all) out(`dialogue serve: ${url} ${about}`);
+    else {
+      out(`dialogue serve: listening on all interfaces (${opts.host}), port ${server.port} ${about}`);
+      out(`  on this machine: ${url} · from other machines: ${reach.others.length ? reach.others.join(", ") : "none found (this machine has no address but loopback)"}`);
+    }
     out(given ? `  the token is the one you gave (--token / DIALOGUE_SERVE_TOKEN); open ${url}/?token=<token> once in a browser` : `  open ${url}/?token=${token} (this token is needed to start, stop and say things in runs; it changes at every start unless you pass --token)`);
     out(`  API: ${url}/api/openapi.json · queues: ${url}/queues${opts.queuesWritable ? " (writable)" : " (read-only)"} · Ctrl-C to stop`);
   });

@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { ConflictError, DialogueError } from "../errors/index.js";
 import { installAuth } from "./auth.js";
+import { notFoundPage } from "./html/errors.js";
 import type { ServerContext } from "./context.js";
 import { assetRoutes } from "./routes/assets.js";
 import { conversationRoutes } from "./routes/conversations.js";
@@ -61,6 +62,15 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
     // 4xx from Fastify itself: bad JSON, a body over the limit, a wrong content type
     const message = status >= 500 ? "internal error (see the server's log)" : err.message;
     return reply.code(status).send({ error: status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : status >= 500 ? "error" : "bad_request", message });
+  });
+
+  // no such route: a page saying so for a browser asking for a page, Fastify's own JSON for the rest
+  app.setNotFoundHandler((req, reply) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (req.method === "GET" && !path.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html")) {
+      return reply.code(404).type("text/html; charset=utf-8").send(notFoundPage(`page ${path}`));
+    }
+    return reply.code(404).send({ message: `Route ${req.method}:${req.url} not found`, error: "Not Found", statusCode: 404 });
   });
 
   await app.register(cookie);

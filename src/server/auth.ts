@@ -11,6 +11,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isLoopback, type ServeOptions } from "./context.js";
+import { ICON_LINK } from "./html/layout.js";
 
 export const TOKEN_COOKIE = "dialogue_token";
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -51,7 +52,7 @@ function deny(req: FastifyRequest, reply: FastifyReply, why: string): FastifyRep
   const hint = "send Authorization: Bearer <token>, or open a page once with ?token=<token> (the token is the one dialogue serve was started with: --token or DIALOGUE_SERVE_TOKEN)";
   void reply.code(401).header("www-authenticate", 'Bearer realm="dialogue"');
   if (req.method === "GET" && (req.headers.accept ?? "").includes("text/html")) {
-    return reply.type("text/html; charset=utf-8").send(`<!doctype html><meta charset="utf-8"><title>Token needed</title><p>${why}.</p><p>Open this page with <code>?token=…</code> added to its address.</p>`);
+    return reply.type("text/html; charset=utf-8").send(`<!doctype html><meta charset="utf-8"><title>Token needed</title>${ICON_LINK}<p>${why}.</p><p>Open this page with <code>?token=…</code> added to its address.</p>`);
   }
   return reply.send({ error: "unauthorized", message: `${why}; ${hint}` });
 }

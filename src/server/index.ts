@@ -14,7 +14,10 @@ import type { ServeOptions } from "./context.js";
 import { Hub } from "./live/hub.js";
 
 export interface Running {
+  /** the address Fastify says it listens on (for 0.0.0.0, a loopback one: see addresses.ts) */
   url: string;
+  /** the port it listens on (the one asked for, or the one given for port 0) */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -25,8 +28,10 @@ export async function startServer(args: { config: Config; loadOptions: LoadOptio
   const hub = new Hub(store);
   const { app } = await buildApp({ ...args, store, queues, hub });
   const address = await app.listen({ port: args.options.port, host: args.options.host });
+  const bound = app.server.address();
   return {
     url: address,
+    port: typeof bound === "object" && bound !== null ? bound.port : args.options.port,
     close: async () => {
       await app.close();
       await queues.close();

@@ -1,6 +1,7 @@
 /**
  * `dialogue serve` as a separate process for the web tests: started on a free port (or a given
- * one) against the test Redis, its address read from what it prints; killed when the file ends.
+ * one) against the test Redis, its address (this machine's) read from what it prints; killed when
+ * the file ends.
  */
 import type { ChildProcess } from "node:child_process";
 import { cliEnv, exited, startCli, waitFor } from "./cli.js";
@@ -25,7 +26,8 @@ export async function startServe(prefix: string, opts: { port?: number; args?: s
     "dialogue serve to listen",
     async () => {
       if (proc.exitCode !== null) throw new Error(`dialogue serve exited ${proc.exitCode}: ${proc.err()}`);
-      return /dialogue serve: (http:\/\/\S+)/.exec(proc.out());
+      // on every interface (0.0.0.0) the address for this machine is on the line after
+      return /(?:dialogue serve:|on this machine:) (http:\/\/\S+)/.exec(proc.out());
     },
     20_000,
     20,

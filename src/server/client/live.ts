@@ -21,6 +21,7 @@ import type { ConversationRecord } from "../../protocol/record.js";
 import { turnsTaken } from "../../protocol/turn-count.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
+import { runStateText } from "../html/run-state.js";
 import { sayBoxes, type Waiting } from "./say.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -60,6 +61,10 @@ function showRecord(r: ConversationRecord, html: { story: string | null; persona
     const label = a ? `● ${nameOf(r, a.id)} (${a.id}) · ${speaksBy(a)}` : null;
     if (label !== null && span.textContent !== label) span.textContent = label;
   }
+  // live while it goes on, ended (and how) once over: as the server wrote it (run-state.ts)
+  const state = document.getElementById("run-state");
+  const said = runStateText(r);
+  if (state && said !== null && state.textContent !== said) state.textContent = said;
   if (html?.story && !$("story").hasChildNodes()) $("story").innerHTML = html.story;
   if (html?.personas && !$("personas").hasChildNodes()) $("personas").innerHTML = html.personas;
   if (FINAL.includes(r.status)) {

@@ -1,6 +1,8 @@
 /**
  * /assets/* — the pages' stylesheet (the export's, plus the server's) and their scripts, bundled
- * by `npm run build` (scripts/bundle.mjs) into dist/public/. Read once, kept in memory.
+ * by `npm run build` (scripts/bundle.mjs) into dist/public/. Read once, kept in memory. And
+ * /favicon.ico, the icon the pages carry inline, for a browser that asks for it anyway (an answer
+ * that is not a page, such as JSON opened in a tab).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,7 +11,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { CSS } from "../../analysis/export-html.js";
 import { packageRoot } from "../../config/load.js";
-import { SERVER_CSS } from "../html/layout.js";
+import { ICON_SVG, SERVER_CSS } from "../html/layout.js";
 
 const SCRIPTS = ["live.js", "list.js"] as const;
 
@@ -26,6 +28,7 @@ export const assetRoutes: FastifyPluginAsync = async (app) => {
   };
   const web = app.withTypeProvider<ZodTypeProvider>();
   web.get("/assets/app.css", { schema: { hide: true } }, async (_req, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "no-cache").send(css));
+  web.get("/favicon.ico", { schema: { hide: true } }, async (_req, reply) => reply.type("image/svg+xml").header("cache-control", "max-age=86400").send(ICON_SVG));
   web.get("/assets/:name", { schema: { hide: true, params: z.object({ name: z.enum(SCRIPTS) }) } }, async (req, reply) =>
     reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").send(script(req.params.name)),
   );

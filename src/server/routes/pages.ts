@@ -2,24 +2,28 @@
  * The pages: / (the runs, with the filters of `dialogue list`), /runs/:id (live while the run goes
  * on, its analysis once it is over), /compare?ids=a,b (several runs side by side), and the runs
  * table alone (/fragments/runs) that the runs page fetches to stay live. Server-rendered HTML;
- * the live page's script follows the run over Server-Sent Events.
+ * the live page's script follows the run over Server-Sent Events. Bad input in a page's address
+ * gets a page too (html/errors.ts), not the API's JSON.
  */
 import { Readable } from "node:stream";
-import type { FastifyPluginAsync } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyError, FastifyPluginAsync } from "fastify";
+import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DialogueError } from "../../errors/index.js";
 import { isSafeId } from "../../protocol/keys.js";
-import { isFinal } from "../../protocol/record.js";
+import { isFinal, type ConversationRecord } from "../../protocol/record.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { Analysis } from "../../analysis/schema.js";
 import type { ServerContext } from "../context.js";
-import { comparePage, finishedPage, livePage, runRows, runsPage } from "../html/pages.js";
+import { badAddressPage, notFoundPage, type AddressProblem } from "../html/errors.js";
+import { comparePage, comparePicker, finishedPage, livePage, runRows, runsPage } from "../html/pages.js";
 import { redactRecord } from "../redact.js";
-import { listRuns } from "../runs.js";
-import { IdParamsSchema, ListQuerySchema } from "../schemas.js";
+import { listItem, listRuns } from "../runs.js";
+import { IdParamsSchema, ListQuerySchema, ListStatusSchema } from "../schemas.js";
 
 const HTML = "text/html; charset=utf-8";
+/** how many of the newest runs compare offers to pick from when it has fewer than two */
+const PICK_FROM = 20;
 
 /**
  * the runs page's filters as its form sends them: a field left empty ("any", no model, no date,
@@ -33,10 +37,39 @@ const PageListQuerySchema = z.object({
   limit: z.preprocess(blank, ListQuerySchema.shape.limit),
 });
 
+const { limit, model, since } = ListQuerySchema.shape;
+/** what each field of a page's address must be, named as the runs page's form names it */
+const FIELDS: Readonly<Record<string, string>> = {
+  limit: `"how many" (limit) is a whole number from ${limit.unwrap().minValue} to ${limit.unwrap().maxValue}`,
+  status: `"status or stop reason" (status) is one of ${ListStatusSchema.options.join(", ")}, or empty for any`,
+  model: `"model or provider" (model) is at most ${model.unwrap().maxLength} characters`,
+  since: `"since" is an age (7d, 12h, 30m) or a date (2026-11-01), at most ${since.unwrap().maxLength} characters`,
+  id: "a conversation id looks like 20261121-143005-k3f9a",
+};
+
 export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const { store } = ctx;
   const web = app.withTypeProvider<ZodTypeProvider>();
   const hide = { hide: true };
+
+  // bad input in a page's address gets a page saying what is wrong and the way back (this
+  // plugin's routes only; any other error goes on to the app's handler, and the API's routes
+  // keep their JSON errors)
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (!hasZodFastifySchemaValidationErrors(err)) throw err;
+    const url = new URL(req.url, "http://x");
+    const inPath = err.validationContext === "params";
+    const problems: AddressProblem[] = err.validation.map((v) => {
+      const field = v.instancePath.split("/").find(Boolean) ?? "";
+      const given = inPath ? String((req.params as Record<string, unknown>)[field] ?? "") : url.searchParams.getAll(field).join(",");
+      return { field, given, fix: FIELDS[field] ?? v.message ?? "invalid" };
+    });
+    for (const p of problems) url.searchParams.delete(p.field);
+    return reply
+      .code(400)
+      .type(HTML)
+      .send(badAddressPage(problems, inPath ? "/" : `${url.pathname}${url.search}`));
+  });
 
   /** a bad `since` is said on the page, not a bare 400 */
   const runs = async (q: z.infer<typeof ListQuerySchema>) => {
@@ -63,7 +96,7 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     { schema: { ...hide, params: IdParamsSchema, querystring: z.object({ live: z.string().optional() }) } },
     async (req, reply) => {
       const found = await store.get(req.params.id);
-      if (!found) return reply.code(404).type(HTML).send(`<!doctype html><meta charset="utf-8"><title>Not found</title><p>No conversation ${req.params.id}. <a href="/">All runs</a></p>`);
+      if (!found) return reply.code(404).type(HTML).send(notFoundPage(`conversation ${req.params.id}`));
       const rec = redactRecord(found);
       if (!isFinal(rec.status) || req.query.live !== undefined) return reply.type(HTML).send(livePage(rec));
       const { analysis } = await analysisOf(store, found, { readOnly: true });
@@ -77,13 +110,20 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     async (req, reply) => {
       const raw = req.query.ids === undefined ? [] : Array.isArray(req.query.ids) ? req.query.ids : [req.query.ids];
       const ids = [...new Set(raw.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== ""))].slice(0, 20);
-      const analyses: Analysis[] = [];
+      const found: ConversationRecord[] = [];
       const missing: string[] = [];
       for (const id of ids) {
         const rec = isSafeId(id) ? await store.get(id) : null;
         if (!rec) missing.push(id);
-        else analyses.push((await analysisOf(store, rec, { readOnly: true })).analysis);
+        else found.push(rec);
       }
+      if (found.length < 2) {
+        // nothing to compare yet: why, and the runs to pick from, the picked ones ticked
+        const recent = await listRuns(store, { limit: PICK_FROM });
+        return reply.type(HTML).send(comparePicker(found.map((r) => listItem(r)), recent.conversations, missing));
+      }
+      const analyses: Analysis[] = [];
+      for (const rec of found) analyses.push((await analysisOf(store, rec, { readOnly: true })).analysis);
       return reply.type(HTML).send(comparePage(analyses, missing));
     },
   );
