@@ -114,6 +114,20 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       </Box>
     );
   }
+  if (live?.failed && maxRows >= 2) {
+    // the attempt failed and the turn goes on: why, and what comes next (the countdown on Redis' clock)
+    const f = live.failed.notice;
+    const left = f.wait_ms === null ? null : live.failed.at + f.wait_ms - now;
+    const next = f.fallback ? `trying the fallback ${f.fallback}` : left !== null && left > 0 ? `retrying in ${num(left / 1000)} s` : "retrying now";
+    return (
+      <Box flexDirection="column" width={width}>
+        {heading}
+        <Text color={tone(theme, "yellow")} wrap="truncate-end">
+          {"  "}attempt {live.attempt} failed ({f.cause}); {next}: {clean(f.error)}
+        </Text>
+      </Box>
+    );
+  }
   if (!live || live.text === "" || maxRows < 2) return heading;
   // every row but the heading; one of them says how many rows are above when not all fit
   let { rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 1);

@@ -4,7 +4,7 @@
  * the append-only list of items written once into the transcript (`<Static>`).
  */
 import type { ConversationRecord } from "../../protocol/record.js";
-import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../../protocol/schemas.js";
+import type { AttemptNotice, DialogMessage, Persona, StoryContent, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import type { FeedEvent } from "../feed.js";
 import { turnAt } from "../who.js";
@@ -21,6 +21,8 @@ export interface LiveTurn {
   /** epoch ms of the first and the latest chunk */
   first_t: number;
   last_t: number;
+  /** the worker said this attempt failed and the turn goes on (a notice in the token stream) */
+  failed?: { notice: AttemptNotice; at: number };
 }
 
 export type TranscriptItem =
@@ -68,6 +70,11 @@ function withTokens(s: ViewState, c: TokenChunk): ViewState {
   if (c.seq <= lastSeq(s)) return s; // that turn is already recorded
   let live = s.live;
   if (live && (c.seq < live.seq || (c.seq === live.seq && c.attempt < live.attempt))) return s; // stale
+  if (c.failed) {
+    // an attempt failed and the turn goes on: said under the turn until the next attempt streams
+    const same = live && live.seq === c.seq && live.attempt === c.attempt ? live : { seq: c.seq, attempt: c.attempt, agent_id: c.agent_id, raw: "", text: "", tokens: 0, first_t: c.t, last_t: c.t };
+    return { ...s, live: { ...same, failed: { notice: c.failed, at: c.t } } };
+  }
   if (!live || live.seq !== c.seq || live.attempt !== c.attempt) {
     // a new turn, or a retried attempt that starts over
     live = { seq: c.seq, attempt: c.attempt, agent_id: c.agent_id, raw: "", text: "", tokens: 0, first_t: c.t, last_t: c.t };
