@@ -97,6 +97,25 @@ describe("dialogue serve says what is true", () => {
     await page.close();
   });
 
+  it("a running run's page says an attempt failed while the turn waits, and why, until the next attempt streams", async () => {
+    const id = "20261121-170500-fail1";
+    await seedRun(id, 2, true);
+    const page = await browser.newPage();
+    await page.goto(`${served.url}/runs/${id}`);
+    await page.waitForSelector("#turn-2");
+    // what the worker writes when attempt 1 of turn 3 failed and it waits to retry (worker/turn.ts)
+    await store.publishTokens(id, { seq: 3, attempt: 1, agent_id: "a", text: "", tokens: 0, t: Date.now(), failed: { cause: "rate_limited", error: "Ollama at http://127.0.0.1:11434 is rate limiting (429: too many requests)", wait_ms: 2100 } }, 5000);
+    await page.waitForSelector("#live:not(.hidden) .failed-attempt:not(:empty)", { timeout: 10_000 });
+    expect(await page.textContent("#live .failed-attempt")).toBe("attempt 1 failed (rate_limited); retrying after 2.1 s: Ollama at http://127.0.0.1:11434 is rate limiting (429: too many requests)");
+    await store.publishTokens(id, { seq: 3, attempt: 2, agent_id: "a", text: '{"message": "Let us', tokens: 2, t: Date.now() }, 5000);
+    await page.waitForFunction(() => document.querySelector("#live .meta")?.textContent?.includes("attempt 2"), null, { timeout: 10_000 });
+    expect(await page.textContent("#live .failed-attempt")).toBe("");
+    expect(await page.isVisible("#live .failed-attempt")).toBe(false);
+    expect(await page.textContent("#live .text")).toBe("Let us");
+    await store.finalize(id, "user_stop");
+    await page.close();
+  });
+
   it("on every interface (0.0.0.0) it says so, with this machine's address and the others', and each one answers", async () => {
     const open = await startServe(freshPrefix(), { args: ["--host", "0.0.0.0"] });
     try {

@@ -94,8 +94,12 @@ function drawLive(): void {
   const i = Math.max(0, agents.findIndex((a) => a.id === t.agent_id));
   live.className = `msg live a${i % 8}`;
   (live.querySelector(".who") as HTMLElement).textContent = `[${t.seq}] ${state.record?.personas?.[i]?.name ?? t.agent_id}`;
-  (live.querySelector(".meta") as HTMLElement).textContent = `${t.tokens} tokens`;
+  (live.querySelector(".meta") as HTMLElement).textContent = `${t.tokens} tokens${t.attempt > 1 ? ` · attempt ${t.attempt}` : ""}`;
   (live.querySelector(".text") as HTMLElement).textContent = t.text;
+  // an attempt that failed while the turn goes on (the worker's notice), until the next one streams
+  const f = t.failed?.notice;
+  const next = !f ? "" : f.fallback ? `trying the fallback ${f.fallback}` : f.wait_ms !== null ? `retrying after ${num(f.wait_ms / 1000)} s` : "retrying";
+  (live.querySelector(".failed-attempt") as HTMLElement).textContent = f ? `attempt ${t.attempt} failed (${f.cause}); ${next}: ${f.error}` : "";
   // why this speaker, as the record says before the turn is recorded (a fall back to round robin in a run of another order too)
   const c = state.record?.next_choice;
   const order = state.record?.spec.turn_order ?? "round_robin";

@@ -135,7 +135,7 @@ export function livePage(rec: ConversationRecord): string {
 <p class="meta">A person's turns have no tokens, speed, first token or queue wait (–).</p>
 <h2>Transcript</h2>
 <ol class="transcript" id="transcript" data-repeats="0" data-order="${esc(rec.spec.turn_order)}"></ol>
-<div id="live" class="msg live hidden"><div><span class="who"></span> <span class="meta"></span></div><div class="text"></div><div class="meta choice"></div></div>
+<div id="live" class="msg live hidden"><div><span class="who"></span> <span class="meta"></span></div><div class="text"></div><div class="failed-attempt"></div><div class="meta choice"></div></div>
 ${sayForms(rec)}
 <section id="analysis"></section>`,
   );
