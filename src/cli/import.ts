@@ -20,6 +20,7 @@ interface ImportOptions extends CommonOptions {
   textField: string;
   timeField: string;
   roleField?: string;
+  delimiter?: string;
   epoch: EpochUnit;
   json?: boolean;
 }
@@ -29,6 +30,15 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace("T", " ")
 function span(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+}
+
+/** `--delimiter`: one character, or tab ("tab", "\\t") */
+function delimiterOf(v: string | undefined, format: ImportFormat): string | undefined {
+  if (v === undefined) return undefined;
+  if (format !== "csv") throw new UsageError(`--delimiter is for CSV files; this one is read as ${format}`, "leave --delimiter out, or pass --format csv if the file is CSV");
+  if (v === "tab" || v === "\\t" || v === "\t") return "\t";
+  if ([...v].length !== 1 || /["\r\n]/.test(v)) throw new UsageError(`--delimiter ${JSON.stringify(v)} is not one character`, "one character between fields, e.g. --delimiter ';', --delimiter '|', or --delimiter tab");
+  return v;
 }
 
 export function importCommand(): Command {
@@ -41,6 +51,7 @@ export function importCommand(): Command {
     .option("--text-field <name>", "the field with what was said", DEFAULT_FIELDS.text)
     .option("--time-field <name>", "the field with when it was said: an ISO 8601 date (no zone: UTC) or epoch seconds or milliseconds", DEFAULT_FIELDS.time)
     .option("--role-field <name>", "a field with each speaker's role (default: the speaker is its own role)")
+    .option("--delimiter <char>", "CSV: the character between fields, e.g. ';', '|' or tab (default: ,)")
     .addOption(new Option("--epoch <unit>", "what epoch numbers count: auto (below 100,000,000,000 seconds, else milliseconds), s or ms").choices(["auto", "s", "ms"]).default("auto"))
     .option("--json", "the report as one JSON document");
   addCommonOptions(cmd);
@@ -51,14 +62,18 @@ Examples:
   dialogue import calls.jsonl                        # rows {session_id, timestamp, speaker, text}
   dialogue import chats.csv --session-field chat --speaker-field author --text-field body --time-field sent_at
   dialogue import export.json --time-field ts --epoch ms --role-field role
+  dialogue import semicolons.csv --delimiter ';'      # or --delimiter tab
   dialogue list --status imported
   dialogue analyze <id> --window 60s                  # windows of the recorded time
   dialogue replay <id> --speed 10                     # a tenth of the recorded time
   dialogue run --continue <id> --max-turns 6          # models carry the conversation on
 
-A session is imported whole or not at all: one with a bad row (reported with its line), or with
-fewer than 2 or more than 8 speakers, is left out, and the command exits 2 after importing the
-rest. A line that is not JSON cannot be told to a session, so then nothing is imported. Each
+The names are checked first: a CSV header, or the first rows of JSON, without a field to read is
+one error naming the fields it has and the options to map them, and nothing is imported (the
+same for a file with no rows). A session is imported whole or not at all: one with a bad row
+(reported with its line), or with fewer than 2 or more than 8 speakers, is left out, and the
+command exits 2 after importing the rest. A line that is not JSON cannot be told to a session, so
+then nothing is imported. Each
 session's id comes from its id and its rows: importing a file again adds nothing, and after a
 fix only the fixed sessions are new. Messages keep the rows' times and carry no tokens or speed
 (nothing generated them here). Large files stream: memory stays flat, a progress line shows on a
@@ -67,12 +82,13 @@ terminal.`,
   return cmd.action(async (file: string, opts: ImportOptions) => {
     const format = opts.format ?? formatOf(file);
     if (!format) throw new UsageError(`cannot tell the format of ${file} from its name`, "name it .jsonl, .json or .csv, or pass --format jsonl|json|csv");
+    const delimiter = delimiterOf(opts.delimiter, format);
     const fields: FieldNames = { session: opts.sessionField, speaker: opts.speakerField, text: opts.textField, time: opts.timeField, role: opts.roleField ?? null };
     const { store, close, config } = await openStore(opts);
     const bar = progressLine();
     let report: ImportReport;
     try {
-      report = await importFile(store, { file, format, fields, epoch: opts.epoch, limits: config.limits, onProgress: bar.draw });
+      report = await importFile(store, { file, format, fields, delimiter, epoch: opts.epoch, limits: config.limits, onProgress: bar.draw });
     } finally {
       bar.clear();
       close();

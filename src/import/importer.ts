@@ -2,6 +2,8 @@
  * `dialogue import`, below the CLI: a file of recorded conversations into retained
  * conversations, one per session, streamed.
  *
+ * 0. The file's names are checked first (header.ts): a CSV header or the first JSON rows that
+ *    lack a field to read, or a file with no rows, is one UsageError, and nothing is staged.
  * 1. The rows are read, once, and each good row is staged in Redis with its session (stage.ts);
  *    per session only a few numbers, its speakers and a running hash of its rows stay in memory.
  *    The file's SHA-256 is computed on the way (it is recorded as the source).
@@ -21,18 +23,24 @@ import type { Limits } from "../protocol/record.js";
 import { MAX_AGENTS } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
 import { fieldOf, readRow, type EpochUnit, type FieldNames } from "./fields.js";
-import { readRows, rowPlace, type ImportFormat } from "./rows.js";
+import { headerProblem, type Head } from "./header.js";
+import { readRows, rowPlace, type ImportFormat, type RawRow } from "./rows.js";
 import { agentIds, importedId, importedSpec, speakersProblem, stagingId } from "./session.js";
 import { claim, commit, Stager } from "./stage.js";
 
 /** bad rows listed in a report at most (all are counted) */
 export const MAX_BAD_LISTED = 1000;
 
+/** rows of a JSON file whose fields are checked before any is staged */
+export const HEAD_ROWS = 20;
+
 export interface ImportOptions {
   file: string;
   format: ImportFormat;
   fields: FieldNames;
   epoch: EpochUnit;
+  /** CSV: the character between fields; @defaultValue "," */
+  delimiter?: string;
   /** recorded on each conversation (the configuration's) */
   limits: Limits;
   /** how far it has got: bytes of the second pass, rows, sessions */
@@ -99,6 +107,48 @@ export function checkFile(file: string): number {
   return size;
 }
 
+/**
+ * The rows of the file, after its names are checked: the first rows are read (CSV: its header
+ * and first row; JSON: up to HEAD_ROWS rows) and, when the fields to read are not among the names
+ * they show, or there are no rows at all, a UsageError says so before any row is staged.
+ */
+async function* checkedRows(o: ImportOptions, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+  let columns: string[] | null = null;
+  const it = readRows(o.file, o.format, { onChunk, onColumns: (c) => (columns = c), delimiter: o.delimiter })[Symbol.asyncIterator]();
+  const head: RawRow[] = [];
+  try {
+    const want = o.format === "csv" ? 1 : HEAD_ROWS;
+    let all = false;
+    while (head.length < want) {
+      const next = await it.next();
+      if (next.done) {
+        all = true;
+        break;
+      }
+      head.push(next.value);
+    }
+    if (head.length === 0) {
+      throw columns !== null
+        ? new UsageError(`${o.file} has a header but no rows`, "a CSV file has a header row, then one row per message")
+        : new UsageError(`${o.file} has no rows`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
+    }
+    const objects = head.flatMap((r) => (r.value !== null ? [r.value] : []));
+    const shown: Head = o.format === "csv" ? { kind: "columns", columns: columns ?? [], delimiter: o.delimiter ?? "," } : { kind: "rows", rows: objects, all: all && objects.length === head.length };
+    const problem = headerProblem(o.file, o.fields, shown);
+    if (problem) throw new UsageError(problem.message, problem.hint);
+
+    yield* head;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // the file is closed however this ends: a problem found, the rows all read, or the reader stopped early
+    await it.return?.(undefined);
+  }
+}
+
 export async function importFile(store: Store, o: ImportOptions): Promise<ImportReport> {
   const total = checkFile(o.file);
   const progress: ImportProgress = { phase: "reading", bytes: 0, total, rows: 0, sessions: 0 };
@@ -125,7 +175,7 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     progress.bytes += chunk.length;
   };
 
-  for await (const raw of readRows(o.file, o.format, onChunk)) {
+  for await (const raw of checkedRows(o, onChunk)) {
     progress.rows++;
     if (progress.rows % 1000 === 0) tell();
     const place = rowPlace(raw);
