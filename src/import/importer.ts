@@ -69,14 +69,18 @@ export interface ImportReport {
   imported: Array<{ id: string; session: string; speakers: string[]; messages: number; first: number; last: number }>;
   /** sessions imported before (the same file): left as they are */
   already: Array<{ id: string; session: string }>;
-  /** sessions not imported, and why */
-  rejected: Array<{ session: string; reason: string }>;
+  /** sessions not imported, and why (`kind`: a bad row of its own, a bad row of no session, its number of speakers, its id taken by a run) */
+  rejected: Array<{ session: string; kind: RejectedKind; reason: string }>;
   /** the first MAX_BAD_LISTED bad rows, in file order */
   bad_rows: BadRow[];
   bad_row_count: number;
   /** bad rows whose session could not be told: nothing was imported */
   unattributed: number;
+  /** of those, rows that are not an object at all (a line that is not JSON) */
+  unreadable: number;
 }
+
+export type RejectedKind = "bad_row" | "no_session" | "speakers" | "exists";
 
 interface SessionState {
   /** where its rows wait (stagingId) */
@@ -84,6 +88,7 @@ interface SessionState {
   session: string;
   state: "staging" | "bad";
   reason: string | null;
+  kind: RejectedKind | null;
   /** its rows, as read: what its conversation id is made of */
   hash: Hash;
   speakers: Map<string, string>;
@@ -159,14 +164,16 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
   const bad: BadRow[] = [];
   let badCount = 0;
   let unattributed = 0;
+  let unreadable = 0;
   const stager = new Stager(store);
   const report = (place: string, session: string | null, problem: string): void => {
     badCount++;
     if (bad.length < MAX_BAD_LISTED) bad.push({ place, session, problem });
   };
-  const turnBad = (s: SessionState, reason: string): void => {
+  const turnBad = (s: SessionState, kind: RejectedKind, reason: string): void => {
     if (s.state !== "staging") return;
     s.state = "bad";
+    s.kind = kind;
     s.reason = reason;
     stager.drop(s.stage);
   };
@@ -181,6 +188,7 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     const place = rowPlace(raw);
     if (raw.value === null) {
       unattributed++;
+      unreadable++;
       report(place, null, raw.error ?? "unreadable");
       continue;
     }
@@ -189,20 +197,20 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     const sessionId = typeof named === "string" || typeof named === "number" ? String(named).trim() : "";
     let s = sessionId ? sessions.get(sessionId) : undefined;
     if (sessionId && !s) {
-      s = { stage: stagingId(run, sessionId), session: sessionId, state: "staging", reason: null, hash: createHash("sha256"), speakers: new Map(), rows: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+      s = { stage: stagingId(run, sessionId), session: sessionId, state: "staging", reason: null, kind: null, hash: createHash("sha256"), speakers: new Map(), rows: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
       sessions.set(sessionId, s);
       progress.sessions = sessions.size;
     }
     if ("problem" in row) {
       if (!s) unattributed++;
       report(place, s?.session ?? null, row.problem);
-      if (s) turnBad(s, `its ${place} is bad`);
+      if (s) turnBad(s, "bad_row", `its ${place} is bad`);
       continue;
     }
     if (!s || s.state !== "staging") continue;
     if (!s.speakers.has(row.speaker)) {
       if (s.speakers.size >= MAX_AGENTS) {
-        turnBad(s, `more than ${MAX_AGENTS} speakers (from ${place}, "${row.speaker}"): a conversation has 2 to ${MAX_AGENTS}`);
+        turnBad(s, "speakers", `more than ${MAX_AGENTS} speakers (from ${place}, "${row.speaker}"): a conversation has 2 to ${MAX_AGENTS}`);
         continue;
       }
       s.speakers.set(row.speaker, row.role ?? row.speaker);
@@ -217,14 +225,22 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
   tell();
 
   const sha256 = fileHash.digest("hex");
-  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed };
+  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed, unreadable };
   progress.phase = "committing";
   const importedAt = Date.now();
   for (const s of sessions.values()) {
-    const problem = s.state === "bad" ? s.reason : unattributed > 0 ? "a row whose session cannot be told is bad, and it may be this session's" : speakersProblem(s.speakers.size);
-    if (problem) {
+    const speakers = speakersProblem(s.speakers.size);
+    const why: [RejectedKind, string] | null =
+      s.state === "bad" && s.kind !== null
+        ? [s.kind, s.reason ?? ""]
+        : unattributed > 0
+          ? ["no_session", "a row whose session cannot be told is bad, and it may be this session's"]
+          : speakers !== null
+            ? ["speakers", speakers]
+            : null;
+    if (why) {
       if (s.state === "staging") stager.drop(s.stage);
-      out.rejected.push({ session: s.session, reason: problem });
+      out.rejected.push({ session: s.session, kind: why[0], reason: why[1] });
       continue;
     }
     const id = importedId(s.session, s.hash.digest("hex"));
@@ -232,7 +248,7 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     if (held !== null) {
       stager.drop(s.stage);
       if (held === "imported") out.already.push({ id, session: s.session });
-      else out.rejected.push({ session: s.session, reason: `conversation ${id} exists and was not imported: left as it is` });
+      else out.rejected.push({ session: s.session, kind: "exists", reason: `conversation ${id} exists and was not imported: left as it is` });
       continue;
     }
     const spec = importedSpec(

@@ -205,7 +205,7 @@ describe("dialogue import: bad rows", () => {
     expect(r.stdout).toMatch(/session S-1001: its line 5 is bad/);
     expect(r.stdout).toMatch(/session S-1002: its line 10 is bad/);
     const errLines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
-    expect(errLines).toEqual(["error: 3 bad rows (line 5, line 10, line 21); 2 sessions not imported; 1 session imported whole"]);
+    expect(errLines).toEqual(["error: 3 bad rows (line 5, line 10, line 21); 2 sessions not imported; 1 session imported"]);
     const runs = await listed(prefix);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.scenario).toBe("bad.jsonl · S-2000");
@@ -231,7 +231,7 @@ describe("dialogue import: bad rows", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/line 7: not JSON/);
     expect(r.stdout).toContain("a row whose session cannot be told is bad, and it may be this session's");
-    expect(r.stderr).toContain("hint: a row that cannot be read names no session");
+    expect(r.stderr).toContain("hint: a row that is not a JSON object names no session, so nothing was imported");
     expect(await listed(prefix)).toEqual([]);
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
