@@ -69,8 +69,9 @@ same for a file with no rows). A session is imported whole or not at all: one wi
 (reported with its line; the first 20 are printed, --json lists up to 1,000), or with fewer than
 2 or more than 8 speakers, is left out, and the command exits 2 after importing the rest. A row
 that names no session (a line that is not JSON) could be any session's, so then nothing is
-imported. Each session's id comes from its id and its rows: importing a file again adds nothing,
-and after a fix only the fixed sessions are new. Messages keep the rows' times and carry no tokens or speed
+imported. A message is at most 200,000 characters: split a longer text over rows. Each
+session's id comes from its id and its rows: importing a file again adds nothing, and after a
+fix only the fixed sessions are new. Messages keep the rows' times and carry no tokens or speed
 (nothing generated them here). Large files stream: memory stays flat, a progress line shows on a
 terminal.`,
   );

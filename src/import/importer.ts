@@ -16,7 +16,7 @@
  *    nothing; after fixing a bad row, the fixed session is imported and the others are found.
  */
 import { createHash, randomBytes, type Hash } from "node:crypto";
-import { statSync } from "node:fs";
+import { closeSync, openSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors/index.js";
 import type { Limits } from "../protocol/record.js";
@@ -97,19 +97,29 @@ interface SessionState {
   last: number;
 }
 
-/** the file is there, a file, readable, and not empty; else a UsageError (exit 2) */
-export function checkFile(file: string): number {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
-    size = st.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "check the path and its permissions");
+/** why `file` cannot be opened, in words: no file there, no permission, or the system's own message */
+function openProblem(file: string, err: NodeJS.ErrnoException): UsageError {
+  if (err.code === "ENOENT" || err.code === "ENOTDIR") {
+    return new UsageError(`no file at ${file}`, path.isAbsolute(file) ? "check the path" : `check the path: it is taken from the current directory, ${process.cwd()}`);
   }
-  if (size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
-  return size;
+  if (err.code === "EACCES" || err.code === "EPERM") return new UsageError(`${file} cannot be read: permission denied`, "check its permissions (ls -l), or import it as a user who may read it");
+  if (err.code === "EISDIR") return new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
+  return new UsageError(`cannot read ${file}: ${err.message}`, "check the path and its permissions");
+}
+
+/** the file is there, a file, readable, and not empty (its size); else a UsageError (exit 2) */
+export function checkFile(file: string): number {
+  let st: Stats;
+  try {
+    st = statSync(file);
+    if (st.isFile()) closeSync(openSync(file, "r"));
+  } catch (err) {
+    throw openProblem(file, err as NodeJS.ErrnoException);
+  }
+  if (st.isDirectory()) throw new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (st.size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
+  return st.size;
 }
 
 /**

@@ -251,7 +251,7 @@ describe("dialogue import: bad rows", () => {
 
     const missing = await cli(prefix, ["import", path.join(dir, "nope.jsonl")]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^error: cannot read .*nope.jsonl: ENOENT\nhint: /);
+    expect(missing.stderr).toMatch(/^error: no file at .*nope.jsonl\nhint: /);
     const unknown = await cli(prefix, ["import", path.join(dir, "calls.txt")]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: cannot tell the format of .*calls.txt from its name/);

@@ -1,10 +1,11 @@
 /**
  * The names check before an import reads rows (src/import/header.ts): one problem naming every
  * missing field, the names the file has and the options that map them; a one-column CSV header
- * with another separator in it; nothing when every field is there.
+ * with another separator in it; nothing when every field is there. And what a row over the text
+ * limit is told.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FIELDS } from "../../src/import/fields.js";
+import { DEFAULT_FIELDS, readRow } from "../../src/import/fields.js";
 import { guessColumns, headerProblem, shellWord } from "../../src/import/header.js";
 
 const csv = (columns: string[], delimiter = ",") => ({ kind: "columns" as const, columns, delimiter });
@@ -77,5 +78,12 @@ describe("helpers", () => {
     expect(guessColumns([{ key: "speaker", name: "speaker" }, { key: "text", name: "text" }], ["who"], [])).toEqual(["who", null]);
     expect(shellWord("sent_at")).toBe("sent_at");
     expect(shellWord("it's")).toBe("'it'\\''s'");
+  });
+});
+
+describe("readRow: a text over the limit", () => {
+  it("a text over the 200,000-character limit says to split or shorten it", () => {
+    const row = readRow({ session_id: "s", speaker: "a", text: "x".repeat(200_001), timestamp: "2024-01-01T00:00:00Z" }, DEFAULT_FIELDS);
+    expect(row).toEqual({ problem: expect.stringMatching(/^the text is 200,001 characters long, over the 200,000 a message may have: split it over several rows .* or shorten it$/) });
   });
 });
