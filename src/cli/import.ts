@@ -1,8 +1,9 @@
 /**
  * `dialogue import <file>`: recorded conversations (JSON lines, a JSON array, CSV) into retained
  * conversations, one per session (src/import/importer.ts). Prints what it imported, what was
- * there already, what it did not import and every bad row with its line; exits 2 when some row
- * was bad or some session could not be imported (what was whole is imported all the same).
+ * there already, what it did not import and its bad rows with their lines (import-report.ts);
+ * exits 2 when some row was bad or some session could not be imported (what was whole is
+ * imported all the same).
  */
 import { Command, Option } from "commander";
 import { plural } from "../analysis/format.js";
@@ -12,6 +13,7 @@ import { importFile, type ImportProgress, type ImportReport } from "../import/im
 import { FORMATS, formatOf, type ImportFormat } from "../import/rows.js";
 import { addCommonOptions, type CommonOptions } from "./common.js";
 import { openStore, out } from "./conversation.js";
+import { failureOf, reportText } from "./import-report.js";
 
 interface ImportOptions extends CommonOptions {
   format?: ImportFormat;
@@ -20,15 +22,18 @@ interface ImportOptions extends CommonOptions {
   textField: string;
   timeField: string;
   roleField?: string;
+  delimiter?: string;
   epoch: EpochUnit;
   json?: boolean;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
-
-function span(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+/** `--delimiter`: one character, or tab ("tab", "\\t") */
+function delimiterOf(v: string | undefined, format: ImportFormat): string | undefined {
+  if (v === undefined) return undefined;
+  if (format !== "csv") throw new UsageError(`--delimiter is for CSV files; this one is read as ${format}`, "leave --delimiter out, or pass --format csv if the file is CSV");
+  if (v === "tab" || v === "\\t" || v === "\t") return "\t";
+  if ([...v].length !== 1 || /["\r\n]/.test(v)) throw new UsageError(`--delimiter ${JSON.stringify(v)} is not one character`, "one character between fields, e.g. --delimiter ';', --delimiter '|', or --delimiter tab");
+  return v;
 }
 
 export function importCommand(): Command {
@@ -41,6 +46,7 @@ export function importCommand(): Command {
     .option("--text-field <name>", "the field with what was said", DEFAULT_FIELDS.text)
     .option("--time-field <name>", "the field with when it was said: an ISO 8601 date (no zone: UTC) or epoch seconds or milliseconds", DEFAULT_FIELDS.time)
     .option("--role-field <name>", "a field with each speaker's role (default: the speaker is its own role)")
+    .option("--delimiter <char>", "CSV: the character between fields, e.g. ';', '|' or tab (default: ,)")
     .addOption(new Option("--epoch <unit>", "what epoch numbers count: auto (below 100,000,000,000 seconds, else milliseconds), s or ms").choices(["auto", "s", "ms"]).default("auto"))
     .option("--json", "the report as one JSON document");
   addCommonOptions(cmd);
@@ -51,14 +57,19 @@ Examples:
   dialogue import calls.jsonl                        # rows {session_id, timestamp, speaker, text}
   dialogue import chats.csv --session-field chat --speaker-field author --text-field body --time-field sent_at
   dialogue import export.json --time-field ts --epoch ms --role-field role
+  dialogue import semicolons.csv --delimiter ';'      # or --delimiter tab
   dialogue list --status imported
   dialogue analyze <id> --window 60s                  # windows of the recorded time
   dialogue replay <id> --speed 10                     # a tenth of the recorded time
   dialogue run --continue <id> --max-turns 6          # models carry the conversation on
 
-A session is imported whole or not at all: one with a bad row (reported with its line), or with
-fewer than 2 or more than 8 speakers, is left out, and the command exits 2 after importing the
-rest. A line that is not JSON cannot be told to a session, so then nothing is imported. Each
+The names are checked first: a CSV header, or the first rows of JSON, without a field to read is
+one error naming the fields it has and the options to map them, and nothing is imported (the
+same for a file with no rows). A session is imported whole or not at all: one with a bad row
+(reported with its line; the first 20 are printed, --json lists up to 1,000), or with fewer than
+2 or more than 8 speakers, is left out, and the command exits 2 after importing the rest. A row
+that names no session (a line that is not JSON) could be any session's, so then nothing is
+imported. A message is at most 200,000 characters: split a longer text over rows. Each
 session's id comes from its id and its rows: importing a file again adds nothing, and after a
 fix only the fixed sessions are new. Messages keep the rows' times and carry no tokens or speed
 (nothing generated them here). Large files stream: memory stays flat, a progress line shows on a
@@ -67,55 +78,22 @@ terminal.`,
   return cmd.action(async (file: string, opts: ImportOptions) => {
     const format = opts.format ?? formatOf(file);
     if (!format) throw new UsageError(`cannot tell the format of ${file} from its name`, "name it .jsonl, .json or .csv, or pass --format jsonl|json|csv");
+    const delimiter = delimiterOf(opts.delimiter, format);
     const fields: FieldNames = { session: opts.sessionField, speaker: opts.speakerField, text: opts.textField, time: opts.timeField, role: opts.roleField ?? null };
     const { store, close, config } = await openStore(opts);
     const bar = progressLine();
     let report: ImportReport;
     try {
-      report = await importFile(store, { file, format, fields, epoch: opts.epoch, limits: config.limits, onProgress: bar.draw });
+      report = await importFile(store, { file, format, fields, delimiter, epoch: opts.epoch, limits: config.limits, onProgress: bar.draw });
     } finally {
       bar.clear();
       close();
     }
     if (opts.json) out(JSON.stringify(report, null, 2));
     else out(reportText(report));
-    const problems = report.bad_row_count + report.rejected.length;
-    if (problems > 0) {
-      const places = report.bad_rows.slice(0, 5).map((b) => b.place).join(", ");
-      const rows = report.bad_row_count ? `${plural(report.bad_row_count, "bad row")} (${places}${report.bad_row_count > 5 ? ", …" : ""})` : "";
-      const sessions = report.rejected.length ? `${plural(report.rejected.length, "session")} not imported` : "";
-      throw new UsageError(
-        `${[rows, sessions].filter(Boolean).join("; ")}${report.imported.length + report.already.length ? `; ${plural(report.imported.length + report.already.length, "session")} imported whole` : ""}`,
-        report.unattributed > 0 ? "a row that cannot be read names no session: fix it, then import the file again" : "fix those rows and import the file again: the sessions already in are found, not added twice",
-      );
-    }
+    const failure = failureOf(report);
+    if (failure) throw new UsageError(failure.message, failure.hint);
   });
-}
-
-export function reportText(r: ImportReport): string {
-  const lines = [`${r.file}: ${plural(r.rows, "row")} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…)`];
-  if (r.imported.length) {
-    lines.push(`Imported ${plural(r.imported.length, "session")} (status imported):`);
-    for (const c of r.imported) {
-      lines.push(`  ${c.id}  session ${c.session} · ${plural(c.messages, "message")} · ${c.speakers.join(", ")} · ${iso(c.first)} → ${iso(c.last)} UTC (${span(c.last - c.first)})`);
-    }
-  }
-  if (r.already.length) {
-    lines.push(`Already imported, left as they were (${r.already.length}):`);
-    for (const c of r.already) lines.push(`  ${c.id}  session ${c.session}`);
-  }
-  if (r.rejected.length) {
-    lines.push(`Not imported (${r.rejected.length}):`);
-    for (const c of r.rejected) lines.push(`  session ${c.session}: ${c.reason}`);
-  }
-  if (r.bad_row_count) {
-    lines.push(`Bad rows (${r.bad_row_count}):`);
-    for (const b of r.bad_rows) lines.push(`  ${b.place}${b.session !== null ? ` (session ${b.session})` : ""}: ${b.problem}`);
-    if (r.bad_row_count > r.bad_rows.length) lines.push(`  … ${r.bad_row_count - r.bad_rows.length} more`);
-  }
-  const first = r.imported[0]?.id ?? r.already[0]?.id;
-  if (first) lines.push(`See them: dialogue list --status imported · dialogue analyze ${first} --window 60s · dialogue replay ${first} --speed 10`);
-  return lines.join("\n");
 }
 
 /** on a terminal, one line on stderr redrawn in place (at most 5 times a second); off one, nothing */

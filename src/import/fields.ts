@@ -92,7 +92,9 @@ export function readRow(row: Record<string, unknown>, f: FieldNames, epoch: Epoc
   const text = textOf(fieldOf(row, f.text));
   if (text === null) return missing("text", f.text, "--text-field");
   if (text.trim() === "") return { problem: `the text field "${f.text}" is empty` };
-  if (text.length > MAX_TEXT) return { problem: `the text is ${text.length} characters long (at most ${MAX_TEXT})` };
+  if (text.length > MAX_TEXT) {
+    return { problem: `the text is ${text.length.toLocaleString("en-US")} characters long, over the ${MAX_TEXT.toLocaleString("en-US")} a message may have: split it over several rows (the same session and speaker; rows with the same time keep the file's order) or shorten it` };
+  }
   const rawTime = fieldOf(row, f.time);
   if (rawTime === undefined) return missing("time", f.time, "--time-field");
   const at = parseTime(rawTime, epoch);

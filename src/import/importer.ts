@@ -2,6 +2,8 @@
  * `dialogue import`, below the CLI: a file of recorded conversations into retained
  * conversations, one per session, streamed.
  *
+ * 0. The file's names are checked first (header.ts): a CSV header or the first JSON rows that
+ *    lack a field to read, or a file with no rows, is one UsageError, and nothing is staged.
  * 1. The rows are read, once, and each good row is staged in Redis with its session (stage.ts);
  *    per session only a few numbers, its speakers and a running hash of its rows stay in memory.
  *    The file's SHA-256 is computed on the way (it is recorded as the source).
@@ -14,25 +16,31 @@
  *    nothing; after fixing a bad row, the fixed session is imported and the others are found.
  */
 import { createHash, randomBytes, type Hash } from "node:crypto";
-import { statSync } from "node:fs";
+import { closeSync, openSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors/index.js";
 import type { Limits } from "../protocol/record.js";
 import { MAX_AGENTS } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
 import { fieldOf, readRow, type EpochUnit, type FieldNames } from "./fields.js";
-import { readRows, rowPlace, type ImportFormat } from "./rows.js";
+import { headerProblem, type Head } from "./header.js";
+import { readRows, rowPlace, type ImportFormat, type RawRow } from "./rows.js";
 import { agentIds, importedId, importedSpec, speakersProblem, stagingId } from "./session.js";
 import { claim, commit, Stager } from "./stage.js";
 
 /** bad rows listed in a report at most (all are counted) */
 export const MAX_BAD_LISTED = 1000;
 
+/** rows of a JSON file whose fields are checked before any is staged */
+export const HEAD_ROWS = 20;
+
 export interface ImportOptions {
   file: string;
   format: ImportFormat;
   fields: FieldNames;
   epoch: EpochUnit;
+  /** CSV: the character between fields; @defaultValue "," */
+  delimiter?: string;
   /** recorded on each conversation (the configuration's) */
   limits: Limits;
   /** how far it has got: bytes of the second pass, rows, sessions */
@@ -61,14 +69,18 @@ export interface ImportReport {
   imported: Array<{ id: string; session: string; speakers: string[]; messages: number; first: number; last: number }>;
   /** sessions imported before (the same file): left as they are */
   already: Array<{ id: string; session: string }>;
-  /** sessions not imported, and why */
-  rejected: Array<{ session: string; reason: string }>;
+  /** sessions not imported, and why (`kind`: a bad row of its own, a bad row of no session, its number of speakers, its id taken by a run) */
+  rejected: Array<{ session: string; kind: RejectedKind; reason: string }>;
   /** the first MAX_BAD_LISTED bad rows, in file order */
   bad_rows: BadRow[];
   bad_row_count: number;
   /** bad rows whose session could not be told: nothing was imported */
   unattributed: number;
+  /** of those, rows that are not an object at all (a line that is not JSON) */
+  unreadable: number;
 }
+
+export type RejectedKind = "bad_row" | "no_session" | "speakers" | "exists";
 
 interface SessionState {
   /** where its rows wait (stagingId) */
@@ -76,6 +88,7 @@ interface SessionState {
   session: string;
   state: "staging" | "bad";
   reason: string | null;
+  kind: RejectedKind | null;
   /** its rows, as read: what its conversation id is made of */
   hash: Hash;
   speakers: Map<string, string>;
@@ -84,19 +97,71 @@ interface SessionState {
   last: number;
 }
 
-/** the file is there, a file, readable, and not empty; else a UsageError (exit 2) */
-export function checkFile(file: string): number {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
-    size = st.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "check the path and its permissions");
+/** why `file` cannot be opened, in words: no file there, no permission, or the system's own message */
+function openProblem(file: string, err: NodeJS.ErrnoException): UsageError {
+  if (err.code === "ENOENT" || err.code === "ENOTDIR") {
+    return new UsageError(`no file at ${file}`, path.isAbsolute(file) ? "check the path" : `check the path: it is taken from the current directory, ${process.cwd()}`);
   }
-  if (size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
-  return size;
+  if (err.code === "EACCES" || err.code === "EPERM") return new UsageError(`${file} cannot be read: permission denied`, "check its permissions (ls -l), or import it as a user who may read it");
+  if (err.code === "EISDIR") return new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
+  return new UsageError(`cannot read ${file}: ${err.message}`, "check the path and its permissions");
+}
+
+/** the file is there, a file, readable, and not empty (its size); else a UsageError (exit 2) */
+export function checkFile(file: string): number {
+  let st: Stats;
+  try {
+    st = statSync(file);
+    if (st.isFile()) closeSync(openSync(file, "r"));
+  } catch (err) {
+    throw openProblem(file, err as NodeJS.ErrnoException);
+  }
+  if (st.isDirectory()) throw new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (st.size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
+  return st.size;
+}
+
+/**
+ * The rows of the file, after its names are checked: the first rows are read (CSV: its header
+ * and first row; JSON: up to HEAD_ROWS rows) and, when the fields to read are not among the names
+ * they show, or there are no rows at all, a UsageError says so before any row is staged.
+ */
+async function* checkedRows(o: ImportOptions, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+  let columns: string[] | null = null;
+  const it = readRows(o.file, o.format, { onChunk, onColumns: (c) => (columns = c), delimiter: o.delimiter })[Symbol.asyncIterator]();
+  const head: RawRow[] = [];
+  try {
+    const want = o.format === "csv" ? 1 : HEAD_ROWS;
+    let all = false;
+    while (head.length < want) {
+      const next = await it.next();
+      if (next.done) {
+        all = true;
+        break;
+      }
+      head.push(next.value);
+    }
+    if (head.length === 0) {
+      throw columns !== null
+        ? new UsageError(`${o.file} has a header but no rows`, "a CSV file has a header row, then one row per message")
+        : new UsageError(`${o.file} has no rows`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
+    }
+    const objects = head.flatMap((r) => (r.value !== null ? [r.value] : []));
+    const shown: Head = o.format === "csv" ? { kind: "columns", columns: columns ?? [], delimiter: o.delimiter ?? "," } : { kind: "rows", rows: objects, all: all && objects.length === head.length };
+    const problem = headerProblem(o.file, o.fields, shown);
+    if (problem) throw new UsageError(problem.message, problem.hint);
+
+    yield* head;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // the file is closed however this ends: a problem found, the rows all read, or the reader stopped early
+    await it.return?.(undefined);
+  }
 }
 
 export async function importFile(store: Store, o: ImportOptions): Promise<ImportReport> {
@@ -109,14 +174,16 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
   const bad: BadRow[] = [];
   let badCount = 0;
   let unattributed = 0;
+  let unreadable = 0;
   const stager = new Stager(store);
   const report = (place: string, session: string | null, problem: string): void => {
     badCount++;
     if (bad.length < MAX_BAD_LISTED) bad.push({ place, session, problem });
   };
-  const turnBad = (s: SessionState, reason: string): void => {
+  const turnBad = (s: SessionState, kind: RejectedKind, reason: string): void => {
     if (s.state !== "staging") return;
     s.state = "bad";
+    s.kind = kind;
     s.reason = reason;
     stager.drop(s.stage);
   };
@@ -125,12 +192,13 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     progress.bytes += chunk.length;
   };
 
-  for await (const raw of readRows(o.file, o.format, onChunk)) {
+  for await (const raw of checkedRows(o, onChunk)) {
     progress.rows++;
     if (progress.rows % 1000 === 0) tell();
     const place = rowPlace(raw);
     if (raw.value === null) {
       unattributed++;
+      unreadable++;
       report(place, null, raw.error ?? "unreadable");
       continue;
     }
@@ -139,20 +207,20 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     const sessionId = typeof named === "string" || typeof named === "number" ? String(named).trim() : "";
     let s = sessionId ? sessions.get(sessionId) : undefined;
     if (sessionId && !s) {
-      s = { stage: stagingId(run, sessionId), session: sessionId, state: "staging", reason: null, hash: createHash("sha256"), speakers: new Map(), rows: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+      s = { stage: stagingId(run, sessionId), session: sessionId, state: "staging", reason: null, kind: null, hash: createHash("sha256"), speakers: new Map(), rows: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
       sessions.set(sessionId, s);
       progress.sessions = sessions.size;
     }
     if ("problem" in row) {
       if (!s) unattributed++;
       report(place, s?.session ?? null, row.problem);
-      if (s) turnBad(s, `its ${place} is bad`);
+      if (s) turnBad(s, "bad_row", `its ${place} is bad`);
       continue;
     }
     if (!s || s.state !== "staging") continue;
     if (!s.speakers.has(row.speaker)) {
       if (s.speakers.size >= MAX_AGENTS) {
-        turnBad(s, `more than ${MAX_AGENTS} speakers (from ${place}, "${row.speaker}"): a conversation has 2 to ${MAX_AGENTS}`);
+        turnBad(s, "speakers", `more than ${MAX_AGENTS} speakers (from ${place}, "${row.speaker}"): a conversation has 2 to ${MAX_AGENTS}`);
         continue;
       }
       s.speakers.set(row.speaker, row.role ?? row.speaker);
@@ -167,14 +235,22 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
   tell();
 
   const sha256 = fileHash.digest("hex");
-  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed };
+  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed, unreadable };
   progress.phase = "committing";
   const importedAt = Date.now();
   for (const s of sessions.values()) {
-    const problem = s.state === "bad" ? s.reason : unattributed > 0 ? "a row whose session cannot be told is bad, and it may be this session's" : speakersProblem(s.speakers.size);
-    if (problem) {
+    const speakers = speakersProblem(s.speakers.size);
+    const why: [RejectedKind, string] | null =
+      s.state === "bad" && s.kind !== null
+        ? [s.kind, s.reason ?? ""]
+        : unattributed > 0
+          ? ["no_session", "a row whose session cannot be told is bad, and it may be this session's"]
+          : speakers !== null
+            ? ["speakers", speakers]
+            : null;
+    if (why) {
       if (s.state === "staging") stager.drop(s.stage);
-      out.rejected.push({ session: s.session, reason: problem });
+      out.rejected.push({ session: s.session, kind: why[0], reason: why[1] });
       continue;
     }
     const id = importedId(s.session, s.hash.digest("hex"));
@@ -182,7 +258,7 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     if (held !== null) {
       stager.drop(s.stage);
       if (held === "imported") out.already.push({ id, session: s.session });
-      else out.rejected.push({ session: s.session, reason: `conversation ${id} exists and was not imported: left as it is` });
+      else out.rejected.push({ session: s.session, kind: "exists", reason: `conversation ${id} exists and was not imported: left as it is` });
       continue;
     }
     const spec = importedSpec(

@@ -1,7 +1,8 @@
 /**
  * Reading the rows of a recorded conversation file, streamed: JSON lines (one object a line),
  * a JSON array of objects (stream-json: one element at a time), or CSV with a header row
- * (csv-parse: one record at a time). Memory holds one row, whatever the file's size.
+ * (csv-parse: one record at a time; "," between fields unless a delimiter is given). Memory holds
+ * one row, whatever the file's size.
  *
  * Each row comes with where it was — its line (JSON lines, CSV) or its place in the array (JSON)
  * — and either its object or why it is not one. A file that cannot be read as its format at all
@@ -42,9 +43,9 @@ export function formatOf(file: string): ImportFormat | null {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-async function* jsonLines(file: string, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+async function* jsonLines(file: string, o: ReadOptions): AsyncGenerator<RawRow> {
   const input = createReadStream(file);
-  input.on("data", (chunk) => onChunk(chunk as Buffer));
+  input.on("data", (chunk) => o.onChunk?.(chunk as Buffer));
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   for await (const text of lines) {
@@ -61,9 +62,9 @@ async function* jsonLines(file: string, onChunk: (chunk: Buffer) => void): Async
   }
 }
 
-async function* jsonArray(file: string, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+async function* jsonArray(file: string, o: ReadOptions): AsyncGenerator<RawRow> {
   const input = createReadStream(file);
-  input.on("data", (chunk) => onChunk(chunk as Buffer));
+  input.on("data", (chunk) => o.onChunk?.(chunk as Buffer));
   const items = input.pipe(streamArray.withParserAsStream());
   input.on("error", (err) => items.destroy(err));
   try {
@@ -76,10 +77,14 @@ async function* jsonArray(file: string, onChunk: (chunk: Buffer) => void): Async
   }
 }
 
-async function* csvRows(file: string, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+async function* csvRows(file: string, o: ReadOptions): AsyncGenerator<RawRow> {
   const input = createReadStream(file);
-  input.on("data", (chunk) => onChunk(chunk as Buffer));
-  const parser = input.pipe(parse({ columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: false }));
+  input.on("data", (chunk) => o.onChunk?.(chunk as Buffer));
+  const columns = (header: string[]): string[] => {
+    o.onColumns?.(header);
+    return header;
+  };
+  const parser = input.pipe(parse({ columns, delimiter: o.delimiter ?? ",", bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: false }));
   input.on("error", (err) => parser.destroy(err));
   // csv-parse counts the records whose number of fields differs from the header's: a rise is this one
   let uneven = 0;
@@ -99,9 +104,18 @@ async function* csvRows(file: string, onChunk: (chunk: Buffer) => void): AsyncGe
   }
 }
 
-/** the rows of `file`, in file order; `onChunk` gets each chunk of the file as it is read */
-export function readRows(file: string, format: ImportFormat, onChunk: (chunk: Buffer) => void = () => undefined): AsyncGenerator<RawRow> {
-  if (format === "jsonl") return jsonLines(file, onChunk);
-  if (format === "json") return jsonArray(file, onChunk);
-  return csvRows(file, onChunk);
+export interface ReadOptions {
+  /** gets each chunk of the file as it is read */
+  onChunk?: (chunk: Buffer) => void;
+  /** CSV: gets the header's columns once read, before the first row */
+  onColumns?: (columns: string[]) => void;
+  /** CSV: the character between fields; @defaultValue "," */
+  delimiter?: string;
+}
+
+/** the rows of `file`, in file order */
+export function readRows(file: string, format: ImportFormat, o: ReadOptions = {}): AsyncGenerator<RawRow> {
+  if (format === "jsonl") return jsonLines(file, o);
+  if (format === "json") return jsonArray(file, o);
+  return csvRows(file, o);
 }

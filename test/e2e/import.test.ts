@@ -211,7 +211,7 @@ describe("dialogue import: bad rows", () => {
     expect(r.stdout).toMatch(/session S-1001: its line 5 is bad/);
     expect(r.stdout).toMatch(/session S-1002: its line 10 is bad/);
     const errLines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
-    expect(errLines).toEqual(["error: 3 bad rows (line 5, line 10, line 21); 2 sessions not imported; 1 session imported whole"]);
+    expect(errLines).toEqual(["error: 3 bad rows (line 5, line 10, line 21); 2 sessions not imported; 1 session imported"]);
     const runs = await listed(prefix);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.scenario).toBe("bad.jsonl · S-2000");
@@ -237,7 +237,7 @@ describe("dialogue import: bad rows", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/line 7: not JSON/);
     expect(r.stdout).toContain("a row whose session cannot be told is bad, and it may be this session's");
-    expect(r.stderr).toContain("hint: a row that cannot be read names no session");
+    expect(r.stderr).toContain("hint: a row that is not a JSON object names no session, so nothing was imported");
     expect(await listed(prefix)).toEqual([]);
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
@@ -257,7 +257,7 @@ describe("dialogue import: bad rows", () => {
 
     const missing = await cli(prefix, ["import", path.join(dir, "nope.jsonl")]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^error: cannot read .*nope.jsonl: ENOENT\nhint: /);
+    expect(missing.stderr).toMatch(/^error: no file at .*nope.jsonl\nhint: /);
     const unknown = await cli(prefix, ["import", path.join(dir, "calls.txt")]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: cannot tell the format of .*calls.txt from its name/);
