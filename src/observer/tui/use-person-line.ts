@@ -165,10 +165,15 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
     return true;
   }
 
+  // the first frame of a new person's turn is drawn before the effect above moves the line on:
+  // it shows the line as the effect will leave it (open by itself in run, empty), not as it was
+  const fresh = (at.current?.seq ?? null) !== seq;
   const line: PersonLine | undefined = !waiting
     ? undefined
     : !say
       ? { state: "elsewhere", draft: "", error: null }
-      : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error, notice };
+      : fresh
+        ? { state: mode === "run" ? "typing" : "closed", draft: "", error: null, notice }
+        : { state: sending === waiting.seq ? "sending" : open ? "typing" : "closed", draft, error, notice };
   return { waiting, line, handle };
 }

@@ -55,6 +55,14 @@ async function turnGoesBy(t: ReturnType<typeof mount>, answer: ReturnType<typeof
 }
 
 describe("the person's input line", () => {
+  it("run: the very first frame of the person's turn has the line open (never the watcher's 'Enter: answer as …' for a moment)", async () => {
+    const t = mount("run", async () => undefined);
+    await t.shows("Your turn, ");
+    const atTurn = t.ui.frames.filter((f) => f.includes("Aiko Tanaka") && /s left/.test(f));
+    expect(atTurn.length).toBeGreaterThan(0);
+    for (const f of atTurn) expect(f).not.toContain("Enter: answer as");
+  });
+
   it("run: opens at the person's turn; q, s and ? are typed; Enter says it as that agent; the line goes when the turn is recorded", async () => {
     const said: Array<[string, string]> = [];
     const t = mount("run", async (as, text) => {
