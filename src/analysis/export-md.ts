@@ -6,7 +6,7 @@
 import { choiceShown, chosenText } from "../observer/who.js";
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, num, plural, secs, statusLabel } from "./format.js";
+import { modelLabel, ms, plural, secs, statusLabel, tpsText } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
@@ -56,7 +56,7 @@ export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder): string {
     ? m.skipped
       ? ""
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
-    : `${plural(md.tokens_generated, "token")} · ${num(md.tokens_per_second)} tok/s · first token ${ms(md.time_to_first_token_ms)}`;
+    : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)}`;
   return (
     `**[${seq}] ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +

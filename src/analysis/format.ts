@@ -27,6 +27,9 @@ export function num(v: number | null | undefined, digits = 1): string {
 
 export const int = (v: number | null | undefined): string => num(v, 0);
 
+/** a message's tokens/s: "–" when it generated no token (a failed turn's 0 tok/s is no speed) */
+export const tpsText = (md: { tokens_generated: number; tokens_per_second: number }): string => (md.tokens_generated > 0 ? num(md.tokens_per_second) : DASH);
+
 /** "1 turn", "2 turns", "1,200 tokens": a count with its noun, singular or plural */
 export function plural(n: number | null | undefined, noun: string, many = `${noun}s`): string {
   return `${int(n)} ${n === 1 ? noun : many}`;
