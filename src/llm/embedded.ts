@@ -13,7 +13,8 @@
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaGrammar, LlamaModel } from "node-llama-cpp";
 import { ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
-import { defaultThreads, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
+import { defaultThreads, modelFileError, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
+import { printable } from "./gguf-check.js";
 import { closedSchema } from "./json-schema.js";
 import type { ChatMessage, GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 import { existsSync } from "node:fs";
@@ -105,16 +106,16 @@ export class EmbeddedProvider implements LlmProvider {
     let hit = this.models.get(file);
     if (!hit) {
       hit = (async () => {
-        if (!existsSync(file)) {
-          throw new ProviderError(`no model file at ${file}`, { hint: "pass an existing GGUF file with --model-file <file.gguf>" });
-        }
+        // a missing, empty or non-GGUF file: one line, not llama.cpp's message
+        const unusable = modelFileError(file);
+        if (unusable) throw unusable;
         const llama = await getLlamaOnce();
         try {
           const model = await llama.loadModel({ modelPath: file });
           const { resolveChatWrapper } = await import("node-llama-cpp");
           return { model, wrapper: resolveChatWrapper(model), idle: new Map(), grammars: new Map() };
         } catch (err) {
-          throw new ProviderError(`could not load ${file}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, {
+          throw new ProviderError(`could not load ${printable(file)}: ${printable(err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err))}`, {
             hint: "is it a GGUF model file? (llama.cpp loads GGUF only)",
           });
         }
@@ -227,14 +228,23 @@ export class EmbeddedProvider implements LlmProvider {
     return promptTokens(await this.load(modelPathFor(model, this.settings)), messages).length;
   }
 
+  /** --model-file and the downloaded models, each checked as a run checks it (a file that cannot be run says why) */
   async listModels(): Promise<ModelInfo[]> {
     const { readdirSync, statSync } = await import("node:fs");
     const dir = path.dirname(modelPathFor("default", { ...this.settings, model_file: null }));
     const out: ModelInfo[] = [];
-    if (this.settings.model_file) out.push({ name: path.resolve(this.settings.model_file), details: "--model-file" });
+    const checked = (file: string, info: ModelInfo): ModelInfo => {
+      const error = modelFileError(file);
+      return error ? { ...info, problem: error.message } : info;
+    };
+    if (this.settings.model_file) {
+      const file = path.resolve(this.settings.model_file);
+      out.push(checked(file, { name: printable(file), ...(existsSync(file) && statSync(file).isFile() ? { size: statSync(file).size } : {}), details: "--model-file" }));
+    }
     if (existsSync(dir)) {
       for (const f of readdirSync(dir).filter((n) => n.endsWith(".gguf"))) {
-        out.push({ name: path.join(dir, f), size: statSync(path.join(dir, f)).size, details: "cached" });
+        const file = path.join(dir, f);
+        out.push(checked(file, { name: printable(file), size: statSync(file).size, details: "cached" }));
       }
     }
     return out;
