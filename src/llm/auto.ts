@@ -3,7 +3,8 @@
  * say which one it picked and why. In order: Ollama (if it answers and has a model), an
  * OpenAI-compatible server (if one is configured), embedded llama.cpp (if a model file is at
  * hand and is a GGUF model: --model-file, or the default model already downloaded), and the
- * offline simulator.
+ * offline simulator. (A file named with --model-file that cannot be run stops the run before
+ * auto looks: manager/resolve.ts.)
  */
 import type { Config } from "../config/schema.js";
 import type { ProviderName } from "../protocol/schemas.js";

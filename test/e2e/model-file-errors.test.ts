@@ -2,7 +2,8 @@
  * A model file that cannot be run stops `dialogue run` before anything starts, the way a missing
  * one does: one line naming the file and what is wrong, a hint, exit 2, no run recorded, and never
  * a raw control byte. The same check makes `dialogue doctor` fail and `dialogue models` tell the
- * truth.
+ * truth, and a --model-file named with the provider left to "auto" is never passed over (a file
+ * from the environment still is: auto falls back to the simulator, as the README says).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -78,6 +79,27 @@ describe("dialogue run --provider embedded with a file that is not a GGUF model"
   });
 });
 
+describe("--model-file with the provider left to auto", () => {
+  it("a named file that does not exist is not passed over for the simulator: one line, exit 2, no run", async () => {
+    const r = await run(["--model-file", missing]);
+    oneLine(r, `no model file at ${missing}`);
+    expect(r.stderr).not.toContain("Provider: auto");
+    expect(r.keys).toEqual([]);
+  });
+
+  it("a named file that is not a GGUF model: the same", async () => {
+    const r = await run(["--provider", "auto", "--model-file", textFile]);
+    oneLine(r, `${textFile} is not a GGUF model file (it starts with "hell"; llama.cpp loads GGUF only)`);
+    expect(r.keys).toEqual([]);
+  });
+
+  it("a file from DIALOGUE_MODEL_FILE that does not exist: auto still falls back to the simulator and says why", async () => {
+    const r = await run(["--set", "simulated.tokens_per_second=0", "--set", "simulated.time_to_first_token_ms=0"], { DIALOGUE_MODEL_FILE: missing });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`no model file at ${missing}: using the offline simulated provider`);
+  });
+});
+
 describe("dialogue doctor and dialogue models, with the same check", () => {
   it("doctor fails a file that is not a GGUF model, with the line run stops with", async () => {
     const r = await runCli(["doctor", "--provider", "embedded", "--model-file", headOnly], env);
@@ -85,6 +107,9 @@ describe("dialogue doctor and dialogue models, with the same check", () => {
     expect(r.stdout).toMatch(/FAIL {2}.*is cut short: /);
     expect(r.stdout).toContain(`${headOnly} is cut short: its GGUF header runs past the end of the file`);
     expect(r.stdout).toMatch(/\n\s+fix: pass a complete GGUF model file with --model-file/);
+    const auto = await runCli(["doctor", "--model-file", missing], env);
+    expect(auto.code).toBe(1);
+    expect(auto.stdout).toContain(`FAIL  no model file at ${missing}`);
   });
 
   it("models: a missing --model-file is listed as not usable and fails (exit 2); a real one is listed, exit 0", async () => {
