@@ -6,11 +6,11 @@
  * offline simulator. (A file named with --model-file that cannot be run stops the run before
  * auto looks: manager/resolve.ts.)
  */
+import { printable } from "../errors/index.js";
 import type { Config } from "../config/schema.js";
 import type { ProviderName } from "../protocol/schemas.js";
 import { existsSync } from "node:fs";
 import { DEFAULT_MODEL, isDefaultModel, modelFileError, modelPathFor } from "./embedded-model.js";
-import { printable } from "./gguf-check.js";
 import { DEFAULT_MODELS } from "./index.js";
 import { OllamaProvider } from "./ollama.js";
 import { ollamaHas, pickServed } from "./served.js";

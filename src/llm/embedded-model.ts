@@ -8,8 +8,8 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ProviderError } from "../errors/index.js";
-import { ggufProblem, printable } from "./gguf-check.js";
+import { ProviderError, printable } from "../errors/index.js";
+import { ggufProblem } from "./gguf-check.js";
 import { progressBar } from "./progress.js";
 
 export const DEFAULT_MODEL = "default";

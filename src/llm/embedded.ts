@@ -13,10 +13,9 @@
  * shape; what a grammar cannot say (number ranges) is checked with zod by the caller.
  */
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaGrammar, LlamaModel } from "node-llama-cpp";
-import { ProviderError } from "../errors/index.js";
+import { ProviderError, printable } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
 import { defaultThreads, modelFileError, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
-import { printable } from "./gguf-check.js";
 import { closedSchema } from "./json-schema.js";
 import type { ChatMessage, GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 import { existsSync } from "node:fs";

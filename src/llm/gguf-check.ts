@@ -128,12 +128,6 @@ export function shownBytes(bytes: Buffer): string {
   return out;
 }
 
-/** a string (a path, an error message) as it may be shown: control characters escaped */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
 function skipValue(r: Reader, type: number, depth = 0): void {
   const fixed = VALUE_SIZE[type];
   if (fixed !== undefined) return r.skip(fixed);

@@ -8,11 +8,10 @@
  * the server or file, and a hint with what to do.
  */
 import type { Config } from "../config/schema.js";
-import { ProviderError } from "../errors/index.js";
+import { ProviderError, printable } from "../errors/index.js";
 import type { ModelSpec } from "../protocol/schemas.js";
 import { existsSync } from "node:fs";
 import { DEFAULT_MODEL, ensureModelFile, isDefaultModel, modelFileError, modelPathFor } from "./embedded-model.js";
-import { printable } from "./gguf-check.js";
 import { progressBar } from "./progress.js";
 import { listed, ollamaHas, ServedModels } from "./served.js";
 

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ggufProblem, shownBytes, printable } from "../../src/llm/gguf-check.js";
+import { printable } from "../../src/errors/index.js";
+import { ggufProblem, shownBytes } from "../../src/llm/gguf-check.js";
 import { buildTinyGguf } from "../helpers/tiny-gguf.mjs";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gguf-check-"));
