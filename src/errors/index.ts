@@ -58,7 +58,7 @@ export class RedisUnavailableError extends DialogueError {}
  * counted by the analysis, and deciding the retry policy (worker/retry.ts):
  *   transient — retried with backoff within queues.retry_budget_ms (honouring Retry-After):
  *     rate_limited (429), server_error (5xx), unreachable (no connection: the server is down or
- *     restarting), no_first_token (first_token_ms passed in silence), stalled (between_tokens_ms
+ *     restarting), connection_lost (the connection dropped mid-reply), no_first_token (first_token_ms passed in silence), stalled (between_tokens_ms
  *     passed in silence mid-reply);
  *   retried up to queues.attempts times: invalid_reply (the reply could not be made into a
  *     message), reply_too_long, generation_error (an error inside the stream), error (anything else);
@@ -69,6 +69,7 @@ export const FAILURE_CAUSES = [
   "rate_limited",
   "server_error",
   "unreachable",
+  "connection_lost",
   "no_first_token",
   "stalled",
   "invalid_reply",

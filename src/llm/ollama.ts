@@ -15,6 +15,7 @@ import { Ollama, type ChatResponse, type Message } from "ollama";
 import { parseRetryAfter, ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
 import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
+import { connectionLost, isConnectionLost } from "./stream-cut.js";
 import { tuplesOnly } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 
@@ -105,7 +106,9 @@ export class OllamaProvider implements LlmProvider {
       }
     } catch (err) {
       if (!signal?.aborted) {
-        // a connection lost once the reply had started is a failed generation, not a server that is down
+        // once the reply had started: a lost connection is the server going away mid-reply (retried
+        // within the budget, as a restarting server is), anything else an error in the stream
+        if (streaming && isConnectionLost(err)) throw connectionLost(`Ollama at ${this.host}`, chunks, err, "see the Ollama server's log");
         if (streaming && !(err as { status_code?: unknown }).status_code) {
           throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} (${(err as Error).message?.split("\n")[0] ?? err})`, {
             kind: "generation_error",

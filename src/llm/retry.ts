@@ -2,7 +2,8 @@
  * The retry policy of one turn, as pure functions: what an error was (its cause, in one line with
  * its hint), and whether and when the same model tries again.
  *
- *   transient causes (rate_limited, server_error, unreachable, no_first_token, stalled): retried
+ *   transient causes (rate_limited, server_error, unreachable, connection_lost, no_first_token,
+ *     stalled): retried
  *     with exponential backoff and jitter, or after the server's Retry-After when it gave one,
  *     while the time since this model's first failure stays within `budget_ms`;
  *   other retryable causes (invalid_reply, reply_too_long, generation_error, error): up to
@@ -15,7 +16,7 @@ import { ProviderError, type FailureCause } from "../errors/index.js";
 import type { FailedAttempt, ModelSpec } from "../protocol/schemas.js";
 import { now } from "../redis/clock.js";
 
-export const TRANSIENT: ReadonlySet<FailureCause> = new Set(["rate_limited", "server_error", "unreachable", "no_first_token", "stalled"]);
+export const TRANSIENT: ReadonlySet<FailureCause> = new Set(["rate_limited", "server_error", "unreachable", "connection_lost", "no_first_token", "stalled"]);
 const NEVER: ReadonlySet<FailureCause> = new Set(["model_missing", "auth", "bad_request"]);
 
 export interface RetryPolicy {
