@@ -14,7 +14,7 @@
 import { Ollama, type ChatResponse, type Message } from "ollama";
 import { parseRetryAfter, ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
-import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
+import { describeOllamaError, errorBodyMessage, ollamaHostHint } from "./ollama-errors.js";
 import { connectionLost, isConnectionLost } from "./stream-cut.js";
 import { tuplesOnly } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
@@ -41,6 +41,40 @@ export function ollamaOptions(o: ModelOptions): Record<string, number> {
   return out;
 }
 
+/** longest error body read, in bytes */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * A failed response in Ollama's own shape, `{"error": "<one line>"}`: ollama-js shows an error
+ * object as "[object Object]" (and logs to the console for a body that is not JSON). The status
+ * and headers (Retry-After) are kept.
+ */
+async function asOllamaError(res: Response): Promise<Response> {
+  let body = "";
+  try {
+    const reader = res.body?.getReader();
+    const decoder = new TextDecoder();
+    let bytes = 0;
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      bytes += next.value.byteLength;
+      body += decoder.decode(next.value, { stream: true });
+      if (bytes >= MAX_ERROR_BODY) {
+        await reader?.cancel();
+        break;
+      }
+    }
+  } catch {
+    // a body cut off: what arrived is the message
+  }
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  return new Response(JSON.stringify({ error: errorBodyMessage(body, res.statusText) }), { status: res.status, statusText: res.statusText, headers });
+}
+
 export class OllamaProvider implements LlmProvider {
   readonly name = "ollama";
   constructor(private readonly settings: OllamaSettings) {}
@@ -60,7 +94,7 @@ export class OllamaProvider implements LlmProvider {
       const signals = [init?.signal, signal].filter((s): s is AbortSignal => Boolean(s));
       const res = await base(input, { ...init, ...(signals.length ? { signal: AbortSignal.any(signals) } : {}) });
       onResponse?.(res);
-      return res;
+      return res.ok ? res : asOllamaError(res);
     };
     return new Ollama({ host: this.host, fetch: wrapped });
   }

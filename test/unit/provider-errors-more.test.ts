@@ -4,10 +4,13 @@
  *   - a reply whose connection drops midway (an OpenAI-compatible server or Ollama): cause
  *     connection_lost, saying how many chunks came and what to check, retried within the retry
  *     budget (not given up after queues.attempts); an error the server sends inside the stream
- *     stays generation_error.
+ *     stays generation_error;
+ *   - Ollama-format error bodies that are objects, or not JSON at all: the message is shown, never
+ *     "[object Object]", never a secret.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/errors/index.js";
+import { errorBodyMessage } from "../../src/llm/ollama-errors.js";
 import { OllamaProvider } from "../../src/llm/ollama.js";
 import { OpenAIProvider } from "../../src/llm/openai.js";
 import { classify, withRetries, type RetryPolicy } from "../../src/llm/retry.js";
@@ -81,5 +84,47 @@ describe("a stream cut midway", () => {
     const provider = new OllamaProvider({ host: ollama.url });
     const err = await failure(withRetries(policy, { provider: "ollama", model: "llama3.2" }, () => provider.generate(request("ollama", "llama3.2"))));
     expect(err.message).toMatch(/; gave up after 3 attempts \(queues\.attempts\)$/);
+  });
+});
+
+describe("Ollama error bodies that are not a string", () => {
+  const generate = () => new OllamaProvider({ host: ollama.url }).generate(request("ollama", "llama3.2"));
+
+  it("a 500 with an error object shows its message", async () => {
+    ollama.script = [{ kind: "status", status: 500, error: { message: "internal boom", type: "server_error" } }];
+    const err = await failure(generate());
+    expect(err.kind).toBe("server_error");
+    expect(err.message).toBe(`Ollama at ${ollama.url} failed (500: internal boom)`);
+  });
+
+  it("a 429 with an error object shows its message, and keeps Retry-After", async () => {
+    ollama.script = [{ kind: "status", status: 429, error: { message: "slow down", code: 429 }, retryAfter: "3" }];
+    const err = await failure(generate());
+    expect(err.kind).toBe("rate_limited");
+    expect(err.message).toBe(`Ollama at ${ollama.url} is rate limiting (429: slow down)`);
+    expect(err.retryAfterMs).toBe(3000);
+  });
+
+  it("an object without a message is shown as JSON on one line, its secrets as ***", async () => {
+    ollama.script = [{ kind: "status", status: 502, error: { code: "upstream", api_key: "sk-live-abcdef123456", detail: { token: "tok-9876543210" } } }];
+    const err = await failure(generate());
+    expect(err.message).toBe(`Ollama at ${ollama.url} failed (502: {"code":"upstream","api_key":"***","detail":{"token":"***"}})`);
+    expect(err.message).not.toContain("sk-live");
+  });
+
+  it("a body that is not JSON (a proxy's page) shows its first line", async () => {
+    ollama.script = [{ kind: "status", status: 503, error: "", text: "Service Unavailable: upstream is restarting\n<html>…</html>" }];
+    const err = await failure(generate());
+    expect(err.message).toBe(`Ollama at ${ollama.url} failed (503: Service Unavailable: upstream is restarting)`);
+  });
+
+  it("errorBodyMessage: one line, clipped, no control characters, no URL password; the status text when empty", () => {
+    expect(errorBodyMessage('{"error":"model \\"x\\" not found"}')).toBe('model "x" not found');
+    expect(errorBodyMessage('{"error":{"message":"first\\nsecond"}}')).toBe("first");
+    expect(errorBodyMessage(JSON.stringify({ error: "a".repeat(1000) }))).toHaveLength(300);
+    expect(errorBodyMessage('{"error":"bad \\u001b[31mred"}')).toBe("bad \\x1b[31mred");
+    expect(errorBodyMessage('{"error":"cannot reach redis://user:hunter22@db:6379"}')).toBe("cannot reach redis://user:***@db:6379");
+    expect(errorBodyMessage("", "Bad Gateway")).toBe("Bad Gateway");
+    expect(errorBodyMessage('{"error":{}}')).toBe("{}");
   });
 });
