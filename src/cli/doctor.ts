@@ -93,7 +93,7 @@ Examples:
       report("Redis", [{ ok: false, what: err.message, fix: err.hint ?? "check REDIS_URL" }]);
     }
 
-    report("Providers", await checkProviders(config));
+    report("Providers", await checkProviders(config, { modelFileNamed: Boolean(opts.modelFile) }));
     const warned = warnings > 0 ? `${warnings} warning${warnings === 1 ? "" : "s"} (see above)` : "";
     if (failures > 0) out(`\n${failures} problem${failures === 1 ? "" : "s"} found${warned ? `; ${warned}` : ""}.`);
     else out(warned ? `\nNo problems; ${warned}.` : "\nAll good.");

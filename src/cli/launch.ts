@@ -121,7 +121,7 @@ export async function prepareLaunch(opts: RunOptions, adjust?: (c: Config) => Co
   // what each agent and the manager use, said; then every model usable before anything starts:
   // the servers answer and have it (or --pull), the GGUF is there
   const served = new ServedModels(config);
-  const resolution = await resolveModels(config, served);
+  const resolution = await resolveModels(config, served, { modelFileNamed: Boolean(opts.modelFile) });
   const line = autoLine(resolution);
   if (line) stderr(line);
   const problem = resolution.problems[0];

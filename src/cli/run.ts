@@ -34,7 +34,7 @@ export function runCommand(): Command {
     .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
     .addOption(new Option("-p, --provider <provider>", "provider of every agent and the manager, over what the config names (an agent keeps its own model only if it was for this provider; --models still sets each agent's); auto: the first that can serve, and it says which").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
     .option("-m, --model <model>", "model of every agent and the manager, over what the config names (an Ollama or OpenAI model name, or a GGUF path for embedded; --models sets each agent's)")
-    .option("--model-file <file.gguf>", "the GGUF model the embedded provider runs (default: a small instruct model, downloaded once); env DIALOGUE_MODEL_FILE")
+    .option("--model-file <file.gguf>", "the GGUF model the embedded provider runs (default: a small instruct model, downloaded once); env DIALOGUE_MODEL_FILE. Checked before anything starts: a file that is missing, empty or not a GGUF model stops the run (exit 2), whatever the provider")
     .option("--pull", "ollama: pull a model the server does not have (with a progress bar) instead of failing")
     .option("--threads <n>", "embedded: CPU threads per generation (default: half the cores); env DIALOGUE_THREADS", positiveInt("--threads"))
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))

@@ -58,7 +58,7 @@ export class RedisUnavailableError extends DialogueError {}
  * counted by the analysis, and deciding the retry policy (worker/retry.ts):
  *   transient — retried with backoff within queues.retry_budget_ms (honouring Retry-After):
  *     rate_limited (429), server_error (5xx), unreachable (no connection: the server is down or
- *     restarting), no_first_token (first_token_ms passed in silence), stalled (between_tokens_ms
+ *     restarting, or the connection dropped mid-reply), no_first_token (first_token_ms passed in silence), stalled (between_tokens_ms
  *     passed in silence mid-reply);
  *   retried up to queues.attempts times: invalid_reply (the reply could not be made into a
  *     message), reply_too_long, generation_error (an error inside the stream), error (anything else);
@@ -121,4 +121,10 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 export function describe(err: unknown): string {
   if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
   return String(err);
+}
+
+/** a string (a path, an error message) as it may be shown: control characters escaped */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

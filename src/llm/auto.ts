@@ -2,11 +2,15 @@
  * Resolving provider "auto": the first provider that can serve, with the reason, so the CLI can
  * say which one it picked and why. In order: Ollama (if it answers and has a model), an
  * OpenAI-compatible server (if one is configured), embedded llama.cpp (if a model file is at
- * hand: --model-file, or the default model already downloaded), and the offline simulator.
+ * hand and is a GGUF model: --model-file, or the default model already downloaded), and the
+ * offline simulator. (A file named with --model-file that cannot be run stops the run before
+ * auto looks: manager/resolve.ts.)
  */
+import { printable } from "../errors/index.js";
 import type { Config } from "../config/schema.js";
 import type { ProviderName } from "../protocol/schemas.js";
-import { modelAvailable, modelPathFor, DEFAULT_MODEL } from "./embedded-model.js";
+import { existsSync } from "node:fs";
+import { DEFAULT_MODEL, isDefaultModel, modelFileError, modelPathFor } from "./embedded-model.js";
 import { DEFAULT_MODELS } from "./index.js";
 import { OllamaProvider } from "./ollama.js";
 import { ollamaHas, pickServed } from "./served.js";
@@ -47,13 +51,13 @@ export async function resolveAuto(config: Config, opts: { timeoutMs?: number; fe
   }
   notes.push("OPENAI_BASE_URL is not set");
   const model = config.embedded.model_file ? config.embedded.model_file : DEFAULT_MODEL;
-  if (modelAvailable(model, config.embedded)) {
-    return { provider: "embedded", reason: `${notes.join("; ")}; running ${modelPathFor(model, config.embedded)} in-process (llama.cpp)` };
+  const file = modelPathFor(model, config.embedded);
+  const unusable = modelFileError(file, isDefaultModel(model, config.embedded));
+  if (!unusable) {
+    return { provider: "embedded", reason: `${notes.join("; ")}; running ${printable(file)} in-process (llama.cpp)` };
   }
   notes.push(
-    config.embedded.model_file
-      ? `no model file at ${modelPathFor(model, config.embedded)}`
-      : "no embedded model downloaded yet (--provider embedded downloads one; --model-file uses yours)",
+    existsSync(file) ? unusable.message : config.embedded.model_file ? `no model file at ${printable(file)}` : "no embedded model downloaded yet (--provider embedded downloads one; --model-file uses yours)",
   );
   return { provider: "simulated", reason: `${notes.join("; ")}: using the offline simulated provider` };
 }

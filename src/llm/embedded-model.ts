@@ -8,7 +8,8 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ProviderError } from "../errors/index.js";
+import { ProviderError, printable } from "../errors/index.js";
+import { ggufProblem } from "./gguf-check.js";
 import { progressBar } from "./progress.js";
 
 export const DEFAULT_MODEL = "default";
@@ -41,9 +42,32 @@ export function modelPathFor(model: string, s: EmbeddedModelSettings): string {
   return path.resolve(model);
 }
 
-/** true when the model can be loaded without a download */
-export function modelAvailable(model: string, s: EmbeddedModelSettings): boolean {
-  return existsSync(modelPathFor(model, s));
+/** whether `model` is the default model, downloaded on first use (no file named for it) */
+export function isDefaultModel(model: string, s: EmbeddedModelSettings): boolean {
+  return (model === DEFAULT_MODEL || model === "") && !s.model_file;
+}
+
+/**
+ * Why `file` cannot be run, as the error a run stops with (one line naming the file, and a hint),
+ * or null when it is there and its header is a GGUF model's (llm/gguf-check.ts; nothing is loaded).
+ * `isDefault`: the file is the default model's place in the cache (missing: it is downloaded; broken: delete it).
+ */
+export function modelFileError(file: string, isDefault = false): ProviderError | null {
+  const problem = ggufProblem(file);
+  if (!problem) return null;
+  const shown = printable(file);
+  if (problem.kind === "missing") {
+    return isDefault
+      ? new ProviderError(`the embedded default model is not downloaded yet (${shown})`, {
+          hint: "dialogue run --provider embedded downloads it (about 0.5 GB, once), or pass --model-file <file.gguf>",
+        })
+      : new ProviderError(`no model file at ${shown}`, { exitCode: 2, hint: "pass an existing GGUF file with --model-file <file.gguf> (or embedded.model_file)" });
+  }
+  return isDefault
+    ? new ProviderError(`the embedded default model ${shown} ${problem.what}`, {
+        hint: "delete it: dialogue run --provider embedded downloads it again (or pass --model-file <file.gguf>)",
+      })
+    : new ProviderError(`${shown} ${problem.what}`, { exitCode: 2, hint: "pass a complete GGUF model file with --model-file <file.gguf> (or embedded.model_file)" });
 }
 
 /**
@@ -81,13 +105,11 @@ const offline = (why: string) =>
 /** the model's file, downloading the default model first if it is not cached */
 export async function ensureModelFile(model: string, s: EmbeddedModelSettings, say: (line: string) => void): Promise<string> {
   const file = modelPathFor(model, s);
-  if (existsSync(file)) return file;
-  const isDefault = (model === DEFAULT_MODEL || model === "") && !s.model_file;
-  if (!isDefault) {
-    throw new ProviderError(`no model file at ${file}`, {
-      exitCode: 2,
-      hint: "pass an existing GGUF file with --model-file <file.gguf> (or embedded.model_file)",
-    });
+  const isDefault = isDefaultModel(model, s);
+  if (existsSync(file) || !isDefault) {
+    const error = modelFileError(file, isDefault);
+    if (error) throw error;
+    return file;
   }
   say(`embedded: downloading the default model ${s.default_model} into ${path.dirname(file)} (first use only)`);
   // the downloader retries a dead connection for a long time: find out quickly that there is none

@@ -4,16 +4,18 @@
  *
  * Numbers come from the engine: tokens_generated is the count of tokens llama.cpp produced for
  * the reply (the response chunks' token ids), prompt_tokens the prompt tokenized by the model's
- * tokenizer with its chat template, load_time_ms the model load this call waited for (0 once
- * loaded). Time to first token is measured from the call to the first chunk with text, and
- * tokens/s over the tokens after the first (llama.cpp decodes one token per step after it).
+ * tokenizer with its chat template, load_time_ms the time the model took to load, reported by
+ * the first generation of that model in this process (whatever loaded it: the worker counts a
+ * prompt's tokens before it generates), 0 afterwards. Time to first token is measured from the
+ * call to the first chunk with text, and tokens/s over the tokens after the first (llama.cpp
+ * decodes one token per step after it).
  * Structured output: the JSON schema becomes a llama.cpp grammar, so the reply is JSON of that
  * shape; what a grammar cannot say (number ranges) is checked with zod by the caller.
  */
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaGrammar, LlamaModel } from "node-llama-cpp";
-import { ProviderError } from "../errors/index.js";
+import { ProviderError, printable } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
-import { defaultThreads, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
+import { defaultThreads, modelFileError, modelPathFor, type EmbeddedModelSettings } from "./embedded-model.js";
 import { closedSchema } from "./json-schema.js";
 import type { ChatMessage, GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 import { existsSync } from "node:fs";
@@ -38,6 +40,8 @@ interface Loaded {
   /** idle contexts by size, reused across generations */
   idle: Map<number, LlamaContext[]>;
   grammars: Map<string, Promise<LlamaGrammar>>;
+  /** how long the load took, until a generation reports it (then 0: it is reported once) */
+  unreportedLoadMs: number;
 }
 
 let llamaPromise: Promise<Llama> | null = null;
@@ -101,20 +105,26 @@ export class EmbeddedProvider implements LlmProvider {
     return this.settings.threads ?? defaultThreads();
   }
 
+  /**
+   * The model, loaded once per file (concurrent callers share the load). Whoever asks first —
+   * counting a prompt's tokens, the context window, a generation — starts it; the first
+   * generation reports its time (see `generate`).
+   */
   private load(file: string): Promise<Loaded> {
     let hit = this.models.get(file);
     if (!hit) {
       hit = (async () => {
-        if (!existsSync(file)) {
-          throw new ProviderError(`no model file at ${file}`, { hint: "pass an existing GGUF file with --model-file <file.gguf>" });
-        }
+        const start = performance.now();
+        // a missing, empty or non-GGUF file: one line, not llama.cpp's message
+        const unusable = modelFileError(file);
+        if (unusable) throw unusable;
         const llama = await getLlamaOnce();
         try {
           const model = await llama.loadModel({ modelPath: file });
           const { resolveChatWrapper } = await import("node-llama-cpp");
-          return { model, wrapper: resolveChatWrapper(model), idle: new Map(), grammars: new Map() };
+          return { model, wrapper: resolveChatWrapper(model), idle: new Map(), grammars: new Map(), unreportedLoadMs: performance.now() - start };
         } catch (err) {
-          throw new ProviderError(`could not load ${file}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, {
+          throw new ProviderError(`could not load ${printable(file)}: ${printable(err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err))}`, {
             hint: "is it a GGUF model file? (llama.cpp loads GGUF only)",
           });
         }
@@ -143,9 +153,11 @@ export class EmbeddedProvider implements LlmProvider {
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     const start = performance.now();
     const file = modelPathFor(req.model, this.settings);
-    const wasLoaded = this.models.has(file);
     const loaded = await this.load(file);
-    const loadMs = wasLoaded ? 0 : performance.now() - start;
+    // the load belongs to the first generation of the model, whoever started it (the worker
+    // counts the prompt's tokens first, which loads the model before this call)
+    const loadMs = loaded.unreportedLoadMs;
+    loaded.unreportedLoadMs = 0;
     const { LlamaChat } = await import("node-llama-cpp");
     const size = this.contextSize(loaded, req.options);
     const pool = loaded.idle.get(size) ?? [];
@@ -227,14 +239,23 @@ export class EmbeddedProvider implements LlmProvider {
     return promptTokens(await this.load(modelPathFor(model, this.settings)), messages).length;
   }
 
+  /** --model-file and the downloaded models, each checked as a run checks it (a file that cannot be run says why) */
   async listModels(): Promise<ModelInfo[]> {
     const { readdirSync, statSync } = await import("node:fs");
     const dir = path.dirname(modelPathFor("default", { ...this.settings, model_file: null }));
     const out: ModelInfo[] = [];
-    if (this.settings.model_file) out.push({ name: path.resolve(this.settings.model_file), details: "--model-file" });
+    const checked = (file: string, info: ModelInfo): ModelInfo => {
+      const error = modelFileError(file);
+      return error ? { ...info, problem: error.message } : info;
+    };
+    if (this.settings.model_file) {
+      const file = path.resolve(this.settings.model_file);
+      out.push(checked(file, { name: printable(file), ...(existsSync(file) && statSync(file).isFile() ? { size: statSync(file).size } : {}), details: "--model-file" }));
+    }
     if (existsSync(dir)) {
       for (const f of readdirSync(dir).filter((n) => n.endsWith(".gguf"))) {
-        out.push({ name: path.join(dir, f), size: statSync(path.join(dir, f)).size, details: "cached" });
+        const file = path.join(dir, f);
+        out.push(checked(file, { name: printable(file), size: statSync(file).size, details: "cached" }));
       }
     }
     return out;

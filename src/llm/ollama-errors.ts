@@ -2,9 +2,13 @@
  * What went wrong talking to Ollama, as one line and a hint. Ollama answers errors with
  * `{"error": "..."}` and a status code (404 `model "x" not found, try pulling it first` for a
  * missing model); an `{"error": ...}` line can also arrive inside a 200 stream, which ollama-js
- * throws as a plain Error: that is a failed attempt, worth retrying.
+ * throws as a plain Error: that is a failed attempt, worth retrying. A server or proxy in front
+ * of it may answer with an object (`{"error": {"message": …}}`) or a page of text instead: the
+ * provider turns every error body into Ollama's shape first (errorBodyMessage), so the message is
+ * read, not shown as [object Object].
  */
-import { ProviderError } from "../errors/index.js";
+import { isSecretName, redactUrl } from "../config/redact.js";
+import { ProviderError, printable } from "../errors/index.js";
 
 export const ollamaHostHint = (host: string): string =>
   `start Ollama (\`ollama serve\`, or the Ollama app), or point OLLAMA_HOST / ollama.host at the server (now ${host})`;
@@ -62,6 +66,38 @@ export function describeOllamaError(err: unknown, host: string, model: string, r
     retryable: true,
     hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
   });
+}
+
+/** longest error message shown, in characters */
+const MAX_ERROR_CHARS = 300;
+
+/** `value` with every string under a secret's name (api_key, token, password …) as *** */
+function withoutSecrets(value: unknown, name = ""): unknown {
+  if (name && isSecretName(name) && (typeof value === "string" || typeof value === "number")) return "***";
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, name));
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v, k)]));
+  return value;
+}
+
+/**
+ * The message of an error body, on one line: Ollama's `{"error": "…"}`; `error.message` of an
+ * object (OpenAI's shape), else the object as JSON without its secrets; the text of a body that
+ * is not JSON; else the status text. Never longer than 300 characters, never a control character
+ * or a URL's password.
+ */
+export function errorBodyMessage(body: string, statusText = ""): string {
+  let message: string;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    const inner = typeof parsed === "object" && parsed !== null && "error" in parsed ? (parsed as { error: unknown }).error : parsed;
+    const text = typeof inner === "object" && inner !== null ? (inner as { message?: unknown }).message : undefined;
+    message = typeof inner === "string" ? inner : typeof text === "string" ? text : JSON.stringify(withoutSecrets(inner)) ?? "";
+  } catch {
+    message = body;
+  }
+  const line = printable(message.trim().split("\n")[0]?.trim() ?? "") || statusText || "no error message";
+  const shown = redactUrl(line);
+  return shown.length > MAX_ERROR_CHARS ? `${shown.slice(0, MAX_ERROR_CHARS - 1)}…` : shown;
 }
 
 /** what to do about a server that answers 429, whichever the provider */

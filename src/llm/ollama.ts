@@ -14,7 +14,8 @@
 import { Ollama, type ChatResponse, type Message } from "ollama";
 import { parseRetryAfter, ProviderError } from "../errors/index.js";
 import type { ModelOptions } from "../protocol/schemas.js";
-import { describeOllamaError, ollamaHostHint } from "./ollama-errors.js";
+import { describeOllamaError, errorBodyMessage, ollamaHostHint } from "./ollama-errors.js";
+import { connectionLost, isConnectionLost } from "./stream-cut.js";
 import { tuplesOnly } from "./json-schema.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 
@@ -40,6 +41,40 @@ export function ollamaOptions(o: ModelOptions): Record<string, number> {
   return out;
 }
 
+/** longest error body read, in bytes */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * A failed response in Ollama's own shape, `{"error": "<one line>"}`: ollama-js shows an error
+ * object as "[object Object]" (and logs to the console for a body that is not JSON). The status
+ * and headers (Retry-After) are kept.
+ */
+async function asOllamaError(res: Response): Promise<Response> {
+  let body = "";
+  try {
+    const reader = res.body?.getReader();
+    const decoder = new TextDecoder();
+    let bytes = 0;
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      bytes += next.value.byteLength;
+      body += decoder.decode(next.value, { stream: true });
+      if (bytes >= MAX_ERROR_BODY) {
+        await reader?.cancel();
+        break;
+      }
+    }
+  } catch {
+    // a body cut off: what arrived is the message
+  }
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  return new Response(JSON.stringify({ error: errorBodyMessage(body, res.statusText) }), { status: res.status, statusText: res.statusText, headers });
+}
+
 export class OllamaProvider implements LlmProvider {
   readonly name = "ollama";
   constructor(private readonly settings: OllamaSettings) {}
@@ -59,7 +94,7 @@ export class OllamaProvider implements LlmProvider {
       const signals = [init?.signal, signal].filter((s): s is AbortSignal => Boolean(s));
       const res = await base(input, { ...init, ...(signals.length ? { signal: AbortSignal.any(signals) } : {}) });
       onResponse?.(res);
-      return res;
+      return res.ok ? res : asOllamaError(res);
     };
     return new Ollama({ host: this.host, fetch: wrapped });
   }
@@ -105,7 +140,9 @@ export class OllamaProvider implements LlmProvider {
       }
     } catch (err) {
       if (!signal?.aborted) {
-        // a connection lost once the reply had started is a failed generation, not a server that is down
+        // once the reply had started: a lost connection is the server going away mid-reply (retried
+        // within the budget, as a restarting server is), anything else an error in the stream
+        if (streaming && isConnectionLost(err)) throw connectionLost(`Ollama at ${this.host}`, chunks, err, "see the Ollama server's log");
         if (streaming && !(err as { status_code?: unknown }).status_code) {
           throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} (${(err as Error).message?.split("\n")[0] ?? err})`, {
             kind: "generation_error",

@@ -7,9 +7,10 @@
  * The API reports no timings: time to first token is measured here (request sent -> first chunk
  * with text), and tokens/s = completion tokens after the first / time from first to last chunk.
  * Structured output: `response_format` `json_schema` (strict), validated afterwards with zod.
- * The client does not retry by default (openai.max_retries 0): a 429, 5xx or lost connection is
- * one failed attempt, which the worker retries within its budget and records on the turn (with
- * the server's Retry-After); every failure becomes one line naming the server and what to do.
+ * The client does not retry by default (openai.max_retries 0): a 429, 5xx or lost connection
+ * (before the reply, or in the middle of it: llm/stream-cut.ts) is one failed attempt, which the
+ * worker retries within its budget and records on the turn (with the server's Retry-After);
+ * every failure becomes one line naming the server and what to do.
  *
  * One client per stream, and the signal is passed per request, so an abort ends only its own.
  */
@@ -18,6 +19,7 @@ import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { ProviderError } from "../errors/index.js";
 import { describeOpenAIError, type OpenAISdk } from "./openai-errors.js";
 import { closedSchema } from "./json-schema.js";
+import { connectionLost, isConnectionLost } from "./stream-cut.js";
 import type { GenerateRequest, GenerateResult, LlmProvider, ModelInfo } from "./types.js";
 
 export interface OpenAISettings {
@@ -67,6 +69,7 @@ export class OpenAIProvider implements LlmProvider {
     let text = "";
     let finish: string | null = null;
     let usage: ChatCompletionChunk["usage"] = null;
+    let streaming = false;
     try {
       const stream = await (await this.client()).chat.completions.create(
         {
@@ -84,6 +87,7 @@ export class OpenAIProvider implements LlmProvider {
         },
         signal ? { signal } : {},
       );
+      streaming = true;
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const piece = choice?.delta?.content ?? "";
@@ -99,7 +103,11 @@ export class OpenAIProvider implements LlmProvider {
         if (chunk.usage) usage = chunk.usage;
       }
     } catch (err) {
-      if (!signal?.aborted) throw describeOpenAIError(err, this.baseUrl, req.model, await sdk());
+      if (!signal?.aborted) {
+        // the connection lost once the reply had started: the server went away mid-reply
+        if (streaming && isConnectionLost(err)) throw connectionLost(`the server at ${this.baseUrl}`, chunks, err, "see the server's log");
+        throw describeOpenAIError(err, this.baseUrl, req.model, await sdk());
+      }
     }
     const cut = Boolean(signal?.aborted) && finish === null;
     const elapsed = performance.now() - start;

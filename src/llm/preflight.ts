@@ -3,13 +3,15 @@
  * reported, the same checks, by `dialogue doctor`): Ollama must answer and have the model (with
  * --pull it is pulled, with a progress bar); an OpenAI-compatible server must answer its model
  * list (a model it does not list is a warning: llama-server answers to any name); the embedded
- * provider's model file must exist (the default model is downloaded, with a progress bar). Each
- * problem is one line naming the server or file, and a hint with what to do.
+ * provider's model file must exist and have a GGUF model's header (llm/gguf-check.ts: read, not
+ * loaded; the default model is downloaded, with a progress bar). Each problem is one line naming
+ * the server or file, and a hint with what to do.
  */
 import type { Config } from "../config/schema.js";
-import { ProviderError } from "../errors/index.js";
+import { ProviderError, printable } from "../errors/index.js";
 import type { ModelSpec } from "../protocol/schemas.js";
-import { DEFAULT_MODEL, ensureModelFile, modelAvailable, modelPathFor } from "./embedded-model.js";
+import { existsSync } from "node:fs";
+import { DEFAULT_MODEL, ensureModelFile, isDefaultModel, modelFileError, modelPathFor } from "./embedded-model.js";
 import { progressBar } from "./progress.js";
 import { listed, ollamaHas, ServedModels } from "./served.js";
 
@@ -36,6 +38,8 @@ export interface ModelCheck {
   hint?: string;
   /** an Ollama model the server does not have (--pull fetches it) */
   pullable?: boolean;
+  /** the embedded default model, not downloaded yet (a run downloads it) */
+  downloadable?: boolean;
 }
 
 const fail = (spec: ModelSpec, error: ProviderError, pullable = false): ModelCheck => ({ spec, level: "fail", what: error.message, error, ...(error.hint ? { hint: error.hint } : {}), pullable });
@@ -61,18 +65,12 @@ async function checkOne(config: Config, spec: ModelSpec, served: ServedModels): 
     case "auto":
       return { spec, level: "ok", what: "simulated: offline, scripted text, always labelled [simulated]" };
     case "embedded": {
-      const file = modelPathFor(spec.model || DEFAULT_MODEL, config.embedded);
-      if (modelAvailable(spec.model || DEFAULT_MODEL, config.embedded)) return { spec, level: "ok", what: `embedded ${file}` };
-      const isDefault = (spec.model || DEFAULT_MODEL) === DEFAULT_MODEL && !config.embedded.model_file;
-      return fail(
-        spec,
-        new ProviderError(isDefault ? `the embedded default model is not downloaded yet (${file})` : `no model file at ${file}`, {
-          exitCode: isDefault ? 1 : 2,
-          hint: isDefault
-            ? "dialogue run --provider embedded downloads it (about 0.5 GB, once), or pass --model-file <file.gguf>"
-            : "pass an existing GGUF file with --model-file <file.gguf> (or embedded.model_file)",
-        }),
-      );
+      const model = spec.model || DEFAULT_MODEL;
+      const file = modelPathFor(model, config.embedded);
+      const isDefault = isDefaultModel(model, config.embedded);
+      const error = modelFileError(file, isDefault);
+      if (!error) return { spec, level: "ok", what: `embedded ${printable(file)}` };
+      return { ...fail(spec, error), downloadable: isDefault && !existsSync(file) };
     }
     case "ollama": {
       const where = served.where("ollama");
@@ -123,8 +121,8 @@ export async function preflight(config: Config, models: ModelSpec[], opts: Prefl
       served.forget("ollama");
       continue;
     }
-    if (c.spec.provider === "embedded") {
-      // the default model is downloaded once, with a progress bar (another missing file fails there)
+    if (c.downloadable) {
+      // the default model is downloaded once, with a progress bar
       await ensureModelFile(c.spec.model, config.embedded, opts.say);
       continue;
     }

@@ -120,6 +120,8 @@ export interface ModelInfo {
   /** bytes on disk, when the provider says */
   size?: number;
   details?: string;
+  /** why it cannot be used, when it cannot (an embedded model file that is missing or not a GGUF model) */
+  problem?: string;
 }
 
 export interface LlmProvider {

@@ -19,9 +19,10 @@ export const REAL_MODEL_HINT =
 
 const key = (m: ModelSpec): string => `${m.provider}\u0000${m.model}`;
 
-export async function checkProviders(config: Config, opts: { fetch?: typeof fetch } = {}): Promise<Finding[]> {
+/** `modelFileNamed`: --model-file was given (see ResolveOptions) */
+export async function checkProviders(config: Config, opts: { fetch?: typeof fetch; modelFileNamed?: boolean } = {}): Promise<Finding[]> {
   const served = new ServedModels(config, opts.fetch ? { fetch: opts.fetch } : {});
-  const r = await resolveModels(config, served, opts.fetch ? { fetch: opts.fetch } : {});
+  const r = await resolveModels(config, served, { ...(opts.fetch ? { fetch: opts.fetch } : {}), modelFileNamed: opts.modelFileNamed ?? false });
   const findings: Finding[] = [];
   if (r.auto) findings.push({ ok: true, what: `auto → ${r.auto.provider}${r.auto.model ? ` (${r.auto.model})` : ""}: ${r.auto.reason}` });
   for (const note of r.notes) findings.push({ ok: true, what: note.replace(/^Model: /, "") });

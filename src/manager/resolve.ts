@@ -3,11 +3,13 @@
  * starts) and `dialogue doctor` (which reports it): provider "auto" resolved, and for each server
  * provider (Ollama, OpenAI-compatible) that an agent or the manager uses without naming a model,
  * the model its server serves (llm/served.ts: pickServed), so the run records the name the server
- * knows instead of a default it may not have. Reads the servers' model lists; writes nothing.
+ * knows instead of a default it may not have. A model file named with --model-file that cannot be
+ * run is a problem before anything else. Reads the servers' model lists; writes nothing.
  */
 import type { Config } from "../config/schema.js";
 import type { ProviderError } from "../errors/index.js";
 import { resolveAuto, type AutoChoice } from "../llm/auto.js";
+import { DEFAULT_MODEL, modelFileError, modelPathFor } from "../llm/embedded-model.js";
 import { noPick, pickServed, type ServedModels, type ServerProvider } from "../llm/served.js";
 import { buildSpec, modelUses, needsAuto, type AutoResolved, type ModelUse } from "./spec.js";
 import type { ConversationSpec } from "../protocol/record.js";
@@ -21,17 +23,30 @@ export interface Resolution {
   uses: ModelUse[];
   /** one line each: which served model a provider uses where none was named, and why */
   notes: string[];
-  /** a server provider whose model could not be chosen (it does not answer, or serves none or several) */
-  problems: Array<{ provider: ServerProvider; error: ProviderError }>;
+  /**
+   * a server provider whose model could not be chosen (it does not answer, or serves none or
+   * several), or a model file named on the command line that cannot be run
+   */
+  problems: Array<{ provider: ServerProvider | "embedded"; error: ProviderError }>;
 }
 
 export interface ResolveOptions {
   /** how long Ollama gets to answer when "auto" looks; @defaultValue 800 (resolveAuto's) */
   autoTimeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * embedded.model_file was named on the command line (--model-file): it must be there and be a
+   * GGUF model, whatever the provider — "auto" does not pass over a file the user named. A file
+   * from the configuration or DIALOGUE_MODEL_FILE is auto's to skip. @defaultValue false
+   */
+  modelFileNamed?: boolean;
 }
 
 export async function resolveModels(config: Config, served: ServedModels, opts: ResolveOptions = {}): Promise<Resolution> {
+  if (opts.modelFileNamed && config.embedded.model_file) {
+    const error = modelFileError(modelPathFor(DEFAULT_MODEL, config.embedded));
+    if (error) return { auto: null, resolved: { provider: "simulated", served: {} }, uses: [], notes: [], problems: [{ provider: "embedded", error }] };
+  }
   const auto = needsAuto(config)
     ? await resolveAuto(config, { ...(opts.autoTimeoutMs !== undefined ? { timeoutMs: opts.autoTimeoutMs } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) })
     : null;

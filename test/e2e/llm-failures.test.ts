@@ -100,7 +100,8 @@ describe("Ollama's wire format", () => {
     const { r, msgs } = await run("cut");
     expect(r.code, r.stderr).toBe(0);
     expect(msgs[0]!.metadata.attempt).toBe(2);
-    expect(causes(msgs[0])).toEqual(["generation_error"]);
+    // the connection dropped mid-reply: retried within the budget, as a restarting server is
+    expect(causes(msgs[0])).toEqual(["unreachable"]);
     expect(msgs[0]!.cut).toBe(false);
     expect(msgs[0]!.content.message).toBe("Fine, let us go on.");
   }, 120_000);

@@ -30,7 +30,16 @@ export type ChatScript =
       /** pause before each chunk */
       delayMs?: number;
     }
-  | { kind: "status"; status: number; error: string; /** a Retry-After header: seconds or an HTTP date */ retryAfter?: string }
+  | {
+      kind: "status";
+      status: number;
+      /** the body's `error`: Ollama sends a string; some servers and proxies an object */
+      error: string | Record<string, unknown>;
+      /** a Retry-After header: seconds or an HTTP date */
+      retryAfter?: string;
+      /** instead of the JSON body: this text, as text/plain (a proxy's error page) */
+      text?: string;
+    }
   /** some chunks, then silence with the connection held open */
   | { kind: "stall"; pieces: string[] }
   /** some chunks, then an error line, inside a 200 */
@@ -124,8 +133,9 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
       }
       const step = state.script.shift() ?? state.fallback;
       if (step.kind === "status") {
-        res.writeHead(step.status, { "Content-Type": "application/json; charset=utf-8", ...(step.retryAfter ? { "Retry-After": step.retryAfter } : {}) });
-        res.end(JSON.stringify({ error: step.error }));
+        const type = step.text !== undefined ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
+        res.writeHead(step.status, { "Content-Type": type, ...(step.retryAfter ? { "Retry-After": step.retryAfter } : {}) });
+        res.end(step.text ?? JSON.stringify({ error: step.error }));
         return;
       }
       if (step.kind === "hang") {

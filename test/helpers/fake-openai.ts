@@ -12,7 +12,8 @@
  *   lists it under its file name (`owned_by: "llamacpp"`) and answers a request naming any model.
  * Each chat request's answer is scripted per test; every request is recorded. `rateLimitUntil`
  * (epoch ms) answers every chat with 429 and `Retry-After: <retryAfter>` until then; `stall`
- * sends some chunks, then nothing with the connection held open; `hang` never answers.
+ * sends some chunks, then nothing with the connection held open; `cut` sends some chunks, then
+ * drops the connection; `hang` never answers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +22,8 @@ export type OpenAIScript =
   | { kind: "reply"; pieces: string[]; finish_reason?: "stop" | "length"; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number }
   | { kind: "status"; status: number; message: string; type: string; code: string | null; retryAfterMs?: number; /** Retry-After: seconds or an HTTP date (a function: made when the answer goes out) */ retryAfter?: string | (() => string) }
   | { kind: "stall"; pieces: string[] }
+  /** some chunks, then the connection is dropped: no finish_reason, no [DONE] (a server that died mid-reply) */
+  | { kind: "cut"; pieces: string[] }
   | { kind: "hang" };
 
 export interface FakeOpenAI {
@@ -126,6 +129,11 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
       send({ ...base, choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }], ...(withUsage ? { usage: null } : {}) });
     }
     if (step.kind === "stall") return; // and never another byte, until the client gives up
+    if (step.kind === "cut") {
+      await sleep(50); // let the pieces reach the client first
+      res.socket?.destroy();
+      return;
+    }
     send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: step.finish_reason ?? "stop" }], ...(withUsage ? { usage: null } : {}) });
     if (withUsage) {
       const u = step.usage ?? { prompt_tokens: promptTokens, completion_tokens: step.pieces.length };
