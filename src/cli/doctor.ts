@@ -32,7 +32,8 @@ export function doctorCommand(): Command {
   cmd.addHelpText(
     "after",
     `
-Exit codes: 0 no problem found (warnings, such as "every agent would be simulated", are printed
+Exit codes: 0 no problem found (warnings, such as "every agent would be simulated" or "Redis
+  keeps nothing over a restart", are printed
 but do not fail), 1 a problem a run would hit (each printed with its fix).
 
 Examples:

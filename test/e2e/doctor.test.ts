@@ -40,10 +40,26 @@ describe("dialogue doctor", () => {
     const r = await runCli(["doctor", "--set", "provider=\"simulated\""], cliEnv(server.url));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+eviction policy is allkeys-lru.*\n\s+fix: CONFIG SET maxmemory-policy noeviction/);
-    expect(r.stdout).toMatch(/FAIL\s+persistence: .*\n\s+fix: turn on the append-only file/);
-    expect(r.stdout).toContain("2 problems found.");
+    // no persistence is worth a warning, not a failure: runs work, they are lost on a restart
+    expect(r.stdout).toMatch(/warn\s+persistence: .*\n\s+turn on the append-only file/);
+    expect(r.stdout).toContain("1 problem found; 1 warning (see above).");
     await admin.config("SET", "appendonly", "yes");
     await admin.config("SET", "maxmemory-policy", "noeviction");
+  });
+
+  it("a Redis without persistence is a warning, exit 0: runs work there", async () => {
+    await admin.config("SET", "appendonly", "no");
+    const save = ((await admin.config("GET", "save")) as string[])[1] ?? "";
+    await admin.config("SET", "save", "");
+    try {
+      const r = await runCli(["doctor", "--set", "provider=\"simulated\""], cliEnv(server.url));
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/warn\s+persistence: off; runs work, but retained runs are lost when Redis restarts\n\s+turn on the append-only file: CONFIG SET appendonly yes/);
+      expect(r.stdout).toContain("No problems; 1 warning (see above).");
+    } finally {
+      await admin.config("SET", "save", save);
+      await admin.config("SET", "appendonly", "yes");
+    }
   });
 
   it("reports an unreachable Redis and an absent Ollama with their fixes", async () => {
