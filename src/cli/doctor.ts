@@ -33,8 +33,8 @@ export function doctorCommand(): Command {
     "after",
     `
 Exit codes: 0 no problem found (warnings, such as "every agent would be simulated" or "Redis
-  keeps nothing over a restart", are printed
-but do not fail), 1 a problem a run would hit (each printed with its fix).
+keeps nothing over a restart", are printed but do not fail), 1 a problem a run would hit (each
+printed with its fix).
 
 Examples:
   dialogue doctor                                  # what \`dialogue run\` would use, checked
