@@ -113,9 +113,18 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
               <Cell width={COLS.slice(1).reduce((n, [, w]) => n + w, 0)} text={personTurnsText(a.turns, a.skipped_turns)} dim />
             </>
           ) : (
-            [String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
-              <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
-            ))
+            <>
+              {[String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
+                <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
+              ))}
+              {/* the turns that did not simply succeed, after the figures (which leave them out) */}
+              {outcomeText(a) ? (
+                <Text color={tone(theme, "yellow")} wrap="truncate-end">
+                  {"  "}
+                  {outcomeText(a)}
+                </Text>
+              ) : null}
+            </>
           )}
         </Box>
       ))}
