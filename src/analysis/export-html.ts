@@ -8,7 +8,7 @@
  */
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, plural, secs, tpsText } from "./format.js";
+import { modelLabel, ms, plural, secs, tpsText, turnTimeText } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, noteLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
 import { turnTakingLines, turnTakingRows } from "./report-turns.js";
 import type { Analysis } from "./schema.js";
@@ -197,7 +197,7 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
     ? m.skipped
       ? "nothing said"
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
-    : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${secs(md.generation_time_ms / 1000)}` +
+    : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${turnTimeText(m, 1)}` +
       `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}`;
   return (
     `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" id="turn-${seq}" data-seq="${seq}" data-source="${esc(md.source)}"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> ` +

@@ -42,6 +42,15 @@ export const ms = (v: number | null | undefined): string => (v === null || v ===
 export const secs = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v, 1)} s`);
 
 /**
+ * a model's message's time: its generation time, or for a failed turn how long it took to fail
+ * (every attempt and the waits between them; it generated nothing, so no generation time is true)
+ */
+export function turnTimeText(m: { failed: boolean; metadata: { generation_time_ms: number; started_at: number; finished_at: number } }, digits = 2): string {
+  const md = m.metadata;
+  return m.failed ? `failed after ${num(Math.max(0, md.finished_at - md.started_at) / 1000, 1)} s` : `${num(md.generation_time_ms / 1000, digits)} s`;
+}
+
+/**
  * How a model is named in every view (reports, exports, the TUI, plain text, `list`): simulated
  * output is always labelled; an embedded model is a file path, and its file name says enough
  * (never an absolute path); a person (provider "human") is "person", a recorded speaker of an

@@ -8,7 +8,7 @@
  * when a person's turn begins, a line says so (live: how to answer).
  */
 import { causesText, endedText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
-import { modelLabel, plural, tpsText } from "../analysis/format.js";
+import { modelLabel, plural, tpsText, turnTimeText } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
@@ -76,7 +76,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
   } else if (withMeta) {
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
-        `${fmt(md.generation_time_ms / 1000, 2, " s")} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
+        `${turnTimeText(m)} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
         `worker ${md.worker.host}/${md.worker.pid} · attempt ${md.attempt}`,
     );
   }

@@ -13,7 +13,7 @@ import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel } from "../plain.js";
 import { agentIndex, choiceShown, chosenText, skipText, turnLabel } from "../who.js";
 import { ms } from "./format.js";
-import { tpsText } from "../../analysis/format.js";
+import { tpsText, turnTimeText } from "../../analysis/format.js";
 import type { TranscriptItem } from "./state.js";
 import { clean, wrapRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
@@ -41,7 +41,7 @@ function metaText(m: DialogMessage): string {
   if (md.source === "human") return `${m.skipped ? "a person's turn, unanswered" : "typed by a person"} · ${(md.generation_time_ms / 1000).toFixed(1)} s after the turn was offered`;
   return (
     `${md.tokens_generated} tok · ${tpsText(md)} tok/s · ttft ${ms(md.time_to_first_token_ms)} · ` +
-    `${(md.generation_time_ms / 1000).toFixed(2)} s · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
+    `${turnTimeText(m)} · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
   );
 }
 

@@ -186,7 +186,7 @@ describe("summary screen", () => {
   });
 
   it("says beside an agent's figures how many of its turns failed (the figures leave them out)", () => {
-    const failed = { ...makeMessage(3, "", { tps: 0, ttft: null, tokens: 0 }), failed: true, error: "the model failed" };
+    const failed = { ...makeMessage(3, "", { tps: 0, tokens: 0 }), failed: true, error: "the model failed" };
     const out = renderToString(<SummaryScreen summary={summarize({ ...record, failed_turns: 1 }, [...messages.slice(0, 2), failed])} width={100} />, { columns: 100 });
     expect(out).toMatch(/Elena Nakamura simulated-1 \[simulated\]\s+2\s+80\s+20\.0\s+300 ms\s+12 ms\s+1 failed$/m);
     expect(out).toMatch(/Arjun Mehta ollama\/llama3\.2:3b\s+1\s+90\s+30\.0\s+100 ms\s+12 ms$/m);
