@@ -53,7 +53,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
     return lines.join("\n");
   }
   const who = md.source === "human" ? "a person" : modelLabel(md.provider, md.model);
-  const flags = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.failed_attempts.length > 0 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
+  const flags = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.attempt > 1 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
   const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;

@@ -174,7 +174,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
       const watch = new Watchdog(deps.providers.get(spec.provider), timeoutsOf(spec), label(spec));
       let message: DialogMessage;
       try {
-        if (ac.signal.aborted && failed.length > 0) throw new Error("stopped while retrying");
+        if (ac.signal.aborted && failed.length > 0) throw new StoppedWhileRetrying();
         const input = { ...ctx, turn_order: ctx.spec.turn_order, context: ctx.spec.context };
         const fitted = await fitContext(input, spec, deps.providers.get(spec.provider));
         const reply = await generateReply(
@@ -212,6 +212,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
           if (instead) return instead;
         }
         const cut = reply.result.done_reason === "cut";
+        // a reply unusable twice (the repair too) ends the turn failed: that attempt failed, and is counted
+        if (reply.failure) failed.push({ attempt, provider: spec.provider, model: spec.model, cause: "invalid_reply", error: oneLine(reply.failure.error, 2000), at: finishedAt, retry_after_ms: null, wait_ms: null });
         message = buildMessage(base, {
           spec,
           attempt,
@@ -231,11 +233,17 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         await tokens.close();
         const instead = await ended();
         if (instead) return instead;
-        const f = classify(caught);
-        const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
-        failed.push(record);
-        if (failed.length > MAX_FAILED_ATTEMPTS) failed.splice(0, failed.length - MAX_FAILED_ATTEMPTS);
-        deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cause: f.cause, err: f.error }, "attempt failed");
+        // the run ended during the wait before a retry: no attempt was made, so none failed; the
+        // turn ends with the last attempt's cause (and says the run ended)
+        const stopped = caught instanceof StoppedWhileRetrying ? failed.at(-1) : undefined;
+        const f = stopped ? { cause: stopped.cause, error: stopped.error, retryAfterMs: stopped.retry_after_ms } : classify(caught);
+        if (!stopped) {
+          const record: FailedAttempt = { attempt, provider: spec.provider, model: spec.model, cause: f.cause, error: f.error, at: now(), retry_after_ms: f.retryAfterMs, wait_ms: null };
+          failed.push(record);
+          if (failed.length > MAX_FAILED_ATTEMPTS) failed.splice(0, failed.length - MAX_FAILED_ATTEMPTS);
+          deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cause: f.cause, err: f.error }, "attempt failed");
+        }
+        const record = failed.at(-1) as FailedAttempt;
         const next = ac.signal.aborted ? { reason: `the run ended while it was retried (${String(ac.signal.reason?.message ?? ac.signal.reason)})` } : nextDelay(policy, failuresOf(failed, spec), now());
         if ("delay" in next) {
           record.wait_ms = next.delay;
@@ -252,7 +260,7 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         const error = oneLine(`${f.error}; ${next.reason}`, 2000);
         // the job keeps every attempt, the last one too (show --failed counts them)
         await saveProgress(job, req, failed, onFallback);
-        const failedTurn = buildMessage(base, { spec, attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(primary) : undefined });
+        const failedTurn = buildMessage(base, { spec, attempt: stopped ? stopped.attempt : attempt, failed, failedFor: error, cut: ac.signal.aborted, fallbackFrom: onFallback ? label(primary) : undefined });
         await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
         throw new UnrecoverableError(error);
       }
@@ -281,6 +289,13 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   } finally {
     clearTimeout(deadlineTimer);
     untrack();
+  }
+}
+
+/** the run ended while the turn waited to retry: the next attempt is not made */
+class StoppedWhileRetrying extends Error {
+  constructor() {
+    super("stopped while retrying");
   }
 }
 

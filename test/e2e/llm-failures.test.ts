@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { generationSeed } from "../../src/llm/seed.js";
 import type { DialogMessage } from "../../src/protocol/schemas.js";
 import { Store } from "../../src/redis/store.js";
-import { cliEnv, runCli } from "../helpers/cli.js";
+import { cliEnv, runCli, waitFor } from "../helpers/cli.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -206,6 +206,31 @@ describe("Ollama's wire format", () => {
     expect(live[0]).toMatch(/^… turn 1 \(.+, a\): attempt 1 failed \(rate_limited\): .*rate limit.*; retrying in 2\.\d s$/);
     expect(live[1]).toMatch(/^… turn 1 \(.+, a\): attempt 2 failed \(rate_limited\): .*; retrying in 2\.\d s$/);
     expect(lines.indexOf(live[1]!)).toBeLessThan(lines.findIndex((l) => l.startsWith("[1] ")));
+  }, 120_000);
+
+  it("a stop while the turn waits to retry: the turn fails with its real cause; the wait is no attempt of its own", async () => {
+    ollama.fallback = { kind: "status", status: 500, error: "llama runner process has terminated" };
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url });
+    const file = configFile("stop-while-retrying", "ollama", "llama3.2", {}, { queues: { attempts: 3, backoff_ms: 3000, backoff_max_ms: 3000 } });
+    const running = runCli(["run", "--config", file, "--plain", "--prefix", prefix], env, 120_000);
+    const store = new Store(redis, prefix);
+    const id = await waitFor("the run", async () => (await store.listIds())[0], 30_000);
+    // two attempts failed, and the worker waits (about 3 s) before the third
+    await waitFor("two failed attempts", async () => chats() >= 2, 60_000);
+    const stop = await runCli(["stop", id, "--prefix", prefix], env);
+    expect(stop.code, stop.stderr).toBe(0);
+    const r = await running;
+    const [m] = await store.readLog(id);
+    expect(m!.failed).toBe(true);
+    const made = chats();
+    expect(made).toBeGreaterThanOrEqual(2);
+    // every attempt made is there with its cause, and nothing else
+    expect(causes(m)).toEqual(Array.from({ length: made }, () => "server_error"));
+    expect(m!.metadata.attempt).toBe(made);
+    expect(m!.error).toMatch(/llama runner process has terminated.*; the run ended while it was retried \(user_stop\)/);
+    expect(m!.error).not.toContain("stopped while retrying");
+    expect(r.stdout).not.toContain("stopped while retrying");
   }, 120_000);
 
   it("--json tells each failed attempt of the turn in progress as it happens, with its cause and the wait", async () => {

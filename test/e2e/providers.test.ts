@@ -197,6 +197,9 @@ describe("two agents on two different providers", () => {
     expect(first?.error).toMatch(/not JSON.*then.*sentiment/);
     expect(first?.content.message).toBe("Okay");
     expect(first?.metadata.attempt).toBe(1);
+    // that attempt failed, and is counted with its cause (analysis: failed attempts by cause)
+    expect(first?.metadata.failed_attempts.map((f) => [f.attempt, f.cause])).toEqual([[1, "invalid_reply"]]);
+    expect(first?.metadata.failed_attempts[0]?.error).toMatch(/^unusable reply, twice: the reply is not JSON .*; then the reply does not match the schema: sentiment/);
     expect(rest.map((m) => m.failed)).toEqual([false, false]);
     expect(r.stdout).toMatch(/\[1\] .*\[failed\]/);
   }, 60_000);
@@ -242,7 +245,7 @@ describe("no LLM server and no model", () => {
     // schema fixes each agent's id, so even this model names each agent once), and took the turn;
     // its one reply may not fit the schema, or may end the conversation (end_conversation at random)
     expect(r.stdout).toContain("the manager is writing the story (embedded/dialogue-tiny-");
-    expect(r.stdout).toMatch(/Ended: (completed|failed) \((max_turns|agent_ended)\) · 1 turn/);
+    expect(r.stdout).toMatch(/Ended: (completed \((max_turns|agent_ended)\)|failed \(no turn succeeded; ended by (max_turns|agent_ended)\)) · 1 turn/);
     expect([0, 1]).toContain(r.code);
     expect(r.stderr).toContain(`Provider: auto → embedded (no Ollama server answered at ${host}; OPENAI_BASE_URL is not set; running ${tinyGgufPath()} in-process (llama.cpp))`);
   }, 150_000);
