@@ -6,12 +6,13 @@
 import { choiceShown, chosenText } from "../observer/who.js";
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, plural, secs, statusLabel, tpsText } from "./format.js";
+import { modelLabel, ms, plural, secs, statusLabel, tpsText, turnTimeText } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
 export function mdHead(rec: ConversationRecord): string {
   const out = [`# ${rec.spec.scenario.title}`, "", `Conversation \`${rec.spec.id}\` · ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status}`, ""];
+  if (rec.error) out.push(`**Error:** ${inline(rec.error)}`, "");
   if (rec.story) out.push("## Story", "", `**${rec.story.title}**`, "", rec.story.setting, "", rec.story.initial_situation, "");
   if (rec.personas) {
     out.push("## Personas", "");
@@ -48,18 +49,22 @@ export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder): string {
   if (md.source === "narrator") return `**[${seq}] ${m.speaker}** (a narrator's remark, not a turn)\n\n${quote(m.content.message)}\n\n`;
   const person = md.source === "human";
   const recorded = md.source === "imported";
-  const marks = [m.skipped ? "skipped" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
-  const text = m.skipped ? `_(${m.note ?? "skipped: nobody answered"})_` : quote(m.content.message || "(nothing)");
+  const marks = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", !m.failed && md.failed_attempts.length > 0 ? `retried: attempt ${md.attempt}` : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
+  const text = m.skipped ? `_(${m.note ?? "skipped: nobody answered"})_` : m.failed && !m.content.message ? "_(no reply)_" : quote(m.content.message || "(nothing)");
+  // a failed turn says why, and every attempt that failed says why too (a retried turn's as well), as the HTML does
+  const failure = m.failed ? `- failed: ${inline(m.error ?? "no reason recorded")}\n` : "";
+  const attempts = md.failed_attempts.map((f) => `- attempt ${f.attempt} failed (${f.cause}): ${inline(f.error)}${f.wait_ms !== null ? `; retried after ${secs(f.wait_ms / 1000)}` : ""}\n`).join("");
   const figures = recorded
     ? `recorded at ${new Date(md.finished_at).toISOString()}: imported, no tokens or speed`
     : person
     ? m.skipped
       ? ""
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
-    : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)}`;
+    : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${turnTimeText(m, 1)}`;
   return (
     `**[${seq}] ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +
+    (failure || attempts ? `${failure}${attempts}\n` : "") +
     (figures ? `<sub>${figures}</sub>\n\n` : "") +
     (choiceShown(md.turn_choice, turnOrder) ? `<sub>${chosenText({ ...md.turn_choice, reason: inline(md.turn_choice.reason) })}</sub>\n\n` : "")
   );

@@ -25,7 +25,7 @@ describe("Markdown export: why each speaker was chosen", () => {
       makeTurn(r, 3, "commuter", "My bus is late every day.", { choice: moderated("the commuter has not spoken yet") }),
     ];
     const doc = transcript(r, messages);
-    expect(doc).toMatch(/\*\*\[2\] Tomasz Wiśniewski\*\* \(council transport officer, ollama\/llama3\.2:3b\)\n\n> Trams every six minutes\.\n\n<sub>\d+ tokens · 25\.0 tok\/s · first token 240 ms<\/sub>\n\n<sub>chosen \(moderator\): the figures are his<\/sub>\n\n/);
+    expect(doc).toMatch(/\*\*\[2\] Tomasz Wiśniewski\*\* \(council transport officer, ollama\/llama3\.2:3b\)\n\n> Trams every six minutes\.\n\n<sub>\d+ tokens · 25\.0 tok\/s · first token 240 ms · 3\.0 s<\/sub>\n\n<sub>chosen \(moderator\): the figures are his<\/sub>\n\n/);
     // a person's turn too, below what they typed and how long they took
     expect(doc).toContain("> My bus is late every day.\n\n<sub>answered in 3.0 s · typed by a person: no tokens or speed" + chosenLine("chosen (moderator): the commuter has not spoken yet"));
     // one line a chosen turn, none for the opening turn
