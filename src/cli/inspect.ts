@@ -11,7 +11,7 @@ import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
 import { turnsTaken } from "../protocol/record.js";
-import { deadLetters } from "../queues/dead-letters.js";
+import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
@@ -82,7 +82,7 @@ export function showCommand(): Command {
     .argument("<id>", "conversation id (see dialogue list)")
     .option("--json", "the record and every message as one JSON document")
     .option("--no-meta", "transcript without the per-message metadata lines")
-    .option("--failed", "list the conversation's failed jobs (dead letters) with their errors instead");
+    .option("--failed", "list the conversation's failed jobs (dead letters) and failed turns with their errors instead");
   addCommonOptions(cmd);
   return cmd.action(async (id: string, opts: CommonOptions & { json?: boolean; meta: boolean; failed?: boolean }) => {
     const { store, close, prefix } = await openStore(opts);
@@ -92,14 +92,23 @@ export function showCommand(): Command {
         const queues = new Queues(store.redis, prefix, loadConfig(opts).queues);
         const dead = await deadLetters(queues, id, [...new Set(rec.spec.agents.map((a) => a.pool))]);
         await queues.close();
-        if (opts.json) return out(JSON.stringify(dead, null, 2));
-        if (dead.length === 0) return out(`no failed jobs for ${id}`);
-        out(`${dead.length} failed job${dead.length === 1 ? "" : "s"} for ${id}:`);
+        // a failed turn whose job completed (its reply unusable twice, say) is in the log, not among
+        // the failed jobs: listed too, once (a turn whose job failed is listed as that job)
+        const jobs = new Set(dead.map((d) => d.turn).filter((t) => t !== null));
+        const logged: DeadLetter[] = (await store.readLog(id))
+          .filter((m) => m.failed && !jobs.has(m.metadata.sequence_number))
+          .map((m) => ({ queue: "log", job_id: m.message_id, name: "turn", attempts: Math.max(m.metadata.attempt, m.metadata.failed_attempts.length), turn: m.metadata.sequence_number, agent_id: m.metadata.agent_id, failed_at: m.metadata.finished_at, reason: readableReason(m.error), ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
+        const all = [...dead, ...logged].sort((a, b) => (a.failed_at ?? 0) - (b.failed_at ?? 0));
+        if (opts.json) return out(JSON.stringify(all, null, 2));
+        if (all.length === 0) return out(`no failed jobs or failed turns for ${id}`);
+        if (dead.length > 0) out(`${dead.length} failed job${dead.length === 1 ? "" : "s"} for ${id}:`);
         for (const d of dead) {
           const what = d.turn === null ? d.name : `turn ${d.turn}${d.agent_id ? ` (${d.agent_id})` : ""}`;
           out(`  ${iso(d.failed_at)}  ${d.queue}  job ${d.job_id}  ${what}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
         }
-        if (dead.some((d) => d.raw !== undefined)) out("  (raw model output of failed replies: dialogue show --failed --json)");
+        if (logged.length > 0) out(`${logged.length} failed turn${logged.length === 1 ? "" : "s"} of ${id} recorded in the log (${logged.length === 1 ? "its job" : "their jobs"} completed):`);
+        for (const d of logged) out(`  ${iso(d.failed_at)}  message ${d.job_id}  turn ${d.turn} (${d.agent_id}), ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
+        if (all.some((d) => d.raw !== undefined)) out("  (raw model output of failed replies: dialogue show --failed --json)");
         return;
       }
       const messages = await store.readLog(id);

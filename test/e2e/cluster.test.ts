@@ -85,7 +85,7 @@ describe("on a 3-master Redis Cluster", () => {
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain("[4] ");
     const failed = await runCli(["show", id, "--failed", "--prefix", prefix], env);
-    expect(failed.stdout).toContain(`no failed jobs for ${id}`);
+    expect(failed.stdout).toContain(`no failed jobs or failed turns for ${id}`);
     const analyze = await runCli(["analyze", id, "--json", "--prefix", prefix], env);
     expect(analyze.code, analyze.stderr).toBe(0);
     expect((JSON.parse(analyze.stdout) as { run: { turns: number } }).run.turns).toBe(4);

@@ -202,6 +202,13 @@ describe("two agents on two different providers", () => {
     expect(first?.metadata.failed_attempts[0]?.error).toMatch(/^unusable reply, twice: the reply is not JSON .*; then the reply does not match the schema: sentiment/);
     expect(rest.map((m) => m.failed)).toEqual([false, false]);
     expect(r.stdout).toMatch(/\[1\] .*\[failed\]/);
+    // its job completed (the failed turn was recorded): show --failed lists it from the log, with the raw reply in --json
+    const env = isolated({ OLLAMA_HOST: ollama.url });
+    const failed = await runCli(["show", id, "--failed", "--prefix", prefix], env);
+    expect(failed.stdout).toContain(`1 failed turn of ${id} recorded in the log (its job completed):`);
+    expect(failed.stdout).toMatch(new RegExp(`message ${id}\\.1\\s+turn 1 \\(guest\\), 1 attempt: unusable reply, twice`));
+    const listed = JSON.parse((await runCli(["show", id, "--failed", "--json", "--prefix", prefix], env)).stdout) as Array<{ queue: string; turn: number; raw?: string }>;
+    expect(listed).toEqual([expect.objectContaining({ queue: "log", turn: 1, raw: '{"message": "Okay", "sentiment": 3}' })]);
   }, 60_000);
 });
 
