@@ -121,6 +121,12 @@ export async function follow(
       readAt = Date.now();
       const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
       const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
+      // the story and personas come before turn 1: when this batch has messages and the record
+      // seen so far lacks them, the record read after it (which has them) is told first
+      if (logEntries.length > 0 && (!current.story || !current.personas)) {
+        after ??= await store.get(id);
+        current = see(after);
+      }
       // in the order they happened: a turn's last chunks were written before its message was
       // recorded, so the chunks read together with a message that belong to it (or earlier) go first
       let t = 0;
@@ -138,6 +144,9 @@ export async function follow(
         onEvent({ type: "message", message, id: entryId });
       }
       while (t < chunks.length) nextChunk();
+      const wasFinal = isFinal(current.status);
+      current = see(after === undefined ? await store.get(id) : after);
+      // (after the record: a notice is never told before the story and personas it comes after)
       if (opts.notices && !opts.tokens && logEntries.length === 0 && !isFinal(current.status) && Date.now() - noticesAt >= 1000) {
         noticesAt = Date.now();
         // the newest entries since the last look, newest first; the notices among them, of turns not recorded yet
@@ -149,8 +158,6 @@ export async function follow(
           if (chunk?.failed && chunk.seq > lastSeq) onEvent({ type: "tokens", chunk, id: entryId });
         }
       }
-      const wasFinal = isFinal(current.status);
-      current = see(after === undefined ? await store.get(id) : after);
       if (wasFinal) {
         finalSince ??= Date.now();
         if (seen >= current.turns && (res === null || res.length === 0)) break;
