@@ -34,7 +34,8 @@ afterEach(() => {
 function mount(feed: Feed, mode: "run" | "watch" | "replay", onKey: (k: TuiKey) => void = () => undefined) {
   const r = render(<App feed={feed} mode={mode} onKey={onKey} now={() => T0 + 5000} />);
   cleanup.push(() => r.unmount());
-  const frame = (): string => r.lastFrame() ?? "";
+  // the last frame drawn (with CI set, Ink writes a blank line as it unmounts, after the last frame)
+  const frame = (): string => r.frames.findLast((f) => f.trim() !== "") ?? "";
   const shows = (what: string | RegExp) => waitFor(`the screen to show ${what}`, async () => (typeof what === "string" ? frame().includes(what) : what.test(frame())), 10_000, 10);
   return { ...r, frame, shows };
 }

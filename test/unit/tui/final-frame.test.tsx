@@ -23,7 +23,8 @@ const QUIT = "Quit at once (a second Ctrl-C): the manager and the workers this r
 function mount(feed: Feed, mode: "run" | "watch" | "replay") {
   const ui = render(<App feed={feed} mode={mode} now={() => T0 + 5000} />);
   cleanup.push(() => ui.unmount());
-  const frame = (): string => ui.lastFrame() ?? "";
+  // the last frame drawn (with CI set, Ink writes a blank line as it unmounts, after the last frame)
+  const frame = (): string => ui.frames.findLast((f) => f.trim() !== "") ?? "";
   const shows = (what: string | RegExp) => waitFor(`the screen to show ${what}`, async () => (typeof what === "string" ? frame().includes(what) : what.test(frame())), 10_000, 10);
   return { ...ui, frame, shows };
 }
