@@ -99,7 +99,9 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   model: Pick<ModelSpec, "provider" | "model">,
   attempt: (n: number) => Promise<T>,
-  onFailure?: (f: FailedAttempt) => void,
+  onFailure?: (f: FailedAttempt) => void | Promise<void>,
+  /** the wait before the next attempt (it may end it early by throwing: a run stopped meanwhile) */
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<T> {
   const failed: FailedAttempt[] = [];
   for (;;) {
@@ -111,9 +113,9 @@ export async function withRetries<T>(
       failed.push(record);
       const next = nextDelay(policy, failed, now());
       if ("delay" in next) record.wait_ms = next.delay;
-      onFailure?.(record);
+      await onFailure?.(record);
       if (!("delay" in next)) throw new ProviderError(oneLine(`${f.error}; ${next.reason}`, 2000), { kind: f.cause });
-      await new Promise((r) => setTimeout(r, next.delay));
+      await wait(next.delay);
     }
   }
 }

@@ -20,7 +20,7 @@ import type { LlmProvider } from "../llm/types.js";
 import { Watchdog } from "../llm/watchdog.js";
 import { DEFAULT_TIMEOUTS } from "../config/schema.js";
 import type { Logger } from "../logger.js";
-import { isFinal, turnOf, turnsTaken, type ConversationRecord, type ConversationSpec, type StopReason } from "../protocol/record.js";
+import { isFinal, turnOf, turnsTaken, type ConversationRecord, type ConversationSpec, type ManagerRetry, type StopReason } from "../protocol/record.js";
 import {
   ControlJobSchema,
   NARRATOR_ID,
@@ -30,6 +30,7 @@ import {
   TurnResponseSchema,
   type ControlJob,
   type DialogMessage,
+  type FailedAttempt,
 } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
@@ -51,6 +52,13 @@ function managerOptions(spec: ConversationSpec, step: number, n: number): Conver
 export const STOP_GRACE_MS = 10_000;
 /** specs a controller remembers (see specOf) */
 const MAX_SPECS = 1000;
+
+/** the run was stopped while the manager waited to retry the story or personas */
+class StoppedWhilePreparing extends Error {
+  constructor() {
+    super("stopped while the manager waited to retry");
+  }
+}
 
 export class Controller {
   private readonly specs = new Map<string, ConversationSpec>();
@@ -122,7 +130,21 @@ export class Controller {
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const spec = rec.spec;
     const { provider, policy } = this.managerModel(spec);
-    const onFailure = (f: { cause: string; error: string }): void => this.log.warn({ conversation: id, cause: f.cause, err: f.error }, "the manager's model failed; retrying");
+    // each failed attempt is on the record (manager_retry) while it retries, for the views to show;
+    // a stop meanwhile ends the wait (the run then ends stopped, with no story or personas)
+    let phase = "story";
+    const onFailure = async (f: FailedAttempt): Promise<void> => {
+      this.log.warn({ conversation: id, cause: f.cause, err: f.error }, "the manager's model failed; retrying");
+      const retry: ManagerRetry = { phase, attempt: f.attempt, cause: f.cause, error: f.error, wait_ms: f.wait_ms, at: f.at };
+      await this.store.setFields(id, { manager_retry: JSON.stringify(retry) }).catch(() => undefined);
+    };
+    const wait = async (ms: number): Promise<void> => {
+      for (const end = Date.now() + ms; Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, Math.min(250, end - Date.now())));
+        const status = await this.store.status(id);
+        if (status === "stopping" || (status !== null && isFinal(status))) throw new StoppedWhilePreparing();
+      }
+    };
     try {
       if (!rec.story && spec.source?.kind === "continue") {
         // a run that carries on another conversation: the story and personas are read from its transcript
@@ -132,32 +154,40 @@ export class Controller {
         const { task, messages } = transcriptTask(spec, sample);
         const schema = transcriptCastSchemaFor(spec.agents.map((a) => a.id));
         const { value } = await withRetries(policy, spec.manager, (n) =>
-          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure);
+          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure, wait);
         const byId = new Map(value.personas.map((p) => [p.agent_id, p]));
         await this.store.setStoryAndPersonas(id, value.story, spec.agents.map((a) => byId.get(a.id)!));
+        await this.store.setFields(id, { manager_retry: "" });
         rec = await this.load(id);
       }
       if (!rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "story" });
         const { task, messages } = storyTask(spec);
         const { value } = await withRetries(policy, spec.manager, (n) =>
-          generateStructured(provider, StoryContentSchema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure);
+          generateStructured(provider, StoryContentSchema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure, wait);
         await this.store.setStory(id, value);
+        await this.store.setFields(id, { manager_retry: "" });
         rec = await this.load(id);
       }
       if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
       if (!rec.personas && rec.story) {
         await this.store.setFields(id, { status: "preparing", phase: "personas" });
+        phase = "personas";
         const { task, messages } = personasTask(spec, rec.story);
         const schema = personasSchemaFor(spec.agents.map((a) => a.id));
         const { value } = await withRetries(policy, spec.manager, (n) =>
-          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 2, n), task, messages }), onFailure);
+          generateStructured(provider, schema, { model: spec.manager.model, options: managerOptions(spec, 2, n), task, messages }), onFailure, wait);
         // kept in the agents' order, each naming its agent
         const byId = new Map(value.personas.map((p) => [p.agent_id, p]));
         await this.store.setPersonas(id, spec.agents.map((a) => byId.get(a.id)!));
+        await this.store.setFields(id, { manager_retry: "" });
         rec = await this.load(id);
       }
     } catch (err) {
+      if (err instanceof StoppedWhilePreparing) {
+        const now = await this.load(id);
+        return isFinal(now.status) ? `already ${now.status}` : this.end(id, now.stop_reason ?? "user_stop");
+      }
       const reason = err instanceof Error ? err.message : String(err);
       await this.store.finalize(id, "error", `the manager could not write the ${rec.story ? "personas" : "story"}: ${reason}`);
       throw new UnrecoverableError(reason);

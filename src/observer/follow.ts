@@ -60,7 +60,8 @@ function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
     a.started_at !== b.started_at ||
     a.turns !== b.turns ||
     a.ended_at !== b.ended_at ||
-    a.next_choice?.seq !== b.next_choice?.seq
+    a.next_choice?.seq !== b.next_choice?.seq ||
+    a.manager_retry?.at !== b.manager_retry?.at
   );
 }
 

@@ -4,6 +4,8 @@
  *   {"type":"status", status, phase, stop_reason, turns, remarks}   when it changes (turns: the agents'
  *                                                turns; a narrator's remarks are counted apart)
  *   {"type":"story", story} / {"type":"personas", personas}
+ *   {"type":"manager_attempt_failed", phase, attempt, cause, error, wait_ms}
+ *                                                the manager's attempt at the story or personas failed; it retries after wait_ms
  *   {"type":"message", message}                  each recorded message with its metadata (metadata.source:
  *                                                model, human or narrator; metadata.turn_choice: why its speaker)
  *   {"type":"waiting_for_person", seq, turn, agent_id, name, since, skip_at, say}
@@ -43,6 +45,8 @@ export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onE
       else if (r.status !== p.status || r.phase !== p.phase || r.stop_reason !== p.stop_reason || r.turns !== p.turns) {
         line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: turnsTaken(r), remarks: r.remarks ?? 0 });
       }
+      const m = r.manager_retry;
+      if (m && m.wait_ms !== null && m.at !== p?.manager_retry?.at) line({ type: "manager_attempt_failed", phase: m.phase, attempt: m.attempt, cause: m.cause, error: m.error, wait_ms: m.wait_ms });
       if (r.story && !p?.story) line({ type: "story", story: r.story });
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
       const w = waitingFor(r);

@@ -12,7 +12,7 @@ import { modelLabel, plural, tpsText, turnTimeText } from "../analysis/format.js
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
-import type { ConversationRecord, ConversationSpec } from "../protocol/record.js";
+import type { ConversationRecord, ConversationSpec, ManagerRetry } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
 import { waitingFor, type Waiting } from "./waiting.js";
@@ -89,6 +89,11 @@ export function waitingText(w: Waiting, r: ConversationRecord, live = true): str
   return live
     ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
     : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
+}
+
+/** the line that says the manager's attempt at the story or personas failed, and that it retries */
+export function managerRetryText(m: ManagerRetry): string {
+  return `… the manager's attempt ${m.attempt} at the ${m.phase} failed (${m.cause}): ${m.error}${m.wait_ms === null ? "" : `; retrying in ${(m.wait_ms / 1000).toFixed(1)} s`}`;
 }
 
 /** the line that says an attempt at the turn in progress failed, and what the worker does next */
@@ -186,6 +191,8 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
           write(`… the manager is writing the ${r.phase} (${by})\n`);
         }
         phase = r.phase;
+        const retry = r.manager_retry;
+        if (retry && retry.wait_ms !== null && retry.at !== e.previous?.manager_retry?.at) write(`${managerRetryText(retry)}\n`);
         if (r.story && !shownStory) {
           shownStory = true;
           write(`\n${storyText(r.story)}\n`);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   ContextSettingsSchema,
+  FailureCauseSchema,
   MAX_AGENTS,
   MIN_AGENTS,
   ModelSpecSchema,
@@ -177,6 +178,22 @@ export const ConversationSpecSchema = z
   .strict();
 export type ConversationSpec = z.infer<typeof ConversationSpecSchema>;
 
+/** the manager's latest failed attempt at the story or personas, while it retries (the record's manager_retry) */
+export const ManagerRetrySchema = z
+  .object({
+    /** what it was writing: "story" or "personas" */
+    phase: z.string().max(40),
+    attempt: z.number().int().positive(),
+    cause: FailureCauseSchema,
+    error: z.string().max(2000),
+    /** the wait before the next attempt, null when it gave up */
+    wait_ms: z.number().int().nonnegative().nullable(),
+    /** epoch ms when it failed */
+    at: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ManagerRetry = z.infer<typeof ManagerRetrySchema>;
+
 export const ConversationRecordSchema = z
   .object({
     spec: ConversationSpecSchema,
@@ -216,6 +233,8 @@ export const ConversationRecordSchema = z
     history: z.number().int().nonnegative().nullable().default(null),
     /** a turn whose request went out ahead and was refused (its worker skips it): requested again under another job id */
     ahead_declined: z.number().int().positive().nullable().default(null),
+    /** the manager's latest failed attempt at the story or personas while it retries; null once it has them (or never failed) */
+    manager_retry: ManagerRetrySchema.nullable().default(null),
   })
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;

@@ -18,8 +18,10 @@ import {
   ConversationRecordSchema,
   ConversationSpecSchema,
   isFinal,
+  ManagerRetrySchema,
   NextChoiceSchema,
   StatusSchema,
+  type ManagerRetry,
   type NextChoice,
   type ConversationRecord,
   type ConversationSpec,
@@ -76,6 +78,16 @@ const num = (v: string | undefined): number | null => (v === undefined || v === 
 const PersonasSchema = z.array(PersonaSchema);
 /** the record's fields that change while a run goes on (the spec, story and personas are written once) */
 const RecordStateSchema = ConversationRecordSchema.omit({ spec: true, story: true, personas: true });
+
+/** the record's manager_retry (JSON), or null — also for one that does not read: it only informs the views */
+function managerRetryFrom(raw: string | undefined): ManagerRetry | null {
+  if (!raw) return null;
+  try {
+    return ManagerRetrySchema.parse(JSON.parse(raw));
+  } catch {
+    return null;
+  }
+}
 
 export class Store {
   readonly keys: Keys;
@@ -207,6 +219,7 @@ export class Store {
       history: num(h.history),
       ahead_declined: num(h.ahead_declined),
       next_choice: h.next_choice ? NextChoiceSchema.parse(JSON.parse(h.next_choice)) : null,
+      manager_retry: managerRetryFrom(h.manager_retry),
       status: h.status,
       phase: h.phase || null,
       stop_reason: h.stop_reason || null,

@@ -233,6 +233,40 @@ describe("Ollama's wire format", () => {
     expect(r.stdout).not.toContain("stopped while retrying");
   }, 120_000);
 
+  it("the manager's model failing the story: each attempt is said while it retries, and a stop ends the wait (no further attempt)", async () => {
+    ollama.fallback = { kind: "status", status: 500, error: "llama runner process has terminated" };
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url });
+    const file = path.join(tmp, "manager-fails.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        agents: [
+          { id: "a", role: "homeowner", provider: "simulated" },
+          { id: "b", role: "bank advisor", provider: "simulated" },
+        ],
+        manager: { provider: "ollama", model: "llama3.2" },
+        limits: { max_turns: 2, duration_seconds: 120 },
+        queues: { attempts: 3, backoff_ms: 8000, backoff_max_ms: 8000, retry_budget_ms: 120_000 },
+      }),
+    );
+    const running = runCli(["run", "--config", file, "--plain", "--prefix", prefix], env, 120_000);
+    const store = new Store(redis, prefix);
+    const id = await waitFor("the run", async () => (await store.listIds())[0], 30_000);
+    const retry = await waitFor("the manager's failed attempt on the record", async () => (await store.get(id))?.manager_retry, 60_000);
+    expect(retry).toMatchObject({ phase: "story", attempt: 1, cause: "server_error" });
+    expect(retry.wait_ms).toBeGreaterThanOrEqual(4000);
+    const made = chats();
+    const stop = await runCli(["stop", id, "--prefix", prefix], env);
+    expect(stop.code, stop.stderr).toBe(0);
+    const r = await running;
+    const rec = (await store.get(id))!;
+    expect(rec.status).toBe("stopped");
+    expect(rec.stop_reason).toBe("user_stop");
+    expect(chats()).toBe(made); // the wait ended: no attempt after the stop
+    expect(r.stdout).toMatch(/^… the manager's attempt 1 at the story failed \(server_error\): .*llama runner process has terminated.*; retrying in \d+\.\d s$/m);
+  }, 120_000);
+
   it("--json tells each failed attempt of the turn in progress as it happens, with its cause and the wait", async () => {
     limitedTwice();
     const file = configFile("rate-limited-json", "ollama", "llama3.2");

@@ -148,6 +148,7 @@ const record: ConversationRecord = {
   next_choice: { seq: 3, agent_id: "customer", how: "round_robin", by: "manager", reason: "after Tomas Berg, in the agents' order", at: 1_763_700_100_000 },
   history: null,
   ahead_declined: null,
+  manager_retry: null,
 };
 
 const controlJobs: ControlJob[] = [

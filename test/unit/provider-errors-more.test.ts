@@ -73,7 +73,9 @@ describe("a stream cut midway", () => {
     openai.script = [1, 2, 3, 4].map(() => ({ kind: "cut" as const, pieces: PIECES }));
     const provider = new OpenAIProvider({ base_url: openai.url, api_key: null });
     const failed: FailedAttempt[] = [];
-    const result = await withRetries(policy, { provider: "openai", model: "local-model" }, () => provider.generate(request("openai", "local-model")), (f) => failed.push(f));
+    const result = await withRetries(policy, { provider: "openai", model: "local-model" }, () => provider.generate(request("openai", "local-model")), (f) => {
+      failed.push(f);
+    });
     expect(failed.map((f) => f.cause)).toEqual(["unreachable", "unreachable", "unreachable", "unreachable"]);
     expect(failed.every((f) => f.wait_ms !== null)).toBe(true);
     expect(result.text).toContain("Good morning.");

@@ -55,8 +55,16 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   if (r.status === "pending") return <Waiting text="waiting for a manager to take the conversation (it then writes the story and the personas)" />;
   if (r.status === "preparing") {
     const next = r.phase === "personas" ? "then the first turn" : "personas next";
+    const m = r.manager_retry;
+    if (m && m.wait_ms !== null && m.phase === (r.phase ?? "story")) {
+      // its model failed: which attempt, why, and the countdown to the next (on Redis' clock)
+      const left = m.at + m.wait_ms - now;
+      const retry = left > 0 ? `retrying in ${num(left / 1000)} s` : "retrying now";
+      return <Waiting text={`the manager is writing the ${m.phase} with ${manager}: attempt ${m.attempt} failed (${m.cause}); ${retry}: ${clean(m.error)}`} />;
+    }
     return <Waiting text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
+  if (r.status === "stopping" && r.started_at === null) return <Waiting text={`stopping: the manager stops writing the ${r.phase ?? "story"}`} />;
   const live = state.live;
   const chosen = pendingChoice(state);
   const agentId = live?.agent_id ?? chosen?.agent_id;

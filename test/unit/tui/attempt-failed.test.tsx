@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { FeedEvent } from "../../../src/observer/feed.js";
 import { LiveArea } from "../../../src/observer/tui/LiveArea.js";
 import { initialState, reduce } from "../../../src/observer/tui/state.js";
+import type { ConversationRecord, ManagerRetry } from "../../../src/protocol/record.js";
 import type { TokenChunk } from "../../../src/protocol/schemas.js";
 import { chosen, makeCastRecord, makeTurn } from "../../helpers/cast.js";
 import { T0 } from "../../helpers/conversation.js";
@@ -47,3 +48,16 @@ describe("a failed attempt in the TUI", () => {
     expect(reduce(base, [old])).toBe(base);
   });
 });
+
+describe("the manager's failed attempt at the story, in the TUI", () => {
+  it("says which attempt failed, why, and counts down to the retry; a stop says the manager stops writing it", () => {
+    const preparing: ConversationRecord = { ...r, status: "preparing", phase: "story", story: null, personas: null, started_at: null };
+    const retry: ManagerRetry = { phase: "story", attempt: 1, cause: "server_error", error: "Ollama at http://127.0.0.1:11434 failed (500: boom)", wait_ms: 3000, at: AT };
+    const at = (rec: ConversationRecord, now: number) =>
+      renderToString(<LiveArea state={reduce(initialState, [{ type: "record", record: rec, previous: null }])} mode="run" columns={160} rows={24} now={now} />, { columns: 160 });
+    expect(at({ ...preparing, manager_retry: null }, AT)).toContain("the manager is writing the story with");
+    expect(at({ ...preparing, manager_retry: retry }, AT + 1_000)).toMatch(/the manager is writing the story with .*: attempt 1 failed \(server_error\); retrying in 2\.0 s: Ollama at http:\/\/127\.0\.0\.1:11434/);
+    expect(at({ ...preparing, status: "stopping", manager_retry: retry }, AT + 1_000)).toContain("stopping: the manager stops writing the story");
+  });
+});
+
