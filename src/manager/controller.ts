@@ -38,7 +38,7 @@ import { now } from "../redis/clock.js";
 import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, retryOf, type NextTurnDeps } from "./next-turn.js";
 import { Ahead } from "./ahead.js";
-import { humanMessage, narratorMessage, skippedMessage } from "./people.js";
+import { humanMessage, lostMessage, narratorMessage, skippedMessage } from "./people.js";
 import { personasTask, storyTask, transcriptTask, TRANSCRIPT_SAMPLE } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
 
@@ -87,7 +87,7 @@ export class Controller {
       case "deadline":
         return this.deadline(c.conversation_id);
       case "finalize":
-        return this.end(c.conversation_id, c.reason);
+        return this.finalizeAfterGrace(c.conversation_id, c.reason);
       case "say":
         return this.say(c);
       case "human_timeout":
@@ -234,6 +234,23 @@ export class Controller {
 
   async abort(id: string, reason: string): Promise<void> {
     await this.store.redis.publish(this.store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason }));
+  }
+
+  /**
+   * the stop's grace is over: a model's turn still in flight never came back (its worker was lost,
+   * and no other of its pool took it up) — it is recorded failed, so the run does not end as if it
+   * had been answered — then the run ends
+   */
+  private async finalizeAfterGrace(id: string, reason: StopReason): Promise<string> {
+    const rec = await this.load(id);
+    const choice = rec.next_choice;
+    const inFlight = !isFinal(rec.status) && choice !== null && rec.pending_seq === choice.seq && choice.seq > rec.turns;
+    if (inFlight && !this.awaitingPerson(rec)) {
+      const msg = lostMessage(rec, choice, reason, now());
+      const appended = await this.store.appendNext(msg);
+      if (appended.result === "added") this.log.warn({ conversation: id, seq: choice.seq, agent: choice.agent_id }, "a turn never came back: recorded failed");
+    }
+    return this.end(id, reason);
   }
 
   private async end(id: string, reason: StopReason, error: string | null = null): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * The messages people write, as the manager records them: a person's turn (an agent of kind
  * human: the TUI's input line, `dialogue say`), a turn that person left unanswered (skipped), and
- * a narrator's remark. Their metadata is honest: no model, no tokens, no speed, no time to first
+ * a narrator's remark — and the one model turn the manager records itself: a turn no worker
+ * returned before the run ended (lostMessage). Their metadata is honest: no model, no tokens, no speed, no time to first
  * token — only when the turn was offered and when it was answered.
  */
 import { now } from "../redis/clock.js";
@@ -75,6 +76,39 @@ export function skippedMessage(rec: ConversationRecord, choice: NextChoice, now:
     skipped: true,
     note: `no answer within ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds): the turn was skipped`,
     metadata: { ...metadata, source: "human", turn_choice: choiceOf(choice) },
+  });
+}
+
+/**
+ * a model's turn that never came back before the run ended: its request went out, and no worker of
+ * its pool returned it within the stop's grace (its worker was lost with no other to take the job
+ * up, or the pool has none left). Recorded failed, by the manager, so the run does not end as if
+ * every turn it asked for was answered; a late reply of the worker finds the turn taken.
+ */
+export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason: string, at: number): DialogMessage {
+  const agent = rec.spec.agents.find((a) => a.id === choice.agent_id);
+  const p = personaOf(rec.spec, rec.personas ?? [], choice.agent_id);
+  const requested = choice.at ?? at;
+  const b = base(rec, choice.seq, choice.agent_id, p?.name ?? choice.agent_id, p?.role ?? agent?.role ?? "agent", requested, at);
+  const { max: _max, ...metadata } = b.metadata;
+  const model = agent?.model ?? { provider: "simulated" as const, model: "unknown" };
+  const error = `the turn never came back before the run ended (${reason}): no worker of pool ${agent?.pool ?? "?"} returned it (its worker was lost, or the pool has none left)`;
+  return DialogMessageSchema.parse({
+    ...b,
+    content: { message: "", references: [], end_conversation: false },
+    cut: true,
+    failed: true,
+    error,
+    note: "recorded by the manager: no worker returned this turn",
+    metadata: {
+      ...metadata,
+      provider: model.provider,
+      model: model.model,
+      done_reason: "error",
+      failed_attempts: [{ attempt: 1, provider: model.provider, model: model.model, cause: "worker_lost", error, at, retry_after_ms: null, wait_ms: null }],
+      source: "model",
+      turn_choice: choiceOf(choice),
+    },
   });
 }
 

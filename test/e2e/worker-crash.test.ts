@@ -104,4 +104,37 @@ describe("worker SIGKILLed mid-turn", () => {
     for (const p of [manager, w1, w2, w3]) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
     await Promise.all([manager, w3, victimPid === w1.pid ? w2 : w1].map((p) => exited(p, 10_000)));
   }, 90_000);
+
+  it("the only worker of a pool killed, none to take the turn up: once the run's time is up, the lost turn is recorded failed, and the run does not end as if it were answered", async () => {
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl());
+    const common = ["--prefix", prefix, ...SLOW_SIM];
+    const store = new Store(redis, prefix);
+    const manager = startCli(["manager", ...common], env);
+    const local = startCli(["worker", "--pool", "local", ...common], env);
+    const traveller = startCli(["worker", "--pool", "traveller", ...common], env);
+    await waitFor("processes ready", async () => [manager, local, traveller].every((p) => /ready/.test(p.err())), 20_000);
+
+    const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--max-turns", "6", "--duration", "6", "--plain", ...common], env);
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    await waitFor("turn 2 generating", () => generating(store, id, 2), 30_000, 20);
+    local.kill("SIGKILL");
+
+    // the deadline, then the stop's grace (10 s) for the turn in flight, which never comes back
+    const { code } = await exited(run, 60_000);
+    const rec = (await store.get(id))!;
+    const msgs = await store.readLog(id);
+    expect(msgs.map((m) => m.metadata.sequence_number)).toEqual([1, 2]);
+    const lost = msgs[1]!;
+    expect(lost.metadata.agent_id).toBe("local");
+    expect(lost.failed).toBe(true);
+    expect(lost.error).toMatch(/^the turn never came back before the run ended \(duration\): no worker of pool local returned it/);
+    expect(lost.metadata.failed_attempts.map((f) => f.cause)).toEqual(["worker_lost"]);
+    expect(rec.failed_turns).toBe(1);
+    expect(rec.status).toBe("completed");
+    expect(code).toBe(4); // completed, with a failed turn
+    expect(run.out()).toMatch(/Ended: completed \(duration\) · 2 turns \(1 failed/);
+    for (const p of [manager, traveller]) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+    await Promise.all([manager, traveller].map((p) => exited(p, 10_000)));
+  }, 90_000);
 });
