@@ -219,6 +219,14 @@ async function run(opts: RunOptions): Promise<number> {
     void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
+  // a run whose managers are all gone (killed with none to replace them) is finalized as abandoned
+  // once its lease runs out, by whoever notices: this launcher looks every few seconds, so it does
+  // not wait for ever (the observer then sees the final status and ends)
+  const leaseCheck = setInterval(() => {
+    store.abandonIfExpired(id, "dialogue run").catch(() => undefined);
+  }, 5000);
+  leaseCheck.unref();
+
   let final: ConversationRecord | null = null;
   try {
     if (wantsTui(opts)) {
@@ -245,6 +253,7 @@ async function run(opts: RunOptions): Promise<number> {
       observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
     }
   } finally {
+    clearInterval(leaseCheck);
     unwatch();
     tui = null;
     say = stderr;

@@ -24,6 +24,29 @@ afterAll(async () => {
 const LOCK_MS = 3000;
 
 describe("abandoned runs", () => {
+  it("run --no-spawn whose only manager is SIGKILLed, none to replace it: the launcher itself finalizes the run as abandoned once the lease runs out, and exits 1", async () => {
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl());
+    const common = ["--prefix", prefix, "--set", `queues.lock_duration_ms=${LOCK_MS}`, "--set", "simulated.tokens_per_second=5"];
+    const store = new Store(redis, prefix);
+    const manager = startCli(["manager", ...common], env);
+    const workers = ["traveller", "local"].map((pool) => startCli(["worker", "--pool", pool, ...common], env));
+    await waitFor("processes ready", async () => [manager, ...workers].every((p) => /ready/.test(p.err())), 20_000);
+    const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--duration", "600", "--max-turns", "100", "--plain", ...common], env);
+    const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
+    await waitFor("a turn in flight", async () => ((await store.get(id))?.status === "running" ? true : null), 30_000);
+    manager.kill("SIGKILL");
+    const { code } = await exited(run, 60_000);
+    expect(code).toBe(1);
+    const rec = (await store.get(id))!;
+    expect(rec.status).toBe("failed");
+    expect(rec.stop_reason).toBe("abandoned");
+    expect(rec.error).toMatch(/no live manager renewed its lease .*noticed by dialogue run$/);
+    expect(run.out()).toMatch(/Ended: failed \(abandoned\)/);
+    for (const w of workers) w.kill("SIGKILL");
+    await Promise.all(workers.map((w) => exited(w, 10_000)));
+  }, 90_000);
+
   it("SIGKILL of dialogue run and its children mid-run: list shows it ended as abandoned within 2x the lock duration, and purge removes it", async () => {
     const prefix = freshPrefix();
     const env = cliEnv(testRedisUrl());
