@@ -216,6 +216,15 @@ async function connectOne(url: string, timeoutMs: number, extra: RedisOptions): 
     client.disconnect();
     throw explain(url, lastError && !(err instanceof Error && /WRONGPASS|NOAUTH/.test(err.message)) ? lastError : err);
   }
+  // ioredis goes on in database 0 when the URL's /db does not exist (it only reports the SELECT's error)
+  if (lastError instanceof Error && /DB index is out of range/i.test(lastError.message)) {
+    client.disconnect();
+    const db = client.options.db ?? 0;
+    throw new UsageError(
+      `the Redis URL ${redactUrl(url)} names database ${db}, which this Redis does not have (${lastError.message})`,
+      "use a database from 0 to the Redis' `databases` setting minus one (0–15 by default), or leave the /db part out",
+    );
+  }
   return client;
 }
 

@@ -32,6 +32,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  { name: "a Redis database the server does not have", args: ["list", "--redis-url", `${testRedisUrl().replace(/\/\d*$/, "")}/99`], names: /names database 99, which this Redis does not have/, hint: /leave the \/db part out/ },
   { name: "unknown top-level key", args: ["run", "--config", file("k1.json", { bogus: 1 })], names: /bogus/ },
   { name: "unknown nested key", args: ["run", "--config", file("k2.json", { limits: { max_turnz: 3 } })], names: /limits\.max_turnz/ },
   { name: "wrong type", args: ["run", "--config", file("k3.json", { limits: { max_turns: "ten" } })], names: /limits\.max_turns/ },
