@@ -27,13 +27,16 @@ export function sayWrapped(text: string): void {
   stderr(columns > 0 ? wrapForTerminal(text, columns) : text);
 }
 
-/** where a finished run is kept and how to see it again, one command a line */
-export function keptHint(where: string, id: string, logFile: string): string {
+/**
+ * where a finished run is kept and how to see it again, one command a line; `logFile`: the log of
+ * the processes this launcher started (null under --no-spawn: theirs are on their own hosts)
+ */
+export function keptHint(where: string, id: string, logFile: string | null): string {
   return [
     `\nKept in ${where}, conversation ${id}`,
     `  see it again: dialogue show ${id}`,
     `  analysis:     dialogue analyze ${id}`,
     `  all runs:     dialogue list`,
-    `  logs:         ${logFile}`,
+    logFile ? `  logs:         ${logFile}` : `  logs:         those of the dialogue manager and dialogue worker processes (--no-spawn)`,
   ].join("\n");
 }

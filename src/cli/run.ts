@@ -3,6 +3,7 @@
  * and one worker per pool as child processes, shows the observer until the run ends, prints the
  * summary and where the run is kept, and stops the children (also on Ctrl-C and SIGTERM).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { say as sayInRun } from "../manager/say.js";
@@ -262,7 +263,8 @@ async function run(opts: RunOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   if (!final) throw new Error(`lost track of conversation ${id}`);
-  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, logFile));
+  // under --no-spawn no process of this launcher wrote a log (unless it wrote one itself)
+  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, opts.spawn === false && !existsSync(logFile) ? null : logFile));
   await queues.close();
   redis.disconnect();
   return exitCodeFor(final);

@@ -43,6 +43,8 @@ describe("abandoned runs", () => {
     expect(rec.stop_reason).toBe("abandoned");
     expect(rec.error).toMatch(/no live manager renewed its lease .*noticed by dialogue run$/);
     expect(run.out()).toMatch(/Ended: failed \(abandoned\)/);
+    // no process of this launcher wrote a log to point to
+    expect(run.err()).toContain("logs:         those of the dialogue manager and dialogue worker processes (--no-spawn)");
     for (const w of workers) w.kill("SIGKILL");
     await Promise.all(workers.map((w) => exited(w, 10_000)));
   }, 90_000);
