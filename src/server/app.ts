@@ -59,18 +59,26 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err, url: req.url }, "request failed");
-    // 4xx from Fastify itself: bad JSON, a body over the limit, a wrong content type
-    const message = status >= 500 ? "internal error (see the server's log)" : err.message;
+    // 4xx from Fastify itself: bad JSON, a body over the limit, a wrong content type — each with its fix
+    const fix =
+      status === 413
+        ? ` (at most ${ctx.options.bodyLimit.toLocaleString("en-US")} bytes: send less)`
+        : status === 415
+          ? " (send JSON, with Content-Type: application/json)"
+          : err.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
+            ? " (send {} or no Content-Type header)"
+            : "";
+    const message = status >= 500 ? "internal error (see the server's log)" : `${err.message}${fix}`;
     return reply.code(status).send({ error: status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : status >= 500 ? "error" : "bad_request", message });
   });
 
-  // no such route: a page saying so for a browser asking for a page, Fastify's own JSON for the rest
+  // no such route: a page saying so for a browser asking for a page, the API's JSON error for the rest
   app.setNotFoundHandler((req, reply) => {
     const path = new URL(req.url, "http://x").pathname;
     if (req.method === "GET" && !path.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html")) {
       return reply.code(404).type("text/html; charset=utf-8").send(notFoundPage(`page ${path}`));
     }
-    return reply.code(404).send({ message: `Route ${req.method}:${req.url} not found`, error: "Not Found", statusCode: 404 });
+    return reply.code(404).send({ error: "not_found", message: `no route ${req.method} ${path} (the API's routes: GET /api/openapi.json)` });
   });
 
   await app.register(cookie);

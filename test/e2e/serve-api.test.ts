@@ -88,7 +88,14 @@ describe("dialogue serve: starting runs", () => {
     expect(((await bad.json()) as { message: string }).message).toMatch(/JSON/);
     const big = await post("/api/conversations", { ...GOOD, scenario: { title: "x", premise: "y".repeat(300_000) } });
     expect(big.status).toBe(413);
-    expect((await served.api("/api/conversations", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })).status).toBe(415);
+    // each error says what to do
+    expect(await big.json()).toMatchObject({ error: "body_too_large", message: expect.stringMatching(/\(at most [\d,]+ bytes: send less\)$/) });
+    const text = await served.api("/api/conversations", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ error: "unsupported_media_type", message: expect.stringMatching(/\(send JSON, with Content-Type: application\/json\)$/) });
+    const none = await served.api("/api/nothing");
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: "not_found", message: "no route GET /api/nothing (the API's routes: GET /api/openapi.json)" });
     expect(await new Store(redis, prefix).listIds()).toEqual([]);
   });
 
