@@ -114,7 +114,7 @@ async function processFindings(redis: RedisClient, store: Store, pools: string[]
   const missing = [...(managers.length === 0 ? ["a manager"] : []), ...pools.filter((p) => !workers.get(p)?.length).map((p) => `a worker for pool ${p}`)];
   const out: Finding[] = [{ ok: true, what: `${managers.length} live manager${managers.length === 1 ? "" : "s"}; live workers per pool of this run: ${perPool} (dialogue status lists them)` }];
   if (missing.length > 0) out.push({ ok: true, what: `run --no-spawn would wait for ${missing.join(" and ")} (dialogue manager / dialogue worker --pool <pool>); run without it starts its own` });
-  if (gone.length > 0) out.push({ ok: true, warn: true, what: `${gone.length} process${gone.length === 1 ? "" : "es"} stopped sending heartbeats (gone: ${gone.slice(0, 3).map((p) => `${p.role} on ${p.host}, pid ${p.pid}`).join("; ")})`, fix: "killed, crashed or cut off from Redis: see their hosts; entries go after an hour" });
+  if (gone.length > 0) out.push({ ok: true, warn: true, what: `${gone.length} process${gone.length === 1 ? "" : "es"} stopped sending heartbeats (gone: ${gone.slice(0, 3).map((p) => `${p.role} on ${p.host}, pid ${p.pid}`).join("; ")}${gone.length > 3 ? `; and ${gone.length - 3} more: dialogue status lists them` : ""})`, fix: "killed, crashed or cut off from Redis: see their hosts; entries go after an hour" });
   return out;
 }
 
