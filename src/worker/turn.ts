@@ -408,7 +408,6 @@ function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"
   }
 }
 
-/** the failed attempts so far, kept on the job (a worker that crashes mid-retry leaves them for the next) */
 /**
  * says in the token stream that an attempt failed and the turn goes on (a chunk with no text), so
  * a view shows it while the worker waits; best effort, like the token chunks
@@ -422,6 +421,7 @@ async function notify(deps: Pick<TurnDeps, "store" | "log">, req: TurnRequest, c
   }
 }
 
+/** the failed attempts so far, kept on the job (a worker that crashes mid-retry leaves them for the next) */
 async function saveProgress(job: Job, req: TurnRequest, failed: FailedAttempt[], useFallback: boolean): Promise<void> {
   try {
     await job.updateData({ ...req, failed_attempts: failed, use_fallback: useFallback });
