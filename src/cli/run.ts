@@ -10,7 +10,8 @@ import { say as sayInRun } from "../manager/say.js";
 import { endStopped, requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
-import type { ConversationRecord } from "../protocol/record.js";
+import { isFinal, type ConversationRecord } from "../protocol/record.js";
+import { now } from "../redis/clock.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
@@ -220,11 +221,24 @@ async function run(opts: RunOptions): Promise<number> {
     void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
-  // a run whose managers are all gone (killed with none to replace them) is finalized as abandoned
-  // once its lease runs out, by whoever notices: this launcher looks every few seconds, so it does
-  // not wait for ever (the observer then sees the final status and ends)
+  // under --no-spawn nothing here restarts a manager that died: when no live manager has renewed
+  // the run's lease, say so (at most once a minute) rather than wait in silence; the run is left as
+  // it is, for a manager started by hand to take over (list, doctor and purge finalize it as
+  // abandoned, as they do any run whose lease ran out)
+  let leaseSaid = 0;
   const leaseCheck = setInterval(() => {
-    store.abandonIfExpired(id, "dialogue run").catch(() => undefined);
+    if (opts.spawn !== false) return;
+    void store
+      .get(id)
+      .then((rec) => {
+        if (!rec || isFinal(rec.status) || rec.lease_until === null || rec.lease_until > now() || Date.now() - leaseSaid < 60_000) return;
+        leaseSaid = Date.now();
+        say(
+          `… no live manager has renewed the lease of ${id} for ${Math.round((now() - rec.lease_until) / 1000)} s (a manager died, with none to take over): ` +
+            `start \`dialogue manager\` on any host (it takes the run over), or stop it with Ctrl-C`,
+        );
+      })
+      .catch(() => undefined);
   }, 5000);
   leaseCheck.unref();
 
