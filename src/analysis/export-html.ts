@@ -100,9 +100,8 @@ export function personasSection(rec: ConversationRecord): string {
 /**
  * the analysis: the agents' table, turn-taking, orchestration and content, flags, the judge, the
  * charts and the windows; each table in a box that scrolls sideways when wide, named by its
- * data-table ("agents", "turn-taking", "windows")
- */
-/** `summary`: the run's headline first (how it ended, turns, remarks, tokens, duration, models), where no header above says it (the web page; the export's head does) */
+ * data-table ("agents", "turn-taking", "windows").
+ * `summary`: the run's headline first (how it ended, turns, remarks, tokens, duration, models), where no header above says it (the web page; the export's head does) */
 export function analysisSection(a: Analysis, opts: { summary?: boolean } = {}): string {
   const judge = judgeLines(a);
   const notes = noteLines(a);

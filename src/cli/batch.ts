@@ -46,10 +46,10 @@ const out = (s: string): void => {
 const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined || v === "" ? null : Number(v));
 
 /**
- * one HMGET per conversation, sent together (not a pipeline object: on a Redis Cluster the records
- * are in many slots): the conversations among `ids` that have ended, and how the others stand
+ * how the runs of a batch stand: those ended, those under way, and the turns taken so far (a
+ * narrator's remarks are not turns). One HMGET per conversation, sent together (not a pipeline
+ * object: on a Redis Cluster the records are in many slots).
  */
-/** how the runs of a batch stand: those ended, those under way, and the turns taken so far (a narrator's remarks are not turns) */
 export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
   const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns", "remarks", "history"];
   const res = await Promise.all(

@@ -468,7 +468,6 @@ export const AbortNoticeSchema = z
   .strict();
 export type AbortNotice = z.infer<typeof AbortNoticeSchema>;
 
-/** one entry of a conversation's token stream */
 /**
  * An attempt at a turn failed and the turn goes on: the worker says so in the token stream (a
  * chunk with no text, `failed` set) while it waits to retry or turns to the fallback, so the views
@@ -487,6 +486,7 @@ export const AttemptNoticeSchema = z
   .strict();
 export type AttemptNotice = z.infer<typeof AttemptNoticeSchema>;
 
+/** one entry of a conversation's token stream */
 export const TokenChunkSchema = z
   .object({
     seq: z.number().int().positive(),
