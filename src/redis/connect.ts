@@ -147,13 +147,54 @@ export async function connect(url: string, timeoutMs: number, extra: RedisOption
   if (parsed.nodes.length > 1 && cluster === "no") {
     throw new UsageError(`the Redis URL ${redactUrl(url)} names ${parsed.nodes.length} nodes, but redis.cluster is "no"`, "name one node, or set redis.cluster to auto");
   }
-  if (parsed.nodes.length > 1 || cluster === "yes") return connectCluster(url, parsed, timeoutMs);
+  if (parsed.nodes.length > 1) return connectCluster(url, parsed, timeoutMs);
+  if (cluster === "yes") {
+    try {
+      return await connectCluster(url, parsed, timeoutMs);
+    } catch (err) {
+      // a Redis that answers, but not as a cluster, is a setting to change, not a Redis to start;
+      // one that does not answer is told as for a single Redis (connection refused, …)
+      throw (await asOneNode(url, timeoutMs, extra)) ?? err;
+    }
+  }
   const single = await connectOne(url, timeoutMs, extra);
-  if (cluster === "auto" && (await clusterEnabled(single))) {
+  if (await clusterEnabled(single)) {
     single.disconnect();
+    if (cluster === "no") {
+      // one node of a cluster holds a share of the slots: a client of that node alone would fail
+      // on every key it does not hold (MOVED)
+      throw new UsageError(
+        `Redis at ${redactUrl(url)} is a node of a Redis Cluster, but redis.cluster is "no"`,
+        'set redis.cluster to "auto" or "yes" (--set redis.cluster=auto, or DIALOGUE_REDIS_CLUSTER=auto): a client of one node cannot follow the cluster',
+      );
+    }
     return connectCluster(url, parsed, timeoutMs);
   }
   return single;
+}
+
+/**
+ * Why `url` is no cluster, for redis.cluster "yes": a UsageError when the one Redis there answers
+ * with its cluster mode off, what keeps it from answering, or null (it is a cluster node after all)
+ */
+async function asOneNode(url: string, timeoutMs: number, extra: RedisOptions): Promise<Error | null> {
+  let single: Redis;
+  try {
+    single = await connectOne(url, timeoutMs, extra);
+  } catch (err) {
+    return err as Error;
+  }
+  try {
+    if (!/cluster_enabled:0/.test(await single.info("cluster"))) return null;
+    return new UsageError(
+      `Redis at ${redactUrl(url)} is not a Redis Cluster (its cluster mode is off), but redis.cluster is "yes"`,
+      'set redis.cluster to "auto" (--set redis.cluster=auto, or DIALOGUE_REDIS_CLUSTER=auto), or point REDIS_URL at a node of a cluster',
+    );
+  } catch {
+    return null;
+  } finally {
+    single.disconnect();
+  }
 }
 
 async function connectCluster(url: string, parsed: ParsedRedisUrl, timeoutMs: number): Promise<RedisClient> {
