@@ -13,7 +13,7 @@ import { ConfigSchema } from "../config/schema.js";
 import { ConfigError, DialogueError, UsageError } from "../errors/index.js";
 import { preflight } from "../llm/preflight.js";
 import { ServedModels } from "../llm/served.js";
-import { runSeed } from "../manager/spec.js";
+import { newConversationId, runSeed } from "../manager/spec.js";
 import { resolveModels, specOf, type Resolution } from "../manager/resolve.js";
 import type { ConversationSpec } from "../protocol/record.js";
 import type { ProviderName } from "../protocol/schemas.js";
@@ -164,7 +164,9 @@ function launchOf(config: Config, resolution: Resolution, first: ConversationSpe
   const seedOf = seeds(config);
   const withMaterial = (spec: ConversationSpec): ConversationSpec => (material ? { ...spec, materials: { files: material.files, budget_tokens: config.materials.budget_tokens } } : spec);
   const prefix = config.redis.prefix;
-  let next: ConversationSpec | null = withMaterial(first);
+  // the first spec was built before Redis' clock was measured: its id is stamped again by it, so a
+  // launcher whose own clock is off does not name the run by that clock
+  let next: ConversationSpec | null = withMaterial({ ...first, id: newConversationId() });
   return {
     config,
     redis,

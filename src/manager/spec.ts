@@ -13,10 +13,10 @@ import { now } from "../redis/clock.js";
 
 export type ConcreteProvider = Exclude<ProviderName, "auto">;
 
-/** sortable and readable: 20261121-143005-k3f9a */
-export function newConversationId(now = new Date()): string {
+/** sortable and readable: 20261121-143005-k3f9a, by Redis' clock once this process has measured it */
+export function newConversationId(at = new Date(now())): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, "0");
-  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  const stamp = `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
   return `${stamp}-${randomBytes(3).toString("hex").slice(0, 5)}`;
 }
 

@@ -4,12 +4,12 @@
  * a run as if the clocks agreed: no turn is cut early, queue waits stay within the normal range,
  * and every time in the messages is on Redis' clock, with the offset each worker used recorded.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
 import { BIN, cliEnv, exited, ROOT, runCli, startCli, waitFor } from "../helpers/cli.js";
+import { fakeEnv, faketimeWorks } from "../helpers/faketime.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -21,23 +21,6 @@ afterAll(async () => {
   for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
   await redis.quit();
 });
-
-/** libfaketime, as Debian's `faketime` package installs it (the `faketime` command preloads it) */
-const LIBFAKETIME = ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu"].map((d) => `/usr/lib/${d}/faketime/libfaketime.so.1`).find((f) => existsSync(f)) ?? null;
-
-/** env that makes a process see the clock shifted by `offset` ("+200s", "-200s"): what `faketime -f` sets */
-const fakeEnv = (env: NodeJS.ProcessEnv, offset: string): NodeJS.ProcessEnv => ({ ...env, LD_PRELOAD: LIBFAKETIME ?? "", FAKETIME: offset });
-
-/** does libfaketime shift what node sees? */
-function faketimeWorks(): boolean {
-  if (!LIBFAKETIME) return false;
-  try {
-    const seen = Number(execFileSync(process.execPath, ["-e", "process.stdout.write(String(Date.now()))"], { encoding: "utf8", env: fakeEnv(process.env, "+200s") }));
-    return Math.abs(seen - Date.now() - 200_000) < 5_000;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `dialogue <args>` with its clock shifted by `offset`: node itself, libfaketime preloaded (as the
