@@ -22,6 +22,7 @@ import { Supervisor } from "./children.js";
 import { BatchProgress } from "./batch-progress.js";
 import { sayWrapped } from "./hint.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
+import { onOutputClosed, write } from "./output.js";
 
 /** how often the records are polled; @defaultValue 250 */
 const POLL_MS = 250;
@@ -39,9 +40,8 @@ interface Ended {
   stalled_turns: number | null;
 }
 
-const out = (s: string): void => {
-  process.stdout.write(`${s}\n`);
-};
+// dropped once stdout is closed (the batch is being stopped)
+const out = (s: string): void => write(`${s}\n`);
 
 const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined || v === "" ? null : Number(v));
 
@@ -118,14 +118,17 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     stderr(`quit; the ${plural(pending.size, "conversation")} still going ${pending.size === 1 ? "is" : "are"} kept in Redis as ${pending.size === 1 ? "it was" : "they were"}`);
     process.exit(code);
   };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (++interrupts > 1) return hardExit(130);
-    progress.print(() => stderr(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
+  const onSignal = (sig: NodeJS.Signals | "output closed"): void => {
+    if (++interrupts > 1) return sig === "output closed" ? undefined : hardExit(130);
+    const what = sig === "SIGINT" ? "Ctrl-C" : sig === "output closed" ? "The output was closed (its reader exited)" : sig;
+    progress.print(() => stderr(`\n${what}: stopping ${plural(pending.size, "conversation")} (turns in flight are kept, cut); Ctrl-C again to quit at once`));
     for (const id of pending) requestStop(store, queues, id).catch((err: unknown) => stderr(`could not stop ${id}: ${String(err)}`));
     if (sig === "SIGTERM") setTimeout(() => void endStopped(store, pending).finally(() => hardExit(143)), 15_000).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // `dialogue run --count N … | head`: the conversations are stopped, as by a first Ctrl-C
+  onOutputClosed(() => onSignal("output closed"));
   const unwatch = watchConnection(launch.redis, config.redis.unavailable_timeout_ms, () => {
     stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
     void supervisor.stop(2000).finally(() => process.exit(1));

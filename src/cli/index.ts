@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
+import { stdoutError } from "./output.js";
 import { VERSION } from "../version.js";
 
 /**
@@ -88,10 +89,8 @@ function fail(err: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   // `dialogue list | head`, `dialogue export … | less` closed early: stop quietly, as other tools do
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
+  // (`dialogue run` has its run and processes to stop first: output.ts)
+  process.stdout.on("error", stdoutError);
   try {
     await (await program(argv)).parseAsync(argv);
   } catch (err) {

@@ -11,6 +11,7 @@ import { plainRenderer } from "../observer/plain.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { EndReport, Mode, Say, Tui, TuiKey } from "../observer/tui/index.js";
 import { wantsTui } from "../observer/wants-tui.js";
+import { write } from "./output.js";
 
 export interface ObserveOptions {
   plain?: boolean;
@@ -28,9 +29,8 @@ export function addOutputOptions(cmd: Command): Command {
     .option("--tokens", "with --json: also emit token chunks");
 }
 
-const out = (s: string): void => {
-  process.stdout.write(s);
-};
+// dropped once stdout is closed (`dialogue run … | head`: the run is being stopped)
+const out = (s: string): void => write(s);
 
 /** plain text or JSON lines on stdout, fed with feed events; `live`: false for a replay (a person's turn is not offered) */
 export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) => void {

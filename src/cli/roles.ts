@@ -63,7 +63,12 @@ function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: s
     // (it stops the conversation first, then stops us with SIGTERM)
     process.on("SIGINT", () => (process.send ? undefined : stop("SIGINT")));
     process.on("SIGTERM", () => stop("SIGTERM"));
-    if (process.send) process.on("disconnect", () => stop("launcher went away"));
+    if (process.send) {
+      process.on("disconnect", () => stop("launcher went away"));
+      // it may have gone while this process was starting (after the configuration came, before
+      // this listener): no event will come then
+      if (!process.connected) stop("launcher went away");
+    }
   });
 }
 

@@ -29,6 +29,7 @@ import { StoppedWaiting, UnservedError, unservedHint, unservedSpec } from "./no-
 import { DialogueError } from "../errors/index.js";
 import { Store } from "../redis/store.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
+import { onOutputClosed } from "./output.js";
 
 export function runCommand(): Command {
   const cmd = new Command("run")
@@ -211,6 +212,14 @@ async function run(opts: RunOptions): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // `dialogue run … | head`: the reader went away. The run is stopped as by a first Ctrl-C (not
+  // left running, with its processes, when this one exits), said on stderr; the rest of what would
+  // go to stdout is dropped
+  onOutputClosed(() => {
+    if (interrupts++ > 0) return;
+    say(`The output was closed (its reader exited): stopping the conversation ${id} (the turn in flight is kept, cut); Ctrl-C to quit at once`);
+    requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
+  });
 
   const unwatch = watchConnection(redis, config.redis.unavailable_timeout_ms, () => {
     stderr(
