@@ -1,13 +1,13 @@
 /**
  * What `dialogue import` prints of its report (src/import/importer.ts ImportReport): the sessions
- * imported, those there already, those not imported and the bad rows — the last two capped at
- * SHOWN lines each, the rest counted — and, when something was not imported, the one-line cause
+ * imported, those there already, those not imported and the bad rows — each capped at SHOWN lines,
+ * the rest counted (the totals exact) — and, when something was not imported, the one-line cause
  * (new and already-imported sessions counted apart) with a hint that fits what is wrong. Pure.
  */
 import { plural } from "../analysis/format.js";
 import { MAX_BAD_LISTED, type ImportReport } from "../import/importer.js";
 
-/** bad rows, and sessions not imported, printed at most (--json lists up to MAX_BAD_LISTED bad rows, every session) */
+/** lines printed at most of each list: sessions imported, already imported, not imported, bad rows (--json lists up to MAX_BAD_LISTED bad rows, every session) */
 export const SHOWN = 20;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
@@ -17,17 +17,26 @@ function span(ms: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
 
+/** how the fields were split, when not by "," */
+const SPLIT: Record<string, string> = { "\t": "tab-separated", ";": "semicolon-separated", "|": "pipe-separated" };
+
+/** the line after the first SHOWN of `n` sessions: how many more, and where to see them all (`dialogue list` shows 20 unless --limit says more) */
+const moreSessions = (n: number): string => `  … and ${plural(n - SHOWN, "more session")} (dialogue list --status imported --limit ${n} shows them; --json lists them)`;
+
 export function reportText(r: ImportReport): string {
-  const lines = [`${r.file}: ${plural(r.rows, "row")} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…)`];
+  const split = r.delimiter !== undefined && r.delimiter !== "," ? `, ${SPLIT[r.delimiter] ?? `split by ${JSON.stringify(r.delimiter)}`}` : "";
+  const lines = [`${r.file}: ${plural(r.rows, "row")} (${r.format}${split}, sha256 ${r.sha256.slice(0, 12)}…)`];
   if (r.imported.length) {
     lines.push(`Imported ${plural(r.imported.length, "session")} (status imported):`);
-    for (const c of r.imported) {
+    for (const c of r.imported.slice(0, SHOWN)) {
       lines.push(`  ${c.id}  session ${c.session} · ${plural(c.messages, "message")} · ${c.speakers.join(", ")} · ${iso(c.first)} → ${iso(c.last)} UTC (${span(c.last - c.first)})`);
     }
+    if (r.imported.length > SHOWN) lines.push(moreSessions(r.imported.length));
   }
   if (r.already.length) {
-    lines.push(`Already imported, left as they were (${r.already.length}):`);
-    for (const c of r.already) lines.push(`  ${c.id}  session ${c.session}`);
+    lines.push(`Already imported, left as they were (${r.already.length.toLocaleString("en-US")}):`);
+    for (const c of r.already.slice(0, SHOWN)) lines.push(`  ${c.id}  session ${c.session}`);
+    if (r.already.length > SHOWN) lines.push(moreSessions(r.already.length));
   }
   if (r.rejected.length) {
     lines.push(`Not imported (${r.rejected.length}):`);

@@ -151,7 +151,7 @@ export function headerProblem(file: string, fields: FieldNames, head: Head): Hea
       const stillMissing = missingFields(fields, (n) => split.includes(n)).length > 0;
       return {
         message: `${file} looks ${sep.name}-separated: its header is one column, ${JSON.stringify(head.columns[0] ?? "")}: import it with --delimiter ${sep.flag}${stillMissing ? ` ${mapping(split, "column", (n) => split.includes(n))}` : ""}`,
-        hint: `a CSV is read with "," between fields unless --delimiter names another; ${nothingRead}`,
+        hint: `a .tsv file is read with tabs between fields, any other CSV with ",", unless --delimiter names another; ${nothingRead}`,
       };
     }
     return {

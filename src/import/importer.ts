@@ -11,6 +11,8 @@
  *    fewer than 2 or more than 8 speakers, is imported not at all (its staged rows are dropped).
  *    A bad row whose session cannot be told (a line that is not JSON) could belong to any
  *    session, so then nothing is imported.
+ *    A file that cannot be read to its end (a CSV quote never closed, a JSON array broken off)
+ *    is a UsageError from rows.ts: no session is committed, and the rows staged so far are dropped.
  * 3. A session's conversation id is made of its id and the hash of its rows (session.ts
  *    importedId): importing the same file again finds every session there already and adds
  *    nothing; after fixing a bad row, the fixed session is imported and the others are found.
@@ -24,7 +26,7 @@ import { MAX_AGENTS } from "../protocol/schemas.js";
 import type { Store } from "../redis/store.js";
 import { fieldOf, readRow, type EpochUnit, type FieldNames } from "./fields.js";
 import { headerProblem, type Head } from "./header.js";
-import { readRows, rowPlace, type ImportFormat, type RawRow } from "./rows.js";
+import { delimiterOfName, readRows, rowPlace, type ImportFormat, type RawRow } from "./rows.js";
 import { agentIds, importedId, importedSpec, speakersProblem, stagingId } from "./session.js";
 import { claim, commit, Stager } from "./stage.js";
 
@@ -39,7 +41,7 @@ export interface ImportOptions {
   format: ImportFormat;
   fields: FieldNames;
   epoch: EpochUnit;
-  /** CSV: the character between fields; @defaultValue "," */
+  /** CSV: the character between fields; @defaultValue what the file's name says: a tab for .tsv, else "," */
   delimiter?: string;
   /** recorded on each conversation (the configuration's) */
   limits: Limits;
@@ -65,6 +67,8 @@ export interface ImportReport {
   file: string;
   sha256: string;
   format: ImportFormat;
+  /** CSV: the character the fields were split by */
+  delimiter?: string;
   rows: number;
   imported: Array<{ id: string; session: string; speakers: string[]; messages: number; first: number; last: number }>;
   /** sessions imported before (the same file): left as they are */
@@ -103,7 +107,7 @@ function openProblem(file: string, err: NodeJS.ErrnoException): UsageError {
     return new UsageError(`no file at ${file}`, path.isAbsolute(file) ? "check the path" : `check the path: it is taken from the current directory, ${process.cwd()}`);
   }
   if (err.code === "EACCES" || err.code === "EPERM") return new UsageError(`${file} cannot be read: permission denied`, "check its permissions (ls -l), or import it as a user who may read it");
-  if (err.code === "EISDIR") return new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (err.code === "EISDIR") return new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json, .csv or .tsv file of rows");
   return new UsageError(`cannot read ${file}: ${err.message}`, "check the path and its permissions");
 }
 
@@ -116,8 +120,8 @@ export function checkFile(file: string): number {
   } catch (err) {
     throw openProblem(file, err as NodeJS.ErrnoException);
   }
-  if (st.isDirectory()) throw new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json or .csv file of rows");
-  if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json or .csv file of rows");
+  if (st.isDirectory()) throw new UsageError(`${file} is a directory, not a file`, "name a .jsonl, .json, .csv or .tsv file of rows");
+  if (!st.isFile()) throw new UsageError(`${file} is not a file`, "name a .jsonl, .json, .csv or .tsv file of rows");
   if (st.size === 0) throw new UsageError(`${file} is empty`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
   return st.size;
 }
@@ -127,7 +131,7 @@ export function checkFile(file: string): number {
  * and first row; JSON: up to HEAD_ROWS rows) and, when the fields to read are not among the names
  * they show, or there are no rows at all, a UsageError says so before any row is staged.
  */
-async function* checkedRows(o: ImportOptions, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
+async function* checkedRows(o: ImportOptions & { delimiter: string }, onChunk: (chunk: Buffer) => void): AsyncGenerator<RawRow> {
   let columns: string[] | null = null;
   const it = readRows(o.file, o.format, { onChunk, onColumns: (c) => (columns = c), delimiter: o.delimiter })[Symbol.asyncIterator]();
   const head: RawRow[] = [];
@@ -148,7 +152,7 @@ async function* checkedRows(o: ImportOptions, onChunk: (chunk: Buffer) => void):
         : new UsageError(`${o.file} has no rows`, "a file of rows {session_id, timestamp, speaker, text}, one per line (.jsonl), in an array (.json) or CSV");
     }
     const objects = head.flatMap((r) => (r.value !== null ? [r.value] : []));
-    const shown: Head = o.format === "csv" ? { kind: "columns", columns: columns ?? [], delimiter: o.delimiter ?? "," } : { kind: "rows", rows: objects, all: all && objects.length === head.length };
+    const shown: Head = o.format === "csv" ? { kind: "columns", columns: columns ?? [], delimiter: o.delimiter } : { kind: "rows", rows: objects, all: all && objects.length === head.length };
     const problem = headerProblem(o.file, o.fields, shown);
     if (problem) throw new UsageError(problem.message, problem.hint);
 
@@ -164,7 +168,18 @@ async function* checkedRows(o: ImportOptions, onChunk: (chunk: Buffer) => void):
   }
 }
 
-export async function importFile(store: Store, o: ImportOptions): Promise<ImportReport> {
+/** the rows of `rows`; when reading them fails, `undo` runs before the error goes on */
+async function* undoOnError<T>(rows: AsyncGenerator<T>, undo: () => Promise<void>): AsyncGenerator<T> {
+  try {
+    yield* rows;
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+export async function importFile(store: Store, options: ImportOptions): Promise<ImportReport> {
+  const o = { ...options, delimiter: options.delimiter ?? delimiterOfName(options.file) };
   const total = checkFile(o.file);
   const progress: ImportProgress = { phase: "reading", bytes: 0, total, rows: 0, sessions: 0 };
   const tell = (): void => o.onProgress?.(progress);
@@ -192,7 +207,12 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
     progress.bytes += chunk.length;
   };
 
-  for await (const raw of checkedRows(o, onChunk)) {
+  // the file cannot be read to its end (a CSV quote never closed, a JSON array broken off): nothing is committed, and the rows staged so far go too
+  const undo = async (): Promise<void> => {
+    for (const s of sessions.values()) if (s.state === "staging") stager.drop(s.stage);
+    await stager.flush().catch(() => undefined);
+  };
+  for await (const raw of undoOnError(checkedRows(o, onChunk), undo)) {
     progress.rows++;
     if (progress.rows % 1000 === 0) tell();
     const place = rowPlace(raw);
@@ -235,7 +255,7 @@ export async function importFile(store: Store, o: ImportOptions): Promise<Import
   tell();
 
   const sha256 = fileHash.digest("hex");
-  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed, unreadable };
+  const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, ...(o.format === "csv" ? { delimiter: o.delimiter } : {}), rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed, unreadable };
   progress.phase = "committing";
   const importedAt = Date.now();
   for (const s of sessions.values()) {
