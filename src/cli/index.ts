@@ -66,13 +66,17 @@ Problems? dialogue doctor.`,
   return p;
 }
 
-function fail(err: unknown): number {
+function fail(err: unknown, argv: string[] = []): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and version are not errors
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
     // "-5 degrees outside" is text that begins with a dash, not an option
     if (err.code === "commander.unknownOption" && /'-[^']*\s[^']*'/.test(err.message)) {
       process.stderr.write(`hint: text that begins with "-" goes after --, e.g. dialogue say <id> --as narrator -- "-5 degrees outside"\n`);
+    } else if (err.exitCode !== 0 && err.code !== "commander.unknownCommand") {
+      // an option or argument commander refused: where to read what it takes
+      const command = COMMANDS.find(([name]) => name === argv[2])?.[0];
+      process.stderr.write(command ? `hint: dialogue ${command} --help lists its options and what each takes\n` : "hint: dialogue --help lists the commands\n");
     }
     return err.exitCode === 0 ? 0 : 2;
   }
@@ -94,7 +98,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await (await program(argv)).parseAsync(argv);
   } catch (err) {
-    process.exitCode = fail(err);
+    process.exitCode = fail(err, argv);
   }
   if (process.exitCode !== undefined && process.exitCode !== 0) {
     // do not wait for open handles after a failure

@@ -41,7 +41,7 @@ export function runCommand(): Command {
     .option("--pull", "ollama: pull a model the server does not have (with a progress bar) instead of failing")
     .option("--threads <n>", "embedded: CPU threads per generation (default: half the cores); env DIALOGUE_THREADS", positiveInt("--threads"))
     .option("-d, --duration <seconds>", "stop the dialogue after this many seconds", positiveNumber("--duration"))
-    .option("-t, --max-turns <n>", "stop after this many messages", positiveInt("--max-turns"))
+    .option("-t, --max-turns <n>", "stop after this many turns (narrator remarks and --continue history are not counted)", positiveInt("--max-turns"))
     .option("--max-tokens <n>", "stop once the agents generated this many tokens in all", positiveInt("--max-tokens"))
     .option("--seed <n>", "the run's seed, recorded and given to every engine that takes one (default: a fresh one, shown in the header): the same seed and configuration give the same simulated conversation (with --count, conversation k uses seed + k - 1)", wholeNumber("--seed"))
     .option("--agents <n>", "how many agents take part (2-8): the scenario's agents, then its extra cast, in order (the default scenario has 8)", positiveInt("--agents"))
