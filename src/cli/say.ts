@@ -24,7 +24,8 @@ Examples:
   dialogue say 20261121-143005-k3f9a "I'd take the early train, to be honest."
   dialogue say 20261121-143005-k3f9a --as narrator "The lights go out."
 
-A person's turn waits limits.human_turn_seconds (120 s) for an answer, then is skipped.`,
+A person's turn waits limits.human_turn_seconds (120 s) for an answer, then is skipped. It takes
+one answer, the first: another say for that turn is refused (exit 2). Remarks are not limited.`,
   );
   return cmd.action(async (id: string, words: string[], opts: CommonOptions & { as?: string }) => {
     checkId(id);

@@ -4,7 +4,13 @@
  * Checked here first, so a person hears at once why it cannot be said; then handed to the managers
  * as a `say` control job, which records it (and checks again).
  *
- * Reads: record(ID). Writes: one job on the control queue.
+ * A person's turn takes one say: the first one added claims the turn (Keys.sayClaimId, a BullMQ
+ * deduplication id, checked and set by the add's own script), and any later one for that turn —
+ * from any terminal, host or page, however close behind — is refused, saying when the first was
+ * said. A narrator may add any number of remarks.
+ *
+ * Reads: record(ID); the job holding a turn's claim, only to refuse a second say. Writes: one job
+ * on the control queue (and, for a person's turn, its claim).
  */
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
@@ -64,10 +70,27 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     }
   }
   const saidAt = now();
-  await queues.addControl(
-    { type: "say", conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via },
-    `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`,
-  );
-  const seq = as === NARRATOR_ID ? null : (waiting?.seq ?? null);
-  return { as, seq, turn: seq === null ? null : turnOf(seq, rec) };
+  const job = { type: "say" as const, conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via };
+  const jobId = `say.${id}.${saidAt}.${randomBytes(3).toString("hex")}`;
+  // (a person's say got here only at their turn: `waiting` is theirs)
+  if (as === NARRATOR_ID || !waiting) {
+    await queues.addControl(job, jobId);
+    return { as, seq: null, turn: null };
+  }
+  const turn = turnOf(waiting.seq, rec);
+  const held = await queues.addControlOnce(job, jobId, queues.keys.sayClaimId(id, waiting.seq), claimTtlMs(rec));
+  if (held !== null) throw await alreadySaid(queues, held, as, turn, id);
+  return { as, seq: waiting.seq, turn };
+}
+
+/** how long a person's turn stays claimed by its say: longer than the turn can wait, and a day more for a manager to come back */
+const claimTtlMs = (rec: ConversationRecord): number => Math.round(rec.spec.limits.human_turn_seconds * 1000) + 24 * 3600 * 1000;
+
+/** the refusal of a second say for a turn: what the first came to, and how long ago it was said */
+async function alreadySaid(queues: Queues, held: string, as: string, turn: number, id: string): Promise<ConflictError> {
+  const first = await queues.controlJob(held).catch(() => null);
+  const data = first?.data as { said_at?: unknown } | undefined;
+  const ago = typeof data?.said_at === "number" ? ` (said ${(Math.max(0, now() - data.said_at) / 1000).toFixed(1)} s ago)` : "";
+  const what = !first?.finishedOn ? "already has an answer queued" : first.failedReason ? `already had an answer, which was not recorded (${first.failedReason})` : "was already answered";
+  return new ConflictError(`${as}'s turn ${turn} ${what}${ago}`, `one answer a turn: wait for the next turn (dialogue watch ${id} shows it)`);
 }

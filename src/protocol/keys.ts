@@ -17,6 +17,8 @@
  *   P:checks                      pub/sub channel: CheckRequest (`run --no-spawn` asks the processes that will serve)
  *   P:check:{CHECK}               hash: process id -> its CheckReply, kept a minute
  *   BullMQ queues:                control, prefix "{P}"; requests.<pool> and responses.<pool>, prefix "{P/<pool>}"
+ *   {P}:control:de:say.<ID>.<seq> BullMQ's deduplication key: person's turn <seq> has a say (its job id); kept
+ *                                 limits.human_turn_seconds plus a day (manager/say.ts)
  *   (before per-pool tags)        requests.<pool> and responses.<pool> under prefix "{P}": read for old runs
  *
  * `{ID}`, `{P}` and `{P/<pool>}` are Redis Cluster hash tags: one conversation's keys share a
@@ -141,6 +143,13 @@ export class Keys {
   /** a person's unanswered turn `seq` is skipped by this delayed job */
   humanTimeoutJobId(id: string, seq: number): string {
     return `human.${id}.${seq}`;
+  }
+  /**
+   * the BullMQ deduplication id a person's say for turn `seq` claims: the first say added holds it,
+   * and any later one for that turn is not added (manager/say.ts)
+   */
+  sayClaimId(id: string, seq: number): string {
+    return `say.${id}.${seq}`;
   }
   /** stream entry id of message `seq` in the log: XADD with an explicit id makes a repeated write fail */
   logEntryId(seq: number): string {

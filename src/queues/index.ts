@@ -69,6 +69,22 @@ export class Queues {
     await this.control().add(job.type, job, { ...RETAIN, jobId, delay: delayMs, attempts: 3, backoff: { type: "exponential", delay: 500 } });
   }
 
+  /**
+   * Adds `job` unless another job holds `claim` (a BullMQ deduplication id, kept `ttlMs` after
+   * the first job added with it, whether that job is still waiting or done): the check and the
+   * add are BullMQ's one add script, so of two adds racing for one claim exactly one is added.
+   * Returns null when `job` was added, else the id of the job that holds the claim.
+   */
+  async addControlOnce(job: ControlJob, jobId: string, claim: string, ttlMs: number): Promise<string | null> {
+    const added = await this.control().add(job.type, job, { ...RETAIN, jobId, attempts: 3, backoff: { type: "exponential", delay: 500 }, deduplication: { id: claim, ttl: ttlMs } });
+    return added.id === jobId ? null : (added.id ?? null);
+  }
+
+  /** a control job as it is now (its data, and whether it has finished), or null when it is gone */
+  async controlJob(jobId: string): Promise<Job | null> {
+    return (await this.control().getJob(jobId)) ?? null;
+  }
+
   /** a delayed control job that has not run yet (e.g. the deadline of a run that ended early) goes */
   async removeControl(jobId: string): Promise<void> {
     await this.control().remove(jobId);

@@ -168,7 +168,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       schema: {
         summary: "say something in a running conversation, as dialogue say: as the person whose turn it is, or a narrator's remark",
         description:
-          'As dialogue say, with the same checks: `as` names a person (an agent of kind human; by default the one whose turn it is) or "narrator" for a remark, recorded before the next turn, which every later speaker sees. A 400 says what is wrong with the request (nothing to say, too long, a model agent, someone not in the conversation); a 409 says why it cannot be said now (it is not that person\'s turn, the conversation has ended). The managers record it: a 202 means it was handed to them. Needs the token.',
+          'As dialogue say, with the same checks: `as` names a person (an agent of kind human; by default the one whose turn it is) or "narrator" for a remark, recorded before the next turn, which every later speaker sees. A 400 says what is wrong with the request (nothing to say, too long, a model agent, someone not in the conversation); a 409 says why it cannot be said now (it is not that person\'s turn, the turn already has an answer — a turn takes one, the first, even of two requests at once —, the conversation has ended). The managers record it: a 202 means it was handed to them. Needs the token.',
         tags: ["conversations"],
         params: IdParamsSchema,
         body: SayBodySchema,
