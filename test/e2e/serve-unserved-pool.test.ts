@@ -155,7 +155,7 @@ describe("a run whose pool no live worker serves", () => {
 
       // the worker stops (its turn in flight done): the next turn waits, and the page says where
       first.kill("SIGTERM");
-      const lines = await linesAre(page, "the page to say the pool has no worker", (l) => l.length === 1, 30_000);
+      const lines = await linesAre(page, "the page to say the next turn waits for the pool", (l) => l.length === 1 && /'s turn \((host|guest)\) waits/.test(l[0] ?? ""), 30_000);
       expect(lines[0]).toMatch(new RegExp(`^no worker serves pool shared: .+'s turn \\((host|guest)\\) waits for one \\(dialogue worker --pool shared --prefix ${prefix}\\)$`));
       expect(lines[0]).toContain(worker);
       const store = new Store(redis, prefix);
