@@ -1,22 +1,27 @@
 /**
  * `dialogue list`, `dialogue show <id>` and `dialogue stop <id>`: read (or, for stop, flag) retained
- * conversations. They read Redis only and work while a run is live or long after it ended.
+ * conversations. They read Redis only and work while a run is live or long after it ended; `show`
+ * of a run going on also says what it lacks to go on (no live manager, a pool no live worker
+ * serves, from the processes' heartbeats).
  */
 import { Command } from "commander";
 import { summarize } from "../analysis/summary.js";
 import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, personasText, storyText, summaryText, waitingText } from "../observer/plain.js";
 import { waitingFor } from "../observer/waiting.js";
+import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
-import { turnsTaken } from "../protocol/record.js";
+import { isFinal, poolsOfSpec, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
 import { listMatching, parseFilter } from "./list-filter.js";
 import { now } from "../redis/clock.js";
+import { readPresence, unservedBy } from "../redis/presence.js";
+import type { Store } from "../redis/store.js";
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 
@@ -78,7 +83,7 @@ Examples:
 
 export function showCommand(): Command {
   const cmd = new Command("show")
-    .description("show a conversation: story, personas, transcript with metadata, summary")
+    .description("show a conversation: story, personas, transcript with metadata, summary; of a run going on, what it lacks (no live manager, a pool no live worker serves)")
     .argument("<id>", "conversation id (see dialogue list)")
     .option("--json", "the record and every message as one JSON document")
     .option("--no-meta", "transcript without the per-message metadata lines")
@@ -124,12 +129,23 @@ export function showCommand(): Command {
       for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order));
       const waiting = waitingFor(rec);
       if (waiting) out(waitingText(waiting, rec));
+      if (!isFinal(rec.status)) for (const line of await lacking(store, rec)) out(`… ${line}`);
       out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);
       if (rec.error) out(`  error: ${rec.error}`);
     } finally {
       close();
     }
   });
+}
+
+/** what a run going on lacks to go on, by the heartbeats (the check run --no-spawn and serve make); nothing when they cannot be read */
+async function lacking(store: Store, rec: ConversationRecord): Promise<string[]> {
+  try {
+    const { processes } = await readPresence(store.redis, store.keys);
+    return waitingForLines(unservedBy(processes, poolsOfSpec(rec.spec)), null, rec);
+  } catch {
+    return [];
+  }
 }
 
 export function stopCommand(): Command {

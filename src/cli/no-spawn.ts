@@ -22,7 +22,7 @@ import type { CheckReply } from "../protocol/presence.js";
 import { Keys } from "../protocol/keys.js";
 import type { RedisClient } from "../redis/cluster.js";
 import type { ResolvedRedis } from "../redis/connect.js";
-import { liveByPool, readPresence, type Seen } from "../redis/presence.js";
+import { liveByPool, readPresence, unservedBy, type Seen } from "../redis/presence.js";
 import { askServers, modelChoice, replyFailure } from "../spec/checks.js";
 
 const POLL_MS = 250;
@@ -79,7 +79,7 @@ export async function waitForServers(opts: {
     for (;;) {
       const { processes } = await readPresence(redis, keys);
       const { managers, workers } = liveByPool(processes);
-      const unserved = pools.filter((p) => !workers.get(p)?.length);
+      const unserved = unservedBy(processes, pools).pools;
       const missing = [...(managers.length === 0 ? ["no live manager"] : []), ...(unserved.length > 0 ? [`no live worker for pool${unserved.length > 1 ? "s" : ""} ${unserved.join(", ")}`] : [])];
       if (missing.length === 0) {
         if (said !== null) say(`--no-spawn: found them after ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -2,14 +2,23 @@
  * `dialogue status`: every manager and worker under this prefix, on whatever host, from their
  * heartbeats (redis/presence.ts): role, pool, host, pid, live / gone / stopped (by Redis' clock:
  * gone when not seen for 3 of its heartbeats), load, how far its clock is off, version, and what
- * its host can serve (the models its servers list, its GGUF file). Then each pool in use and how
- * many live workers serve it. Reads Redis only.
+ * its host can serve (the models its servers list, its GGUF file). Then each pool that matters now
+ * and how many live workers serve it: a pool no live worker serves is named with the runs going on
+ * that need it, its turns waiting in its queue, and the command that starts a worker; one that
+ * nothing needs (no live worker, none of its workers GONE, no run going on uses it: only turns of
+ * ended runs may be left in its queue, which a worker would drop) is idle: counted, and named
+ * with --all.
+ *
+ * Reads only: presence, the pools runs used and the active set (redis/store.ts) with those runs'
+ * records, and the job counts of the request queues of the pools no live worker serves.
  */
 import { Command } from "commander";
 import { plural } from "../analysis/format.js";
 import type { Serves } from "../protocol/presence.js";
 import { describeRedis } from "../redis/connect.js";
-import { liveByPool, readPresence, type Seen } from "../redis/presence.js";
+import { isFinal, poolsOfSpec } from "../protocol/record.js";
+import { Queues } from "../queues/index.js";
+import { liveByPool, readPresence, unservedBy, type Seen } from "../redis/presence.js";
 import { Store } from "../redis/store.js";
 import { addCommonOptions, loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import { out } from "./conversation.js";
@@ -45,11 +54,32 @@ function row(p: Seen): string {
   return [p.role.padEnd(7), (p.pool ?? "-").padEnd(12), p.host.padEnd(16), String(p.pid).padEnd(7), status.padEnd(28), load.padEnd(24), clockText(p.clock_offset_ms).padEnd(30), `v${p.version}`].join("  ").trimEnd();
 }
 
+/** for each pool no live worker serves: how many runs going on use it, and how many of its turns wait in its queue */
+async function needs(store: Store, queues: Queues, pools: readonly string[]): Promise<Map<string, { runs: number; turns: number }>> {
+  const need = new Map(pools.map((p) => [p, { runs: 0, turns: 0 }]));
+  if (pools.length === 0) return need;
+  for (const id of await store.activeIds()) {
+    const rec = await store.get(id).catch(() => null);
+    if (!rec || isFinal(rec.status)) continue;
+    for (const p of poolsOfSpec(rec.spec)) {
+      const n = need.get(p);
+      if (n) n.runs++;
+    }
+  }
+  await Promise.all(
+    pools.map(async (p) => {
+      const c = await queues.requests(p).getJobCounts("wait", "active", "delayed", "prioritized");
+      (need.get(p) as { turns: number }).turns = Object.values(c).reduce((a, b) => a + b, 0);
+    }),
+  );
+  return need;
+}
+
 export function statusCommand(): Command {
   const cmd = new Command("status")
     .description("list every manager and worker of this prefix, on any host, from their heartbeats: live, gone (killed or cut off) or stopped; their pools, load, clock and what they serve")
     .option("--live", "only the live ones")
-    .option("--all", "also the ones that exited cleanly (stopped) in the last hour")
+    .option("--all", "also the ones that exited cleanly (stopped) in the last hour, and the idle pools")
     .option("--json", "one JSON object per process");
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -61,6 +91,11 @@ what its host can serve (the models of its Ollama and OpenAI-compatible servers,
 not heard from for 3 heartbeats is shown GONE; one that exited cleanly is stopped, shown with --all
 (dialogue run's own children stop at the end of every run). Entries go after an hour.
 
+Pools: each pool with a live worker, and each pool without one that something needs — a run going
+on that uses it (its turns wait: the line names the command that starts a worker and counts the
+turns in its queue), or a worker of it GONE. A pool nothing needs any more (only ended runs used it,
+its workers stopped cleanly) is idle: counted, and named with --all.
+
 Examples:
   dialogue status
   dialogue status --json | jq -r 'select(.status == "live") | .host'`,
@@ -68,6 +103,7 @@ Examples:
   return cmd.action(async (opts: CommonOptions & { live?: boolean; all?: boolean; json?: boolean }) => {
     const config = loadConfig(opts);
     const { redis, resolved } = await openRedis(config, stderr);
+    const queues = new Queues(redis, config.redis.prefix, config.queues);
     try {
       const store = new Store(redis, config.redis.prefix);
       const [{ at, processes, malformed }, pools] = await Promise.all([readPresence(redis, store.keys), store.pools()]);
@@ -92,14 +128,28 @@ Examples:
       out(`Managers: ${managers.length === 0 ? "none live (no run under this prefix moves: dialogue manager)" : `${managers.length} live`}`);
       // the pools runs used, and those of every worker that reported (live or not)
       const allPools = [...new Set([...pools, ...processes.flatMap((p) => (p.role === "worker" && p.pool ? [p.pool] : []))])].sort();
-      if (allPools.length > 0) {
-        const parts = allPools.map((pool) => {
-          const n = workers.get(pool)?.length ?? 0;
-          return n === 0 ? `${pool}: no live worker (dialogue worker --pool ${pool})` : `${pool}: ${plural(n, "live worker")}`;
-        });
-        out(`Pools: ${parts.join(" · ")}`);
+      const need = await needs(store, queues, unservedBy(processes, allPools).pools);
+      const parts: string[] = [];
+      const idle: string[] = [];
+      for (const pool of allPools) {
+        const n = workers.get(pool)?.length ?? 0;
+        const { runs, turns } = need.get(pool) ?? { runs: 0, turns: 0 };
+        // a worker of it GONE (killed, crashed, cut off: listed above) was meant to serve it
+        const lost = processes.some((p) => p.role === "worker" && p.pool === pool && p.status === "gone");
+        if (n > 0) parts.push(`${pool}: ${plural(n, "live worker")}`);
+        else if (runs === 0 && !lost) idle.push(turns > 0 ? `${pool} (${plural(turns, "turn")} of no run going on left in its queue)` : pool);
+        else {
+          const why = [...(runs > 0 ? [`needed by ${plural(runs, "run")} going on`] : []), ...(turns > 0 ? [`${plural(turns, "turn")} in its queue`] : [])];
+          parts.push(`${pool}: no live worker${why.map((w) => `, ${w}`).join("")} (dialogue worker --pool ${pool})`);
+        }
+      }
+      if (parts.length > 0) out(`Pools: ${parts.join(" · ")}`);
+      if (idle.length > 0) {
+        const what = "no live worker, and no run going on needs one";
+        out(opts.all ? `Idle pools (${what}): ${idle.join(", ")}` : `  (${plural(idle.length, "idle pool")} not shown: ${what}; --all names them)`);
       }
     } finally {
+      await queues.close();
       redis.disconnect();
     }
   });

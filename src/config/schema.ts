@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_AGENTS, MIN_AGENTS, ModelOptionsSchema, NARRATOR_ID, ProviderNameSchema } from "../protocol/schemas.js";
-import { isSafeId, isSafePrefix } from "../protocol/keys.js";
+import { DEFAULT_PREFIX, isSafeId, isSafePrefix } from "../protocol/keys.js";
 
 /** a small instruct model (Qwen2.5 0.5B Instruct, Q4_K_M, about 0.5 GB) */
 export const DEFAULT_EMBEDDED_MODEL = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf";
@@ -181,7 +181,7 @@ export const ConfigSchema = z
           .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), "must be a redis:// or rediss:// URL, e.g. redis://:password@host:6379/0")
           .nullable()
           .default(null),
-        prefix: z.string().refine(isSafePrefix, "use letters, digits, '_', '.', '-' or ':'").default("dialogue"),
+        prefix: z.string().refine(isSafePrefix, "use letters, digits, '_', '.', '-' or ':'").default(DEFAULT_PREFIX),
         connect_timeout_ms: z.number().int().positive().default(5000),
         /** `dialogue run` gives up (exit 1) when Redis stays unreachable this long mid-run */
         unavailable_timeout_ms: z.number().int().positive().default(30_000),
@@ -211,7 +211,7 @@ export const ConfigSchema = z
       .strict()
       .default({
         url: null,
-        prefix: "dialogue",
+        prefix: DEFAULT_PREFIX,
         connect_timeout_ms: 5000,
         unavailable_timeout_ms: 30_000,
         token_stream_maxlen: 5000,

@@ -32,6 +32,8 @@ const SAFE_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export const isSafeId = (s: string): boolean => SAFE_ID.test(s);
 export const isSafePrefix = (s: string): boolean => SAFE_PREFIX.test(s);
+/** the prefix of every key when none is configured (redis.prefix, --prefix, DIALOGUE_PREFIX) */
+export const DEFAULT_PREFIX = "dialogue";
 
 export class Keys {
   constructor(readonly prefix: string) {

@@ -53,6 +53,9 @@ export const AgentSpecSchema = z
   .strict();
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;
 
+/** the worker pools a run needs served: its model agents' (a person's turns are typed, a recorded speaker's were recorded) */
+export const poolsOfSpec = (spec: { agents: readonly Pick<AgentSpec, "kind" | "pool">[] }): string[] => [...new Set(spec.agents.filter((a) => a.kind === "model").map((a) => a.pool))];
+
 export const ScenarioSchema = z
   .object({
     title: z.string().min(1),

@@ -176,3 +176,17 @@ export function liveByPool(processes: readonly Seen[]): { managers: Seen[]; work
   }
   return { managers, workers };
 }
+
+/** what a run on `pools` lacks, by the heartbeats: a live manager, a live worker for each pool */
+export interface Unserved {
+  /** no manager is live under this prefix: no run moves */
+  no_manager: boolean;
+  /** the pools (of `pools`, in their order) that no live worker serves: their turns wait */
+  pools: string[];
+}
+
+/** the one check of who is missing (run --no-spawn's wait, the API's answer to a start, the live page, dialogue status) */
+export function unservedBy(processes: readonly Seen[], pools: readonly string[]): Unserved {
+  const { managers, workers } = liveByPool(processes);
+  return { no_manager: managers.length === 0, pools: pools.filter((p) => !workers.get(p)?.length) };
+}

@@ -112,6 +112,7 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.addHook("preClose", async () => {
     ctx.hub.close();
+    ctx.presence.close();
     for (const close of streams) close();
   });
   return {

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import type { Hub } from "./live/hub.js";
+import type { PresenceWatch } from "./live/presence-watch.js";
 
 export interface ServeOptions {
   /** @defaultValue 8080 */
@@ -32,6 +33,8 @@ export interface ServerContext {
   /** how the server's configuration was loaded, so a request's is loaded the same way */
   loadOptions: LoadOptions;
   hub: Hub;
+  /** the heartbeats, read once for every live page */
+  presence: PresenceWatch;
   log: Logger;
   options: ServeOptions;
 }

@@ -12,6 +12,7 @@ import { Store } from "../redis/store.js";
 import { buildApp } from "./app.js";
 import type { ServeOptions } from "./context.js";
 import { Hub } from "./live/hub.js";
+import { PresenceWatch } from "./live/presence-watch.js";
 
 export interface Running {
   /** the address Fastify says it listens on (for 0.0.0.0, a loopback one: see addresses.ts) */
@@ -26,7 +27,8 @@ export async function startServer(args: { config: Config; loadOptions: LoadOptio
   const store = new Store(redis, config.redis.prefix);
   const queues = new Queues(redis, config.redis.prefix, config.queues);
   const hub = new Hub(store);
-  const { app } = await buildApp({ ...args, store, queues, hub });
+  const presence = new PresenceWatch(redis, store.keys);
+  const { app } = await buildApp({ ...args, store, queues, hub, presence });
   const address = await app.listen({ port: args.options.port, host: args.options.host });
   const bound = app.server.address();
   return {

@@ -97,6 +97,13 @@ export const StartBodySchema = ConfigSchema.describe(
   "a configuration document, as a config file (config/config.schema.json): layered over the server's own configuration; objects merge, arrays replace",
 );
 
+export const UnservedPoolSchema = z.object({
+  pool: z.string().describe("a worker pool the run needs (its agents' pool setting; by default the agent's id)"),
+  agents: z.array(z.string()).describe("the run's agents whose turns this pool serves"),
+  start: z.string().describe("the command that starts a worker for it, against this Redis (e.g. dialogue worker --pool asker)"),
+});
+export type UnservedPool = z.infer<typeof UnservedPoolSchema>;
+
 export const StartResponseSchema = z.object({
   id: z.string(),
   status: StatusSchema,
@@ -104,6 +111,9 @@ export const StartResponseSchema = z.object({
   waiting_for: z
     .array(z.string())
     .describe("what the run waits for, by the processes' heartbeats when it was started: no live manager, a pool no live worker serves (each with the command that starts one); empty when all are there"),
+  unserved_pools: z
+    .array(UnservedPoolSchema)
+    .describe("the pools of waiting_for: each pool the run needs that no live worker served when it was started, with its agents and the command that starts a worker for it; empty when every pool has one"),
   links: z.object({ page: z.string(), conversation: z.string(), events: z.string() }),
 });
 

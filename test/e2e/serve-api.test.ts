@@ -54,9 +54,9 @@ describe("dialogue serve: a run started with nobody to serve it", () => {
       expect(started.status).toBe("pending");
       expect(started.pools).toEqual(["asker", "answerer"]);
       expect(started.waiting_for).toEqual([
-        "no manager is running against this Redis: the run starts when one does (dialogue manager)",
-        "no worker serves pool asker: its turns wait for one (dialogue worker --pool asker)",
-        "no worker serves pool answerer: its turns wait for one (dialogue worker --pool answerer)",
+        `no manager is running against this Redis: the run starts when one does (dialogue manager --prefix ${alone})`,
+        `no worker serves pool asker: its turns wait for one (dialogue worker --pool asker --prefix ${alone})`,
+        `no worker serves pool answerer: its turns wait for one (dialogue worker --pool answerer --prefix ${alone})`,
       ]);
     } finally {
       await server.stop();

@@ -7,6 +7,10 @@
  * person has none), and the boxes to say something (say.ts). Model text only ever goes into the
  * page as text (textContent) or as the server's escaped HTML.
  *
+ * While the run goes on, a line for each process it lacks — no live manager, a pool of its agents
+ * that no live worker serves (whose turns wait), naming the pool and the command that starts one
+ * (observer/unserved.ts) — from the server's `unserved` events; it goes once they are there.
+ *
  * A dropped connection is resumed from the last event's id (EventSource sends Last-Event-ID; if
  * the browser gave up, a new connection passes it as ?last_event_id=), so nothing is lost or
  * repeated. The transcript says what it received: data-repeats counts messages that came twice
@@ -22,6 +26,8 @@ import { turnsTaken } from "../../protocol/turn-count.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import { runStateText } from "../html/run-state.js";
+import { waitingForLines } from "../../observer/unserved.js";
+import type { Unserved } from "../../redis/presence.js";
 import { sayBoxes, type Waiting } from "./say.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -40,6 +46,8 @@ let ended = false;
 let repeats = 0;
 /** the person whose turn it is (from the last record event) */
 let waiting: Waiting | null = null;
+/** what the run lacks (from the last unserved event), with the prefix the commands need */
+let unserved: (Unserved & { prefix: string }) | null = null;
 const seen = new Set<number>();
 /** the chunks of each turn received from its first one: seq -> {attempt, raw} */
 const streamed = new Map<number, { attempt: number; raw: string; whole: boolean }>();
@@ -81,6 +89,7 @@ function draw(): void {
     drawing = false;
     drawLive();
     drawStats();
+    drawUnserved();
   });
 }
 
@@ -105,6 +114,24 @@ function drawLive(): void {
   const order = state.record?.spec.turn_order ?? "round_robin";
   const shown = c && c.seq === t.seq && (c.how === "round_robin" ? order !== "round_robin" : choiceShown(c));
   (live.querySelector(".choice") as HTMLElement).textContent = c && shown ? chosenText(c) : "";
+}
+
+/** a line for each process the run lacks, while it goes on */
+function drawUnserved(): void {
+  const el = $("waiting-for");
+  const r = state.record;
+  const lines = !unserved || ended || !r || FINAL.includes(r.status) ? [] : waitingForLines(unserved, unserved.prefix, r);
+  const text = lines.join("\n");
+  if (el.dataset.text === text) return;
+  el.dataset.text = text;
+  el.replaceChildren(
+    ...lines.map((l) => {
+      const li = document.createElement("li");
+      li.textContent = l;
+      return li;
+    }),
+  );
+  el.classList.toggle("hidden", lines.length === 0);
 }
 
 function drawStats(): void {
@@ -188,6 +215,10 @@ function connect(): void {
     onMessage(d.message, d.html);
   });
   es.addEventListener("tokens", (ev) => onTokens(data<TokenChunk>(ev)));
+  es.addEventListener("unserved", (ev) => {
+    unserved = data<Unserved & { prefix: string }>(ev);
+    draw();
+  });
   es.addEventListener("end", (ev) => {
     const d = data<{ record: ConversationRecord | null; html: string | null; error?: string }>(ev);
     ended = true;

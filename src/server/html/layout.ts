@@ -16,6 +16,7 @@ table.runs td:nth-child(2),table.runs td:nth-child(5),table.runs td:nth-child(6)
 #agents span,#stats td:first-child{color:var(--agent)}
 form.say{display:flex;flex-direction:column;gap:.4em;border:1px solid #ddd;border-left:4px solid var(--agent,#9ca3af);border-radius:6px;padding:.5em .8em;margin:.8em 0}
 form.say textarea,form.say input{font:inherit;width:100%;box-sizing:border-box}form.say.hidden{display:none}
+#waiting-for{color:#b45309;border-left:4px solid #f59e0b;margin:.5em 0;padding:.3em .6em .3em 1.6em}
 .choice{color:#555;font-style:italic}.failed-attempt{color:#8a4b00}.failed-attempt:empty{display:none}
 `;
 

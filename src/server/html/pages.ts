@@ -128,6 +128,7 @@ export function livePage(rec: ConversationRecord): string {
     { title: `${rec.spec.scenario.title} · ${rec.spec.id}`, scripts: ["live.js"], data: { id: rec.spec.id } },
     `${header(rec)}
 <p><button id="stop" type="button"${isFinal(rec.status) ? " disabled" : ""}>Stop the conversation</button> <span id="notice"></span></p>
+<ul id="waiting-for" class="hidden"></ul>
 <section id="story">${storySection(rec)}</section>
 <section id="personas">${rec.personas ? personasSection(rec) : ""}</section>
 <h2>Agents</h2>

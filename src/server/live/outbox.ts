@@ -83,6 +83,11 @@ export class Outbox {
     this.write(() => ({ event: "record", data }));
   }
 
+  /** an event of neither stream, with no id (the browser gets it again on reconnecting): what the run waits for */
+  note(event: string, data: unknown): void {
+    this.write(() => ({ event, data }));
+  }
+
   /** the last event: `data` is made when every event before it is written */
   end(make: () => Promise<unknown>): void {
     this.write(async () => ({ event: "end", data: await make() }));

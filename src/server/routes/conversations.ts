@@ -14,7 +14,9 @@ import { say, saidText } from "../../manager/say.js";
 import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { ServerContext } from "../context.js";
-import { liveByPool, readPresence } from "../../redis/presence.js";
+import { readPresence, unservedBy } from "../../redis/presence.js";
+import { poolsOfSpec, type ConversationSpec } from "../../protocol/record.js";
+import { waitingForLines, workerCommand } from "../../observer/unserved.js";
 import { redactRecord } from "../redact.js";
 import { listRuns } from "../runs.js";
 import {
@@ -31,6 +33,7 @@ import {
   StartBodySchema,
   StartResponseSchema,
   StopResponseSchema,
+  type UnservedPool,
 } from "../schemas.js";
 import { startFromRequest } from "../start.js";
 
@@ -123,7 +126,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       schema: {
         summary: "start a conversation",
         description:
-          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>). Needs the token.",
+          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>): the 201 says which are missing, by their heartbeats (waiting_for, unserved_pools), and the run's page says so until they come. Needs the token.",
         tags: ["conversations"],
         body: StartBodySchema,
         response: { 201: StartResponseSchema, 400: ErrorSchema, 401: ErrorSchema },
@@ -140,8 +143,8 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
         });
       }
       const { page, conversation, events } = links(r.spec.id);
-      const pools = [...new Set(r.spec.agents.filter((a) => a.kind === "model").map((a) => a.pool))];
-      return reply.code(201).send({ id: r.spec.id, status: "pending", pools, waiting_for: await missing(ctx, pools), links: { page, conversation, events } });
+      const pools = poolsOfSpec(r.spec);
+      return reply.code(201).send({ id: r.spec.id, status: "pending", pools, ...(await missing(ctx, r.spec)), links: { page, conversation, events } });
     },
   );
 
@@ -184,15 +187,20 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
   );
 };
 
-/** what a run just started waits for, by the heartbeats (redis/presence.ts): a manager, a worker per pool */
-async function missing(ctx: ServerContext, pools: readonly string[]): Promise<string[]> {
+/**
+ * what a run just started waits for, by the heartbeats (redis/presence.ts, the check run --no-spawn
+ * makes): a manager, a worker for each pool — in words, and each pool with no live worker with its
+ * agents and the command that starts one
+ */
+async function missing(ctx: ServerContext, spec: ConversationSpec): Promise<{ waiting_for: string[]; unserved_pools: UnservedPool[] }> {
+  const prefix = ctx.config.redis.prefix;
   try {
-    const { managers, workers } = liveByPool((await readPresence(ctx.store.redis, ctx.store.keys)).processes);
-    return [
-      ...(managers.length === 0 ? ["no manager is running against this Redis: the run starts when one does (dialogue manager)"] : []),
-      ...pools.filter((p) => (workers.get(p)?.length ?? 0) === 0).map((p) => `no worker serves pool ${p}: its turns wait for one (dialogue worker --pool ${p})`),
-    ];
+    const u = unservedBy((await readPresence(ctx.store.redis, ctx.store.keys)).processes, poolsOfSpec(spec));
+    return {
+      waiting_for: waitingForLines(u, prefix),
+      unserved_pools: u.pools.map((pool) => ({ pool, agents: spec.agents.filter((a) => a.kind === "model" && a.pool === pool).map((a) => a.id), start: workerCommand(pool, prefix) })),
+    };
   } catch {
-    return []; // the heartbeats could not be read: nothing is claimed either way
+    return { waiting_for: [], unserved_pools: [] }; // the heartbeats could not be read: nothing is claimed either way
   }
 }

@@ -9,6 +9,12 @@
  *                                                  the seconds left on the clock skip_at is on
  *   message  {message, html}                      each recorded message, once, in order
  *   tokens   TokenChunk                           the chunks of the turn being generated
+ *   unserved {no_manager, pools, prefix}          while the run goes on: what it waits for, by the processes'
+ *                                                  heartbeats (redis/presence.ts unservedBy, read every second
+ *                                                  for all pages: live/presence-watch.ts) — no live manager, the
+ *                                                  run's pools no live worker serves — on connecting and
+ *                                                  whenever it changes; prefix: the one the commands that start
+ *                                                  them need (observer/unserved.ts)
  *   end      {record, html}                       the run is over: its final record and analysis
  *
  * Every message and tokens event has the id "<log stream id>/<token stream id>": a client that
@@ -19,11 +25,12 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { agentIndex, analysisSection, htmlMessage, personasSection, storySection } from "../../analysis/export-html.js";
-import { isFinal, type ConversationRecord } from "../../protocol/record.js";
+import { isFinal, poolsOfSpec, type ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { waitingFor } from "../../observer/waiting.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import { now } from "../../redis/clock.js";
+import { unservedBy } from "../../redis/presence.js";
 import type { ServerContext } from "../context.js";
 import { catchUp } from "../live/catch-up.js";
 import { decodeCursor, START } from "../live/cursor.js";
@@ -69,7 +76,7 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       schema: {
         summary: "follow a conversation live (Server-Sent Events)",
         description:
-          "Events: record {record, html, waiting, now} (waiting: the person whose turn it is, with skip_at on the clock of now), message {message, html}, tokens (a token chunk), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
+          "Events: record {record, html, waiting, now} (waiting: the person whose turn it is, with skip_at on the clock of now), message {message, html}, tokens (a token chunk), unserved {no_manager, pools, prefix} (while the run goes on, on connecting and whenever it changes: whether no manager is live, and the run's pools no live worker serves — their turns wait until one starts: dialogue worker --pool <pool>), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
         tags: ["conversations"],
         params: IdParamsSchema,
         querystring: z.object({ last_event_id: z.string().max(100).optional().describe("resume after this event id (when the Last-Event-ID header cannot be set)") }),
@@ -100,7 +107,9 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       // join the live feed first (its events wait here), catch up to where it was, then go live
       let live = false;
       const waiting: Array<() => void> = [];
+      let unwatch = (): void => undefined;
       const finish = (rec: ConversationRecord | null, error: string | null): void => {
+        unwatch();
         if (error || !rec) {
           out.end(async () => ({ record: null, error: error ?? "the conversation is gone", html: null }));
         } else {
@@ -117,6 +126,20 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
           });
       if (joined) reply.sse.onClose(joined.leave);
       out.record((await store.get(id)) ?? first);
+      // what the run waits for (no live manager, a pool no live worker serves): said when it changes
+      if (joined) {
+        const pools = poolsOfSpec(first.spec);
+        let said: string | null = null;
+        unwatch = ctx.presence.subscribe((processes) => {
+          const u = unservedBy(processes, pools);
+          const key = JSON.stringify(u);
+          if (key === said) return;
+          said = key;
+          out.note("unserved", { ...u, prefix: ctx.config.redis.prefix });
+        });
+        reply.sse.onClose(unwatch);
+        if (!reply.sse.isConnected) unwatch(); // gone before it could be told
+      }
       try {
         await catchUp(store, id, { ...cursor }, joined?.position ?? { log: "+", tokens: "+" }, (e) => out.entry(e));
       } catch (err) {
