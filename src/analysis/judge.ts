@@ -9,6 +9,7 @@
  * speakers were chosen; the transcript is attributed by name, with a narrator's remarks and
  * skipped turns marked as such.
  */
+import { once, type Retrying } from "../llm/retry.js";
 import { generateStructured } from "../llm/structured.js";
 import type { ChatMessage, GenerationTask, LlmProvider } from "../llm/types.js";
 import { personaOf, type ConversationRecord } from "../protocol/record.js";
@@ -118,16 +119,18 @@ export function judgeSample(first: readonly DialogMessage[], last: readonly Dial
   return out.sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
 }
 
+/** the verdict of the manager's model; `retry`: how the model is called (@defaultValue once) */
 export async function runJudge(
-  provider: LlmProvider,
+  provider: Pick<LlmProvider, "generate">,
   rec: ConversationRecord,
   messages: readonly DialogMessage[],
   analysis: Analysis,
-  now = Date.now(),
+  opts: { now?: number; retry?: Retrying } = {},
 ): Promise<Judge> {
+  const now = opts.now ?? Date.now();
   const { task, messages: chat } = judgeTask(rec, messages, analysis);
   const m = rec.spec.manager;
-  const { value } = await generateStructured(provider, JudgeVerdictSchema, { model: m.model, options: m.options, task, messages: chat });
+  const { value } = await (opts.retry ?? once)("the verdict", () => generateStructured(provider, JudgeVerdictSchema, { model: m.model, options: m.options, task, messages: chat }));
   // the turns it saw (a narrator's remark is a message, not a turn)
   const turnsSeen = messages.filter((x) => x.metadata.source !== "narrator").length;
   return { ...value, provider: m.provider, model: m.model, simulated: m.provider === "simulated", judged_at: now, turns_seen: turnsSeen };

@@ -6,6 +6,7 @@
  * them (a narrator's remark and a copied history take no turn; times from when each message
  * finished, after the dialogue's start). Pure but for the model call.
  */
+import { once, type Retrying } from "../llm/retry.js";
 import { generateStructured } from "../llm/structured.js";
 import type { ChatMessage, GenerationTask, LlmProvider } from "../llm/types.js";
 import type { ConversationRecord } from "../protocol/record.js";
@@ -80,21 +81,29 @@ export function noteTask(rec: ConversationRecord, a: Analysis, index: number, tr
   return { task, messages };
 }
 
-/** a note for every window that has messages; `model`: the manager's, as resolved for this analysis */
+/**
+ * A note for every window that has messages; `model`: the manager's, as resolved for this
+ * analysis; `retry`: how the model is called for each note (@defaultValue once). A note that
+ * cannot be written throws: the notes are all or none.
+ */
 export async function writeNotes(
   provider: Pick<LlmProvider, "generate">,
   model: ModelSpec,
   rec: ConversationRecord,
   a: Analysis,
   buckets: WindowBuckets,
-  now = Date.now(),
+  opts: { now?: number; retry?: Retrying } = {},
 ): Promise<{ notes: Notes; items: Array<{ index: number; note: WindowNote }> }> {
+  const now = opts.now ?? Date.now();
+  const retry = opts.retry ?? once;
   const items: Array<{ index: number; note: WindowNote }> = [];
   for (const w of a.windows) {
     const transcript = buckets.messages.get(w.index);
     if (!transcript || transcript.length === 0) continue;
     const { task, messages } = noteTask(rec, a, w.index, transcript, buckets.left.get(w.index) ?? 0);
-    const { value } = await generateStructured(provider, WindowNoteVerdictSchema, { model: model.model, options: model.options, task, messages });
+    const { value } = await retry(`the note on window ${w.index + 1} of ${a.windows.length}`, () =>
+      generateStructured(provider, WindowNoteVerdictSchema, { model: model.model, options: model.options, task, messages }),
+    );
     items.push({ index: w.index, note: { ...value, simulated: model.provider === "simulated" } });
   }
   const notes: Notes = { provider: model.provider, model: model.model, simulated: model.provider === "simulated", window: a.window.label, written_at: now, notes: items.length };

@@ -64,7 +64,7 @@ export function describeOllamaError(err: unknown, host: string, model: string, r
   return new ProviderError(`Ollama at ${host} failed during generation: ${message}`, {
     kind: "generation_error",
     retryable: true,
-    hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+    hint: "it is retried; if it keeps failing, see the Ollama server's log",
   });
 }
 
@@ -100,6 +100,9 @@ export function errorBodyMessage(body: string, statusText = ""): string {
   return shown.length > MAX_ERROR_CHARS ? `${shown.slice(0, MAX_ERROR_CHARS - 1)}…` : shown;
 }
 
-/** what to do about a server that answers 429, whichever the provider */
+/**
+ * what to do about a server that answers 429, whichever the provider, said for runs (their turns
+ * and the manager's story); `analyze --judge` / `--notes` give their own (cli/analyze-model.ts)
+ */
 export const RATE_LIMIT_HINT =
   "the server is rate limiting: wait a little, or lower the load (fewer runs at once with --count, or a lower queues.worker_concurrency)";

@@ -147,7 +147,7 @@ export class OllamaProvider implements LlmProvider {
           throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} (${(err as Error).message?.split("\n")[0] ?? err})`, {
             kind: "generation_error",
             retryable: true,
-            hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+            hint: "it is retried; if it keeps failing, see the Ollama server's log",
           });
         }
         throw describeOllamaError(err, this.host, req.model, retryAfterMs);
@@ -158,7 +158,7 @@ export class OllamaProvider implements LlmProvider {
       throw new ProviderError(`Ollama at ${this.host} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} without its final chunk`, {
         kind: "generation_error",
         retryable: true,
-        hint: "the turn is retried; if it keeps failing, see the Ollama server's log",
+        hint: "it is retried; if it keeps failing, see the Ollama server's log",
       });
     }
     if (!final) {

@@ -60,6 +60,24 @@ export function failuresOf(failed: readonly FailedAttempt[], model: ModelSpec): 
   return out;
 }
 
+/** a duration in seconds to a tenth, as the messages say it (0.8 s, 45 s, 120 s), rounded `way` */
+function seconds(ms: number, way: (x: number) => number = Math.round): string {
+  return `${way(ms / 100) / 10} s`;
+}
+
+/**
+ * Why a model is given up on when the server's Retry-After asks for a longer wait than what is left
+ * of the retry budget: said in plain words, with the setting to raise (the attempts so far and
+ * the time they took come first, as in every other "gave up" reason).
+ */
+export function retryAfterTooLong(attempts: number, sinceMs: number, retryAfterMs: number, leftMs: number, budgetMs: number): string {
+  const budget = `retry budget (${seconds(budgetMs)}, queues.retry_budget_ms)`;
+  // the first attempt has the whole budget before it
+  const allowed = attempts === 1 ? `longer than the ${budget}` : `more than the ${seconds(leftMs, Math.floor)} left of the ${budget}`;
+  const after = attempts === 1 ? "gave up after 1 attempt" : `gave up after ${attempts} attempts over ${Math.round(sinceMs / 1000)} s`;
+  return `${after}: the server asked to wait ${seconds(retryAfterMs, Math.ceil)} (Retry-After), ${allowed}: raise it or try later`;
+}
+
 /**
  * How long to wait before the same model tries again, or why it should not: `mine` are this
  * model's failures so far, the latest last (the one just recorded included). `random` in [0, 1).
@@ -81,6 +99,8 @@ export function nextDelay(
     if (last.retry_after_ms !== null) delay = last.retry_after_ms + Math.round(random() * Math.min(1000, last.retry_after_ms / 10));
     const since = now - (mine[0] as FailedAttempt).at;
     if (since + delay > policy.budget_ms) {
+      const left = Math.max(0, policy.budget_ms - since);
+      if (last.retry_after_ms !== null && last.retry_after_ms > left) return { reason: retryAfterTooLong(k, since, last.retry_after_ms, left, policy.budget_ms) };
       return { reason: `gave up after ${attempts} over ${Math.round(since / 1000)} s (retry budget ${Math.round(policy.budget_ms / 1000)} s, queues.retry_budget_ms)` };
     }
   } else if (k >= policy.max_attempts) {
@@ -91,9 +111,16 @@ export function nextDelay(
 }
 
 /**
+ * A model call made as a retry policy says (withRetries, with what the caller tells of each failed
+ * attempt), or just once; `what` names the call in those words ("the verdict", "the note on window 3 of 8").
+ */
+export type Retrying = <T>(what: string, call: (attempt: number) => Promise<T>) => Promise<T>;
+export const once: Retrying = (_what, call) => call(1);
+
+/**
  * Runs `attempt` until it succeeds or the policy gives up (then throws a ProviderError of the
  * last cause, saying why it gave up). For generations outside a turn (the manager's story and
- * personas); `model` labels the attempts.
+ * personas, `analyze --judge` and `--notes`); `model` labels the attempts.
  */
 export async function withRetries<T>(
   policy: RetryPolicy,

@@ -57,7 +57,7 @@ export class ServedModels {
     const timeoutMs = this.opts.timeoutMs ?? LIST_TIMEOUT_MS;
     const models = await ollama.listModels({ timeoutMs }).catch((err: unknown) => {
       if (err instanceof ProviderError && /no Ollama server answers/.test(err.message)) {
-        throw new ProviderError(`no Ollama server answers at ${ollama.host}`, { hint: ollama.hostHint() });
+        throw new ProviderError(`no Ollama server answers at ${ollama.host}`, { kind: "unreachable", retryable: true, hint: ollama.hostHint() });
       }
       throw err;
     });

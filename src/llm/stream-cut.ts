@@ -29,6 +29,6 @@ export function connectionLost(who: string, chunks: number, err: unknown, check:
   return new ProviderError(`${who} failed during generation: the stream ended after ${chunks} chunk${chunks === 1 ? "" : "s"} (${why})`, {
     kind: "unreachable",
     retryable: true,
-    hint: `the turn is retried within the retry budget (queues.retry_budget_ms); if it keeps failing, ${check}`,
+    hint: `it is retried within the retry budget (queues.retry_budget_ms); if it keeps failing, ${check}`,
   });
 }

@@ -50,7 +50,7 @@ describe("a stream cut midway", () => {
     expect(err.kind).toBe("unreachable");
     expect(err.retryable).toBe(true);
     expect(err.message).toBe(`the server at ${openai.url} failed during generation: the stream ended after 3 chunks (terminated)`);
-    expect(err.hint).toBe("the turn is retried within the retry budget (queues.retry_budget_ms); if it keeps failing, see the server's log");
+    expect(err.hint).toBe("it is retried within the retry budget (queues.retry_budget_ms); if it keeps failing, see the server's log");
     expect(classify(err)).toEqual({ cause: "unreachable", error: `${err.message} (${err.hint})`, retryAfterMs: null });
   });
 
