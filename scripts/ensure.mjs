@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Set-up for a fresh machine, used by `npm start` and `npm test` (node built-ins only, so it
 // runs before anything is installed): checks Node, installs npm dependencies if they are
-// missing or stale, builds dist/ if it is missing or older than src/, and makes sure
+// missing or differ from package-lock.json (deps.mjs: by content, not file times), builds dist/ if it is missing or older than src/, and makes sure
 // redis-server is there (installing Debian's package when running as root or with sudo). For the
 // tests it also installs tmux (the TUI's terminal tests; skipped without it) and Debian's chromium
 // (the HTML export test loads the page in it headless; skipped, saying why, without it).
@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { depsAction } from "./deps.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const say = (s) => process.stderr.write(`[setup] ${s}\n`);
@@ -54,19 +55,22 @@ export function ensureNode() {
   }
 }
 
-export function ensureDeps() {
-  const marker = path.join(root, "node_modules", ".package-lock.json");
-  const stale = !existsSync(marker) || statSync(path.join(root, "package.json")).mtimeMs > statSync(marker).mtimeMs;
-  if (!stale) return;
+/**
+ * Installs the npm dependencies of `dir` when they are missing or differ from what package.json
+ * and package-lock.json ask for — decided on content (deps.mjs), so a fresh clone whose
+ * node_modules is up to date installs nothing. Returns what it ran: "ci", "install" or null.
+ */
+export function ensureDeps(dir = root) {
+  const { action, why } = depsAction(dir);
+  if (action === null) return null;
   // a fresh clone gets exactly the lock file's versions (`npm ci`, as CI and the Dockerfile do);
-  // node_modules older than package.json (a dependency added since) is brought up to date
-  const fresh = !existsSync(path.join(root, "node_modules"));
-  const args = fresh ? ["ci"] : ["install"];
-  say(fresh ? "installing npm dependencies (first run: npm ci) …" : "updating npm dependencies (package.json changed: npm install) …");
-  if (!run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"])) {
-    say(`npm ${args[0]} failed: see the messages above`);
+  // node_modules that differs (a dependency added, removed or moved since) is brought up to date
+  say(action === "ci" ? "installing npm dependencies (first run: npm ci) …" : `updating npm dependencies (${why}: npm install) …`);
+  if (!run("npm", [action, "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir })) {
+    say(`npm ${action} failed: see the messages above`);
     process.exit(1);
   }
+  return action;
 }
 
 export function ensureBuild(force = false) {

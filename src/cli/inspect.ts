@@ -31,7 +31,7 @@ export function listCommand(): Command {
     .option("-n, --limit <n>", "how many", positiveInt("--limit"), 20)
     .option("--status <status>", "only this status (completed, stopped, failed, running, …) or stop reason (loop, max_turns, duration, …)")
     .option("--model <name>", "only runs where a model agent (not a person) or the manager uses a model or provider containing this, e.g. llama3.2 or ollama/")
-    .option("--since <when>", "only runs created since an age ago (7d, 12h, 30m) or a date (2026-11-01)")
+    .option("--since <when>", "only runs created (or conversations imported) since an age ago (7d, 12h, 30m) or a date (2026-11-01)")
     .option("--json", "one JSON object per line");
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -39,7 +39,12 @@ export function listCommand(): Command {
     `
 Examples:
   dialogue list --status loop
-  dialogue list --model llama3.2 --since 7d --json | jq -r .id`,
+  dialogue list --model llama3.2 --since 7d --json | jq -r .id
+  dialogue list --status imported --since 1h     # what an import just brought in
+
+STARTED is a conversation's own time: a run's start, an imported one's first row. --since counts
+a run from when it was created and an imported conversation from when it was imported, so one
+imported today from rows dated last month is listed by --since 1h (after the runs, by its own time).`,
   );
   return cmd.action(async (opts: CommonOptions & { limit: number; json?: boolean; status?: string; model?: string; since?: string }) => {
     const filter = parseFilter(opts);

@@ -23,6 +23,7 @@ import path from "node:path";
 import { UsageError } from "../errors/index.js";
 import type { Limits } from "../protocol/record.js";
 import { MAX_AGENTS } from "../protocol/schemas.js";
+import { now } from "../redis/clock.js";
 import type { Store } from "../redis/store.js";
 import { fieldOf, readRow, type EpochUnit, type FieldNames } from "./fields.js";
 import { headerProblem, type Head } from "./header.js";
@@ -257,7 +258,8 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
   const sha256 = fileHash.digest("hex");
   const out: ImportReport = { file: path.basename(o.file), sha256, format: o.format, ...(o.format === "csv" ? { delimiter: o.delimiter } : {}), rows: progress.rows, imported: [], already: [], rejected: [], bad_rows: bad, bad_row_count: badCount, unattributed, unreadable };
   progress.phase = "committing";
-  const importedAt = Date.now();
+  // by Redis' clock, as a run's created_at is: `purge --older-than` and `list --since` count its age from it
+  const importedAt = now();
   for (const s of sessions.values()) {
     const speakers = speakersProblem(s.speakers.size);
     const why: [RejectedKind, string] | null =

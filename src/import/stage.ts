@@ -13,6 +13,7 @@
  *                             expires a day after an import that died before it.
  *   log(ID)      stream       entry "<seq>-0" { m: DialogMessage JSON, t: the row's time }
  *   index        zset         ID -> the first row's time
+ *   imported     zset         ID -> imported_at (when it was imported: what its age counts from)
  *   record(ID)   hash         written last, whole, status "imported": a session whose record is
  *                             there was committed whole; anything else left by a crashed import
  *                             (staging, a partial log) is cleared and redone by the next import.
@@ -126,7 +127,9 @@ export async function commit(store: Store, stage: string, spec: ConversationSpec
     for (const [err] of res) if (err) throw err;
     if (page.length < 2 * PAGE) break;
   }
+  // listed by its own time (the first row's); found by `list --since` and `purge --older-than` by when it was imported
   await store.redis.zadd(store.keys.index(), spec.created_at, id);
+  if (spec.source?.kind === "import") await store.redis.zadd(store.keys.imported(), spec.source.imported_at, id);
   await store.redis.hset(store.keys.record(id), {
     spec: JSON.stringify(spec),
     status: "imported",

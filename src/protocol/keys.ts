@@ -2,7 +2,8 @@
  * The one place where Redis key names, queue names, channel names and job ids are spelled.
  *
  * Layout under a prefix P (default "dialogue"):
- *   P:index                       sorted set: conversation id -> created_at (ms)
+ *   P:index                       sorted set: conversation id -> created_at (ms; an imported one: its first row's time)
+ *   P:imported                    sorted set: imported conversation id -> imported_at (ms): when it was imported (import/stage.ts)
  *   P:active                      set: ids of conversations not yet final (leased by live managers)
  *   P:pools                       set of pool names that have been used (managers attach to their response queues)
  *   P:conv:{ID}:record            hash: the conversation record (protocol/record.ts)
@@ -49,6 +50,9 @@ export class Keys {
 
   index(): string {
     return `${this.prefix}:index`;
+  }
+  imported(): string {
+    return `${this.prefix}:imported`;
   }
   pools(): string {
     return `${this.prefix}:pools`;

@@ -242,6 +242,15 @@ export const ConversationRecordSchema = z
   .strict();
 export type ConversationRecord = z.infer<typeof ConversationRecordSchema>;
 
+/**
+ * Epoch ms a conversation's age is counted from (`purge --older-than`, `list --since`): when it was
+ * imported, for an imported one (its created_at is its first row's time, which may be weeks
+ * before it came here); else when it was created.
+ */
+export function addedAt(spec: ConversationSpec): number {
+  return spec.source?.kind === "import" ? spec.source.imported_at : spec.created_at;
+}
+
 // (in a module of its own, free of the schemas, so the web page's script can use it: observer/who.ts)
 export { personaOf } from "./persona-of.js";
 

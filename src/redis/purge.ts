@@ -4,7 +4,7 @@
  * Deletes: its BullMQ jobs (control: start/deadline/finalize; requests.<pool> and
  *   responses.<pool>: "<id>.<seq>", under the pool's own tag and, for runs recorded before pools
  *   had one, under the old shared tag), then record(ID), log(ID), tokens(ID), analysis(ID) (one
- *   slot, one DEL), then its index entry — jobs first, so an interrupted purge leaves the run
+ *   slot, one DEL), then its index entries (index, and imported for an imported one) — jobs first, so an interrupted purge leaves the run
  *   listed and can be run again. No command spans two hash slots (Redis Cluster).
  * Returns: how many keys and jobs went.
  */
@@ -51,6 +51,6 @@ export async function purgeConversation(store: Store, queues: Queues, rec: Conve
     jobs += removed.filter((r) => r === 1).length;
   }
   const keys = await store.redis.del(...k.conversationKeys(id));
-  await Promise.all([store.redis.zrem(k.index(), id), store.redis.srem(k.active(), id)]);
+  await Promise.all([store.redis.zrem(k.index(), id), store.redis.zrem(k.imported(), id), store.redis.srem(k.active(), id)]);
   return { keys, jobs };
 }

@@ -9,6 +9,7 @@
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
  *   remarks(ID) list   narrator's remarks (JSON) waiting for the next turn boundary (see flushRemarks)
  *   index       zset   ID -> created_at
+ *   imported    zset   ID -> imported_at, for imported conversations (read here; written by import/stage.ts)
  *   active      set    IDs of conversations not yet final (the ones live managers keep leased)
  * Returns parsed, validated objects; a record that fails to parse is reported, never trusted.
  */
@@ -553,6 +554,37 @@ export class Store {
     const max = Number.isFinite(until) ? String(until) : "+inf";
     const min = Number.isFinite(since) ? String(since) : "-inf";
     return this.redis.zrevrangebyscore(this.keys.index(), max, min, "LIMIT", offset, count);
+  }
+
+  /** ids of imported conversations imported in [since, until] (epoch ms), newest import first, `count` from `offset` */
+  async importedBetween(since: number, until: number, offset: number, count: number): Promise<string[]> {
+    const max = Number.isFinite(until) ? String(until) : "+inf";
+    const min = Number.isFinite(since) ? String(since) : "-inf";
+    return this.redis.zrevrangebyscore(this.keys.imported(), max, min, "LIMIT", offset, count);
+  }
+
+  /**
+   * ids of conversations imported at or after `since` (epoch ms) whose own time (their index
+   * score: the first row's) is before it — the ones idsBetween(since, …) does not find — newest
+   * own time first
+   */
+  async importedSinceDatedBefore(since: number): Promise<string[]> {
+    const found: Array<[string, number]> = [];
+    for (let offset = 0; ; offset += 500) {
+      const ids = await this.importedBetween(since, Number.POSITIVE_INFINITY, offset, 500);
+      if (ids.length > 0) {
+        const pipe = this.redis.pipeline();
+        for (const id of ids) pipe.zscore(this.keys.index(), id);
+        const scores = (await pipe.exec()) ?? [];
+        ids.forEach((id, i) => {
+          const [err, score] = scores[i] ?? [null, null];
+          const at = err || score === null ? null : Number(score);
+          if (at !== null && at < since) found.push([id, at]);
+        });
+      }
+      if (ids.length < 500) break;
+    }
+    return found.sort((a, b) => b[1] - a[1]).map(([id]) => id);
   }
 
   async pools(): Promise<string[]> {

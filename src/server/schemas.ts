@@ -36,7 +36,7 @@ export const ListStatusSchema = z.enum([...StatusSchema.options, ...StopReasonSc
 export const ListQuerySchema = z.object({
   status: ListStatusSchema.optional().describe("only this status, or this stop reason (as dialogue list --status)"),
   model: z.string().min(1).max(200).optional().describe("only runs where an agent or the manager uses a model or provider containing this (as dialogue list --model)"),
-  since: z.string().min(1).max(40).optional().describe("only runs created since an age ago (7d, 12h, 30m) or a date (2026-11-01) (as dialogue list --since)"),
+  since: z.string().min(1).max(40).optional().describe("only runs created (or conversations imported) since an age ago (7d, 12h, 30m) or a date (2026-11-01) (as dialogue list --since)"),
   limit: z.coerce.number().int().min(1).max(500).default(50).describe("how many, newest first"),
 });
 
