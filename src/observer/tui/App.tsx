@@ -100,6 +100,9 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
           setStoryOffset(0);
         }
         else if (ch === "?") setShowHelp((v) => !v);
+        // Ctrl-Cs that came in one read ("\x03\x03": pressed fast, over ssh, a busy terminal) count
+        // one by one, as they do apart: the first stops the run, the second quits at once
+        else if (ch === "\x03") quit("interrupt");
         else if (ch === "q") {
           quit("stop");
           return;

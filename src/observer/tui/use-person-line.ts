@@ -127,7 +127,8 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
       setError(null);
       return true;
     }
-    if (key.ctrl && input === "c") return false; // still the app's: stop, or detach
+    // still the app's: stop, or detach (two Ctrl-Cs in one read, too)
+    if ((key.ctrl && input === "c") || input.includes("\x03")) return false;
     if (key.escape) {
       setOpen(false);
       return true;
