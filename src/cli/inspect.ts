@@ -1,6 +1,7 @@
 /**
  * `dialogue list`, `dialogue show <id>` and `dialogue stop <id>`: read (or, for stop, flag) retained
- * conversations. They read Redis only and work while a run is live or long after it ended; `show`
+ * conversations. They read Redis only and work while a run is live or long after it ended (a run no
+ * live manager drives any more is finalized as abandoned first, by Store.settle, as list does); `show`
  * of a run going on also says what it lacks to go on (no live manager, a pool no live worker
  * serves, from the processes' heartbeats).
  */
@@ -97,7 +98,8 @@ export function showCommand(): Command {
   return cmd.action(async (id: string, opts: CommonOptions & { json?: boolean; meta: boolean; failed?: boolean }) => {
     const { store, close, prefix } = await openStore(opts);
     try {
-      const rec = await getOrThrow(store, id, prefix);
+      // a run no live manager drives any more is shown as what it is, as list shows it: abandoned
+      const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue show");
       if (opts.failed) {
         const queues = new Queues(store.redis, prefix, loadConfig(opts).queues);
         const dead = await deadLetters(queues, id, [...new Set(rec.spec.agents.map((a) => a.pool))]);
@@ -153,6 +155,13 @@ async function lacking(store: Store, rec: ConversationRecord): Promise<string[]>
   }
 }
 
+/** "<id> had already ended: failed (abandoned) at 2026-11-21 14:30:19 UTC" */
+function endedText(rec: ConversationRecord): string {
+  const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
+  const gone = rec.stop_reason === "abandoned" ? "; no live manager has driven it since" : "";
+  return `${rec.spec.id} had already ended: ${status}${rec.ended_at === null ? "" : ` at ${iso(rec.ended_at)} UTC`}${gone}`;
+}
+
 export function stopCommand(): Command {
   const cmd = new Command("stop")
     .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut)")
@@ -162,11 +171,15 @@ export function stopCommand(): Command {
     const config = loadConfig(opts);
     const { store, close, prefix } = await openStore(opts);
     try {
-      await getOrThrow(store, id, prefix);
+      // a run no live manager drives any more has ended (abandoned): said so, not asked to stop
+      const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue stop");
+      if (isFinal(rec.status)) return out(endedText(rec));
       const queues = new Queues(store.redis, prefix, config.queues);
       const r = await requestStop(store, queues, id);
       await queues.close();
-      out(r === "stopping" ? `stopping ${id}` : `${id} has already ended`);
+      if (r === "stopping") return out(`stopping ${id}`);
+      const ended = await store.get(id);
+      out(ended ? endedText(ended) : `${id} has already ended`);
     } finally {
       close();
     }

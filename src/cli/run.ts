@@ -232,13 +232,16 @@ async function run(opts: RunOptions): Promise<number> {
 
   // under --no-spawn nothing here restarts a manager that died: when no live manager has renewed
   // the run's lease, say so (at most once a minute) rather than wait in silence; the run is left as
-  // it is, for a manager started by hand to take over (list, doctor and purge finalize it as
-  // abandoned, as they do any run whose lease ran out)
+  // it is, for a manager started by hand to take over. This launcher watches it meanwhile (one
+  // small write each time, which also reads what is said here): list, doctor, purge, show and
+  // watch leave a watched run alone, and finalize it as abandoned once this launcher is gone too
+  // (the watch lapses after three of these checks)
+  const checkMs = Math.min(5000, Math.max(200, Math.floor(config.queues.lock_duration_ms / 3)));
   let leaseSaid = 0;
   const leaseCheck = setInterval(() => {
     if (opts.spawn !== false) return;
     void store
-      .get(id)
+      .watch(id, 3 * checkMs)
       .then((rec) => {
         if (!rec || isFinal(rec.status) || rec.lease_until === null || rec.lease_until > now() || Date.now() - leaseSaid < 60_000) return;
         leaseSaid = Date.now();
@@ -248,7 +251,7 @@ async function run(opts: RunOptions): Promise<number> {
         );
       })
       .catch(() => undefined);
-  }, 5000);
+  }, checkMs);
   leaseCheck.unref();
 
   let final: ConversationRecord | null = null;

@@ -1,8 +1,9 @@
 /**
  * `dialogue watch <id>`: attach to a conversation, live or finished, from any terminal or host.
- * Reads Redis (the record, the log, the token stream); q detaches without touching the run. The
- * one thing it may write is what a person says in the TUI's input line at their turn (a `say`
- * control job, as `dialogue say` writes it).
+ * Reads Redis (the record, the log, the token stream); q detaches without touching the run. What
+ * it may write: what a person says in the TUI's input line at their turn (a `say` control job, as
+ * `dialogue say` writes it), and, for a run whose lease ran out (no live manager drives it), its end
+ * as abandoned (Store.settle, as `list` does), which it then tells like any run's end.
  */
 import { Command } from "commander";
 import { say } from "../manager/say.js";
@@ -38,7 +39,7 @@ to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…
       await getOrThrow(store, id, prefix);
       if (!wantsTui(opts)) {
         const observe = textObserver(opts);
-        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true });
+        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, settle: "dialogue watch" });
         const { analysis } = await analysisOf(store, final, { readOnly: true });
         observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
         return;
@@ -51,7 +52,7 @@ to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…
           detached = true;
         },
         produce: async (feed, signal) => {
-          const final = await follow(store, id, (e) => feed.push(e), { tokens: true, signal });
+          const final = await follow(store, id, (e) => feed.push(e), { tokens: true, signal, settle: "dialogue watch" });
           if (signal.aborted) return;
           const { analysis } = await analysisOf(store, final, { readOnly: true });
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });

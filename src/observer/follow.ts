@@ -6,11 +6,14 @@
  * blocking one (Redis runs it as soon as the read has its answer: one write and one wake-up per
  * batch) and reads at most every paceMs; one of token chunks handles each batch as soon as it
  * comes, and reads the record after it. One of whole messages may look for the notices of failed
- * attempts (`notices`) while no message comes. Writes nothing. Emits events in order: record changes, each message once, token
+ * attempts (`notices`) while no message comes. Writes nothing — unless asked to `settle`: then a run
+ * whose lease ran out is finalized as abandoned when seen (Store.settle, as `list` does), so
+ * the one following it is told it ended. Emits events in order: record changes, each message once, token
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
 import { duplicateClient } from "../redis/cluster.js";
+import { now } from "../redis/clock.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
 import { chunkFromEntry } from "../protocol/token-entry.js";
@@ -48,6 +51,12 @@ export interface FollowOptions {
    * its last event); the log's ids are "<seq>-0", so messages up to that seq count as seen
    */
   from?: { log?: string; tokens?: string };
+  /**
+   * who follows (e.g. "dialogue watch"): a run not final whose lease has run out — no live manager
+   * drives it — is finalized as abandoned (Store.settle, saying who noticed), looked at most once a
+   * second, and followed to its end like any run that ends
+   */
+  settle?: string;
 }
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
@@ -85,6 +94,13 @@ export async function follow(
   let noticesAt = Date.now();
   let lastNoticeId = "-";
   let finalSince: number | null = null;
+  let settledAt = 0;
+  /** `rec` settled (see FollowOptions.settle): only a record whose lease looks run out is looked at, at most once a second */
+  const settled = async (rec: ConversationRecord | null): Promise<ConversationRecord | null> => {
+    if (!opts.settle || !rec || isFinal(rec.status) || (rec.lease_until !== null && rec.lease_until > now()) || Date.now() - settledAt < 1000) return rec;
+    settledAt = Date.now();
+    return store.settle(rec, opts.settle);
+  };
   /** the record as it is now (read with the last batch of entries), told when it changed */
   const see = (next: ConversationRecord | null): ConversationRecord => {
     if (!next) throw new Error(`conversation ${id} disappeared`);
@@ -93,7 +109,7 @@ export async function follow(
     return next;
   };
   try {
-    let current = see(await store.get(id));
+    let current = see(await settled(await store.get(id)));
     for (;;) {
       if (opts.signal?.aborted) break;
       const streams = [store.keys.log(id)];
@@ -146,7 +162,7 @@ export async function follow(
       }
       while (t < chunks.length) nextChunk();
       const wasFinal = isFinal(current.status);
-      current = see(after === undefined ? await store.get(id) : after);
+      current = see(await settled(after === undefined ? await store.get(id) : after));
       // (after the record: a notice is never told before the story and personas it comes after)
       if (opts.notices && !opts.tokens && logEntries.length === 0 && !isFinal(current.status) && Date.now() - noticesAt >= 1000) {
         noticesAt = Date.now();

@@ -9,12 +9,13 @@
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
  *   RENEW_LUA        KEYS: record        ARGV: lease ms
- *   ABANDON_LUA      KEYS: record        ARGV: error
+ *   WATCH_LUA        KEYS: record        ARGV: ms
+ *   ABANDON_LUA      KEYS: record, log   ARGV: error
  *   HISTORY_LUA      KEYS: log, record   ARGV: entry id, message JSON, now
  * "outcome" is four flags, "0" or "1" each: failed, cut, stalled, retried — counted in the record's
  * failed_turns, cut_turns, stalled_turns, retried_turns — and a fifth, ok (a turn that said
  * something and did not fail or stall), counted in ok_turns. Every time a script stamps — when a
- * message was recorded (the log entry's `t`), ended_at, lease_until — is Redis' own clock (TIME),
+ * message was recorded (the log entry's `t`), ended_at, lease_until, renewed_at, watched_until — is Redis' own clock (TIME),
  * never a client's. Each script touches the keys of one conversation only (one hash slot).
  */
 
@@ -170,29 +171,71 @@ redis.call('HINCRBY', KEYS[2], 'remarks', 1)
 redis.call('LPOP', KEYS[3])
 return 1`;
 
-/** a live manager renews the lease of a conversation that is not final; returns its status (or false) */
+/**
+ * a live manager renews the lease of a conversation that is not final, and says when it did
+ * (renewed_at: the last time a live manager vouched for it); returns its status (or false)
+ */
 export const RENEW_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return false end
 if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then return s end
 ${NOW_MS}
-redis.call('HSET', KEYS[1], 'lease_until', now + tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'lease_until', now + tonumber(ARGV[1]), 'renewed_at', now)
 return s`;
 
 /**
- * a conversation no manager has renewed in time (lease_until past, or never set) is finalized:
- * status failed, stop reason "abandoned". Returns 1 if it was, 0 if not (final, or leased), -1 if
- * there is no record.
+ * a live `run --no-spawn` launcher waiting on a conversation that is not final keeps it from being
+ * abandoned for ARGV[1] ms more (watched_until), so a manager started by hand can still take it
+ * over; returns { status, lease_until } (false: no record; a final one is not touched)
+ */
+export const WATCH_LUA = `
+local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
+if not r[1] then return false end
+local s = r[1]
+if s ~= 'completed' and s ~= 'stopped' and s ~= 'failed' and s ~= 'imported' then
+  ${NOW_MS}
+  redis.call('HSET', KEYS[1], 'watched_until', now + tonumber(ARGV[1]))
+end
+return { s, r[2] or '' }`;
+
+/**
+ * a conversation no manager has renewed in time (lease_until past, or never set), and no live
+ * launcher watches (watched_until past, or never set), is finalized: status failed, stop reason
+ * "abandoned". Returns 1 if it was, 0 if not (final, leased or watched), -1 if there is no record.
+ *
+ * Its ended_at is when it last showed life, not when someone noticed (that may be days later): the
+ * latest of its last message's recording (the log entry's `t`), its start, and the last time a
+ * live manager renewed its lease (renewed_at) — a manager renews every third of a lease, so the
+ * processes died within that much after it. lease_until is not used: it is only a promise made at
+ * that renewal, and a run is not driven in the lease it was promised after its manager died (it
+ * would add up to a whole lease to every abandoned run). A record from before renewed_at was kept
+ * falls back to lease_until; never later than now.
  */
 export const ABANDON_LUA = `
-local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until')
+local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until', 'watched_until', 'renewed_at', 'started_at')
 if not r[1] then return -1 end
 local s = r[1]
 if s == 'completed' or s == 'stopped' or s == 'failed' or s == 'imported' then return 0 end
 ${NOW_MS}
 local lease = tonumber(r[2])
 if lease and lease > now then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'failed', 'stop_reason', 'abandoned', 'ended_at', now, 'phase', '', 'pending_seq', '',
+local watched = tonumber(r[3])
+if watched and watched > now then return 0 end
+local last = tonumber(r[4]) or lease or 0
+local started = tonumber(r[5])
+if started and started > last then last = started end
+local tail = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if tail[1] then
+  local f = tail[1][2]
+  for i = 1, #f, 2 do
+    if f[i] == 't' then
+      local t = tonumber(f[i + 1])
+      if t and t > last then last = t end
+    end
+  end
+end
+if last <= 0 or last > now then last = now end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'stop_reason', 'abandoned', 'ended_at', last, 'phase', '', 'pending_seq', '',
   'error', ARGV[1])
 return 1`;
 

@@ -4,7 +4,8 @@
  * Reads/writes (keys from protocol/keys.ts):
  *   record(ID)  hash   fields: spec, status, phase, stop_reason, error, story, personas,
  *                      started_at, deadline_at, ended_at, turns, tokens_total, pending_seq,
- *                      failed_turns, cut_turns, stalled_turns, retried_turns, ok_turns, lease_until
+ *                      failed_turns, cut_turns, stalled_turns, retried_turns, ok_turns, lease_until,
+ *                      renewed_at (a live manager's last renewal), watched_until (a --no-spawn launcher's, see watch)
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
  *   remarks(ID) list   narrator's remarks (JSON) waiting for the next turn boundary (see flushRemarks)
@@ -44,7 +45,7 @@ import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
 import { runScript, runScriptOr } from "./run-script.js";
-import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -180,14 +181,27 @@ export class Store {
   }
 
   /**
+   * A live `run --no-spawn` launcher, waiting for a manager, keeps a conversation from being
+   * abandoned for `ms` more (a manager started by hand can still take it over; see
+   * abandonIfExpired). Returns its status and lease (null: no record); a final one is not touched.
+   */
+  async watch(id: string, ms: number): Promise<{ status: Status; lease_until: number | null } | null> {
+    const r = (await runScript(this.redis, WATCH_LUA, 1, this.keys.record(id), String(ms))) as [string, string] | null;
+    if (!r) return null;
+    return { status: StatusSchema.parse(r[0]), lease_until: num(r[1]) };
+  }
+
+  /**
    * Finalizes a conversation whose lease has run out — no live manager renewed it, so the
-   * processes that drove it are gone — as failed, stop reason "abandoned", saying who noticed.
-   * True if it was abandoned now.
+   * processes that drove it are gone — and that no live --no-spawn launcher watches (see watch),
+   * as failed, stop reason "abandoned", saying who noticed; ended_at is when it last showed life
+   * (see ABANDON_LUA). True if it was abandoned now.
    */
   async abandonIfExpired(id: string, noticedBy: string): Promise<boolean> {
     const r = await runScript(this.redis, ABANDON_LUA,
-      1,
+      2,
       this.keys.record(id),
+      this.keys.log(id),
       `abandoned: no live manager renewed its lease (the processes that drove it are gone: killed, crashed, or cut off from Redis); noticed by ${noticedBy}`,
     );
     if (r === 1 || r === -1) await this.redis.srem(this.keys.active(), id);
