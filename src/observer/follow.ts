@@ -10,6 +10,7 @@
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
+import { ConversationGoneError } from "../errors/index.js";
 import { duplicateClient } from "../redis/cluster.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
@@ -48,6 +49,8 @@ export interface FollowOptions {
    * its last event); the log's ids are "<seq>-0", so messages up to that seq count as seen
    */
   from?: { log?: string; tokens?: string };
+  /** the Redis followed, as the error says it when the conversation goes away, e.g. `Redis at redis://… (prefix "dialogue")` */
+  where?: string;
 }
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
@@ -87,7 +90,7 @@ export async function follow(
   let finalSince: number | null = null;
   /** the record as it is now (read with the last batch of entries), told when it changed */
   const see = (next: ConversationRecord | null): ConversationRecord => {
-    if (!next) throw new Error(`conversation ${id} disappeared`);
+    if (!next) throw new ConversationGoneError(id, opts.where);
     if (changed(record, next)) onEvent({ type: "record", record: next, previous: record });
     record = next;
     return next;

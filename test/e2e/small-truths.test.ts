@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExportSchema } from "../../src/analysis/export-schema.js";
 import { Store } from "../../src/redis/store.js";
 import { makeMessage, makeRecord } from "../helpers/conversation.js";
-import { BIN, cliEnv, ROOT } from "../helpers/cli.js";
+import { BIN, cliEnv, exited, ROOT, startCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -48,7 +48,7 @@ function cliToFile(args: string[], file: string): Promise<{ code: number | null;
   const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(testRedisUrl()), stdio: ["ignore", fd, "pipe"] });
   closeSync(fd);
   let stderr = "";
-  p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  p.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   return new Promise((resolve) => p.on("exit", (code) => resolve({ code, stderr })));
 }
 
@@ -66,4 +66,25 @@ describe("dialogue export > file", () => {
       else expect(text.trim().split("\n")).toHaveLength(1002);
     }
   }, 60_000);
+});
+
+describe("a conversation that goes away while it is followed", () => {
+  it("dialogue watch says it disappeared, with a hint naming the Redis and the two causes", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const rec = makeRecord();
+    const id = rec.spec.id;
+    await store.create({ ...rec.spec, id });
+    await store.setFields(id, { status: "running", started_at: Date.now() });
+    const watch = startCli(["watch", id, "--plain", "--prefix", prefix], cliEnv(testRedisUrl()));
+    // the watch has found the run and follows it (it prints nothing before a story or a message)
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(watch.exitCode).toBeNull();
+    // what `dialogue purge` or a Redis restart without persistence leaves: nothing of the run
+    await redis.del(...store.keys.conversationKeys(id));
+    const { code } = await exited(watch, 20_000);
+    expect(code).toBe(1);
+    expect(watch.err()).toContain(`error: conversation ${id} disappeared`);
+    expect(watch.err()).toMatch(/hint: Redis at redis:\/\/[^ ]+ \(prefix "t[0-9a-z]+"\) no longer has it: it was purged \(dialogue purge\), or Redis restarted without its data \(dialogue doctor checks persistence\)/);
+  }, 40_000);
 });
