@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExportSchema } from "../../src/analysis/export-schema.js";
 import { Store } from "../../src/redis/store.js";
 import { makeMessage, makeRecord } from "../helpers/conversation.js";
-import { BIN, cliEnv, exited, ROOT, startCli } from "../helpers/cli.js";
+import { BIN, childrenOf, cliEnv, exited, ROOT, startCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -87,4 +87,38 @@ describe("a conversation that goes away while it is followed", () => {
     expect(watch.err()).toContain(`error: conversation ${id} disappeared`);
     expect(watch.err()).toMatch(/hint: Redis at redis:\/\/[^ ]+ \(prefix "t[0-9a-z]+"\) no longer has it: it was purged \(dialogue purge\), or Redis restarted without its data \(dialogue doctor checks persistence\)/);
   }, 40_000);
+});
+
+describe("dialogue run gives up on a child that keeps crashing", () => {
+  it("a worker SIGKILLed again and again: 'giving up: killed by SIGKILL', and the record says so (not the worker's banner)", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = startCli(["run", "--provider", "simulated", "--duration", "120", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=20"], cliEnv(testRedisUrl()));
+    // each worker of pool "local" is killed once it has said its banner (it connected to Redis)
+    const killed = new Set<number>();
+    const seen = new Map<number, number>();
+    while (run.exitCode === null && run.signalCode === null) {
+      for (const c of await childrenOf(run.pid!)) {
+        if (!c.args.includes("--pool local") || killed.has(c.pid)) continue;
+        const since = seen.get(c.pid) ?? Date.now();
+        seen.set(c.pid, since);
+        if (Date.now() - since < 600) continue;
+        killed.add(c.pid);
+        try {
+          process.kill(c.pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { code } = await exited(run, 5000);
+    expect(code, run.err()).toBe(1);
+    expect(run.err()).toMatch(/worker local \(pid \d+\) exited \(SIGKILL\) after 10 restarts within a minute; giving up: killed by SIGKILL\n/);
+    expect(run.err()).not.toMatch(/giving up: worker: Redis/);
+    const id = (await store.listIds())[0]!;
+    const rec = (await store.get(id))!;
+    expect(rec.status).toBe("failed");
+    expect(rec.error).toBe("worker local kept crashing: killed by SIGKILL");
+  }, 90_000);
 });
