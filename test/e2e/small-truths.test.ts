@@ -122,3 +122,51 @@ describe("dialogue run gives up on a child that keeps crashing", () => {
     expect(rec.error).toBe("worker local kept crashing: killed by SIGKILL");
   }, 90_000);
 });
+
+describe("run --no-spawn, SIGTERM with no manager alive", () => {
+  it("says at once that it waits 15 s for a manager, then records the stop itself without the turn in flight, and exits 143", async () => {
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl());
+    for (const k of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OLLAMA_HOST"]) delete env[k];
+    const HB = ["--set", "presence.heartbeat_ms=300"];
+    // slow turns: one is in flight when the manager dies
+    const SLOW = ["--set", "simulated.tokens_per_second=5", "--set", "simulated.time_to_first_token_ms=50"];
+    const procs = [startCli(["manager", "--prefix", prefix, ...HB], env), ...["traveller", "local"].map((pool) => startCli(["worker", "--pool", pool, "--prefix", prefix, ...HB, ...SLOW], env))];
+    try {
+      for (const p of procs) await waitForText(p, /ready/);
+      const run = startCli(["run", "--no-spawn", "--provider", "simulated", "--duration", "120", "--plain", "--prefix", prefix, ...SLOW], env);
+      const store = new Store(redis, prefix);
+      const id = await poll(async () => (await store.listIds())[0]);
+      await poll(async () => {
+        const rec = await store.get(id);
+        return rec && rec.pending_seq !== null && rec.pending_seq > rec.turns ? true : undefined;
+      });
+      procs[0]!.kill("SIGKILL");
+      await exited(procs[0]!, 5000);
+      run.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 1000));
+      // said at once, not only after the 15 s
+      expect(run.err()).toMatch(/SIGTERM: stopping the conversation \(a manager ends the run, keeping the turn in flight \(cut\); if none does within 15 s, this launcher records the stop itself, without the turn in flight, and exits 143\)/);
+      const { code } = await exited(run, 30_000);
+      expect(code).toBe(143);
+      expect(run.err()).toMatch(/No manager ended the run within 15 s of SIGTERM: the launcher recorded it as stopped \(a turn in flight was not recorded\)/);
+      const rec = (await store.get(id))!;
+      expect(rec.status).toBe("stopped");
+      expect(rec.stop_reason).toBe("user_stop");
+    } finally {
+      for (const p of procs) p.kill("SIGKILL");
+    }
+  }, 90_000);
+});
+
+async function poll<T>(fn: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null && v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const waitForText = (p: ReturnType<typeof startCli>, re: RegExp) => poll(async () => (re.test(p.err()) ? true : undefined));
