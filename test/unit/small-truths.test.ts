@@ -1,6 +1,13 @@
-/** What `dialogue run` says of a child it gave up on: its last error line, never its banner. */
+/**
+ * What `dialogue run` says of a child it gave up on (its last error line, never its banner), and
+ * whose a turn the manager recorded itself is said to be (the manager's, not a worker's).
+ */
 import { describe, expect, it } from "vitest";
 import { lastWords } from "../../src/cli/children.js";
+import { lostMessage } from "../../src/manager/people.js";
+import { messageText } from "../../src/observer/plain.js";
+import { hostName } from "../../src/redis/host.js";
+import { makeRecord } from "../helpers/conversation.js";
 
 const BANNER = 'worker: Redis redis://127.0.0.1:6671 · prefix "dialogue" · host vm · pid 14683';
 
@@ -22,5 +29,17 @@ describe("lastWords", () => {
 
   it("a child that exited with nothing to say: its exit code", () => {
     expect(lastWords([BANNER, 'worker for pool "local" ready (pid 14683); Ctrl-C to stop'], 3, null)).toBe("exited with code 3");
+  });
+});
+
+describe("a turn no worker returned, recorded by the manager", () => {
+  it("is said to be recorded by the manager (its host and pid), never shown as a worker's", () => {
+    const rec = makeRecord({ turns: 2, pending_seq: 3, next_choice: { seq: 3, agent_id: "customer", how: "round_robin", by: "manager", reason: "" } });
+    const m = lostMessage(rec, rec.next_choice!, "duration", rec.started_at! + 60_000);
+    expect(m.metadata.recorded_by).toBe("manager");
+    expect(m.metadata.worker).toEqual({ host: hostName(), pid: process.pid });
+    const shown = messageText(m);
+    expect(shown).toContain(`recorded by the manager ${hostName()}/${process.pid} (no worker returned it)`);
+    expect(shown).not.toMatch(/worker [^ ]+\/\d+/);
   });
 });
