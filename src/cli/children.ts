@@ -57,6 +57,23 @@ export class ChildStartError extends DialogueError {
   }
 }
 
+/** what a child says on stderr that is not an error: its start-up banner and its "ready" line (roles.ts) */
+const NOT_AN_ERROR = [/^(manager|worker): Redis /, /^(manager|worker)\b.* ready \(/, /^Redis: /, /^hint: /, /^\s+at /];
+/** an error line: the CLI's `error: …`, or an uncaught exception's `TypeError: …` */
+const AN_ERROR = /^(error: |\w*(Error|Exception)\b)/;
+
+/**
+ * How a child ended, for the one who gives up on it: its last error line on stderr (not its
+ * banner), with how it ended — `error: cannot reach Redis … (exit code 1)` — or, when it said no
+ * error, only that: `killed by SIGKILL`, `exited with code 3`.
+ */
+export function lastWords(stderr: readonly string[], code: number | null, signal: NodeJS.Signals | null): string {
+  const how = signal ? `killed by ${signal}` : `exited with code ${code ?? "?"}`;
+  const said = stderr.filter((l) => l.trim() !== "" && !NOT_AN_ERROR.some((re) => re.test(l)));
+  const error = said.findLast((l) => AN_ERROR.test(l.trim()));
+  return error ? `${error.trim()} (${signal ? how : `exit code ${code ?? "?"}`})` : how;
+}
+
 const isConfigRequest = (m: unknown): boolean => typeof m === "object" && m !== null && (m as { type?: unknown }).type === "config?";
 
 export class Supervisor {
@@ -82,7 +99,7 @@ export class Supervisor {
     proc.on("message", (m) => {
       if (!isConfigRequest(m)) return;
       proc.send({ type: "config", config: this.opts.config }, (err) => {
-        if (err) running.stderr.push(`could not hand over the configuration: ${err.message}`);
+        if (err) running.stderr.push(`error: could not hand over the configuration: ${err.message}`);
       });
     });
     proc.stderr?.setEncoding("utf8");
@@ -100,13 +117,13 @@ export class Supervisor {
     proc.on("exit", (code, signal) => {
       if (this.stopping || this.children.get(spec.name) !== running) return;
       const how = signal ?? `exit code ${code}`;
-      const last = running.stderr.at(-1) ?? "";
+      const last = lastWords(running.stderr, code, signal);
       const max = this.opts.maxRestartsPerMinute ?? 10;
       const now = Date.now();
       const recent = running.restarts.filter((t) => now - t < 60_000);
       if (recent.length >= max) {
-        this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}) after ${max} restarts within a minute; giving up${last ? `: ${last}` : ""}`);
-        this.opts.onGiveUp?.(spec.name, last || how);
+        this.opts.say(`${spec.name} (pid ${proc.pid}) exited (${how}) after ${max} restarts within a minute; giving up: ${last}`);
+        this.opts.onGiveUp?.(spec.name, last);
         return;
       }
       const delay = Math.min(250 * 2 ** recent.length, 2000);

@@ -5,6 +5,7 @@
 import { NotFoundError, UsageError } from "../errors/index.js";
 import { isSafeId } from "../protocol/keys.js";
 import type { ConversationRecord } from "../protocol/record.js";
+import { redactUrl } from "../logger.js";
 import { Store } from "../redis/store.js";
 import type { Config } from "../config/schema.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
@@ -20,13 +21,16 @@ export interface OpenStore {
   store: Store;
   config: Config;
   prefix: string;
+  /** the Redis URL, its password redacted */
+  url: string;
   close: () => void;
 }
 
 export async function openStore(opts: CommonOptions): Promise<OpenStore> {
   const config = loadConfig(opts);
-  const { redis } = await openRedis(config, stderr);
-  return { store: new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms }), config, prefix: config.redis.prefix, close: () => redis.disconnect() };
+  const { redis, resolved } = await openRedis(config, stderr);
+  const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
+  return { store, config, prefix: config.redis.prefix, url: redactUrl(resolved.url), close: () => redis.disconnect() };
 }
 
 export function checkId(id: string): void {

@@ -181,12 +181,17 @@ async function run(opts: RunOptions): Promise<number> {
     interrupts++;
     if (interrupts === 1) {
       const what = how === "SIGINT" || how === "interrupt" ? "Ctrl-C" : how === "stop" ? "q" : how;
-      say(`${tui ? "" : "\n"}${what}: stopping the conversation (the turn in flight is kept, cut); Ctrl-C again to quit at once`);
+      // on SIGTERM the launcher will not wait for ever: what happens if no manager ends the run is said now
+      const stopping =
+        how === "SIGTERM"
+          ? `a manager ends the run, keeping the turn in flight (cut); if none does within 15 s, this launcher records the stop itself, without the turn in flight, and exits 143`
+          : `the turn in flight is kept, cut`;
+      say(`${tui ? "" : "\n"}${what}: stopping the conversation (${stopping}); ${how === "SIGTERM" ? "another SIGTERM or Ctrl-C quits" : "Ctrl-C again to quit"} at once`);
       requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
       // no manager ended it in time (none is left, under --no-spawn): the launcher records the stop itself
       if (how === "SIGTERM") {
         const killed = opts.spawn ? ", and the manager and the workers this run started were killed" : "";
-        const why = `No manager ended the run within 15 s of SIGTERM: the launcher recorded it as stopped${killed}.`;
+        const why = `No manager ended the run within 15 s of SIGTERM: the launcher recorded it as stopped (a turn in flight was not recorded)${killed}.`;
         setTimeout(() => void endStopped(store, [id]).finally(() => hardExit(143, why, `stopped; conversation ${id} is kept in Redis`)), 15_000).unref();
       }
     } else {
@@ -203,10 +208,11 @@ async function run(opts: RunOptions): Promise<number> {
   };
   const onSignal = (sig: NodeJS.Signals): void => interrupt(sig);
   // the children (if this command started them) are killed at once; the TUI's last frame says
-  // what was done (`frame`), with no keys, and `line` is printed under it
+  // what was done (`frame`), with no keys (without the TUI, a line of its own), and `line` is printed under it
   const hardExit = (code: number, frame: string, line: string): void => {
     supervisor.killNow();
-    tui?.quit(frame);
+    if (tui) tui.quit(frame);
+    else sayWrapped(frame);
     sayWrapped(line);
     process.exit(code);
   };
@@ -255,6 +261,7 @@ async function run(opts: RunOptions): Promise<number> {
   leaseCheck.unref();
 
   let final: ConversationRecord | null = null;
+  const where = `Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`;
   try {
     if (wantsTui(opts)) {
       await observeWithTui({
@@ -267,7 +274,7 @@ async function run(opts: RunOptions): Promise<number> {
         },
         produce: async (feed) => {
           say = (s) => feed.push({ type: "notice", text: s.trim() });
-          final = await follow(store, id, (e) => feed.push(e), { tokens: true });
+          final = await follow(store, id, (e) => feed.push(e), { tokens: true, where });
           // computed from the log as `dialogue analyze` does, and stored with the run
           const { analysis } = await analysisOf(store, final);
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
@@ -275,7 +282,7 @@ async function run(opts: RunOptions): Promise<number> {
       });
     } else {
       const observe = textObserver(opts);
-      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true });
+      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, where });
       const analysis = (await analysisOf(store, final)).analysis;
       observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
     }

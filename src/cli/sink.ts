@@ -19,14 +19,31 @@ export interface Sink {
   close(ok: boolean): Promise<void>;
 }
 
-function writeTo(stream: Writable, s: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    stream.once("error", onError);
-    const flushed = stream.write(s, () => stream.off("error", onError));
-    if (flushed) resolve();
-    else stream.once("drain", () => resolve());
+/**
+ * a writer for `stream`: one 'error' listener for as long as the stream lives (not one a write:
+ * a thousand quick writes to a redirected stdout would pile them up, and Node warns past ten).
+ * A write resolves once the stream takes it (or drains), and rejects when the stream failed.
+ */
+function writerTo(stream: Writable): (s: string) => Promise<void> {
+  let failure: Error | null = null;
+  let waiting: ((err: Error) => void) | null = null;
+  stream.on("error", (err) => {
+    failure ??= err;
+    waiting?.(err);
   });
+  return (s) =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure);
+      const flushed = stream.write(s, (err) => {
+        if (err) reject(err);
+      });
+      if (flushed) return resolve();
+      waiting = reject;
+      stream.once("drain", () => {
+        waiting = null;
+        resolve();
+      });
+    });
 }
 
 function kindOf(st: Stats): string {
@@ -86,7 +103,7 @@ export function checkOut(file: string): void {
 
 export function openSink(file: string | null): Sink {
   if (!file) {
-    return { write: (s) => writeTo(process.stdout, s), close: async () => undefined };
+    return { write: writerTo(process.stdout), close: async () => undefined };
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
   let fd: number;
@@ -97,6 +114,7 @@ export function openSink(file: string | null): Sink {
     throw writeError(file, err);
   }
   const stream = createWriteStream("", { fd, encoding: "utf8" });
+  const writeOut = writerTo(stream);
   let failure: unknown = null;
   stream.on("error", (err) => {
     failure ??= err;
@@ -115,7 +133,7 @@ export function openSink(file: string | null): Sink {
   return {
     write: async (s) => {
       try {
-        await writeTo(stream, s);
+        await writeOut(s);
       } catch (err) {
         throw writeError(file, err);
       }

@@ -32,14 +32,15 @@ Keys: q detach · s story and personas · ? help. At a person's turn, Enter open
 to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…" does the same.`,
   );
   return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions) => {
-    const { store, close, prefix, config } = await openStore(opts);
+    const { store, close, prefix, config, url } = await openStore(opts);
+    const where = `Redis at ${url} (prefix "${prefix}")`;
     // opened only if a person answers from this terminal
     let queues = null as Queues | null;
     try {
       await getOrThrow(store, id, prefix);
       if (!wantsTui(opts)) {
         const observe = textObserver(opts);
-        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, settle: "dialogue watch" });
+        const final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, settle: "dialogue watch", where });
         const { analysis } = await analysisOf(store, final, { readOnly: true });
         observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
         return;
@@ -52,7 +53,7 @@ to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…
           detached = true;
         },
         produce: async (feed, signal) => {
-          const final = await follow(store, id, (e) => feed.push(e), { tokens: true, signal, settle: "dialogue watch" });
+          const final = await follow(store, id, (e) => feed.push(e), { tokens: true, signal, settle: "dialogue watch", where });
           if (signal.aborted) return;
           const { analysis } = await analysisOf(store, final, { readOnly: true });
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });

@@ -54,6 +54,24 @@ export class NotFoundError extends DialogueError {
 export class RedisUnavailableError extends DialogueError {}
 
 /**
+ * A conversation that was there went away while it was followed (`run`, `watch`): it was purged,
+ * or Redis restarted without its data. `where`: the Redis it was read from, e.g.
+ * `Redis at redis://127.0.0.1:6379 (prefix "dialogue")`.
+ */
+export class ConversationGoneError extends DialogueError {
+  constructor(
+    readonly id: string,
+    where = "Redis",
+  ) {
+    super(
+      `conversation ${id} disappeared`,
+      1,
+      `${where} no longer has it: it was purged (dialogue purge), or Redis restarted without its data (dialogue doctor checks persistence)`,
+    );
+  }
+}
+
+/**
  * Why an attempt at a generation failed: recorded on the turn (MessageMetadata.failed_attempts),
  * counted by the analysis, and deciding the retry policy (worker/retry.ts):
  *   transient — retried with backoff within queues.retry_budget_ms (honouring Retry-After):

@@ -6,7 +6,7 @@
  * token — only when the turn was offered and when it was answered.
  */
 import { now } from "../redis/clock.js";
-import os from "node:os";
+import { hostName } from "../redis/host.js";
 import type { ConversationRecord, NextChoice } from "../protocol/record.js";
 import { personaOf } from "../protocol/record.js";
 import { DialogMessageSchema, NARRATOR_ID, type DialogMessage } from "../protocol/schemas.js";
@@ -38,7 +38,8 @@ function base(rec: ConversationRecord, seq: number, agentId: string, speaker: st
       tokens_per_second: 0,
       load_time_ms: 0,
       done_reason: "stop" as const,
-      worker: { host: os.hostname(), pid: process.pid },
+      // this process (the manager): a person's turn and a lost turn have no worker
+      worker: { host: hostName(), pid: process.pid },
       attempt: 1,
       queue_wait_ms: 0,
       requested_at: offeredAt,
@@ -107,6 +108,7 @@ export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason:
       done_reason: "error",
       failed_attempts: [{ attempt: 1, provider: model.provider, model: model.model, cause: "worker_lost", error, at, retry_after_ms: null, wait_ms: null }],
       source: "model",
+      recorded_by: "manager",
       turn_choice: choiceOf(choice),
     },
   });

@@ -12,6 +12,7 @@
  * chunks while a turn is generated (a turn's chunks before its message); returns when the run is
  * final and every message was seen.
  */
+import { ConversationGoneError } from "../errors/index.js";
 import { duplicateClient } from "../redis/cluster.js";
 import { now } from "../redis/clock.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
@@ -57,6 +58,8 @@ export interface FollowOptions {
    * second, and followed to its end like any run that ends
    */
   settle?: string;
+  /** the Redis followed, as the error says it when the conversation goes away, e.g. `Redis at redis://… (prefix "dialogue")` */
+  where?: string;
 }
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
@@ -103,7 +106,7 @@ export async function follow(
   };
   /** the record as it is now (read with the last batch of entries), told when it changed */
   const see = (next: ConversationRecord | null): ConversationRecord => {
-    if (!next) throw new Error(`conversation ${id} disappeared`);
+    if (!next) throw new ConversationGoneError(id, opts.where);
     if (changed(record, next)) onEvent({ type: "record", record: next, previous: record });
     record = next;
     return next;

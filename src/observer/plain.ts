@@ -44,6 +44,9 @@ export function personasText(personas: Persona[]): string {
 }
 
 /** `turnOrder`: the run's (a fall-back to round robin in a run of another order is shown, with why) */
+/** a turn the manager recorded itself (no worker returned it): its `worker` is the manager's; runs recorded before `recorded_by` say so in the note */
+const byManager = (m: DialogMessage): boolean => m.metadata.recorded_by === "manager" || (m.metadata.source === "model" && m.note?.startsWith("recorded by the manager") === true);
+
 export function messageText(m: DialogMessage, withMeta = true, turnOrder?: string): string {
   const md = m.metadata;
   if (md.source === "narrator") {
@@ -77,7 +80,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
         `${turnTimeText(m)} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
-        `worker ${md.worker.host}/${md.worker.pid} · attempt ${md.attempt}`,
+        `${byManager(m) ? `recorded by the manager ${md.worker.host}/${md.worker.pid} (no worker returned it)` : `worker ${md.worker.host}/${md.worker.pid}`} · attempt ${md.attempt}`,
     );
   }
   return lines.join("\n");

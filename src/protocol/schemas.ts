@@ -269,7 +269,14 @@ export const MessageMetadataSchema = z
     tokens_per_second: z.number().nonnegative(),
     load_time_ms: z.number().nonnegative(),
     done_reason: DoneReasonSchema,
+    /** the process that recorded the message (its host, by redis/host.ts, and pid): the worker that generated it, or the manager when `recorded_by` says so */
     worker: z.object({ host: shortText, pid: z.number().int() }).strict(),
+    /**
+     * "manager": the manager recorded this turn itself (a model's turn no worker returned before
+     * the run ended, manager/people.ts lostMessage): `worker` is then the manager's host and pid, not
+     * a worker's. Absent when a worker recorded it (and in runs recorded before)
+     */
+    recorded_by: z.literal("manager").optional(),
     attempt: z.number().int().positive(),
     /** requested_at → started_at */
     queue_wait_ms: z.number().nonnegative(),
