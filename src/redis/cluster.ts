@@ -75,8 +75,29 @@ export function duplicateClient(c: RedisClient): RedisClient {
   return isCluster(c) ? c.duplicate() : c.duplicate();
 }
 
-/** the cluster client for these nodes; not connected yet (lazyConnect) */
-export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Cluster {
+/** how long a command waits between its tries while a node is down, or the cluster says CLUSTERDOWN / TRYAGAIN */
+export const CLUSTER_RETRY_DELAY_MS = 250;
+
+/**
+ * How many redirections and retries a command may take on a cluster: enough for it to wait out a
+ * node that is away for twice `awayMs` (each try at a node that is down costs at most two: the
+ * "Connection is closed" on it, and the MOVED back to it from the node asked meanwhile), as a
+ * command on one Redis waits for its reconnect; a MOVED that goes round in circles (which has no
+ * delay) still ends, in an error.
+ */
+export function maxRedirectionsFor(awayMs: number): number {
+  return 16 + 2 * Math.ceil((2 * awayMs) / CLUSTER_RETRY_DELAY_MS);
+}
+
+/**
+ * The cluster client for these nodes; not connected yet (lazyConnect). A node that goes away (a
+ * crash, a restart) is waited for as one Redis is: the commands for its slots are tried again every
+ * CLUSTER_RETRY_DELAY_MS (ioredis' retryDelayOnFailover: "Connection is closed"; retryDelayOnClusterDown:
+ * the other nodes answer CLUSTERDOWN once they mark it failed; retryDelayOnTryAgain), for about
+ * twice `awayMs` (redis.unavailable_timeout_ms), rather than failing after ioredis' 16
+ * redirections (1.6 s) with "Too many Cluster redirections".
+ */
+export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number, awayMs = 30_000): Cluster {
   if (parsed.db !== 0) throw new Error(`names database ${parsed.db}, but a Redis Cluster has only database 0`);
   const options: ClusterOptions = {
     lazyConnect: true,
@@ -84,6 +105,10 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Clus
     enableReadyCheck: true,
     scaleReads: "master",
     clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: maxRedirectionsFor(awayMs),
     slotsRefreshTimeout: Math.max(1000, Math.min(connectTimeout, 5000)),
     redisOptions: {
       connectTimeout,
