@@ -12,7 +12,7 @@
  * BullMQ's cluster guidance says (`maxRetriesPerRequest: null` on its node connections; the
  * queues' hash-tagged prefixes are in protocol/keys.ts).
  */
-import { Cluster, type ClusterOptions, type Redis } from "ioredis";
+import { Cluster, type ClusterNode, type ClusterOptions, type Redis } from "ioredis";
 
 /** a connection to one Redis, or to a Redis Cluster: the commands are the same */
 export type RedisClient = Redis | Cluster;
@@ -121,11 +121,23 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number, awayM
     // with TLS, keep the node's name for the certificate check (ioredis' advice for managed clusters)
     ...(parsed.tls ? { dnsLookup: (address: string, done: (err: Error | null, address: string, family?: number) => void) => done(null, address) } : {}),
   };
-  return new Cluster(
+  const cluster = new Cluster(
     parsed.nodes.map((n) => ({ host: n.host, port: n.port })),
     options,
   );
+  // A duplicate is a connection for blocking reads (BullMQ's BZPOPMIN and XREAD, an observer's
+  // XREAD) or a subscription: its commands keep ioredis' own few redirections and fail within a
+  // couple of seconds while a node is down, and their callers read again (BullMQ's fetch loop, the
+  // follow loop). BullMQ races each blocking read against a watchdog (its timeout + 1 s) and resets
+  // the connection of a read that outlives it; a read that waited out the node instead left the
+  // worker's fetch loop parked for good after the node was back.
+  const duplicate = cluster.duplicate.bind(cluster) as (startupNodes?: ClusterNode[], overrideOptions?: ClusterOptions) => Cluster;
+  (cluster as { duplicate: typeof duplicate }).duplicate = (startupNodes, overrideOptions = {}) => duplicate(startupNodes, { ...BLOCKING_READS, ...overrideOptions });
+  return cluster;
 }
+
+/** ioredis' defaults, for the connections of blocking reads (see newCluster) */
+const BLOCKING_READS: Partial<ClusterOptions> = { maxRedirections: 16, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 };
 
 /** does this single-node connection lead into a cluster (INFO cluster says cluster_enabled:1)? */
 export async function clusterEnabled(client: Redis): Promise<boolean> {
