@@ -126,9 +126,8 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number, awayM
     options,
   );
   // A duplicate is a connection for blocking reads (BullMQ's BZPOPMIN and XREAD, an observer's
-  // XREAD) or a subscription: its commands keep ioredis' own few redirections and fail within a
-  // couple of seconds while a node is down, and their callers read again (BullMQ's fetch loop, the
-  // follow loop). BullMQ races each blocking read against a watchdog (its timeout + 1 s) and resets
+  // XREAD) or a subscription: its commands fail within a moment while a node is down, and their callers
+  // read again (BullMQ's fetch loop, the follow loop). BullMQ races each blocking read against a watchdog (its timeout + 1 s) and resets
   // the connection of a read that outlives it; a read that waited out the node instead left the
   // worker's fetch loop parked for good after the node was back.
   const duplicate = cluster.duplicate.bind(cluster) as (startupNodes?: ClusterNode[], overrideOptions?: ClusterOptions) => Cluster;
@@ -136,8 +135,12 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number, awayM
   return cluster;
 }
 
-/** ioredis' defaults, for the connections of blocking reads (see newCluster) */
-const BLOCKING_READS: Partial<ClusterOptions> = { maxRedirections: 16, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 };
+/**
+ * for the connections of blocking reads (see newCluster): a read meeting a node that is down, or
+ * CLUSTERDOWN, fails within about 0.6 s (6 tries, 100 ms apart), within BullMQ's watchdog (at least
+ * 1 s), and not at once (BullMQ's fetch loop would go round without a pause)
+ */
+const BLOCKING_READS: Partial<ClusterOptions> = { maxRedirections: 6, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 };
 
 /** does this single-node connection lead into a cluster (INFO cluster says cluster_enabled:1)? */
 export async function clusterEnabled(client: Redis): Promise<boolean> {

@@ -74,7 +74,8 @@ describe("a Redis Cluster node down for a few seconds mid-run", () => {
         expect(after.slice(0, before.length)).toEqual(before);
         expect(after.map((m) => m.metadata.sequence_number)).toEqual(Array.from({ length: TURNS }, (_, i) => i + 1));
         expect(run.err()).not.toMatch(/Connection is closed|Cluster redirections|CLUSTERDOWN/);
-        expect(readFileSync(logFile, "utf8")).not.toMatch(/Too many Cluster redirections|abandoned/);
+        // (the workers' blocking reads fail while the node is down, and are logged as they are read again)
+        expect(readFileSync(logFile, "utf8")).not.toMatch(/abandoned|never came back/);
       } finally {
         client.disconnect();
         if (run.exitCode === null) run.kill("SIGKILL");
