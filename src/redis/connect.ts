@@ -293,6 +293,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => unknown): Pr
  */
 export function isRedisAway(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
+  // (a MOVED or ASK left in a pipeline's replies: the slots moved back to a node that came back)
+  if (/^(MOVED|ASK) \d+ /.test(msg)) return true;
   return /Connection is closed|Too many Cluster redirections|CLUSTERDOWN|None of startup nodes is available|Cluster isn't ready|Failed to refresh slots cache|TRYAGAIN|MASTERDOWN|LOADING|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/.test(msg);
 }
 
