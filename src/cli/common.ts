@@ -87,7 +87,7 @@ export interface OpenRedis {
 export async function openRedis(config: Config, say?: (s: string) => void, opts: ResolveOptions = {}): Promise<OpenRedis> {
   const found = await resolveRedis(config, opts);
   if (say && found.source !== "configured") say(`Redis: ${describeRedis(found)}`);
-  const redis = await connect(found.url, config.redis.connect_timeout_ms, {}, config.redis.cluster);
+  const redis = await connect(found.url, config.redis.connect_timeout_ms, {}, config.redis.cluster, config.redis.unavailable_timeout_ms);
   redis.on("error", () => undefined);
   await startClock(redis);
   return { redis, resolved: withTopology(found, redis) };

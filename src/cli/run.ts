@@ -274,7 +274,7 @@ async function run(opts: RunOptions): Promise<number> {
         },
         produce: async (feed) => {
           say = (s) => feed.push({ type: "notice", text: s.trim() });
-          final = await follow(store, id, (e) => feed.push(e), { tokens: true, where });
+          final = await follow(store, id, (e) => feed.push(e), { tokens: true, where, watch: unwatch });
           // computed from the log as `dialogue analyze` does, and stored with the run
           const { analysis } = await analysisOf(store, final);
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
@@ -282,7 +282,7 @@ async function run(opts: RunOptions): Promise<number> {
       });
     } else {
       const observe = textObserver(opts);
-      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, where });
+      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, where, watch: unwatch });
       const analysis = (await analysisOf(store, final)).analysis;
       observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
     }

@@ -81,7 +81,8 @@ export class ConversationGoneError extends DialogueError {
  *   retried up to queues.attempts times: invalid_reply (the reply could not be made into a
  *     message), reply_too_long, generation_error (an error inside the stream), error (anything else);
  *   never retried (the fallback model, if any, takes the turn): model_missing, auth, bad_request;
- *   worker_lost: the process running an attempt stopped (crash, SIGKILL) and the queue retried it.
+ *   worker_lost: the process running an attempt stopped (crash, SIGKILL), or lost its job lock (not
+ *   renewed while Redis was away), and the queue retried it.
  */
 export const FAILURE_CAUSES = [
   "rate_limited",

@@ -15,6 +15,7 @@
 import { ConversationGoneError } from "../errors/index.js";
 import { duplicateClient } from "../redis/cluster.js";
 import { now } from "../redis/clock.js";
+import { isRedisAway } from "../redis/connect.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
 import { chunkFromEntry } from "../protocol/token-entry.js";
@@ -60,7 +61,19 @@ export interface FollowOptions {
   settle?: string;
   /** the Redis followed, as the error says it when the conversation goes away, e.g. `Redis at redis://… (prefix "dialogue")` */
   where?: string;
+  /**
+   * told of each read that failed, and of each answered: `failed` says whether the error means
+   * Redis is away (then the read is tried again a moment later, as one Redis' commands wait for its
+   * reconnect, and the caller gives up when it has been away too long: watchConnection). Without
+   * it, such errors are tried again for `awayMs`, then thrown.
+   */
+  watch?: { failed(err: unknown): boolean; answered(): void };
+  /** without `watch`: how long reads are tried again while Redis is away; @defaultValue 30000 */
+  awayMs?: number;
 }
+
+/** how long the follow loop waits before it reads again while Redis is away */
+const AWAY_RETRY_MS = 250;
 
 function changed(a: ConversationRecord | null, b: ConversationRecord): boolean {
   if (!a) return true;
@@ -111,77 +124,107 @@ export async function follow(
     record = next;
     return next;
   };
+  let awaySince: number | null = null;
+  /** a read failed: wait and go on while Redis is away (the caller's watch decides for how long), else throw */
+  const survive = async (err: unknown): Promise<void> => {
+    const away = opts.watch ? opts.watch.failed(err) : isRedisAway(err);
+    if (!away) throw err;
+    awaySince ??= Date.now();
+    if (!opts.watch && Date.now() - awaySince > (opts.awayMs ?? 30_000)) throw err;
+    await new Promise((r) => setTimeout(r, AWAY_RETRY_MS));
+  };
+  const answered = (): void => {
+    awaySince = null;
+    opts.watch?.answered();
+  };
   try {
-    let current = see(await settled(await store.get(id)));
+    let current = see(
+      await (async () => {
+        for (;;) {
+          try {
+            const first = await settled(await store.get(id));
+            answered();
+            return first;
+          } catch (err) {
+            await survive(err);
+          }
+        }
+      })(),
+    );
     for (;;) {
       if (opts.signal?.aborted) break;
-      const streams = [store.keys.log(id)];
-      const ids = [lastLogId];
-      if (opts.tokens) {
-        streams.push(store.keys.tokens(id));
-        ids.push(lastTokenId);
-      }
-      const wait = readAt + paceMs - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (opts.signal?.aborted) break;
-      let res: Array<[string, Array<[string, string[]]>]> | null;
-      let after: ConversationRecord | null | undefined;
-      if (opts.tokens) {
-        res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as typeof res;
-      } else {
-        // the blocking read, and the record once it has its answer: one pipeline on this connection
-        const pipe = reader.pipeline();
-        pipe.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids);
-        pipe.hgetall(store.keys.record(id));
-        const replies = (await pipe.exec()) ?? [];
-        for (const [err] of replies) if (err) throw err;
-        res = replies[0]?.[1] as typeof res;
-        after = store.recordFrom((replies[1]?.[1] ?? {}) as Record<string, string>);
-      }
-      readAt = Date.now();
-      const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
-      const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
-      // the story and personas come before turn 1: when this batch has messages and the record
-      // seen so far lacks them, the record read after it (which has them) is told first
-      if (logEntries.length > 0 && (!current.story || !current.personas)) {
-        after ??= await store.get(id);
-        current = see(after);
-      }
-      // in the order they happened: a turn's last chunks were written before its message was
-      // recorded, so the chunks read together with a message that belong to it (or earlier) go first
-      let t = 0;
-      const nextChunk = (): void => {
-        const [entryId, chunk] = chunks[t++] as (typeof chunks)[number];
-        lastTokenId = entryId;
-        if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
-      };
-      for (const [entryId, fields] of logEntries) {
-        const message = parseEntry(fields);
-        while (t < chunks.length && ((chunks[t] as (typeof chunks)[number])[1]?.seq ?? 0) <= message.metadata.sequence_number) nextChunk();
-        lastLogId = entryId;
-        seen++;
-        lastSeq = Math.max(lastSeq, message.metadata.sequence_number);
-        onEvent({ type: "message", message, id: entryId });
-      }
-      while (t < chunks.length) nextChunk();
-      const wasFinal = isFinal(current.status);
-      current = see(await settled(after === undefined ? await store.get(id) : after));
-      // (after the record: a notice is never told before the story and personas it comes after)
-      if (opts.notices && !opts.tokens && logEntries.length === 0 && !isFinal(current.status) && Date.now() - noticesAt >= 1000) {
-        noticesAt = Date.now();
-        // the newest entries since the last look, newest first; the notices among them, of turns not recorded yet
-        const entries = (await reader.xrevrange(store.keys.tokens(id), "+", lastNoticeId === "-" ? "-" : `(${lastNoticeId}`, "COUNT", 50)) as Array<[string, string[]]>;
-        if (entries.length > 0) lastNoticeId = entries[0]![0];
-        for (const [entryId, fields] of entries.reverse()) {
-          if (!fields.includes("f")) continue;
-          const chunk = chunkFromEntry(fields);
-          if (chunk?.failed && chunk.seq > lastSeq) onEvent({ type: "tokens", chunk, id: entryId });
+      try {
+        const streams = [store.keys.log(id)];
+        const ids = [lastLogId];
+        if (opts.tokens) {
+          streams.push(store.keys.tokens(id));
+          ids.push(lastTokenId);
         }
-      }
-      if (wasFinal) {
-        finalSince ??= Date.now();
-        if (seen >= current.turns && (res === null || res.length === 0)) break;
-        if (Date.now() - finalSince > (opts.graceMs ?? 3000)) break;
+        const wait = readAt + paceMs - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (opts.signal?.aborted) break;
+        let res: Array<[string, Array<[string, string[]]>]> | null;
+        let after: ConversationRecord | null | undefined;
+        if (opts.tokens) {
+          res = (await reader.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids)) as typeof res;
+        } else {
+          // the blocking read, and the record once it has its answer: one pipeline on this connection
+          const pipe = reader.pipeline();
+          pipe.xread("COUNT", 500, "BLOCK", pollMs, "STREAMS", ...streams, ...ids);
+          pipe.hgetall(store.keys.record(id));
+          const replies = (await pipe.exec()) ?? [];
+          for (const [err] of replies) if (err) throw err;
+          res = replies[0]?.[1] as typeof res;
+          after = store.recordFrom((replies[1]?.[1] ?? {}) as Record<string, string>);
+        }
+        readAt = Date.now();
+        const logEntries = res?.find(([key]) => key === streams[0])?.[1] ?? [];
+        const chunks = (res?.find(([key]) => key !== streams[0])?.[1] ?? []).map(([entryId, fields]) => [entryId, chunkFromEntry(fields)] as const);
+        // the story and personas come before turn 1: when this batch has messages and the record
+        // seen so far lacks them, the record read after it (which has them) is told first
+        if (logEntries.length > 0 && (!current.story || !current.personas)) {
+          after ??= await store.get(id);
+          current = see(after);
+        }
+        // in the order they happened: a turn's last chunks were written before its message was
+        // recorded, so the chunks read together with a message that belong to it (or earlier) go first
+        let t = 0;
+        const nextChunk = (): void => {
+          const [entryId, chunk] = chunks[t++] as (typeof chunks)[number];
+          lastTokenId = entryId;
+          if (chunk) onEvent({ type: "tokens", chunk, id: entryId });
+        };
+        for (const [entryId, fields] of logEntries) {
+          const message = parseEntry(fields);
+          while (t < chunks.length && ((chunks[t] as (typeof chunks)[number])[1]?.seq ?? 0) <= message.metadata.sequence_number) nextChunk();
+          lastLogId = entryId;
+          seen++;
+          lastSeq = Math.max(lastSeq, message.metadata.sequence_number);
+          onEvent({ type: "message", message, id: entryId });
+        }
+        while (t < chunks.length) nextChunk();
+        const wasFinal = isFinal(current.status);
+        current = see(await settled(after === undefined ? await store.get(id) : after));
+        // (after the record: a notice is never told before the story and personas it comes after)
+        if (opts.notices && !opts.tokens && logEntries.length === 0 && !isFinal(current.status) && Date.now() - noticesAt >= 1000) {
+          noticesAt = Date.now();
+          // the newest entries since the last look, newest first; the notices among them, of turns not recorded yet
+          const entries = (await reader.xrevrange(store.keys.tokens(id), "+", lastNoticeId === "-" ? "-" : `(${lastNoticeId}`, "COUNT", 50)) as Array<[string, string[]]>;
+          if (entries.length > 0) lastNoticeId = entries[0]![0];
+          for (const [entryId, fields] of entries.reverse()) {
+            if (!fields.includes("f")) continue;
+            const chunk = chunkFromEntry(fields);
+            if (chunk?.failed && chunk.seq > lastSeq) onEvent({ type: "tokens", chunk, id: entryId });
+          }
+        }
+        answered();
+        if (wasFinal) {
+          finalSince ??= Date.now();
+          if (seen >= current.turns && (res === null || res.length === 0)) break;
+          if (Date.now() - finalSince > (opts.graceMs ?? 3000)) break;
+        }
+      } catch (err) {
+        await survive(err);
       }
     }
   } finally {

@@ -12,7 +12,7 @@
  * BullMQ's cluster guidance says (`maxRetriesPerRequest: null` on its node connections; the
  * queues' hash-tagged prefixes are in protocol/keys.ts).
  */
-import { Cluster, type ClusterOptions, type Redis } from "ioredis";
+import { Cluster, type ClusterNode, type ClusterOptions, type Redis } from "ioredis";
 
 /** a connection to one Redis, or to a Redis Cluster: the commands are the same */
 export type RedisClient = Redis | Cluster;
@@ -75,8 +75,29 @@ export function duplicateClient(c: RedisClient): RedisClient {
   return isCluster(c) ? c.duplicate() : c.duplicate();
 }
 
-/** the cluster client for these nodes; not connected yet (lazyConnect) */
-export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Cluster {
+/** how long a command waits between its tries while a node is down, or the cluster says CLUSTERDOWN / TRYAGAIN */
+export const CLUSTER_RETRY_DELAY_MS = 250;
+
+/**
+ * How many redirections and retries a command may take on a cluster: enough for it to wait out a
+ * node that is away for twice `awayMs` (each try at a node that is down costs at most two: the
+ * "Connection is closed" on it, and the MOVED back to it from the node asked meanwhile), as a
+ * command on one Redis waits for its reconnect; a MOVED that goes round in circles (which has no
+ * delay) still ends, in an error.
+ */
+export function maxRedirectionsFor(awayMs: number): number {
+  return 16 + 2 * Math.ceil((2 * awayMs) / CLUSTER_RETRY_DELAY_MS);
+}
+
+/**
+ * The cluster client for these nodes; not connected yet (lazyConnect). A node that goes away (a
+ * crash, a restart) is waited for as one Redis is: the commands for its slots are tried again every
+ * CLUSTER_RETRY_DELAY_MS (ioredis' retryDelayOnFailover: "Connection is closed"; retryDelayOnClusterDown:
+ * the other nodes answer CLUSTERDOWN once they mark it failed; retryDelayOnTryAgain), for about
+ * twice `awayMs` (redis.unavailable_timeout_ms), rather than failing after ioredis' 16
+ * redirections (1.6 s) with "Too many Cluster redirections".
+ */
+export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number, awayMs = 30_000): Cluster {
   if (parsed.db !== 0) throw new Error(`names database ${parsed.db}, but a Redis Cluster has only database 0`);
   const options: ClusterOptions = {
     lazyConnect: true,
@@ -84,6 +105,10 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Clus
     enableReadyCheck: true,
     scaleReads: "master",
     clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: maxRedirectionsFor(awayMs),
     slotsRefreshTimeout: Math.max(1000, Math.min(connectTimeout, 5000)),
     redisOptions: {
       connectTimeout,
@@ -96,11 +121,26 @@ export function newCluster(parsed: ParsedRedisUrl, connectTimeout: number): Clus
     // with TLS, keep the node's name for the certificate check (ioredis' advice for managed clusters)
     ...(parsed.tls ? { dnsLookup: (address: string, done: (err: Error | null, address: string, family?: number) => void) => done(null, address) } : {}),
   };
-  return new Cluster(
+  const cluster = new Cluster(
     parsed.nodes.map((n) => ({ host: n.host, port: n.port })),
     options,
   );
+  // A duplicate is a connection for blocking reads (BullMQ's BZPOPMIN and XREAD, an observer's
+  // XREAD) or a subscription: its commands fail within a moment while a node is down, and their callers
+  // read again (BullMQ's fetch loop, the follow loop). BullMQ races each blocking read against a watchdog (its timeout + 1 s) and resets
+  // the connection of a read that outlives it; a read that waited out the node instead left the
+  // worker's fetch loop parked for good after the node was back.
+  const duplicate = cluster.duplicate.bind(cluster) as (startupNodes?: ClusterNode[], overrideOptions?: ClusterOptions) => Cluster;
+  (cluster as { duplicate: typeof duplicate }).duplicate = (startupNodes, overrideOptions = {}) => duplicate(startupNodes, { ...BLOCKING_READS, ...overrideOptions });
+  return cluster;
 }
+
+/**
+ * for the connections of blocking reads (see newCluster): a read meeting a node that is down, or
+ * CLUSTERDOWN, fails within about 0.6 s (6 tries, 100 ms apart), within BullMQ's watchdog (at least
+ * 1 s), and not at once (BullMQ's fetch loop would go round without a pause)
+ */
+const BLOCKING_READS: Partial<ClusterOptions> = { maxRedirections: 6, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 };
 
 /** does this single-node connection lead into a cluster (INFO cluster says cluster_enabled:1)? */
 export async function clusterEnabled(client: Redis): Promise<boolean> {

@@ -137,7 +137,7 @@ function explain(url: string, err: unknown): RedisUnavailableError {
  * the URL names several nodes, or (`cluster` "auto") names one node of a cluster, or `cluster` is
  * "yes"; else a client of that one Redis.
  */
-export async function connect(url: string, timeoutMs: number, extra: RedisOptions = {}, cluster: ClusterMode = "auto"): Promise<RedisClient> {
+export async function connect(url: string, timeoutMs: number, extra: RedisOptions = {}, cluster: ClusterMode = "auto", awayMs?: number): Promise<RedisClient> {
   let parsed: ParsedRedisUrl;
   try {
     parsed = parseRedisUrl(url);
@@ -147,10 +147,10 @@ export async function connect(url: string, timeoutMs: number, extra: RedisOption
   if (parsed.nodes.length > 1 && cluster === "no") {
     throw new UsageError(`the Redis URL ${redactUrl(url)} names ${parsed.nodes.length} nodes, but redis.cluster is "no"`, "name one node, or set redis.cluster to auto");
   }
-  if (parsed.nodes.length > 1) return connectCluster(url, parsed, timeoutMs);
+  if (parsed.nodes.length > 1) return connectCluster(url, parsed, timeoutMs, awayMs);
   if (cluster === "yes") {
     try {
-      return await connectCluster(url, parsed, timeoutMs);
+      return await connectCluster(url, parsed, timeoutMs, awayMs);
     } catch (err) {
       // a Redis that answers, but not as a cluster, is a setting to change, not a Redis to start;
       // one that does not answer is told as for a single Redis (connection refused, …)
@@ -168,7 +168,7 @@ export async function connect(url: string, timeoutMs: number, extra: RedisOption
         'set redis.cluster to "auto" or "yes" (--set redis.cluster=auto, or DIALOGUE_REDIS_CLUSTER=auto): a client of one node cannot follow the cluster',
       );
     }
-    return connectCluster(url, parsed, timeoutMs);
+    return connectCluster(url, parsed, timeoutMs, awayMs);
   }
   return single;
 }
@@ -197,10 +197,10 @@ async function asOneNode(url: string, timeoutMs: number, extra: RedisOptions): P
   }
 }
 
-async function connectCluster(url: string, parsed: ParsedRedisUrl, timeoutMs: number): Promise<RedisClient> {
+async function connectCluster(url: string, parsed: ParsedRedisUrl, timeoutMs: number, awayMs?: number): Promise<RedisClient> {
   let client;
   try {
-    client = newCluster(parsed, timeoutMs);
+    client = newCluster(parsed, timeoutMs, awayMs);
   } catch (err) {
     throw new UsageError(`the Redis URL ${redactUrl(url)} ${(err as Error).message}`, "drop the /db part of the URL");
   }
@@ -286,25 +286,94 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => unknown): Pr
 }
 
 /**
- * Calls `onLost` once when the connection has been down for `ms` without coming back.
- * Returns a function that stops watching.
+ * Does this error say that Redis (or a node of a Redis Cluster) is away for now — the connection
+ * closed, a node down and the cluster failing over or answering CLUSTERDOWN, no node reachable —
+ * rather than that a command is wrong? Such a command is tried again, as one Redis' commands wait
+ * for its reconnect.
  */
-export function watchConnection(client: RedisClient, ms: number, onLost: () => void): () => void {
+export function isRedisAway(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  // (a MOVED or ASK left in a pipeline's replies: the slots moved back to a node that came back)
+  if (/^(MOVED|ASK) \d+ /.test(msg)) return true;
+  return /Connection is closed|Too many Cluster redirections|CLUSTERDOWN|None of startup nodes is available|Cluster isn't ready|Failed to refresh slots cache|TRYAGAIN|MASTERDOWN|LOADING|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/.test(msg);
+}
+
+/** what watchConnection returns: call it to stop watching */
+export interface ConnectionWatch {
+  (): void;
+  /**
+   * a command failed: true when `err` says Redis is away (isRedisAway), and then it counts as down
+   * until `answered()` (the caller waits and tries again); false for any other error
+   */
+  failed(err: unknown): boolean;
+  /** a command was answered */
+  answered(): void;
+}
+
+/** how often the state of a Redis Cluster is looked at (CLUSTER INFO) */
+const CLUSTER_STATE_EVERY_MS = 1000;
+
+/**
+ * Calls `onLost` once when Redis has been away for `ms` without coming back: the connection
+ * closed; on a Redis Cluster also a node down (the cluster says cluster_state:fail, or a command
+ * of the caller failed with an error that says Redis is away, told through `failed`). Returns a
+ * function that stops watching.
+ */
+export function watchConnection(client: RedisClient, ms: number, onLost: () => void): ConnectionWatch {
   let timer: NodeJS.Timeout | null = null;
-  const down = (): void => {
+  /** why Redis counts as away: "connection" (the client's own), "state" (cluster_state), "commands" */
+  const why = new Set<string>();
+  const down = (reason: string): void => {
+    why.add(reason);
     timer ??= setTimeout(onLost, ms);
   };
-  const up = (): void => {
+  const up = (reason: string): void => {
+    why.delete(reason);
+    if (why.size > 0) return;
     if (timer) clearTimeout(timer);
     timer = null;
   };
-  client.on("close", down);
-  client.on("end", down);
-  client.on("ready", up);
-  return () => {
-    up();
-    client.off("close", down);
-    client.off("end", down);
-    client.off("ready", up);
+  const closed = (): void => down("connection");
+  const ready = (): void => up("connection");
+  client.on("close", closed);
+  client.on("end", closed);
+  client.on("ready", ready);
+  let poll: NodeJS.Timeout | null = null;
+  let stopped = false;
+  if (isCluster(client)) {
+    // one node down leaves the client connected to the others: the cluster's own state says it
+    const look = (): void => {
+      void client
+        .cluster("INFO")
+        .then(
+          (info) => (/cluster_state:ok/.test(String(info)) ? up("state") : down("state")),
+          (err: unknown) => (isRedisAway(err) ? down("state") : undefined),
+        )
+        .finally(() => {
+          if (!stopped) {
+            poll = setTimeout(look, CLUSTER_STATE_EVERY_MS);
+            poll.unref();
+          }
+        });
+    };
+    poll = setTimeout(look, CLUSTER_STATE_EVERY_MS);
+    poll.unref();
+  }
+  const stop = (): void => {
+    stopped = true;
+    if (poll) clearTimeout(poll);
+    why.clear();
+    up("connection");
+    client.off("close", closed);
+    client.off("end", closed);
+    client.off("ready", ready);
   };
+  return Object.assign(stop, {
+    failed: (err: unknown): boolean => {
+      if (!isRedisAway(err)) return false;
+      down("commands");
+      return true;
+    },
+    answered: (): void => up("commands"),
+  });
 }

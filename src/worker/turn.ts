@@ -389,7 +389,11 @@ function buildMessage(b: Base, o: Outcome): DialogMessage {
   });
 }
 
-/** attempts whose worker went away (crash, SIGKILL: the queue started the job again) are recorded as such */
+/**
+ * attempts whose worker went away (crash, SIGKILL), or lost its lock on the turn (not renewed in
+ * time: Redis, or the node of a cluster holding the pool's queues, away that long), are recorded as
+ * such: the queue started the job again
+ */
 function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"], failed: FailedAttempt[]): void {
   const started = (job as Job & { attemptsStarted?: number }).attemptsStarted ?? job.attemptsMade + 1;
   const lost = started - 1 - job.attemptsMade - failed.filter((f) => f.cause === "worker_lost").length;
@@ -400,7 +404,8 @@ function noteLostAttempts(job: Job, req: TurnRequest, agent: TurnContext["agent"
       provider: spec.provider,
       model: spec.model,
       cause: "worker_lost",
-      error: "the worker running this attempt stopped before it finished (a crash or a kill); the queue gave the turn to a worker again",
+      error:
+        "the attempt's worker stopped (a crash or a kill), or could not renew its lock on the turn (Redis away), before the attempt finished; the queue gave the turn to a worker again",
       at: now(),
       retry_after_ms: null,
       wait_ms: null,
