@@ -173,7 +173,8 @@ describe("Ollama's wire format", () => {
   it("429 with Retry-After: 2 for five seconds, then normal answers: the run completes, and the turn shows its attempts and their causes", async () => {
     ollama.fallback = REPLY;
     ollama.retryAfter = "2";
-    ollama.rateLimitUntil = Date.now() + 5000;
+    // five seconds from the turn's first request (a loaded machine's start-up does not eat into them)
+    ollama.rateLimitFor = 5000;
     const { r, rec, msgs } = await run("rate-limited");
     expect(r.code, r.stderr).toBe(0);
     expect(rec.status).toBe("completed");
@@ -382,7 +383,8 @@ describe("OpenAI's wire format", () => {
   it("429 with Retry-After (seconds) for five seconds, then normal answers: completes, each attempt's cause recorded", async () => {
     server.fallback = OK;
     server.retryAfter = "2";
-    server.rateLimitUntil = Date.now() + 5000;
+    // five seconds from the turn's first request (a loaded machine's start-up does not eat into them)
+    server.rateLimitFor = 5000;
     const { r, msgs } = await run("oa-rate-limited");
     expect(r.code, r.stderr).toBe(0);
     const failed = msgs[0]!.metadata.failed_attempts;

@@ -60,6 +60,8 @@ export interface FakeOllama {
   abortedStreams: number;
   /** epoch ms: until then every chat gets 429 with Retry-After `retryAfter` */
   rateLimitUntil: number;
+  /** ms: the first chat request from now on opens a window this long of 429s (rateLimitUntil), however late it comes */
+  rateLimitFor: number;
   retryAfter: string;
   close(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
     requests: [],
     abortedStreams: 0,
     rateLimitUntil: 0,
+    rateLimitFor: 0,
     retryAfter: "2",
     close: async () => undefined,
   };
@@ -126,6 +129,10 @@ export async function startFakeOllama(opts: { models?: string[] } = {}): Promise
     if (req.method === "POST" && path === "/api/chat") {
       const model = String(body.model);
       if (!hasModel(model)) return json(res, 404, { error: `model "${model}" not found, try pulling it first` });
+      if (state.rateLimitFor > 0) {
+        state.rateLimitUntil = Date.now() + state.rateLimitFor;
+        state.rateLimitFor = 0;
+      }
       if (Date.now() < state.rateLimitUntil) {
         res.writeHead(429, { "Content-Type": "application/json; charset=utf-8", "Retry-After": state.retryAfter });
         res.end(JSON.stringify({ error: "too many requests" }));

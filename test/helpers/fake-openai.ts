@@ -35,6 +35,8 @@ export interface FakeOpenAI {
   abortedStreams: number;
   /** epoch ms: until then every chat gets 429 with Retry-After `retryAfter` */
   rateLimitUntil: number;
+  /** ms: the first chat request from now on opens a window this long of 429s (rateLimitUntil), however late it comes */
+  rateLimitFor: number;
   retryAfter: string;
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
     requests: [],
     abortedStreams: 0,
     rateLimitUntil: 0,
+    rateLimitFor: 0,
     retryAfter: "2",
     close: async () => undefined,
   };
@@ -100,6 +103,10 @@ export async function startFakeOpenAI(opts: { models?: string[]; contextWindow?:
         type: "invalid_request_error",
         code: "context_length_exceeded",
       });
+    }
+    if (state.rateLimitFor > 0) {
+      state.rateLimitUntil = Date.now() + state.rateLimitFor;
+      state.rateLimitFor = 0;
     }
     if (Date.now() < state.rateLimitUntil) {
       return error(res, { kind: "status", status: 429, message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded", retryAfter: state.retryAfter });
