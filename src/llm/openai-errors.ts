@@ -29,7 +29,11 @@ export function describeOpenAIError(err: unknown, baseUrl: string, model: string
   }
   if (err instanceof APIError) {
     const status = err.status;
-    const inner = ((err.error as { message?: string } | undefined)?.message ?? err.message).split("\n")[0] ?? "";
+    // the SDK's own message starts with the status ("429 Too Many Requests", "502 status code (no
+    // body)") when the body has no error message: the status is said once, below
+    const inner = (((err.error as { message?: string } | undefined)?.message ?? err.message).split("\n")[0] ?? "")
+      .replace(new RegExp(`^${status ?? ""}\\s+`), "")
+      .replace(/^status code \(no body\)$/, "no body");
     const retryAfterMs = retryAfterOf(err.headers as Headers | undefined);
     switch (true) {
       case status === 401:
