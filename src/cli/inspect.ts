@@ -3,7 +3,7 @@
  * conversations. They read Redis only and work while a run is live or long after it ended (a run no
  * live manager drives any more is finalized as abandoned first, by Store.settle, as list does); `show`
  * of a run going on also says what it lacks to go on (no live manager, a pool no live worker
- * serves, from the processes' heartbeats).
+ * serves, from the processes' heartbeats: cli/lacking.ts; --json as waiting_for and unserved_pools).
  */
 import { Command } from "commander";
 import { summarize } from "../analysis/summary.js";
@@ -14,15 +14,14 @@ import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
-import { isFinal, poolsOfSpec, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
 import { getOrThrow, openStore, out } from "./conversation.js";
 import { listMatching, parseFilter } from "./list-filter.js";
 import { now } from "../redis/clock.js";
-import { readPresence, unservedBy } from "../redis/presence.js";
-import type { Store } from "../redis/store.js";
+import { lackingOf, unservedNow } from "./lacking.js";
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 
@@ -91,7 +90,7 @@ export function showCommand(): Command {
   const cmd = new Command("show")
     .description("show a conversation: story, personas, transcript with metadata, summary; of a run going on, what it lacks (no live manager, a pool no live worker serves)")
     .argument("<id>", "conversation id (see dialogue list)")
-    .option("--json", "the record and every message as one JSON document")
+    .option("--json", "the record, every message and the summary as one JSON document; of a run going on, what it lacks too (waiting_for, unserved_pools: as the API says them)")
     .option("--no-meta", "transcript without the per-message metadata lines")
     .option("--failed", "list the conversation's failed jobs (dead letters) and failed turns with their errors instead");
   addCommonOptions(cmd);
@@ -125,7 +124,9 @@ export function showCommand(): Command {
       }
       const messages = await store.readLog(id);
       if (opts.json) {
-        out(JSON.stringify({ record: rec, messages, summary: summarize(rec, messages) }, null, 2));
+        // what a run going on lacks, as the plain view says it and as the API's unserved_pools (the commands with --prefix when it is not the default)
+        const lacks = await lackingOf(store, rec, prefix);
+        out(JSON.stringify({ record: rec, messages, summary: summarize(rec, messages), ...lacks }, null, 2));
         return;
       }
       out(headerText(rec));
@@ -136,23 +137,16 @@ export function showCommand(): Command {
       for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order));
       const waiting = waitingFor(rec);
       if (waiting) out(waitingText(waiting, rec));
-      if (!isFinal(rec.status)) for (const line of await lacking(store, rec)) out(`… ${line}`);
+      if (!isFinal(rec.status)) {
+        const u = await unservedNow(store, rec.spec);
+        for (const line of u ? waitingForLines(u, null, rec) : []) out(`… ${line}`);
+      }
       out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);
       if (rec.error) out(`  error: ${rec.error}`);
     } finally {
       close();
     }
   });
-}
-
-/** what a run going on lacks to go on, by the heartbeats (the check run --no-spawn and serve make); nothing when they cannot be read */
-async function lacking(store: Store, rec: ConversationRecord): Promise<string[]> {
-  try {
-    const { processes } = await readPresence(store.redis, store.keys);
-    return waitingForLines(unservedBy(processes, poolsOfSpec(rec.spec)), null, rec);
-  } catch {
-    return [];
-  }
 }
 
 /** "<id> had already ended: failed (abandoned) at 2026-11-21 14:30:19 UTC" */

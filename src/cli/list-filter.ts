@@ -47,8 +47,11 @@ export function matches(rec: ConversationRecord, f: ListFilter): boolean {
 
 export type Listed = { id: string; rec: ConversationRecord | null; error?: string };
 
-/** conversations that match, newest first; an unreadable record is listed as such (unless filtered) */
-export async function* listMatching(store: Store, f: ListFilter, limit: number): AsyncGenerator<Listed> {
+/**
+ * conversations that match, newest first; an unreadable record is listed as such (unless filtered).
+ * `noticedBy`: who finalizes a run found abandoned, as its error says (Store.settle)
+ */
+export async function* listMatching(store: Store, f: ListFilter, limit: number, noticedBy = "dialogue list"): AsyncGenerator<Listed> {
   const filtered = f.status !== undefined || f.model !== undefined;
   let shown = 0;
   // one id: its record (settled), or why it cannot be read; false when it is not to be listed
@@ -57,7 +60,7 @@ export async function* listMatching(store: Store, f: ListFilter, limit: number):
     try {
       rec = await store.get(id);
       // a run whose processes are gone is shown as what it is: abandoned
-      if (rec) rec = await store.settle(rec, "dialogue list");
+      if (rec) rec = await store.settle(rec, noticedBy);
     } catch (err) {
       if (filtered) return false;
       return { id, rec: null, error: (err as Error).message.split("\n")[0] ?? "unreadable" };

@@ -1,14 +1,40 @@
 /**
  * Runs as the list shows them (the API and the runs page): `dialogue list`'s filters over the
  * index, each run with its live status and tokens per second, its agents (models, people, recorded
- * speakers) and where it came from (an import, another conversation it continues).
+ * speakers) and where it came from (an import, another conversation it continues). A run no live
+ * manager drives any more (its lease ran out: its launcher and manager are gone) is finalized as
+ * abandoned at the moment it is read, as `dialogue list` and `show` do (Store.settle), so every
+ * page and answer of the server shows it as what it is.
  */
 import { listMatching, type ListFilter } from "../cli/list-filter.js";
 import { parseWhen } from "../cli/when.js";
-import { personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { isFinal, personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "../redis/store.js";
 import type { ListItem } from "./schemas.js";
 import { now as clockNow } from "../redis/clock.js";
+
+/** who the error of a run found abandoned says noticed it */
+export const NOTICER = "dialogue serve";
+
+/** a run as it truly stands (settled: see above), or null when there is none */
+export async function readRun(store: Store, id: string): Promise<ConversationRecord | null> {
+  const rec = await store.get(id);
+  return rec ? store.settle(rec, NOTICER) : null;
+}
+
+/** the runs going on (the active set, each settled: a run found abandoned is not one), oldest id first */
+export async function runsGoingOn(store: Store): Promise<ConversationRecord[]> {
+  const recs = await Promise.all(
+    (await store.activeIds()).sort().map(async (id) => {
+      const rec = await store.get(id).catch(() => null);
+      if (!rec || isFinal(rec.status)) return null;
+      // only a run whose lease looks run out can have been abandoned: the others are not written to
+      const settled = rec.lease_until !== null && rec.lease_until > clockNow() ? rec : await store.settle(rec, NOTICER);
+      return isFinal(settled.status) ? null : settled;
+    }),
+  );
+  return recs.filter((r) => r !== null);
+}
 
 export interface ListQuery {
   status?: string | undefined;
@@ -62,7 +88,7 @@ export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
 export async function listRuns(store: Store, q: ListQuery): Promise<{ conversations: ListItem[]; unreadable: Array<{ id: string; error: string }> }> {
   const conversations: ListItem[] = [];
   const unreadable: Array<{ id: string; error: string }> = [];
-  for await (const { id, rec, error } of listMatching(store, toFilter(q), q.limit)) {
+  for await (const { id, rec, error } of listMatching(store, toFilter(q), q.limit, NOTICER)) {
     if (rec) conversations.push(listItem(rec));
     else unreadable.push({ id, error: error ?? "unreadable" });
   }

@@ -75,10 +75,6 @@ export const ListResponseSchema = z.object({
   unreadable: z.array(z.object({ id: z.string(), error: z.string() })).describe("records that could not be read (unfiltered lists only)"),
 });
 
-export const ConversationResponseSchema = z.object({
-  record: ConversationRecordSchema.describe("the conversation record; spec.config is the configuration used, secrets removed"),
-  links: z.object({ page: z.string(), messages: z.string(), analysis: z.string(), events: z.string() }),
-});
 
 export const MessagesQuerySchema = z.object({
   from: z.coerce.number().int().min(1).default(1).describe("the first sequence number"),
@@ -103,6 +99,17 @@ export const UnservedPoolSchema = z.object({
   start: z.string().describe("the command that starts a worker for it, against this Redis (e.g. dialogue worker --pool asker)"),
 });
 export type UnservedPool = z.infer<typeof UnservedPoolSchema>;
+
+export const ConversationResponseSchema = z.object({
+  record: ConversationRecordSchema.describe("the conversation record; spec.config is the configuration used, secrets removed"),
+  waiting_for: z
+    .array(z.string())
+    .describe("of a run going on, what it lacks to go on by the processes' heartbeats (no live manager, a pool no live worker serves), each with the command that starts one, as dialogue show says it; empty for a run that is over or lacks nothing"),
+  unserved_pools: z
+    .array(UnservedPoolSchema)
+    .describe("of a run going on, each pool it needs that no live worker serves now, with its agents and the command that starts a worker (as dialogue show --json); empty for a run that is over or when every pool has one"),
+  links: z.object({ page: z.string(), messages: z.string(), analysis: z.string(), events: z.string() }),
+});
 
 export const StartResponseSchema = z.object({
   id: z.string(),
@@ -155,7 +162,20 @@ export const HealthSchema = z
             latency_ms: z.number().nullable(),
             error: z.string().nullable(),
             managers: z.number().int().nullable().describe("live managers under this prefix"),
-            workers: z.record(z.string(), z.number().int()).nullable().describe("live workers per pool (pools runs used, and pools of every worker that reported)"),
+            workers: z
+              .record(z.string(), z.number().int())
+              .nullable()
+              .describe("live workers per pool, for the pools that matter now: those live workers serve, and those the runs going on need (0: none live)"),
+            unserved_pools: z
+              .array(
+                z.object({
+                  pool: z.string(),
+                  runs: z.array(z.string()).describe("the runs going on that need it"),
+                  start: z.string().describe("the command that starts a worker for it, against this Redis"),
+                }),
+              )
+              .nullable()
+              .describe("the pools runs going on need that no live worker serves: their turns wait until one starts; empty when every needed pool has one"),
           })
           .describe("every manager and worker's heartbeat (dialogue status): who is live"),
       })

@@ -38,7 +38,7 @@ const live = $("live");
 const notice = $("notice");
 const stopButton = $<HTMLButtonElement>("stop");
 const FINAL = ["completed", "stopped", "failed", "imported"];
-const boxes = sayBoxes(id);
+const boxes = sayBoxes(id, main.dataset.prefix ?? "dialogue");
 
 let state: ViewState = initialState;
 let lastId: string | null = null;

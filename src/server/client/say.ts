@@ -3,9 +3,11 @@
  * person whose turn it is — shown while the record says so (the server's waitingFor, sent with
  * every record event), with the seconds left before the turn is skipped — and a narrator's remark
  * while the run goes on. Both post to /api/conversations/:id/say, the same checks as `dialogue
- * say`; a refusal is shown with its one-line reason and the text is kept. Names go into the page
- * as text only.
+ * say`; a refusal is shown with its one-line reason and the text is kept. The person's box also
+ * names the `dialogue say` command that answers from a terminal (html/say-command.ts). Names go
+ * into the page as text only.
  */
+import { sayCommand } from "../html/say-command.js";
 
 /** the person whose turn it is, as the server sends it (observer/waiting.ts) */
 export interface Waiting {
@@ -29,7 +31,8 @@ export interface SayBoxes {
   end(): void;
 }
 
-export function sayBoxes(id: string): SayBoxes {
+/** `prefix`: the one the server keeps its runs under (the box's `dialogue say` command names it unless it is the default) */
+export function sayBoxes(id: string, prefix: string): SayBoxes {
   const person = el<HTMLFormElement>("person-form");
   const personText = el<HTMLTextAreaElement>("person-text");
   const personSend = el<HTMLButtonElement>("person-send");
@@ -132,6 +135,7 @@ export function sayBoxes(id: string): SayBoxes {
       person.dataset.agent = w.agent_id;
       person.dataset.seq = String(w.seq);
       el("person-who").textContent = `Turn ${w.turn ?? w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
+      el("person-cli").textContent = sayCommand(id, w.agent_id, prefix);
       personText.placeholder = `what ${w.name} says`;
       tick();
       timer ??= setInterval(tick, 1000);

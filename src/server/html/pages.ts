@@ -112,20 +112,25 @@ function sayForms(rec: ConversationRecord): string {
   return `<form id="person-form" class="say hidden" data-agent="">
 <label for="person-text"><b id="person-who"></b> · <span id="person-left"></span></label>
 <textarea id="person-text" rows="3" maxlength="${MAX_TEXT}"></textarea>
-<div><button type="submit" id="person-send">Say it</button> <span class="meta" id="person-note">${people ? "Sent as the person whose turn it is (as dialogue say); the models answer it at their next turns." : ""}</span></div></form>
+<div><button type="submit" id="person-send">Say it</button> <span class="meta" id="person-note">${people ? "Sent as the person whose turn it is (as dialogue say); the models answer it at their next turns." : ""}</span></div>
+<div class="meta">Or from a terminal: <code id="person-cli"></code></div></form>
 <form id="narrator-form" class="say narrator${isFinal(rec.status) ? " hidden" : ""}">
 <label for="narrator-text">A narrator's remark: recorded before the next turn, every later speaker sees it; not a turn</label>
 <input id="narrator-text" maxlength="${MAX_TEXT}" placeholder="The lights go out.">
 <div><button type="submit" id="narrator-send">Add the remark</button> <span class="meta" id="narrator-note"></span></div></form>`;
 }
 
-/** a live run: the page's script fills the transcript and the stats from the event stream */
-export function livePage(rec: ConversationRecord): string {
+/**
+ * a live run: the page's script fills the transcript and the stats from the event stream;
+ * `prefix`: the one the server's runs are kept under (the person's box names the `dialogue say`
+ * command, with --prefix when it is not the default)
+ */
+export function livePage(rec: ConversationRecord, prefix: string): string {
   const rows = rec.spec.agents
     .map((a, i) => `<tr class="a${i % PALETTE.length}" data-agent="${esc(a.id)}"><td>● ${esc(nameOf(rec, a.id))}</td><td colspan="6"></td></tr>`)
     .join("");
   return page(
-    { title: `${rec.spec.scenario.title} · ${rec.spec.id}`, scripts: ["live.js"], data: { id: rec.spec.id } },
+    { title: `${rec.spec.scenario.title} · ${rec.spec.id}`, scripts: ["live.js"], data: { id: rec.spec.id, prefix } },
     `${header(rec)}
 <p><button id="stop" type="button"${isFinal(rec.status) ? " disabled" : ""}>Stop the conversation</button> <span id="notice"></span></p>
 <ul id="waiting-for" class="hidden"></ul>

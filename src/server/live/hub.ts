@@ -4,7 +4,9 @@
  * observer's follow(), src/observer/follow.ts) and hands each event to every subscriber.
  *
  * Reads (through follow): record(ID) polled, log(ID) and tokens(ID) by XREAD BLOCK on a connection
- * of its own, from the streams' ends at the moment the feed starts. Writes nothing.
+ * of its own, from the streams' ends at the moment the feed starts. Writes nothing — but a run whose
+ * lease ran out (no live manager drives it) is finalized as abandoned (Store.settle), as
+ * `dialogue watch` does.
  *
  * A subscriber is told the feed's position when it joins (every event it is handed later comes
  * after it), so it can catch up from its own position to there with XRANGE and then go live with
@@ -16,6 +18,7 @@ import type { ObserverEvent } from "../../observer/follow.js";
 import { follow } from "../../observer/follow.js";
 import type { Store } from "../../redis/store.js";
 import type { Cursor } from "./cursor.js";
+import { NOTICER } from "../runs.js";
 
 export interface Subscriber {
   event(e: ObserverEvent): void;
@@ -61,7 +64,9 @@ class Feed {
           if (e.type === "tokens" && e.id) this.position.tokens = e.id;
           for (const s of this.subscribers) s.event(e);
         },
-        { tokens: true, from: start, signal: this.abort.signal },
+        // a run whose lease runs out while followed (its launcher and manager gone) is finalized as
+        // abandoned, so its pages are told it ended (as dialogue watch does)
+        { tokens: true, from: start, signal: this.abort.signal, settle: NOTICER },
       );
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

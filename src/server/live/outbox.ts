@@ -2,7 +2,7 @@
  * One browser's SSE connection: events go out in the order they are pushed, one write at a time,
  * each with the cursor after it as its id (cursor.ts). What the browser already has — a log or
  * token entry at or before its cursor — is not sent again; chunks of turns it already has whole
- * are left out (the cursor still moves past them). A browser that cannot keep up is disconnected
+ * are left out (the cursor still moves past them), and a record it was just sent is not sent again. A browser that cannot keep up is disconnected
  * (it reconnects and catches up from its cursor) rather than buffered without end.
  */
 import type { SSEReplyInterface } from "@fastify/sse";
@@ -22,10 +22,21 @@ export interface EventPayloads {
 /** events waiting to be written before a connection counts as too slow; @defaultValue 20000 */
 const MAX_PENDING = 20_000;
 
+/**
+ * what a record shows, to tell one sent already: all of it but the spec (never changes) and the
+ * lease (renewed every few seconds; no page shows it)
+ */
+function recordKey(r: ConversationRecord): string {
+  const { spec: _spec, lease_until: _lease, ...shown } = r;
+  return JSON.stringify(shown);
+}
+
 export class Outbox {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private lastSeq: number;
+  /** the last record sent (recordKey) */
+  private lastRecord: string | null = null;
   /** events written (for tests and the bench) */
   sent = 0;
 
@@ -78,7 +89,11 @@ export class Outbox {
     this.write(() => ({ event: "tokens", id, data }));
   }
 
+  /** a record, unless it is the one the browser was sent last (the live feed's first look at a run it starts following is the record just sent on connecting) */
   record(r: ConversationRecord): void {
+    const key = recordKey(r);
+    if (key === this.lastRecord) return;
+    this.lastRecord = key;
     const data = this.payloads.record(r);
     this.write(() => ({ event: "record", data }));
   }

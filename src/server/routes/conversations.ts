@@ -14,11 +14,11 @@ import { say, saidText } from "../../manager/say.js";
 import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { ServerContext } from "../context.js";
-import { readPresence, unservedBy } from "../../redis/presence.js";
 import { poolsOfSpec, type ConversationSpec } from "../../protocol/record.js";
-import { waitingForLines, workerCommand } from "../../observer/unserved.js";
+import { waitingForLines } from "../../observer/unserved.js";
+import { lackingOf, unservedNow, unservedPools, type UnservedPool } from "../../cli/lacking.js";
 import { redactRecord } from "../redact.js";
-import { listRuns } from "../runs.js";
+import { listRuns, readRun } from "../runs.js";
 import {
   AnalysisSchema,
   ConversationResponseSchema,
@@ -33,7 +33,6 @@ import {
   StartBodySchema,
   StartResponseSchema,
   StopResponseSchema,
-  type UnservedPool,
 } from "../schemas.js";
 import { startFromRequest } from "../start.js";
 
@@ -72,12 +71,21 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
 
   api.get(
     "/api/conversations/:id",
-    { schema: { summary: "a conversation's record", tags: ["conversations"], params: IdParamsSchema, response: { 200: ConversationResponseSchema, 404: ErrorSchema } } },
+    {
+      schema: {
+        summary: "a conversation's record, and what a run going on lacks to go on",
+        description:
+          "A run no live manager drives any more (its lease ran out) is finalized as abandoned as it is read, as dialogue show does. Of a run going on, waiting_for and unserved_pools say what it lacks by the processes' heartbeats (no live manager, a pool no live worker serves), as dialogue show --json does; empty for a run that is over.",
+        tags: ["conversations"],
+        params: IdParamsSchema,
+        response: { 200: ConversationResponseSchema, 404: ErrorSchema },
+      },
+    },
     async (req, reply) => {
-      const rec = await store.get(req.params.id);
+      const rec = await readRun(store, req.params.id);
       if (!rec) return reply.code(404).send(notFound(req.params.id));
       const { page, messages, analysis, events } = links(req.params.id);
-      return { record: redactRecord(rec), links: { page, messages, analysis, events } };
+      return { record: redactRecord(rec), ...(await lackingOf(store, rec, ctx.config.redis.prefix)), links: { page, messages, analysis, events } };
     },
   );
 
@@ -113,7 +121,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       },
     },
     async (req, reply) => {
-      const rec = await store.get(req.params.id);
+      const rec = await readRun(store, req.params.id);
       if (!rec) return reply.code(404).send(notFound(req.params.id));
       return (await analysisOf(store, rec, { readOnly: true })).analysis;
     },
@@ -160,7 +168,8 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
     },
     async (req, reply) => {
       const id = req.params.id;
-      if (!(await store.exists(id))) return reply.code(404).send(notFound(id));
+      // a run no live manager drives any more has ended (abandoned), as dialogue stop finds it
+      if (!(await readRun(store, id))) return reply.code(404).send(notFound(id));
       return reply.code(202).send({ id, result: await requestStop(store, queues, id) });
     },
   );
@@ -194,13 +203,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
  */
 async function missing(ctx: ServerContext, spec: ConversationSpec): Promise<{ waiting_for: string[]; unserved_pools: UnservedPool[] }> {
   const prefix = ctx.config.redis.prefix;
-  try {
-    const u = unservedBy((await readPresence(ctx.store.redis, ctx.store.keys)).processes, poolsOfSpec(spec));
-    return {
-      waiting_for: waitingForLines(u, prefix),
-      unserved_pools: u.pools.map((pool) => ({ pool, agents: spec.agents.filter((a) => a.kind === "model" && a.pool === pool).map((a) => a.id), start: workerCommand(pool, prefix) })),
-    };
-  } catch {
-    return { waiting_for: [], unserved_pools: [] }; // the heartbeats could not be read: nothing is claimed either way
-  }
+  // null: the heartbeats could not be read, nothing is claimed either way
+  const u = await unservedNow(ctx.store, spec);
+  return { waiting_for: u ? waitingForLines(u, prefix) : [], unserved_pools: unservedPools(u, spec, prefix) };
 }

@@ -36,6 +36,7 @@ import { catchUp } from "../live/catch-up.js";
 import { decodeCursor, START } from "../live/cursor.js";
 import { Outbox } from "../live/outbox.js";
 import { redactRecord } from "../redact.js";
+import { readRun } from "../runs.js";
 import { ErrorSchema, IdParamsSchema } from "../schemas.js";
 
 /** how long a client waits before reconnecting, ms */
@@ -85,7 +86,8 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
     },
     async (req, reply) => {
       const id = req.params.id;
-      const first = await store.get(id);
+      // a run whose processes are gone is told as what it is, abandoned, and ended (runs.ts readRun)
+      const first = await readRun(store, id);
       if (!first) return reply.code(404).send({ error: "not_found", message: `no conversation ${id}` });
       const cursor = decodeCursor(reply.sse.lastEventId ?? req.query.last_event_id) ?? { ...START };
       const index = agentIndex(first);

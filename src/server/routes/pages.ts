@@ -18,7 +18,7 @@ import type { ServerContext } from "../context.js";
 import { badAddressPage, notFoundPage, type AddressProblem } from "../html/errors.js";
 import { comparePage, comparePicker, finishedPage, livePage, runRows, runsPage } from "../html/pages.js";
 import { redactRecord } from "../redact.js";
-import { listItem, listRuns } from "../runs.js";
+import { listItem, listRuns, readRun } from "../runs.js";
 import { IdParamsSchema, ListQuerySchema, ListStatusSchema } from "../schemas.js";
 
 const HTML = "text/html; charset=utf-8";
@@ -95,10 +95,11 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     "/runs/:id",
     { schema: { ...hide, params: IdParamsSchema, querystring: z.object({ live: z.string().optional() }) } },
     async (req, reply) => {
-      const found = await store.get(req.params.id);
+      // a run whose processes are gone is shown as what it is: abandoned (runs.ts readRun)
+      const found = await readRun(store, req.params.id);
       if (!found) return reply.code(404).type(HTML).send(notFoundPage(`conversation ${req.params.id}`));
       const rec = redactRecord(found);
-      if (!isFinal(rec.status) || req.query.live !== undefined) return reply.type(HTML).send(livePage(rec));
+      if (!isFinal(rec.status) || req.query.live !== undefined) return reply.type(HTML).send(livePage(rec, ctx.config.redis.prefix));
       const { analysis } = await analysisOf(store, found, { readOnly: true });
       return reply.type(HTML).send(Readable.from(finishedPage(rec, analysis, store.pages(rec.spec.id))));
     },
@@ -113,7 +114,7 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
       const found: ConversationRecord[] = [];
       const missing: string[] = [];
       for (const id of ids) {
-        const rec = isSafeId(id) ? await store.get(id) : null;
+        const rec = isSafeId(id) ? await readRun(store, id) : null;
         if (!rec) missing.push(id);
         else found.push(rec);
       }
