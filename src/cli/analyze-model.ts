@@ -91,7 +91,9 @@ const watched = (provider: LlmProvider, spec: ModelSpec): Watchdog => new Watchd
  * The manager's model for what `analyze` asks of a model (notes; the judge of an imported
  * conversation, which had no manager): the configuration's, resolved as `dialogue run` resolves
  * it ("auto": the first that answers, else simulated), its model checked (a server out of reach
- * is retried as a generation is).
+ * is retried as a generation is). Only the manager's model is resolved: the agents' play no part
+ * here, so the servers are probed for "auto" only when the manager's provider is auto, and a
+ * manager named (--set manager.provider=…, or -c) costs no probe of the others.
  */
 async function managerModel(config: Config, rateHint: string): Promise<{ spec: ModelSpec; provider: LlmProvider }> {
   const { ServedModels } = await import("../llm/served.js");
@@ -99,13 +101,15 @@ async function managerModel(config: Config, rateHint: string): Promise<{ spec: M
   const { preflight } = await import("../llm/preflight.js");
   const { ProviderRegistry } = await import("../llm/index.js");
   const configured = { provider: config.manager.provider ?? config.provider, model: config.manager.model ?? config.model };
+  // the manager alone: an agent left on "auto" (the default provider) would have "auto" probe every server
+  const managerOnly: Config = { ...config, agents: [] };
   const { spec, auto } = await retrying(config, configured, rateHint)("the model check", async () => {
     // asked again at each attempt: a server's answer (or silence) is remembered per ServedModels
     const served = new ServedModels(config);
-    const r = await resolveModels(config, served);
-    const problem = r.problems.find((p) => specOf(config, r).manager.provider === p.provider);
+    const r = await resolveModels(managerOnly, served);
+    const manager = specOf(managerOnly, r).manager;
+    const problem = r.problems.find((p) => manager.provider === p.provider);
     if (problem) throw problem.error;
-    const manager = specOf(config, r).manager;
     await preflight(config, [manager], { say: stderr, served });
     return { spec: manager, auto: r.auto };
   });

@@ -32,7 +32,7 @@ export function analyzeCommand(): Command {
     .option("-w, --window <size>", "tumbling windows: turns (5t) or time (30s, 2m, 1h), or auto (about 24 windows)")
     .option("--refresh", "recompute even if a fresh analysis is stored with the run")
     .option("--judge", "also ask the manager's model for a verdict (summary and 1-10 scores); stored with the run")
-    .option("--notes", "for each window, the manager's model (configured as for dialogue run; simulated, and labelled, when nothing else answers) writes a note: summary, open questions, sentiment; stored with the run for that window size");
+    .option("--notes", "for each window, the manager's model (configured as for dialogue run: auto looks for a server only when the manager's provider is auto; simulated, and labelled, when nothing else answers) writes a note: summary, open questions, sentiment; stored with the run for that window size");
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",

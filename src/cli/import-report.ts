@@ -39,12 +39,12 @@ export function reportText(r: ImportReport): string {
     if (r.already.length > SHOWN) lines.push(moreSessions(r.already.length));
   }
   if (r.rejected.length) {
-    lines.push(`Not imported (${r.rejected.length}):`);
+    lines.push(`Not imported (${r.rejected.length.toLocaleString("en-US")}):`);
     for (const c of r.rejected.slice(0, SHOWN)) lines.push(`  session ${c.session}: ${c.reason}`);
     if (r.rejected.length > SHOWN) lines.push(`  … and ${plural(r.rejected.length - SHOWN, "more session")} (--json lists them all)`);
   }
   if (r.bad_row_count) {
-    lines.push(`Bad rows (${r.bad_row_count}):`);
+    lines.push(`Bad rows (${r.bad_row_count.toLocaleString("en-US")}):`);
     for (const b of r.bad_rows.slice(0, SHOWN)) lines.push(`  ${b.place}${b.session !== null ? ` (session ${b.session})` : ""}: ${b.problem}`);
     const more = r.bad_row_count - Math.min(SHOWN, r.bad_rows.length);
     if (more > 0) lines.push(`  … and ${plural(more, "more bad row")} (--json lists ${r.bad_row_count > MAX_BAD_LISTED ? `the first ${MAX_BAD_LISTED.toLocaleString("en-US")}` : "them all"})`);

@@ -25,7 +25,9 @@ Examples:
   dialogue say 20261121-143005-k3f9a --as narrator "The lights go out."
 
 A person's turn waits limits.human_turn_seconds (120 s) for an answer, then is skipped. It takes
-one answer, the first: another say for that turn is refused (exit 2). Remarks are not limited.`,
+one answer, the first: another say for that turn is refused (exit 2), and so is one that comes
+after the turn timed out (nothing is recorded). A say that is accepted is recorded. Remarks are
+not limited.`,
   );
   return cmd.action(async (id: string, words: string[], opts: CommonOptions & { as?: string }) => {
     checkId(id);

@@ -77,13 +77,20 @@ async function* jsonArray(file: string, o: ReadOptions): AsyncGenerator<RawRow> 
   input.on("data", (chunk) => o.onChunk?.(chunk as Buffer));
   const items = input.pipe(streamArray.withParserAsStream());
   input.on("error", (err) => items.destroy(err));
+  // the elements read whole so far: past 0, the file is an array that breaks off (cut short, or something after it)
+  let read = 0;
   try {
     for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
       const item = key + 1;
+      read = item;
       yield isObject(value) ? { line: null, item, value, error: null } : { line: null, item, value: null, error: "not a JSON object" };
     }
   } catch (err) {
-    throw new UsageError(`${file} is not a JSON array of objects: ${(err as Error).message}`, "a .json file holds one array of row objects; for one object per line, use .jsonl (or --format jsonl)");
+    const why = (err as Error).message.replace(/\.$/, "");
+    if (read > 0) {
+      throw new UsageError(`${file}: the JSON array cannot be read past item ${read.toLocaleString("en-US")} (${why}); nothing was imported`, "the file may be cut short or have something after its closing ]: fix it (or export it again), then import it again");
+    }
+    throw new UsageError(`${file} is not a JSON array of objects: ${why}; nothing was imported`, "a .json file holds one array of row objects; for one object per line, use .jsonl (or --format jsonl)");
   }
 }
 

@@ -39,6 +39,7 @@ import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, retryOf, type NextTurnDeps } from "./next-turn.js";
 import { Ahead } from "./ahead.js";
 import { humanMessage, lostMessage, narratorMessage, skippedMessage } from "./people.js";
+import { sayClaimTtlMs } from "./say.js";
 import { personasTask, storyTask, transcriptTask, TRANSCRIPT_SAMPLE } from "./prompts.js";
 import { generationSeed } from "../llm/seed.js";
 
@@ -388,6 +389,10 @@ export class Controller {
       return "remark queued";
     }
     const choice = rec.next_choice;
+    // a say for a turn that is no longer waiting is not taken for a later turn of the same person
+    if (c.seq !== undefined && choice?.seq !== c.seq) {
+      throw new UnrecoverableError(`${c.as}'s turn ${turnOf(c.seq, rec)} in ${id} is no longer waiting (answered or skipped)`);
+    }
     if (!choice || !this.awaitingPerson(rec) || choice.agent_id !== c.as) {
       throw new UnrecoverableError(`it is not ${c.as}'s turn in ${id}${choice ? ` (turn ${turnOf(choice.seq, rec)} is ${choice.agent_id}'s)` : ""}`);
     }
@@ -398,12 +403,23 @@ export class Controller {
     return this.afterRecorded(after, msg, recent, remarks);
   }
 
-  /** a person's turn still unanswered: skipped, with the reason, and the conversation goes on */
+  /**
+   * a person's turn still unanswered: skipped, with the reason, and the conversation goes on —
+   * once the turn's claim is this timeout's (a say that claimed it first is left to be recorded)
+   */
   private async humanTimeout(id: string, seq: number): Promise<string> {
     const rec = await this.load(id);
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const choice = rec.next_choice;
     if (!choice || choice.seq !== seq || rec.turns >= seq) return "answered in time";
+    // the turn is claimed as a say claims it (manager/say.ts): a say that holds it already is
+    // recorded, so the turn is left to it; once claimed here, a later say is refused
+    const held = await this.queues.claimControl(this.store.keys.sayClaimId(id, seq), this.store.keys.humanTimeoutJobId(id, seq), sayClaimTtlMs(rec));
+    if (held !== null) {
+      const said = await this.queues.controlJob(held).catch(() => null);
+      // a say that is gone, or that ended without being recorded, leaves the turn unanswered: it is skipped all the same
+      if (said && !said.finishedOn) return "answered in time (its answer is queued)";
+    }
     const msg = skippedMessage(rec, choice, now());
     const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);
     if (appended.result !== "added") return "answered in time";

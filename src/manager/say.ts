@@ -7,10 +7,14 @@
  * A person's turn takes one say: the first one added claims the turn (Keys.sayClaimId, a BullMQ
  * deduplication id, checked and set by the add's own script), and any later one for that turn —
  * from any terminal, host or page, however close behind — is refused, saying when the first was
- * said. A narrator may add any number of remarks.
+ * said. The turn's timeout (human_timeout) claims the same id before it skips the turn: a say that
+ * comes after it is refused (the turn timed out; nothing is recorded), and a timeout that comes
+ * after a say leaves the turn to it — so a say that is accepted is recorded, one refused is not.
+ * The say job carries the turn it answers (seq). A narrator may add any number of remarks.
  *
  * Reads: record(ID); the job holding a turn's claim, only to refuse a second say. Writes: one job
- * on the control queue (and, for a person's turn, its claim).
+ * on the control queue (and, for a person's turn, its claim). The controller's humanTimeout claims
+ * a turn with Queues.claimControl, under its timeout's job id (Keys.humanTimeoutJobId).
  */
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
@@ -78,16 +82,21 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     return { as, seq: null, turn: null };
   }
   const turn = turnOf(waiting.seq, rec);
-  const held = await queues.addControlOnce(job, jobId, queues.keys.sayClaimId(id, waiting.seq), claimTtlMs(rec));
-  if (held !== null) throw await alreadySaid(queues, held, as, turn, id);
+  const held = await queues.addControlOnce({ ...job, seq: waiting.seq }, jobId, queues.keys.sayClaimId(id, waiting.seq), sayClaimTtlMs(rec));
+  if (held !== null) throw await alreadySaid(queues, held, as, { seq: waiting.seq, turn }, rec);
   return { as, seq: waiting.seq, turn };
 }
 
-/** how long a person's turn stays claimed by its say: longer than the turn can wait, and a day more for a manager to come back */
-const claimTtlMs = (rec: ConversationRecord): number => Math.round(rec.spec.limits.human_turn_seconds * 1000) + 24 * 3600 * 1000;
+/** how long a person's turn stays claimed by its say (or its timeout): longer than the turn can wait, and a day more for a manager to come back */
+export const sayClaimTtlMs = (rec: ConversationRecord): number => Math.round(rec.spec.limits.human_turn_seconds * 1000) + 24 * 3600 * 1000;
 
-/** the refusal of a second say for a turn: what the first came to, and how long ago it was said */
-async function alreadySaid(queues: Queues, held: string, as: string, turn: number, id: string): Promise<ConflictError> {
+/** the refusal of a say for a turn claimed before it: by its timeout (the turn was skipped), or by a first say (what it came to, and how long ago it was said) */
+async function alreadySaid(queues: Queues, held: string, as: string, { seq, turn }: { seq: number; turn: number }, rec: ConversationRecord): Promise<ConflictError> {
+  const id = rec.spec.id;
+  if (held === queues.keys.humanTimeoutJobId(id, seq)) {
+    const waited = rec.spec.limits.human_turn_seconds;
+    return new ConflictError(`${as}'s turn ${turn} timed out before this was said: it waits ${waited} s (limits.human_turn_seconds), then is skipped; nothing was recorded`, `say it again at your next turn (dialogue watch ${id} shows it)`);
+  }
   const first = await queues.controlJob(held).catch(() => null);
   const data = first?.data as { said_at?: unknown } | undefined;
   const ago = typeof data?.said_at === "number" ? ` (said ${(Math.max(0, now() - data.said_at) / 1000).toFixed(1)} s ago)` : "";

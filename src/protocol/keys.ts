@@ -18,8 +18,9 @@
  *   P:checks                      pub/sub channel: CheckRequest (`run --no-spawn` asks the processes that will serve)
  *   P:check:{CHECK}               hash: process id -> its CheckReply, kept a minute
  *   BullMQ queues:                control, prefix "{P}"; requests.<pool> and responses.<pool>, prefix "{P/<pool>}"
- *   {P}:control:de:say.<ID>.<seq> BullMQ's deduplication key: person's turn <seq> has a say (its job id); kept
- *                                 limits.human_turn_seconds plus a day (manager/say.ts)
+ *   {P}:control:de:say.<ID>.<seq> BullMQ's deduplication key: person's turn <seq> has a say (its job id), or
+ *                                 its timeout skips it (human.<ID>.<seq>: Queues.claimControl); the first
+ *                                 holds it, kept limits.human_turn_seconds plus a day (manager/say.ts)
  *   (before per-pool tags)        requests.<pool> and responses.<pool> under prefix "{P}": read for old runs
  *
  * `{ID}`, `{P}` and `{P/<pool>}` are Redis Cluster hash tags: one conversation's keys share a
@@ -152,7 +153,8 @@ export class Keys {
   }
   /**
    * the BullMQ deduplication id a person's say for turn `seq` claims: the first say added holds it,
-   * and any later one for that turn is not added (manager/say.ts)
+   * and any later one for that turn is not added (manager/say.ts); the turn's timeout claims it too,
+   * under its own job id, before it skips the turn (manager/controller.ts humanTimeout)
    */
   sayClaimId(id: string, seq: number): string {
     return `say.${id}.${seq}`;

@@ -462,6 +462,12 @@ export const ControlJobSchema = z.discriminatedUnion("type", [
       said_at: z.number().int().nonnegative(),
       /** where it came from, for the record ("dialogue say", "the TUI", "the web") */
       via: shortText,
+      /**
+       * a person's say: the turn it answers (its sequence number), so a say that comes too late
+       * for it is told from one for a later turn of the same person; absent for a remark (and in
+       * says queued before it was carried)
+       */
+      seq: z.number().int().positive().optional(),
     })
     .strict(),
   /** a person's turn `seq` that is still unanswered at this moment is skipped */

@@ -25,6 +25,12 @@ export const RETAIN: Pick<JobsOptions, "removeOnComplete" | "removeOnFail"> = {
   removeOnFail: false,
 };
 
+/** KEYS[1] a deduplication key; ARGV holder, ttl ms: the job holding it, or nil once ARGV[1] holds it */
+const CLAIM = `local held = redis.call("GET", KEYS[1])
+if held then return held end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return false`;
+
 export class Queues {
   readonly keys: Keys;
   private readonly cache = new Map<string, Queue>();
@@ -78,6 +84,19 @@ export class Queues {
   async addControlOnce(job: ControlJob, jobId: string, claim: string, ttlMs: number): Promise<string | null> {
     const added = await this.control().add(job.type, job, { ...RETAIN, jobId, attempts: 3, backoff: { type: "exponential", delay: 500 }, deduplication: { id: claim, ttl: ttlMs } });
     return added.id === jobId ? null : (added.id ?? null);
+  }
+
+  /**
+   * Claims `claim` (a deduplication id addControlOnce's jobs claim) for the job `holder` without
+   * adding a job: one script on BullMQ's own deduplication key of the control queue, set only when
+   * unset (as the add script sets it), kept `ttlMs`. Of this claim and an add racing for it, exactly
+   * one has it. Returns null when `holder` has it (now, or from before), else the id of the job
+   * that does.
+   */
+  async claimControl(claim: string, holder: string, ttlMs: number): Promise<string | null> {
+    // the key as BullMQ's add script names it (its key map): the queue's prefix and hash tag, so on a cluster it is on the queue's slot
+    const held = (await this.connection.eval(CLAIM, 1, `${this.control().keys.de}:${claim}`, holder, String(ttlMs))) as string | null;
+    return held === null || held === holder ? null : held;
   }
 
   /** a control job as it is now (its data, and whether it has finished), or null when it is gone */
