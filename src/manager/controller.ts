@@ -51,6 +51,8 @@ function managerOptions(spec: ConversationSpec, step: number, n: number): Conver
 
 /** how long a stop or deadline waits for the turn in flight to come back cut before ending anyway */
 export const STOP_GRACE_MS = 10_000;
+/** how long a person's turn whose timeout found a say queued for it waits before the timeout looks again */
+export const SAY_RECHECK_MS = 2_000;
 /** specs a controller remembers (see specOf) */
 const MAX_SPECS = 1000;
 
@@ -418,7 +420,12 @@ export class Controller {
     if (held !== null) {
       const said = await this.queues.controlJob(held).catch(() => null);
       // a say that is gone, or that ended without being recorded, leaves the turn unanswered: it is skipped all the same
-      if (said && !said.finishedOn) return "answered in time (its answer is queued)";
+      if (said && !said.finishedOn) {
+        // looked at again shortly: a say that then fails for good (or goes) leaves the turn to be
+        // skipped, rather than waiting with it until the run's limits end the run
+        await this.queues.addControl({ type: "human_timeout", conversation_id: id, seq }, `${this.store.keys.humanTimeoutJobId(id, seq)}.${Date.now()}`, SAY_RECHECK_MS);
+        return "answered in time (its answer is queued; looked at again)";
+      }
     }
     const msg = skippedMessage(rec, choice, now());
     const { appended, rec: after, recent, remarks } = await this.appendAndRead(msg, rec.spec);
