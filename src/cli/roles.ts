@@ -34,7 +34,7 @@ A Redis Cluster: name several nodes (REDIS_URL=redis://:pw@h1:7000,h2:7000,h3:70
 Every manager and worker writes a heartbeat (host, pid, pool, what it can serve, load) every
 presence.heartbeat_ms; dialogue status lists them. DIALOGUE_HOSTNAME overrides the host name shown.
 While Redis is away it keeps retrying, and its log says so once (then at most every 10 s), and once
-when Redis answers again.`;
+when Redis answers again. Ctrl-C or SIGTERM stops it cleanly; a second one ends it at once (130, 143).`;
 
 /**
  * open Redis as a role process: no private managed Redis unless asked; the first line says which
@@ -49,12 +49,15 @@ async function openAsRole(role: string, config: Config, opts: RoleOptions, log: 
   return opened;
 }
 
+/** a signal's exit code (128 + its number), for a second signal that ends the process at once */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
 function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
   return new Promise((resolve) => {
     let closing = false;
     const stop = (why: string): void => {
       if (closing) {
-        process.exit(130);
+        process.exit(SIGNAL_EXIT[why] ?? 1);
       }
       closing = true;
       log.info({ why }, "shutting down");

@@ -2,7 +2,8 @@
  * Hand-started roles (`dialogue manager`, `dialogue worker --pool X`, as README's "Several hosts"
  * shows) while Redis is away: each says so once (where, that it keeps trying), at most a reminder
  * every 10 s, and once when Redis answers again — not a line per connection and reconnect attempt —
- * and they serve a run afterwards. Errors that are not "Redis away" are still logged.
+ * and they serve a run afterwards. Errors that are not "Redis away" are still logged. A second
+ * signal ends a role at once with that signal's exit code: SIGTERM 143, SIGINT 130.
  */
 import { readFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -12,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { RedisOutage, redisWhere } from "../../src/redis/connect-outage.js";
 import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
-import { freshPrefix } from "../helpers/redis.js";
+import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 import { startTestRedis } from "../helpers/redis-server.js";
 import { startTestCluster } from "../helpers/redis-cluster.js";
 import { crashNode, nodeForSlot, restartNode } from "../helpers/cluster-node.js";
@@ -192,4 +193,48 @@ describe("the lines Redis' absence is told in (in-process, a real Redis)", () =>
       await server.stop();
     }
   }, 60_000);
+});
+
+describe("a second signal to a role that is shutting down", () => {
+  const busyWorker = async (): Promise<Proc> => {
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl());
+    const slow = ["--set", "simulated.tokens_per_second=2", "--set", "simulated.time_to_first_token_ms=0"];
+    const manager = serve(["manager", "--prefix", prefix, ...HB], env);
+    const workers = ["traveller", "local"].map((pool) => serve(["worker", "--pool", pool, "--prefix", prefix, ...HB, ...slow], env));
+    await ready([manager, ...workers]);
+    serve(["run", "--no-spawn", "--provider", "simulated", "--max-turns", "2", "--plain", "--prefix", prefix, ...slow], env);
+    const redis = new Redis(testRedisUrl());
+    try {
+      // the worker whose heartbeat says it is generating a turn
+      return await waitFor("a worker busy with a turn", async () => {
+        const all = await redis.hgetall(`${prefix}:presence`);
+        for (const w of workers) {
+          const entry = Object.entries(all).find(([k]) => k.includes(`/${w.pid}/worker`));
+          if (entry && (JSON.parse(entry[1]) as { load?: { active?: number } }).load?.active) return w;
+        }
+        return null;
+      }, 30_000, 100);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it("SIGTERM twice: exits 143 at once (it was finishing its turn)", async () => {
+    const worker = await busyWorker();
+    worker.kill("SIGTERM");
+    await waitFor("shutting down", async () => /shutting down/.test(worker.err()), 5_000, 20);
+    worker.kill("SIGTERM");
+    const { code } = await exited(worker, 3_000);
+    expect(code, worker.err()).toBe(143);
+  }, 90_000);
+
+  it("SIGINT twice: exits 130 at once", async () => {
+    const worker = await busyWorker();
+    worker.kill("SIGINT");
+    await waitFor("shutting down", async () => /shutting down/.test(worker.err()), 5_000, 20);
+    worker.kill("SIGINT");
+    const { code } = await exited(worker, 3_000);
+    expect(code, worker.err()).toBe(130);
+  }, 90_000);
 });
