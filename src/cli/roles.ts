@@ -49,7 +49,10 @@ async function openAsRole(role: string, config: Config, opts: RoleOptions, log: 
   return opened;
 }
 
-/** a signal's exit code (128 + its number), for a second signal that ends the process at once */
+/**
+ * the exit code when a second signal ends the process at once: the signal's (128 + its number);
+ * the launcher going away during a shutdown ends it as interrupted
+ */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
@@ -57,7 +60,7 @@ function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: s
     let closing = false;
     const stop = (why: string): void => {
       if (closing) {
-        process.exit(SIGNAL_EXIT[why] ?? 1);
+        process.exit(SIGNAL_EXIT[why] ?? 130);
       }
       closing = true;
       log.info({ why }, "shutting down");
