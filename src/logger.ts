@@ -24,14 +24,34 @@ const REDACT = [
 /** redis://user:secret@host -> redis://user:***@host */
 export { redactUrl } from "./config/redact.js";
 
-export function createLogger(opts: { level: string; file?: string | null; role: string }): Logger {
+/**
+ * a line's level (pino's numbers: 40 warn, 50 error) and its fields: true when it is told
+ * elsewhere instead of written (a role's "Redis is away" lines: redis/connect-outage.ts)
+ */
+export type Divert = (level: number, fields: Record<string, unknown>) => boolean;
+
+export function createLogger(opts: { level: string; file?: string | null; role: string; divert?: Divert }): Logger {
   const base = { role: opts.role, pid: process.pid };
+  const divert = opts.divert;
+  const options: pino.LoggerOptions = {
+    level: opts.level,
+    base,
+    redact: { paths: REDACT, censor: "***" },
+    ...(divert
+      ? {
+          hooks: {
+            logMethod(args, method, level) {
+              const fields = args[0];
+              if (typeof fields === "object" && fields !== null && divert(level, fields as Record<string, unknown>)) return;
+              method.apply(this, args);
+            },
+          },
+        }
+      : {}),
+  };
   if (opts.file) {
     mkdirSync(path.dirname(opts.file), { recursive: true });
-    return pino(
-      { level: opts.level, base, redact: { paths: REDACT, censor: "***" } },
-      pino.destination({ dest: opts.file, append: true, sync: false, mkdir: true }),
-    );
+    return pino(options, pino.destination({ dest: opts.file, append: true, sync: false, mkdir: true }));
   }
-  return pino({ level: opts.level, base, redact: { paths: REDACT, censor: "***" } }, pino.destination(2));
+  return pino(options, pino.destination(2));
 }

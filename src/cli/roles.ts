@@ -6,7 +6,7 @@
  * `dialogue run`, also when the launcher goes away (IPC disconnect), so no child outlives it.
  */
 import { Command } from "commander";
-import { createLogger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { startManager } from "../manager/process.js";
 import { startWorker } from "../worker/process.js";
 import { UsageError } from "../errors/index.js";
@@ -16,6 +16,7 @@ import { addCommonOptions, loadConfig, openRedis, positiveInt, stderr, type Comm
 import type { Config } from "../config/schema.js";
 import { describeRedis } from "../redis/connect.js";
 import { hostName } from "../redis/host.js";
+import { RedisOutage } from "../redis/connect-outage.js";
 
 interface RoleOptions extends CommonOptions {
   managedRedis?: boolean;
@@ -31,22 +32,35 @@ host; it never starts one of its own unless you pass --managed-redis (or set
 redis.managed.autostart): a process meant to join others must not serve an empty Redis.
 A Redis Cluster: name several nodes (REDIS_URL=redis://:pw@h1:7000,h2:7000,h3:7000) or one node of it.
 Every manager and worker writes a heartbeat (host, pid, pool, what it can serve, load) every
-presence.heartbeat_ms; dialogue status lists them. DIALOGUE_HOSTNAME overrides the host name shown.`;
+presence.heartbeat_ms; dialogue status lists them. DIALOGUE_HOSTNAME overrides the host name shown.
+While Redis is away it keeps retrying, and its log says so once (then at most every 10 s), and once
+when Redis answers again. Ctrl-C or SIGTERM stops it cleanly; a second one ends it at once (130, 143).`;
 
-/** open Redis as a role process: no private managed Redis unless asked; the first line says which Redis, and where this process is */
-async function openAsRole(role: string, config: Config, opts: RoleOptions) {
+/**
+ * open Redis as a role process: no private managed Redis unless asked; the first line says which
+ * Redis, and where this process is. From then on, Redis going away is said once (and when it is
+ * back), not once per connection and reconnect attempt: `outage` is the logger's divert.
+ */
+async function openAsRole(role: string, config: Config, opts: RoleOptions, log: Logger, outage: RedisOutage) {
   const autostart = opts.managedRedis === true ? true : (config.redis.managed.autostart ?? false);
   const opened = await openRedis(config, undefined, { autostart, role });
   stderr(`${role}: Redis ${describeRedis(opened.resolved)} · prefix "${config.redis.prefix}" · host ${hostName()} · pid ${process.pid}`);
+  outage.start({ log, client: opened.redis, url: opened.resolved.url });
   return opened;
 }
+
+/**
+ * the exit code when a second signal ends the process at once: the signal's (128 + its number);
+ * the launcher going away during a shutdown ends it as interrupted
+ */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
   return new Promise((resolve) => {
     let closing = false;
     const stop = (why: string): void => {
       if (closing) {
-        process.exit(130);
+        process.exit(SIGNAL_EXIT[why] ?? 130);
       }
       closing = true;
       log.info({ why }, "shutting down");
@@ -81,12 +95,14 @@ export function managerCommand(): Command {
   cmd.addHelpText("after", ROLE_HELP);
   return cmd.action(async (opts: RoleOptions) => {
     const config = loadConfig(opts, { handed: await receiveConfig() });
-    const log = createLogger({ level: config.log.level, file: config.log.file, role: "manager" });
-    const { redis } = await openAsRole("manager", config, opts);
+    const outage = new RedisOutage();
+    const log = createLogger({ level: config.log.level, file: config.log.file, role: "manager", divert: outage.divert });
+    const { redis } = await openAsRole("manager", config, opts, log, outage);
     const handle = await startManager({ config, redis, log });
     if (!process.send) stderr(`manager ready (prefix "${config.redis.prefix}", pid ${process.pid}); Ctrl-C to stop`);
     await untilShutdown(async () => {
       await handle.close();
+      outage.stop();
       redis.disconnect();
     }, log);
   });
@@ -108,8 +124,9 @@ export function workerCommand(): Command {
   return cmd.action(async (opts: WorkerOptions) => {
     if (!isSafeId(opts.pool)) throw new UsageError(`invalid --pool "${opts.pool}"`, "use letters, digits, '_', '.' or '-'");
     const config = loadConfig(opts, { handed: await receiveConfig() });
-    const log = createLogger({ level: config.log.level, file: config.log.file, role: `worker ${opts.pool}` });
-    const { redis } = await openAsRole("worker", config, opts);
+    const outage = new RedisOutage();
+    const log = createLogger({ level: config.log.level, file: config.log.file, role: `worker ${opts.pool}`, divert: outage.divert });
+    const { redis } = await openAsRole("worker", config, opts, log, outage);
     const handle = await startWorker({
       config,
       pool: opts.pool,
@@ -120,6 +137,7 @@ export function workerCommand(): Command {
     if (!process.send) stderr(`worker for pool "${opts.pool}" ready (pid ${process.pid}); Ctrl-C to stop`);
     await untilShutdown(async () => {
       await handle.close();
+      outage.stop();
       redis.disconnect();
     }, log);
   });
