@@ -240,7 +240,6 @@ async function run(opts: RunOptions): Promise<number> {
     requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
   });
 
-
   // under --no-spawn nothing here restarts a manager that died: when no live manager has renewed
   // the run's lease, say so (at most once a minute) rather than wait in silence; the run is left as
   // it is, for a manager started by hand to take over. This launcher watches it meanwhile (one

@@ -34,7 +34,9 @@ Examples:
   REDIS_URL=redis://gpu-box:6379 dialogue watch <id>   # from another machine
 
 Keys: q detach · s story and personas · ? help. At a person's turn, Enter opens the input line
-to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…" does the same.`,
+to answer as them (Enter sends, Esc gives the keys back); dialogue say <id> "…" does the same.
+If Redis becomes unreachable it says so (plain text: a line on stderr when it goes and when it is
+back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it exits 1.`,
   );
   return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions) => {
     const { store, close, prefix, config, url } = await openStore(opts);
