@@ -13,7 +13,6 @@ import type { Tui, TuiKey } from "../observer/tui/index.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import { now } from "../redis/clock.js";
 import { analysisOf } from "../redis/analysis-store.js";
-import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { startRun } from "../spec/start.js";
 import { checkSource, continuedConfig, startContinued, withSource } from "../spec/continue.js";
@@ -30,6 +29,7 @@ import { DialogueError } from "../errors/index.js";
 import { Store } from "../redis/store.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 import { onOutputClosed } from "./output.js";
+import { sayLostRedis, stopWhileAway, watchRedis, type RedisEvent } from "./redis-away.js";
 
 export function runCommand(): Command {
   const cmd = new Command("run")
@@ -163,6 +163,8 @@ async function run(opts: RunOptions): Promise<number> {
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
   // while the TUI owns the terminal, what the launcher has to say goes through it
   let say = stderr;
+  // Redis gone away or back: told to the view (the TUI's live area, or a line on stderr)
+  let tell: (e: RedisEvent) => void = () => undefined;
   let tui: Tui | null = null;
   const supervisor = new Supervisor({
     ...childSetup(launch, logFile),
@@ -172,6 +174,13 @@ async function run(opts: RunOptions): Promise<number> {
     },
   });
   await startChildren(supervisor, launch, opts.spawn, [id]);
+
+  const connection = watchRedis(redis, resolved.url, config, (e) => tell(e), () => {
+    // the TUI's last frame says it too, and gives the terminal back for the error
+    if (tui) tui.quit(`Lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s: this stopped following the run, which keeps what was recorded so far.`);
+    sayLostRedis(resolved.url, config, id, `dialogue show ${id}`);
+    void supervisor.stop(2000).finally(() => process.exit(1));
+  });
 
   // Ctrl-C and SIGTERM, or the TUI's keys: q or Ctrl-C ("stop", "interrupt"). The first stops the
   // conversation gracefully; a second Ctrl-C quits at once (a second q changes nothing).
@@ -187,6 +196,9 @@ async function run(opts: RunOptions): Promise<number> {
           ? `a manager ends the run, keeping the turn in flight (cut); if none does within 15 s, this launcher records the stop itself, without the turn in flight, and exits 143`
           : `the turn in flight is kept, cut`;
       say(`${tui ? "" : "\n"}${what}: stopping the conversation (${stopping}); ${how === "SIGTERM" ? "another SIGTERM or Ctrl-C quits" : "Ctrl-C again to quit"} at once`);
+      // the stop is a write to Redis: while it is away, say so now rather than go quiet until it is back or given up on
+      const away = connection.away();
+      if (away) say(stopWhileAway(away));
       requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
       // no manager ended it in time (none is left, under --no-spawn): the launcher records the stop itself
       if (how === "SIGTERM") {
@@ -203,7 +215,8 @@ async function run(opts: RunOptions): Promise<number> {
             `Quit at once (${again}): this terminal stopped following the run; the stop it asked for is left to the managers and workers already running (dialogue watch ${id} follows it).`,
             `quit; conversation ${id} is left to the managers already running (dialogue show ${id} says how it ended)`,
           ];
-      hardExit(130, frame, line);
+      // the exit a signal causes, by convention 128 + its number: SIGTERM 143, Ctrl-C (SIGINT) 130
+      hardExit(how === "SIGTERM" ? 143 : 130, frame, line);
     }
   };
   const onSignal = (sig: NodeJS.Signals): void => interrupt(sig);
@@ -225,15 +238,6 @@ async function run(opts: RunOptions): Promise<number> {
     if (interrupts++ > 0) return;
     say(`The output was closed (its reader exited): stopping the conversation ${id} (the turn in flight is kept, cut); Ctrl-C to quit at once`);
     requestStop(store, queues, id).catch((err: unknown) => say(`could not request the stop: ${String(err)}`));
-  });
-
-  const unwatch = watchConnection(redis, config.redis.unavailable_timeout_ms, () => {
-    stderr(
-      `error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; ` +
-        `conversation ${id} keeps what was recorded so far`,
-    );
-    stderr("hint: restart Redis (or check the network), then see it with: dialogue show " + id);
-    void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
   // under --no-spawn nothing here restarts a manager that died: when no live manager has renewed
@@ -274,7 +278,10 @@ async function run(opts: RunOptions): Promise<number> {
         },
         produce: async (feed) => {
           say = (s) => feed.push({ type: "notice", text: s.trim() });
-          final = await follow(store, id, (e) => feed.push(e), { tokens: true, where, watch: unwatch });
+          tell = (e) => feed.push(e);
+          const away = connection.away();
+          if (away) feed.push({ type: "redis", away, at: now() });
+          final = await follow(store, id, (e) => feed.push(e), { tokens: true, where, watch: connection });
           // computed from the log as `dialogue analyze` does, and stored with the run
           const { analysis } = await analysisOf(store, final);
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
@@ -282,15 +289,19 @@ async function run(opts: RunOptions): Promise<number> {
       });
     } else {
       const observe = textObserver(opts);
-      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, where, watch: unwatch });
+      tell = observe;
+      const away = connection.away();
+      if (away) observe({ type: "redis", away, at: now() });
+      final = await follow(store, id, observe, { tokens: Boolean(opts.json && opts.tokens), notices: true, where, watch: connection });
       const analysis = (await analysisOf(store, final)).analysis;
       observe({ type: "end", record: final, messages: await store.readLog(id), analysis });
     }
   } finally {
     clearInterval(leaseCheck);
-    unwatch();
+    connection();
     tui = null;
     say = stderr;
+    tell = () => undefined;
     await supervisor.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -7,11 +7,14 @@ import type { Analysis } from "../analysis/schema.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
+import type { RedisAway } from "./redis-away.js";
 
 export type FeedEvent =
   | ObserverEvent
   /** a line from the launcher (a child restarted, a stop requested) */
   | { type: "notice"; text: string }
+  /** Redis went away (`away`), or answers again (null); `at`: when, epoch ms on the TUI's clock */
+  | { type: "redis"; away: RedisAway | null; at: number }
   /** the run is over and every message is known */
   | { type: "end"; record: ConversationRecord; messages: DialogMessage[]; analysis?: Analysis };
 

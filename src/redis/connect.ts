@@ -316,22 +316,27 @@ const CLUSTER_STATE_EVERY_MS = 1000;
 /**
  * Calls `onLost` once when Redis has been away for `ms` without coming back: the connection
  * closed; on a Redis Cluster also a node down (the cluster says cluster_state:fail, or a command
- * of the caller failed with an error that says Redis is away, told through `failed`). Returns a
- * function that stops watching.
+ * of the caller failed with an error that says Redis is away, told through `failed`). `onChange`,
+ * if given, hears when Redis goes away (the epoch ms it did, by this host's clock) and when it is
+ * back (null), once each way. Returns a function that stops watching.
  */
-export function watchConnection(client: RedisClient, ms: number, onLost: () => void): ConnectionWatch {
+export function watchConnection(client: RedisClient, ms: number, onLost: () => void, onChange?: (awaySince: number | null) => void): ConnectionWatch {
   let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
   /** why Redis counts as away: "connection" (the client's own), "state" (cluster_state), "commands" */
   const why = new Set<string>();
   const down = (reason: string): void => {
     why.add(reason);
-    timer ??= setTimeout(onLost, ms);
+    if (timer || stopped) return;
+    timer = setTimeout(onLost, ms);
+    onChange?.(Date.now());
   };
   const up = (reason: string): void => {
     why.delete(reason);
-    if (why.size > 0) return;
-    if (timer) clearTimeout(timer);
+    if (why.size > 0 || !timer) return;
+    clearTimeout(timer);
     timer = null;
+    if (!stopped) onChange?.(null);
   };
   const closed = (): void => down("connection");
   const ready = (): void => up("connection");
@@ -339,7 +344,6 @@ export function watchConnection(client: RedisClient, ms: number, onLost: () => v
   client.on("end", closed);
   client.on("ready", ready);
   let poll: NodeJS.Timeout | null = null;
-  let stopped = false;
   if (isCluster(client)) {
     // one node down leaves the client connected to the others: the cluster's own state says it
     const look = (): void => {

@@ -3,10 +3,14 @@
  * last rows that fit, with a count of the rows above), or a spinner while the manager writes the
  * story and personas or a turn waits for its model — or a person's turn with its input line
  * (PersonTurn). The speaker of a turn not yet streaming is the one the turn order chose (the
- * record's next_choice), with why when the order is not round robin. Never taller than `maxRows`.
+ * record's next_choice), with why when the order is not round robin. While Redis is unreachable
+ * (the launcher's connection says so), that is said where a quiet turn would say "no tokens for"
+ * (the model is not the one waited for), and in front of what is waited for otherwise. Never
+ * taller than `maxRows`.
  */
 import { Box, Text } from "ink";
 import { modelLabel } from "../plain.js";
+import { awayShort } from "../redis-away.js";
 import { waitingFor } from "../waiting.js";
 import { agentIndex, choiceShown, choiceText, chosenText, nameOf, turnAt, turnsTaken } from "../who.js";
 import { num } from "./format.js";
@@ -39,10 +43,12 @@ const INDENT = 2;
 /** a turn quiet this long (no token, or not started) says for how long */
 const QUIET_MS = 5000;
 
-function Waiting({ text }: { text: string }) {
+function WaitingRow({ text, away = null }: { text: string; away?: string | null }) {
+  const theme = useTheme();
   return (
     <Text wrap="truncate-end">
-      <Spinner /> {text}
+      <Spinner /> {away !== null ? <Text color={tone(theme, "yellow")}>{away} · </Text> : null}
+      {text}
     </Text>
   );
 }
@@ -52,7 +58,9 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const r = state.record;
   if (!r || maxRows < 1) return null;
   const manager = modelLabel(r.spec.manager.provider, r.spec.manager.model);
-  if (r.status === "pending") return <Waiting text="waiting for a manager to take the conversation (it then writes the story and the personas)" />;
+  // Redis unreachable: which, for how long, and how long it is still waited for
+  const away = state.redis ? awayShort(state.redis, now) : null;
+  if (r.status === "pending") return <WaitingRow away={away} text="waiting for a manager to take the conversation (it then writes the story and the personas)" />;
   if (r.status === "preparing") {
     const next = r.phase === "personas" ? "then the first turn" : "personas next";
     const m = r.manager_retry;
@@ -60,19 +68,19 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       // its model failed: which attempt, why, and the countdown to the next (on Redis' clock)
       const left = m.at + m.wait_ms - now;
       const retry = left > 0 ? `retrying in ${num(left / 1000)} s` : "retrying now";
-      return <Waiting text={`the manager is writing the ${m.phase} with ${manager}: attempt ${m.attempt} failed (${m.cause}); ${retry}: ${clean(m.error)}`} />;
+      return <WaitingRow away={away} text={`the manager is writing the ${m.phase} with ${manager}: attempt ${m.attempt} failed (${m.cause}); ${retry}: ${clean(m.error)}`} />;
     }
-    return <Waiting text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
+    return <WaitingRow away={away} text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
-  if (r.status === "stopping" && r.started_at === null) return <Waiting text={`stopping: the manager stops writing the ${r.phase ?? "story"}`} />;
+  if (r.status === "stopping" && r.started_at === null) return <WaitingRow away={away} text={`stopping: the manager stops writing the ${r.phase ?? "story"}`} />;
   const live = state.live;
   const chosen = pendingChoice(state);
   const agentId = live?.agent_id ?? chosen?.agent_id;
   const seq = live?.seq ?? chosen?.seq;
   if (!live) {
-    if (r.status === "stopping") return <Waiting text="stopping: waiting for the turn in flight to come back, cut" />;
+    if (r.status === "stopping") return <WaitingRow away={away} text="stopping: waiting for the turn in flight to come back, cut" />;
     if (r.status !== "running" || turnsTaken(state.messages) >= r.spec.limits.max_turns) return null;
-    if (agentId === undefined) return <Waiting text="the manager is choosing who speaks next" />;
+    if (agentId === undefined) return <WaitingRow away={away} text="the manager is choosing who speaks next" />;
   }
   const agent = r.spec.agents.find((a) => a.id === agentId);
   if (!agent || seq === undefined) return null;
@@ -88,8 +96,8 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const why = choiceShown(choice, r.spec.turn_order) ? clean(choiceText(choice)) : null;
   // a turn that has gone quiet says so (a stalled model, a worker that died and waits to be
   // replaced), as does a long wait for one to start: times on Redis' clock, as the chunks' are
-  const quiet = live && r.status === "running" && now - live.last_t >= QUIET_MS ? Math.floor((now - live.last_t) / 1000) : null;
-  const waited = !live && choice?.at !== undefined && choice.at !== null && now - choice.at >= QUIET_MS ? Math.floor((now - choice.at) / 1000) : null;
+  const quiet = live && r.status === "running" && away === null && now - live.last_t >= QUIET_MS ? Math.floor((now - live.last_t) / 1000) : null;
+  const waited = !live && away === null && choice?.at !== undefined && choice.at !== null && now - choice.at >= QUIET_MS ? Math.floor((now - choice.at) / 1000) : null;
   const heading = (
     <Text wrap="truncate-end">
       <Text color={agentColor(theme, index)} bold>
@@ -101,6 +109,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
         {live && live.attempt > 1 ? ` · attempt ${live.attempt}` : ""}
       </Text>
       {quiet !== null ? <Text color={tone(theme, "yellow")}> · no tokens for {quiet} s</Text> : null}
+      {away !== null && maxRows < 2 ? <Text color={tone(theme, "yellow")}> · {away}</Text> : null}
       <Text dimColor>{live && why ? ` · ${why}` : ""}</Text>{" "}
       {live && live.text !== "" ? null : <Spinner />}
       {live ? null : (
@@ -111,10 +120,24 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       )}
     </Text>
   );
-  if (!live && choiceShown(choice, r.spec.turn_order) && maxRows >= 2) {
-    return (
+  // Redis unreachable: a row of its own under the heading (a long heading is cut at its end)
+  const top =
+    away !== null && maxRows >= 2 ? (
       <Box flexDirection="column" width={width}>
         {heading}
+        <Text color={tone(theme, "yellow")} wrap="truncate-end">
+          {"  "}
+          {away}
+        </Text>
+      </Box>
+    ) : (
+      heading
+    );
+  const room = top === heading ? maxRows : maxRows - 1;
+  if (!live && choiceShown(choice, r.spec.turn_order) && room >= 2) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {top}
         <Text dimColor wrap="truncate-end">
           {"  "}
           {clean(chosenText(choice))}
@@ -122,29 +145,29 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       </Box>
     );
   }
-  if (live?.failed && maxRows >= 2) {
+  if (live?.failed && room >= 2) {
     // the attempt failed and the turn goes on: why, and what comes next (the countdown on Redis' clock)
     const f = live.failed.notice;
     const left = f.wait_ms === null ? null : live.failed.at + f.wait_ms - now;
     const next = f.fallback ? `trying the fallback ${f.fallback}` : left !== null && left > 0 ? `retrying in ${num(left / 1000)} s` : "retrying now";
     return (
       <Box flexDirection="column" width={width}>
-        {heading}
+        {top}
         <Text color={tone(theme, "yellow")} wrap="truncate-end">
           {"  "}attempt {live.attempt} failed ({f.cause}); {next}: {clean(f.error)}
         </Text>
       </Box>
     );
   }
-  if (!live || live.text === "" || maxRows < 2) return heading;
+  if (!live || live.text === "" || room < 2) return top;
   // every row but the heading; one of them says how many rows are above when not all fit
-  let { rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 1);
+  let { rows, hidden } = tailRows(live.text, width - INDENT, room - 1);
   // (with two rows, the latest text rather than a count of what is above it)
-  const above = hidden > 0 && maxRows >= 3;
-  if (above) ({ rows, hidden } = tailRows(live.text, width - INDENT, maxRows - 2));
+  const above = hidden > 0 && room >= 3;
+  if (above) ({ rows, hidden } = tailRows(live.text, width - INDENT, room - 2));
   return (
     <Box flexDirection="column" width={width}>
-      {heading}
+      {top}
       {above ? (
         <Text dimColor wrap="truncate-end">
           {"  "}… {hidden} more row{hidden === 1 ? "" : "s"} above

@@ -7,6 +7,7 @@ import type { ConversationRecord } from "../../protocol/record.js";
 import type { AttemptNotice, DialogMessage, Persona, StoryContent, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import type { FeedEvent } from "../feed.js";
+import type { RedisAway } from "../redis-away.js";
 import { turnAt } from "../who.js";
 
 export interface LiveTurn {
@@ -40,9 +41,11 @@ export interface ViewState {
   items: TranscriptItem[];
   /** set when the run is over and every message is in `messages` */
   ended: boolean;
+  /** Redis is unreachable since then (the launcher's connection says so); null: it answers */
+  redis?: RedisAway | null;
 }
 
-export const initialState: ViewState = { record: null, messages: [], live: null, items: [], ended: false };
+export const initialState: ViewState = { record: null, messages: [], live: null, items: [], ended: false, redis: null };
 
 const lastSeq = (s: ViewState): number => s.messages.at(-1)?.metadata.sequence_number ?? 0;
 
@@ -93,6 +96,8 @@ export function apply(s: ViewState, e: FeedEvent): ViewState {
       return withTokens(s, e.chunk);
     case "notice":
       return { ...s, items: [...s.items, { key: `n${s.items.length}`, kind: "notice", text: e.text }] };
+    case "redis":
+      return { ...s, redis: e.away };
     case "end": {
       let next = withRecord(s, e.record);
       for (const m of e.messages) next = withMessage(next, m);
