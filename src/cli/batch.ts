@@ -20,6 +20,7 @@ import { logDir, stderr } from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
 import { BatchProgress } from "./batch-progress.js";
+import { awayLine, backLine, redisHostPort, type RedisAway } from "../observer/redis-away.js";
 import { sayWrapped } from "./hint.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 import { onOutputClosed, write } from "./output.js";
@@ -129,10 +130,23 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   process.on("SIGTERM", onSignal);
   // `dialogue run --count N … | head`: the conversations are stopped, as by a first Ctrl-C
   onOutputClosed(() => onSignal("output closed"));
-  const unwatch = watchConnection(launch.redis, config.redis.unavailable_timeout_ms, () => {
-    stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
-    void supervisor.stop(2000).finally(() => process.exit(1));
-  });
+  // Redis going away and coming back is said as it happens (one line each), as `run` and `watch` say it
+  let away: RedisAway | null = null;
+  const unwatch = watchConnection(
+    launch.redis,
+    config.redis.unavailable_timeout_ms,
+    () => {
+      progress.clear();
+      stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
+      void supervisor.stop(2000).finally(() => process.exit(1));
+    },
+    (since) => {
+      const was = away;
+      away = since === null ? null : { where: redisHostPort(resolved.url), since, timeout_ms: config.redis.unavailable_timeout_ms };
+      if (away) progress.print(() => stderr(awayLine(away as RedisAway)));
+      else if (was) progress.print(() => stderr(backLine(was, Date.now())));
+    },
+  );
 
   const ended: Ended[] = [];
   try {
