@@ -26,8 +26,8 @@ Examples:
 
 A person's turn waits limits.human_turn_seconds (120 s) for an answer, then is skipped. It takes
 one answer, the first: another say for that turn is refused (exit 2), and so is one that comes
-after the turn timed out (nothing is recorded). A say that is accepted is recorded. Remarks are
-not limited.`,
+after the turn timed out (nothing is recorded). A say that is accepted is recorded, unless the
+run ends (its duration, a stop) before the manager takes it. Remarks are not limited.`,
   );
   return cmd.action(async (id: string, words: string[], opts: CommonOptions & { as?: string }) => {
     checkId(id);

@@ -9,7 +9,8 @@
  * from any terminal, host or page, however close behind — is refused, saying when the first was
  * said. The turn's timeout (human_timeout) claims the same id before it skips the turn: a say that
  * comes after it is refused (the turn timed out; nothing is recorded), and a timeout that comes
- * after a say leaves the turn to it — so a say that is accepted is recorded, one refused is not.
+ * after a say leaves the turn to it — so a say that is accepted is recorded (unless the run ends
+ * before the manager takes it), one refused is not.
  * The say job carries the turn it answers (seq). A narrator may add any number of remarks.
  *
  * Reads: record(ID); the job holding a turn's claim, only to refuse a second say. Writes: one job
