@@ -49,7 +49,7 @@ export async function startManager(opts: { config: Config; redis: RedisClient; l
       load.failed++;
       log.warn({ job: job?.id, queue: what, err: err.message }, "job failed");
     });
-    w.on("error", (err) => log.error({ queue: what, err: err.message }, "queue error"));
+    w.on("error", (err) => log.error({ queue: what, err: err.message, conn: "redis" }, "queue error"));
     return w;
   };
 
@@ -75,16 +75,16 @@ export async function startManager(opts: { config: Config; redis: RedisClient; l
   };
   await attachPools();
   const timer = setInterval(() => {
-    attachPools().catch((err: unknown) => log.warn({ err: String(err) }, "could not refresh pools"));
+    attachPools().catch((err: unknown) => log.warn({ err: String(err), conn: "redis" }, "could not refresh pools"));
   }, opts.poolRefreshMs ?? 1000);
   const renew = async (): Promise<void> => {
     const ids = await store.activeIds();
     await Promise.all(ids.map((id) => store.renewLease(id)));
   };
   const lease = setInterval(() => {
-    renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
+    renew().catch((err: unknown) => log.warn({ err: String(err), conn: "redis" }, "could not renew leases"));
   }, Math.max(200, Math.floor(config.queues.lock_duration_ms / 3)));
-  await renew().catch((err: unknown) => log.warn({ err: String(err) }, "could not renew leases"));
+  await renew().catch((err: unknown) => log.warn({ err: String(err), conn: "redis" }, "could not renew leases"));
   const presence = new Presence({
     redis,
     keys: store.keys,
@@ -92,7 +92,7 @@ export async function startManager(opts: { config: Config; redis: RedisClient; l
     role: "manager",
     load: () => ({ ...load, concurrency }),
     serves: () => whatIServe(config),
-    onError: (err) => log.warn({ err: String(err) }, "could not write the heartbeat"),
+    onError: (err) => log.warn({ err: String(err), conn: "redis" }, "could not write the heartbeat"),
   });
   await presence.start();
   const checks = await answerChecks({ redis, keys: store.keys, config, me: { process: presence.id, role: "manager", host: presence.host, pool: null }, log });

@@ -6,9 +6,12 @@
  * never a password; that it keeps trying), a reminder at most every `remindMs` while it stays away
  * (how long so far), and one info line when it answers again (how long it was away).
  *
- * How: the role's logger asks `divert` about every warn or error line; a line whose `err` says Redis
- * is away (isRedisAway), and that is not about a job (a job's failure is a fact about a turn, and
- * stays a line of its own), is not written but counted here. While Redis is away this process looks
+ * How: the role's logger asks `divert` about every warn or error line; a line about one of the
+ * role's Redis connections (marked `conn: "redis"`: its queues' and workers' errors, its channels,
+ * heartbeat, leases, pools) whose `err` says Redis is away (isRedisAway), and that is not about a
+ * job (a job's failure is a fact about a turn, and stays a line of its own), is not written but
+ * counted here. An LLM server's errors say ECONNRESET or ECONNREFUSED too: they are not marked,
+ * and are written as they come. While Redis is away this process looks
  * every half second whether it answers again: a PING on its main connection (on a cluster, CLUSTER
  * INFO saying cluster_state:ok), with no away error heard for QUIET_MS (the connections' reconnect
  * attempts are at most 2 s apart). The time away is told up to its first answer.
@@ -76,7 +79,9 @@ export class RedisOutage {
    * here instead; false before start() and for every other line
    */
   readonly divert = (level: number, fields: Record<string, unknown>): boolean => {
-    if (!this.log || level < WARN || fields.job !== undefined) return false;
+    // only a line about a Redis connection (conn: "redis"): an LLM server's ECONNRESET or refused
+    // connection reads the same, and is a failed attempt, told as it comes
+    if (!this.log || level < WARN || fields.conn !== "redis" || fields.job !== undefined) return false;
     const err = fields.err;
     if (err === undefined || !isRedisAway(err)) return false;
     this.away(err instanceof Error ? err.message : String(err));

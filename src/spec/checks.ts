@@ -96,7 +96,7 @@ export async function answerChecks(opts: {
 }): Promise<CheckResponder> {
   const { redis, keys, config, me, log } = opts;
   const sub = duplicateClient(redis);
-  sub.on("error", (err: Error) => log.warn({ err: err.message }, "checks channel connection error"));
+  sub.on("error", (err: Error) => log.warn({ err: err.message, conn: "redis" }, "checks channel connection error"));
   await sub.subscribe(keys.checksChannel());
   sub.on("message", (channel: string, raw: string) => {
     if (channel !== keys.checksChannel()) return;

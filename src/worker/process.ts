@@ -41,7 +41,7 @@ export async function startWorker(opts: {
   const context = new TurnContextReader(store, { connect: () => duplicateClient(redis) });
 
   const sub = duplicateClient(redis);
-  sub.on("error", (err) => log.warn({ err: err.message }, "abort channel connection error"));
+  sub.on("error", (err) => log.warn({ err: err.message, conn: "redis" }, "abort channel connection error"));
   await sub.subscribe(store.keys.abortChannel());
   sub.on("message", (_channel, raw) => {
     let notice;
@@ -90,7 +90,7 @@ export async function startWorker(opts: {
       void respondFailure({ queues, log }, req.data, `turn ${req.data.sequence_number} failed for good: ${err.message} (the workers running it kept stopping)`);
     }
   });
-  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+  worker.on("error", (err) => log.error({ err: err.message, conn: "redis" }, "worker error"));
   await worker.waitUntilReady();
   const presence = new Presence({
     redis,
@@ -100,7 +100,7 @@ export async function startWorker(opts: {
     pool,
     load: () => ({ ...load, concurrency: opts.concurrency }),
     serves: () => whatIServe(config),
-    onError: (err) => log.warn({ err: String(err) }, "could not write the heartbeat"),
+    onError: (err) => log.warn({ err: String(err), conn: "redis" }, "could not write the heartbeat"),
   });
   await presence.start();
   const checks = await answerChecks({ redis, keys: store.keys, config, me: { process: presence.id, role: "worker", host: presence.host, pool }, log });

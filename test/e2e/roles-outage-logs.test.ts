@@ -159,13 +159,16 @@ describe("the lines Redis' absence is told in (in-process, a real Redis)", () =>
       process.kill(server.pid(), "SIGKILL");
       // what the role's connections say while it is away: each time, nothing written
       const chatter = setInterval(() => {
-        log.error({ queue: "control", err: `connect ECONNREFUSED 127.0.0.1:${server.port}` }, "queue error");
-        log.warn({ err: "Error: Connection is closed." }, "could not write the heartbeat");
+        log.error({ queue: "control", err: `connect ECONNREFUSED 127.0.0.1:${server.port}`, conn: "redis" }, "queue error");
+        log.warn({ err: "Error: Connection is closed.", conn: "redis" }, "could not write the heartbeat");
       }, 100);
       await new Promise((r) => setTimeout(r, 3_800));
       clearInterval(chatter);
       // a job's failure is a fact about a turn: it stays a line of its own
-      log.warn({ job: "j1", err: "Connection is closed." }, "turn failed");
+      log.warn({ job: "j1", err: "Connection is closed.", conn: "redis" }, "turn failed");
+      // an LLM server's cut stream or refused connection reads like Redis away, and is not: written as it comes
+      log.warn({ conversation: "c1", seq: 3, attempt: 1, cause: "stream_cut", err: "the stream ended after 40 chunks (read ECONNRESET)" }, "attempt failed");
+      log.warn({ conversation: "c1", err: "connect ECONNREFUSED 127.0.0.1:11434" }, "the manager's model failed; retrying");
       await server.restart();
       const text = await waitFor("the line saying Redis is back", async () => {
         const t = readFileSync(file, "utf8");
@@ -177,6 +180,7 @@ describe("the lines Redis' absence is told in (in-process, a real Redis)", () =>
       expect(lines.filter((l) => l.msg === "queue error").every((l) => /unknown command/.test(String(l.err))), text).toBe(true);
       expect(msgs.filter((m) => m === "could not write the heartbeat"), text).toHaveLength(0);
       expect(msgs.filter((m) => m === "turn failed"), text).toHaveLength(1);
+      expect(msgs.filter((m) => m === "attempt failed" || m === "the manager's model failed; retrying"), text).toHaveLength(2);
       expect(msgs.filter((m) => /is unreachable/.test(m)), text).toHaveLength(1);
       const reminders = lines.filter((l) => /still unreachable after \d+ s; retrying$/.test(l.msg));
       expect(reminders.length, text).toBeGreaterThanOrEqual(1);
