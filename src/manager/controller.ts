@@ -418,7 +418,8 @@ export class Controller {
     // recorded, so the turn is left to it; once claimed here, a later say is refused
     const held = await this.queues.claimControl(this.store.keys.sayClaimId(id, seq), this.store.keys.humanTimeoutJobId(id, seq), sayClaimTtlMs(rec));
     if (held !== null) {
-      const said = await this.queues.controlJob(held).catch(() => null);
+      // (a read that fails fails this attempt, which is tried again: a say queued must not be taken for gone)
+      const said = await this.queues.controlJob(held);
       // a say that is gone, or that ended without being recorded, leaves the turn unanswered: it is skipped all the same
       if (said && !said.finishedOn) {
         // looked at again shortly: a say that then fails for good (or goes) leaves the turn to be
