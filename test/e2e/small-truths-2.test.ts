@@ -186,9 +186,18 @@ describe("a person's say that races the turn's timeout", () => {
     // offsets from the turn's limit at which says go out, one after the other: some before it, some after
     const offsets = [-10, -4, 0, 3, 6, 10, 15, 25, 40];
     let n = 0;
+    // a run that stops moving says where it stood (and what its processes said), rather than the test's timeout
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const rec = await store.get(id);
       if (!rec || rec.status === "completed" || rec.status === "failed" || rec.status === "stopped") break;
+      if (Date.now() > deadline) {
+        const tail = (s: string) => s.split("\n").slice(-15).join("\n");
+        throw new Error(
+          `the run did not end: status ${rec.status}, turns ${rec.turns}, next ${JSON.stringify(rec.next_choice)}; ${accepted.length} accepted, ${refused.length} refused\n` +
+            `manager: ${tail(manager.err())}\nrun: ${tail(run.err())}`,
+        );
+      }
       const c = rec.next_choice;
       if (!c || c.agent_id !== "local" || c.seq <= rec.turns || offered.has(c.seq) || c.at === undefined || c.at === null) {
         await new Promise((r) => setTimeout(r, 2));
