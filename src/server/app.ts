@@ -11,7 +11,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { ConflictError, DialogueError } from "../errors/index.js";
 import { installAuth } from "./auth.js";
-import { notFoundPage } from "./html/errors.js";
+import { notFoundPage, unavailablePage } from "./html/errors.js";
+import { isCluster, type RedisClient } from "../redis/cluster.js";
 import type { ServerContext } from "./context.js";
 import { assetRoutes } from "./routes/assets.js";
 import { conversationRoutes } from "./routes/conversations.js";
@@ -25,6 +26,12 @@ export interface App {
   app: FastifyInstance;
   /** ends every open event stream (before the server closes) */
   closeStreams(): void;
+}
+
+/** which Redis, host:port only (never a password) */
+function redisWhere(c: RedisClient): string {
+  if (isCluster(c)) return `the Redis Cluster at ${c.nodes().map((n) => `${n.options.host}:${n.options.port}`).join(",")}`;
+  return `Redis at ${c.options.host ?? "127.0.0.1"}:${c.options.port ?? 6379}`;
 }
 
 export async function buildApp(ctx: ServerContext): Promise<App> {
@@ -83,6 +90,20 @@ export async function buildApp(ctx: ServerContext): Promise<App> {
 
   await app.register(cookie);
   await app.register(fastifySSE, { heartbeatInterval: 15_000 });
+  // while Redis is away, a request that needs it is answered at once — 503, one line, Retry-After —
+  // rather than held until Redis is back (a browser would spin): /healthz says so too; a page's
+  // event stream waits for Redis as before (EventSource does not retry a 503); the assets need none
+  app.addHook("onRequest", async (req, reply) => {
+    if (ctx.redis.status === "ready") return;
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/healthz" || path === "/favicon.ico" || path.startsWith("/assets/") || path === "/api/openapi.json" || path.endsWith("/events")) return;
+    const message = `${redisWhere(ctx.redis)} is unreachable (${ctx.redis.status}): try again once it answers (GET /healthz says when)`;
+    reply.header("retry-after", "5");
+    if (req.method === "GET" && !path.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html")) {
+      return reply.code(503).type("text/html; charset=utf-8").send(unavailablePage(message));
+    }
+    return reply.code(503).send({ error: "redis_unavailable", message });
+  });
   installAuth(app, ctx.options);
   installSecurityHeaders(app, QUEUES_PREFIX);
   await app.register(swagger, {

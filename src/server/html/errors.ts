@@ -1,6 +1,6 @@
 /**
  * The pages a browser gets instead of the page it asked for: bad input in the address (400), no
- * such page or conversation (404). One line each: what is wrong, how to fix it, and a link back.
+ * such page or conversation (404), Redis unreachable (503). One line each: what is wrong, how to fix it, and a link back.
  * The API's routes keep their JSON errors (app.ts).
  */
 import { esc } from "../../analysis/svg.js";
@@ -30,4 +30,9 @@ ${problems.map((p) => `<p class="problem">${esc(p.field)}=${esc(shown(p.given))}
 /** `what`: "page /runs", "conversation 20261121-143005-k3f9a" */
 export function notFoundPage(what: string): string {
   return page({ title: "Not found · DialogueLLM" }, `<h1>Not found</h1>\n<p class="problem">There is no ${esc(what)} here: see <a href="/">all runs</a>.</p>`);
+}
+
+/** `message`: which Redis is unreachable, and what to do (app.ts) */
+export function unavailablePage(message: string): string {
+  return page({ title: "Redis unreachable · DialogueLLM" }, `<h1>Redis is unreachable</h1>\n<p class="problem">${esc(message)}. This page does not reload by itself: <a href="">reload it</a>.</p>`);
 }
