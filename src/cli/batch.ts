@@ -20,6 +20,7 @@ import { logDir, stderr } from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
 import { BatchProgress } from "./batch-progress.js";
+import { ConversationGoneError } from "../errors/index.js";
 import { awayLine, backLine, redisHostPort, type RedisAway } from "../observer/redis-away.js";
 import { sayWrapped } from "./hint.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
@@ -51,7 +52,7 @@ const numOrNull = (v: string | null | undefined): number | null => (v === null |
  * narrator's remarks are not turns). One HMGET per conversation, sent together (not a pipeline
  * object: on a Redis Cluster the records are in many slots).
  */
-export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number }> {
+export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[]): Promise<{ ended: Ended[]; running: number; queued: number; turns: number; gone: string[] }> {
   const fields = ["status", "stop_reason", "turns", "tokens_total", "started_at", "ended_at", "error", "failed_turns", "stalled_turns", "remarks", "history"];
   const res = await Promise.all(
     ids.map((id) => launch.redis.hmget(launch.store.keys.record(id), ...fields).then((v): [Error | null, unknown] => [null, v], (err: Error): [Error | null, unknown] => [err, null])),
@@ -60,8 +61,15 @@ export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[
   let running = 0;
   let queued = 0;
   let turnsSoFar = 0;
+  /** conversations whose record is no longer there (purged, or Redis restarted without its data) */
+  const gone: string[] = [];
   res.forEach(([err, v], i) => {
     const [status, reason, messages, tokens, started, endedAt, error, failedTurns, stalledTurns, remarks, history] = (err ? [] : (v as Array<string | null>)) as Array<string | null>;
+    // (every record is written before the first poll: one read that finds none means it went)
+    if (!err && !status) {
+      gone.push(ids[i] as string);
+      return;
+    }
     // the agents' turns: a narrator's remarks and a copied history are messages, not turns
     const turns = Math.max(0, (numOrNull(messages) ?? 0) - (numOrNull(remarks) ?? 0) - (numOrNull(history) ?? 0));
     if (!status || !isFinal(status as Status)) {
@@ -84,7 +92,7 @@ export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[
       stalled_turns: numOrNull(stalledTurns),
     });
   });
-  return { ended, running, queued, turns: turnsSoFar };
+  return { ended, running, queued, turns: turnsSoFar, gone };
 }
 
 export async function runBatch(launch: Launch, opts: RunOptions, count: number): Promise<number> {
@@ -154,6 +162,14 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     while (pending.size > 0) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       const now = await poll(launch, [...pending]);
+      // Redis came back without them (or they were purged): said as `run` says it for one, exit 1
+      if (now.gone.length > 0) {
+        progress.clear();
+        throw new ConversationGoneError(
+          now.gone.length === 1 ? (now.gone[0] as string) : `${now.gone[0] as string} (and ${plural(now.gone.length - 1, "other")})`,
+          `Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`,
+        );
+      }
       for (const e of now.ended) {
         pending.delete(e.id);
         ended.push(e);

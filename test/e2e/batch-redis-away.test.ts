@@ -1,7 +1,9 @@
 /**
  * `dialogue run --count N` while Redis goes away for a few seconds: it says so on stderr when it
  * happens (which Redis, host:port only) and when Redis answers again, as `run` and `watch` do, and
- * the conversations finish. Before, it said nothing until it gave up.
+ * the conversations finish. Before, it said nothing until it gave up. And when Redis comes back
+ * without its data, it says the conversations disappeared and exits 1, as `run` does for one; it
+ * used to wait for them for good.
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,6 +22,17 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SHUTDOWN NOSAVE; the server's process is gone once it returns */
+async function shutdown(server: TestRedis): Promise<void> {
+  const c = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on("error", () => undefined);
+  await c.connect();
+  await c.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
+  c.disconnect();
+  const pid = server.pid();
+  await waitFor("redis-server gone", async () => !alive(pid), 5000);
+}
 
 describe("dialogue run --count while Redis is away", () => {
   it("says when Redis goes and when it is back, and the conversations complete", async () => {
@@ -40,13 +53,7 @@ describe("dialogue run --count while Redis is away", () => {
       return recs.some((r) => (r?.turns ?? 0) >= 1);
     }, 60_000);
     // SHUTDOWN NOSAVE (the append-only file keeps what was written), then back on the same port after 4 s
-    const c = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on("error", () => undefined);
-    await c.connect();
-    await c.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
-    c.disconnect();
-    const pid = server.pid();
-    await waitFor("redis-server gone", async () => !alive(pid), 5000);
+    await shutdown(server);
     await waitFor("the away line", async () => run.err().includes(`Redis at 127.0.0.1:${server.port} is unreachable`), 10_000);
     await sleep(4000);
     await server.restart();
@@ -63,4 +70,31 @@ describe("dialogue run --count while Redis is away", () => {
     expect(ids).toHaveLength(2);
     for (const id of ids) expect((await store.get(id))!.status).toBe("completed");
   }, 150_000);
+
+  it("Redis back without its data: says the conversations disappeared (where, why) and exits 1", async () => {
+    const server = await startTestRedis({ appendonly: false });
+    servers.push(server);
+    const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on("error", () => undefined);
+    clients.push(client);
+    const prefix = freshPrefix();
+    const run = startCli(
+      ["run", "--count", "2", "--provider", "simulated", "--max-turns", "6", "--prefix", prefix, "--set", "simulated.tokens_per_second=20", "--set", "redis.unavailable_timeout_ms=60000"],
+      cliEnv(server.url),
+    );
+    const store = new Store(client, prefix);
+    await waitFor("turns under way", async () => {
+      const recs = await Promise.all((await store.listIds()).map((id) => store.get(id)));
+      return recs.some((r) => (r?.turns ?? 0) >= 1);
+    }, 60_000);
+    // no append-only file: it comes back empty
+    await shutdown(server);
+    await sleep(1000);
+    await server.restart();
+    const r = await exited(run, 30_000);
+    expect(r.code, run.err()).toBe(1);
+    const errors = run.err().split("\n").filter((l) => /^(error|hint): /.test(l));
+    expect(errors[0]).toMatch(new RegExp(`^error: conversation \\S+ (\\(and 1 other\\) )?disappeared$`));
+    expect(errors[1]).toMatch(new RegExp(`^hint: Redis at redis://127\\.0\\.0\\.1:${server.port} \\(prefix "${prefix}"\\) no longer has it: it was purged \\(dialogue purge\\), or Redis restarted without its data`));
+  }, 120_000);
 });
