@@ -71,6 +71,14 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
     if (!waiting || waiting.agent_id !== as) {
       const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${turnOf(rec.next_choice.seq, rec)} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
+      // their turn just went by unanswered (a say a little late): said so, rather than only whose turn it is
+      const mine = (await store.lastMessages(id, rec.spec.agents.length + 1)).filter((m) => m.metadata.agent_id === as).at(-1);
+      if (mine?.skipped === true) {
+        throw new ConflictError(
+          `${as}'s turn ${turnOf(mine.metadata.sequence_number, rec)} was skipped, unanswered after ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds), before this was said; nothing was recorded (${now})`,
+          `say it again at your next turn (dialogue watch ${id} shows it)`,
+        );
+      }
       throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }

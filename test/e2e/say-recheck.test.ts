@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
 import { load } from "../../src/config/load.js";
-import { cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
+import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -57,4 +57,28 @@ describe("a person's turn held by a say that never records", () => {
       run.kill("SIGKILL");
     }
   }, 60_000);
+
+  it("a say that comes just after the person's turn was skipped says so (which turn, after how long), not only whose turn it is now", async () => {
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl());
+    const run = startCli(
+      ["run", "--provider", "simulated", "--person", "local", "--plain", "--max-turns", "3", "--prefix", prefix, "--set", "limits.human_turn_seconds=1", "--set", "simulated.tokens_per_second=4", "--set", "simulated.time_to_first_token_ms=0"],
+      env,
+    );
+    const store = new Store(redis, prefix);
+    try {
+      const id = await waitFor("the conversation", async () => (await store.listIds())[0], 20_000);
+      // local's turn 2 goes by unanswered; the model's turn 3 is under way (4 tokens a second)
+      await waitFor("turn 2 skipped", async () => (await store.readLog(id)).some((m) => m.metadata.sequence_number === 2 && m.skipped === true), 30_000, 20);
+      const late = await runCli(["say", id, "Sorry, I was away.", "--prefix", prefix], env);
+      expect(late.code).toBe(2);
+      const lines = late.stderr.trim().split("\n");
+      expect(lines[0]).toMatch(/^error: local's turn 2 was skipped, unanswered after 1 s \(limits\.human_turn_seconds\), before this was said; nothing was recorded \(turn 3 is .+'s\)$/);
+      expect(lines[1]).toBe(`hint: say it again at your next turn (dialogue watch ${id} shows it)`);
+      expect((await exited(run, 60_000)).code, run.err()).toBe(0);
+      expect((await store.readLog(id)).map((m) => m.content.message)).not.toContain("Sorry, I was away.");
+    } finally {
+      run.kill("SIGKILL");
+    }
+  }, 90_000);
 });
