@@ -7,7 +7,7 @@
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { alive, cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
+import { cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis-server.js";
 import { freshPrefix } from "../helpers/redis.js";
 import { Store } from "../../src/redis/store.js";
@@ -23,24 +23,19 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SHUTDOWN NOSAVE; the server's process is gone once it returns */
-async function shutdown(server: TestRedis): Promise<void> {
-  const c = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on("error", () => undefined);
-  await c.connect();
-  await c.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
-  c.disconnect();
-  const pid = server.pid();
-  await waitFor("redis-server gone", async () => !alive(pid), 5000);
+/** a redis-server of the test's own (`appendonly`: whether it comes back with its data), and a client that waits through its outages */
+async function ownRedis(appendonly: boolean): Promise<{ server: TestRedis; client: Redis }> {
+  const server = await startTestRedis({ appendonly });
+  servers.push(server);
+  const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+  client.on("error", () => undefined);
+  clients.push(client);
+  return { server, client };
 }
 
 describe("dialogue run --count while Redis is away", () => {
   it("says when Redis goes and when it is back, and the conversations complete", async () => {
-    const server = await startTestRedis({ appendonly: true });
-    servers.push(server);
-    const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
-    client.on("error", () => undefined);
-    clients.push(client);
+    const { server, client } = await ownRedis(true);
     const prefix = freshPrefix();
     const run = startCli(
       ["run", "--count", "2", "--provider", "simulated", "--max-turns", "6", "--prefix", prefix, "--set", "simulated.tokens_per_second=40", "--set", "redis.unavailable_timeout_ms=60000"],
@@ -53,7 +48,7 @@ describe("dialogue run --count while Redis is away", () => {
       return recs.some((r) => (r?.turns ?? 0) >= 1);
     }, 60_000);
     // SHUTDOWN NOSAVE (the append-only file keeps what was written), then back on the same port after 4 s
-    await shutdown(server);
+    await server.shutdown();
     await waitFor("the away line", async () => run.err().includes(`Redis at 127.0.0.1:${server.port} is unreachable`), 10_000);
     await sleep(4000);
     await server.restart();
@@ -72,11 +67,7 @@ describe("dialogue run --count while Redis is away", () => {
   }, 150_000);
 
   it("Redis back without its data: says the conversations disappeared (where, why) and exits 1", async () => {
-    const server = await startTestRedis({ appendonly: false });
-    servers.push(server);
-    const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
-    client.on("error", () => undefined);
-    clients.push(client);
+    const { server, client } = await ownRedis(false);
     const prefix = freshPrefix();
     const run = startCli(
       ["run", "--count", "2", "--provider", "simulated", "--max-turns", "6", "--prefix", prefix, "--set", "simulated.tokens_per_second=20", "--set", "redis.unavailable_timeout_ms=60000"],
@@ -88,7 +79,7 @@ describe("dialogue run --count while Redis is away", () => {
       return recs.some((r) => (r?.turns ?? 0) >= 1);
     }, 60_000);
     // no append-only file: it comes back empty
-    await shutdown(server);
+    await server.shutdown();
     await sleep(1000);
     await server.restart();
     const r = await exited(run, 30_000);

@@ -33,16 +33,6 @@ async function ownRedis() {
   return { server, client };
 }
 
-/** SHUTDOWN NOSAVE (the append-only file keeps what was written); the server's process is gone once it returns */
-async function shutdown(server: TestRedis): Promise<void> {
-  const c = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on("error", () => undefined);
-  await c.connect();
-  await c.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
-  c.disconnect();
-  const pid = server.pid();
-  await waitFor("redis-server gone", async () => !alive(pid), 5000);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +48,7 @@ describe.skipIf(!hasTmux())("the TUI of dialogue run while Redis is away", () =>
     );
     const store = new Store(client, prefix);
     await tmux.until(run, "a turn streaming", (s) => /turn \d+ · \d+ tok · [\d.]+ tok\/s/.test(s), 60_000);
-    await shutdown(server);
+    await server.shutdown();
     const where = `Redis at 127.0.0.1:${server.port} unreachable for`;
     await tmux.until(run, "Redis said unreachable", (s) => s.includes(where), 10_000);
     // long enough for a quiet turn to say "no tokens for" (5 s): it says Redis instead, counting
@@ -90,7 +80,7 @@ describe("dialogue watch --plain while Redis is away", () => {
     const watch = startCli(["watch", id, "--plain", "--prefix", prefix, "--set", "redis.unavailable_timeout_ms=4000"], cliEnv(server.url));
     await waitFor("watch shows turn 1", async () => watch.out().includes("[1] "), 20_000);
 
-    await shutdown(server);
+    await server.shutdown();
     const gone = new RegExp(
       `^Redis at 127\\.0\\.0\\.1:${server.port} is unreachable \\(since \\d\\d:\\d\\d:\\d\\d\\): trying again until it answers, for up to 4 s \\(redis\\.unavailable_timeout_ms\\), then giving up$`,
       "m",
@@ -104,7 +94,7 @@ describe("dialogue watch --plain while Redis is away", () => {
     expect(watch.exitCode).toBeNull();
 
     // away for good (for watch: past its 4 s)
-    await shutdown(server);
+    await server.shutdown();
     const t0 = Date.now();
     const { code } = await exited(watch, 20_000);
     expect(code).toBe(1);
@@ -133,7 +123,7 @@ describe("Ctrl-C on dialogue run --plain while Redis is away", () => {
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     await waitFor("a turn recorded", async () => ((await store.get(id))?.turns ?? 0) >= 1, 60_000);
     const kids = (await childrenOf(run.pid!)).map((k) => k.pid);
-    await shutdown(server);
+    await server.shutdown();
     await sleep(2000);
     const before = run.err().length;
     process.kill(-run.pid!, "SIGINT");
@@ -167,7 +157,7 @@ describe("Ctrl-C on dialogue run --plain while Redis is away", () => {
     const store = new Store(client, prefix);
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     await waitFor("a turn recorded", async () => ((await store.get(id))?.turns ?? 0) >= 1, 60_000);
-    await shutdown(server);
+    await server.shutdown();
     await sleep(1000);
     process.kill(-run.pid!, "SIGINT");
     await waitFor("the wait said", async () => /so the stop cannot be recorded yet: waiting up to \d+ s more/.test(run.err()), 3000);

@@ -20,6 +20,8 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** SHUTDOWN (so the AOF is flushed) unless it is down already, then start again on the same port and dir */
   restart(): Promise<void>;
+  /** SHUTDOWN NOSAVE, as an outage (the append-only file keeps what was written, if on); resolves once the process is gone; restart() brings it back */
+  shutdown(): Promise<void>;
   pid(): number;
 }
 
@@ -80,6 +82,14 @@ export async function startTestRedis(opts: { appendonly?: boolean; extraArgs?: s
       entry.running = null;
       live.delete(entry);
       rmSync(dir, { recursive: true, force: true });
+    },
+    async shutdown() {
+      if (!entry.running) return;
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on("error", () => {});
+      if (await client.connect().then(() => true, () => false)) await client.call("SHUTDOWN", "NOSAVE").catch(() => {});
+      client.disconnect();
+      await exited(entry.running.server, READY_TIMEOUT_MS);
     },
     async restart() {
       if (!live.has(entry)) throw new Error("restart() after stop()");
