@@ -5,7 +5,7 @@
  * plain text and JSON lines say it on stderr, one line when Redis goes away and one when it is back.
  * Where Redis is, is host:port only (never a password).
  */
-import { parseRedisUrl } from "../redis/cluster.js";
+import { hostPorts } from "../redis/cluster.js";
 
 export interface RedisAway {
   /** host:port (several, comma-separated, for a cluster) */
@@ -18,13 +18,7 @@ export interface RedisAway {
 
 /** the host:port of a Redis URL (every node of a cluster's), without scheme, user, password or db */
 export function redisHostPort(url: string): string {
-  try {
-    return parseRedisUrl(url)
-      .nodes.map((n) => `${n.host.includes(":") ? `[${n.host}]` : n.host}:${n.port}`)
-      .join(",");
-  } catch {
-    return "Redis";
-  }
+  return hostPorts(url) ?? "Redis";
 }
 
 const secs = (ms: number): number => Math.max(0, Math.round(ms / 1000));

@@ -34,6 +34,17 @@ export interface ParsedRedisUrl {
 
 const SCHEME = /^rediss?:\/\//i;
 
+/** where a Redis URL points, host:port (every node's, comma-separated, for a cluster) — no scheme, user, password or db; null when it cannot be read */
+export function hostPorts(url: string): string | null {
+  try {
+    return parseRedisUrl(url)
+      .nodes.map((n) => `${n.host.includes(":") ? `[${n.host}]` : n.host}:${n.port}`)
+      .join(",");
+  } catch {
+    return null;
+  }
+}
+
 /** the nodes and credentials a URL (or a comma-separated list of nodes) names; throws an Error saying what is wrong */
 export function parseRedisUrl(url: string): ParsedRedisUrl {
   const parts = url.split(",").map((p) => p.trim());

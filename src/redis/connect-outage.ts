@@ -19,7 +19,7 @@
  * Reads: PING or CLUSTER INFO on the client it is given, only while Redis is away. Writes nothing.
  */
 import type { Logger } from "../logger.js";
-import { isCluster, parseRedisUrl, type RedisClient } from "./cluster.js";
+import { hostPorts, isCluster, type RedisClient } from "./cluster.js";
 import { isRedisAway } from "./connect.js";
 
 /** pino's warn level: lines at this level and above may say Redis is away */
@@ -38,13 +38,7 @@ export interface OutageOptions {
 
 /** where Redis is, for a log line: host:port (several for a cluster), without user or password */
 export function redisWhere(url: string): string {
-  try {
-    return parseRedisUrl(url)
-      .nodes.map((n) => `${n.host.includes(":") ? `[${n.host}]` : n.host}:${n.port}`)
-      .join(",");
-  } catch {
-    return "the configured Redis";
-  }
+  return hostPorts(url) ?? "the configured Redis";
 }
 
 export class RedisOutage {
