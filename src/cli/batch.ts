@@ -13,7 +13,6 @@ import { num, plural, statusLabel } from "../analysis/format.js";
 import { endStopped, requestStop } from "../manager/stop.js";
 import { isFinal, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
-import { watchConnection } from "../redis/connect.js";
 import { redactUrl } from "../logger.js";
 import { startRun } from "../spec/start.js";
 import { logDir, stderr } from "./common.js";
@@ -21,7 +20,8 @@ import { exitCodeFor } from "./exit-codes.js";
 import { Supervisor } from "./children.js";
 import { BatchProgress } from "./batch-progress.js";
 import { ConversationGoneError } from "../errors/index.js";
-import { awayLine, backLine, redisHostPort, type RedisAway } from "../observer/redis-away.js";
+import { redisLines } from "../observer/redis-away.js";
+import { watchRedis } from "./redis-away.js";
 import { sayWrapped } from "./hint.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 import { onOutputClosed, write } from "./output.js";
@@ -139,22 +139,22 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   // `dialogue run --count N … | head`: the conversations are stopped, as by a first Ctrl-C
   onOutputClosed(() => onSignal("output closed"));
   // Redis going away and coming back is said as it happens (one line each), as `run` and `watch` say it
-  let away: RedisAway | null = null;
-  const unwatch = watchConnection(
+  const redisLine = redisLines();
+  const unwatch = watchRedis(
     launch.redis,
-    config.redis.unavailable_timeout_ms,
+    resolved.url,
+    config,
+    (e) => {
+      const line = redisLine(e);
+      if (line) progress.print(() => stderr(line));
+    },
     () => {
       progress.clear();
       stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
       void supervisor.stop(2000).finally(() => process.exit(1));
     },
-    (since) => {
-      const was = away;
-      away = since === null ? null : { where: redisHostPort(resolved.url), since, timeout_ms: config.redis.unavailable_timeout_ms };
-      if (away) progress.print(() => stderr(awayLine(away as RedisAway)));
-      else if (was) progress.print(() => stderr(backLine(was, Date.now())));
-    },
   );
+
 
   const ended: Ended[] = [];
   try {

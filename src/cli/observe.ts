@@ -8,7 +8,7 @@ import { analyze } from "../analysis/analyzer.js";
 import { Feed, type FeedEvent } from "../observer/feed.js";
 import { jsonRenderer } from "../observer/jsonl.js";
 import { plainRenderer } from "../observer/plain.js";
-import { awayLine, backLine, type RedisAway } from "../observer/redis-away.js";
+import { redisLines } from "../observer/redis-away.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { EndReport, Mode, Say, Tui, TuiKey } from "../observer/tui/index.js";
 import { wantsTui } from "../observer/wants-tui.js";
@@ -36,15 +36,14 @@ const out = (s: string): void => write(s);
 /** plain text or JSON lines on stdout, fed with feed events; `live`: false for a replay (a person's turn is not offered) */
 export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) => void {
   const r = opts.json ? jsonRenderer(out, { live }) : plainRenderer(out, { live });
-  let away: RedisAway | null = null;
+  const redisLine = redisLines();
   return (e) => {
     // the same report as `dialogue analyze`: stored with the run, or computed from these messages
     if (e.type === "end") r.finish(e.record, e.analysis ?? analyze(e.record, e.messages));
     else if (e.type === "notice") process.stderr.write(`${e.text}\n`);
     // Redis went away, or is back: a line on stderr each time
     else if (e.type === "redis") {
-      const line = e.away ? awayLine(e.away) : away ? backLine(away, e.at) : null;
-      away = e.away;
+      const line = redisLine(e);
       if (line) process.stderr.write(`${line}\n`);
     }
     // token chunks with --json --tokens; a failed attempt's notice always

@@ -51,3 +51,13 @@ export function backLine(a: RedisAway, t: number): string {
 export function awayShort(a: RedisAway, t: number): string {
   return `Redis at ${a.where} unreachable for ${secs(t - a.since)} s · giving up in ${secs(awayLeftMs(a, t))} s`;
 }
+
+/** the stderr line for each change (Redis gone, or back), or null when there is nothing to say: one per change, in order */
+export function redisLines(): (e: { away: RedisAway | null; at: number }) => string | null {
+  let away: RedisAway | null = null;
+  return (e) => {
+    const line = e.away ? awayLine(e.away) : away ? backLine(away, e.at) : null;
+    away = e.away;
+    return line;
+  };
+}
