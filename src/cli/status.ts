@@ -13,7 +13,7 @@
  * records, and the job counts of the request queues of the pools no live worker serves.
  */
 import { Command } from "commander";
-import { plural } from "../analysis/format.js";
+import { plural, table } from "../analysis/format.js";
 import type { Serves } from "../protocol/presence.js";
 import { describeRedis } from "../redis/connect.js";
 import { isFinal, poolsOfSpec } from "../protocol/record.js";
@@ -48,11 +48,13 @@ export function servesText(s: Serves | null): string {
   return `serves: ${ollama} · ${openai} · ${embedded} · simulated`;
 }
 
-function row(p: Seen): string {
+function cells(p: Seen): string[] {
   const status = p.status === "live" ? `live, seen ${seconds(p.age_ms)} ago` : p.status === "gone" ? `GONE, last seen ${seconds(p.age_ms)} ago` : `stopped ${seconds(p.age_ms)} ago`;
   const load = `load ${p.load.active}/${p.load.concurrency}, ${p.load.done} done${p.load.failed ? ` (${p.load.failed} failed)` : ""}`;
-  return [p.role.padEnd(7), (p.pool ?? "-").padEnd(12), p.host.padEnd(16), String(p.pid).padEnd(7), status.padEnd(28), load.padEnd(24), clockText(p.clock_offset_ms).padEnd(30), `v${p.version}`].join("  ").trimEnd();
+  return [p.role, p.pool ?? "-", p.host, String(p.pid), status, load, clockText(p.clock_offset_ms), `v${p.version}`];
 }
+
+const HEADER = ["ROLE", "POOL", "HOST", "PID", "STATUS", "LOAD", "CLOCK", "VERSION"];
 
 /** for each pool no live worker serves: how many runs going on use it, and how many of its turns wait in its queue */
 async function needs(store: Store, queues: Queues, pools: readonly string[]): Promise<Map<string, { runs: number; turns: number }>> {
@@ -116,11 +118,13 @@ Examples:
       out(`Processes under prefix "${config.redis.prefix}" on ${describeRedis(resolved)} · Redis time ${new Date(at).toISOString().replace("T", " ").slice(0, 19)} UTC`);
       if (shown.length === 0) out("  none has reported (start them with: dialogue manager; dialogue worker --pool <pool>)");
       else {
-        out(`  ${["ROLE".padEnd(7), "POOL".padEnd(12), "HOST".padEnd(16), "PID".padEnd(7), "STATUS".padEnd(28), "LOAD".padEnd(24), "CLOCK".padEnd(30), "VERSION"].join("  ")}`);
-        for (const p of shown) {
-          out(`  ${row(p)}`);
+        // columns as wide as their widest cell: a pool name, a host or a load of 12,345 turns done never runs into the next
+        const [header, ...rows] = table([HEADER, ...shown.map(cells)]).split("\n");
+        out(header as string);
+        shown.forEach((p, i) => {
+          out(rows[i] as string);
           if (p.status === "live") out(`      ${servesText(p.serves)}`);
-        }
+        });
       }
       if (malformed > 0) out(`  (${plural(malformed, "unreadable heartbeat")} skipped)`);
       if (!opts.all && !opts.live && stopped > 0) out(`  (${plural(stopped, "process", "processes")} that exited cleanly in the last hour not shown: --all)`);
