@@ -82,7 +82,13 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
   // it sets up synchronously is there when the TUI first reads `now`
   const producing = run.produce(feed, ac.signal).catch((err: unknown) => {
     failure = { err };
-    tui.unmount();
+    // the last frame says what stopped it, not the live turn and keys of a run it no longer follows
+    const why = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    try {
+      tui.quit(run.mode === "replay" ? `Replay stopped: ${why}.` : `Stopped following the run: ${why}.`, "stopped following");
+    } catch {
+      tui.unmount();
+    }
   });
   const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say, recorded: run.recorded });
   run.onStart?.(tui);

@@ -46,13 +46,16 @@ export interface AppProps {
   say?: Say;
   /** a replay: every recorded message, so a person's turn says what came of it (nobody can answer a replay) */
   recorded?: readonly DialogMessage[];
-  /** `run`: the launcher quit before the run ended (a second Ctrl-C); the last frame says this, with no keys */
-  quit?: string;
+  /**
+   * left before the run ended — `run`'s launcher quit (a second Ctrl-C), or what the TUI showed
+   * failed (the conversation disappeared): the last frame says this, with no keys
+   */
+  quit?: Leaving;
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [], quit: quitText }: AppProps) {
+export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [], quit: left }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
@@ -62,7 +65,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
   const epoch = useShrinkEpoch(size);
   // watch detached, or a replay quit (run: the launcher's `quit`): the last frame says so
   const [detached, setDetached] = useState<Leaving | null>(null);
-  const leaving: Leaving | null = quitText === undefined ? detached : { how: "quit", text: quitText };
+  const leaving: Leaving | null = left ?? detached;
   const live = !state.ended && leaving === null;
   const t = useNow(now, 250, live);
   const theme = useTheme();

@@ -12,7 +12,7 @@ import { tone, useTheme } from "./theme.js";
 
 /** how the TUI was left, and what its last frame says about it */
 export interface Leaving {
-  how: "quit" | "detached" | "replay quit";
+  how: "quit" | "detached" | "replay quit" | "stopped following";
   text: string;
 }
 

@@ -11,6 +11,7 @@ import type { DialogMessage } from "../../protocol/schemas.js";
 import type { Feed } from "../feed.js";
 import { App, type TuiKey } from "./App.js";
 import type { Mode } from "./Footer.js";
+import type { Leaving } from "./Left.js";
 import type { EndReport } from "./SummaryScreen.js";
 import { colorAllowed, ThemeContext } from "./theme.js";
 import type { Say } from "./use-person-line.js";
@@ -38,14 +39,17 @@ export interface Tui {
   /** resolves when the TUI has exited (the run ended, or the user detached) */
   done: Promise<void>;
   unmount(): void;
-  /** takes the TUI down before the run ended, its last frame saying `text` instead of the live turn, the stats and the keys */
-  quit(text: string): void;
+  /**
+   * takes the TUI down before the run ended, its last frame saying `text` instead of the live turn,
+   * the stats and the keys; `how` heads it (@defaultValue "quit")
+   */
+  quit(text: string, how?: Leaving["how"]): void;
 }
 
 export function startTui(opts: TuiOptions): Tui {
   const { feed, mode, now, speed, onKey, report, say, recorded } = opts;
   // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
-  const tree = (quit?: string) => (
+  const tree = (quit?: Leaving) => (
     <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
       <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} recorded={recorded} quit={quit} />
     </ThemeContext.Provider>
@@ -62,8 +66,8 @@ export function startTui(opts: TuiOptions): Tui {
     done: instance.waitUntilExit().then(() => undefined),
     unmount: () => instance.unmount(),
     // rendered at once (Ink's legacy root renders synchronously), and drawn as Ink unmounts
-    quit: (text) => {
-      instance.rerender(tree(text));
+    quit: (text, how = "quit") => {
+      instance.rerender(tree({ how, text }));
       instance.unmount();
     },
   };

@@ -49,7 +49,7 @@ describe("the last frame", () => {
     await ui.shows("stopping (user_stop)");
 
     // what the launcher does on the second Ctrl-C (Tui.quit): the app drawn once more, then unmounted
-    ui.rerender(<App feed={feed} mode="run" now={() => T0 + 5000} quit={QUIT} />);
+    ui.rerender(<App feed={feed} mode="run" now={() => T0 + 5000} quit={{ how: "quit", text: QUIT }} />);
     const last = liveArea(ui.frame());
     expect(last).toMatch(/00:05 [█░]+ of 02:00 · turn 2 of 12 · quit · last seen stopping \(user_stop\)/);
     expect(flat(last)).toContain(QUIT);
