@@ -35,6 +35,7 @@ import {
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
 import { now } from "../redis/clock.js";
+import { hostName } from "../redis/host.js";
 import { summarizeZod } from "../worker/turn.js";
 import { beginTurn, retryOf, type NextTurnDeps } from "./next-turn.js";
 import { Ahead } from "./ahead.js";
@@ -138,7 +139,7 @@ export class Controller {
     let phase = "story";
     const onFailure = async (f: FailedAttempt): Promise<void> => {
       this.log.warn({ conversation: id, cause: f.cause, err: f.error }, "the manager's model failed; retrying");
-      const retry: ManagerRetry = { phase, attempt: f.attempt, cause: f.cause, error: f.error, wait_ms: f.wait_ms, at: f.at };
+      const retry: ManagerRetry = { phase, attempt: f.attempt, cause: f.cause, error: f.error, wait_ms: f.wait_ms, at: f.at, by: { host: hostName(), pid: process.pid } };
       await this.store.setFields(id, { manager_retry: JSON.stringify(retry) }).catch(() => undefined);
     };
     const wait = async (ms: number): Promise<void> => {
@@ -192,7 +193,8 @@ export class Controller {
         return isFinal(now.status) ? `already ${now.status}` : this.end(id, now.stop_reason ?? "user_stop");
       }
       const reason = err instanceof Error ? err.message : String(err);
-      await this.store.finalize(id, "error", `the manager could not write the ${rec.story ? "personas" : "story"}: ${reason}`);
+      // which manager: with several running (on other hosts, with other settings), the one whose model failed
+      await this.store.finalize(id, "error", `the manager on ${hostName()} (pid ${process.pid}) could not write the ${rec.story ? "personas" : "story"}: ${reason}`);
       throw new UnrecoverableError(reason);
     }
     if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");

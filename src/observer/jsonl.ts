@@ -46,7 +46,7 @@ export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onE
         line({ type: "status", status: r.status, phase: r.phase, stop_reason: r.stop_reason, turns: turnsTaken(r), remarks: r.remarks ?? 0 });
       }
       const m = r.manager_retry;
-      if (m && m.wait_ms !== null && m.at !== p?.manager_retry?.at) line({ type: "manager_attempt_failed", phase: m.phase, attempt: m.attempt, cause: m.cause, error: m.error, wait_ms: m.wait_ms });
+      if (m && m.wait_ms !== null && m.at !== p?.manager_retry?.at) line({ type: "manager_attempt_failed", phase: m.phase, attempt: m.attempt, cause: m.cause, error: m.error, wait_ms: m.wait_ms, ...(m.by ? { by: m.by } : {}) });
       if (r.story && !p?.story) line({ type: "story", story: r.story });
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
       const w = waitingFor(r);

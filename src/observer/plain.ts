@@ -96,7 +96,7 @@ export function waitingText(w: Waiting, r: ConversationRecord, live = true): str
 
 /** the line that says the manager's attempt at the story or personas failed, and that it retries */
 export function managerRetryText(m: ManagerRetry): string {
-  return `… the manager's attempt ${m.attempt} at the ${m.phase} failed (${m.cause}): ${m.error}${m.wait_ms === null ? "" : `; retrying in ${(m.wait_ms / 1000).toFixed(1)} s`}`;
+  return `… the manager's attempt ${m.attempt} at the ${m.phase} failed (${m.cause}${m.by ? `; manager on ${m.by.host}, pid ${m.by.pid}` : ""}): ${m.error}${m.wait_ms === null ? "" : `; retrying in ${(m.wait_ms / 1000).toFixed(1)} s`}`;
 }
 
 /** the line that says an attempt at the turn in progress failed, and what the worker does next */

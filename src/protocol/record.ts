@@ -193,6 +193,8 @@ export const ManagerRetrySchema = z
     wait_ms: z.number().int().nonnegative().nullable(),
     /** epoch ms when it failed */
     at: z.number().int().nonnegative(),
+    /** the manager that made the attempt (absent in runs recorded before it was kept): with several, which one's model or settings failed */
+    by: z.object({ host: z.string().max(200), pid: z.number().int() }).strict().optional(),
   })
   .strict();
 export type ManagerRetry = z.infer<typeof ManagerRetrySchema>;

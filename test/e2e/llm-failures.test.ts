@@ -237,7 +237,8 @@ describe("Ollama's wire format", () => {
   it("the manager's model failing the story: each attempt is said while it retries, and a stop ends the wait (no further attempt)", async () => {
     ollama.fallback = { kind: "status", status: 500, error: "llama runner process has terminated" };
     const prefix = freshPrefix();
-    const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url });
+    // the manager run starts says which host it is on (several may run, with other settings)
+    const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url, DIALOGUE_HOSTNAME: "story-box" });
     const file = path.join(tmp, "manager-fails.json");
     writeFileSync(
       file,
@@ -255,7 +256,7 @@ describe("Ollama's wire format", () => {
     const store = new Store(redis, prefix);
     const id = await waitFor("the run", async () => (await store.listIds())[0], 30_000);
     const retry = await waitFor("the manager's failed attempt on the record", async () => (await store.get(id))?.manager_retry, 60_000);
-    expect(retry).toMatchObject({ phase: "story", attempt: 1, cause: "server_error" });
+    expect(retry).toMatchObject({ phase: "story", attempt: 1, cause: "server_error", by: { host: "story-box", pid: expect.any(Number) } });
     expect(retry.wait_ms).toBeGreaterThanOrEqual(4000);
     const made = chats();
     const stop = await runCli(["stop", id, "--prefix", prefix], env);
@@ -265,7 +266,34 @@ describe("Ollama's wire format", () => {
     expect(rec.status).toBe("stopped");
     expect(rec.stop_reason).toBe("user_stop");
     expect(chats()).toBe(made); // the wait ended: no attempt after the stop
-    expect(r.stdout).toMatch(/^… the manager's attempt 1 at the story failed \(server_error\): .*llama runner process has terminated.*; retrying in \d+\.\d s$/m);
+    expect(r.stdout).toMatch(/^… the manager's attempt 1 at the story failed \(server_error; manager on story-box, pid \d+\): .*llama runner process has terminated.*; retrying in \d+\.\d s$/m);
+  }, 120_000);
+
+  it("the manager's model failing the story for good: the run's error names the manager (host, pid) whose model failed", async () => {
+    ollama.fallback = { kind: "status", status: 500, error: "llama runner process has terminated" };
+    const prefix = freshPrefix();
+    const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url, DIALOGUE_HOSTNAME: "story-box" });
+    const file = path.join(tmp, "manager-fails-for-good.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        agents: [
+          { id: "a", role: "homeowner", provider: "simulated" },
+          { id: "b", role: "bank advisor", provider: "simulated" },
+        ],
+        manager: { provider: "ollama", model: "llama3.2" },
+        limits: { max_turns: 2, duration_seconds: 120 },
+        queues: { attempts: 2, backoff_ms: 200, backoff_max_ms: 200, retry_budget_ms: 1000 },
+      }),
+    );
+    const r = await runCli(["run", "--config", file, "--plain", "--prefix", prefix], env, 120_000);
+    const store = new Store(redis, prefix);
+    const id = (await store.listIds())[0]!;
+    const rec = (await store.get(id))!;
+    expect(rec.status, r.stderr).toBe("failed");
+    expect(rec.error).toMatch(/^the manager on story-box \(pid \d+\) could not write the story: .*llama runner process has terminated/);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain("the manager on story-box (pid ");
   }, 120_000);
 
   it("--json tells each failed attempt of the turn in progress as it happens, with its cause and the wait", async () => {

@@ -68,7 +68,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
       // its model failed: which attempt, why, and the countdown to the next (on Redis' clock)
       const left = m.at + m.wait_ms - now;
       const retry = left > 0 ? `retrying in ${num(left / 1000)} s` : "retrying now";
-      return <WaitingRow away={away} text={`the manager is writing the ${m.phase} with ${manager}: attempt ${m.attempt} failed (${m.cause}); ${retry}: ${clean(m.error)}`} />;
+      return <WaitingRow away={away} text={`the manager is writing the ${m.phase} with ${manager}: attempt ${m.attempt} failed (${m.cause}${m.by ? `; manager on ${m.by.host}, pid ${m.by.pid}` : ""}); ${retry}: ${clean(m.error)}`} />;
     }
     return <WaitingRow away={away} text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
