@@ -34,7 +34,8 @@ A Redis Cluster: name several nodes (REDIS_URL=redis://:pw@h1:7000,h2:7000,h3:70
 Every manager and worker writes a heartbeat (host, pid, pool, what it can serve, load) every
 presence.heartbeat_ms; dialogue status lists them. DIALOGUE_HOSTNAME overrides the host name shown.
 While Redis is away it keeps retrying, and its log says so once (then at most every 10 s), and once
-when Redis answers again. Ctrl-C or SIGTERM stops it cleanly; a second one ends it at once (130, 143).`;
+when Redis answers again. Ctrl-C or SIGTERM stops it cleanly; a second one ends it at once (130, 143).
+Stopped while Redis is away, it waits up to 10 s for Redis to stop cleanly, then exits 1.`;
 
 /**
  * open Redis as a role process: no private managed Redis unless asked; the first line says which
@@ -55,7 +56,10 @@ async function openAsRole(role: string, config: Config, opts: RoleOptions, log: 
  */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }): Promise<void> {
+/** how long a clean stop may take before the process exits anyway (1) */
+const STOP_WITHIN_MS = 10_000;
+
+function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: string) => void }, outage: RedisOutage): Promise<void> {
   return new Promise((resolve) => {
     let closing = false;
     const stop = (why: string): void => {
@@ -64,9 +68,22 @@ function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: s
       }
       closing = true;
       log.info({ why }, "shutting down");
-      const hard = setTimeout(() => process.exit(1), 10_000);
+      // a clean stop writes to Redis (the heartbeat's goodbye, the jobs in hand): while it is away,
+      // say at once that the stop waits for it, for how long, and what then — not 10 s of silence
+      const away = outage.awayNow();
+      if (away) {
+        const s = Math.round((Date.now() - away.since) / 1000);
+        stderr(`stopping while ${away.where} is unreachable (for ${s} s): the clean stop waits for it up to ${STOP_WITHIN_MS / 1000} s, then exits 1; ${why === "SIGINT" ? "Ctrl-C" : "a second signal"} again quits at once`);
+      }
+      const hard = setTimeout(() => {
+        const still = outage.awayNow();
+        stderr(`could not stop cleanly within ${STOP_WITHIN_MS / 1000} s${still ? ` (${still.where} is unreachable)` : ""}: exiting 1; a job this process held is taken up again once its lock lapses`);
+        process.exit(1);
+      }, STOP_WITHIN_MS);
       hard.unref();
-      close().finally(() => {
+      // and the stop begins once Redis answers: a BullMQ worker closed while its connections are
+      // reconnecting waits for an 'end' event that never comes, even after Redis is back (bullmq#4656)
+      outage.untilBack().then(close).finally(() => {
         clearTimeout(hard);
         resolve();
         // connections handed to BullMQ are not closed by it; nothing else is left to finish
@@ -104,7 +121,7 @@ export function managerCommand(): Command {
       await handle.close();
       outage.stop();
       redis.disconnect();
-    }, log);
+    }, log, outage);
   });
 }
 
@@ -139,6 +156,6 @@ export function workerCommand(): Command {
       await handle.close();
       outage.stop();
       redis.disconnect();
-    }, log);
+    }, log, outage);
   });
 }

@@ -63,6 +63,8 @@ export class RedisOutage {
   private timer: NodeJS.Timeout | null = null;
   private looking = false;
   private readonly remindMs: number;
+  /** untilBack()'s waiters */
+  private waiters: Array<() => void> = [];
 
   constructor(opts: OutageOptions = {}) {
     this.remindMs = opts.remindMs ?? 10_000;
@@ -91,6 +93,16 @@ export class RedisOutage {
     this.node = isCluster(opts.client) ? "a node is down or failing over: " : "";
     // the main connection's own reconnect attempts (its "error" events are otherwise ignored)
     opts.client.on("error", this.onClientError);
+  }
+
+  /** while Redis is away: where it is ("Redis at host:port") and since when (epoch ms); null while it answers */
+  awayNow(): { where: string; since: number } | null {
+    return this.since === null ? null : { where: this.where, since: this.since };
+  }
+
+  /** resolves when Redis answers again (at once while it answers) */
+  untilBack(): Promise<void> {
+    return this.since === null ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
   }
 
   stop(): void {
@@ -149,6 +161,7 @@ export class RedisOutage {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.log?.info({ redis: this.hosts, away_s: s, errors: this.heard }, `${this.where} answers again after ${s} s away`);
+    for (const w of this.waiters.splice(0)) w();
   }
 
   /** does Redis answer now (within LOOK_TIMEOUT_MS)? */
