@@ -210,6 +210,11 @@ return { s, r[2] or '' }`;
  * that renewal, and a run is not driven in the lease it was promised after its manager died (it
  * would add up to a whole lease to every abandoned run). A record from before renewed_at was kept
  * falls back to lease_until; never later than now.
+ *
+ * Not while Redis itself has been up for less than the run's lease (lease_until − renewed_at): a
+ * lease that ran out while Redis was down (restarted from its saved data) says nothing about the
+ * managers, which renew it the moment Redis answers; a reader that came first would otherwise
+ * end a run that goes on.
  */
 export const ABANDON_LUA = `
 local r = redis.call('HMGET', KEYS[1], 'status', 'lease_until', 'watched_until', 'renewed_at', 'started_at')
@@ -221,6 +226,13 @@ local lease = tonumber(r[2])
 if lease and lease > now then return 0 end
 local watched = tonumber(r[3])
 if watched and watched > now then return 0 end
+local renewed = tonumber(r[4])
+if lease and renewed and lease > renewed then
+  -- INFO may be refused (an ACL): then the lease alone decides, as before
+  local info = redis.pcall('INFO', 'server')
+  local up = type(info) == 'string' and tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or nil
+  if up and up * 1000 < lease - renewed then return 0 end
+end
 local last = tonumber(r[4]) or lease or 0
 local started = tonumber(r[5])
 if started and started > last then last = started end
