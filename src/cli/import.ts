@@ -67,8 +67,8 @@ Examples:
 The names are checked first: a CSV header, or the first rows of JSON, without a field to read is
 one error naming the fields it has and the options to map them, and nothing is imported (the
 same for a file with no rows, for a CSV quote never closed: the error names the line and column
-where it opens, and for a JSON array broken part-way: the error names the last item read whole;
-each of these ends "nothing was imported"). A session is imported whole or not at all: one with a bad row (reported
+where it opens, and for a JSON array broken part-way: the error names the item, line and column of
+the break and what is wrong there; each of these ends "nothing was imported"). A session is imported whole or not at all: one with a bad row (reported
 with its line; the first 20 are printed, --json lists up to 1,000), or with fewer than 2 or more
 than 8 speakers, is left out, and the command exits 2 after importing the rest. A row that names
 no session (a line that is not JSON) could be any session's, so then nothing is imported. The

@@ -12,7 +12,7 @@
  *    A bad row whose session cannot be told (a line that is not JSON) could belong to any
  *    session, so then nothing is imported.
  *    A file that cannot be read to its end (a CSV quote never closed, a JSON array broken off)
- *    is a UsageError from rows.ts: no session is committed, and the rows staged so far are dropped.
+ *    is a UsageError from rows.ts naming the place (csv-place.ts, json-place.ts): no session is committed, and the rows staged so far are dropped.
  * 3. A session's conversation id is made of its id and the hash of its rows (session.ts
  *    importedId): importing the same file again finds every session there already and adds
  *    nothing; after fixing a bad row, the fixed session is imported and the others are found.

@@ -6,9 +6,10 @@
  *
  * Each row comes with where it was — its line (JSON lines, CSV) or its place in the array (JSON)
  * — and either its object or why it is not one. A file that cannot be read as its format at all
- * (a JSON document that is not an array, a CSV quote never closed) throws a UsageError naming the
- * place — for a CSV quote, the line and column where it opened (csv-place.ts) — and nothing is
- * imported.
+ * (a JSON document that is not an array, or an array broken part-way; a CSV quote never closed)
+ * throws a UsageError naming the place — for a JSON array, the item, line and column of the
+ * break (json-place.ts); for a CSV quote, the line and column where it opened (csv-place.ts) —
+ * and nothing is imported.
  */
 import { createReadStream } from "node:fs";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { parse } from "csv-parse";
 import streamArray from "stream-json/streamers/stream-array.js";
 import { UsageError } from "../errors/index.js";
 import { LineCounter, quoteStart, type QuoteFrom } from "./csv-place.js";
+import { jsonArrayProblem } from "./json-place.js";
 
 export const FORMATS = ["jsonl", "json", "csv"] as const;
 export type ImportFormat = (typeof FORMATS)[number];
@@ -77,20 +79,16 @@ async function* jsonArray(file: string, o: ReadOptions): AsyncGenerator<RawRow> 
   input.on("data", (chunk) => o.onChunk?.(chunk as Buffer));
   const items = input.pipe(streamArray.withParserAsStream());
   input.on("error", (err) => items.destroy(err));
-  // the elements read whole so far: past 0, the file is an array that breaks off (cut short, or something after it)
-  let read = 0;
   try {
     for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
       const item = key + 1;
-      read = item;
       yield isObject(value) ? { line: null, item, value, error: null } : { line: null, item, value: null, error: "not a JSON object" };
     }
   } catch (err) {
-    const why = (err as Error).message.replace(/\.$/, "");
-    if (read > 0) {
-      throw new UsageError(`${file}: the JSON array cannot be read past item ${read.toLocaleString("en-US")} (${why}); nothing was imported`, "the file may be cut short or have something after its closing ]: fix it (or export it again), then import it again");
-    }
-    throw new UsageError(`${file} is not a JSON array of objects: ${why}; nothing was imported`, "a .json file holds one array of row objects; for one object per line, use .jsonl (or --format jsonl)");
+    // the parser's error names no place, and the items of the chunk it failed in never came: json-place.ts reads the file again for the place
+    throw await jsonArrayProblem(file, err as Error);
+  } finally {
+    input.destroy();
   }
 }
 
