@@ -65,6 +65,10 @@ export function applyModelsFlag(config: Config, models: string | undefined): Con
     const lower = ProviderNameSchema.safeParse(head.toLowerCase());
     if (lower.success && head !== lower.data) throw new UsageError(`--models: "${item}": providers are written in lower case`, `e.g. ${lower.data}:${item.slice(at + 1) || "llama3.2"}`);
     const provider = ProviderNameSchema.safeParse(head);
+    // "olama:llama3.2": a provider mistyped, which would otherwise be taken for an Ollama model
+    // named that way (name:tag), and end up on whatever provider the run has
+    const near = provider.success || head === "" ? undefined : ProviderNameSchema.options.find((p) => editDistance(head.toLowerCase(), p) <= 2);
+    if (near) throw new UsageError(`--models: "${item}": unknown provider "${head}" (did you mean ${near}?)`, `the providers are ${ProviderNameSchema.options.join(", ")}: e.g. ${near}:${item.slice(at + 1) || "llama3.2"}`);
     if (provider.success) {
       const model = item.slice(at + 1);
       if (model === "") throw new UsageError(`--models: "${item}" names no model after "${head}:"`, head === "simulated" ? "e.g. simulated:simulated-1" : `e.g. ${head}:llama3.2`);
@@ -74,4 +78,18 @@ export function applyModelsFlag(config: Config, models: string | undefined): Con
     return { ...a, model: item };
   });
   return { ...config, agents };
+}
+
+/** how many single-character edits (insert, delete, replace, swap of two neighbours) turn `a` into `b` */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
 }

@@ -219,6 +219,8 @@ describe("the cast from the command line", () => {
     ["the narrator's id for an agent", ["--set", 'agents=[{"id":"narrator","role":"x"},{"id":"b","role":"y"}]'], /"narrator" is the narrator's/],
     ["--models with the wrong count", ["--models", "a,b,c"], /^error: --models names 3 models for 2 agents \(traveller, local\)$/m],
     ["--models with a provider mistyped", ["--models", "Simulated:a,simulated:b"], /^error: --models: "Simulated:a": providers are written in lower case$/m],
+    ["--models with a provider misspelt", ["--models", "olama:llama3.2,simulated:b"], /^error: --models: "olama:llama3\.2": unknown provider "olama" \(did you mean ollama\?\)$/m],
+    ["--models with two letters of a provider swapped", ["--models", "simulated:a,opneai:gpt-4o-mini"], /^error: --models: "opneai:gpt-4o-mini": unknown provider "opneai" \(did you mean openai\?\)$/m],
     ["--models with no provider before the colon", ["--models", ":x,simulated:b"], /^error: --models: ":x" names no provider before ":"$/m],
     ["--agents 9", ["--agents", "9"], /^error: --agents 9: a conversation has 2 to 8 agents$/m],
     ["--agents 6 with a scenario of five and no cast", ["--scenario", "town-hall", "--agents", "6"], /^error: --agents 6: this scenario has 5 agents in all \(chair, officer, shopkeeper, commuter, resident\)$/m],
