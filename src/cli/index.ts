@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { DialogueError } from "../errors/index.js";
-import { stdoutError } from "./output.js";
+import { stderrError, stdoutError } from "./output.js";
 import { VERSION } from "../version.js";
 
 /**
@@ -95,6 +95,7 @@ export async function main(argv: string[]): Promise<void> {
   // `dialogue list | head`, `dialogue export … | less` closed early: stop quietly, as other tools do
   // (`dialogue run` has its run and processes to stop first: output.ts)
   process.stdout.on("error", stdoutError);
+  process.stderr.on("error", stderrError);
   try {
     await (await program(argv)).parseAsync(argv);
   } catch (err) {

@@ -25,6 +25,16 @@ export function stdoutError(err: NodeJS.ErrnoException): void {
   hook();
 }
 
+/**
+ * the 'error' listener of process.stderr: a closed stderr (`dialogue run … 2>&1 | head`: the
+ * reader went away) drops what is still said there, and the command goes on — without it the
+ * process died at its next line, leaving its run to be found abandoned. When stdout is the same
+ * pipe, its next write finds it closed too, and `run` stops the run as for stdout (the hook).
+ */
+export function stderrError(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+}
+
 /** stdout's write, dropped once stdout is closed */
 export function write(s: string): void {
   if (!closed) process.stdout.write(s);

@@ -4,12 +4,15 @@
  * process it started outlives it. Before, the launcher exited 0 at once and silently, the run stayed
  * `running`, and a manager still starting was left orphaned, renewing the lease of every run.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
-import { cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
+import { BIN, cliEnv, exited, ROOT, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -68,5 +71,29 @@ describe("the output of dialogue run closed early", () => {
     expect(r.rec?.turns).toBeLessThan(40);
     expect(r.err).toMatch(/The output was closed/);
     expect([0, 4]).toContain(r.code);
+  }, 120_000);
+
+  it("2>&1 | head: stderr, closed with stdout, does not end the launcher mid-line (it did, exit 1, leaving the run to be found abandoned); the run is stopped", async () => {
+    const prefix = freshPrefix();
+    const tag = randomBytes(6).toString("hex");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "dialogue-pipe-"));
+    const rcFile = path.join(dir, "rc");
+    // as a user types it in bash: both streams into one pipe, read by head
+    const script = `"$0" "$@" 2>&1 | head -12 > /dev/null; echo "\${PIPESTATUS[0]}" > ${rcFile}`;
+    execFileSync("bash", ["-c", script, process.execPath, BIN, "run", "--scenario", "town-hall", "--provider", "simulated", "--plain", "--max-turns", "40", "--prefix", prefix, "--set", "simulated.tokens_per_second=40"], {
+      cwd: ROOT,
+      env: cliEnv(testRedisUrl(), { DIALOGUE_TEST_TAG: tag }),
+      timeout: 90_000,
+    });
+    const code = Number(readFileSync(rcFile, "utf8").trim());
+    const store = new Store(redis, prefix);
+    const [id] = await store.listIds();
+    const rec = await store.get(id!);
+    expect(rec?.status).toBe("stopped");
+    expect(rec?.stop_reason).toBe("user_stop");
+    expect(rec?.turns).toBeLessThan(40);
+    expect([0, 4]).toContain(code);
+    const left = await waitFor("the children gone", async () => (tagged(tag).length === 0 ? [] : null), 15_000).catch(() => tagged(tag));
+    expect(left).toEqual([]);
   }, 120_000);
 });
