@@ -34,6 +34,11 @@ export function reportText(a: Analysis, opts: TextOptions = {}): string {
   const out: string[] = [];
   out.push(`Analysis of ${a.conversation_id} — ${a.run.scenario}`);
   out.push(...headline(a).map((l) => `  ${l}`));
+  // no turn: every table would be a row of dashes and zeros (a run whose manager failed before turn 1)
+  if (a.run.turns === 0) {
+    out.push(`  no turn was recorded${a.run.remarks > 0 ? ` (${a.run.remarks} narrator remark${a.run.remarks === 1 ? "" : "s"} only)` : ""}: nothing to measure`);
+    return out.join("\n");
+  }
   out.push("", "Agents", tableBlocks(agentRows(a), { width }));
   out.push("", "Turn-taking", ...turnTakingLines(a).map((l) => `  ${l}`), tableBlocks(turnTakingRows(a), { width }));
   out.push("", "Orchestration", `  ${orchestrationLine(a)}`);

@@ -216,8 +216,9 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
     finish(r, analysis) {
       // how it ended in one glance, then the same report as `dialogue analyze <id>`
       write(`\n${summaryText(summaryOf(analysis), r.spec)}\n`);
-      write(`\n${reportText(analysis, { windows: true })}\n`);
+      // why it failed, under how it ended (not after the report)
       if (r.error) write(`  error: ${r.error}\n`);
+      write(`\n${reportText(analysis, { windows: true })}\n`);
     },
   };
 }

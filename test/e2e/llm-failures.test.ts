@@ -294,6 +294,14 @@ describe("Ollama's wire format", () => {
     expect(rec.error).toMatch(/^the manager on story-box \(pid \d+\) could not write the story: .*llama runner process has terminated/);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain("the manager on story-box (pid ");
+    // the end says why under how it ended, and no tables of zeros and dashes for a run with no turn
+    const out = r.stdout;
+    expect(out).toMatch(/^Ended: failed \(error\) · 0 turns/m);
+    expect(out.indexOf("  error: the manager on story-box")).toBeGreaterThan(out.indexOf("Ended: failed (error)"));
+    expect(out.indexOf("  error: the manager on story-box")).toBeLessThan(out.indexOf("Analysis of "));
+    expect(out).toContain("  no turn was recorded: nothing to measure");
+    expect(out).not.toMatch(/^Agents$/m);
+    expect(out).not.toMatch(/^Flags$/m);
   }, 120_000);
 
   it("--json tells each failed attempt of the turn in progress as it happens, with its cause and the wait", async () => {
