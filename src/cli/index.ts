@@ -26,6 +26,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
   ["say", async () => (await import("./say.js")).sayCommand()],
   ["serve", async () => (await import("./serve.js")).serveCommand()],
   ["purge", async () => (await import("./purge.js")).purgeCommand()],
+  ["scenarios", async () => (await import("./scenarios.js")).scenariosCommand()],
   ["models", async () => (await import("./models.js")).modelsCommand()],
   ["manager", async () => (await import("./roles.js")).managerCommand()],
   ["worker", async () => (await import("./roles.js")).workerCommand()],

@@ -34,7 +34,7 @@ import { sayLostRedis, stopWhileAway, watchRedis, type RedisEvent } from "./redi
 export function runCommand(): Command {
   const cmd = new Command("run")
     .description("run a conversation (or --count N at once): starts a manager and one worker per agent, shows it live, prints the analysis")
-    .option("-s, --scenario <name>", "a scenario from config/ (e.g. mortgage-refinance, job-interview, debate) or a path to one")
+    .option("-s, --scenario <name>", "a scenario from config/ (dialogue scenarios lists them: town-hall, panel, debate, …) or a path to one")
     .addOption(new Option("-p, --provider <provider>", "provider of every agent and the manager, over what the config names (an agent keeps its own model only if it was for this provider; --models still sets each agent's); auto: the first that can serve, and it says which").choices(["auto", "simulated", "ollama", "openai", "embedded"]))
     .option("-m, --model <model>", "model of every agent and the manager, over what the config names (an Ollama or OpenAI model name, or a GGUF path for embedded; --models sets each agent's)")
     .option("--model-file <file.gguf>", "the GGUF model the embedded provider runs (default: a small instruct model, downloaded once); env DIALOGUE_MODEL_FILE. Checked before anything starts: a file that is missing, empty or not a GGUF model stops the run (exit 2), whatever the provider")
