@@ -26,6 +26,7 @@ import { saveJudge, saveNotes, type StoredNotes } from "../redis/analysis-store.
 import type { Store } from "../redis/store.js";
 import { stderr } from "./common.js";
 import { EXIT } from "./exit-codes.js";
+import { reachFlags } from "./reach.js";
 
 /** the judge or the notes could not be had from the model: one line, with what to do */
 export class ModelStepFailed extends DialogueError {}
@@ -68,10 +69,13 @@ function withHint(err: ProviderError, hint: string): ProviderError {
   return new ProviderError(err.message, { hint, kind: err.kind, retryable: err.retryable, retryAfterMs: err.retryAfterMs, exitCode: err.exitCode });
 }
 
-/** what to do when the server rate limits analyze: `flag` --judge or --notes; `choose`: the model is the configured manager's */
-function rateLimitHint(id: string, flag: string, choose: boolean): string {
+/**
+ * what to do when the server rate limits analyze: `flag` --judge or --notes; `choose`: the model is
+ * the configured manager's; the command with what it needs to reach the run (reach.ts)
+ */
+function rateLimitHint(id: string, flag: string, choose: boolean, config: Config): string {
   const other = choose ? ", or have another model do it (--set manager.provider=… --set manager.model=…)" : " (a run is judged by its own manager's model)";
-  return `the server is rate limiting: wait a minute and run dialogue analyze ${id} ${flag} again${other}`;
+  return `the server is rate limiting: wait a minute and run dialogue analyze ${id} ${flag}${reachFlags(config)} again${other}`;
 }
 
 /**
@@ -125,7 +129,7 @@ export async function notesRun(store: Store, config: Config, rec: ConversationRe
   for await (const page of store.pages(id, 1000, parseAnalyzed)) for (const e of page) buckets.add(e.message);
   if (buckets.messages.size === 0) throw new UsageError(`conversation ${id} has no messages to write notes on`, "write notes once it has turns");
   const shown = analysis.notes ? "the report above keeps the notes written before" : "the report above has no notes";
-  const rateHint = rateLimitHint(id, "--notes", true);
+  const rateHint = rateLimitHint(id, "--notes", true, config);
   let label: string | null = null;
   let stored: StoredNotes;
   try {
@@ -149,7 +153,7 @@ export async function judgeRun(store: Store, config: Config, rec: ConversationRe
   const shown = analysis.judge ? "the report above shows the verdict given before" : "the report above has no verdict";
   // an imported conversation had no manager: the configured one judges it
   const imported = rec.spec.manager.provider === IMPORTED;
-  const rateHint = rateLimitHint(id, "--judge", imported);
+  const rateHint = rateLimitHint(id, "--judge", imported, config);
   let label = imported ? null : modelLabel(rec.spec.manager.provider, rec.spec.manager.model);
   let judge: Judge;
   try {

@@ -23,6 +23,7 @@ import { ConversationGoneError } from "../errors/index.js";
 import { redisLines } from "../observer/redis-away.js";
 import { watchRedis } from "./redis-away.js";
 import { sayWrapped } from "./hint.js";
+import { reachFlags } from "./reach.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 import { onOutputClosed, write } from "./output.js";
 
@@ -97,6 +98,8 @@ export async function poll(launch: Pick<Launch, "redis" | "store">, ids: string[
 
 export async function runBatch(launch: Launch, opts: RunOptions, count: number): Promise<number> {
   const { config, store, queues, resolved, prefix } = launch;
+  // what the commands printed for the user need to reach these runs (--prefix, --redis-url)
+  const reach = reachFlags(config);
   const specs = [];
   const ids = new Set<string>();
   while (specs.length < count) {
@@ -151,6 +154,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     () => {
       progress.clear();
       stderr(`error: lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s; the conversations keep what was recorded`);
+      stderr(`hint: restart Redis (or check the network), then see them with: dialogue list --limit ${count}${reach}`);
       void supervisor.stop(2000).finally(() => process.exit(1));
     },
   );
@@ -192,7 +196,7 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     process.off("SIGTERM", onSignal);
   }
   total(ended, Boolean(opts.json));
-  sayWrapped(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")\n  all of them:  dialogue list --limit ${count}\n  logs:         ${logFile}`);
+  sayWrapped(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")\n  all of them:  dialogue list --limit ${count}${reach}\n  logs:         ${logFile}`);
   await queues.close();
   launch.redis.disconnect();
   return Math.max(0, ...ended.map((e) => exitCodeFor(e)));

@@ -9,6 +9,7 @@ import { redactUrl } from "../logger.js";
 import { Store } from "../redis/store.js";
 import type { Config } from "../config/schema.js";
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+import { reachFlags } from "./reach.js";
 
 export const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -23,6 +24,8 @@ export interface OpenStore {
   prefix: string;
   /** the Redis URL, its password redacted */
   url: string;
+  /** what a command printed for the user needs to reach these runs (--prefix, --redis-url: reach.ts) */
+  reach: string;
   close: () => void;
 }
 
@@ -30,7 +33,7 @@ export async function openStore(opts: CommonOptions): Promise<OpenStore> {
   const config = loadConfig(opts);
   const { redis, resolved } = await openRedis(config, stderr);
   const store = new Store(redis, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms });
-  return { store, config, prefix: config.redis.prefix, url: redactUrl(resolved.url), close: () => redis.disconnect() };
+  return { store, config, prefix: config.redis.prefix, url: redactUrl(resolved.url), reach: reachFlags(config), close: () => redis.disconnect() };
 }
 
 export function checkId(id: string): void {

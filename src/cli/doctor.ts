@@ -17,6 +17,8 @@ import { checkRedis, type Finding } from "../redis/health.js";
 import { Store } from "../redis/store.js";
 import { addCommonOptions } from "./common.js";
 import { runConfig, type ModelChoiceOptions } from "./launch.js";
+import { reachFlags } from "./reach.js";
+import { managerCommand, workerCommand } from "../observer/unserved.js";
 
 const mark = (f: Finding): string => (!f.ok ? "FAIL" : f.warn ? "warn" : "ok  ");
 const line = (f: Finding): string => `  ${mark(f)}  ${f.what}${(!f.ok || f.warn) && f.fix ? `\n          ${f.ok ? "" : "fix: "}${f.fix}` : ""}`;
@@ -85,7 +87,7 @@ Examples:
       try {
         report("Redis", [{ ok: true, what: `reachable at ${describeRedis(withTopology(resolved, client))} (${resolved.source})` }, ...(await checkRedis(client))]);
         report("Runs", await runFindings(new Store(client, config.redis.prefix, { leaseMs: config.queues.lock_duration_ms })));
-        report("Processes", await processFindings(client, new Store(client, config.redis.prefix), poolsOf(config)));
+        report("Processes", await processFindings(client, new Store(client, config.redis.prefix), poolsOf(config), reachFlags(config)));
       } finally {
         client.disconnect();
       }
@@ -106,15 +108,15 @@ Examples:
  * the managers and workers that reported under this prefix (dialogue status has the details):
  * informational — `run` starts its own — except that `run --no-spawn` would wait for what is missing
  */
-async function processFindings(redis: RedisClient, store: Store, pools: string[]): Promise<Finding[]> {
+async function processFindings(redis: RedisClient, store: Store, pools: string[], reach: string): Promise<Finding[]> {
   const { processes } = await readPresence(redis, store.keys);
   const { managers, workers } = liveByPool(processes);
   const gone = processes.filter((p) => p.status === "gone");
   const perPool = pools.map((p) => `${p} ${workers.get(p)?.length ?? 0}`).join(", ");
   const missing = [...(managers.length === 0 ? ["a manager"] : []), ...pools.filter((p) => !workers.get(p)?.length).map((p) => `a worker for pool ${p}`)];
-  const out: Finding[] = [{ ok: true, what: `${managers.length} live manager${managers.length === 1 ? "" : "s"}; live workers per pool of this run: ${perPool} (dialogue status lists them)` }];
-  if (missing.length > 0) out.push({ ok: true, what: `run --no-spawn would wait for ${missing.join(" and ")} (dialogue manager / dialogue worker --pool <pool>); run without it starts its own` });
-  if (gone.length > 0) out.push({ ok: true, warn: true, what: `${gone.length} process${gone.length === 1 ? "" : "es"} stopped sending heartbeats (gone: ${gone.slice(0, 3).map((p) => `${p.role} on ${p.host}, pid ${p.pid}`).join("; ")}${gone.length > 3 ? `; and ${gone.length - 3} more: dialogue status lists them` : ""})`, fix: "killed, crashed or cut off from Redis: see their hosts; entries go after an hour" });
+  const out: Finding[] = [{ ok: true, what: `${managers.length} live manager${managers.length === 1 ? "" : "s"}; live workers per pool of this run: ${perPool} (dialogue status${reach} lists them)` }];
+  if (missing.length > 0) out.push({ ok: true, what: `run --no-spawn would wait for ${missing.join(" and ")} (${managerCommand(reach)} / ${workerCommand("<pool>", reach)}); run without it starts its own` });
+  if (gone.length > 0) out.push({ ok: true, warn: true, what: `${gone.length} process${gone.length === 1 ? "" : "es"} stopped sending heartbeats (gone: ${gone.slice(0, 3).map((p) => `${p.role} on ${p.host}, pid ${p.pid}`).join("; ")}${gone.length > 3 ? `; and ${gone.length - 3} more: dialogue status${reach} lists them` : ""})`, fix: "killed, crashed or cut off from Redis: see their hosts; entries go after an hour" });
   return out;
 }
 

@@ -29,14 +29,15 @@ export function sayWrapped(text: string): void {
 
 /**
  * where a finished run is kept and how to see it again, one command a line; `logFile`: the log of
- * the processes this launcher started (null under --no-spawn: theirs are on their own hosts)
+ * the processes this launcher started (null under --no-spawn: theirs are on their own hosts);
+ * `reach`: what the commands need to reach the run (cli/reach.ts)
  */
-export function keptHint(where: string, id: string, logFile: string | null): string {
+export function keptHint(where: string, id: string, logFile: string | null, reach: string): string {
   return [
     `\nKept in ${where}, conversation ${id}`,
-    `  see it again: dialogue show ${id}`,
-    `  analysis:     dialogue analyze ${id}`,
-    `  all runs:     dialogue list`,
+    `  see it again: dialogue show ${id}${reach}`,
+    `  analysis:     dialogue analyze ${id}${reach}`,
+    `  all runs:     dialogue list${reach}`,
     logFile ? `  logs:         ${logFile}` : `  logs:         those of the dialogue manager and dialogue worker processes (--no-spawn)`,
   ].join("\n");
 }

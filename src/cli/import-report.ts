@@ -21,9 +21,10 @@ function span(ms: number): string {
 const SPLIT: Record<string, string> = { "\t": "tab-separated", ";": "semicolon-separated", "|": "pipe-separated" };
 
 /** the line after the first SHOWN of `n` sessions: how many more, and where to see them all (`dialogue list` shows 20 unless --limit says more) */
-const moreSessions = (n: number): string => `  … and ${plural(n - SHOWN, "more session")} (dialogue list --status imported --limit ${n} shows them; --json lists them)`;
+const moreSessions = (n: number, reach: string): string => `  … and ${plural(n - SHOWN, "more session")} (dialogue list --status imported --limit ${n}${reach} shows them; --json lists them)`;
 
-export function reportText(r: ImportReport): string {
+/** `reach`: what the commands it names need to reach the imported conversations (reach.ts) */
+export function reportText(r: ImportReport, reach: string): string {
   const split = r.delimiter !== undefined && r.delimiter !== "," ? `, ${SPLIT[r.delimiter] ?? `split by ${JSON.stringify(r.delimiter)}`}` : "";
   const lines = [`${r.file}: ${plural(r.rows, "row")} (${r.format}${split}, sha256 ${r.sha256.slice(0, 12)}…)`];
   if (r.imported.length) {
@@ -31,12 +32,12 @@ export function reportText(r: ImportReport): string {
     for (const c of r.imported.slice(0, SHOWN)) {
       lines.push(`  ${c.id}  session ${c.session} · ${plural(c.messages, "message")} · ${c.speakers.join(", ")} · ${iso(c.first)} → ${iso(c.last)} UTC (${span(c.last - c.first)})`);
     }
-    if (r.imported.length > SHOWN) lines.push(moreSessions(r.imported.length));
+    if (r.imported.length > SHOWN) lines.push(moreSessions(r.imported.length, reach));
   }
   if (r.already.length) {
     lines.push(`Already imported, left as they were (${r.already.length.toLocaleString("en-US")}):`);
     for (const c of r.already.slice(0, SHOWN)) lines.push(`  ${c.id}  session ${c.session}`);
-    if (r.already.length > SHOWN) lines.push(moreSessions(r.already.length));
+    if (r.already.length > SHOWN) lines.push(moreSessions(r.already.length, reach));
   }
   if (r.rejected.length) {
     lines.push(`Not imported (${r.rejected.length.toLocaleString("en-US")}):`);
@@ -50,7 +51,7 @@ export function reportText(r: ImportReport): string {
     if (more > 0) lines.push(`  … and ${plural(more, "more bad row")} (--json lists ${r.bad_row_count > MAX_BAD_LISTED ? `the first ${MAX_BAD_LISTED.toLocaleString("en-US")}` : "them all"})`);
   }
   const first = r.imported[0]?.id ?? r.already[0]?.id;
-  if (first) lines.push(`See them: dialogue list --status imported · dialogue analyze ${first} --window 60s · dialogue replay ${first} --speed 10`);
+  if (first) lines.push(`See them: dialogue list --status imported${reach} · dialogue analyze ${first} --window 60s${reach} · dialogue replay ${first} --speed 10${reach}`);
   return lines.join("\n");
 }
 

@@ -84,7 +84,7 @@ stream: memory stays flat, a progress line shows on a terminal.`,
     if (!format) throw new UsageError(`cannot tell the format of ${file} from its name`, "name it .jsonl, .json, .csv or .tsv, or pass --format jsonl|json|csv (and, for tab-separated rows, --delimiter tab)");
     const delimiter = delimiterOf(opts.delimiter, format);
     const fields: FieldNames = { session: opts.sessionField, speaker: opts.speakerField, text: opts.textField, time: opts.timeField, role: opts.roleField ?? null };
-    const { store, close, config } = await openStore(opts);
+    const { store, close, config, reach } = await openStore(opts);
     const bar = progressLine();
     let report: ImportReport;
     try {
@@ -94,7 +94,7 @@ stream: memory stays flat, a progress line shows on a terminal.`,
       close();
     }
     if (opts.json) out(JSON.stringify(report, null, 2));
-    else out(reportText(report));
+    else out(reportText(report, reach));
     const failure = failureOf(report);
     if (failure) throw new UsageError(failure.message, failure.hint);
   });

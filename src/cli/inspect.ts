@@ -49,7 +49,7 @@ imported today from rows dated last month is listed by --since 1h (after the run
   return cmd.action(async (opts: CommonOptions & { limit: number; json?: boolean; status?: string; model?: string; since?: string }) => {
     const filter = parseFilter(opts);
     const filtered = opts.status !== undefined || opts.model !== undefined || opts.since !== undefined;
-    const { store, close, prefix } = await openStore(opts);
+    const { store, close, prefix, reach } = await openStore(opts);
     try {
       let n = 0;
       // the table is printed once every row is read, its status column as wide as its widest
@@ -78,7 +78,7 @@ imported today from rows dated last month is listed by --since 1h (after the run
         for (const r of rows) out(typeof r === "string" ? r : r.map((c, i) => (i === 4 ? c.padEnd(width) : c)).join("  "));
       }
       if (n === 0 && !opts.json) {
-        out(filtered ? `no conversations under prefix "${prefix}" match these filters` : `no conversations under prefix "${prefix}" yet — start one with: dialogue run`);
+        out(filtered ? `no conversations under prefix "${prefix}" match these filters` : `no conversations under prefix "${prefix}" yet — start one with: dialogue run${reach}`);
       }
     } finally {
       close();
@@ -95,7 +95,8 @@ export function showCommand(): Command {
     .option("--failed", "list the conversation's failed jobs (dead letters) and failed turns with their errors instead");
   addCommonOptions(cmd);
   return cmd.action(async (id: string, opts: CommonOptions & { json?: boolean; meta: boolean; failed?: boolean }) => {
-    const { store, close, prefix } = await openStore(opts);
+    // reach: what the commands shown need to reach this run (--prefix, --redis-url)
+    const { store, close, prefix, reach } = await openStore(opts);
     try {
       // a run no live manager drives any more is shown as what it is, as list shows it: abandoned
       const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue show");
@@ -124,8 +125,8 @@ export function showCommand(): Command {
       }
       const messages = await store.readLog(id);
       if (opts.json) {
-        // what a run going on lacks, as the plain view says it and as the API's unserved_pools (the commands with --prefix when it is not the default)
-        const lacks = await lackingOf(store, rec, prefix);
+        // what a run going on lacks, as the plain view says it and as the API's unserved_pools (the commands with what they need to reach the run)
+        const lacks = await lackingOf(store, rec, reach);
         out(JSON.stringify({ record: rec, messages, summary: summarize(rec, messages), ...lacks }, null, 2));
         return;
       }
@@ -136,10 +137,10 @@ export function showCommand(): Command {
       out("");
       for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order));
       const waiting = waitingFor(rec);
-      if (waiting) out(waitingText(waiting, rec));
+      if (waiting) out(waitingText(waiting, rec, { reach }));
       if (!isFinal(rec.status)) {
         const u = await unservedNow(store, rec.spec);
-        for (const line of u ? waitingForLines(u, null, rec) : []) out(`… ${line}`);
+        for (const line of u ? waitingForLines(u, reach, rec) : []) out(`… ${line}`);
       }
       out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);
       if (rec.error) out(`  error: ${rec.error}`);

@@ -28,16 +28,16 @@ export async function unservedNow(store: Store, spec: ConversationSpec): Promise
   }
 }
 
-/** each pool of `u` with the agents of `spec` it serves and the command (with --prefix unless `prefix` is the default or null) */
-export function unservedPools(u: Unserved | null, spec: ConversationSpec, prefix: string | null): UnservedPool[] {
-  return (u?.pools ?? []).map((pool) => ({ pool, agents: spec.agents.filter((a) => a.kind === "model" && a.pool === pool).map((a) => a.id), start: workerCommand(pool, prefix) }));
+/** each pool of `u` with the agents of `spec` it serves and the command that starts a worker for it (`reach`: the flags it needs to reach the run, observer/commands.ts) */
+export function unservedPools(u: Unserved | null, spec: ConversationSpec, reach: string): UnservedPool[] {
+  return (u?.pools ?? []).map((pool) => ({ pool, agents: spec.agents.filter((a) => a.kind === "model" && a.pool === pool).map((a) => a.id), start: workerCommand(pool, reach) }));
 }
 
 /**
  * the lines (waiting_for) and the pools (unserved_pools) of what a run lacks: for a run that is
  * over, or when the heartbeats cannot be read, none
  */
-export async function lackingOf(store: Store, rec: ConversationRecord, prefix: string | null): Promise<{ waiting_for: string[]; unserved_pools: UnservedPool[] }> {
+export async function lackingOf(store: Store, rec: ConversationRecord, reach: string): Promise<{ waiting_for: string[]; unserved_pools: UnservedPool[] }> {
   const u = isFinal(rec.status) ? null : await unservedNow(store, rec.spec);
-  return { waiting_for: u ? waitingForLines(u, prefix, rec) : [], unserved_pools: unservedPools(u, rec.spec, prefix) };
+  return { waiting_for: u ? waitingForLines(u, reach, rec) : [], unserved_pools: unservedPools(u, rec.spec, reach) };
 }

@@ -26,6 +26,7 @@ import { loadMaterials, type Chunk } from "../material/load.js";
 type LoadedMaterial = ReturnType<typeof loadMaterials>;
 import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import { checkOnServers, StoppedWaiting, UnservedError, waitForServers } from "./no-spawn.js";
+import { reachFlags } from "./reach.js";
 import type { Supervisor } from "./children.js";
 
 export interface RunOptions extends CommonOptions {
@@ -206,7 +207,7 @@ export function childSetup(launch: Launch, logFile: string): { env: NodeJS.Proce
 export async function startChildren(supervisor: Supervisor, launch: Launch, spawn: boolean, ids: readonly string[]): Promise<void> {
   const pools = launch.pools;
   if (!spawn) {
-    stderr(`--no-spawn: served by the managers and workers already running for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")} (dialogue status lists them)`);
+    stderr(`--no-spawn: served by the managers and workers already running for pool${pools.length > 1 ? "s" : ""} ${pools.join(", ")} (dialogue status${reachFlags(launch.config)} lists them)`);
     return;
   }
   const specs = [{ name: "manager", args: ["manager"] }, ...pools.map((pool) => ({ name: `worker ${pool}`, args: ["worker", "--pool", pool] }))];

@@ -24,6 +24,8 @@ import type { RedisClient } from "../redis/cluster.js";
 import type { ResolvedRedis } from "../redis/connect.js";
 import { liveByPool, readPresence, unservedBy, type Seen } from "../redis/presence.js";
 import { askServers, modelChoice, replyFailure } from "../spec/checks.js";
+import { managerCommand, workerCommand } from "../observer/unserved.js";
+import { reachFlags } from "./reach.js";
 
 const POLL_MS = 250;
 /** how often the wait says it is still waiting; @defaultValue 15000 */
@@ -88,9 +90,10 @@ export async function waitForServers(opts: {
       const what = missing.join(" and ");
       const left = Math.max(0, Math.ceil((t0 + waitMs - Date.now()) / 1000));
       if (said === null) {
-        const starts = [...(managers.length === 0 ? ["dialogue manager"] : []), ...unserved.map((p) => `dialogue worker --pool ${p}`)];
+        const reach = reachFlags(config);
+        const starts = [...(managers.length === 0 ? [managerCommand(reach)] : []), ...unserved.map((p) => workerCommand(p, reach))];
         say(
-          `--no-spawn: ${what} under prefix "${config.redis.prefix}" at ${redactUrl(resolved.url)} (dialogue status lists every process); ` +
+          `--no-spawn: ${what} under prefix "${config.redis.prefix}" at ${redactUrl(resolved.url)} (dialogue status${reach} lists every process); ` +
             `waiting up to ${Math.round(waitMs / 1000)} s (--wait) for them to start: ${starts.join("; ")}`,
         );
         said = what;
@@ -124,7 +127,7 @@ export function decide(config: Config, replies: readonly CheckReply[], waitedMs:
   const lines: string[] = [];
   const pick = (who: string, mine: CheckReply[]): CheckReply => {
     if (mine.length === 0) {
-      throw new DialogueError(`no ${who} answered the model check within ${Math.round(waitedMs / 1000)} s`, 1, "see dialogue status: is it busy, or cut off from Redis? presence.check_timeout_ms gives it longer");
+      throw new DialogueError(`no ${who} answered the model check within ${Math.round(waitedMs / 1000)} s`, 1, `see dialogue status${reachFlags(config)}: is it busy, or cut off from Redis? presence.check_timeout_ms gives it longer`);
     }
     const good = mine.find((r) => replyFailure(r) === null);
     for (const r of mine) {
@@ -210,5 +213,6 @@ export function unservedSpec(config: Config, seed: number): ConversationSpec {
 /** what the user reads when the wait ran out */
 export function unservedHint(config: Config): string {
   const pools = poolsOf(config);
-  return `start \`dialogue manager\` and ${pools.map((p) => `\`dialogue worker --pool ${p}\``).join(" and ")} against this Redis (see them with dialogue status), then run again; --wait <seconds> waits longer`;
+  const reach = reachFlags(config);
+  return `start \`${managerCommand(reach)}\` and ${pools.map((p) => `\`${workerCommand(p, reach)}\``).join(" and ")} against this Redis (see them with dialogue status${reach}), then run again; --wait <seconds> waits longer`;
 }

@@ -33,9 +33,12 @@ export function addOutputOptions(cmd: Command): Command {
 // dropped once stdout is closed (`dialogue run … | head`: the run is being stopped)
 const out = (s: string): void => write(s);
 
-/** plain text or JSON lines on stdout, fed with feed events; `live`: false for a replay (a person's turn is not offered) */
-export function textObserver(opts: ObserveOptions, live = true): (e: FeedEvent) => void {
-  const r = opts.json ? jsonRenderer(out, { live }) : plainRenderer(out, { live });
+/**
+ * plain text or JSON lines on stdout, fed with feed events; `reach`: what the commands printed need
+ * to reach the run (cli/reach.ts); `live`: false for a replay (a person's turn is not offered)
+ */
+export function textObserver(opts: ObserveOptions, reach: string, live = true): (e: FeedEvent) => void {
+  const r = opts.json ? jsonRenderer(out, { live, reach }) : plainRenderer(out, { live, reach });
   const redisLine = redisLines();
   return (e) => {
     // the same report as `dialogue analyze`: stored with the run, or computed from these messages
@@ -66,6 +69,8 @@ export interface TuiRun {
   say?: Say;
   /** a replay: every recorded message (a person's turn says what came of it) */
   recorded?: readonly DialogMessage[];
+  /** what the commands the TUI shows need to reach the run (cli/reach.ts) */
+  reach: string;
 }
 
 /**
@@ -90,7 +95,7 @@ export async function observeWithTui(run: TuiRun): Promise<void> {
       tui.unmount();
     }
   });
-  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say, recorded: run.recorded });
+  const tui = startTui({ feed, mode: run.mode, onKey: run.onKey, now: run.now, speed: run.speed, report: run.report, say: run.say, recorded: run.recorded, reach: run.reach });
   run.onStart?.(tui);
   await tui.done;
   ac.abort();

@@ -50,10 +50,10 @@ kept by --older-than 30d for 30 days.`,
     if (!opts.yes && !process.stdin.isTTY) {
       throw new UsageError("purge deletes runs and stdin is not a terminal to ask on", "add --yes to purge without asking");
     }
-    const { store, close, prefix, config } = await openStore(opts);
+    const { store, close, prefix, config, reach } = await openStore(opts);
     const queues = new Queues(store.redis, prefix, config.queues);
     try {
-      const targets = age === null ? await named(store, ids, prefix) : await olderThan(store, now() - age);
+      const targets = age === null ? await named(store, ids, prefix, reach) : await olderThan(store, now() - age);
       if (targets.length === 0) {
         out(age === null ? "nothing to purge" : `no finished conversation under prefix "${prefix}" is older than ${opts.olderThan}`);
         return;
@@ -73,11 +73,12 @@ kept by --older-than 30d for 30 days.`,
   });
 }
 
-async function named(store: Store, ids: string[], prefix: string): Promise<ConversationRecord[]> {
+/** `reach`: what the command in a refusal needs to reach the run (reach.ts) */
+async function named(store: Store, ids: string[], prefix: string, reach: string): Promise<ConversationRecord[]> {
   const recs: ConversationRecord[] = [];
   for (const id of new Set(ids)) {
     const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue purge");
-    if (!isFinal(rec.status)) throw new UsageError(`conversation ${id} is ${rec.status}; only finished runs are purged`, `stop it first: dialogue stop ${id}`);
+    if (!isFinal(rec.status)) throw new UsageError(`conversation ${id} is ${rec.status}; only finished runs are purged`, `stop it first: dialogue stop ${id}${reach}`);
     recs.push(rec);
   }
   return recs;

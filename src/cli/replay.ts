@@ -29,22 +29,24 @@ The story and personas show at once; the dialogue keeps its timing. Token chunks
 redis.token_stream_maxlen per run: older turns replay whole when they finished. Keys: q quit · s story · ? help.`,
   );
   return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions & { speed: number }) => {
-    const { store, close, prefix } = await openStore(opts);
+    // reach: what the commands printed need to reach this run (--prefix, --redis-url)
+    const { store, close, prefix, reach } = await openStore(opts);
     try {
       const record = await getOrThrow(store, id, prefix);
-      if (!isFinal(record.status)) stderr(`${id} is still ${record.status}: replaying what is recorded so far (dialogue watch ${id} follows it live)`);
+      if (!isFinal(record.status)) stderr(`${id} is still ${record.status}: replaying what is recorded so far (dialogue watch ${id}${reach} follows it live)`);
       const messages = await store.readLog(id);
       const events = timeline(record, messages, await readTokens(store, id));
       // the end shows the same analysis as `dialogue analyze` (the stored one when it is fresh)
       const { analysis } = await analysisOf(store, record, { readOnly: true });
       for (const e of events) if (e.event.type === "end") e.event = { ...e.event, analysis };
       if (!wantsTui(opts)) {
-        await play(events, opts.speed, textObserver(opts, false)).done;
+        await play(events, opts.speed, textObserver(opts, reach, false)).done;
         return;
       }
       let now = (): number => Date.now();
       await observeWithTui({
         mode: "replay",
+        reach,
         speed: opts.speed,
         recorded: messages,
         now: () => now(),

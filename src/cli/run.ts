@@ -9,6 +9,7 @@ import { Command, Option } from "commander";
 import { say as sayInRun } from "../manager/say.js";
 import { endStopped, requestStop } from "../manager/stop.js";
 import { follow } from "../observer/follow.js";
+import { managerCommand } from "../observer/unserved.js";
 import type { Tui, TuiKey } from "../observer/tui/index.js";
 import { isFinal, type ConversationRecord } from "../protocol/record.js";
 import { now } from "../redis/clock.js";
@@ -29,6 +30,7 @@ import { DialogueError } from "../errors/index.js";
 import { Store } from "../redis/store.js";
 import { observeWithTui, textObserver, wantsTui } from "./observe.js";
 import { onOutputClosed } from "./output.js";
+import { reachFlags } from "./reach.js";
 import { sayLostRedis, stopWhileAway, watchRedis, type RedisEvent } from "./redis-away.js";
 
 export function runCommand(): Command {
@@ -129,10 +131,10 @@ async function recordUnserved(err: UnservedError | StoppedWaiting, count: number
 
 /** the conversation `id` that run --continue carries on, read before anything else happens */
 async function sourceOf(opts: RunOptions, id: string): Promise<ConversationRecord> {
-  const { store, close, prefix } = await openStore(opts);
+  const { store, close, prefix, reach } = await openStore(opts);
   try {
     const rec = await getOrThrow(store, id, prefix);
-    checkSource(rec);
+    checkSource(rec, reach);
     return rec;
   } finally {
     close();
@@ -161,6 +163,8 @@ async function run(opts: RunOptions): Promise<number> {
   } else await startRun(store, queues, spec, launch.chunks);
 
   const logFile = config.log.file ?? path.join(logDir(config), `${id}.log`);
+  // what the commands printed for the user need to reach this run (--prefix, --redis-url)
+  const reach = reachFlags(config);
   // while the TUI owns the terminal, what the launcher has to say goes through it
   let say = stderr;
   // Redis gone away or back: told to the view (the TUI's live area, or a line on stderr)
@@ -178,7 +182,7 @@ async function run(opts: RunOptions): Promise<number> {
   const connection = watchRedis(redis, resolved.url, config, (e) => tell(e), () => {
     // the TUI's last frame says it too, and gives the terminal back for the error
     if (tui) tui.quit(`Lost Redis at ${redactUrl(resolved.url)} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s: this stopped following the run, which keeps what was recorded so far.`);
-    sayLostRedis(resolved.url, config, id, `dialogue show ${id}`);
+    sayLostRedis(resolved.url, config, id, `dialogue show ${id}${reach}`);
     void supervisor.stop(2000).finally(() => process.exit(1));
   });
 
@@ -212,8 +216,8 @@ async function run(opts: RunOptions): Promise<number> {
       const [frame, line] = opts.spawn
         ? [`Quit at once (${again}): the manager and the workers this run started were killed, without waiting any longer for the stop.`, `quit; conversation ${id} is kept in Redis as it was`]
         : [
-            `Quit at once (${again}): this terminal stopped following the run; the stop it asked for is left to the managers and workers already running (dialogue watch ${id} follows it).`,
-            `quit; conversation ${id} is left to the managers already running (dialogue show ${id} says how it ended)`,
+            `Quit at once (${again}): this terminal stopped following the run; the stop it asked for is left to the managers and workers already running (dialogue watch ${id}${reach} follows it).`,
+            `quit; conversation ${id} is left to the managers already running (dialogue show ${id}${reach} says how it ended)`,
           ];
       // the exit a signal causes, by convention 128 + its number: SIGTERM 143, Ctrl-C (SIGINT) 130
       hardExit(how === "SIGTERM" ? 143 : 130, frame, line);
@@ -257,7 +261,7 @@ async function run(opts: RunOptions): Promise<number> {
         leaseSaid = Date.now();
         say(
           `… no live manager has renewed the lease of ${id} for ${Math.round((now() - rec.lease_until) / 1000)} s (a manager died, with none to take over): ` +
-            `start \`dialogue manager\` on any host (it takes the run over), or stop it with Ctrl-C`,
+            `start \`${managerCommand(reach)}\` on any host (it takes the run over), or stop it with Ctrl-C`,
         );
       })
       .catch(() => undefined);
@@ -270,9 +274,10 @@ async function run(opts: RunOptions): Promise<number> {
     if (wantsTui(opts)) {
       await observeWithTui({
         mode: "run",
+        reach,
         onKey: interrupt,
         // the input line at a person's turn says it as `dialogue say` does
-        say: (as, text) => sayInRun(store, queues, id, text, { as, via: "the TUI" }),
+        say: (as, text) => sayInRun(store, queues, id, text, { as, via: "the TUI", reach }),
         onStart: (t) => {
           tui = t;
         },
@@ -288,7 +293,7 @@ async function run(opts: RunOptions): Promise<number> {
         },
       });
     } else {
-      const observe = textObserver(opts);
+      const observe = textObserver(opts, reach);
       tell = observe;
       const away = connection.away();
       if (away) observe({ type: "redis", away, at: now() });
@@ -308,7 +313,7 @@ async function run(opts: RunOptions): Promise<number> {
   }
   if (!final) throw new Error(`lost track of conversation ${id}`);
   // under --no-spawn no process of this launcher wrote a log (unless it wrote one itself)
-  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, opts.spawn === false && !existsSync(logFile) ? null : logFile));
+  sayWrapped(keptHint(`Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")`, id, opts.spawn === false && !existsSync(logFile) ? null : logFile, reach));
   await queues.close();
   redis.disconnect();
   return exitCodeFor(final);

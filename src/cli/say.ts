@@ -31,10 +31,10 @@ run ends (its duration, a stop) before the manager takes it. Remarks are not lim
   );
   return cmd.action(async (id: string, words: string[], opts: CommonOptions & { as?: string }) => {
     checkId(id);
-    const { store, close, prefix, config } = await openStore(opts);
+    const { store, close, prefix, config, reach } = await openStore(opts);
     const queues = new Queues(store.redis, prefix, config.queues);
     try {
-      const r = await say(store, queues, id, words.join(" "), { as: opts.as, via: "dialogue say" });
+      const r = await say(store, queues, id, words.join(" "), { as: opts.as, via: "dialogue say", reach });
       out(saidText(r, id));
     } finally {
       await queues.close();

@@ -22,6 +22,8 @@ import { liveByPool, readPresence, unservedBy, type Seen } from "../redis/presen
 import { Store } from "../redis/store.js";
 import { addCommonOptions, loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import { out } from "./conversation.js";
+import { reachFlags } from "./reach.js";
+import { managerCommand, workerCommand } from "../observer/unserved.js";
 
 const seconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
@@ -105,6 +107,8 @@ Examples:
   return cmd.action(async (opts: CommonOptions & { live?: boolean; all?: boolean; json?: boolean }) => {
     const config = loadConfig(opts);
     const { redis, resolved } = await openRedis(config, stderr);
+    // what the commands printed need to reach these processes' Redis and prefix (reach.ts)
+    const reach = reachFlags(config);
     const queues = new Queues(redis, config.redis.prefix, config.queues);
     try {
       const store = new Store(redis, config.redis.prefix);
@@ -116,7 +120,7 @@ Examples:
         return;
       }
       out(`Processes under prefix "${config.redis.prefix}" on ${describeRedis(resolved)} · Redis time ${new Date(at).toISOString().replace("T", " ").slice(0, 19)} UTC`);
-      if (shown.length === 0) out("  none has reported (start them with: dialogue manager; dialogue worker --pool <pool>)");
+      if (shown.length === 0) out(`  none has reported (start them with: ${managerCommand(reach)}; ${workerCommand("<pool>", reach)})`);
       else {
         // columns as wide as their widest cell: a pool name, a host or a load of 12,345 turns done never runs into the next
         const [header, ...rows] = table([HEADER, ...shown.map(cells)]).split("\n");
@@ -129,7 +133,7 @@ Examples:
       if (malformed > 0) out(`  (${plural(malformed, "unreadable heartbeat")} skipped)`);
       if (!opts.all && !opts.live && stopped > 0) out(`  (${plural(stopped, "process", "processes")} that exited cleanly in the last hour not shown: --all)`);
       const { managers, workers } = liveByPool(processes);
-      out(`Managers: ${managers.length === 0 ? "none live (no run under this prefix moves: dialogue manager)" : `${managers.length} live`}`);
+      out(`Managers: ${managers.length === 0 ? `none live (no run under this prefix moves: ${managerCommand(reach)})` : `${managers.length} live`}`);
       // the pools runs used, and those of every worker that reported (live or not)
       const allPools = [...new Set([...pools, ...processes.flatMap((p) => (p.role === "worker" && p.pool ? [p.pool] : []))])].sort();
       const need = await needs(store, queues, unservedBy(processes, allPools).pools);
@@ -144,7 +148,7 @@ Examples:
         else if (runs === 0 && !lost) idle.push(turns > 0 ? `${pool} (${plural(turns, "turn")} of no run going on left in its queue)` : pool);
         else {
           const why = [...(runs > 0 ? [`needed by ${plural(runs, "run")} going on`] : []), ...(turns > 0 ? [`${plural(turns, "turn")} in its queue`] : [])];
-          parts.push(`${pool}: no live worker${why.map((w) => `, ${w}`).join("")} (dialogue worker --pool ${pool})`);
+          parts.push(`${pool}: no live worker${why.map((w) => `, ${w}`).join("")} (${workerCommand(pool, reach)})`);
         }
       }
       if (parts.length > 0) out(`Pools: ${parts.join(" · ")}`);

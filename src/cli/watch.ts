@@ -39,7 +39,8 @@ If Redis becomes unreachable it says so (plain text: a line on stderr when it go
 back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it exits 1.`,
   );
   return cmd.action(async (id: string, opts: CommonOptions & ObserveOptions) => {
-    const { store, close, prefix, config, url } = await openStore(opts);
+    // reach: what the commands printed need to reach this run (--prefix, --redis-url)
+    const { store, close, prefix, config, url, reach } = await openStore(opts);
     const where = `Redis at ${url} (prefix "${prefix}")`;
     // opened only if a person answers from this terminal
     let queues = null as Queues | null;
@@ -48,13 +49,13 @@ back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it ex
     let tui: Tui | null = null;
     const connection = watchRedis(store.redis, url, config, (e) => tell(e), () => {
       if (tui) tui.quit(`Lost Redis at ${url} for ${Math.round(config.redis.unavailable_timeout_ms / 1000)} s: this stopped watching; the run keeps what was recorded so far.`);
-      sayLostRedis(url, config, id, `dialogue watch ${id}`);
+      sayLostRedis(url, config, id, `dialogue watch ${id}${reach}`);
       process.exit(1);
     });
     try {
       await getOrThrow(store, id, prefix);
       if (!wantsTui(opts)) {
-        const observe = textObserver(opts);
+        const observe = textObserver(opts, reach);
         tell = observe;
         const away = connection.away();
         if (away) observe({ type: "redis", away, at: now() });
@@ -66,7 +67,8 @@ back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it ex
       let detached = false;
       await observeWithTui({
         mode: "watch",
-        say: (as, text) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, via: "the TUI (dialogue watch)" }),
+        reach,
+        say: (as, text) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, via: "the TUI (dialogue watch)", reach }),
         onKey: () => {
           detached = true;
         },
@@ -83,7 +85,7 @@ back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it ex
           feed.push({ type: "end", record: final, messages: await store.readLog(id), analysis });
         },
       });
-      if (detached) stderr(`detached from ${id}; it goes on without you (dialogue watch ${id} to come back)`);
+      if (detached) stderr(`detached from ${id}; it goes on without you (dialogue watch ${id}${reach} to come back)`);
     } finally {
       connection();
       tui = null;

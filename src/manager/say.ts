@@ -46,9 +46,14 @@ export function personWaitedFor(rec: ConversationRecord): { agent_id: string; se
   return agent?.kind === "human" ? { agent_id: c.agent_id, seq: c.seq, since: c.at ?? null } : null;
 }
 
-export async function say(store: Store, queues: Queues, id: string, text: string, opts: { as?: string | undefined; via: string }): Promise<SayResult> {
+/**
+ * `opts.via`: where it came from, for the record; `opts.reach`: what the `dialogue watch` command a
+ * refusal names needs to reach the run (observer/commands.ts prefixFlag, or the CLI's reachFlags)
+ */
+export async function say(store: Store, queues: Queues, id: string, text: string, opts: { as?: string | undefined; via: string; reach: string }): Promise<SayResult> {
   const rec = await store.get(id);
   if (!rec) throw new NotFoundError(`no conversation ${id}`, "see dialogue list");
+  const watch = `dialogue watch ${id}${opts.reach}`;
   const trimmed = text.trim();
   if (trimmed === "") throw new UsageError("there is nothing to say", 'give the text, e.g. dialogue say <id> "I would take the early train"');
   if (trimmed.length > MAX_TEXT) throw new UsageError(`that is ${trimmed.length} characters; at most ${MAX_TEXT} can be said at once`, "say it in parts");
@@ -76,10 +81,10 @@ export async function say(store: Store, queues: Queues, id: string, text: string
       if (mine?.skipped === true) {
         throw new ConflictError(
           `${as}'s turn ${turnOf(mine.metadata.sequence_number, rec)} was skipped, unanswered after ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds), before this was said; nothing was recorded (${now})`,
-          `say it again at your next turn (dialogue watch ${id} shows it)`,
+          `say it again at your next turn (${watch} shows it)`,
         );
       }
-      throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (dialogue watch ${id} shows it), or add a remark with --as ${NARRATOR_ID}`);
+      throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (${watch} shows it), or add a remark with --as ${NARRATOR_ID}`);
     }
   }
   const saidAt = now();
@@ -92,23 +97,26 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   }
   const turn = turnOf(waiting.seq, rec);
   const held = await queues.addControlOnce({ ...job, seq: waiting.seq }, jobId, queues.keys.sayClaimId(id, waiting.seq), sayClaimTtlMs(rec));
-  if (held !== null) throw await alreadySaid(queues, held, as, { seq: waiting.seq, turn }, rec);
+  if (held !== null) throw await alreadySaid(queues, held, as, { seq: waiting.seq, turn }, rec, watch);
   return { as, seq: waiting.seq, turn };
 }
 
 /** how long a person's turn stays claimed by its say (or its timeout): longer than the turn can wait, and a day more for a manager to come back */
 export const sayClaimTtlMs = (rec: ConversationRecord): number => Math.round(rec.spec.limits.human_turn_seconds * 1000) + 24 * 3600 * 1000;
 
-/** the refusal of a say for a turn claimed before it: by its timeout (the turn was skipped), or by a first say (what it came to, and how long ago it was said) */
-async function alreadySaid(queues: Queues, held: string, as: string, { seq, turn }: { seq: number; turn: number }, rec: ConversationRecord): Promise<ConflictError> {
+/**
+ * the refusal of a say for a turn claimed before it: by its timeout (the turn was skipped), or by a
+ * first say (what it came to, and how long ago it was said); `watch`: the command that shows the run
+ */
+async function alreadySaid(queues: Queues, held: string, as: string, { seq, turn }: { seq: number; turn: number }, rec: ConversationRecord, watch: string): Promise<ConflictError> {
   const id = rec.spec.id;
   if (held === queues.keys.humanTimeoutJobId(id, seq)) {
     const waited = rec.spec.limits.human_turn_seconds;
-    return new ConflictError(`${as}'s turn ${turn} timed out before this was said: it waits ${waited} s (limits.human_turn_seconds), then is skipped; nothing was recorded`, `say it again at your next turn (dialogue watch ${id} shows it)`);
+    return new ConflictError(`${as}'s turn ${turn} timed out before this was said: it waits ${waited} s (limits.human_turn_seconds), then is skipped; nothing was recorded`, `say it again at your next turn (${watch} shows it)`);
   }
   const first = await queues.controlJob(held).catch(() => null);
   const data = first?.data as { said_at?: unknown } | undefined;
   const ago = typeof data?.said_at === "number" ? ` (said ${(Math.max(0, now() - data.said_at) / 1000).toFixed(1)} s ago)` : "";
   const what = !first?.finishedOn ? "already has an answer queued" : first.failedReason ? `already had an answer, which was not recorded (${first.failedReason})` : "was already answered";
-  return new ConflictError(`${as}'s turn ${turn} ${what}${ago}`, `one answer a turn: wait for the next turn (dialogue watch ${id} shows it)`);
+  return new ConflictError(`${as}'s turn ${turn} ${what}${ago}`, `one answer a turn: wait for the next turn (${watch} shows it)`);
 }

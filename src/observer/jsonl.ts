@@ -21,12 +21,16 @@ import type { Analysis } from "../analysis/schema.js";
 import { summaryOf } from "../analysis/summary.js";
 import { turnOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { ObserverEvent } from "./follow.js";
+import { sayCommand } from "./commands.js";
 import { waitingFor } from "./waiting.js";
 
 type Write = (s: string) => void;
 
-/** `live`: false for a replay (the `say` command is left out: no one can answer now) */
-export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
+/**
+ * `live`: false for a replay (the `say` command is left out: no one can answer now); `reach`: what
+ * the `say` command needs to reach the run (cli/reach.ts)
+ */
+export function jsonRenderer(write: Write, opts: { live?: boolean; reach: string }): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   const line = (o: unknown): void => write(`${JSON.stringify(o)}\n`);
   let record: ConversationRecord | null = null;
   return {
@@ -51,7 +55,7 @@ export function jsonRenderer(write: Write, opts: { live?: boolean } = {}): { onE
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
       const w = waitingFor(r);
       if (w && (!p || waitingFor(p)?.seq !== w.seq)) {
-        line({ type: "waiting_for_person", seq: w.seq, turn: w.turn, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: `dialogue say ${r.spec.id} --as ${w.agent_id} "…"` } : {}) });
+        line({ type: "waiting_for_person", seq: w.seq, turn: w.turn, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: sayCommand(r.spec.id, w.agent_id, opts.reach) } : {}) });
       }
     },
     finish(r, analysis) {

@@ -15,6 +15,7 @@ import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec, ManagerRetry } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
+import { sayCommand } from "./commands.js";
 import { waitingFor, type Waiting } from "./waiting.js";
 import { choiceShown, chosenText, isPerson, nameOf, skipText, speaksBy } from "./who.js";
 import { turnOf } from "../protocol/turn-count.js";
@@ -86,11 +87,14 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
   return lines.join("\n");
 }
 
-/** the line that says a person's turn has begun; `live`: how to answer it (not in a replay) */
-export function waitingText(w: Waiting, r: ConversationRecord, live = true): string {
+/**
+ * the line that says a person's turn has begun; `live`: how to answer it (not in a replay), with
+ * `reach`, what the command needs to reach the run (cli/reach.ts)
+ */
+export function waitingText(w: Waiting, r: ConversationRecord, opts: { live?: boolean; reach: string }): string {
   const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
-  return live
-    ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with dialogue say ${r.spec.id} "…" (${skip})`
+  return (opts.live ?? true)
+    ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with ${sayCommand(r.spec.id, null, opts.reach)} (${skip})`
     : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }
 
@@ -170,8 +174,11 @@ export function headerText(r: ConversationRecord): string {
   ].join("\n");
 }
 
-/** a plain renderer: feed it observer events, then the analysis at the end; `live`: false for a replay (no one can answer now) */
-export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
+/**
+ * a plain renderer: feed it observer events, then the analysis at the end; `live`: false for a
+ * replay (no one can answer now); `reach`: what the commands it prints need to reach the run (cli/reach.ts)
+ */
+export function plainRenderer(write: Write, opts: { live?: boolean; reach: string }): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   let shownStory = false;
   let shownPersonas = false;
   let phase: string | null = null;
@@ -205,7 +212,7 @@ export function plainRenderer(write: Write, opts: { live?: boolean } = {}): { on
           write(`\n${personasText(r.personas)}\n\n`);
         }
         const person = waitingFor(r);
-        if (person && (!e.previous || waitingFor(e.previous)?.seq !== person.seq)) write(`${waitingText(person, r, opts.live ?? true)}\n`);
+        if (person && (!e.previous || waitingFor(e.previous)?.seq !== person.seq)) write(`${waitingText(person, r, opts)}\n`);
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
           write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
         }

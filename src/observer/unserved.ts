@@ -5,30 +5,24 @@
  * `dialogue show`. Free of Node: the page's script uses it.
  */
 import { nameOf } from "./who.js";
-import { DEFAULT_PREFIX } from "../protocol/keys.js";
 import type { ConversationRecord } from "../protocol/record.js";
 import type { Unserved } from "../redis/presence.js";
 
-/**
- * what a command needs to reach the runs kept under `prefix`: nothing for the default one, nor for
- * null (said in a terminal that already names the prefix, as every other hint of the CLI)
- */
-const prefixFlag = (prefix: string | null): string => (prefix === null || prefix === DEFAULT_PREFIX ? "" : ` --prefix ${prefix}`);
-
-export const managerCommand = (prefix: string | null): string => `dialogue manager${prefixFlag(prefix)}`;
-export const workerCommand = (pool: string, prefix: string | null): string => `dialogue worker --pool ${pool}${prefixFlag(prefix)}`;
+/** `reach`: what the command needs to reach the run's Redis and prefix (observer/commands.ts prefixFlag, or the CLI's reachFlags) */
+export const managerCommand = (reach: string): string => `dialogue manager${reach}`;
+export const workerCommand = (pool: string, reach: string): string => `dialogue worker --pool ${pool}${reach}`;
 
 /**
  * One line for each missing process, with the command that starts it. `run` is the run as it
  * stands (the live page): whether it has started, and whose turn waits now; without it, the lines
  * for a run just created.
  */
-export function waitingForLines(u: Unserved, prefix: string | null, run?: Pick<ConversationRecord, "status" | "next_choice" | "spec" | "personas">): string[] {
+export function waitingForLines(u: Unserved, reach: string, run?: Pick<ConversationRecord, "status" | "next_choice" | "spec" | "personas">): string[] {
   const started = run !== undefined && run.status !== "pending";
   const next = run?.next_choice ? run.spec.agents.find((a) => a.id === run.next_choice?.agent_id) : undefined;
   const waits = (pool: string): string => (run && next?.kind === "model" && next.pool === pool ? `${nameOf(run, next.id)}'s turn (${next.id}) waits` : "its turns wait");
   return [
-    ...(u.no_manager ? [`no manager is running against this Redis: the run ${started ? "goes on" : "starts"} when one does (${managerCommand(prefix)})`] : []),
-    ...u.pools.map((p) => `no worker serves pool ${p}: ${waits(p)} for one (${workerCommand(p, prefix)})`),
+    ...(u.no_manager ? [`no manager is running against this Redis: the run ${started ? "goes on" : "starts"} when one does (${managerCommand(reach)})`] : []),
+    ...u.pools.map((p) => `no worker serves pool ${p}: ${waits(p)} for one (${workerCommand(p, reach)})`),
   ];
 }

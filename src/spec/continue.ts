@@ -20,10 +20,14 @@ import type { Store } from "../redis/store.js";
 import type { Chunk } from "../material/load.js";
 import { writeMaterial } from "../material/store.js";
 
-/** the source must be over: a live conversation's history is still being written */
-export function checkSource(rec: ConversationRecord): void {
+/**
+ * the source must be over: a live conversation's history is still being written (`reach`: what the
+ * commands in the refusal need to reach it, cli/reach.ts)
+ */
+export function checkSource(rec: ConversationRecord, reach: string): void {
   if (!isFinal(rec.status)) {
-    throw new UsageError(`conversation ${rec.spec.id} is still ${rec.status}`, `continue it once it has ended (dialogue stop ${rec.spec.id}), or watch it: dialogue watch ${rec.spec.id}`);
+    const id = rec.spec.id;
+    throw new UsageError(`conversation ${id} is still ${rec.status}`, `continue it once it has ended (dialogue stop ${id}${reach}), or watch it: dialogue watch ${id}${reach}`);
   }
   if (rec.turns === 0) throw new UsageError(`conversation ${rec.spec.id} has no messages to continue from`, "continue a conversation that has some");
 }

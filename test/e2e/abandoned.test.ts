@@ -37,7 +37,7 @@ describe("abandoned runs", () => {
     await waitFor("a turn in flight", async () => ((await store.get(id))?.status === "running" ? true : null), 30_000);
     manager.kill("SIGKILL");
     await waitFor("the launcher to say so", async () => run.err().includes(`no live manager has renewed the lease of ${id}`), 30_000);
-    expect(run.err()).toMatch(/start `dialogue manager` on any host \(it takes the run over\), or stop it with Ctrl-C/);
+    expect(run.err()).toContain(`start \`dialogue manager --prefix ${prefix}\` on any host (it takes the run over), or stop it with Ctrl-C`);
     expect(run.exitCode).toBeNull(); // still there for a manager to take over
     const again = startCli(["manager", ...common], env);
     const { code } = await exited(run, 60_000);

@@ -63,7 +63,7 @@ describe("run --no-spawn with no manager running", () => {
     const saidAfter = Date.now() - t0;
     expect(saidAfter).toBeLessThan(2_000);
     const firstLine = run.err().split("\n").find((l) => /no live manager/.test(l))!;
-    expect(firstLine).toMatch(/^--no-spawn: no live manager under prefix "[^"]+" at redis:\/\/127\.0\.0\.1:\d+ \(dialogue status lists every process\); waiting up to 4 s \(--wait\) for them to start: dialogue manager$/);
+    expect(firstLine).toMatch(/^--no-spawn: no live manager under prefix "[^"]+" at redis:\/\/127\.0\.0\.1:\d+ \(dialogue status --prefix t\w+ lists every process\); waiting up to 4 s \(--wait\) for them to start: dialogue manager --prefix t\w+$/);
     expect(firstLine).not.toMatch(/worker/); // the workers are there
 
     const { code } = await exited(run, 20_000);
@@ -71,7 +71,7 @@ describe("run --no-spawn with no manager running", () => {
     expect(code, run.err()).toBe(1);
     expect(took).toBeGreaterThanOrEqual(4_000);
     expect(run.err()).toMatch(/^error: no live manager came under prefix "[^"]+" within 4 s \(run --no-spawn\); conversation (\S+) is recorded as failed \(unserved\)$/m);
-    expect(run.err()).toMatch(/^hint: start `dialogue manager` and `dialogue worker --pool traveller` and `dialogue worker --pool local` against this Redis/m);
+    expect(run.err()).toContain(`hint: start \`dialogue manager --prefix ${prefix}\` and \`dialogue worker --pool traveller --prefix ${prefix}\` and \`dialogue worker --pool local --prefix ${prefix}\` against this Redis (see them with dialogue status --prefix ${prefix})`);
 
     const store = new Store(redis, prefix);
     const ids = await store.listIds();

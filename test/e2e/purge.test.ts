@@ -122,7 +122,7 @@ describe("dialogue purge", () => {
     expect((await cli(prefix, ["purge", "20990101-000000-abcde", "--yes"])).code).toBe(3);
     const live = await cli(prefix, ["purge", "live-1", "--yes"]);
     expect(live.code).toBe(2);
-    expect(live.stderr).toBe("error: conversation live-1 is running; only finished runs are purged\nhint: stop it first: dialogue stop live-1\n");
+    expect(live.stderr).toBe(`error: conversation live-1 is running; only finished runs are purged\nhint: stop it first: dialogue stop live-1 --prefix ${prefix}\n`);
     expect((await cli(prefix, ["purge", "--yes"])).code).toBe(2);
     const age = await cli(prefix, ["purge", "--older-than", "soon", "--yes"]);
     expect(age.code).toBe(2);

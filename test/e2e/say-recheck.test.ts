@@ -74,7 +74,7 @@ describe("a person's turn held by a say that never records", () => {
       expect(late.code).toBe(2);
       const lines = late.stderr.trim().split("\n");
       expect(lines[0]).toMatch(/^error: local's turn 2 was skipped, unanswered after 1 s \(limits\.human_turn_seconds\), before this was said; nothing was recorded \(turn 3 is .+'s\)$/);
-      expect(lines[1]).toBe(`hint: say it again at your next turn (dialogue watch ${id} shows it)`);
+      expect(lines[1]).toBe(`hint: say it again at your next turn (dialogue watch ${id} --prefix ${prefix} shows it)`);
       expect((await exited(run, 60_000)).code, run.err()).toBe(0);
       expect((await store.readLog(id)).map((m) => m.content.message)).not.toContain("Sorry, I was away.");
     } finally {

@@ -72,7 +72,7 @@ describe("one answer a turn", () => {
     expect(both[won]!.stdout.trim()).toBe(`said as local (turn 2 of ${id})`);
     expect(lost.stdout).toBe("");
     expect(lost.stderr).toMatch(/^error: local's turn 2 already has an answer queued \(said \d+\.\d s ago\)$/m);
-    expect(lost.stderr).toMatch(new RegExp(`^hint: one answer a turn: wait for the next turn \\(dialogue watch ${id} shows it\\)$`, "m"));
+    expect(lost.stderr).toMatch(new RegExp(`^hint: one answer a turn: wait for the next turn \\(dialogue watch ${id} --prefix ${prefix} shows it\\)$`, "m"));
     expect(lost.stderr.trim().split("\n")).toHaveLength(2);
 
     await waitFor("turn 2 recorded", async () => ((await store.get(id))?.turns ?? 0) >= 2, 20_000);
@@ -148,7 +148,7 @@ describe("one answer a turn", () => {
       expect(again.status).toBe(409);
       expect(Object.keys(again.body).sort()).toEqual(["error", "message"]);
       expect(again.body.error).toBe("conflict");
-      expect(again.body.message).toMatch(new RegExp(`^local's turn 2 already has an answer queued \\(said \\d+\\.\\d s ago\\) \\(one answer a turn: wait for the next turn \\(dialogue watch ${id} shows it\\)\\)$`));
+      expect(again.body.message).toMatch(new RegExp(`^local's turn 2 already has an answer queued \\(said \\d+\\.\\d s ago\\) \\(one answer a turn: wait for the next turn \\(dialogue watch ${id} --prefix ${prefix} shows it\\)\\)$`));
       expect(again.body.message).not.toContain("\n");
       expect(remarks.map((r) => r.status)).toEqual([202, 202]);
 

@@ -94,14 +94,14 @@ describe("a run whose pool no live worker serves", () => {
       expect((await store.get(started.id))?.status).toBe("running");
       expect(await store.readLog(started.id)).toEqual([]); // nothing moved: the turn waits
 
-      // dialogue status names the pool the run waits for, and the command
+      // dialogue status names the pool the run waits for, and the command (with the prefix, as the API's)
       const waiting = await runCli(["status", "--prefix", prefix], env);
       expect(waiting.code).toBe(0);
-      expect(waiting.stdout).toContain("Pools: shared: no live worker, needed by 1 run going on, 1 turn in its queue (dialogue worker --pool shared)");
+      expect(waiting.stdout).toContain(`Pools: shared: no live worker, needed by 1 run going on, 1 turn in its queue (${worker})`);
       // and dialogue show, the turn that waits and where
       const shown = await runCli(["show", started.id, "--prefix", prefix], env);
       expect(shown.code).toBe(0);
-      expect(shown.stdout).toMatch(/^… no worker serves pool shared: .+'s turn \(host\) waits for one \(dialogue worker --pool shared\)$/m);
+      expect(shown.stdout).toMatch(new RegExp(`^… no worker serves pool shared: .+'s turn \\(host\\) waits for one \\(${worker.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)$`, "m"));
 
       // 3. a worker comes: the line goes, and the run goes on to its end
       const w = startCli(["worker", "--pool", "shared", "--prefix", prefix, "--log-level", "warn"], env);

@@ -211,7 +211,7 @@ describe("a person's say that races the turn's timeout", () => {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const text = `answer ${n} at ${offset} ms`;
       try {
-        const r = await say(store, queues, id, text, { via: "the test" });
+        const r = await say(store, queues, id, text, { via: "the test", reach: "" });
         accepted.push({ seq: r.seq!, text });
       } catch (err) {
         expect(err).toBeInstanceOf(ConflictError);
@@ -266,13 +266,13 @@ describe("a person's say that races the turn's timeout", () => {
     process.kill(manager.pid!, "SIGCONT");
     expect(posted.status).toBe(409);
     expect(((await posted.json()) as { message: string }).message).toBe(
-      `local's turn 2 timed out before this was said: it waits 2 s (limits.human_turn_seconds), then is skipped; nothing was recorded (say it again at your next turn (dialogue watch ${id} shows it))`,
+      `local's turn 2 timed out before this was said: it waits 2 s (limits.human_turn_seconds), then is skipped; nothing was recorded (say it again at your next turn (dialogue watch ${id} --prefix ${prefix} shows it))`,
     );
     expect(late.code).toBe(2);
     expect(late.stdout).toBe("");
     expect(late.stderr.trim().split("\n")).toEqual([
       "error: local's turn 2 timed out before this was said: it waits 2 s (limits.human_turn_seconds), then is skipped; nothing was recorded",
-      `hint: say it again at your next turn (dialogue watch ${id} shows it)`,
+      `hint: say it again at your next turn (dialogue watch ${id} --prefix ${prefix} shows it)`,
     ]);
     expect(rec.next_choice!.seq).toBe(2);
 

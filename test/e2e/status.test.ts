@@ -75,7 +75,7 @@ describe("dialogue status", () => {
     expect(gone.age_ms).toBeGreaterThan(3 * HEARTBEAT_MS);
     const shown = await runCli(["status", "--prefix", prefix], env);
     expect(shown.stdout).toMatch(/^ {2}worker +local +gamma +\d+ +GONE, last seen [\d.]+ s ago/m);
-    expect(shown.stdout).toContain("local: no live worker (dialogue worker --pool local)");
+    expect(shown.stdout).toContain(`local: no live worker (dialogue worker --pool local --prefix ${prefix})`);
     const live = await runCli(["status", "--live", "--json", "--prefix", prefix], env);
     expect(live.stdout).not.toContain('"gamma"');
 

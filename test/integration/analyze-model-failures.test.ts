@@ -106,7 +106,7 @@ describe("--judge, a run judged by its manager's model (Ollama's wire format)", 
     expect(told).toHaveLength(1);
     expect(told[0]).toMatch(/^… the verdict \(ollama\/llama3\.2\): attempt 1 failed \(rate_limited\): Ollama at \S+ is rate limiting \(429: too many requests\) .*; retrying in 1\.\d s$/);
     // the hint fits analyze: no --count (a flag of dialogue run)
-    expect(told[0]).toContain(`wait a minute and run dialogue analyze ${run.id} --judge again`);
+    expect(told[0]).toContain(`wait a minute and run dialogue analyze ${run.id} --judge --prefix ${run.prefix} again`);
     expect(told[0]).not.toContain("--count");
     const chats = ollama.requests.filter((q) => q.path === "/api/chat");
     expect(chats).toHaveLength(2);
@@ -167,7 +167,7 @@ describe("--judge, a run judged by its manager's model (Ollama's wire format)", 
     expect(ollama.requests.filter((q) => q.path === "/api/chat")).toHaveLength(1);
     const [line] = errorLines(r.stderr);
     expect(line).toContain("--judge failed (ollama/llama3.2), so the report above has no verdict: ");
-    expect(line).toContain(`(the server is rate limiting: wait a minute and run dialogue analyze ${run.id} --judge again (a run is judged by its own manager's model))`);
+    expect(line).toContain(`(the server is rate limiting: wait a minute and run dialogue analyze ${run.id} --judge --prefix ${run.prefix} again (a run is judged by its own manager's model))`);
     expect(line).toMatch(/; gave up after 1 attempt: the server asked to wait 120 s \(Retry-After\), longer than the retry budget \(2 s, queues\.retry_budget_ms\): raise it or try later$/);
     expect(line).not.toContain("--count");
     expect(r.stdout).toContain(`Analysis of ${run.id}`);
@@ -215,7 +215,7 @@ describe("--notes by the configured manager (OpenAI's wire format)", () => {
     expect(notices(r.stderr)).toEqual([
       expect.stringMatching(/^… the note on window 1 of 3 \(openai\/local-model\): attempt 1 failed \(rate_limited\): the server at \S+ is rate limiting \(429: Rate limit reached for requests\) \(.*\); retrying in 1\.\d s$/),
     ]);
-    expect(notices(r.stderr)[0]).toContain(`run dialogue analyze ${run.id} --notes again, or have another model do it (--set manager.provider=… --set manager.model=…)`);
+    expect(notices(r.stderr)[0]).toContain(`run dialogue analyze ${run.id} --notes --prefix ${run.prefix} again, or have another model do it (--set manager.provider=… --set manager.model=…)`);
     expect(notices(r.stderr)[0]).not.toContain("--count");
     expect(r.stdout).toContain("They talk about the budget and the vendor.");
     expect((await readNotes(run.store, run.id, "2t"))?.items).toHaveLength(3);

@@ -78,7 +78,7 @@ describe("reportText: 20 sessions of each kind, the rest counted", () => {
   const session = (i: number) => ({ id: `imp-s${i}-0`, session: `s${i}`, speakers: ["a", "b"], messages: 2, first: 0, last: 1000 });
 
   it("5,000 imported: the exact total, SHOWN lines, then how many more and where they all are; the delimiter named", () => {
-    const text = reportText({ ...base, imported: Array.from({ length: 5000 }, (_, i) => session(i)) });
+    const text = reportText({ ...base, imported: Array.from({ length: 5000 }, (_, i) => session(i)) }, "");
     const lines = text.split("\n");
     expect(lines[0]).toBe("big.tsv: 10,000 rows (csv, tab-separated, sha256 000000000000…)");
     expect(lines[1]).toBe("Imported 5,000 sessions (status imported):");
@@ -89,11 +89,11 @@ describe("reportText: 20 sessions of each kind, the rest counted", () => {
   });
 
   it("already imported: capped the same; exactly 20: no 'more' line; a comma-separated CSV names no delimiter", () => {
-    const already = reportText({ ...base, delimiter: ",", already: Array.from({ length: 21 }, (_, i) => ({ id: `imp-s${i}-0`, session: `s${i}` })) });
+    const already = reportText({ ...base, delimiter: ",", already: Array.from({ length: 21 }, (_, i) => ({ id: `imp-s${i}-0`, session: `s${i}` })) }, "");
     expect(already).toContain("Already imported, left as they were (21):");
     expect(already).toContain("  … and 1 more session (dialogue list --status imported --limit 21 shows them; --json lists them)");
     expect(already.split("\n")[0]).toBe("big.tsv: 10,000 rows (csv, sha256 000000000000…)");
-    const twenty = reportText({ ...base, imported: Array.from({ length: 20 }, (_, i) => session(i)) });
+    const twenty = reportText({ ...base, imported: Array.from({ length: 20 }, (_, i) => session(i)) }, "");
     expect(twenty).not.toContain("more session");
   });
 });

@@ -72,13 +72,13 @@ describe("reportText", () => {
       bad_row_count: n,
       rejected: Array.from({ length: n }, (_, i) => ({ session: `s${i}`, kind: "bad_row" as const, reason: `its line ${i + 1} is bad` })),
     };
-    const lines = reportText(r).split("\n");
+    const lines = reportText(r, "").split("\n");
     expect(lines.filter((l) => /^ {2}line \d+ \(session/.test(l))).toHaveLength(SHOWN);
     expect(lines.filter((l) => /^ {2}session s\d+:/.test(l))).toHaveLength(SHOWN);
     expect(lines).toContain("  … and 280 more bad rows (--json lists them all)");
     expect(lines).toContain("  … and 280 more sessions (--json lists them all)");
     // more than the report keeps
-    const big = reportText({ ...r, bad_row_count: 5000, bad_rows: r.bad_rows.slice(0, 1000) });
+    const big = reportText({ ...r, bad_row_count: 5000, bad_rows: r.bad_rows.slice(0, 1000) }, "");
     expect(big).toContain("  … and 4,980 more bad rows (--json lists the first 1,000)");
   });
 });

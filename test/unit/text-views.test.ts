@@ -30,7 +30,7 @@ describe("plain text", () => {
     expect(messageText(m, true, "round_robin")).not.toContain("chosen");
     // and the live plain view knows the run's order from its record
     const out: string[] = [];
-    const v = plainRenderer((s) => out.push(s));
+    const v = plainRenderer((s) => out.push(s), { reach: "" });
     v.onEvent({ type: "record", record: { ...r, spec: { ...r.spec, turn_order: "addressed" } }, previous: null });
     v.onEvent({ type: "message", message: m });
     expect(out.join("")).toContain("chosen (round_robin): Kenji Iyer named no one to answer");
@@ -80,7 +80,7 @@ describe("plain text", () => {
 
   it("live, a person's turn is announced once, with how to answer; a replay only says it waits", () => {
     const out: string[] = [];
-    const render = plainRenderer((s) => out.push(s));
+    const render = plainRenderer((s) => out.push(s), { reach: "" });
     const before = chosen(r, 2, "officer");
     const waiting = chosen(r, 2, "commuter", moderated("has not spoken yet"), T0 + 8000);
     render.onEvent({ type: "record", record: before, previous: null });
@@ -88,8 +88,12 @@ describe("plain text", () => {
     render.onEvent({ type: "record", record: { ...waiting, tokens_total: 5 }, previous: waiting });
     const said = out.filter((l) => l.startsWith("… turn"));
     expect(said).toEqual([`… turn 3 is Bongani Dlamini's (commuter, a person): answer with dialogue say ${r.spec.id} "…" (skipped after 60 s)\n`]);
+    // runs kept under another prefix (or in a Redis named on the command line): the command says so
+    const elsewhere: string[] = [];
+    plainRenderer((s) => elsewhere.push(s), { reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
+    expect(elsewhere.join("")).toContain(`answer with dialogue say ${r.spec.id} --prefix nu3 "…" (skipped after 60 s)`);
     const replayed: string[] = [];
-    plainRenderer((s) => replayed.push(s), { live: false }).onEvent({ type: "record", record: waiting, previous: before });
+    plainRenderer((s) => replayed.push(s), { live: false, reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
     expect(replayed.join("")).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer (skipped after 60 s)");
     expect(replayed.join("")).not.toContain("dialogue say");
   });
@@ -98,7 +102,7 @@ describe("plain text", () => {
 describe("JSON lines", () => {
   it("a person's turn is an event: who, since when, until when, and how to answer", () => {
     const lines: Array<Record<string, unknown>> = [];
-    const render = jsonRenderer((s) => lines.push(JSON.parse(s) as Record<string, unknown>));
+    const render = jsonRenderer((s) => lines.push(JSON.parse(s) as Record<string, unknown>), { reach: "" });
     const before = chosen(r, 2, "officer");
     const waiting = chosen(r, 2, "commuter", moderated("has not spoken yet"), T0 + 8000);
     render.onEvent({ type: "record", record: before, previous: null });
@@ -109,6 +113,10 @@ describe("JSON lines", () => {
     ]);
     // the choice alone changes no status
     expect(lines.filter((l) => l.type === "status")).toHaveLength(0);
+    // runs kept under another prefix: the say command names it
+    const elsewhere: Array<Record<string, unknown>> = [];
+    jsonRenderer((s) => elsewhere.push(JSON.parse(s) as Record<string, unknown>), { reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
+    expect(elsewhere.find((l) => l.type === "waiting_for_person")?.say).toBe(`dialogue say ${r.spec.id} --as commuter --prefix nu3 "…"`);
   });
 
   it("after a narrator's remark, the person's turn is numbered as a turn (the remark is not one), as the web page's box says it", () => {
@@ -143,7 +151,7 @@ describe("replay", () => {
       [4, "commuter", "moderator"],
     ]);
     const out: string[] = [];
-    const render = plainRenderer((s) => out.push(s), { live: false });
+    const render = plainRenderer((s) => out.push(s), { live: false, reach: "" });
     for (const e of events) if (e.event.type === "record" || e.event.type === "message") render.onEvent(e.event);
     const text = out.join("");
     expect(text).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer");

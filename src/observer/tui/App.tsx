@@ -51,11 +51,16 @@ export interface AppProps {
    * failed (the conversation disappeared): the last frame says this, with no keys
    */
   quit?: Leaving;
+  /**
+   * what the commands it shows (`dialogue show <id>`, `dialogue say <id> "…"`) need to reach the
+   * run: cli/reach.ts; @defaultValue "" (the default prefix, Redis as REDIS_URL says)
+   */
+  reach?: string;
 }
 
 const STOP_NOTICE = "stopping: the turn being generated is cut and kept · Ctrl-C again quits at once";
 
-export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [], quit: left }: AppProps) {
+export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, report, say, recorded = [], quit: left, reach = "" }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const subscribe = useCallback((l: Parameters<Feed["subscribe"]>[0]) => feed.subscribe(l), [feed]);
@@ -120,7 +125,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
       setNotice(STOP_NOTICE);
       onKey?.(how);
     } else {
-      setDetached(leavingBy(mode, state.record?.spec.id ?? ""));
+      setDetached(leavingBy(mode, state.record?.spec.id ?? "", reach));
       onKey?.("detach");
     }
   }
@@ -149,6 +154,7 @@ export function App({ feed, mode, now = clockNow, speed, onKey, flushMs = 33, re
         report={report}
         line={line}
         leaving={leaving}
+        reach={reach}
       />
     </>
   );

@@ -16,11 +16,11 @@ export interface Leaving {
   text: string;
 }
 
-/** `watch`'s q or Ctrl-C, and a replay's: what the last frame says */
-export function leavingBy(mode: Exclude<Mode, "run">, id: string): Leaving {
+/** `watch`'s q or Ctrl-C, and a replay's: what the last frame says (`reach`: what its command needs to reach the run, cli/reach.ts) */
+export function leavingBy(mode: Exclude<Mode, "run">, id: string, reach: string): Leaving {
   return mode === "watch"
     ? { how: "detached", text: "Detached: this terminal stopped watching; the run itself was not touched." }
-    : { how: "replay quit", text: `Replay quit before its end: dialogue show ${id} shows the whole run.` };
+    : { how: "replay quit", text: `Replay quit before its end: dialogue show ${id}${reach} shows the whole run.` };
 }
 
 /** the header's status: how it was left, and (a run, a watch) the run's status when it was */

@@ -42,6 +42,8 @@ export interface LiveAreaProps {
   line?: PersonLine;
   /** the TUI was left before the run ended: its last frame says how, with no turn, stats or keys */
   leaving?: Leaving | null;
+  /** what the commands shown need to reach the run (cli/reach.ts); @defaultValue "" */
+  reach?: string;
 }
 
 /** the turn shown as "turn n of max": turns taken (a narrator's remarks are not turns), and the one under way */
@@ -53,7 +55,7 @@ export function currentTurn(s: ViewState): number {
   return Math.min(taken + (underWay ? 1 : 0), r.spec.limits.max_turns);
 }
 
-export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffset = 0, showHelp, notice = null, speed, report, line, leaving = null }: LiveAreaProps) {
+export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffset = 0, showHelp, notice = null, speed, report, line, leaving = null, reach = "" }: LiveAreaProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r) return null;
@@ -78,7 +80,7 @@ export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffs
       </Box>
     );
   }
-  const help = showHelp ? helpRows(mode, r.spec.id, width, r.spec.agents.some(isPerson)) : [];
+  const help = showHelp ? helpRows(mode, r.spec.id, width, reach, r.spec.agents.some(isPerson)) : [];
   const story = showStory ? storyRows(r, width, theme) : [];
   const l = layout({
     rows,
@@ -93,7 +95,7 @@ export function LiveArea({ state, mode, columns, rows, now, showStory, storyOffs
       {header(l.packed)}
       {l.help > 0 ? <Rows rows={help} maxRows={l.help} width={width} /> : null}
       {l.story > 0 ? <Rows rows={story} maxRows={l.story} width={width} offset={storyOffset} scroll="↑ ↓ scroll" /> : null}
-      <LiveTurn state={state} width={width} maxRows={l.live} now={now} line={line} />
+      <LiveTurn state={state} width={width} maxRows={l.live} now={now} line={line} reach={reach} />
       {l.stats ? <StatsPanel agents={agentStats(state, waitingFor(r)?.agent_id ?? null)} width={width} /> : null}
       <Footer mode={mode} notice={notice} line={line?.state} />
     </Box>

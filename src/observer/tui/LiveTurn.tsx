@@ -28,6 +28,8 @@ export interface LiveTurnProps {
   now?: number;
   /** the person's input line; absent: not offered (a replay) */
   line?: PersonLine;
+  /** what the `dialogue say` command shown at a person's turn needs to reach the run (cli/reach.ts); @defaultValue "" */
+  reach?: string;
 }
 
 /** the turn the record says is chosen and not yet recorded */
@@ -53,7 +55,7 @@ function WaitingRow({ text, away = null }: { text: string; away?: string | null 
   );
 }
 
-export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { state: "view", draft: "", error: null } }: LiveTurnProps) {
+export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { state: "view", draft: "", error: null }, reach = "" }: LiveTurnProps) {
   const theme = useTheme();
   const r = state.record;
   if (!r || maxRows < 1) return null;
@@ -87,7 +89,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const index = agentIndex(r.spec, agent.id);
   const waiting = live ? null : waitingFor(r);
   if (waiting && waiting.agent_id === agent.id) {
-    return <PersonTurn record={r} waiting={waiting} line={line} index={index} width={width} maxRows={maxRows} now={now} />;
+    return <PersonTurn record={r} waiting={waiting} line={line} index={index} width={width} maxRows={maxRows} now={now} reach={reach} />;
   }
   const name = clean(nameOf(r, agent.id));
   const rate = live && live.last_t > live.first_t ? (live.tokens / (live.last_t - live.first_t)) * 1000 : null;

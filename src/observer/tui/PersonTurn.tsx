@@ -10,10 +10,12 @@
 import { Box, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
+import { sayCommand } from "../commands.js";
 import { waitingFor, type Waiting } from "../waiting.js";
 import { choiceShown, choiceText } from "../who.js";
 import { turnOf } from "../../protocol/turn-count.js";
 import { Spinner } from "./Spinner.js";
+import { paragraph } from "./rows.js";
 import { clean, tailRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
 
@@ -48,6 +50,8 @@ export interface PersonTurnProps {
   width: number;
   maxRows: number;
   now: number;
+  /** what the `dialogue say` command shown needs to reach the run (cli/reach.ts); @defaultValue "" */
+  reach?: string;
 }
 
 const INDENT = "  ";
@@ -82,7 +86,7 @@ function replayedText(m: DialogMessage | null | undefined, w: Waiting): string {
   return `as recorded: ${w.name} answered ${(m.metadata.generation_time_ms / 1000).toFixed(1)} s after the turn was offered`;
 }
 
-export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows, now }: PersonTurnProps) {
+export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows, now, reach = "" }: PersonTurnProps) {
   const theme = useTheme();
   const choice = r.next_choice;
   const time = left(w, now, line);
@@ -107,17 +111,18 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
       {line.error ? `not sent: ${clean(line.error)} · Enter tries again` : promptText(line, w)}
     </Text>
   );
-  // the command on a row of its own, so the conversation id is never cut
+  // the command on rows of its own, wrapped at spaces, so the conversation id is never cut
   const command =
-    (line.state === "closed" || line.state === "elsewhere") && !line.error ? (
-      <Text key="command" wrap="truncate-end">
-        {INDENT}
-        {INDENT}dialogue say {r.spec.id} "…"
-      </Text>
-    ) : null;
+    (line.state === "closed" || line.state === "elsewhere") && !line.error
+      ? paragraph(sayCommand(r.spec.id, null, reach), width, 2 * INDENT.length).map((row, i) => (
+          <Text key={`command${i}`} wrap="truncate-end">
+            {row.text}
+          </Text>
+        ))
+      : [];
   const typing = line.state === "typing";
   const showsDraft = typing || ((line.state === "closed" || line.state === "sending") && line.draft !== "");
-  const fixed = [heading, prompt, ...(command ? [command] : [])];
+  const fixed = [heading, prompt, ...command];
   // the notice only where a row is still left for what is typed
   const notice =
     line.notice && maxRows - fixed.length >= (showsDraft ? 2 : 1) ? (

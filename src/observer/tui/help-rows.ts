@@ -2,14 +2,15 @@
 import type { Mode } from "./Footer.js";
 import { paragraph, type Row } from "./rows.js";
 
-const HELP: Record<Mode, string[]> = {
+/** `again`: the command that shows the run again */
+const HELP = (again: (cmd: string) => string): Record<Mode, string[]> => ({
   run: [
     "q or Ctrl-C  stop the conversation: the turn being generated is cut and kept, the run is recorded as a user stop",
     "Ctrl-C again quit at once (the run stays in Redis as it was)",
   ],
-  watch: ["q or Ctrl-C  detach; the conversation goes on (dialogue watch <id> to come back)"],
+  watch: [`q or Ctrl-C  detach; the conversation goes on (${again("watch")} to come back)`],
   replay: ["q or Ctrl-C  stop the replay"],
-};
+});
 
 /** a key and what it does, its continuation rows under the description (column 13) */
 function keyRows(line: string, width: number): Row[] {
@@ -32,13 +33,15 @@ const LINE: Record<Mode, string[]> = {
   replay: [],
 };
 
-export function helpRows(mode: Mode, id: string, width: number, people = false): Row[] {
-  const keys = [...HELP[mode], ...(people ? LINE[mode] : []), "s            show or hide the story and the personas (↑ ↓, PgUp PgDn scroll them)", "?            show or hide this help"];
+/** `reach`: what the commands shown need to reach the run (cli/reach.ts) */
+export function helpRows(mode: Mode, id: string, width: number, reach: string, people = false): Row[] {
+  const again = (cmd: string): string => `dialogue ${cmd} ${id}${reach}`;
+  const keys = [...HELP(again)[mode], ...(people ? LINE[mode] : []), "s            show or hide the story and the personas (↑ ↓, PgUp PgDn scroll them)", "?            show or hide this help"];
   return [
     { text: "Keys", bold: true },
     ...keys.flatMap((l) => keyRows(l, width)),
     ...paragraph("Finished turns scroll above. Everything is kept in Redis; to see it again:", width),
-    // the command on a row of its own, so the id is never split from it
-    { text: `  dialogue show ${id}` },
+    // the command on rows of its own, wrapped at spaces, so the id is never split from it
+    ...paragraph(again("show"), width, 2),
   ];
 }

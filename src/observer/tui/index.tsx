@@ -33,6 +33,8 @@ export interface TuiOptions {
   say?: Say;
   /** a replay: every recorded message (a person's turn says what came of it) */
   recorded?: readonly DialogMessage[];
+  /** what the commands it shows need to reach the run (cli/reach.ts) */
+  reach: string;
 }
 
 export interface Tui {
@@ -47,11 +49,11 @@ export interface Tui {
 }
 
 export function startTui(opts: TuiOptions): Tui {
-  const { feed, mode, now, speed, onKey, report, say, recorded } = opts;
+  const { feed, mode, now, speed, onKey, report, say, recorded, reach } = opts;
   // the agents' colours: the xterm palette where the terminal has 256 colours (chalk, which Ink colours with, says)
   const tree = (quit?: Leaving) => (
     <ThemeContext.Provider value={{ color: colorAllowed(process.env), deep: chalk.level >= 2 }}>
-      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} recorded={recorded} quit={quit} />
+      <App feed={feed} mode={mode} now={now} speed={speed} onKey={onKey} report={report} say={say} recorded={recorded} quit={quit} reach={reach} />
     </ThemeContext.Provider>
   );
   const instance = render(tree(), {

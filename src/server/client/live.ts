@@ -26,6 +26,7 @@ import { turnsTaken } from "../../protocol/turn-count.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
 import { partialMessage } from "../../worker/partial-json.js";
 import { runStateText } from "../html/run-state.js";
+import { prefixFlag } from "../../observer/commands.js";
 import { waitingForLines } from "../../observer/unserved.js";
 import type { Unserved } from "../../redis/presence.js";
 import { sayBoxes, type Waiting } from "./say.js";
@@ -120,7 +121,7 @@ function drawLive(): void {
 function drawUnserved(): void {
   const el = $("waiting-for");
   const r = state.record;
-  const lines = !unserved || ended || !r || FINAL.includes(r.status) ? [] : waitingForLines(unserved, unserved.prefix, r);
+  const lines = !unserved || ended || !r || FINAL.includes(r.status) ? [] : waitingForLines(unserved, prefixFlag(unserved.prefix), r);
   const text = lines.join("\n");
   if (el.dataset.text === text) return;
   el.dataset.text = text;

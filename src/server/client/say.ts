@@ -4,10 +4,10 @@
  * every record event), with the seconds left before the turn is skipped — and a narrator's remark
  * while the run goes on. Both post to /api/conversations/:id/say, the same checks as `dialogue
  * say`; a refusal is shown with its one-line reason and the text is kept. The person's box also
- * names the `dialogue say` command that answers from a terminal (html/say-command.ts). Names go
+ * names the `dialogue say` command that answers from a terminal (observer/commands.ts). Names go
  * into the page as text only.
  */
-import { sayCommand } from "../html/say-command.js";
+import { prefixFlag, sayCommand } from "../../observer/commands.js";
 
 /** the person whose turn it is, as the server sends it (observer/waiting.ts) */
 export interface Waiting {
@@ -135,7 +135,7 @@ export function sayBoxes(id: string, prefix: string): SayBoxes {
       person.dataset.agent = w.agent_id;
       person.dataset.seq = String(w.seq);
       el("person-who").textContent = `Turn ${w.turn ?? w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
-      el("person-cli").textContent = sayCommand(id, w.agent_id, prefix);
+      el("person-cli").textContent = sayCommand(id, w.agent_id, prefixFlag(prefix));
       personText.placeholder = `what ${w.name} says`;
       tick();
       timer ??= setInterval(tick, 1000);

@@ -15,6 +15,7 @@ import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import type { ServerContext } from "../context.js";
 import { poolsOfSpec, type ConversationSpec } from "../../protocol/record.js";
+import { prefixFlag } from "../../observer/commands.js";
 import { waitingForLines } from "../../observer/unserved.js";
 import { lackingOf, unservedNow, unservedPools, type UnservedPool } from "../../cli/lacking.js";
 import { redactRecord } from "../redact.js";
@@ -85,7 +86,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       const rec = await readRun(store, req.params.id);
       if (!rec) return reply.code(404).send(notFound(req.params.id));
       const { page, messages, analysis, events } = links(req.params.id);
-      return { record: redactRecord(rec), ...(await lackingOf(store, rec, ctx.config.redis.prefix)), links: { page, messages, analysis, events } };
+      return { record: redactRecord(rec), ...(await lackingOf(store, rec, prefixFlag(ctx.config.redis.prefix))), links: { page, messages, analysis, events } };
     },
   );
 
@@ -190,7 +191,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
     async (req, reply) => {
       const id = req.params.id;
       // refusals are thrown by say() as the CLI's errors; the error handler makes them 400, 404 or 409
-      const r = await say(store, queues, id, req.body.text, { as: req.body.as, via: "the web (dialogue serve)" });
+      const r = await say(store, queues, id, req.body.text, { as: req.body.as, via: "the web (dialogue serve)", reach: prefixFlag(ctx.config.redis.prefix) });
       return reply.code(202).send({ id, as: r.as, seq: r.seq, result: "queued" as const, message: saidText(r, id) });
     },
   );
@@ -202,8 +203,8 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
  * agents and the command that starts one
  */
 async function missing(ctx: ServerContext, spec: ConversationSpec): Promise<{ waiting_for: string[]; unserved_pools: UnservedPool[] }> {
-  const prefix = ctx.config.redis.prefix;
+  const reach = prefixFlag(ctx.config.redis.prefix);
   // null: the heartbeats could not be read, nothing is claimed either way
   const u = await unservedNow(ctx.store, spec);
-  return { waiting_for: u ? waitingForLines(u, prefix) : [], unserved_pools: unservedPools(u, spec, prefix) };
+  return { waiting_for: u ? waitingForLines(u, reach) : [], unserved_pools: unservedPools(u, spec, reach) };
 }

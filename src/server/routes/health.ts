@@ -20,6 +20,7 @@ import { HealthSchema } from "../schemas.js";
 import { now } from "../../redis/clock.js";
 import { liveByPool, readPresence } from "../../redis/presence.js";
 import { poolsOfSpec } from "../../protocol/record.js";
+import { prefixFlag } from "../../observer/commands.js";
 import { workerCommand } from "../../observer/unserved.js";
 import type { Store } from "../../redis/store.js";
 import { runsGoingOn } from "../runs.js";
@@ -74,7 +75,7 @@ async function presenceCheck(store: Store, prefix: string, redisOk: boolean): Pr
       error: null,
       managers: managers.length,
       workers: Object.fromEntries(pools.map((p) => [p, workers.get(p)?.length ?? 0])),
-      unserved_pools: pools.filter((p) => !workers.has(p)).map((pool) => ({ pool, runs: needed.get(pool) ?? [], start: workerCommand(pool, prefix) })),
+      unserved_pools: pools.filter((p) => !workers.has(p)).map((pool) => ({ pool, runs: needed.get(pool) ?? [], start: workerCommand(pool, prefixFlag(prefix)) })),
     };
   } catch (err) {
     return { ok: false, latency_ms: null, error: err instanceof Error ? err.message.split("\n")[0] ?? "failed" : String(err), ...none };
