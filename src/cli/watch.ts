@@ -66,7 +66,7 @@ back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it ex
       let detached = false;
       await observeWithTui({
         mode: "watch",
-        say: (as, text) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, via: "the TUI (dialogue watch)" }),
+        say: (as, text, turn) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, turn, via: "the TUI (dialogue watch)" }),
         onKey: () => {
           detached = true;
         },
