@@ -276,8 +276,8 @@ async function run(opts: RunOptions): Promise<number> {
         mode: "run",
         reach,
         onKey: interrupt,
-        // the input line at a person's turn says it as `dialogue say` does
-        say: (as, text) => sayInRun(store, queues, id, text, { as, via: "the TUI", reach }),
+        // the input line at a person's turn says it as `dialogue say --turn` does: for the turn it was typed at
+        say: (as, text, turn) => sayInRun(store, queues, id, text, { as, turn, via: "the TUI", reach }),
         onStart: (t) => {
           tui = t;
         },

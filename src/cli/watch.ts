@@ -68,7 +68,7 @@ back) and keeps trying for up to redis.unavailable_timeout_ms (30 s); then it ex
       await observeWithTui({
         mode: "watch",
         reach,
-        say: (as, text) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, via: "the TUI (dialogue watch)", reach }),
+        say: (as, text, turn) => say(store, (queues ??= new Queues(store.redis, prefix, config.queues)), id, text, { as, turn, via: "the TUI (dialogue watch)", reach }),
         onKey: () => {
           detached = true;
         },

@@ -11,19 +11,22 @@
  * comes after it is refused (the turn timed out; nothing is recorded), and a timeout that comes
  * after a say leaves the turn to it — so a say that is accepted is recorded (unless the run ends
  * before the manager takes it), one refused is not.
- * The say job carries the turn it answers (seq). A narrator may add any number of remarks.
+ * A say answers the person's turn waiting when it was said, never a later one (say-turn.ts): the
+ * turn named (`--turn`), else the one waiting when it was issued; the say job carries the turn it
+ * answers (seq), which the manager checks again. A narrator may add any number of remarks.
  *
- * Reads: record(ID); the job holding a turn's claim, only to refuse a second say. Writes: one job
+ * Reads: record(ID); the latest messages, only to say why a say is refused; the job holding a turn's claim, only to refuse a second say. Writes: one job
  * on the control queue (and, for a person's turn, its claim). The controller's humanTimeout claims
  * a turn with Queues.claimControl, under its timeout's job id (Keys.humanTimeoutJobId).
  */
 import { now } from "../redis/clock.js";
 import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UsageError } from "../errors/index.js";
-import { isFinal, personaOf, turnOf, type ConversationRecord } from "../protocol/record.js";
+import { isFinal, turnOf, type ConversationRecord } from "../protocol/record.js";
 import { MAX_TEXT, NARRATOR_ID } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
 import type { Store } from "../redis/store.js";
+import { cameBefore, notTheirTurn, notThatTurn } from "./say-turn.js";
 
 export interface SayResult {
   as: string;
@@ -46,11 +49,24 @@ export function personWaitedFor(rec: ConversationRecord): { agent_id: string; se
   return agent?.kind === "human" ? { agent_id: c.agent_id, seq: c.seq, since: c.at ?? null } : null;
 }
 
-/**
- * `opts.via`: where it came from, for the record; `opts.reach`: what the `dialogue watch` command a
- * refusal names needs to reach the run (observer/commands.ts prefixFlag, or the CLI's reachFlags)
- */
-export async function say(store: Store, queues: Queues, id: string, text: string, opts: { as?: string | undefined; via: string; reach: string }): Promise<SayResult> {
+export interface SayOptions {
+  /** who says it: a person taking part (by default the one whose turn it is), or the narrator */
+  as?: string | undefined;
+  /** where it came from, for the record ("dialogue say", "the TUI", "the web") */
+  via: string;
+  /** the turn it is for, as the views number it (`dialogue say --turn`): refused unless it is the person's turn waiting now */
+  turn?: number | undefined;
+  /**
+   * when it was said, by Redis' clock (`dialogue say`: when the command started): without a turn
+   * named, a turn of the person's offered after this is not the one it was meant for, and it is
+   * refused rather than taken for it
+   */
+  issuedAt?: number | undefined;
+  /** what the commands a refusal names need to reach the run (observer/commands.ts prefixFlag, or the CLI's reachFlags) */
+  reach: string;
+}
+
+export async function say(store: Store, queues: Queues, id: string, text: string, opts: SayOptions): Promise<SayResult> {
   const rec = await store.get(id);
   if (!rec) throw new NotFoundError(`no conversation ${id}`, "see dialogue list");
   const watch = `dialogue watch ${id}${opts.reach}`;
@@ -60,6 +76,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   // a message of this run holds at most limits.max_message_chars: more would be cut when recorded
   const most = rec.spec.limits.max_message_chars;
   if (trimmed.length > most) throw new UsageError(`that is ${trimmed.length} characters; a message in conversation ${id} holds at most ${most} (limits.max_message_chars)`, "say it in parts");
+  if (opts.as === NARRATOR_ID && opts.turn !== undefined) throw new UsageError("a narrator's remark answers no turn: a turn (--turn) is for a person's say", `leave the turn out to add a remark`);
   if (isFinal(rec.status)) throw new ConflictError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
   const people = rec.spec.agents.filter((a) => a.kind === "human");
   const waiting = personWaitedFor(rec);
@@ -74,18 +91,12 @@ export async function say(store: Store, queues: Queues, id: string, text: string
     const agent = rec.spec.agents.find((a) => a.id === as);
     if (!agent) throw new UsageError(`"${as}" is not in conversation ${id}`, `the agents are ${rec.spec.agents.map((a) => a.id).join(", ")}; --as ${NARRATOR_ID} adds a remark`);
     if (agent.kind !== "human") throw new UsageError(`${as} is a model, not a person: it speaks for itself`, `say as a person (${people.map((p) => p.id).join(", ") || "none here"}) or --as ${NARRATOR_ID}`);
-    if (!waiting || waiting.agent_id !== as) {
-      const now = rec.next_choice && rec.next_choice.seq > rec.turns ? `turn ${turnOf(rec.next_choice.seq, rec)} is ${personaOf(rec.spec, rec.personas ?? [], rec.next_choice.agent_id)?.name ?? rec.next_choice.agent_id}'s` : "no turn is waiting";
-      // their turn just went by unanswered (a say a little late): said so, rather than only whose turn it is
-      const mine = (await store.lastMessages(id, rec.spec.agents.length + 1)).filter((m) => m.metadata.agent_id === as).at(-1);
-      if (mine?.skipped === true) {
-        throw new ConflictError(
-          `${as}'s turn ${turnOf(mine.metadata.sequence_number, rec)} was skipped, unanswered after ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds), before this was said; nothing was recorded (${now})`,
-          `say it again at your next turn (${watch} shows it)`,
-        );
-      }
-      throw new ConflictError(`it is not ${as}'s turn (${now})`, `wait for your turn (${watch} shows it), or add a remark with --as ${NARRATOR_ID}`);
-    }
+    const mine = waiting?.agent_id === as ? waiting : null;
+    // a turn named: that one only, whatever is waiting now
+    if (opts.turn !== undefined && (!mine || turnOf(mine.seq, rec) !== opts.turn)) throw await notThatTurn(store, rec, as, opts.turn, waiting, opts.reach);
+    if (!mine) throw await notTheirTurn(store, rec, as, waiting, opts.reach);
+    // none named: the turn waiting when it was said, not one offered since (it was meant for an earlier one)
+    if (opts.turn === undefined && opts.issuedAt !== undefined && mine.since !== null && mine.since > opts.issuedAt) throw await cameBefore(store, rec, as, { ...mine, since: mine.since }, opts.issuedAt, opts.reach);
   }
   const saidAt = now();
   const job = { type: "say" as const, conversation_id: id, as, text: trimmed, said_at: saidAt, via: opts.via };

@@ -12,6 +12,8 @@ export const prefixFlag = (prefix: string): string => (prefix === DEFAULT_PREFIX
 
 /**
  * The command that answers a person's turn from a terminal: as `as` (left out: as the person whose
- * turn it is); `reach`: what it needs to reach the run (prefixFlag, or the CLI's reachFlags)
+ * turn it is), for turn `turn` only (`--turn`: a copy run late is refused, never taken for their
+ * next turn); `reach`: what it needs to reach the run (prefixFlag, or the CLI's reachFlags)
  */
-export const sayCommand = (id: string, as: string | null, reach: string): string => `dialogue say ${id}${as === null ? "" : ` --as ${as}`}${reach} "…"`;
+export const sayCommand = (id: string, as: string | null, reach: string, turn?: number): string =>
+  `dialogue say ${id}${as === null ? "" : ` --as ${as}`}${turn === undefined ? "" : ` --turn ${turn}`}${reach} "…"`;

@@ -55,7 +55,7 @@ export function jsonRenderer(write: Write, opts: { live?: boolean; reach: string
       if (r.personas && !p?.personas) line({ type: "personas", personas: r.personas });
       const w = waitingFor(r);
       if (w && (!p || waitingFor(p)?.seq !== w.seq)) {
-        line({ type: "waiting_for_person", seq: w.seq, turn: w.turn, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: sayCommand(r.spec.id, w.agent_id, opts.reach) } : {}) });
+        line({ type: "waiting_for_person", seq: w.seq, turn: w.turn, agent_id: w.agent_id, name: w.name, since: w.since, skip_at: w.skip_at, ...((opts.live ?? true) ? { say: sayCommand(r.spec.id, w.agent_id, opts.reach, w.turn) } : {}) });
       }
     },
     finish(r, analysis) {

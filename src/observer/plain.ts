@@ -94,7 +94,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
 export function waitingText(w: Waiting, r: ConversationRecord, opts: { live?: boolean; reach: string }): string {
   const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
   return (opts.live ?? true)
-    ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with ${sayCommand(r.spec.id, null, opts.reach)} (${skip})`
+    ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with ${sayCommand(r.spec.id, null, opts.reach, turnOf(w.seq, r))} (${skip})`
     : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }
 

@@ -137,6 +137,12 @@ export const SayBodySchema = z
       .max(120)
       .optional()
       .describe(`who says it: a person (an agent of kind human) whose turn it is — by default the one whose turn it is — or "${NARRATOR_ID}" for a remark`),
+    turn: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("the turn it answers, as the views number it (dialogue say --turn): refused (409) unless it is that person's turn waiting now; without it, the person's turn waiting when the request comes, never a later one"),
   })
   .strict()
   .describe("what to say in a running conversation, as dialogue say");

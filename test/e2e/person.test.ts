@@ -115,7 +115,7 @@ describe.skipIf(!hasTmux())("a person in the conversation", () => {
     await tmux.until(run, "the input line", (s) => s.includes("Your turn, "), 60_000);
     // the watcher is offered the line, not put into it: its keys stay its own
     const offered = await tmux.until(watch, "the line offered in watch", (s) => s.includes("Enter: answer as ") && s.includes("Enter answer · q detach"), 30_000);
-    expect(offered).toContain(`    dialogue say ${id} --prefix ${prefix} "…"`); // the whole id, on a row of its own, with the run's prefix
+    expect(offered).toContain(`    dialogue say ${id} --turn 2 --prefix ${prefix} "…"`); // the whole id, on a row of its own, with the run's prefix
     const fromShell = "Said from a second terminal: take the tram to the harbour.";
     const r = await runCli(["say", id, fromShell, "--prefix", prefix], env);
     expect(r.code, r.stderr).toBe(0);

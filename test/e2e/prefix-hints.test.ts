@@ -101,7 +101,7 @@ describe("the commands dialogue run prints, under another prefix", () => {
     const run = startCli(["run", ...FAST, "--person", "local", "--max-turns", "3", "--plain", "--prefix", prefix], env);
     const id = await waitFor("the conversation", async () => (await store.listIds())[0], 30_000);
     const offered = await waitFor("the person's turn offered", async () => /answer with (dialogue say .+ "…") \(skipped after/.exec(run.out())?.[1], 60_000);
-    expect(offered).toBe(`dialogue say ${id} --prefix ${prefix} "…"`);
+    expect(offered).toBe(`dialogue say ${id} --turn 2 --prefix ${prefix} "…"`);
 
     const text = "I would take the early tram, then walk along the river.";
     const said = await runPrinted(offered.replace('"…"', `"${text}"`), env);
@@ -130,7 +130,7 @@ describe("the commands dialogue run prints, under another prefix", () => {
       60_000,
     );
     const id = (await store.listIds())[0];
-    expect(event.say).toBe(`dialogue say ${id} --as local --prefix ${prefix} "…"`);
+    expect(event.say).toBe(`dialogue say ${id} --as local --turn 2 --prefix ${prefix} "…"`);
 
     const text = "The tram, then the river walk.";
     const said = await runPrinted(event.say!.replace('"…"', `"${text}"`), env);

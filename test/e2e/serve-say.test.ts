@@ -129,7 +129,7 @@ describe("dialogue serve: POST /api/conversations/:id/say", () => {
     const op = doc.paths["/api/conversations/{id}/say"]?.post;
     expect(op).toBeDefined();
     const schema = op!.requestBody!.content["application/json"]!.schema;
-    expect(Object.keys(schema.properties).sort()).toEqual(["as", "text"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["as", "text", "turn"]);
     expect(schema.required).toEqual(["text"]);
     expect(Object.keys(op!.responses).sort()).toEqual(["202", "400", "401", "404", "409"]);
   });

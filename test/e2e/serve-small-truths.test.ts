@@ -231,7 +231,7 @@ describe("the live page's dialogue say command", () => {
       const page = await browser.newPage();
       await page.goto(`${served.url}/runs/${id}`);
       const hint = await sayHint(page);
-      expect(hint).toBe(`dialogue say ${id} --as local --prefix ${prefix} "…"`);
+      expect(hint).toBe(`dialogue say ${id} --as local --turn 2 --prefix ${prefix} "…"`);
       const said = await runCli(argsOf(hint, "I would take the early train."), env);
       expect(said.code, said.stderr).toBe(0);
       expect((await exited(run, 60_000)).code).toBe(0);
@@ -254,7 +254,7 @@ describe("the live page's dialogue say command", () => {
       const page = await browser.newPage();
       await page.goto(`${served.url}/runs/${id}`);
       const hint = await sayHint(page);
-      expect(hint).toBe(`dialogue say ${id} --as local "…"`);
+      expect(hint).toBe(`dialogue say ${id} --as local --turn 2 "…"`);
       const said = await runCli(argsOf(hint, "Early, I think."), env);
       expect(said.code, said.stderr).toBe(0);
       expect((await exited(run, 60_000)).code).toBe(0);

@@ -87,11 +87,11 @@ describe("plain text", () => {
     render.onEvent({ type: "record", record: waiting, previous: before });
     render.onEvent({ type: "record", record: { ...waiting, tokens_total: 5 }, previous: waiting });
     const said = out.filter((l) => l.startsWith("… turn"));
-    expect(said).toEqual([`… turn 3 is Bongani Dlamini's (commuter, a person): answer with dialogue say ${r.spec.id} "…" (skipped after 60 s)\n`]);
+    expect(said).toEqual([`… turn 3 is Bongani Dlamini's (commuter, a person): answer with dialogue say ${r.spec.id} --turn 3 "…" (skipped after 60 s)\n`]);
     // runs kept under another prefix (or in a Redis named on the command line): the command says so
     const elsewhere: string[] = [];
     plainRenderer((s) => elsewhere.push(s), { reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
-    expect(elsewhere.join("")).toContain(`answer with dialogue say ${r.spec.id} --prefix nu3 "…" (skipped after 60 s)`);
+    expect(elsewhere.join("")).toContain(`answer with dialogue say ${r.spec.id} --turn 3 --prefix nu3 "…" (skipped after 60 s)`);
     const replayed: string[] = [];
     plainRenderer((s) => replayed.push(s), { live: false, reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
     expect(replayed.join("")).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer (skipped after 60 s)");
@@ -109,14 +109,14 @@ describe("JSON lines", () => {
     render.onEvent({ type: "record", record: waiting, previous: before });
     render.onEvent({ type: "record", record: waiting, previous: waiting });
     expect(lines.filter((l) => l.type === "waiting_for_person")).toEqual([
-      { type: "waiting_for_person", seq: 3, turn: 3, agent_id: "commuter", name: "Bongani Dlamini", since: T0 + 8000, skip_at: T0 + 68_000, say: `dialogue say ${r.spec.id} --as commuter "…"` },
+      { type: "waiting_for_person", seq: 3, turn: 3, agent_id: "commuter", name: "Bongani Dlamini", since: T0 + 8000, skip_at: T0 + 68_000, say: `dialogue say ${r.spec.id} --as commuter --turn 3 "…"` },
     ]);
     // the choice alone changes no status
     expect(lines.filter((l) => l.type === "status")).toHaveLength(0);
     // runs kept under another prefix: the say command names it
     const elsewhere: Array<Record<string, unknown>> = [];
     jsonRenderer((s) => elsewhere.push(JSON.parse(s) as Record<string, unknown>), { reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });
-    expect(elsewhere.find((l) => l.type === "waiting_for_person")?.say).toBe(`dialogue say ${r.spec.id} --as commuter --prefix nu3 "…"`);
+    expect(elsewhere.find((l) => l.type === "waiting_for_person")?.say).toBe(`dialogue say ${r.spec.id} --as commuter --turn 3 --prefix nu3 "…"`);
   });
 
   it("after a narrator's remark, the person's turn is numbered as a turn (the remark is not one), as the web page's box says it", () => {

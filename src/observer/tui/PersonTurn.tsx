@@ -114,7 +114,7 @@ export function PersonTurn({ record: r, waiting: w, line, index, width, maxRows,
   // the command on rows of its own, wrapped at spaces, so the conversation id is never cut
   const command =
     (line.state === "closed" || line.state === "elsewhere") && !line.error
-      ? paragraph(sayCommand(r.spec.id, null, reach), width, 2 * INDENT.length).map((row, i) => (
+      ? paragraph(sayCommand(r.spec.id, null, reach, turnOf(w.seq, r)), width, 2 * INDENT.length).map((row, i) => (
           <Text key={`command${i}`} wrap="truncate-end">
             {row.text}
           </Text>

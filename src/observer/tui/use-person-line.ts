@@ -1,7 +1,9 @@
 /**
  * The person's input line: when the record the TUI follows says it is a person's turn, the TUI
  * offers a line to type their message in, and Enter hands it to `say` — the same function
- * `dialogue say` uses — which the manager then records as that agent's turn.
+ * `dialogue say` uses, naming the turn it was typed at, as `--turn` does (a say that reaches Redis
+ * after that turn went by is refused, never taken for a later one) — which the manager then
+ * records as that agent's turn.
  *
  * In `run` the line opens by itself at a person's turn (whoever started the run with --person is
  * at this keyboard); in `watch` it is offered and Enter opens it (a watcher may only be looking
@@ -22,8 +24,12 @@ import type { PersonLine } from "./PersonTurn.js";
 import { clean } from "./text.js";
 import { turnOf } from "../../protocol/turn-count.js";
 
-/** says `text` as agent `as` in the conversation (manager/say.ts `say`, via "the TUI"); absent when this terminal cannot type (no raw mode) */
-export type Say = (as: string, text: string) => Promise<unknown>;
+/**
+ * says `text` as agent `as` for their turn `turn` (as the views number it) in the conversation
+ * (manager/say.ts `say`, via "the TUI"): refused unless that turn is still the one waiting, so text
+ * typed for a turn never lands on a later one; absent when this terminal cannot type (no raw mode)
+ */
+export type Say = (as: string, text: string, turn: number) => Promise<unknown>;
 
 export interface PersonLineState {
   /** the person waited for, if it is a person's turn */
@@ -100,7 +106,7 @@ export function usePersonLine(record: ConversationRecord | null, mode: Mode, say
     setError(null);
     // a say that lands after its turn is over (the line has moved on) leaves the line as it is
     const current = (): boolean => at.current?.seq === turn.seq;
-    say(waiting.agent_id, t).then(
+    say(waiting.agent_id, t, turn.turn).then(
       () => {
         if (!current()) return;
         edit("");

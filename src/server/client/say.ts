@@ -3,7 +3,9 @@
  * person whose turn it is — shown while the record says so (the server's waitingFor, sent with
  * every record event), with the seconds left before the turn is skipped — and a narrator's remark
  * while the run goes on. Both post to /api/conversations/:id/say, the same checks as `dialogue
- * say`; a refusal is shown with its one-line reason and the text is kept. The person's box also
+ * say`; the person's names the turn the box shows (as `--turn`), so a post that arrives after that
+ * turn went by is refused rather than taken for the next. A refusal is shown with its one-line
+ * reason and the text is kept; one that comes after the box moved on is shown at the next turn. The person's box also
  * names the `dialogue say` command that answers from a terminal (observer/commands.ts). Names go
  * into the page as text only.
  */
@@ -50,7 +52,7 @@ export function sayBoxes(id: string, prefix: string): SayBoxes {
   let sent = false;
   let timer: ReturnType<typeof setInterval> | null = null;
 
-  async function post(body: { text: string; as?: string }): Promise<{ ok: boolean; message: string }> {
+  async function post(body: { text: string; as?: string; turn?: number }): Promise<{ ok: boolean; message: string }> {
     try {
       const r = await fetch(`/api/conversations/${encodeURIComponent(id)}/say`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       if (r.status === 401) return { ok: false, message: NEEDS_TOKEN };
@@ -94,8 +96,16 @@ export function sayBoxes(id: string, prefix: string): SayBoxes {
     const w = current;
     if (!w || sent) return;
     personSend.disabled = true;
-    void post({ text: personText.value, as: w.agent_id }).then((r) => {
-      if (current?.seq !== w.seq) return;
+    const typed = personText.value.trim();
+    // for the turn the box shows only: one that went by before the post came is not answered by it
+    void post({ text: personText.value, as: w.agent_id, ...(w.turn === undefined ? {} : { turn: w.turn }) }).then((r) => {
+      if (current?.seq !== w.seq) {
+        // the box moved on before the answer came: what came of it, shown at the person's next turn
+        const late = r.ok ? `turn ${w.turn ?? w.seq}: ${r.message}` : `turn ${w.turn ?? w.seq}: not sent (${r.message}) — “${typed}”`;
+        if (current === null) unsent = late;
+        else personNote.textContent = late;
+        return;
+      }
       personNote.textContent = r.ok ? `${r.message}: waiting for it to be recorded…` : r.message;
       sent = r.ok;
       personText.disabled = r.ok;
@@ -135,7 +145,7 @@ export function sayBoxes(id: string, prefix: string): SayBoxes {
       person.dataset.agent = w.agent_id;
       person.dataset.seq = String(w.seq);
       el("person-who").textContent = `Turn ${w.turn ?? w.seq} is ${w.name}'s (${w.agent_id}, a person)`;
-      el("person-cli").textContent = sayCommand(id, w.agent_id, prefixFlag(prefix));
+      el("person-cli").textContent = sayCommand(id, w.agent_id, prefixFlag(prefix), w.turn ?? w.seq);
       personText.placeholder = `what ${w.name} says`;
       tick();
       timer ??= setInterval(tick, 1000);

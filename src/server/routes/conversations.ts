@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { say, saidText } from "../../manager/say.js";
 import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
+import { now } from "../../redis/clock.js";
 import type { ServerContext } from "../context.js";
 import { poolsOfSpec, type ConversationSpec } from "../../protocol/record.js";
 import { prefixFlag } from "../../observer/commands.js";
@@ -181,7 +182,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       schema: {
         summary: "say something in a running conversation, as dialogue say: as the person whose turn it is, or a narrator's remark",
         description:
-          'As dialogue say, with the same checks: `as` names a person (an agent of kind human; by default the one whose turn it is) or "narrator" for a remark, recorded before the next turn, which every later speaker sees. A 400 says what is wrong with the request (nothing to say, too long, a model agent, someone not in the conversation); a 409 says why it cannot be said now (it is not that person\'s turn, the turn already has an answer — a turn takes one, the first, even of two requests at once —, the conversation has ended). The managers record it: a 202 means it was handed to them. Needs the token.',
+          'As dialogue say, with the same checks: `as` names a person (an agent of kind human; by default the one whose turn it is) or "narrator" for a remark, recorded before the next turn, which every later speaker sees. `turn` names the turn it answers (as dialogue say --turn): that turn only; without it, the person\'s turn waiting when the request comes — a say is never held for a later turn. A 400 says what is wrong with the request (nothing to say, too long, a model agent, someone not in the conversation, a turn for a narrator\'s remark); a 409 says why it cannot be said now, in one line (it is not that person\'s turn; the turn named was skipped, answered, someone else\'s or has not come yet, and which turn is waiting; the turn already has an answer — a turn takes one, the first, even of two requests at once —; the conversation has ended), and nothing is recorded. The managers record it: a 202 means it was handed to them. Needs the token.',
         tags: ["conversations"],
         params: IdParamsSchema,
         body: SayBodySchema,
@@ -190,8 +191,10 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
     },
     async (req, reply) => {
       const id = req.params.id;
+      // said now: without a turn named, a turn offered after this request came is not the one it answers
+      const issuedAt = now();
       // refusals are thrown by say() as the CLI's errors; the error handler makes them 400, 404 or 409
-      const r = await say(store, queues, id, req.body.text, { as: req.body.as, via: "the web (dialogue serve)", reach: prefixFlag(ctx.config.redis.prefix) });
+      const r = await say(store, queues, id, req.body.text, { as: req.body.as, turn: req.body.turn, via: "the web (dialogue serve)", issuedAt, reach: prefixFlag(ctx.config.redis.prefix) });
       return reply.code(202).send({ id, as: r.as, seq: r.seq, result: "queued" as const, message: saidText(r, id) });
     },
   );

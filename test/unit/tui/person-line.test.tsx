@@ -25,7 +25,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-function mount(mode: "run" | "watch" | "replay", say?: (as: string, text: string) => Promise<unknown>) {
+function mount(mode: "run" | "watch" | "replay", say?: (as: string, text: string, turn: number) => Promise<unknown>) {
   const feed = new Feed();
   feed.push({ type: "record", record: waiting, previous: null });
   for (const message of turns) feed.push({ type: "message", message });
@@ -97,7 +97,7 @@ describe("the person's input line", () => {
     await t.shows("› Half done");
     t.ui.stdin.write("\u001b"); // Esc
     await t.shows("Enter: answer as Aiko Tanaka here; or from another terminal:");
-    expect(t.frame()).toContain(`    dialogue say ${r.spec.id} "…"`);
+    expect(t.frame()).toContain(`    dialogue say ${r.spec.id} --turn 3 "…"`);
     expect(t.frame()).toContain("Enter answer · q stop");
     // a taller terminal, so the help has room for every row
     Object.defineProperty(t.ui.stdout, "rows", { value: 40, configurable: true });
@@ -186,6 +186,25 @@ describe("the person's input line", () => {
     t.ui.stdin.write("\r");
     await waitFor("the say", async () => said.length === 1, 10_000, 10);
     expect(said).toEqual([["shopkeeper", "Last word from me"]]);
+  });
+
+  it("Enter says it for the turn it was typed at (as dialogue say --turn), so a say that reaches Redis after that turn cannot land on a later one", async () => {
+    const said: Array<[string, string, number]> = [];
+    const t = mount("run", async (as, text, turn) => {
+      said.push([as, text, turn]);
+    });
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 3/);
+    t.ui.stdin.write("For turn three\r");
+    await waitFor("the first say", async () => said.length === 1, 10_000, 10);
+    await turnGoesBy(t, makeTurn(r, 3, "shopkeeper", "For turn three"));
+    await t.shows(/▍Aiko Tanaka · shopkeeper · turn 6/);
+    await t.shows("Your turn, Aiko Tanaka");
+    t.ui.stdin.write("For turn six\r");
+    await waitFor("the second say", async () => said.length === 2, 10_000, 10);
+    expect(said).toEqual([
+      ["shopkeeper", "For turn three", 3],
+      ["shopkeeper", "For turn six", 6],
+    ]);
   });
 
   it("watch: text left in the closed line when the turn is skipped (no answer in time) is not sent, and the next turn says so", async () => {

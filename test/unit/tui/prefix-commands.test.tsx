@@ -56,15 +56,15 @@ describe("a person's turn", () => {
   const id = r.spec.id;
 
   it("offered (a watcher) or answered elsewhere: `dialogue say <id> --prefix P \"…\"`", () => {
-    expect(live({ state: "closed", draft: "", error: null }, REACH)).toContain(`  Enter: answer as Ines Carvalho here; or from another terminal:\n    dialogue say ${id} --prefix nu3 "…"`);
-    expect(live({ state: "elsewhere", draft: "", error: null }, REACH)).toContain(`who answers from a terminal with:\n    dialogue say ${id} --prefix nu3 "…"`);
-    expect(live({ state: "closed", draft: "", error: null }, "")).toContain(`    dialogue say ${id} "…"\n`);
+    expect(live({ state: "closed", draft: "", error: null }, REACH)).toContain(`  Enter: answer as Ines Carvalho here; or from another terminal:\n    dialogue say ${id} --turn 5 --prefix nu3 "…"`);
+    expect(live({ state: "elsewhere", draft: "", error: null }, REACH)).toContain(`who answers from a terminal with:\n    dialogue say ${id} --turn 5 --prefix nu3 "…"`);
+    expect(live({ state: "closed", draft: "", error: null }, "")).toContain(`    dialogue say ${id} --turn 5 "…"\n`);
   });
 
   it("a long command wraps at spaces onto rows of its own, whole", () => {
     const out = live({ state: "closed", draft: "", error: null }, LONG_REACH, 70);
     expect(widest(out)).toBeLessThanOrEqual(70);
-    expect(flat(out)).toContain(`dialogue say ${id}${LONG_REACH} "…"`);
+    expect(flat(out)).toContain(`dialogue say ${id} --turn 5${LONG_REACH} "…"`);
   });
 });
 

@@ -126,14 +126,14 @@ describe("a person in the conversation", () => {
 
   it("closed (Esc, or a watcher): Enter answers here, or dialogue say from anywhere; sending; no keys here; a replay goes as recorded", () => {
     const id = waiting.record!.spec.id;
-    expect(live({ state: "closed", draft: "", error: null })).toContain(`  Enter: answer as Ines Carvalho here; or from another terminal:\n    dialogue say ${id} "…"`);
+    expect(live({ state: "closed", draft: "", error: null })).toContain(`  Enter: answer as Ines Carvalho here; or from another terminal:\n    dialogue say ${id} --turn 5 "…"`);
     // the draft stays in view while the line is closed
-    expect(live({ state: "closed", draft: "Half an answer", error: null })).toContain(`    dialogue say ${id} "…"\n  › Half an answer`);
+    expect(live({ state: "closed", draft: "Half an answer", error: null })).toContain(`    dialogue say ${id} --turn 5 "…"\n  › Half an answer`);
     expect(live({ state: "closed", draft: "", error: null })).toContain("Enter answer · q stop");
     expect(live({ state: "sending", draft: "Yes.", error: null })).toContain("sent; waiting for the manager to record it");
     expect(live({ state: "view", draft: "", error: null })).toContain("a replay: Ines Carvalho's turn goes as it was recorded");
     // no keys can be read here (stdin is not a terminal): the way to answer is said
-    expect(live({ state: "elsewhere", draft: "", error: null })).toContain(`  waiting for Ines Carvalho (a person), who answers from a terminal with:\n    dialogue say ${id} "…"`);
+    expect(live({ state: "elsewhere", draft: "", error: null })).toContain(`  waiting for Ines Carvalho (a person), who answers from a terminal with:\n    dialogue say ${id} --turn 5 "…"`);
     expect(live({ state: "typing", draft: "Yes.", error: "it is not resident's turn" })).toContain("not sent: it is not resident's turn · Enter tries again");
   });
 
