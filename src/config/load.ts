@@ -18,6 +18,8 @@ export interface Problem {
   message: string;
   /** where the value came from when not a file, e.g. "from REDIS_URL" */
   source?: string;
+  /** what fixes it, when the general hint (fix the value; the schema describes every setting) does not fit */
+  hint?: string;
 }
 
 export interface LoadOptions {
@@ -194,18 +196,19 @@ function readJsonFile(file: string, problems: Problem[]): Json | null {
           : e.code === "ENXIO"
             ? "is a socket, not a JSON file"
             : `cannot read (${e.code ?? String(err)})`;
-    problems.push({ path: file, message });
+    const hint = e.code === "ENOENT" ? `check the path (read from ${process.cwd()}); dialogue scenarios lists the scenarios that come with dialogue` : "name a JSON file";
+    problems.push({ path: file, message, hint });
     return null;
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    problems.push({ path: file, message: `not valid JSON: ${describeJsonError(err, text)}` });
+    problems.push({ path: file, message: `not valid JSON: ${describeJsonError(err, text)}`, hint: "fix the JSON there (often a comma too many or missing, or a quote), then run again" });
     return null;
   }
   if (!isObject(data)) {
-    problems.push({ path: file, message: "must contain a JSON object" });
+    problems.push({ path: file, message: "must contain a JSON object", hint: 'a configuration file is one JSON object, e.g. {"limits": {"max_turns": 6}}' });
     return null;
   }
   return data;
@@ -261,6 +264,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
       problems.push({
         path: "--scenario",
         message: `no scenario "${opts.scenario}" in ${configDir()}; available: ${listScenarios().join(", ") || "none"}`,
+        hint: "dialogue scenarios lists them with their agents; a file of your own: --scenario ./my-scene.json",
       });
     } else files.push(file);
   }
@@ -283,7 +287,7 @@ export function load(opts: LoadOptions = {}): LoadResult {
   for (const s of opts.sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push({ path: "--set", message: `expected path=value, got ${JSON.stringify(shownSetArg(s))}` });
+      problems.push({ path: "--set", message: `expected path=value, got ${JSON.stringify(shownSetArg(s))}`, hint: "write --set path=value, e.g. --set limits.max_turns=6" });
       continue;
     }
     const name = s.slice(0, eq).trim();

@@ -40,7 +40,7 @@ export class ConfigError extends DialogueError {
         ? `invalid configuration: ${where(only)}: ${only.message}`
         : `invalid configuration (${problems.length} problems):\n` + problems.map((p) => `  ${where(p)}: ${p.message}`).join("\n"),
       2,
-      "fix the value(s) named above (every setting is described in config/config.schema.json)",
+      only?.hint ?? "fix the value(s) named above (every setting is described in config/config.schema.json)",
     );
   }
 }

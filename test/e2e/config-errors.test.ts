@@ -212,3 +212,29 @@ describe("unreachable Redis", () => {
     expectNoStack(r);
   });
 });
+
+describe("dialogue run: a hint that fits the problem", () => {
+  it.each([
+    ["a config file that is not there", () => ["--config", path.join(dir, "nope.json")], /^error: invalid configuration: .*nope\.json: file not found$/m, /^hint: check the path \(read from .+\); dialogue scenarios lists the scenarios that come with dialogue$/m],
+    [
+      "a config file with a trailing comma",
+      () => {
+        const file = path.join(dir, "trailing-comma.json");
+        writeFileSync(file, '{\n  "limits": {\n    "max_turns": 6,\n  }\n}\n');
+        return ["--config", file];
+      },
+      /^error: invalid configuration: .*trailing-comma\.json: not valid JSON: .*line 4, column 3$/m,
+      /^hint: fix the JSON there \(often a comma too many or missing, or a quote\), then run again$/m,
+    ],
+    ["a directory as the config file", () => ["--config", dir], /^error: invalid configuration: .*: is a directory, not a JSON file$/m, /^hint: name a JSON file$/m],
+    ["--set without =", () => ["--set", "bogus"], /^error: invalid configuration: --set: expected path=value, got "bogus"$/m, /^hint: write --set path=value, e.g\. --set limits\.max_turns=6$/m],
+    ["an unknown scenario", () => ["--scenario", "nope"], /^error: invalid configuration: --scenario: no scenario "nope" in .*; available: .*town-hall/m, /^hint: dialogue scenarios lists them with their agents; a file of your own: --scenario \.\/my-scene\.json$/m],
+  ])("%s: the error and a hint for it, exit 2", (_what, args, error, hint) => {
+    const r = dialogue(["run", "--provider", "simulated", "--plain", "--prefix", freshPrefix(), ...args()]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(error);
+    expect(r.stderr).toMatch(hint);
+    expect(r.stderr.trim().split("\n")).toHaveLength(2);
+    expectNoStack(r);
+  });
+});
