@@ -23,6 +23,8 @@ Examples:
   );
   return cmd.action(async (ids: string[], opts: CommonOptions & { json?: boolean }) => {
     if (ids.length < 2) throw new UsageError("compare needs at least two conversation ids", "e.g. dialogue compare <id> <id>; see dialogue list");
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice) throw new UsageError(`${twice} is named twice: a run compared with itself tells nothing`, "name two or more different runs; see dialogue list");
     ids.forEach(checkId);
     const { store, close, prefix } = await openStore(opts);
     try {

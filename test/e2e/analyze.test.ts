@@ -124,6 +124,13 @@ describe("dialogue compare", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: compare needs at least two conversation ids\nhint: /);
   });
+
+  it("refuses a run compared with itself", async () => {
+    const r = await cli(prefix, ["compare", run.id, run.id]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: ${run.id} is named twice: a run compared with itself tells nothing\nhint: name two or more different runs; see dialogue list\n`);
+    expect(r.stdout).toBe("");
+  });
 });
 
 describe("bad input: one line, a hint, an exit code", () => {
