@@ -153,7 +153,7 @@ describe("dialogue import: the report of a big import", () => {
     expect(out[0]).toMatch(/^big\.jsonl: 10,000 rows \(jsonl, sha256 /);
     expect(out[1]).toBe("Imported 5,000 sessions (status imported):");
     expect(idsIn(r.stdout)).toHaveLength(20);
-    expect(out).toContain("  … and 4,980 more sessions (dialogue list --status imported --limit 5000 shows them; --json lists them)");
+    expect(out).toContain(`  … and 4,980 more sessions (dialogue list --status imported --limit 5000 --prefix ${prefix} shows them; --json lists them)`);
 
     expect(await listedIds(prefix)).toHaveLength(5000);
     const listed = await cli(prefix, ["list", "--status", "imported", "--limit", "5000"]);
@@ -163,7 +163,7 @@ describe("dialogue import: the report of a big import", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("Already imported, left as they were (5,000):");
     expect(idsIn(again.stdout)).toHaveLength(20);
-    expect(again.stdout).toContain("  … and 4,980 more sessions (dialogue list --status imported --limit 5000 shows them; --json lists them)");
+    expect(again.stdout).toContain(`  … and 4,980 more sessions (dialogue list --status imported --limit 5000 --prefix ${prefix} shows them; --json lists them)`);
 
     const json = await cli(prefix, ["import", file, "--json"], 120_000);
     const report = JSON.parse(json.stdout) as { imported: unknown[]; already: Array<{ id: string }> };
