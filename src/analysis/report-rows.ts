@@ -34,8 +34,9 @@ export function troubleText(r: { failed_turns: number | null; stalled_turns: num
   return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
 }
 
-/** a person's turns: how many they typed, and how many nobody answered ("3 typed by a person, 2 skipped") */
+/** a person's turns: how many they typed, and how many nobody answered ("3 typed by a person, 2 skipped"); none: it was never their turn */
 export function personTurnsText(turns: number, skipped: number): string {
+  if (turns === 0) return "never their turn";
   return skipped > 0 ? `${turns - skipped} typed by a person, ${skipped} skipped` : "typed by a person";
 }
 

@@ -64,7 +64,7 @@ export const RunMetricsSchema = z
     duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds"),
     turns: z.number().int().nonnegative().describe("the agents' turns: models' replies, people's answers, people's skipped turns and failed turns (a narrator's remark is not a turn)"),
     remarks: z.number().int().nonnegative().describe("a narrator's remarks (dialogue say --as narrator): messages in the log, left out of every other figure"),
-    skipped_turns: z.number().int().nonnegative().describe("people's turns nobody answered in time (limits.human_turn_seconds)"),
+    skipped_turns: z.number().int().nonnegative().describe("people's turns left unanswered: within limits.human_turn_seconds, or before the run ended with the turn open"),
     cut_turns: z.number().int().nonnegative(),
     failed_turns: z.number().int().nonnegative().describe("turns that failed: every attempt failed, or the reply was unusable twice (turns taken, not spoken)"),
     stalled_turns: z.number().int().nonnegative().describe("turns cut while the model had gone silent mid-reply"),
@@ -124,7 +124,7 @@ export const AgentMetricsSchema = z
     model: z.string().describe('"person" for a person'),
     simulated: z.boolean(),
     turns: z.number().int().nonnegative().describe("turns the agent was given, skipped and failed ones included"),
-    skipped_turns: z.number().int().nonnegative().describe("a person's turns left unanswered (limits.human_turn_seconds)"),
+    skipped_turns: z.number().int().nonnegative().describe("a person's turns left unanswered: within limits.human_turn_seconds, or before the run ended with the turn open"),
     cut_turns: z.number().int().nonnegative(),
     failed_turns: z
       .number()

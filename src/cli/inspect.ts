@@ -159,7 +159,7 @@ function endedText(rec: ConversationRecord): string {
 
 export function stopCommand(): Command {
   const cmd = new Command("stop")
-    .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut)")
+    .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut; a person's turn still open is recorded skipped)")
     .argument("<id>", "conversation id");
   addCommonOptions(cmd);
   return cmd.action(async (id: string, opts: CommonOptions) => {

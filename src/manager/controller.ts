@@ -52,7 +52,7 @@ function managerOptions(spec: ConversationSpec, step: number, n: number): Conver
 
 /** how long a stop or deadline waits for the turn in flight to come back cut before ending anyway */
 export const STOP_GRACE_MS = 10_000;
-/** how long a person's turn whose timeout found a say queued for it waits before the timeout looks again */
+/** how long a person's turn whose timeout (or the run's end) found a say queued for it waits before the timeout (or the end) looks again */
 export const SAY_RECHECK_MS = 2_000;
 /** specs a controller remembers (see specOf) */
 const MAX_SPECS = 1000;
@@ -226,7 +226,9 @@ export class Controller {
     const rec = await this.load(id);
     if (isFinal(rec.status)) return `already ${rec.status}`;
     const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;
-    if (!inFlight || this.awaitingPerson(rec)) return this.end(id, "duration");
+    if (!inFlight) return this.end(id, "duration");
+    // a person's turn still open: recorded skipped (the run's time ran out), unless an answer is queued for it
+    if (this.awaitingPerson(rec)) return (await this.closePersonTurn(rec, "duration")) ? "stopping: the person's answer is queued" : this.end(id, "duration");
     await this.store.markStopping(id, "duration");
     await this.abort(id, "duration");
     await this.queues.addControl(
@@ -244,18 +246,49 @@ export class Controller {
   /**
    * the stop's grace is over: a model's turn still in flight never came back (its worker was lost,
    * and no other of its pool took it up) — it is recorded failed, so the run does not end as if it
-   * had been answered — then the run ends
+   * had been answered — and a person's turn still open is recorded skipped; then the run ends
    */
   private async finalizeAfterGrace(id: string, reason: StopReason): Promise<string> {
     const rec = await this.load(id);
+    if (isFinal(rec.status)) return `already ${rec.status}`;
     const choice = rec.next_choice;
-    const inFlight = !isFinal(rec.status) && choice !== null && rec.pending_seq === choice.seq && choice.seq > rec.turns;
-    if (inFlight && !this.awaitingPerson(rec)) {
+    const inFlight = choice !== null && rec.pending_seq === choice.seq && choice.seq > rec.turns;
+    if (inFlight && this.awaitingPerson(rec)) {
+      if (await this.closePersonTurn(rec, reason)) return "stopping: the person's answer is queued";
+    } else if (inFlight) {
       const msg = lostMessage(rec, choice, reason, now());
       const appended = await this.store.appendNext(msg);
       if (appended.result === "added") this.log.warn({ conversation: id, seq: choice.seq, agent: choice.agent_id }, "a turn never came back: recorded failed");
     }
     return this.end(id, reason);
+  }
+
+  /**
+   * The run ends (`reason`: its deadline, a stop) while a person's turn is open: the turn is
+   * recorded skipped, saying so, once the turn's claim is the end's (Keys.runEndClaim; as
+   * humanTimeout claims it), so a say after it is refused — by any manager, once: the append is
+   * once per turn, and a manager that takes the job over finds the claim already its own. A say
+   * (or the turn's timeout) that holds the claim already and is still to run is left to record the
+   * turn: the run is marked stopping and its end looked at again shortly (a finalize job), and the
+   * turn, once recorded, ends the run (afterRecorded). Returns true when the end waits for it.
+   */
+  private async closePersonTurn(rec: ConversationRecord, reason: StopReason): Promise<boolean> {
+    const id = rec.spec.id;
+    const choice = rec.next_choice;
+    if (!choice) return false;
+    const held = await this.queues.claimControl(this.store.keys.sayClaimId(id, choice.seq), this.store.keys.runEndClaim(id), sayClaimTtlMs(rec));
+    if (held !== null) {
+      // (a read that fails fails this attempt, which is tried again: a say queued must not be taken for gone)
+      const holder = await this.queues.controlJob(held);
+      if (holder && !holder.finishedOn) {
+        await this.store.markStopping(id, reason);
+        await this.queues.addControl({ type: "finalize", conversation_id: id, reason }, `${this.store.keys.finalizeJobId(id)}.${Date.now()}`, SAY_RECHECK_MS);
+        return true;
+      }
+    }
+    const appended = await this.store.appendNext(skippedMessage(rec, choice, now(), reason));
+    if (appended.result === "added") this.log.info({ conversation: id, seq: choice.seq, agent: choice.agent_id, reason }, "a person's turn was open when the run ended: recorded skipped");
+    return false;
   }
 
   private async end(id: string, reason: StopReason, error: string | null = null): Promise<string> {
@@ -419,6 +452,8 @@ export class Controller {
     // the turn is claimed as a say claims it (manager/say.ts): a say that holds it already is
     // recorded, so the turn is left to it; once claimed here, a later say is refused
     const held = await this.queues.claimControl(this.store.keys.sayClaimId(id, seq), this.store.keys.humanTimeoutJobId(id, seq), sayClaimTtlMs(rec));
+    // the run's end claimed it: it records the turn skipped, saying why (closePersonTurn)
+    if (held === this.store.keys.runEndClaim(id)) return "the run's end records this turn";
     if (held !== null) {
       // (a read that fails fails this attempt, which is tried again: a say queued must not be taken for gone)
       const said = await this.queues.controlJob(held);

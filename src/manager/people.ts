@@ -1,13 +1,14 @@
 /**
  * The messages people write, as the manager records them: a person's turn (an agent of kind
- * human: the TUI's input line, `dialogue say`), a turn that person left unanswered (skipped), and
+ * human: the TUI's input line, `dialogue say`), a turn that person left unanswered (skipped: its
+ * time ran out, or the run ended while it was open), and
  * a narrator's remark — and the one model turn the manager records itself: a turn no worker
  * returned before the run ended (lostMessage). Their metadata is honest: no model, no tokens, no speed, no time to first
  * token — only when the turn was offered and when it was answered.
  */
 import { now } from "../redis/clock.js";
 import { hostName } from "../redis/host.js";
-import type { ConversationRecord, NextChoice } from "../protocol/record.js";
+import type { ConversationRecord, NextChoice, StopReason } from "../protocol/record.js";
 import { personaOf } from "../protocol/record.js";
 import { DialogMessageSchema, NARRATOR_ID, type DialogMessage } from "../protocol/schemas.js";
 
@@ -65,8 +66,11 @@ export function humanMessage(rec: ConversationRecord, choice: NextChoice, said: 
   });
 }
 
-/** a person's turn nobody answered in time */
-export function skippedMessage(rec: ConversationRecord, choice: NextChoice, now: number): DialogMessage {
+/**
+ * a person's turn nobody answered: in time (limits.human_turn_seconds), or — `ended` — before the
+ * run ended (its time ran out, it was stopped) with the turn still open
+ */
+export function skippedMessage(rec: ConversationRecord, choice: NextChoice, now: number, ended?: StopReason): DialogMessage {
   const p = personaOf(rec.spec, rec.personas ?? [], choice.agent_id);
   const offered = choice.at ?? now;
   const b = base(rec, choice.seq, choice.agent_id, p?.name ?? choice.agent_id, p?.role ?? "person", offered, now);
@@ -75,9 +79,27 @@ export function skippedMessage(rec: ConversationRecord, choice: NextChoice, now:
     ...b,
     content: { message: "", references: [], end_conversation: false },
     skipped: true,
-    note: `no answer within ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds): the turn was skipped`,
+    note: ended === undefined ? `no answer within ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds): the turn was skipped` : `${AT_END}${runEndText(rec, ended)}: the turn was skipped`,
     metadata: { ...metadata, source: "human", turn_choice: choiceOf(choice) },
   });
+}
+
+/** how the note of a person's turn skipped at the run's end begins */
+const AT_END = "no answer before ";
+
+/** the run's end that closed a person's turn, in words: "the run's time ran out (limits.duration_seconds, 120 s)" */
+function runEndText(rec: ConversationRecord, reason: StopReason): string {
+  if (reason === "duration") return `the run's time ran out (limits.duration_seconds, ${rec.spec.limits.duration_seconds} s)`;
+  if (reason === "user_stop") return "the run was stopped (user_stop)";
+  return `the run ended (${reason})`;
+}
+
+/** why a person's skipped turn `m` went unanswered: "unanswered after 120 s (limits.human_turn_seconds)", or "unanswered before the run was stopped (user_stop)" */
+export function skippedCause(rec: ConversationRecord, m: DialogMessage): string {
+  const note = m.note ?? "";
+  return note.startsWith(AT_END)
+    ? `unanswered before ${note.slice(AT_END.length).replace(/: the turn was skipped$/, "")}`
+    : `unanswered after ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds)`;
 }
 
 /**

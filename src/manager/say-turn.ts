@@ -15,6 +15,7 @@ import { personaOf, turnOf, turnsTaken, type ConversationRecord } from "../proto
 import type { DialogMessage } from "../protocol/schemas.js";
 import { now } from "../redis/clock.js";
 import type { Store } from "../redis/store.js";
+import { skippedCause } from "./people.js";
 
 /** the person a record waits for (say.ts personWaitedFor) */
 export interface WaitingTurn {
@@ -57,8 +58,8 @@ async function messageOfTurn(store: Store, rec: ConversationRecord, n: number): 
   return log.filter((m) => m.metadata.source !== "narrator")[n - 1] ?? null;
 }
 
-const skippedText = (rec: ConversationRecord, as: string, turn: number): string =>
-  `${as}'s turn ${turn} was skipped, unanswered after ${rec.spec.limits.human_turn_seconds} s (limits.human_turn_seconds)`;
+/** `m`: the skipped turn, which says why (its time ran out, or the run ended while it was open) */
+const skippedText = (rec: ConversationRecord, as: string, turn: number, m: DialogMessage): string => `${as}'s turn ${turn} was skipped, ${skippedCause(rec, m)}`;
 
 /** a say without a turn named, when no turn of `as` is waiting: whose turn it is, and — when theirs just went by unanswered — which turn was skipped */
 export async function notTheirTurn(store: Store, rec: ConversationRecord, as: string, waiting: WaitingTurn | null, reach: string): Promise<ConflictError> {
@@ -67,7 +68,7 @@ export async function notTheirTurn(store: Store, rec: ConversationRecord, as: st
   const recent = await store.lastMessages(id, rec.spec.agents.length + 1 + Math.min(rec.remarks ?? 0, 8));
   const mine = recent.filter((m) => m.metadata.agent_id === as).at(-1);
   if (mine?.skipped === true) {
-    return new ConflictError(`${skippedText(rec, as, turnOfRecent(rec, recent, mine))}, before this was said; nothing was recorded (${nowText})`, `say it again at your next turn (dialogue watch ${id}${reach} shows it)`);
+    return new ConflictError(`${skippedText(rec, as, turnOfRecent(rec, recent, mine), mine)}, before this was said; nothing was recorded (${nowText})`, `say it again at your next turn (dialogue watch ${id}${reach} shows it)`);
   }
   return new ConflictError(`it is not ${as}'s turn (${nowText})`, `wait for your turn (dialogue watch ${id}${reach} shows it), or add a remark with --as narrator`);
 }
@@ -82,7 +83,7 @@ export async function cameBefore(store: Store, rec: ConversationRecord, as: stri
   const t = turnOf(waiting.seq, rec);
   const recent = await store.lastMessages(id, rec.spec.agents.length + 1 + Math.min(rec.remarks ?? 0, 8));
   const before = recent.filter((m) => m.metadata.agent_id === as && m.metadata.sequence_number < waiting.seq).at(-1);
-  const then = before?.skipped === true ? `${skippedText(rec, as, turnOfRecent(rec, recent, before))} before this say reached it` : `it was not ${as}'s turn when this was said`;
+  const then = before?.skipped === true ? `${skippedText(rec, as, turnOfRecent(rec, recent, before), before)} before this say reached it` : `it was not ${as}'s turn when this was said`;
   return new ConflictError(
     `${then}; it is not taken for their turn ${t}, which began ${secs(waiting.since - issuedAt)} s after it was said: nothing was recorded`,
     `to answer turn ${t}, say it again for that turn: dialogue say ${id} --turn ${t}${reach} "…"`,
@@ -105,6 +106,6 @@ export async function notThatTurn(store: Store, rec: ConversationRecord, as: str
   if (m.metadata.agent_id !== as) {
     return new ConflictError(`turn ${n} of ${id} was ${m.speaker}'s (${m.metadata.agent_id}), not ${as}'s; nothing was recorded (${nowText})`, instead(rec, as, waiting, reach));
   }
-  if (m.skipped === true) return new ConflictError(`${skippedText(rec, as, n)}, before this was said; nothing was recorded (${nowText})`, instead(rec, as, waiting, reach));
+  if (m.skipped === true) return new ConflictError(`${skippedText(rec, as, n, m)}, before this was said; nothing was recorded (${nowText})`, instead(rec, as, waiting, reach));
   return new ConflictError(`${as}'s turn ${n} was already answered, ${secs(now() - m.metadata.finished_at)} s ago; nothing was recorded (${nowText})`, instead(rec, as, waiting, reach));
 }

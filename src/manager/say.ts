@@ -9,13 +9,14 @@
  * from any terminal, host or page, however close behind — is refused, saying when the first was
  * said. The turn's timeout (human_timeout) claims the same id before it skips the turn: a say that
  * comes after it is refused (the turn timed out; nothing is recorded), and a timeout that comes
- * after a say leaves the turn to it — so a say that is accepted is recorded (unless the run ends
- * before the manager takes it), one refused is not.
+ * after a say leaves the turn to it — so a say that is accepted is recorded, one refused is not.
+ * The run's end (its deadline, a stop) claims a turn still open the same way (Keys.runEndClaim)
+ * and records it skipped: a say after that is refused, and one queued before it is waited for.
  * A say answers the person's turn waiting when it was said, never a later one (say-turn.ts): the
  * turn named (`--turn`), else the one waiting when it was issued; the say job carries the turn it
  * answers (seq), which the manager checks again. A narrator may add any number of remarks.
  *
- * Reads: record(ID); the latest messages, only to say why a say is refused; the job holding a turn's claim, only to refuse a second say. Writes: one job
+ * Reads: record(ID) (again, to say how the run ended, when its end closed the turn); the latest messages, only to say why a say is refused; the job holding a turn's claim, only to refuse a second say. Writes: one job
  * on the control queue (and, for a person's turn, its claim). The controller's humanTimeout claims
  * a turn with Queues.claimControl, under its timeout's job id (Keys.humanTimeoutJobId).
  */
@@ -108,7 +109,7 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   }
   const turn = turnOf(waiting.seq, rec);
   const held = await queues.addControlOnce({ ...job, seq: waiting.seq }, jobId, queues.keys.sayClaimId(id, waiting.seq), sayClaimTtlMs(rec));
-  if (held !== null) throw await alreadySaid(queues, held, as, { seq: waiting.seq, turn }, rec, watch);
+  if (held !== null) throw await alreadySaid(store, queues, held, as, { seq: waiting.seq, turn }, rec, watch);
   return { as, seq: waiting.seq, turn };
 }
 
@@ -116,14 +117,20 @@ export async function say(store: Store, queues: Queues, id: string, text: string
 export const sayClaimTtlMs = (rec: ConversationRecord): number => Math.round(rec.spec.limits.human_turn_seconds * 1000) + 24 * 3600 * 1000;
 
 /**
- * the refusal of a say for a turn claimed before it: by its timeout (the turn was skipped), or by a
- * first say (what it came to, and how long ago it was said); `watch`: the command that shows the run
+ * the refusal of a say for a turn claimed before it: by its timeout (the turn was skipped), by the
+ * run's end (the turn was recorded skipped), or by a first say (what it came to, and how long ago it was said); `watch`: the command that shows the run
  */
-async function alreadySaid(queues: Queues, held: string, as: string, { seq, turn }: { seq: number; turn: number }, rec: ConversationRecord, watch: string): Promise<ConflictError> {
+async function alreadySaid(store: Store, queues: Queues, held: string, as: string, { seq, turn }: { seq: number; turn: number }, rec: ConversationRecord, watch: string): Promise<ConflictError> {
   const id = rec.spec.id;
   if (held === queues.keys.humanTimeoutJobId(id, seq)) {
     const waited = rec.spec.limits.human_turn_seconds;
     return new ConflictError(`${as}'s turn ${turn} timed out before this was said: it waits ${waited} s (limits.human_turn_seconds), then is skipped; nothing was recorded`, `say it again at your next turn (${watch} shows it)`);
+  }
+  if (held === queues.keys.runEndClaim(id)) {
+    // how it ended: on the record as it is now (the one read before the say came from before the end)
+    const reason = (await store.get(id).catch(() => null))?.stop_reason ?? null;
+    const why = reason === "duration" ? "the run's time ran out (limits.duration_seconds)" : reason === "user_stop" ? "the run was stopped" : "the run ended";
+    return new ConflictError(`${as}'s turn ${turn} was closed before this was said: ${why}, and the turn was recorded skipped; nothing was recorded`, `nothing more can be said in ${id} (${watch} shows how it ended)`);
   }
   const first = await queues.controlJob(held).catch(() => null);
   const data = first?.data as { said_at?: unknown } | undefined;

@@ -1,7 +1,8 @@
 /**
  * Asking a conversation to stop, from anywhere (the `run` launcher on Ctrl-C, `dialogue stop`).
  * Marks the record "stopping" with reason user_stop, tells workers to cut the turn in flight, and
- * schedules a finalize job so the run ends even if no cut turn comes back.
+ * schedules a finalize job so the run ends even if no cut turn comes back — at once when the turn
+ * open is a person's, which that job records skipped (Controller.finalizeAfterGrace).
  */
 import { isFinal } from "../protocol/record.js";
 import type { Queues } from "../queues/index.js";

@@ -11,6 +11,7 @@ import { causesText, endedText, outcomeText, personTurnsText } from "../analysis
 import { modelLabel, plural, tpsText, turnTimeText } from "../analysis/format.js";
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
+import { now } from "../redis/clock.js";
 import { summaryOf, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec, ManagerRetry } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protocol/schemas.js";
@@ -92,8 +93,12 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
  * `reach`, what the command needs to reach the run (cli/reach.ts)
  */
 export function waitingText(w: Waiting, r: ConversationRecord, opts: { live?: boolean; reach: string }): string {
-  const skip = `skipped after ${r.spec.limits.human_turn_seconds} s`;
-  return (opts.live ?? true)
+  const live = opts.live ?? true;
+  // the run's time runs out first: the turn is skipped then (the manager's closePersonTurn)
+  const end = r.deadline_at;
+  const endsFirst = live && end !== null && w.since !== null && end < w.since + r.spec.limits.human_turn_seconds * 1000;
+  const skip = `skipped after ${r.spec.limits.human_turn_seconds} s${endsFirst ? `, or when the run's time runs out in ${Math.max(0, Math.ceil((end - now()) / 1000))} s` : ""}`;
+  return live
     ? `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): answer with ${sayCommand(r.spec.id, null, opts.reach, turnOf(w.seq, r))} (${skip})`
     : `… turn ${turnOf(w.seq, r)} is ${w.name}'s (${w.agent_id}, a person): waiting for their answer (${skip})`;
 }

@@ -159,6 +159,14 @@ export class Keys {
   sayClaimId(id: string, seq: number): string {
     return `say.${id}.${seq}`;
   }
+  /**
+   * who holds a person's turn claim (sayClaimId) taken by the run's end — its deadline, a stop —
+   * before it records the turn skipped (manager/controller.ts closePersonTurn): a say after it is
+   * refused, and the turn's timeout leaves the turn to it. A holder, not a job.
+   */
+  runEndClaim(id: string): string {
+    return `end.${id}`;
+  }
   /** stream entry id of message `seq` in the log: XADD with an explicit id makes a repeated write fail */
   logEntryId(seq: number): string {
     return `${seq}-0`;
