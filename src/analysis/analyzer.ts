@@ -111,7 +111,8 @@ export class Analyzer {
     this.firstStart ??= md.requested_at;
     this.turns++;
     this.turnTaking.add(m);
-    this.flags.outcome(md.sequence_number, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
+    // flags name turns as every view does: a narrator's remarks and a copied history are not turns
+    this.flags.outcome(this.turns, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
     // a handoff is the system's (queues, manager, worker): a recorded conversation has none
     if (this.prev && md.source !== "imported" && this.prev.message.metadata.source !== "imported") {
       const p = this.prev;
@@ -147,7 +148,7 @@ export class Analyzer {
     // the message this one answers: the latest by another speaker
     const previous = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
     const previousWords = previous && previous.agent !== md.agent_id ? previous.words : null;
-    this.flags.add({ turn: md.sequence_number, agent_id: md.agent_id, words: ws.length, previous_words: previousWords, repetition: repetition ?? 0, echo: echo ?? 0 });
+    this.flags.add({ turn: this.turns, agent_id: md.agent_id, words: ws.length, previous_words: previousWords, repetition: repetition ?? 0, echo: echo ?? 0 });
     if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
     this.latest = { agent: md.agent_id, words: ws.length };
 

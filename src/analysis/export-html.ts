@@ -8,6 +8,8 @@
  */
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
+import { placeOf, type Place } from "../protocol/turn-count.js";
+import { placeMark, remarkWhen } from "../observer/who.js";
 import { modelLabel, ms, plural, secs, tpsText, turnTimeText } from "./format.js";
 import { agentRows, contentLine, flagLines, headline, judgeLines, noteLines, orchestrationLine, windowRows, windowTitle, type Row } from "./report-rows.js";
 import { turnTakingLines, turnTakingRows } from "./report-turns.js";
@@ -164,15 +166,21 @@ function choiceNote(m: DialogMessage, turnOrder?: TurnOrder): string {
 /**
  * one message: a model's reply with its figures, a person's answer (no model figures), a skipped
  * turn, a recorded (imported) message, or a narrator's remark; `turnOrder`: the run's, so a fall
- * back to round robin in a run of another order is shown with its reason
+ * back to round robin in a run of another order is shown with its reason. Marked by its place
+ * (observer/who.ts placeMark): a turn by its number (its element is #turn-<n>, with data-turn), a
+ * narrator's remark by "[·]" and after which turn it came, a copied message by "[#n]" (#msg-<n>);
+ * data-seq is the message's number in the log. `place`: from a turnCounter fed the log in order
+ * (@defaultValue the place it has with no remark or copied message before it)
  */
-export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = [], turnOrder?: TurnOrder): string {
+export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: readonly string[] = [], turnOrder?: TurnOrder, place: Place = placeOf(m)): string {
   const md = m.metadata;
   const seq = md.sequence_number;
+  const where = place.kind === "turn" ? `id="turn-${place.turn}" data-seq="${seq}" data-turn="${place.turn}"` : `id="msg-${seq}" data-seq="${seq}"`;
+  const mark = placeMark(place);
   const flags = flagsHere.map((f) => `<span class="flag">${esc(f)} starts</span>`).join("");
   if (md.source === "narrator") {
     return (
-      `<li class="msg narrator" id="turn-${seq}" data-seq="${seq}" data-source="narrator"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> <span class="meta">(a narrator's remark, not a turn)</span>${flags}</div>` +
+      `<li class="msg narrator" ${where} data-source="narrator"><div><span class="who">${mark} ${esc(m.speaker)}</span> <span class="meta">(a narrator's remark ${remarkWhen(place)}, not a turn)</span>${flags}</div>` +
       `<div class="text">${esc(m.content.message)}</div></li>\n`
     );
   }
@@ -199,12 +207,17 @@ export function htmlMessage(m: DialogMessage, agentIndex: number, flagsHere: rea
     : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${turnTimeText(m, 1)}` +
       `${m.content.sentiment !== undefined ? ` · sentiment ${m.content.sentiment}` : ""}`;
   return (
-    `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" id="turn-${seq}" data-seq="${seq}" data-source="${esc(md.source)}"><div><span class="who">[${seq}] ${esc(m.speaker)}</span> ` +
+    `<li class="msg a${agentIndex % PALETTE.length}${m.skipped ? " skipped" : ""}" ${where} data-source="${esc(md.source)}"><div><span class="who">${mark} ${esc(m.speaker)}</span> ` +
     `<span class="meta">(${esc(m.role)}, ${label})${marks.length ? ` [${esc(marks.join(", "))}]` : ""}</span>${flags}</div>` +
     `<div class="text">${text}</div>${failure}` +
     (attempts ? `<ul class="attempts meta">${attempts}</ul>` : "") +
     `<div class="meta">${figures}${choiceNote(m, turnOrder)}</div></li>\n`
   );
+}
+
+/** a message of a log read in order, at its place (a turnCounter's), with the flags that start at its turn (flagStarts) */
+export function htmlPlaced(m: DialogMessage, place: Place, index: ReadonlyMap<string, number>, starts: ReadonlyMap<number, string[]>, turnOrder?: TurnOrder): string {
+  return htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, place.kind === "turn" ? starts.get(place.turn) : [], turnOrder, place);
 }
 
 export function htmlFoot(): string {

@@ -3,8 +3,9 @@
  * when the turn order chose the speaker, why), and the analysis report. Written in parts so a
  * long run streams.
  */
-import { choiceShown, chosenText } from "../observer/who.js";
+import { choiceShown, chosenText, placeMark, remarkWhen } from "../observer/who.js";
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
+import { placeOf, type Place } from "../protocol/turn-count.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { modelLabel, ms, plural, secs, statusLabel, tpsText, turnTimeText } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
@@ -41,12 +42,15 @@ const inline = (text: string): string => text.replace(/\s*\r?\n\s*/g, " ").repla
  * one message as a Markdown block: the text quoted, its figures on a line below (a person's and a
  * narrator's have none), and why its speaker was chosen on a line below that — not for the
  * opening turn nor in a round-robin run; `turnOrder`: the run's, so a fall back to round robin in
- * a run of another order is said with its reason (without it, it cannot be told from a round-robin turn)
+ * a run of another order is said with its reason (without it, it cannot be told from a round-robin turn).
+ * Marked by its place (observer/who.ts placeMark): a turn by its number, a narrator's remark by
+ * "[·]" and after which turn it came; `place`: from a turnCounter fed the log in order
+ * (@defaultValue the place it has with no remark or copied message before it)
  */
-export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder): string {
+export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder, place: Place = placeOf(m)): string {
   const md = m.metadata;
-  const seq = md.sequence_number;
-  if (md.source === "narrator") return `**[${seq}] ${m.speaker}** (a narrator's remark, not a turn)\n\n${quote(m.content.message)}\n\n`;
+  const mark = placeMark(place);
+  if (md.source === "narrator") return `**${mark} ${m.speaker}** (a narrator's remark ${remarkWhen(place)}, not a turn)\n\n${quote(m.content.message)}\n\n`;
   const person = md.source === "human";
   const recorded = md.source === "imported";
   const marks = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.truncated ? "truncated" : "", !m.failed && md.failed_attempts.length > 0 ? `retried: attempt ${md.attempt}` : "", m.content.end_conversation ? "ends the conversation" : ""].filter(Boolean);
@@ -62,7 +66,7 @@ export function mdMessage(m: DialogMessage, turnOrder?: TurnOrder): string {
       : `answered in ${secs((md.finished_at - md.started_at) / 1000)} · typed by a person: no tokens or speed`
     : `${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · first token ${ms(md.time_to_first_token_ms)} · ${turnTimeText(m, 1)}`;
   return (
-    `**[${seq}] ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
+    `**${mark} ${m.speaker}** (${m.role}, ${person ? "person" : modelLabel(md.provider, md.model)})${marks.length ? ` [${marks.join(", ")}]` : ""}\n\n` +
     `${text}\n\n` +
     (failure || attempts ? `${failure}${attempts}\n` : "") +
     (figures ? `<sub>${figures}</sub>\n\n` : "") +

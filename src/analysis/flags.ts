@@ -30,7 +30,7 @@ export const MAX_EPISODES = 200;
 export interface Episode {
   type: FlagType;
   agent_id: string | null;
-  /** the turn (sequence number) where it starts */
+  /** the turn where it starts (its number: a narrator's remarks and a copied history are not turns) */
   turn: number;
   /** the turn where the streak became long enough to count */
   detected_turn: number;

@@ -23,10 +23,14 @@
  * the shares, speed, first token, generation time, repetition, echo, sentiment and the flags'
  * streaks, as a skipped turn is; the time it took is agents[].failed_time_ms (with a retried
  * turn's time before the attempt that succeeded); a failed turn is no reply in turn_taking.
+ *
+ * Version 6: the flags' turns (turn, detected_turn, until_turn) are turn numbers, as every view
+ * labels turns (a narrator's remarks and a copied history are not turns), no longer the messages'
+ * sequence numbers.
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 5;
+export const ANALYSIS_VERSION = 6;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -192,7 +196,7 @@ export const FlagSchema = z
   .object({
     type: FlagTypeSchema,
     agent_id: z.string().nullable(),
-    turn: z.number().int().positive().describe("where it starts"),
+    turn: z.number().int().positive().describe("the turn where it starts (a turn number: a narrator's remarks and a copied history are not turns)"),
     detected_turn: z.number().int().positive(),
     until_turn: z.number().int().positive(),
   })

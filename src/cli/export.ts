@@ -4,7 +4,8 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
-import { agentIndex, flagStarts, htmlFoot, htmlHead, htmlMessage } from "../analysis/export-html.js";
+import { agentIndex, flagStarts, htmlFoot, htmlHead, htmlPlaced } from "../analysis/export-html.js";
+import { turnCounter } from "../protocol/turn-count.js";
 import { mdFoot, mdHead, mdMessage } from "../analysis/export-md.js";
 import { plural } from "../analysis/format.js";
 import { EXPORT_VERSION } from "../analysis/export-schema.js";
@@ -89,17 +90,17 @@ const WRITERS: Record<Format, Writer> = {
   },
   async md(sink, store, rec, analysis) {
     await sink.write(mdHead(rec));
-    for await (const page of store.pages(rec.spec.id)) await sink.write(page.map(({ message }) => mdMessage(message, rec.spec.turn_order)).join(""));
+    const placeIn = turnCounter();
+    for await (const page of store.pages(rec.spec.id)) await sink.write(page.map(({ message }) => mdMessage(message, rec.spec.turn_order, placeIn(message))).join(""));
     await sink.write(mdFoot(analysis));
   },
   async html(sink, store, rec, analysis) {
     await sink.write(htmlHead(rec, analysis));
     const starts = flagStarts(analysis);
     const index = agentIndex(rec);
+    const placeIn = turnCounter();
     for await (const page of store.pages(rec.spec.id)) {
-      await sink.write(
-        page.map(({ message: m }) => htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, starts.get(m.metadata.sequence_number), rec.spec.turn_order)).join(""),
-      );
+      await sink.write(page.map(({ message: m }) => htmlPlaced(m, placeIn(m), index, starts, rec.spec.turn_order)).join(""));
     }
     await sink.write(htmlFoot());
   },

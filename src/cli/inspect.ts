@@ -15,6 +15,7 @@ import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
 import { isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
@@ -135,7 +136,8 @@ export function showCommand(): Command {
       if (rec.story) out(`\n${storyText(rec.story)}`);
       if (rec.personas) out(`\n${personasText(rec.personas)}`);
       out("");
-      for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order));
+      const placeIn = turnCounter();
+      for (const m of messages) out(messageText(m, opts.meta, rec.spec.turn_order, placeIn(m)));
       const waiting = waitingFor(rec);
       if (waiting) out(waitingText(waiting, rec, { reach }));
       if (!isFinal(rec.status)) {

@@ -6,8 +6,10 @@
  *   {"type":"story", story} / {"type":"personas", personas}
  *   {"type":"manager_attempt_failed", phase, attempt, cause, error, wait_ms}
  *                                                the manager's attempt at the story or personas failed; it retries after wait_ms
- *   {"type":"message", message}                  each recorded message with its metadata (metadata.source:
- *                                                model, human or narrator; metadata.turn_choice: why its speaker)
+ *   {"type":"message", turn, message}            each recorded message with its metadata (metadata.source:
+ *                                                model, human or narrator; metadata.turn_choice: why its speaker);
+ *                                                turn: the turn it is (a narrator's remarks and a copied history
+ *                                                are not turns: null), where metadata.sequence_number numbers messages
  *   {"type":"waiting_for_person", seq, turn, agent_id, name, since, skip_at, say}
  *                                                a person's turn has begun: it waits for `dialogue say` (the
  *                                                `say` command answers it) until skip_at (epoch ms), then is skipped
@@ -20,6 +22,7 @@
 import type { Analysis } from "../analysis/schema.js";
 import { summaryOf } from "../analysis/summary.js";
 import { turnOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { turnCounter } from "../protocol/turn-count.js";
 import type { ObserverEvent } from "./follow.js";
 import { sayCommand } from "./commands.js";
 import { waitingFor } from "./waiting.js";
@@ -33,9 +36,14 @@ type Write = (s: string) => void;
 export function jsonRenderer(write: Write, opts: { live?: boolean; reach: string }): { onEvent(e: ObserverEvent): void; finish(r: ConversationRecord, a: Analysis): void } {
   const line = (o: unknown): void => write(`${JSON.stringify(o)}\n`);
   let record: ConversationRecord | null = null;
+  // the messages come in order, from the first
+  const placeIn = turnCounter();
   return {
     onEvent(e) {
-      if (e.type === "message") return line({ type: "message", message: e.message });
+      if (e.type === "message") {
+        const place = placeIn(e.message);
+        return line({ type: "message", turn: place.kind === "turn" ? place.turn : null, message: e.message });
+      }
       if (e.type === "tokens") {
         const c = e.chunk;
         if (!c.failed) return line({ type: "tokens", chunk: c });

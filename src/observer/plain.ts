@@ -4,8 +4,9 @@
  *
  * Every message says who wrote it: a model (its provider and model, its figures), a person
  * ("typed by a person", how long they took; a skipped turn says why), or the narrator (a remark,
- * set apart). When the turn order is not round robin, each turn says why its speaker was chosen;
- * when a person's turn begins, a line says so (live: how to answer).
+ * set apart, marked [·]: it is no turn, so it has no turn number). Turns are marked by their number
+ * ([5]), the number every other label says. When the turn order is not round robin, each turn says
+ * why its speaker was chosen; when a person's turn begins, a line says so (live: how to answer).
  */
 import { causesText, endedText, outcomeText, personTurnsText } from "../analysis/report-rows.js";
 import { modelLabel, plural, tpsText, turnTimeText } from "../analysis/format.js";
@@ -18,8 +19,8 @@ import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protoc
 import type { ObserverEvent } from "./follow.js";
 import { sayCommand } from "./commands.js";
 import { waitingFor, type Waiting } from "./waiting.js";
-import { choiceShown, chosenText, isPerson, nameOf, skipText, speaksBy } from "./who.js";
-import { turnOf } from "../protocol/turn-count.js";
+import { choiceShown, chosenText, isPerson, nameOf, placeMark, remarkWhen, skipText, speaksBy } from "./who.js";
+import { placeOf, turnCounter, turnOf, type Place } from "../protocol/turn-count.js";
 
 type Write = (s: string) => void;
 
@@ -49,11 +50,17 @@ export function personasText(personas: Persona[]): string {
 /** a turn the manager recorded itself (no worker returned it): its `worker` is the manager's; runs recorded before `recorded_by` say so in the note */
 const byManager = (m: DialogMessage): boolean => m.metadata.recorded_by === "manager" || (m.metadata.source === "model" && m.note?.startsWith("recorded by the manager") === true);
 
-export function messageText(m: DialogMessage, withMeta = true, turnOrder?: string): string {
+/**
+ * one message, marked by its place (who.ts placeMark): a turn by its number, as every other label
+ * says it ("… turn 5 is …", say --turn, the analysis); a narrator's remark by "[·]" and after which
+ * turn it came; a message of a copied history by "[#n]". `place`: from a turnCounter fed the log in
+ * order (@defaultValue the place it has with no remark or copied message before it)
+ */
+export function messageText(m: DialogMessage, withMeta = true, turnOrder?: string, place: Place = placeOf(m)): string {
   const md = m.metadata;
   if (md.source === "narrator") {
-    // a remark, not a turn: set apart, with no speaker's figures
-    const lines = [`[${md.sequence_number}] Narrator (a remark):`, `    ${m.content.message.replace(/\n/g, "\n    ")}`];
+    // a remark, not a turn: set apart, with no speaker's figures and no turn number
+    const lines = [`${placeMark(place)} Narrator (a remark ${remarkWhen(place)}):`, `    ${m.content.message.replace(/\n/g, "\n    ")}`];
     if (withMeta) lines.push(`    ${m.note ?? "a narrator's remark"}`);
     return lines.join("\n");
   }
@@ -61,7 +68,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
   const flags = [m.skipped ? "skipped" : "", m.failed ? "failed" : "", m.stalled ? "stalled" : "", m.cut ? "cut" : "", md.attempt > 1 ? `attempt ${md.attempt}` : "", md.truncated ? "truncated" : "", m.content.end_conversation ? "ends the conversation" : "", md.fallback_from ? `fallback for ${md.fallback_from}` : ""]
     .filter(Boolean)
     .join(", ");
-  const head = `[${md.sequence_number}] ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
+  const head = `${placeMark(place)} ${m.speaker} (${m.role}, ${who})${flags ? ` [${flags}]` : ""}:`;
   const lines = [head, `    ${m.content.message.replace(/\n/g, "\n    ") || (m.skipped ? `(${skipText(m.note)})` : "(nothing)")}`];
   if (withMeta && choiceShown(md.turn_choice, turnOrder)) lines.push(`    ${chosenText(md.turn_choice)}`);
   if (m.failed) lines.push(`    failed: ${m.error ?? "unusable reply"}${m.raw !== undefined ? " (raw reply kept: dialogue show --json)" : ""}`);
@@ -189,6 +196,8 @@ export function plainRenderer(write: Write, opts: { live?: boolean; reach: strin
   let phase: string | null = null;
   let turnOrder: string | undefined;
   let record: ConversationRecord | null = null;
+  // the messages come in order, from the first: each is marked by its place among the turns
+  const placeIn = turnCounter();
   return {
     onEvent(e) {
       if (e.type === "tokens") {
@@ -222,7 +231,7 @@ export function plainRenderer(write: Write, opts: { live?: boolean; reach: strin
           write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
         }
       } else if (e.type === "message") {
-        write(`${messageText(e.message, true, turnOrder)}\n`);
+        write(`${messageText(e.message, true, turnOrder, placeIn(e.message))}\n`);
       }
     },
     finish(r, analysis) {

@@ -16,7 +16,7 @@
 import type { ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage, TokenChunk } from "../protocol/schemas.js";
 import { chunkFromEntry } from "../protocol/token-entry.js";
-import type { Store } from "../redis/store.js";
+import { outcomeFlags, type Store } from "../redis/store.js";
 import type { FeedEvent } from "./feed.js";
 
 export interface TimedEvent {
@@ -41,13 +41,36 @@ export async function readTokens(store: Store, id: string, pageSize = 1000): Pro
   }
 }
 
-/** the run as timed events: the record as it was at the start, each turn's chunks and message, the end */
+type Counter = "failed_turns" | "cut_turns" | "stalled_turns" | "retried_turns" | "ok_turns";
+/** the record's outcome counters, in the order of outcomeFlags */
+const OUTCOMES: readonly Counter[] = ["failed_turns", "cut_turns", "stalled_turns", "retried_turns", "ok_turns"];
+
+/** the record after turn `m` was recorded: counted as the append scripts count it (redis/scripts.ts) */
+function afterTurn(r: ConversationRecord, m: DialogMessage): ConversationRecord {
+  const next = { ...r, turns: r.turns + 1, tokens_total: r.tokens_total + m.metadata.tokens_generated };
+  const flags = outcomeFlags(m);
+  OUTCOMES.forEach((k, i) => {
+    const n = next[k];
+    if (n !== null && flags[i] === "1") next[k] = n + 1;
+  });
+  return next;
+}
+
+/**
+ * the run as timed events: the record as it was at the start, each turn's chunks and message, the
+ * end. Every record says what was counted then — messages, a narrator's remarks so far, tokens,
+ * outcomes — as the live record did, so a turn's number (turnOf) and the status are those of that
+ * moment, not of the end. A continued run's copied history was in the log before it started.
+ */
 export function timeline(record: ConversationRecord, messages: DialogMessage[], chunks: TokenChunk[]): TimedEvent[] {
   const sorted = [...messages].sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
   const start = record.started_at ?? record.spec.created_at;
   const lastFinish = Math.max(start, ...sorted.map((m) => m.metadata.finished_at));
   const end = Math.max(record.ended_at ?? lastFinish, lastFinish);
   const at = (t: number): number => Math.min(end, Math.max(start, t));
+  // a counter the run did not keep (recorded before it was) stays unknown
+  const zero = (n: number | null): number | null => (n === null ? null : 0);
+  const copied = sorted.filter((m) => m.metadata.copied_from !== undefined).length;
 
   const opening: ConversationRecord = {
     ...record,
@@ -56,20 +79,32 @@ export function timeline(record: ConversationRecord, messages: DialogMessage[], 
     stop_reason: null,
     error: null,
     ended_at: null,
-    turns: 0,
+    turns: copied,
     tokens_total: 0,
     pending_seq: null,
     next_choice: null,
+    remarks: zero(record.remarks),
+    history: record.history === null ? null : copied,
+    failed_turns: zero(record.failed_turns),
+    cut_turns: zero(record.cut_turns),
+    stalled_turns: zero(record.stalled_turns),
+    retried_turns: zero(record.retried_turns),
+    ok_turns: zero(record.ok_turns),
   };
   const events: TimedEvent[] = [{ at: start, event: { type: "record", record: opening, previous: null } }];
   let prev = opening;
-  let tokens = 0;
   let t = start;
   const later = (ms: number): number => (t = Math.max(t, at(ms)));
-  sorted.forEach((m, i) => {
+  for (const m of sorted) {
     const md = m.metadata;
     const seq = md.sequence_number;
-    if (md.source !== "narrator") {
+    if (md.copied_from !== undefined) {
+      // the history: copied when the run was created, counted in the opening record
+      events.push({ at: later(start), event: { type: "message", message: m } });
+      continue;
+    }
+    const remark = md.source === "narrator";
+    if (!remark) {
       // the speaker as chosen when the turn was requested (runs recorded before turn orders: round robin)
       const c = md.turn_choice ?? { how: "round_robin" as const, by: "manager", reason: "" };
       const chosen: ConversationRecord = { ...prev, pending_seq: seq, next_choice: { ...c, seq, agent_id: md.agent_id, at: md.requested_at } };
@@ -80,11 +115,11 @@ export function timeline(record: ConversationRecord, messages: DialogMessage[], 
     for (const c of mine) events.push({ at: later(c.t), event: { type: "tokens", chunk: c } });
     const done = later(Math.max(md.finished_at, ...mine.map((c) => c.t)));
     events.push({ at: done, event: { type: "message", message: m } });
-    tokens += md.tokens_generated;
-    const next: ConversationRecord = { ...prev, turns: i + 1, tokens_total: tokens };
+    // a remark is counted as one (a message, not a turn), as REMARK_LUA counts it
+    const next: ConversationRecord = remark ? { ...prev, turns: prev.turns + 1, remarks: (prev.remarks ?? 0) + 1 } : afterTurn(prev, m);
     events.push({ at: done, event: { type: "record", record: next, previous: prev } });
     prev = next;
-  });
+  }
   events.push({ at: end, event: { type: "record", record, previous: prev } });
   events.push({ at: end, event: { type: "end", record, messages: sorted } });
   // stable: events at the same moment keep their order

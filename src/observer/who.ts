@@ -7,6 +7,7 @@ import { modelLabel } from "../analysis/format.js";
 import { personaOf } from "../protocol/persona-of.js";
 import type { AgentSpec, ConversationRecord, ConversationSpec } from "../protocol/record.js";
 import type { DialogMessage, TurnChoice } from "../protocol/schemas.js";
+import { isTurn, placeOf, type Place } from "../protocol/turn-count.js";
 
 export const isPerson = (a: Pick<AgentSpec, "kind">): boolean => a.kind === "human";
 
@@ -45,23 +46,44 @@ export function chosenText(c: TurnChoice): string {
   return `chosen (${c.how})${c.reason ? `: ${c.reason}` : ""}`;
 }
 
-/** the turns taken so far: messages other than a narrator's remarks */
-export const turnsTaken = (messages: readonly DialogMessage[]): number => messages.filter((m) => m.metadata.source !== "narrator").length;
+/** the turns taken so far: messages other than a narrator's remarks and a copied history */
+export const turnsTaken = (messages: readonly DialogMessage[]): number => messages.filter(isTurn).length;
 
 /**
- * The turn that the message at `seq` is: its place in the log with a narrator's remarks before it
- * and a copied history (`history` messages, run --continue) left out — what "turn n of max" counts.
- * `messages`: the log up to `seq` at least. Below 1: a message of the copied history.
+ * The turn that the message at `seq` is, or would be: its place in the log with a narrator's
+ * remarks and a copied history (run --continue) before it left out — what "turn n of max" counts.
+ * `messages`: the log up to `seq` at least.
  */
-export function turnAt(seq: number, messages: readonly DialogMessage[], history: number): number {
-  let remarks = 0;
-  for (const m of messages) if (m.metadata.sequence_number < seq && m.metadata.source === "narrator") remarks++;
-  return seq - history - remarks;
+export function turnAt(seq: number, messages: readonly DialogMessage[]): number {
+  let before = 0;
+  for (const m of messages) if (m.metadata.sequence_number < seq && !isTurn(m)) before++;
+  return seq - before;
 }
 
-/** "turn 12", or for a message of the copied history (run --continue) "#3, before this run" */
-export function turnLabel(seq: number, turn: number): string {
-  return turn >= 1 ? `turn ${turn}` : `#${seq}, before this run`;
+/** where message `m` stands among the turns (protocol/turn-count.ts Place); `messages`: the log up to it at least */
+export function placeAt(m: DialogMessage, messages: readonly DialogMessage[]): Place {
+  const seq = m.metadata.sequence_number;
+  return placeOf(m, seq - turnAt(seq, messages));
+}
+
+const after = (n: number): string => (n >= 1 ? `after turn ${n}` : "before turn 1");
+
+/** when a narrator's remark came: "after turn 4", "before turn 1" (no turn before it), or, copied with a history, "before this run" */
+export const remarkWhen = (p: Place): string => (p.kind === "remark" ? after(p.after) : p.kind === "history" ? "before this run" : `at turn ${p.turn}`);
+
+/** a place in words: "turn 12"; a narrator's remark "after turn 11"; a message of the copied history (run --continue) "#3, before this run" */
+export function placeText(p: Place): string {
+  if (p.kind === "turn") return `turn ${p.turn}`;
+  return p.kind === "remark" ? after(p.after) : `#${p.seq}, before this run`;
+}
+
+/**
+ * a place as the transcripts mark it (plain text, show, the exports, the web page): "[12]" for
+ * turn 12; "[·]" for a narrator's remark (not a turn: no number); "[#3]" for message 3 of the copied history
+ */
+export function placeMark(p: Place): string {
+  if (p.kind === "turn") return `[${p.turn}]`;
+  return p.kind === "remark" ? "[·]" : `[#${p.seq}]`;
 }
 
 /** why a person's turn was skipped, as every view says it ("no answer within 60 s (…): the turn was skipped") */

@@ -54,6 +54,9 @@ describe("dialogue run --continue <imported id> --max-turns 4", () => {
     const id = /Continuing imp-S-1001-\S+ \(seed\.jsonl · S-1001\): its 14 messages are the history of (\S+)/.exec(r.stderr)?.[1];
     expect(id, r.stderr).toBeTruthy();
     expect(r.stdout).toContain(`continues ${source} (seed.jsonl · S-1001, imported): its 14 messages copied as the history`);
+    // the transcript marks the copied messages [#1]…[#14] and this run's own turns by their numbers, 1 to 4
+    const marks = [...r.stdout.matchAll(/^(\[#?\d+\]) \S/gm)].map((m) => m[1]);
+    expect(marks).toEqual([...Array.from({ length: 14 }, (_, i) => `[#${i + 1}]`), "[1]", "[2]", "[3]", "[4]"]);
 
     const shown = await runCli(["show", id!, "--json", "--prefix", prefix], env());
     const { record, messages } = JSON.parse(shown.stdout) as { record: ConversationRecord; messages: DialogMessage[] };

@@ -225,13 +225,14 @@ describe.skipIf(!hasTmux())("a person in the conversation", () => {
 
       // the TUI showed it set apart, between the turns
       const history = tmux.capture(run, { history: true });
-      expect(history).toMatch(/^ {4}✦ Narrator · #2 · a narrator's remark \(dialogue say\)\n {4}The lights go out\.$/m);
+      expect(history).toMatch(/^ {4}✦ Narrator · after turn 1 · a narrator's remark \(dialogue say\)\n {4}The lights go out\.$/m);
       expect(history.indexOf("✦ Narrator")).toBeGreaterThan(history.indexOf("· a · turn 1"));
       // (the remark is not a turn: the turn after it is turn 2, the third message)
       expect(history.indexOf("✦ Narrator")).toBeLessThan(history.indexOf("· b · turn 2"));
       // and the plain transcript
       const show = await runCli(["show", id, "--prefix", prefix], env);
-      expect(show.stdout).toContain("[2] Narrator (a remark):\n    The lights go out.\n    a narrator's remark (dialogue say)");
+      // (no turn number for the remark: the turn after it is [2], as the TUI says)
+      expect(show.stdout).toContain("[·] Narrator (a remark after turn 1):\n    The lights go out.\n    a narrator's remark (dialogue say)\n[2] ");
       tmux.kill();
     } finally {
       await ollama.close();

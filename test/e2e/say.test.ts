@@ -102,7 +102,7 @@ describe("dialogue say", () => {
     expect(next.metadata.prompt_turns?.last).toBe(remark.metadata.sequence_number);
     // a remark is not a turn: four agent turns were still taken
     expect(msgs.filter((m) => m.metadata.source === "model")).toHaveLength(4);
-    expect(run.out()).toMatch(/\[\d\] Narrator \(a remark\):\n {4}The lights go out\./);
+    expect(run.out()).toMatch(/\[·\] Narrator \(a remark (after turn \d|before turn 1)\):\n {4}The lights go out\./);
     // list counts the turns, the remark apart
     const list = await runCli(["list", "--json", "--prefix", prefix], env());
     expect(JSON.parse(list.stdout.trim())).toMatchObject({ id, turns: 4, remarks: 1 });
@@ -125,7 +125,7 @@ describe("dialogue say", () => {
     expect(msgs[1]!.content.message).toBe("Thunder, far off.");
     const rec = (await store.get(id))!;
     expect([rec.status, rec.stop_reason, rec.remarks]).toEqual(["completed", "max_turns", 1]);
-    expect(run.out()).toMatch(/Narrator \(a remark\):\n {4}Thunder, far off\./);
+    expect(run.out()).toMatch(/\[·\] Narrator \(a remark after turn 1\):\n {4}Thunder, far off\./);
   }, 90_000);
 
   it("a remark said while the story is written comes before the first turn, and the first prompt holds it", async () => {

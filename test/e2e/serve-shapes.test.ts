@@ -132,7 +132,7 @@ describe("dialogue serve in Chromium: people, casts of any size, imported conver
       // the remark follows the person's turn, shown as a narrator's
       await page.waitForSelector('#transcript li[data-source="narrator"]', { timeout: 10_000 });
       expect(await text(page, '#transcript li[data-source="narrator"] .text')).toBe(REMARK); // as text: no image, no script ran
-      expect(await text(page, '#transcript li[data-source="narrator"]')).toContain("(a narrator's remark, not a turn)");
+      expect(await text(page, '#transcript li[data-source="narrator"]')).toContain("(a narrator's remark after turn 2, not a turn)");
 
       await page.waitForSelector('main[data-ended="true"]', { timeout: 60_000 });
       expect((await exited(run, 30_000)).code, run.err()).toBe(0);
@@ -144,7 +144,10 @@ describe("dialogue serve in Chromium: people, casts of any size, imported conver
       const answer = log[3]!;
       expect(answer.metadata).toMatchObject({ agent_id: "traveller", source: "model" });
       expect(answer.metadata.prompt_turns?.last).toBe(3);
-      expect(await text(page, "#turn-4 .text")).toBe(answer.content.message);
+      // message 4, the turn after the remark: turn 3, as every label numbers it
+      expect(await text(page, "#turn-3 .text")).toBe(answer.content.message);
+      expect(await text(page, "#turn-3 .who")).toMatch(/^\[3\] /);
+      expect(await text(page, '#transcript li[data-source="narrator"] .who')).toBe("[·] Narrator");
       expect(await page.$$eval("#transcript li.msg", (l) => l.map((x) => (x as HTMLElement).dataset.source))).toEqual(["model", "human", "narrator", "model"]);
       // over: no box to say anything; the person's figures are turns only
       expect(await page.isHidden("#narrator-form")).toBe(true);

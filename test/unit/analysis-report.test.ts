@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/analyzer.js";
 import { compareRows, compareText } from "../../src/analysis/compare.js";
-import { agentIndex, analysisSection, htmlFoot, htmlHead, htmlMessage } from "../../src/analysis/export-html.js";
+import { agentIndex, analysisSection, htmlFoot, htmlHead, htmlMessage, htmlPlaced } from "../../src/analysis/export-html.js";
+import { turnCounter } from "../../src/protocol/turn-count.js";
 import { mdFoot, mdHead, mdMessage } from "../../src/analysis/export-md.js";
 import { reportMarkdown } from "../../src/analysis/report-md.js";
 import { agentRows } from "../../src/analysis/report-rows.js";
@@ -172,21 +173,26 @@ describe("four agents, a person, a skipped turn and a narrator's remark (meeting
   });
 
   it("the Markdown export marks the person, the skipped turn and the narrator's remark, with no model figures for them", () => {
-    const doc = mdHead(meeting.record) + meeting.messages.map((m) => mdMessage(m)).join("") + mdFoot(m);
+    const placeIn = turnCounter();
+    const doc = mdHead(meeting.record) + meeting.messages.map((x) => mdMessage(x, undefined, placeIn(x))).join("") + mdFoot(m);
     expect(doc).toContain("- **Pat Ruiz** — resident (`pat`, a person)");
     expect(doc).toContain("**[2] Pat Ruiz** (resident, person)\n\n> I like the plan but the stops are too far apart.\n\n<sub>answered in 20.0 s · typed by a person: no tokens or speed</sub>");
-    expect(doc).toContain("**[3] Narrator** (a narrator's remark, not a turn)\n\n> The lights flicker and the projector goes dark.\n\n**[4]");
-    expect(doc).toContain("**[6] Pat Ruiz** (resident, person) [skipped]\n\n_(no answer within 120 s");
+    // the remark (message 3) has no turn number: the turn after it is turn 3, as every other label says
+    expect(doc).toContain("**[·] Narrator** (a narrator's remark after turn 2, not a turn)\n\n> The lights flicker and the projector goes dark.\n\n**[3] Dev Rao**");
+    expect(doc).toContain("**[5] Pat Ruiz** (resident, person) [skipped]\n\n_(no answer within 120 s");
+    expect(doc).toContain("**[10] Dev Rao**");
+    expect(doc).not.toContain("**[11]");
   });
 
   it("HTML: the turn-taking table, persons and remarks marked, model text escaped", () => {
     const index = agentIndex(meeting.record);
-    const page = htmlHead(meeting.record, m) + meeting.messages.map((x) => htmlMessage(x, index.get(x.metadata.agent_id) ?? 0)).join("") + htmlFoot();
+    const placeIn = turnCounter();
+    const page = htmlHead(meeting.record, m) + meeting.messages.map((x) => htmlPlaced(x, placeIn(x), index, new Map())).join("") + htmlFoot();
     expect(page).toContain('<h3 id="turn-taking">Turn-taking</h3>');
     expect(page).toContain("<tr><td>pat</td><td>18%</td><td>22%</td><td>0</td><td>0</td><td>0</td><td>2</td></tr>");
     expect(page).toContain('(pat · <span class="person">a person</span>)');
-    expect(page).toMatch(/<li class="msg narrator" id="turn-3"[^>]*data-source="narrator">/);
-    expect(page).toMatch(/<li class="msg a2 skipped" id="turn-6"/);
+    expect(page).toMatch(/<li class="msg narrator" id="msg-3" data-seq="3" data-source="narrator"><div><span class="who">\[·\] Narrator<\/span> <span class="meta">\(a narrator's remark after turn 2, not a turn\)/);
+    expect(page).toMatch(/<li class="msg a2 skipped" id="turn-5" data-seq="6" data-turn="5"[^>]*><div><span class="who">\[5\] Pat Ruiz/);
     expect(page).toContain('<span class="person">person</span>');
     // a person generates no tokens: no line of theirs in the speed chart, and the chart keeps each agent's colour
     const speed = /<svg class="chart" data-chart="tokens-per-second"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? "";

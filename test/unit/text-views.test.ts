@@ -57,10 +57,11 @@ describe("plain text", () => {
     expect(t).not.toContain("typed by a person · unanswered");
   });
 
-  it("a narrator's remark is a remark, not a speaker's turn", () => {
+  it("a narrator's remark is a remark, not a speaker's turn: no turn number, but after which turn it came", () => {
     const t = messageText(makeRemark(4, "The lights go out."));
-    expect(t).toBe("[4] Narrator (a remark):\n    The lights go out.\n    a narrator's remark (dialogue say)");
-    expect(messageText(makeRemark(4, "The lights go out."), false)).toBe("[4] Narrator (a remark):\n    The lights go out.");
+    expect(t).toBe("[·] Narrator (a remark after turn 3):\n    The lights go out.\n    a narrator's remark (dialogue say)");
+    expect(messageText(makeRemark(4, "The lights go out."), false)).toBe("[·] Narrator (a remark after turn 3):\n    The lights go out.");
+    expect(messageText(makeRemark(1, "Dawn."), false)).toBe("[·] Narrator (a remark before turn 1):\n    Dawn.");
   });
 
   it("the header names each agent, the person as a person, and a turn order that is not round robin", () => {
@@ -155,7 +156,9 @@ describe("replay", () => {
     for (const e of events) if (e.event.type === "record" || e.event.type === "message") render.onEvent(e.event);
     const text = out.join("");
     expect(text).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer");
-    expect(text.indexOf("[2] Tomasz")).toBeLessThan(text.indexOf("[3] Narrator (a remark):"));
-    expect(text.indexOf("[3] Narrator")).toBeLessThan(text.indexOf("… turn 3 is Bongani"));
+    expect(text.indexOf("[2] Tomasz")).toBeLessThan(text.indexOf("[·] Narrator (a remark after turn 2):"));
+    expect(text.indexOf("[·] Narrator")).toBeLessThan(text.indexOf("… turn 3 is Bongani"));
+    // the turn after the remark is turn 3 in the transcript too, as the line that offered it said
+    expect(text).toContain("[3] Bongani Dlamini (nurse who commutes by bus, a person):");
   });
 });

@@ -106,7 +106,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
         ▍{name}
       </Text>
       <Text dimColor>
-        {" "}· {agent.id} · turn {turnAt(seq, state.messages, r.history ?? 0)}
+        {" "}· {agent.id} · turn {turnAt(seq, state.messages)}
         {live ? ` · ${live.tokens} tok · ${num(rate)} tok/s` : ""}
         {live && live.attempt > 1 ? ` · attempt ${live.attempt}` : ""}
       </Text>

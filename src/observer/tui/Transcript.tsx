@@ -4,14 +4,16 @@
  *
  * A model's turn ends with its figures (tokens, speed, first token, queue wait, model); a
  * person's with "typed by a person" and how long they took (a person has no tokens or speed); a
- * skipped turn says why; a narrator's remark is set apart (no speaker's bar, in italics, indented).
+ * skipped turn says why; a narrator's remark is set apart (no speaker's bar, in italics, indented)
+ * and, not being a turn, has no number: it says after which turn it came.
  * When the turn order is not round robin, a dim row says why the speaker was chosen.
  */
 import { Box, Static, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel } from "../plain.js";
-import { agentIndex, choiceShown, chosenText, skipText, turnLabel } from "../who.js";
+import type { Place } from "../../protocol/turn-count.js";
+import { agentIndex, choiceShown, chosenText, placeText, skipText } from "../who.js";
 import { ms } from "./format.js";
 import { tpsText, turnTimeText } from "../../analysis/format.js";
 import type { TranscriptItem } from "./state.js";
@@ -23,11 +25,12 @@ function Para({ text, width, dim }: { text: string; width: number; dim?: boolean
   return <Text dimColor={dim}>{wrapRows(text, width).join("\n")}</Text>;
 }
 
-function Narrator({ m, width }: { m: DialogMessage; width: number }) {
+/** a narrator's remark: not a turn, so no turn number; where it came says which turns it sits between */
+function Narrator({ m, place, width }: { m: DialogMessage; place: Place; width: number }) {
   return (
     <Box flexDirection="column" marginBottom={1} paddingLeft={4}>
       <Text dimColor>
-        ✦ Narrator · #{m.metadata.sequence_number}
+        ✦ Narrator · {placeText(place)}
         {m.note ? ` · ${clean(m.note)}` : ""}
       </Text>
       <Text italic>{wrapRows(m.content.message, width - 6).join("\n")}</Text>
@@ -45,10 +48,10 @@ function metaText(m: DialogMessage): string {
   );
 }
 
-function Message({ m, turn, record, width }: { m: DialogMessage; turn: number; record: ConversationRecord | null; width: number }) {
+function Message({ m, place, record, width }: { m: DialogMessage; place: Place; record: ConversationRecord | null; width: number }) {
   const theme = useTheme();
   const md = m.metadata;
-  if (md.source === "narrator") return <Narrator m={m} width={width} />;
+  if (md.source === "narrator") return <Narrator m={m} place={place} width={width} />;
   const index = record ? agentIndex(record.spec, md.agent_id) : 0;
   const retried = !m.failed && md.failed_attempts.length > 0;
   const flags = [
@@ -68,7 +71,7 @@ function Message({ m, turn, record, width }: { m: DialogMessage; turn: number; r
           ▍{clean(m.speaker)}
         </Text>
         <Text dimColor>
-          {" "}· {md.agent_id} · {turnLabel(md.sequence_number, turn)}
+          {" "}· {md.agent_id} · {placeText(place)}
           {md.source === "human" ? " · a person" : ""}
         </Text>
         {flags.length > 0 ? <Text color={tone(theme, "yellow")}> [{flags.join(", ")}]</Text> : null}
@@ -129,7 +132,7 @@ function Item({ item, record, width }: { item: TranscriptItem; record: Conversat
         </Box>
       );
     case "message":
-      return <Message m={item.message} turn={item.turn} record={record} width={width} />;
+      return <Message m={item.message} place={item.place} record={record} width={width} />;
     case "notice":
       return (
         <Text color={tone(theme, "yellow")}>{wrapRows(item.text, width).join("\n")}</Text>

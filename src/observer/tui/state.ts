@@ -8,7 +8,8 @@ import type { AttemptNotice, DialogMessage, Persona, StoryContent, TokenChunk } 
 import { partialMessage } from "../../worker/partial-json.js";
 import type { FeedEvent } from "../feed.js";
 import type { RedisAway } from "../redis-away.js";
-import { turnAt } from "../who.js";
+import type { Place } from "../../protocol/turn-count.js";
+import { placeAt } from "../who.js";
 
 export interface LiveTurn {
   seq: number;
@@ -29,8 +30,8 @@ export interface LiveTurn {
 export type TranscriptItem =
   | { key: string; kind: "story"; story: StoryContent }
   | { key: string; kind: "personas"; personas: Persona[] }
-  /** `turn`: the turn it is (who.ts turnAt: a narrator's remarks and a copied history are not turns) */
-  | { key: string; kind: "message"; message: DialogMessage; turn: number }
+  /** `place`: the turn it is, or where a narrator's remark or a copied message stands (who.ts placeAt: they are not turns) */
+  | { key: string; kind: "message"; message: DialogMessage; place: Place }
   | { key: string; kind: "notice"; text: string };
 
 export interface ViewState {
@@ -64,7 +65,7 @@ function withMessage(s: ViewState, m: DialogMessage): ViewState {
   const seq = m.metadata.sequence_number;
   if (s.messages.some((x) => x.metadata.sequence_number === seq)) return s;
   const messages = [...s.messages, m].sort((a, b) => a.metadata.sequence_number - b.metadata.sequence_number);
-  const items: TranscriptItem[] = [...s.items, { key: `m${seq}`, kind: "message", message: m, turn: turnAt(seq, messages, s.record?.history ?? 0) }];
+  const items: TranscriptItem[] = [...s.items, { key: `m${seq}`, kind: "message", message: m, place: placeAt(m, messages) }];
   const live = s.live && s.live.seq > seq ? s.live : null;
   return { ...s, messages, items, live };
 }

@@ -20,7 +20,7 @@
 import { DASH, int, ms, num } from "../../analysis/format.js";
 import { apply, initialState, type ViewState } from "../../observer/tui/state.js";
 import { agentStats } from "../../observer/tui/stats.js";
-import { choiceShown, chosenText, nameOf, speaksBy } from "../../observer/who.js";
+import { choiceShown, chosenText, nameOf, speaksBy, turnAt } from "../../observer/who.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import { turnsTaken } from "../../protocol/turn-count.js";
 import type { DialogMessage, TokenChunk } from "../../protocol/schemas.js";
@@ -103,7 +103,7 @@ function drawLive(): void {
   }
   const i = Math.max(0, agents.findIndex((a) => a.id === t.agent_id));
   live.className = `msg live a${i % 8}`;
-  (live.querySelector(".who") as HTMLElement).textContent = `[${t.seq}] ${state.record?.personas?.[i]?.name ?? t.agent_id}`;
+  (live.querySelector(".who") as HTMLElement).textContent = `[${turnAt(t.seq, state.messages)}] ${state.record?.personas?.[i]?.name ?? t.agent_id}`;
   (live.querySelector(".meta") as HTMLElement).textContent = `${t.tokens} tokens${t.attempt > 1 ? ` · attempt ${t.attempt}` : ""}`;
   (live.querySelector(".text") as HTMLElement).textContent = t.text;
   // an attempt that failed while the turn goes on (the worker's notice), until the next one streams

@@ -4,7 +4,8 @@
  * personas, messages and analysis come from the export's renderer (analysis/export-html.ts), so a
  * page and `dialogue export --format html` show the same.
  */
-import { agentIndex, analysisSection, flagStarts, htmlMessage, personasSection, storySection, table } from "../../analysis/export-html.js";
+import { agentIndex, analysisSection, flagStarts, htmlPlaced, personasSection, storySection, table } from "../../analysis/export-html.js";
+import { turnCounter } from "../../protocol/turn-count.js";
 import { compareRows } from "../../analysis/compare.js";
 import { DASH, int, modelLabel, num, secs } from "../../analysis/format.js";
 import { troubleText } from "../../analysis/report-rows.js";
@@ -162,7 +163,8 @@ ${personasSection(rec)}
 `;
   const index = agentIndex(rec);
   const starts = flagStarts(analysis);
-  for await (const p of pages) yield p.map(({ message: m }) => htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, starts.get(m.metadata.sequence_number), rec.spec.turn_order)).join("");
+  const placeIn = turnCounter();
+  for await (const p of pages) yield p.map(({ message: m }) => htmlPlaced(m, placeIn(m), index, starts, rec.spec.turn_order)).join("");
   yield `</ol>${foot}`;
 }
 

@@ -4,10 +4,12 @@
  * page at a time — the rest of the turn it was in the middle of, the messages, then the chunks of
  * the turn still being generated (Outbox leaves out those of turns it now has whole).
  *
- * Reads: log(ID), tokens(ID). Writes nothing.
+ * Reads: log(ID), tokens(ID). Writes nothing. Returns nothing; nonTurnsUpTo returns how many of the
+ * messages up to a log entry are not turns (a narrator's remarks, a copied history).
  */
 import type { ObserverEvent } from "../../observer/follow.js";
 import { chunkFromEntry } from "../../protocol/token-entry.js";
+import { isTurn } from "../../protocol/turn-count.js";
 import { parseEntry, type Store } from "../../redis/store.js";
 import type { Cursor } from "./cursor.js";
 
@@ -51,4 +53,11 @@ export async function catchUp(store: Store, id: string, from: Cursor, upTo: { lo
       if (chunk) emit({ type: "tokens", chunk, id: entryId });
     }
   }
+}
+
+/** the narrator's remarks and copied messages in the log up to entry `logId` (a browser resuming there has them: its next turn's number counts them out) */
+export async function nonTurnsUpTo(store: Store, id: string, logId: string): Promise<number> {
+  let n = 0;
+  for await (const [, fields] of range(store, store.keys.log(id), "0-0", logId)) if (!isTurn(parseEntry(fields))) n++;
+  return n;
 }

@@ -7,7 +7,8 @@
  *                                                  agent_id, name, seq, since, skip_at) or null; now: Redis'
  *                                                  clock (redis/clock.ts) when it was sent, so a browser counts
  *                                                  the seconds left on the clock skip_at is on
- *   message  {message, html}                      each recorded message, once, in order
+ *   message  {message, turn, html}                each recorded message, once, in order; turn: the turn it is (null
+ *                                                  for a narrator's remark or a copied message: not turns)
  *   tokens   TokenChunk                           the chunks of the turn being generated
  *   unserved {no_manager, pools, prefix}          while the run goes on: what it waits for, by the processes'
  *                                                  heartbeats (redis/presence.ts unservedBy, read every second
@@ -32,7 +33,8 @@ import { analysisOf } from "../../redis/analysis-store.js";
 import { now } from "../../redis/clock.js";
 import { unservedBy } from "../../redis/presence.js";
 import type { ServerContext } from "../context.js";
-import { catchUp } from "../live/catch-up.js";
+import { catchUp, nonTurnsUpTo } from "../live/catch-up.js";
+import { turnCounter } from "../../protocol/turn-count.js";
 import { decodeCursor, START } from "../live/cursor.js";
 import { Outbox } from "../live/outbox.js";
 import { redactRecord } from "../redact.js";
@@ -77,7 +79,7 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       schema: {
         summary: "follow a conversation live (Server-Sent Events)",
         description:
-          "Events: record {record, html, waiting, now} (waiting: the person whose turn it is, with skip_at on the clock of now), message {message, html}, tokens (a token chunk), unserved {no_manager, pools, prefix} (while the run goes on, on connecting and whenever it changes: whether no manager is live, and the run's pools no live worker serves — their turns wait until one starts: dialogue worker --pool <pool>), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
+          "Events: record {record, html, waiting, now} (waiting: the person whose turn it is, with skip_at on the clock of now), message {message, turn, html} (turn: the turn it is; null for a narrator's remark or a copied message, which are not turns), tokens (a token chunk), unserved {no_manager, pools, prefix} (while the run goes on, on connecting and whenever it changes: whether no manager is live, and the run's pools no live worker serves — their turns wait until one starts: dialogue worker --pool <pool>), end {record, html}. Message and tokens events carry the id <log stream id>/<token stream id>; reconnect with Last-Event-ID (or ?last_event_id=) to resume after it.",
         tags: ["conversations"],
         params: IdParamsSchema,
         querystring: z.object({ last_event_id: z.string().max(100).optional().describe("resume after this event id (when the Last-Event-ID header cannot be set)") }),
@@ -91,8 +93,13 @@ export const eventsRoutes: FastifyPluginAsync<{ ctx: ServerContext; onStream: (c
       if (!first) return reply.code(404).send({ error: "not_found", message: `no conversation ${id}` });
       const cursor = decodeCursor(reply.sse.lastEventId ?? req.query.last_event_id) ?? { ...START };
       const index = agentIndex(first);
+      // each message is marked by its turn: a browser resuming has the messages up to its cursor, and their remarks
+      const placeIn = turnCounter(cursor.log === START.log ? 0 : await nonTurnsUpTo(store, id, cursor.log));
       const out = new Outbox(reply.sse, cursor, {
-        message: (m: DialogMessage) => once(m, () => ({ message: m, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, [], first.spec.turn_order) })),
+        message: (m: DialogMessage) => {
+          const place = placeIn(m);
+          return once(m, () => ({ message: m, turn: place.kind === "turn" ? place.turn : null, html: htmlMessage(m, index.get(m.metadata.agent_id) ?? 0, [], first.spec.turn_order, place) }));
+        },
         tokens: (c) => once(c, (x) => x),
         record: (r) => ({
           record: redactRecord(r),

@@ -13,7 +13,8 @@ import { LiveArea } from "../../../src/observer/tui/LiveArea.js";
 import type { PersonLine } from "../../../src/observer/tui/PersonTurn.js";
 import { initialState, reduce, type ViewState } from "../../../src/observer/tui/state.js";
 import { Transcript } from "../../../src/observer/tui/Transcript.js";
-import { turnAt } from "../../../src/observer/who.js";
+import { placeAt } from "../../../src/observer/who.js";
+import { placeOf } from "../../../src/protocol/turn-count.js";
 import { DialogMessageSchema, type DialogMessage } from "../../../src/protocol/schemas.js";
 import { CAST, chosen, makeCastRecord, makeRemark, makeTurn } from "../../helpers/cast.js";
 import { chunksFor, T0 } from "../../helpers/conversation.js";
@@ -146,7 +147,7 @@ describe("a person in the conversation", () => {
 describe("the transcript", () => {
   const r = makeCastRecord(4, { people: ["commuter"], turnOrder: "moderator" });
   const items = (messages: DialogMessage[]) =>
-    messages.map((message) => ({ key: `m${message.metadata.sequence_number}`, kind: "message" as const, message, turn: turnAt(message.metadata.sequence_number, messages, 0) }));
+    messages.map((message) => ({ key: `m${message.metadata.sequence_number}`, kind: "message" as const, message, place: placeAt(message, messages) }));
   const out = renderToString(
     <Transcript
       record={r}
@@ -179,8 +180,8 @@ describe("the transcript", () => {
     expect(b).toContain("a person's turn, unanswered");
   });
 
-  it("a narrator's remark is set apart: no speaker's bar, indented, said to be a remark", () => {
-    expect(out).toMatch(/^ {4}✦ Narrator · #3 · a narrator's remark \(dialogue say\)\n {4}The lights go out\.$/m);
+  it("a narrator's remark is set apart: no speaker's bar, indented, said to be a remark, with no number: after which turn it came", () => {
+    expect(out).toMatch(/^ {4}✦ Narrator · after turn 2 · a narrator's remark \(dialogue say\)\n {4}The lights go out\.$/m);
     expect(out).not.toMatch(/▍Narrator/);
   });
 
@@ -229,7 +230,7 @@ describe("a turn that did not simply succeed, in the transcript", () => {
   });
   const retried = DialogMessageSchema.parse({ ...makeTurn(r, 1, "chair", "Good evening."), metadata: { ...makeTurn(r, 1, "chair", "Good evening.").metadata, attempt: 2, failed_attempts: [attempt(1)] } });
   const out = renderToString(
-    <Transcript record={r} width={80} items={[retried, failed].map((m) => ({ key: `m${m.metadata.sequence_number}`, kind: "message" as const, message: m, turn: m.metadata.sequence_number }))} />,
+    <Transcript record={r} width={80} items={[retried, failed].map((m) => ({ key: `m${m.metadata.sequence_number}`, kind: "message" as const, message: m, place: placeOf(m) }))} />,
     { columns: 80 },
   );
 

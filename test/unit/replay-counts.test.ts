@@ -1,0 +1,61 @@
+/**
+ * A replay numbers a person's turn as the live run did, even when a narrator's remark comes later:
+ * each record it plays counts what was counted then (messages, remarks, tokens, outcomes), not
+ * what the run had at its end — so turnOf, the "… turn n is" line, waiting_for_person and the
+ * status events are those of that moment.
+ */
+import { describe, expect, it } from "vitest";
+import { jsonRenderer } from "../../src/observer/jsonl.js";
+import { plainRenderer } from "../../src/observer/plain.js";
+import { timeline } from "../../src/observer/replay.js";
+import type { ConversationRecord } from "../../src/protocol/record.js";
+import { makeCastRecord, makeRemark, makeTurn } from "../helpers/cast.js";
+import { T0 } from "../helpers/conversation.js";
+
+const r = makeCastRecord(4, { people: ["commuter"] });
+
+/** the tester's run: the person's turn (message 3) comes before the remark (message 4) */
+const log = [
+  makeTurn(r, 1, "chair", "Welcome."),
+  makeTurn(r, 2, "officer", "The route runs down the high street."),
+  makeTurn(r, 3, "commuter", "Will the buses still stop at the hospital?"),
+  makeRemark(4, "The lights go out.", T0 + 3 * 4000 + 3500),
+  makeTurn(r, 5, "shopkeeper", "Who turned off the lights?"),
+];
+const final: ConversationRecord = { ...r, status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000, turns: 5, remarks: 1, tokens_total: 40 };
+
+function replayed(render: { onEvent(e: never): void }): void {
+  for (const { event } of timeline(final, log, [])) if (event.type !== "end") render.onEvent(event as never);
+}
+
+describe("a replay numbers each turn as the live run did", () => {
+  it("plain: the person's turn is turn 3 (the remark after it is no turn)", () => {
+    const out: string[] = [];
+    replayed(plainRenderer((s) => out.push(s), { live: false, reach: "" }));
+    const text = out.join("");
+    expect(text).toContain("… turn 3 is Bongani Dlamini's (commuter, a person): waiting for their answer");
+    expect(text).not.toContain("… turn 2 is Bongani");
+  });
+
+  it("JSON: waiting_for_person says turn 3; each status counts the turns and remarks of its moment", () => {
+    const lines: Array<Record<string, unknown>> = [];
+    replayed(jsonRenderer((s) => lines.push(JSON.parse(s) as Record<string, unknown>), { live: false, reach: "" }));
+    expect(lines.filter((l) => l.type === "waiting_for_person")).toEqual([expect.objectContaining({ seq: 3, turn: 3, agent_id: "commuter" })]);
+    expect(lines.filter((l) => l.type === "status").map((l) => [l.turns, l.remarks])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [3, 1],
+      [4, 1],
+      [4, 1],
+    ]);
+  });
+
+  it("the records carry the outcomes counted so far, not the end's", () => {
+    const records = timeline({ ...final, ok_turns: 4, failed_turns: 0 }, log, []).flatMap((e) => (e.event.type === "record" ? [e.event.record] : []));
+    expect(records[0]).toMatchObject({ turns: 0, remarks: 0, ok_turns: 0, tokens_total: 0 });
+    const waiting = records.find((x) => x.next_choice?.agent_id === "commuter" && x.pending_seq === 3);
+    expect(waiting).toMatchObject({ turns: 2, remarks: 0, ok_turns: 2 });
+  });
+});
+
