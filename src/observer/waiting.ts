@@ -15,7 +15,7 @@ export interface Waiting {
   turn: number;
   /** epoch ms when the turn was offered, null when not recorded */
   since: number | null;
-  /** epoch ms when it is skipped, null when not known */
+  /** epoch ms when it is skipped (its limit, or the run's deadline if that comes first), null when not known */
   skip_at: number | null;
 }
 
@@ -23,5 +23,8 @@ export interface Waiting {
 export function waitingFor(r: ConversationRecord): Waiting | null {
   const w = personWaitedFor(r);
   if (!w) return null;
-  return { ...w, name: nameOf(r, w.agent_id), turn: turnOf(w.seq, r), skip_at: w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000) };
+  // skipped at its limit, or when the run's time runs out first (the manager then records it skipped)
+  const limit = w.since === null ? null : w.since + Math.round(r.spec.limits.human_turn_seconds * 1000);
+  const skipAt = limit === null ? null : r.deadline_at === null ? limit : Math.min(limit, r.deadline_at);
+  return { ...w, name: nameOf(r, w.agent_id), turn: turnOf(w.seq, r), skip_at: skipAt };
 }

@@ -114,6 +114,10 @@ describe("JSON lines", () => {
     ]);
     // the choice alone changes no status
     expect(lines.filter((l) => l.type === "status")).toHaveLength(0);
+    // the run's time runs out before the turn's limit: it is skipped then, and skip_at says so
+    const ending = { ...waiting, deadline_at: T0 + 20_000 };
+    expect(waitingFor(ending)?.skip_at).toBe(T0 + 20_000);
+    expect(waitingFor({ ...waiting, deadline_at: T0 + 90_000 })?.skip_at).toBe(T0 + 68_000);
     // runs kept under another prefix: the say command names it
     const elsewhere: Array<Record<string, unknown>> = [];
     jsonRenderer((s) => elsewhere.push(JSON.parse(s) as Record<string, unknown>), { reach: " --prefix nu3" }).onEvent({ type: "record", record: waiting, previous: before });

@@ -74,7 +74,7 @@ export function StatsPanel({ agents, width }: { agents: AgentStats[]; width: num
           {a.person ? (
             <Box width={width - nameWidth} justifyContent="flex-end">
               <Text dimColor wrap="truncate-end">
-                {a.skipped > 0 ? `a person · ${plural(a.turns, "turn")}: ${personTurnsText(a.turns, a.skipped)}` : `typed by a person · ${plural(a.turns, "turn")}`}
+                {a.skipped > 0 ? `a person · ${plural(a.turns, "turn")}: ${personTurnsText(a.turns, a.skipped)}` : a.turns === 0 ? "a person · no turn yet" : `typed by a person · ${plural(a.turns, "turn")}`}
               </Text>
             </Box>
           ) : (

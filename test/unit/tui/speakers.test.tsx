@@ -109,7 +109,7 @@ describe("a person in the conversation", () => {
     expect(out).toContain("Your turn, Ines Carvalho — type and press Enter; Esc: back to the keys");
     expect(out).toMatch(/▍Ines Carvalho · resident · turn 5 · a person · 42 s left/);
     expect(out).toContain("› I cannot walk to the next stop");
-    expect(out).toMatch(/^▸ Ines Carvalho\s+typed by a person · 0 turns$/m);
+    expect(out).toMatch(/^▸ Ines Carvalho\s+a person · no turn yet$/m);
     expect(out).toContain("Enter send · Esc keys · Ctrl-C stop");
     const turn = out.slice(out.indexOf("▍Ines"), out.indexOf("agent "));
     expect(turn).not.toMatch(/tok\/s|ttft|tok ·/);
