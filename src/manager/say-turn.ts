@@ -12,6 +12,7 @@
  */
 import { ConflictError } from "../errors/index.js";
 import { personaOf, turnOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { isTurn } from "../protocol/turn-count.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import { now } from "../redis/clock.js";
 import type { Store } from "../redis/store.js";
@@ -55,7 +56,7 @@ async function messageOfTurn(store: Store, rec: ConversationRecord, n: number): 
   const history = rec.history ?? 0;
   // turn n is at seq history + n at the earliest, later by the remarks before it
   const log = await store.readLog(rec.spec.id, history + 1, undefined, n + (rec.remarks ?? 0) + 1);
-  return log.filter((m) => m.metadata.source !== "narrator")[n - 1] ?? null;
+  return log.filter(isTurn)[n - 1] ?? null;
 }
 
 /** `m`: the skipped turn, which says why (its time ran out, or the run ended while it was open) */
