@@ -15,7 +15,7 @@ import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
 import { isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
-import { turnCounter } from "../protocol/turn-count.js";
+import { isTurn, turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
@@ -108,19 +108,25 @@ export function showCommand(): Command {
         // a failed turn whose job completed (its reply unusable twice, say) is in the log, not among
         // the failed jobs: listed too, once (a turn whose job failed is listed as that job)
         const jobs = new Set(dead.map((d) => d.turn).filter((t) => t !== null));
-        const logged: DeadLetter[] = (await store.readLog(id))
+        const log = await store.readLog(id);
+        // a job names its message's sequence number: the turn it is, as every view numbers it, leaves out the remarks and copied history before it
+        const notTurns = log.filter((m) => !isTurn(m)).map((m) => m.metadata.sequence_number);
+        const turnAt = (seq: number): number => seq - notTurns.filter((s) => s < seq).length;
+        const logged: DeadLetter[] = log
           .filter((m) => m.failed && !jobs.has(m.metadata.sequence_number))
           .map((m) => ({ queue: "log", job_id: m.message_id, name: "turn", attempts: Math.max(m.metadata.attempt, m.metadata.failed_attempts.length), turn: m.metadata.sequence_number, agent_id: m.metadata.agent_id, failed_at: m.metadata.finished_at, reason: readableReason(m.error), ...(m.raw !== undefined ? { raw: m.raw } : {}) }));
-        const all = [...dead, ...logged].sort((a, b) => (a.failed_at ?? 0) - (b.failed_at ?? 0));
+        const all = [...dead, ...logged]
+          .map((d) => (d.turn === null ? d : { ...d, seq: d.turn, turn: turnAt(d.turn) }))
+          .sort((a, b) => (a.failed_at ?? 0) - (b.failed_at ?? 0));
         if (opts.json) return out(JSON.stringify(all, null, 2));
         if (all.length === 0) return out(`no failed jobs or failed turns for ${id}`);
         if (dead.length > 0) out(`${dead.length} failed job${dead.length === 1 ? "" : "s"} for ${id}:`);
-        for (const d of dead) {
+        for (const d of all.filter((x) => x.queue !== "log")) {
           const what = d.turn === null ? d.name : `turn ${d.turn}${d.agent_id ? ` (${d.agent_id})` : ""}`;
           out(`  ${iso(d.failed_at)}  ${d.queue}  job ${d.job_id}  ${what}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
         }
         if (logged.length > 0) out(`${logged.length} failed turn${logged.length === 1 ? "" : "s"} of ${id} recorded in the log (${logged.length === 1 ? "its job" : "their jobs"} completed):`);
-        for (const d of logged) out(`  ${iso(d.failed_at)}  message ${d.job_id}  turn ${d.turn} (${d.agent_id}), ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
+        for (const d of all.filter((x) => x.queue === "log")) out(`  ${iso(d.failed_at)}  message ${d.job_id}  turn ${d.turn} (${d.agent_id}), ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}: ${d.reason}`);
         if (all.some((d) => d.raw !== undefined)) out("  (raw model output of failed replies: dialogue show --failed --json)");
         return;
       }

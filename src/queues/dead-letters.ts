@@ -11,8 +11,10 @@ export interface DeadLetter {
   job_id: string;
   name: string;
   attempts: number;
-  /** the turn a request or response job is for (null for control jobs) */
+  /** the turn a request or response job is for, as the views number it (null for control jobs) */
   turn: number | null;
+  /** its message's sequence number in the log (a narrator's remarks and a copied history come between turns) */
+  seq?: number | null;
   agent_id: string | null;
   failed_at: number | null;
   reason: string;
