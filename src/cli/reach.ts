@@ -20,7 +20,7 @@ export function redisFlag(config: Config, env: NodeJS.ProcessEnv = process.env):
   const url = config.redis.url;
   if (url === null || url === env["REDIS_URL"]) return "";
   // redactUrl's *** (its one way to hide a password) as the placeholder a command shows
-  return ` --redis-url ${shellWord(redactUrl(url).replace(/:\*\*\*@/, ":<password>@"))}`;
+  return ` --redis-url ${shellWord(redactUrl(url).replace(/:\*\*\*@/, ":<password>@").replace(/=\*\*\*/g, "=<password>"))}`;
 }
 
 /** the flags a printed command needs to reach the runs this configuration reaches (empty for the defaults) */

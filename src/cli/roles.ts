@@ -73,7 +73,7 @@ function untilShutdown(close: () => Promise<void>, log: { info: (o: object, m: s
       const away = outage.awayNow();
       if (away) {
         const s = Math.round((Date.now() - away.since) / 1000);
-        stderr(`stopping while ${away.where} is unreachable (for ${s} s): the clean stop waits for it up to ${STOP_WITHIN_MS / 1000} s, then exits 1; ${why === "SIGINT" ? "Ctrl-C" : "a second signal"} again quits at once`);
+        stderr(`stopping while ${away.where} is unreachable (for ${s} s): the clean stop waits for it up to ${STOP_WITHIN_MS / 1000} s, then exits 1${why === "SIGINT" ? "; Ctrl-C again quits at once" : why === "SIGTERM" ? "; another SIGTERM quits at once" : ""}`);
       }
       const hard = setTimeout(() => {
         const still = outage.awayNow();

@@ -67,7 +67,10 @@ export function applyModelsFlag(config: Config, models: string | undefined): Con
     const provider = ProviderNameSchema.safeParse(head);
     // "olama:llama3.2": a provider mistyped, which would otherwise be taken for an Ollama model
     // named that way (name:tag), and end up on whatever provider the run has
-    const near = provider.success || head === "" ? undefined : ProviderNameSchema.options.find((p) => editDistance(head.toLowerCase(), p) <= 2);
+    // one edit away, same first letter: "olama", "opnai", "simulted", "embeded" — not a model's own name such as
+    // llama3:8b, llava:13b or llama:7b (one or two edits from "ollama", but the tag of a real model)
+    const typed = head.toLowerCase();
+    const near = provider.success || head === "" ? undefined : ProviderNameSchema.options.find((p) => typed[0] === p[0] && editDistance(typed, p) <= 1);
     if (near) throw new UsageError(`--models: "${item}": unknown provider "${head}" (did you mean ${near}?)`, `the providers are ${ProviderNameSchema.options.join(", ")}: e.g. ${near}:${item.slice(at + 1) || "llama3.2"}`);
     if (provider.success) {
       const model = item.slice(at + 1);

@@ -196,8 +196,15 @@ function readJsonFile(file: string, problems: Problem[]): Json | null {
           : e.code === "ENXIO"
             ? "is a socket, not a JSON file"
             : `cannot read (${e.code ?? String(err)})`;
-    const hint = e.code === "ENOENT" ? `check the path (read from ${process.cwd()}); dialogue scenarios lists the scenarios that come with dialogue` : "name a JSON file";
-    problems.push({ path: file, message, hint });
+    const hint =
+      e.code === "ENOENT"
+        ? `check the path (read from ${process.cwd()}); dialogue scenarios lists the scenarios that come with dialogue`
+        : e.code === "ENOTREG" || e.code === "ENXIO"
+          ? "name a JSON file"
+          : e.code === "EACCES" || e.code === "EPERM"
+            ? `check its permissions (ls -l ${file})`
+            : undefined;
+    problems.push({ path: file, message, ...(hint ? { hint } : {}) });
     return null;
   }
   let data: unknown;

@@ -29,7 +29,12 @@ export function isSecretName(name: string): boolean {
  * @ before the next space ends the credentials, so a password with an @ in it is hidden whole)
  */
 export function redactUrl(text: string): string {
-  return text.replace(/([a-z][\w+.-]*:\/\/)([^:@/\s]*):(\S*)@(?=[^@\s]*(?:\s|$))/gi, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+  return (
+    text
+      .replace(/([a-z][\w+.-]*:\/\/)([^:@/\s]*):(\S*)@(?=[^@\s]*(?:\s|$))/gi, (_m, scheme: string, user: string) => `${scheme}${user}:***@`)
+      // a password in the query (redis://h:6379?password=…, which ioredis takes as one)
+      .replace(/([?&](?:password|pass|pwd)=)[^&\s#]*/gi, "$1***")
+  );
 }
 
 /** a value as it may be shown: *** for a secret setting, a URL without its password */

@@ -228,7 +228,11 @@ export class Controller {
     const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;
     if (!inFlight) return this.end(id, "duration");
     // a person's turn still open: recorded skipped (the run's time ran out), unless an answer is queued for it
-    if (this.awaitingPerson(rec)) return (await this.closePersonTurn(rec, "duration")) ? "stopping: the person's answer is queued" : this.end(id, "duration");
+    if (this.awaitingPerson(rec)) {
+      // (a stop already under way keeps its own reason: the turn's note says what ended it)
+      const why: StopReason = rec.status === "stopping" ? (rec.stop_reason ?? "duration") : "duration";
+      return (await this.closePersonTurn(rec, why)) ? "stopping: the person's answer is queued" : this.end(id, why);
+    }
     await this.store.markStopping(id, "duration");
     await this.abort(id, "duration");
     await this.queues.addControl(
@@ -452,8 +456,9 @@ export class Controller {
     // the turn is claimed as a say claims it (manager/say.ts): a say that holds it already is
     // recorded, so the turn is left to it; once claimed here, a later say is refused
     const held = await this.queues.claimControl(this.store.keys.sayClaimId(id, seq), this.store.keys.humanTimeoutJobId(id, seq), sayClaimTtlMs(rec));
-    // the run's end claimed it: it records the turn skipped, saying why (closePersonTurn)
-    if (held === this.store.keys.runEndClaim(id)) return "the run's end records this turn";
+    // the run's end claimed it: the end records the turn skipped, saying why (closePersonTurn) — done
+    // here too, so a run whose end job failed for good after its claim still ends (the append is once per turn)
+    if (held === this.store.keys.runEndClaim(id)) return this.finalizeAfterGrace(id, rec.status === "stopping" ? (rec.stop_reason ?? "duration") : "duration");
     if (held !== null) {
       // (a read that fails fails this attempt, which is tried again: a say queued must not be taken for gone)
       const said = await this.queues.controlJob(held);

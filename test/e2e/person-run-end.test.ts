@@ -8,7 +8,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load } from "../../src/config/load.js";
-import { say } from "../../src/manager/say.js";
+import { say, sayClaimTtlMs } from "../../src/manager/say.js";
 import type { ConversationRecord } from "../../src/protocol/record.js";
 import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
@@ -195,4 +195,28 @@ describe("a person's turn open when the run ends", () => {
     expect(r.stdout).toMatch(/\(local, a person\): 0 turns: never their turn\n/);
     expect(r.stdout).not.toContain("typed by a person\n");
   }, 60_000);
+
+  it("an end that claimed the turn and then failed for good: the turn's own timeout does the end's work, so the run still ends", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const run = personRun(prefix, ["--set", "limits.human_turn_seconds=3", "--set", "limits.duration_seconds=120"]);
+    const queues = new Queues(redis, prefix, load({ env: {} }).config!.queues);
+    try {
+      const rec = await localWaiting(store);
+      const id = rec.spec.id;
+      // what an end job (a deadline, a stop) leaves when it died after taking the turn's claim: the claim, and nothing recorded
+      expect(await queues.claimControl(store.keys.sayClaimId(id, 2), store.keys.runEndClaim(id), sayClaimTtlMs(rec))).toBeNull();
+      // the turn's limit (3 s) comes: the run goes on to its end instead of waiting with the turn for its 120 s
+      const { code } = await exited(run, 60_000);
+      expect(code, run.err()).not.toBeNull();
+      const after = (await store.get(id))!;
+      expect(["completed", "stopped", "failed"]).toContain(after.status);
+      const log = await store.readLog(id);
+      expect(log.filter((m) => m.metadata.sequence_number === 2)).toHaveLength(1);
+      expect(log.find((m) => m.metadata.sequence_number === 2)?.skipped).toBe(true);
+    } finally {
+      if (run.exitCode === null) run.kill("SIGKILL");
+      await queues.close();
+    }
+  }, 90_000);
 });

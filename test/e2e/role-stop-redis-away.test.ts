@@ -35,7 +35,7 @@ describe("a hand-started role stopped while Redis is away", () => {
       worker.kill("SIGTERM");
       await waitFor("the stop said", async () => worker.err().includes("stopping while"), 2_000, 20);
       expect(worker.err()).toMatch(
-        new RegExp(`^stopping while Redis at 127\\.0\\.0\\.1:${server.port} is unreachable \\(for \\d+ s\\): the clean stop waits for it up to 10 s, then exits 1; a second signal again quits at once$`, "m"),
+        new RegExp(`^stopping while Redis at 127\\.0\\.0\\.1:${server.port} is unreachable \\(for \\d+ s\\): the clean stop waits for it up to 10 s, then exits 1; another SIGTERM quits at once$`, "m"),
       );
       const { code } = await exited(worker, 20_000);
       expect(code).toBe(1);

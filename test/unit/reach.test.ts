@@ -42,6 +42,8 @@ describe("reachFlags", () => {
     const secret = reachFlags(configOf({ url: "rediss://app:s3cret@h1:7000,h2:7000" }), {});
     expect(secret).toBe(" --redis-url 'rediss://app:<password>@h1:7000,h2:7000'");
     expect(secret).not.toContain("s3cret");
+    const query = reachFlags(configOf({ url: "redis://h1:6379?password=s3cret" }), {});
+    expect(query).toBe(" --redis-url 'redis://h1:6379?password=<password>'");
     // REDIS_URL names another Redis than the flag: the flag's is the one used, so it is printed
     const env = { REDIS_URL: "redis://localhost:6379" };
     expect(reachFlags(configOf({ url: "redis://gpu-box:6379" }, env), env)).toBe(" --redis-url redis://gpu-box:6379");

@@ -29,6 +29,9 @@ describe("URLs", () => {
     ["redis://host:6379", "redis://host:6379"],
     ["redis://user@host", "redis://user@host"],
     ["from redis://:pw@a and redis://u:pw2@b too", "from redis://:***@a and redis://u:***@b too"],
+    // ioredis takes a password from the query too
+    ["redis://host:6379?password=s3cret", "redis://host:6379?password=***"],
+    ["redis://host:6379/0?db=1&password=s3cret&tls=true", "redis://host:6379/0?db=1&password=***&tls=true"],
   ])("%s is shown as %s", (url, shown) => expect(redactUrl(url)).toBe(shown));
 });
 
