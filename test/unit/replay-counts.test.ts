@@ -8,25 +8,8 @@ import { describe, expect, it } from "vitest";
 import { jsonRenderer } from "../../src/observer/jsonl.js";
 import { plainRenderer } from "../../src/observer/plain.js";
 import { timeline } from "../../src/observer/replay.js";
-import type { ConversationRecord } from "../../src/protocol/record.js";
-import { makeCastRecord, makeRemark, makeTurn } from "../helpers/cast.js";
-import { T0 } from "../helpers/conversation.js";
 
-const r = makeCastRecord(4, { people: ["commuter"] });
-
-/** the tester's run: the person's turn (message 3) comes before the remark (message 4) */
-const log = [
-  makeTurn(r, 1, "chair", "Welcome."),
-  makeTurn(r, 2, "officer", "The route runs down the high street."),
-  makeTurn(r, 3, "commuter", "Will the buses still stop at the hospital?"),
-  makeRemark(4, "The lights go out.", T0 + 3 * 4000 + 3500),
-  makeTurn(r, 5, "shopkeeper", "Who turned off the lights?"),
-];
-const final: ConversationRecord = { ...r, status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000, turns: 5, remarks: 1, tokens_total: 40 };
-
-function replayed(render: { onEvent(e: never): void }): void {
-  for (const { event } of timeline(final, log, [])) if (event.type !== "end") render.onEvent(event as never);
-}
+import { final, log, replayed } from "../helpers/remark-run.js";
 
 describe("a replay numbers each turn as the live run did", () => {
   it("plain: the person's turn is turn 3 (the remark after it is no turn)", () => {

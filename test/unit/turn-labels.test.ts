@@ -9,29 +9,12 @@ import { mdMessage } from "../../src/analysis/export-md.js";
 import { htmlPlaced } from "../../src/analysis/export-html.js";
 import { jsonRenderer } from "../../src/observer/jsonl.js";
 import { messageText, plainRenderer } from "../../src/observer/plain.js";
-import { timeline } from "../../src/observer/replay.js";
 import { placeAt, turnAt } from "../../src/observer/who.js";
-import type { ConversationRecord } from "../../src/protocol/record.js";
 import { turnCounter } from "../../src/protocol/turn-count.js";
 import { DialogMessageSchema, type DialogMessage } from "../../src/protocol/schemas.js";
-import { makeCastRecord, makeRemark, makeTurn } from "../helpers/cast.js";
-import { T0 } from "../helpers/conversation.js";
+import { makeRemark, makeTurn } from "../helpers/cast.js";
 
-const r = makeCastRecord(4, { people: ["commuter"] });
-
-/** the tester's run: the person's turn (message 3) comes before the remark (message 4) */
-const log = [
-  makeTurn(r, 1, "chair", "Welcome."),
-  makeTurn(r, 2, "officer", "The route runs down the high street."),
-  makeTurn(r, 3, "commuter", "Will the buses still stop at the hospital?"),
-  makeRemark(4, "The lights go out.", T0 + 3 * 4000 + 3500),
-  makeTurn(r, 5, "shopkeeper", "Who turned off the lights?"),
-];
-const final: ConversationRecord = { ...r, status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000, turns: 5, remarks: 1, tokens_total: 40 };
-
-function replayed(render: { onEvent(e: never): void }): void {
-  for (const { event } of timeline(final, log, [])) if (event.type !== "end") render.onEvent(event as never);
-}
+import { log, r, replayed } from "../helpers/remark-run.js";
 
 describe("a replay's transcript and JSON number turns as the live run did", () => {
   it("plain: [3] for the person's turn, [·] for the remark after it, [4] for the next turn", () => {
