@@ -77,6 +77,8 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   // a message of this run holds at most limits.max_message_chars: more would be cut when recorded
   const most = rec.spec.limits.max_message_chars;
   if (trimmed.length > most) throw new UsageError(`that is ${trimmed.length} characters; a message in conversation ${id} holds at most ${most} (limits.max_message_chars)`, "say it in parts");
+  // --as NARRATOR, --as Alice for alice: the one it can only mean (an id that matches exactly wins)
+  opts = { ...opts, as: canonicalAs(opts.as, rec.spec.agents) };
   if (opts.as === NARRATOR_ID && opts.turn !== undefined) throw new UsageError("a narrator's remark answers no turn: a turn (--turn) is for a person's say", `leave the turn out to add a remark`);
   if (isFinal(rec.status)) throw new ConflictError(`conversation ${id} has ended (${rec.status})`, "nothing more can be said in it");
   const people = rec.spec.agents.filter((a) => a.kind === "human");
@@ -111,6 +113,14 @@ export async function say(store: Store, queues: Queues, id: string, text: string
   const held = await queues.addControlOnce({ ...job, seq: waiting.seq }, jobId, queues.keys.sayClaimId(id, waiting.seq), sayClaimTtlMs(rec));
   if (held !== null) throw await alreadySaid(store, queues, held, as, { seq: waiting.seq, turn }, rec, watch);
   return { as, seq: waiting.seq, turn };
+}
+
+/** `as` as the run spells it: the narrator, or an agent's id, in any case when only one matches that way */
+export function canonicalAs(as: string | undefined, agents: readonly { id: string }[]): string | undefined {
+  if (as === undefined || as === NARRATOR_ID || agents.some((a) => a.id === as)) return as;
+  const lower = as.toLowerCase();
+  const matches = [...agents.map((a) => a.id), NARRATOR_ID].filter((x) => x.toLowerCase() === lower);
+  return matches.length === 1 ? matches[0] : as;
 }
 
 /** how long a person's turn stays claimed by its say (or its timeout): longer than the turn can wait, and a day more for a manager to come back */

@@ -116,7 +116,8 @@ describe("dialogue say", () => {
     const run = startCli(["run", "--provider", "simulated", "--max-turns", "1", "--plain", "--prefix", prefix, "--set", "simulated.tokens_per_second=25"], env());
     const id = await waitFor("the conversation", async () => (await store.listIds())[0]);
     await waitFor("the only turn under way", async () => (await store.get(id))?.status === "running", 30_000);
-    const r = await runCli(["say", id, "--as", "narrator", "Thunder, far off.", "--prefix", prefix], env());
+    // the narrator in any case, as a user may type it
+    const r = await runCli(["say", id, "--as", "Narrator", "Thunder, far off.", "--prefix", prefix], env());
     expect(r.code, r.stderr).toBe(0);
     const { code } = await exited(run, 60_000);
     expect(code, run.err()).toBe(0);
