@@ -228,7 +228,9 @@ export function plainRenderer(write: Write, opts: { live?: boolean; reach: strin
         const person = waitingFor(r);
         if (person && (!e.previous || waitingFor(e.previous)?.seq !== person.seq)) write(`${waitingText(person, r, opts)}\n`);
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
-          write(`… stopping (${r.stop_reason ?? "requested"}); waiting for the turn in flight\n`);
+          // a person's open turn is not in flight: the manager closes it (an answer already sent is recorded, else the turn is skipped)
+          const open = waitingFor(r);
+          write(`… stopping (${r.stop_reason ?? "requested"}); ${open ? `closing ${open.name}'s turn ${open.turn}` : "waiting for the turn in flight"}\n`);
         }
       } else if (e.type === "message") {
         write(`${messageText(e.message, true, turnOrder, placeIn(e.message))}\n`);

@@ -80,7 +80,11 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const agentId = live?.agent_id ?? chosen?.agent_id;
   const seq = live?.seq ?? chosen?.seq;
   if (!live) {
-    if (r.status === "stopping") return <WaitingRow away={away} text="stopping: waiting for the turn in flight to come back, cut" />;
+    if (r.status === "stopping") {
+      // a person's open turn is not in flight: the manager closes it (an answer already sent is recorded, else the turn is skipped)
+      const open = waitingFor(r);
+      return <WaitingRow away={away} text={open ? `stopping: closing ${open.name}'s turn ${open.turn}` : "stopping: waiting for the turn in flight to come back, cut"} />;
+    }
     if (r.status !== "running" || turnsTaken(state.messages) >= r.spec.limits.max_turns) return null;
     if (agentId === undefined) return <WaitingRow away={away} text="the manager is choosing who speaks next" />;
   }
