@@ -106,7 +106,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
         <Text>
           {" "}
           · {plural(s.turns, "turn")}
-          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
+          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {/* a run with no turn has no duration, whatever ended it (as list says) */ s.duration_s === null || s.turns === 0 ? "–" : `${s.duration_s.toFixed(1)} s`}
         </Text>
       </Text>
       <Box height={1}>
