@@ -92,8 +92,8 @@ describe("list: what the duration means", () => {
     const stopped = await made(store, { status: "stopped", stop_reason: "user_stop", ended_at: now - 1_000 });
     const abandoned = await made(store, { status: "running", started_at: now - 3_000, lease_until: now - 2_000 });
     const { rows, table } = await list(prefix);
-    for (const id of [stopped, abandoned]) {
-      expect(rows.find((r) => r.id === id)).toMatchObject({ turns: 0, duration_s: null });
+    for (const id of [abandoned, stopped]) expect(rows.find((r) => r.id === id)).toMatchObject({ turns: 0, duration_s: null });
+    for (const id of [abandoned, stopped]) {
       expect(table.find((l) => l.startsWith(id))).toMatch(new RegExp(`^${id}\\s+\\S+ \\S+\\s+–\\s+0\\s+2\\s+(stopped|failed \\(abandoned\\))`));
     }
     expect(rows.find((r) => r.id === abandoned)?.stop_reason).toBe("abandoned");
