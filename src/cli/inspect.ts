@@ -14,14 +14,15 @@ import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
-import { isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { dialogueSeconds, isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import { isTurn, turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
 import { addCommonOptions, loadConfig, positiveInt, type CommonOptions } from "./common.js";
-import { getOrThrow, openStore, out } from "./conversation.js";
+import { getOrThrow, openStore, out, terminalWidth } from "./conversation.js";
+import { listTable, type ListRow } from "./list-table.js";
+import { clean } from "../observer/tui/text.js";
 import { listMatching, parseFilter } from "./list-filter.js";
-import { now } from "../redis/clock.js";
 import { lackingOf, unservedNow } from "./lacking.js";
 
 const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
@@ -43,6 +44,16 @@ Examples:
   dialogue list --model llama3.2 --since 7d --json | jq -r .id
   dialogue list --status imported --since 1h     # what an import just brought in
 
+AGENTS is how many agents the run had; SCENARIO its scenario's title. On a terminal, SCENARIO and
+MODELS are cut to its width (SCENARIO left out first); piped, nothing is cut. --json has both too
+(agent_count, scenario, and every agent under agents).
+
+DURATION is how long the dialogue went on: from its start (its first turn asked for, once the story
+and personas are written) to its end. A run going on is timed to its latest sign of life (its
+latest turn, or its manager's latest lease renewal), which is where it ends if it is found
+abandoned, so the figure does not shrink then. A run with no turn has none (–), whatever ended it.
+show's summary says the same figure.
+
 STARTED is a conversation's own time: a run's start, an imported one's first row. --since counts
 a run from when it was created and an imported conversation from when it was imported, so one
 imported today from rows dated last month is listed by --since 1h (after the runs, by its own time).`,
@@ -53,31 +64,28 @@ imported today from rows dated last month is listed by --since 1h (after the run
     const { store, close, prefix, reach } = await openStore(opts);
     try {
       let n = 0;
-      // the table is printed once every row is read, its status column as wide as its widest
-      const rows: Array<string | string[]> = [];
+      // the table is printed once every row is read, each column as wide as its widest cell
+      const rows: Array<string | ListRow> = [];
       for await (const { id, rec, error } of listMatching(store, filter, opts.limit)) {
         n++;
         if (!rec) {
-          if (!opts.json) rows.push(`${id.padEnd(22)}  (unreadable record: ${error ?? "?"})`);
+          if (!opts.json) rows.push(`${id.padEnd(21)}  (unreadable record: ${error ?? "?"})`);
           continue;
         }
-        const dur = rec.started_at === null ? null : ((rec.ended_at ?? now()) - rec.started_at) / 1000;
+        // a run going on: to its latest sign of life, where it ends if it is found abandoned
+        const dur = dialogueSeconds(rec, rec.ended_at === null ? await store.lastSeen(id) : null);
         const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
         const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
         const troubles = troubleText(rec);
         const src = rec.spec.source;
         const from = src ? (src.kind === "continue" ? `continues ${src.conversation_id}` : `imported from ${src.file}`) : null;
         if (opts.json) {
-          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agents: rec.spec.agents.map((a) => (a.kind === "human" ? { id: a.id, kind: a.kind, provider: "human", model: null } : { id: a.id, kind: a.kind, provider: a.model.provider, model: a.model.model })) }));
+          out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agent_count: rec.spec.agents.length, agents: rec.spec.agents.map((a) => (a.kind === "human" ? { id: a.id, kind: a.kind, provider: "human", model: null } : { id: a.id, kind: a.kind, provider: a.model.provider, model: a.model.model })) }));
         } else {
-          rows.push([id.padEnd(22), iso(rec.spec.created_at).padEnd(19), (dur === null ? "–" : `${dur.toFixed(1)}s`).padStart(8), String(turnsTaken(rec)).padStart(5), `${status}${troubles ? ` · ${troubles}` : ""}`, `${models}${from ? ` · ${from}` : ""}`]);
+          rows.push({ id, started: iso(rec.spec.created_at), duration: dur === null ? "–" : `${dur.toFixed(1)}s`, turns: turnsTaken(rec), agents: rec.spec.agents.length, status: `${status}${troubles ? ` · ${troubles}` : ""}`, scenario: clean(rec.spec.scenario.title).replace(/\n/g, " "), models: `${models}${from ? ` · ${from}` : ""}` });
         }
       }
-      if (rows.length > 0) {
-        const width = Math.max(6, ...rows.map((r) => (typeof r === "string" ? 0 : (r[4] ?? "").length)));
-        out(["ID".padEnd(22), "STARTED (UTC)".padEnd(19), "DURATION".padStart(8), "TURNS".padStart(5), "STATUS".padEnd(width), "MODELS"].join("  "));
-        for (const r of rows) out(typeof r === "string" ? r : r.map((c, i) => (i === 4 ? c.padEnd(width) : c)).join("  "));
-      }
+      if (rows.length > 0) for (const line of listTable(rows, terminalWidth())) out(line);
       if (n === 0 && !opts.json) {
         out(filtered ? `no conversations under prefix "${prefix}" match these filters` : `no conversations under prefix "${prefix}" yet — start one with: dialogue run${reach}`);
       }
@@ -131,10 +139,12 @@ export function showCommand(): Command {
         return;
       }
       const messages = await store.readLog(id);
+      // the duration as list says it (a run going on: to its latest sign of life; none with no turn)
+      const summary = { ...summarize(rec, messages), duration_s: dialogueSeconds(rec, rec.ended_at === null ? await store.lastSeen(id) : null) };
       if (opts.json) {
         // what a run going on lacks, as the plain view says it and as the API's unserved_pools (the commands with what they need to reach the run)
         const lacks = await lackingOf(store, rec, reach);
-        out(JSON.stringify({ record: rec, messages, summary: summarize(rec, messages), ...lacks }, null, 2));
+        out(JSON.stringify({ record: rec, messages, summary, ...lacks }, null, 2));
         return;
       }
       out(headerText(rec));
@@ -150,7 +160,7 @@ export function showCommand(): Command {
         const u = await unservedNow(store, rec.spec);
         for (const line of u ? waitingForLines(u, reach, rec) : []) out(`… ${line}`);
       }
-      out(`\n${summaryText(summarize(rec, messages), rec.spec)}`);
+      out(`\n${summaryText(summary, rec.spec)}`);
       if (rec.error) out(`  error: ${rec.error}`);
     } finally {
       close();

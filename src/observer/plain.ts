@@ -122,11 +122,14 @@ export function attemptFailedText(c: TokenChunk, r: ConversationRecord): string 
   return `… turn ${turnOf(c.seq, r)} (${nameOf(r, c.agent_id)}, ${c.agent_id}): attempt ${c.attempt} failed (${f?.cause ?? "unknown"}): ${f?.error ?? ""}${next}`;
 }
 
-/** `spec`: the agents a person speaks for are said to be people (not the model they were configured with) */
+/**
+ * `spec`: the agents a person speaks for are said to be people (not the model they were configured
+ * with). A run with no turn has no duration ("–"), whatever ended it, as in `list`.
+ */
 export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
   const lines = [
-    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.duration_s, 1, " s")}`,
+    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.turns === 0 ? null : s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     const o = outcomeText(a);

@@ -4,6 +4,7 @@
  * objects JSON-encoded. Parsed on every read.
  */
 import { z } from "zod";
+import { turnsTaken } from "./turn-count.js";
 import {
   ContextSettingsSchema,
   FailureCauseSchema,
@@ -258,3 +259,15 @@ export { personaOf } from "./persona-of.js";
 
 // (in a module of its own, free of the schemas, so the web page's script can count turns too)
 export { nonTurns, turnOf, turnsTaken } from "./turn-count.js";
+
+/**
+ * How long the dialogue went on, seconds, as `list` and `show` say it: from its start (its first
+ * turn asked for, once the story and personas were written) to its end; for a run going on, to
+ * `lastSeen` (Store.lastSeen: its latest sign of life, where it would end were it found abandoned,
+ * so the figure never shrinks when it is). Null for a run with no turn, whatever ended it.
+ */
+export function dialogueSeconds(rec: ConversationRecord, lastSeen: number | null): number | null {
+  if (rec.started_at === null || turnsTaken(rec) === 0) return null;
+  const end = rec.ended_at ?? lastSeen;
+  return end === null ? null : Math.max(0, end - rec.started_at) / 1000;
+}

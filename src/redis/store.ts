@@ -208,6 +208,27 @@ export class Store {
     return r === 1;
   }
 
+  /**
+   * When a run going on last showed life, ms on Redis' clock: its manager's latest lease renewal,
+   * its start or its latest logged message, whichever is latest, never later than now — what it
+   * would end at were it found abandoned now (ABANDON_LUA reckons it the same way). Reads the
+   * record's renewed_at, lease_until and started_at and the log's last entry. Null: no record.
+   */
+  async lastSeen(id: string): Promise<number | null> {
+    const [fields, tail] = await Promise.all([
+      this.redis.hmget(this.keys.record(id), "renewed_at", "lease_until", "started_at", "spec"),
+      this.redis.xrevrange(this.keys.log(id), "+", "-", "COUNT", 1),
+    ]);
+    const [renewed, lease, started, spec] = fields.map((f) => (f === null || f === "" ? null : f));
+    if (spec === null || spec === undefined) return null;
+    const at = (f: string | null | undefined): number | null => (f === null || f === undefined || !Number.isFinite(Number(f)) ? null : Number(f));
+    const entry = tail[0]?.[1] ?? [];
+    const logged = at(entry[entry.indexOf("t") + 1]);
+    const last = Math.max(at(renewed) ?? at(lease) ?? 0, at(started) ?? 0, entry.includes("t") ? (logged ?? 0) : 0);
+    const t = now();
+    return last <= 0 || last > t ? t : last;
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.record(id))) === 1;
   }

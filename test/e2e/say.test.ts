@@ -107,7 +107,7 @@ describe("dialogue say", () => {
     const list = await runCli(["list", "--json", "--prefix", prefix], env());
     expect(JSON.parse(list.stdout.trim())).toMatchObject({ id, turns: 4, remarks: 1 });
     const table = await runCli(["list", "--prefix", prefix], env());
-    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+\\S+ \\S+\\s+\\S+\\s+4\\s+completed \\(max_turns\\)`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+\\S+ \\S+\\s+\\S+\\s+4\\s+2\\s+completed \\(max_turns\\)`, "m"));
   }, 90_000);
 
   it("a remark said during the last turn is recorded after it, before the run ends", async () => {

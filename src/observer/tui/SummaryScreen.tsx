@@ -12,6 +12,7 @@ import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
 import { modelLabel, plural } from "../../analysis/format.js";
 import { ms, num } from "./format.js";
+import stringWidth from "string-width";
 import { clean, wrapRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
 
@@ -46,29 +47,43 @@ function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean
   );
 }
 
+/** what is left of the name column for a model, below which the model is left out rather than cut to a stump */
+const MIN_MODEL = 8;
+
 /**
- * The agent's name and what speaks for it, in `width` columns: when both do not fit, the name and
- * the model are shortened, never a "[simulated]" badge (simulated figures are always said to be so)
+ * The agent's name and what speaks for it, in `width` columns. The name comes first and whole, as
+ * the live stats table shows it; a name that does not fit beside the "[simulated]" badge gives way
+ * to the agent's id (never a stump of the name). The model takes what is left: whole, shortened
+ * when at least MIN_MODEL columns are left, else not shown (the cast above names every model). A
+ * "[simulated]" badge is never dropped (simulated figures are always said to be so).
  */
-function NameCell({ width, name, color, label }: { width: number; name: string; color: string | undefined; label: string }) {
+export function nameCell(width: number, name: string, id: string, label: string): { who: string; model: string; badge: string } {
   const badge = / \[simulated\]$/.exec(label)?.[0] ?? "";
   const model = label.slice(0, label.length - badge.length);
   const room = Math.max(0, width - badge.length);
-  // the name keeps up to half of what is left (or more, when the model needs less)
-  const nameRoom = Math.min(2 + name.length, Math.max(Math.ceil(room / 2), room - 1 - model.length));
+  const who = 2 + stringWidth(name) <= room ? name : id;
+  const left = room - 2 - stringWidth(who);
+  return { who, model: 1 + stringWidth(model) <= left || left >= MIN_MODEL ? model : "", badge };
+}
+
+function NameCell({ width, name, id, color, label }: { width: number; name: string; id: string; color: string | undefined; label: string }) {
+  const { who, model, badge } = nameCell(width, name, id, label);
+  const whoWidth = Math.min(width, 2 + stringWidth(who));
   return (
     <Box width={width}>
-      <Box width={nameRoom} flexShrink={0}>
+      <Box width={whoWidth} flexShrink={0}>
         <Text color={color} bold wrap="truncate-end">
-          ● {name}
+          ● {who}
         </Text>
       </Box>
-      <Box width={Math.max(0, Math.min(room - nameRoom, 1 + model.length))} flexShrink={0}>
-        <Text dimColor wrap="truncate-end">
-          {" "}
-          {model}
-        </Text>
-      </Box>
+      {model ? (
+        <Box width={Math.max(0, Math.min(width - badge.length - whoWidth, 1 + stringWidth(model)))} flexShrink={0}>
+          <Text dimColor wrap="truncate-end">
+            {" "}
+            {model}
+          </Text>
+        </Box>
+      ) : null}
       {badge ? (
         <Text dimColor wrap="truncate-end">
           {badge}
@@ -91,7 +106,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
         <Text>
           {" "}
           · {plural(s.turns, "turn")}
-          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {s.duration_s === null ? "–" : `${s.duration_s.toFixed(1)} s`}
+          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {/* a run with no turn has no duration, whatever ended it (as list says) */ s.duration_s === null || s.turns === 0 ? "–" : `${s.duration_s.toFixed(1)} s`}
         </Text>
       </Text>
       <Box height={1}>
@@ -106,7 +121,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
       </Box>
       {s.agents.map((a, i) => (
         <Box key={a.agent_id} height={1}>
-          <NameCell width={nameWidth} name={clean(a.name ?? a.agent_id)} color={agentColor(theme, i)} label={people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)} />
+          <NameCell width={nameWidth} name={clean(a.name ?? a.agent_id)} id={clean(a.agent_id)} color={agentColor(theme, i)} label={people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)} />
           {people?.has(a.agent_id) ? (
             <>
               <Cell width={COLS[0]?.[1] ?? 7} text={String(a.turns)} />

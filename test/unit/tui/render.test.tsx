@@ -204,18 +204,34 @@ describe("summary screen", () => {
     expect(widest(out)).toBeLessThanOrEqual(80);
   });
 
-  it("at 80 columns with five agents, shortens names and models but never drops a [simulated] badge", () => {
+  it("at 80 columns with five agents, shows each name whole (or its id when the name cannot fit), never a stump, and never drops a [simulated] badge", () => {
     const r = makeCastRecord(5, { people: ["resident"], over: { status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000 } });
     const turns = CAST.slice(0, 5).map((a, i) => makeTurn(r, i + 1, a.id, `Turn of ${a.id}.`, { skipped: a.id === "resident" }));
     const out = renderToString(<SummaryScreen summary={summarize({ ...r, turns: 5 }, turns)} width={80} people={new Set(["resident"])} />, { columns: 80 });
     expect(widest(out)).toBeLessThanOrEqual(80);
-    const row = (name: string) => out.split("\n").find((l) => l.includes(`● ${name.slice(0, 6)}`)) ?? "";
-    // the simulated agents (every other one) keep the badge whole, beside their figures
-    for (const a of [CAST[0], CAST[2]]) expect(row(a.name)).toMatch(/ \[simulated\]\s+1\s+\d+/);
-    expect(row(CAST[1].name)).toContain("ollama/");
+    const rows = out.split("\n").filter((l) => l.startsWith("● "));
+    expect(rows).toHaveLength(5);
+    // "Margaret Oyelaran-Whitfield" does not fit beside the badge: her id stands for her, not a stump of her name
+    expect(rows[0]).toMatch(/^● chair (simulated\S* )?\[simulated\]\s+1\s+\d+/);
+    expect(out).not.toContain("Margaret");
+    // the others by their whole names; a model is shortened, never the name
+    expect(rows[1]).toMatch(/^● Tomasz Wiśniewski ollama\/\S*…?\s+1\s+\d+/);
+    expect(rows[2]).toMatch(/^● Aiko Tanaka (simulated-1 )?\[simulated\]\s+1\s+\d+/);
+    expect(rows[3]).toMatch(/^● Bongani Dlamini ollama\/\S*\s+1\s+\d+/);
     // a person's turn that nobody answered is not said to be typed
-    expect(row(CAST[4].name)).toMatch(/a person\s+1\s+0 typed by a person, 1 skipped/);
+    expect(rows[4]).toMatch(/^● Ines Carvalho a person\s+1\s+0 typed by a person, 1 skipped/);
     expect(out).toContain("5 turns (1 skipped)");
+  });
+
+  it("at 80 columns shows the names a simulated run gives its five agents whole", () => {
+    const names = ["Henrik Laurent", "Elena Sato", "Felix Whitaker", "Greta Okafor", "Yara Fischer"];
+    const r = makeCastRecord(5, { over: { status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000 } });
+    const all = { ...r, spec: { ...r.spec, agents: r.spec.agents.map((a) => ({ ...a, model: { provider: "simulated" as const, model: "simulated-1", options: {} } })) } };
+    const named = { ...all, personas: (all.personas ?? []).map((p, i) => ({ ...p, name: names[i] ?? p.name })) };
+    const turns = CAST.slice(0, 5).map((a, i) => makeTurn(named, i + 1, a.id, `Turn of ${a.id}.`));
+    const out = renderToString(<SummaryScreen summary={summarize({ ...named, turns: 5 }, turns)} width={80} />, { columns: 80 });
+    for (const n of names) expect(out).toMatch(new RegExp(`^● ${n} \\[simulated\\]\\s+1\\s+\\d+`, "m"));
+    expect(widest(out)).toBeLessThanOrEqual(80);
   });
 
   it("is what the live area becomes at the end, with the report made from the whole run under it", () => {

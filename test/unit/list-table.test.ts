@@ -1,0 +1,40 @@
+/**
+ * `dialogue list`'s table on a terminal: the fixed columns whole, SCENARIO and MODELS cut to what
+ * is left of the width (SCENARIO left out first), and nothing cut when piped.
+ */
+import { describe, expect, it } from "vitest";
+import { listTable, type ListRow } from "../../src/cli/list-table.js";
+
+const row = (agents: number, scenario: string): ListRow => ({
+  id: "20261130-234828-2bd95",
+  started: "2026-11-30 23:48:28",
+  duration: "10.3s",
+  turns: 3,
+  agents,
+  status: "completed (max_turns)",
+  scenario,
+  models: "ollama/llama3.2:3b, simulated-1 [simulated]",
+});
+const rows = [row(5, "Town hall: a tram line down the high street"), row(2, "A chance meeting")];
+
+describe("list table", () => {
+  it("piped: every column whole, the agent count under AGENTS", () => {
+    const [head, a, b] = listTable(rows);
+    expect(head).toMatch(/^ID\s+STARTED \(UTC\)\s+DURATION\s+TURNS\s+AGENTS\s+STATUS\s+SCENARIO\s+MODELS$/);
+    expect(a).toMatch(/\s3\s+5\s+completed \(max_turns\)\s+Town hall: a tram line down the high street\s+ollama\/llama3\.2:3b, simulated-1 \[simulated\]$/);
+    expect(b).toMatch(/\s3\s+2\s+completed \(max_turns\)\s+A chance meeting\s+ollama/);
+  });
+
+  it("on a terminal: the scenario and the models share what is left of its width, cut with …", () => {
+    const lines = listTable(rows, 150);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(150);
+    expect(lines[1]).toMatch(/\s5\s+completed \(max_turns\)\s+Town hall: a tram.*…\s+ollama\/llama3\.2:3b, .*…?$/);
+  });
+
+  it("on a narrow terminal the scenario goes first, the fixed columns stay whole", () => {
+    const lines = listTable(rows, 105);
+    expect(lines[0]).not.toContain("SCENARIO");
+    expect(lines[1]).toMatch(/^20261130-234828-2bd95\s+2026-11-30 23:48:28\s+10\.3s\s+3\s+5\s+completed \(max_turns\)\s+ollama\/llama…$/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(105);
+  });
+});
