@@ -8,7 +8,7 @@
  */
 import { listMatching, type ListFilter } from "../cli/list-filter.js";
 import { parseWhen } from "../cli/when.js";
-import { isFinal, personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { dialogueSeconds, isFinal, personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { Store } from "../redis/store.js";
 import type { ListItem } from "./schemas.js";
 import { now as clockNow } from "../redis/clock.js";
@@ -52,8 +52,9 @@ export function toFilter(q: ListQuery): ListFilter {
   return f;
 }
 
-export function listItem(rec: ConversationRecord, now = clockNow()): ListItem {
-  const duration = rec.started_at === null ? null : ((rec.ended_at ?? now) - rec.started_at) / 1000;
+/** `lastSeen`: for a run going on, its latest sign of life (Store.lastSeen), so its duration reads as `dialogue list`'s */
+export function listItem(rec: ConversationRecord, lastSeen: number | null): ListItem {
+  const duration = dialogueSeconds(rec, lastSeen);
   return {
     id: rec.spec.id,
     scenario: rec.spec.scenario.title,
@@ -89,7 +90,7 @@ export async function listRuns(store: Store, q: ListQuery): Promise<{ conversati
   const conversations: ListItem[] = [];
   const unreadable: Array<{ id: string; error: string }> = [];
   for await (const { id, rec, error } of listMatching(store, toFilter(q), q.limit, NOTICER)) {
-    if (rec) conversations.push(listItem(rec));
+    if (rec) conversations.push(listItem(rec, rec.ended_at === null ? await store.lastSeen(id) : null));
     else unreadable.push({ id, error: error ?? "unreadable" });
   }
   return { conversations, unreadable };

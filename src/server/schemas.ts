@@ -46,7 +46,7 @@ export const ListItemSchema = z.object({
   created_at: z.number(),
   started_at: z.number().nullable(),
   ended_at: z.number().nullable(),
-  duration_s: z.number().nullable().describe("first turn to the end, or to now for a live run"),
+  duration_s: z.number().nullable().describe("how long the dialogue went on, seconds: its first turn asked for to its end; a run going on to its latest sign of life; null with no turn (as dialogue list)"),
   turns: z.number().int().describe("the turns the agents took: a narrator's remarks and a continued run's copied history are messages, not turns"),
   status: StatusSchema,
   stop_reason: StopReasonSchema.nullable(),

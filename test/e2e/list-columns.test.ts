@@ -11,6 +11,7 @@ import { buildSpec } from "../../src/manager/spec.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
+import { startServe } from "../helpers/serve.js";
 
 let redis: Redis;
 beforeAll(() => {
@@ -99,5 +100,25 @@ describe("list: what the duration means", () => {
     expect(rows.find((r) => r.id === abandoned)?.stop_reason).toBe("abandoned");
     const shown = await runCli(["show", abandoned, "--prefix", prefix], cliEnv(testRedisUrl()));
     expect(shown.stdout).toMatch(/· 0 turns · 0 tokens · –$/m);
+  }, 60_000);
+
+  it("the web API's list gives the same durations: a run going on to its latest sign of life, none for a run with no turn", async () => {
+    const prefix = freshPrefix();
+    const store = new Store(redis, prefix);
+    const now = Date.now();
+    const going = await made(store, { status: "running", started_at: now - 10_000, renewed_at: now - 5_700, lease_until: now + 60_000, turns: 2 });
+    const stopped = await made(store, { status: "stopped", stop_reason: "user_stop", started_at: now - 3_000, ended_at: now - 1_000 });
+    const server = await startServe(prefix);
+    try {
+      const r = await server.api("/api/conversations");
+      expect(r.status).toBe(200);
+      const { conversations } = (await r.json()) as { conversations: Array<{ id: string; duration_s: number | null; tokens_per_second: number | null }> };
+      expect(conversations.find((c) => c.id === going)?.duration_s).toBe(4.3);
+      expect(conversations.find((c) => c.id === stopped)).toMatchObject({ duration_s: null, tokens_per_second: null });
+      const { rows } = await list(prefix);
+      for (const c of conversations) expect(c.duration_s).toBe(rows.find((x) => x.id === c.id)?.duration_s);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });
