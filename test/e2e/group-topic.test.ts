@@ -3,7 +3,7 @@
  * processes, read as a user reads it: the story is told for four people who meet somewhere to talk
  * about the topic (said inside a sentence), every agent's goal is about the topic, and nobody
  * answers a question put to someone else or greets one who has not spoken. Without --topic, the
- * default scene's premise counts the four.
+ * default scene's premise counts the four, and so does a run of three started over HTTP.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { cliEnv, runCli } from "../helpers/cli.js";
 import { answeredForOthers, greetedUnheard } from "../helpers/dialogue-checks.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 import { idFrom } from "../helpers/runs.js";
+import { startServe } from "../helpers/serve.js";
 
 let redis: Redis;
 beforeAll(() => {
@@ -75,4 +76,18 @@ describe("dialogue run --agents 4 --topic … --provider simulated", () => {
     expect(r.stdout).toMatch(/Situation: Four strangers share the last free table/);
     expect(r.stdout).not.toMatch(/Two strangers|\{Count\}/);
   }, 120_000);
+
+  it("a run of three started over HTTP (dialogue serve) with the default scene: three strangers", async () => {
+    const prefix = freshPrefix();
+    const server = await startServe(prefix);
+    try {
+      const agents = [{ id: "traveller", role: "curious traveller" }, { id: "local", role: "local resident" }, { id: "owner", role: "cafe owner" }];
+      const r = await server.api("/api/conversations", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider: "simulated", agents }) });
+      expect(r.status).toBe(201);
+      const { id } = (await r.json()) as { id: string };
+      expect((await new Store(redis, prefix).get(id))!.spec.scenario.premise).toMatch(/^Three strangers share the last free table/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
