@@ -96,6 +96,8 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>, adjust
     agents: opts.agents,
     person: opts.person,
     topic: opts.topic,
+    // goals in a file of the user's own are theirs to keep; the default scene's and a built-in scenario's are not
+    ownGoals: Boolean(opts.config ?? process.env.DIALOGUE_CONFIG) || Boolean(opts.scenario && (opts.scenario.includes("/") || opts.scenario.endsWith(".json"))),
     turnOrder: opts.turnOrder,
   });
   const shaped = adjust ? adjust(cast) : cast;

@@ -1,19 +1,35 @@
 /**
  * The command line's say over who takes part: `--agents N` (the scenario's agents, then its
  * `cast` in order, cut to N), `--person <id>` (that agent is a person), `--models a,b,…` (one model
- * per agent, in order; "provider:model" names the provider too), `--topic "…"` (the premise the
- * story is written around) and `--turn-order`. Pure: a configuration in, a configuration out, or a
- * UsageError in one line.
+ * per agent, in order; "provider:model" names the provider too), `--topic "…"` (what the
+ * conversation is about: the premise the story is written around, and each agent's goal) and
+ * `--turn-order`. Then the scenario's `{count}` placeholders are filled for the agents taking part
+ * (fillCount). Pure: a configuration in, a configuration out, or a UsageError in one line.
  */
 import { UsageError } from "../errors/index.js";
 import { MAX_AGENTS, MIN_AGENTS, ProviderNameSchema, type ProviderName } from "../protocol/schemas.js";
+import { fillCount, isTopic, topicPhrase } from "../protocol/scene-words.js";
 import type { Config } from "./schema.js";
 
 export interface CastFlags {
   agents?: number | undefined;
   person?: string[] | undefined;
   topic?: string | undefined;
+  /**
+   * the agents' goals were written by the user (their own config file: --config, or --scenario
+   * with a path): --topic keeps them, and gives a goal about the topic only to an agent without
+   * one. Otherwise (the default scene, a built-in scenario) every goal is about the topic.
+   * @defaultValue false
+   */
+  ownGoals?: boolean | undefined;
   turnOrder?: string | undefined;
+}
+
+/** an agent's goal when the conversation is about `topic`: "weigh up whether … as a local resident" */
+export function topicGoal(topic: string, role: string): string {
+  const what = isTopic(topic) ? topicPhrase(topic) : "what is at stake";
+  const r = role.trim().replace(/^(a|an|the)\s+/i, "").replace(/^\p{Lu}(?=\p{Ll})/u, (c) => c.toLowerCase());
+  return `weigh up ${what} as ${/^[aeiou]/i.test(r) ? "an" : "a"} ${r}`;
 }
 
 export function applyCastFlags(config: Config, f: CastFlags): Config {
@@ -37,11 +53,23 @@ export function applyCastFlags(config: Config, f: CastFlags): Config {
   if (f.topic !== undefined) {
     const topic = f.topic.trim();
     if (topic === "") throw new UsageError("--topic is empty", 'give the premise the story is written around, e.g. --topic "whether the town should build a tram line"');
-    // the topic is the premise; the scenario's own setting may not fit it, so the manager writes one
-    out = { ...out, scenario: { title: topic.length > 80 ? `${topic.slice(0, 79)}…` : topic, premise: topic } };
+    // the topic is the premise; the scenario's own setting may not fit it, so the manager writes one;
+    // the scenario's goals were about its own premise: each agent weighs up the topic instead
+    const goals = out.agents.map((a) => (f.ownGoals && a.goal?.trim() ? a : { ...a, goal: topicGoal(topic, a.role) }));
+    out = { ...out, agents: goals, scenario: { title: topic.length > 80 ? `${topic.slice(0, 79)}…` : topic, premise: topic } };
   }
   if (f.turnOrder !== undefined) out = { ...out, conversation: { ...out.conversation, turn_order: f.turnOrder as Config["conversation"]["turn_order"] } };
-  return out;
+  return fitCount(out);
+}
+
+/** the scenario's title, premise and setting with `{count}` / `{Count}` filled for the agents taking part */
+export function fitCount(config: Config): Config {
+  const n = config.agents.length;
+  const { title, premise, setting } = config.scenario;
+  return {
+    ...config,
+    scenario: { ...config.scenario, title: fillCount(title, n), premise: fillCount(premise, n), ...(setting === undefined ? {} : { setting: fillCount(setting, n) }) },
+  };
 }
 
 /** "a,b,c" for the agents in order: "model" or "provider:model" (an Ollama tag such as qwen2.5:0.5b stays whole) */

@@ -66,6 +66,11 @@ export const ConfigSchema = z
     scenario: z
       .object({
         title: z.string().min(1),
+        /**
+         * what happens, as a sentence; `{count}` / `{Count}` in the title, premise or setting is the
+         * number of agents taking part, in words ("{Count} strangers share…": "Four strangers
+         * share…" with --agents 4)
+         */
         premise: z.string().min(1),
         setting: z.string().min(1).optional(),
         /**
@@ -78,7 +83,7 @@ export const ConfigSchema = z
       .strict()
       .default({
         title: "A chance meeting",
-        premise: "Two strangers share a table in a busy cafe and talk.",
+        premise: "{Count} strangers share a table in a busy cafe and talk.",
       }),
     /** 2 to 8 agents, each with an id of its own; who speaks next is `conversation.turn_order` */
     agents: z

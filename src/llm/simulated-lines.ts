@@ -19,6 +19,14 @@ export const GREETINGS: Record<Register, readonly string[]> = {
   blunt: ["Hello {you}; I'm {me}.", "{you}, I'm {me}."],
 };
 
+/** the first speaker of three or more greets everyone (no one else has spoken), one for one with GREETINGS */
+export const GROUP_GREETINGS: Record<Register, readonly string[]> = {
+  neutral: ["Hello everyone, I'm {me}.", "Hi all, I'm {me}; good to meet you."],
+  formal: ["Good to meet you all; my name is {me}.", "Thank you all for making the time; I'm {me}."],
+  casual: ["Hey everyone, I'm {me}, nice to meet you!", "Oh, hi all! I'm {me}."],
+  blunt: ["Hello all; I'm {me}.", "Everyone, I'm {me}."],
+};
+
 export const GREETINGS_BACK = ["Nice to meet you too, {you}; I'm {me}.", "Good to meet you, {you}, I'm {me}.", "Hello {you}, I'm {me}."] as const;
 
 export const ROLE_INTROS = ["I'm {myRole}, as you may have guessed.", "I'm here as {myRole}."] as const;

@@ -36,6 +36,25 @@ export const AMBIENCE = [
   "A phone buzzes and is ignored.",
 ] as const;
 
+/** the same, for three or more (AMBIENCE speaks of two), one for one so the draws stay aligned */
+export const GROUP_AMBIENCE = [
+  "Conversations hum in the background.",
+  "A clock ticks somewhere nearby.",
+  "None of them is in a hurry, but all have somewhere else to be.",
+  "The room is quieter than expected.",
+  "Someone laughs at a table across the room.",
+  "A phone buzzes and is ignored.",
+] as const;
+
+/** where people meet to talk about a topic when the scenario names no setting: neutral places */
+export const PLACES = [
+  "A quiet meeting room with a long table.",
+  "A corner table in a quiet cafe, away from the counter.",
+  "A community hall with chairs set out in a circle.",
+  "A reading room at the public library, with the door closed.",
+  "A back room of a neighbourhood pub, quiet at this hour.",
+] as const;
+
 export const INTENTS = [
   "has come with questions of their own",
   "is not yet sure what to make of all this",

@@ -10,8 +10,10 @@ import type { GenerationTask } from "./types.js";
 import { Rng } from "./rng.js";
 import { simulateJudge } from "./simulated-judge.js";
 import { simulateCast, simulateNote } from "./simulated-notes.js";
-import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, GROUP_HOOKS, HOOKS, INTENTS, LAST_NAMES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
+import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, GROUP_AMBIENCE, GROUP_HOOKS, HOOKS, INTENTS, LAST_NAMES, PLACES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
+import { countWord, fillCount, isTopic, topicPhrase } from "../protocol/scene-words.js";
 import { simulateTurn } from "./simulated-turn.js";
+import { lastQuestion } from "./simulated-words.js";
 
 export type TaskRole = { id: string; role: string; goal?: string | undefined };
 
@@ -38,8 +40,9 @@ export function simulateText(task: GenerationTask, seed: number, opts: Pick<Mode
 /**
  * The simulated moderator, choosing among the candidates it is given (turn-order.ts leaves out
  * whoever may not speak next) and keeping the conversation balanced: one the last speaker
- * addressed by first name (their own name, as in "I'm Nadia Castillo", does not count), unless
- * they have spoken more than one turn more than the quietest candidate in the transcript; else
+ * addressed by first name (the one its closing question names, before one it only greeted or
+ * answered; their own name, as in "I'm Nadia Castillo", does not count), unless they have
+ * spoken more than one turn more than the quietest candidate in the transcript; else
  * whoever has spoken least there, then whoever has waited longest since, ties broken by the seed.
  * One who missed their latest turn in the transcript (skipped or failed) is chosen only when every
  * candidate did. The reason says which, marked simulated.
@@ -61,7 +64,10 @@ export function simulateModerator(task: Extract<GenerationTask, { kind: "moderat
   const names = (text: string, name: string): boolean => new RegExp(`\\b${first(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(text);
   const turns = (id: string): number => spoken.filter((h) => h.agent_id === id).length;
   const fewest = Math.min(...task.candidates.map((c) => turns(c.agent_id)));
-  const addressed = last ? task.candidates.filter((c) => c.agent_id !== last.agent_id && names(last.text, c.name) && turns(c.agent_id) <= fewest + 1) : [];
+  const namedIn = (text: string) => task.candidates.filter((c) => c.agent_id !== last?.agent_id && names(text, c.name) && turns(c.agent_id) <= fewest + 1);
+  const question = last ? lastQuestion(last.text) : null;
+  const asked = question ? namedIn(question) : [];
+  const addressed = asked.length > 0 ? asked : last ? namedIn(last.text) : [];
   if (last && addressed.length > 0) {
     const pick = rng.pick(addressed);
     return { next_speaker: pick.agent_id, reason: `[simulated moderator] ${last.speaker} addressed ${pick.name} (${pick.role}) by name` };
@@ -89,8 +95,13 @@ export function simulateStory(scenario: Scenario, roles: readonly TaskRole[], se
     name: `${firsts[i] ?? "Alex"} ${lasts[i] ?? "Morgan"}`,
     role: clip(r.role.trim() || "participant", 120),
   }));
-  const premise = asSentence(scenario.premise);
-  const setting = scenario.setting?.trim() ? scenario.setting : `${premise} ${rng.pick(TIMES)} ${rng.pick(AMBIENCE)}`;
+  const group = characters.length > 2;
+  // a topic ("whether the town should build a tram line") is what they meet to talk about, said
+  // inside a sentence, in a place of its own (drawn apart, so the rest of the story is drawn as before)
+  const topic = isTopic(scenario.premise) ? topicPhrase(fillCount(scenario.premise, cast.length)) : null;
+  const premise = topic ? `${upperFirst(countWord(cast.length))} people meet to talk about ${topic}.` : asSentence(fillCount(scenario.premise, cast.length));
+  const place = topic ? new Rng(`${seed}|place|${scenario.premise}`).pick(PLACES) : premise;
+  const setting = scenario.setting?.trim() ? scenario.setting : `${place} ${rng.pick(TIMES)} ${rng.pick(group ? GROUP_AMBIENCE : AMBIENCE)}`;
   const intros = characters.map((c, i) => {
     const goal = cast[i]?.goal?.trim();
     const vp = goal ? goalPhrase(goal) : null;
@@ -101,7 +112,7 @@ export function simulateStory(scenario: Scenario, roles: readonly TaskRole[], se
     title: clip(scenario.title.trim() || "Untitled", 160),
     setting: clip(setting, 1200),
     characters,
-    initial_situation: clip(`${premise} ${intros.join(" ")} ${rng.pick(characters.length > 2 ? GROUP_HOOKS : HOOKS)}`, 1200),
+    initial_situation: clip(`${premise} ${intros.join(" ")} ${rng.pick(group ? GROUP_HOOKS : HOOKS)}`, 1200),
   };
 }
 

@@ -7,8 +7,13 @@
  * the story, the personas, the turn and the history decide the text, never the conversation id,
  * so the same seed and configuration give the same conversation.
  *
- * Whom a turn speaks to is the most recent other speaker in the history (addresseeOf); the others
- * in the conversation come from one helper (othersOf), the one place that knows the task's shape.
+ * Whom a turn speaks to is the most recent other speaker in the history (addresseeOf): the one it
+ * greets back, answers, takes up and thanks, who has spoken. Its question goes to whoever will
+ * speak next as far as the speaker can tell (askedOf): under the "addressed" turn order the
+ * next_speaker it names. With three or more, a question names whom it is put to, a speaker answers
+ * only a question put to it (or to no one in particular), and the first speaker greets everyone.
+ * The others in the conversation come from one helper (othersOf), the one place that knows the
+ * task's shape.
  */
 import type { ConversationContent, HistoryEntry, Persona, StoryContent } from "../protocol/schemas.js";
 import { Rng } from "./rng.js";
@@ -28,6 +33,24 @@ export function addresseeOf(task: TurnTask): Persona {
   const others = othersOf(task);
   const last = task.history.findLast((h) => h.speaker !== task.persona.name && !h.narrator);
   return others.find((p) => p.name === last?.speaker) ?? (others[0] as Persona);
+}
+
+/**
+ * Whom this turn's question goes to: `handTo` (turn order "addressed"), else who is likely to
+ * speak next: the first of the others (in the agents' order) who has not spoken, else the one who
+ * spoke longest ago, as round robin goes (and random rounds mostly do). With two, the other.
+ */
+export function askedOf(task: TurnTask, handTo: TurnTask["others"][number] | null): Persona {
+  if (handTo) return handTo.persona;
+  const spoke = (o: TurnTask["others"][number]): number => task.history.findLastIndex((h) => h.agent_id === o.agent_id && !h.narrator && h.missed === undefined);
+  const waited = [...task.others].sort((a, b) => spoke(a) - spoke(b))[0];
+  return waited?.persona ?? addresseeOf(task);
+}
+
+/** whether a question is put to `me`: it names me, or none of the others (then it is anyone's to answer) */
+export function putTo(question: string, me: Persona, task: TurnTask): boolean {
+  const names = (p: Persona): boolean => new RegExp(`\\b${firstName(p.name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(question);
+  return names(me) || !othersOf(task).some(names);
 }
 
 /**
@@ -65,18 +88,22 @@ export function simulateTurn(task: TurnTask, seed: number, opts: { end_after_tur
     return { message: previous.text, sentiment: 0, references: [], end_conversation: ended };
   }
   const handTo = nextOf(task, new Rng(`${seed}|next|${task.sequence_number}|${me.name}`), opts.address);
-  const you = handTo?.persona ?? addresseeOf(task);
+  // whom I answer and thank (they spoke), and whom I ask (who speaks next): with two, the other
+  const you = addresseeOf(task);
+  const asked = askedOf(task, handTo);
   const rng = new Rng(`${seed}|turn|${task.sequence_number}|${me.name}|${you.name}|${turn.number}`);
-  const t = new Turn(rng, task.story, me, you, history);
+  const t = new Turn(rng, task.story, me, you, asked, history, task.others.length > 1);
   const last = history.findLast((h) => h.speaker !== me.name);
-  const question = last ? lastQuestion(last.text) : null;
+  const lastAsked = last ? lastQuestion(last.text) : null;
+  // a question put to someone else is theirs to answer
+  const question = lastAsked && putTo(lastAsked, me, task) ? lastAsked : null;
   const closing = ended || turn.number >= turn.max;
   const wrapping = !closing && turn.max >= 4 && turn.number === turn.max - 1;
 
   if (question) t.answer(question);
   if (mine.length === 0 && !last) {
     // the very first turn: who I am, why I'm here, and a question to get going
-    t.say(L.GREETINGS[t.register]);
+    t.say((t.group ? L.GROUP_GREETINGS : L.GREETINGS)[t.register]);
     if (rng.chance(0.5)) t.say(L.ROLE_INTROS);
     else if (t.vars.place && rng.chance(0.7)) t.say(L.PLACE_LINES);
     t.say(L.PURPOSES);
@@ -94,10 +121,13 @@ export function simulateTurn(task: TurnTask, seed: number, opts: { end_after_tur
     t.farewell();
   } else if (wrapping) {
     t.say(L.WIND_DOWNS);
-    if (!t.say(L.SUMMARIES)) t.say(L.SUMMARY_FALLBACKS);
+    // summed up to the one asked whether it is fair
+    t.toward(t.askVars, () => {
+      if (!t.say(L.SUMMARIES)) t.say(L.SUMMARY_FALLBACKS);
+    });
     t.ask(["fair"]);
-  } else if (!question && last && !t.recognises(last.text) && rng.chance(0.2) && t.ask(["why"], true)) {
-    // a short turn: asking the last speaker to explain what they said
+  } else if (!question && last && asked.name === you.name && !t.recognises(last.text) && rng.chance(0.2) && t.ask(["why"], true)) {
+    // a short turn: asking the last speaker to explain what they said (when they are the one I ask)
   } else {
     if (!question && last) t.react(last.text);
     t.point();
@@ -132,7 +162,12 @@ class Turn {
   readonly out: string[] = [];
   readonly references: string[] = [];
   readonly register: L.Register;
-  readonly vars: Vars;
+  /** the placeholders as they are filled now: `youVars`, or `askVars` while a question is written */
+  vars: Vars;
+  /** the placeholders for the one I answer ({you}: the most recent other speaker) */
+  readonly youVars: Vars;
+  /** the same, with {you}, {yourRole} and {yourGoal} those of the one I ask */
+  readonly askVars: Vars;
   sentiment: number;
   /** the sentences of each message so far (compared as `norm` makes them), and all of their text */
   private readonly said: Array<Set<string>>;
@@ -143,12 +178,15 @@ class Turn {
     story: StoryContent,
     private readonly me: Persona,
     you: Persona,
+    asked: Persona,
     private readonly history: HistoryEntry[],
+    /** three or more in the conversation */
+    readonly group: boolean,
   ) {
     this.register = registerOf(me.speaking_style);
     this.sentiment = rng.range(-0.05, 0.35);
     const scene = sceneOf(story);
-    this.vars = {
+    this.vars = this.youVars = {
       me: me.name,
       you: firstName(you.name),
       myRole: aRole(me.role),
@@ -160,7 +198,8 @@ class Turn {
       daypart: scene.daypart,
       issue: scene.issue,
     };
-    this.names = [me, you].map((p) => firstName(p.name));
+    this.askVars = { ...this.youVars, you: firstName(asked.name), yourRole: aRole(asked.role), yourGoal: goalOf(asked, "you") };
+    this.names = [me, you, asked].map((p) => firstName(p.name));
     this.said = history.map((h) => new Set(sentences(h.text).map((s) => this.norm(s))));
     this.heard = history.map((h) => h.text.toLowerCase()).join("\n");
   }
@@ -180,6 +219,17 @@ class Turn {
     t = t.toLowerCase();
     this.normed.set(s, t);
     return t;
+  }
+
+  /** `fn` with the placeholders `vars` */
+  toward<T>(vars: Vars, fn: () => T): T {
+    const keep = this.vars;
+    this.vars = vars;
+    try {
+      return fn();
+    } finally {
+      this.vars = keep;
+    }
   }
 
   /** a template filled in, or null when a placeholder has no value here */
@@ -305,6 +355,17 @@ class Turn {
    * the conversation, and only while an answer to it can still be new.
    */
   ask(only?: readonly string[], anyway = false): boolean {
+    return this.toward(this.askVars, () => this.askNow(only, anyway));
+  }
+
+  /** with three or more, the forms of a question that name whom it is put to (or it is put to them by name) */
+  private named(asks: readonly string[]): readonly string[] {
+    if (!this.group) return asks;
+    const naming = asks.filter((a) => a.includes("{you}"));
+    return naming.length > 0 ? naming : asks.map((a) => `{you}, ${lowerFirst(a)}`);
+  }
+
+  private askNow(only: readonly string[] | undefined, anyway: boolean): boolean {
     const times = (k: L.QuestionKind): number => this.history.filter((h) => sentences(h.text).some((s) => s.endsWith("?") && k.match.test(s))).length;
     const answerable = (k: L.QuestionKind): boolean => !k.fillers || k.fillers.some((x) => !this.heard.includes(x.toLowerCase()));
     const open = (only ? L.QUESTIONS.filter((k) => only.includes(k.id)) : L.QUESTIONS.filter((k) => k.id !== "fair" && k.id !== "why"))
@@ -312,7 +373,7 @@ class Turn {
       .map((k) => ({ k, n: times(k), r: this.rng.next() }))
       .sort((a, b) => a.n - b.n || a.r - b.r);
     if (anyway && open.length === 0) return false;
-    for (const { k } of open) if (this.say(k.asks)) return true;
+    for (const { k } of open) if (this.say(this.named(k.asks))) return true;
     return false;
   }
 

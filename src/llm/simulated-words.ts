@@ -4,6 +4,7 @@
  * person; what the other said, turned around ("my" is "your"); the question a message ends on.
  */
 import type { Persona, StoryContent } from "../protocol/schemas.js";
+import { topicPhrase } from "../protocol/scene-words.js";
 import type { Register } from "./simulated-lines.js";
 
 export interface Scene {
@@ -23,8 +24,10 @@ export function sceneOf(story: StoryContent): Scene {
   // "whether …", up to where a prepositional afterthought (", in front of …") begins
   // from the premise (the situation's first sentence; the rest is about the people)
   const premise = story.initial_situation.split(/(?<=[.!?])\s+/)[0] ?? "";
-  const issue = /\b(whether\b[^.;?!]*)/i.exec(premise)?.[1]?.split(/,\s+(?=(?:in|at|on|with|for|before|after|during|while|because)\b)/)[0]?.trim() ?? null;
-  return { place: placeOk ? `the ${first.replace(/^(a|an|the)\s+/i, "")}` : null, daypart, issue: issue && issue.split(/\s+/).length <= 24 ? issue : null };
+  // else what they "meet to talk about" (a topic: simulated-text.ts); either way said inside a sentence
+  const found = /\b(whether\b[^.;?!]*)/i.exec(premise)?.[1] ?? /\bmeet to talk about ([^.;?!]+)/i.exec(premise)?.[1];
+  const issue = found?.split(/,\s+(?=(?:in|at|on|with|for|before|after|during|while|because)\b)/)[0]?.trim() ?? null;
+  return { place: placeOk ? `the ${first.replace(/^(a|an|the)\s+/i, "")}` : null, daypart, issue: issue && issue.split(/\s+/).length <= 24 ? topicPhrase(issue) : null };
 }
 
 /** the persona's first goal as a verb phrase, as `who` says it ("me": first person, "you": second) */

@@ -4,6 +4,7 @@
  * creates one (spec/start.ts). The server talks to Redis only, so it cannot resolve the "auto"
  * provider (that probes Ollama and the model files): a request must name its providers.
  */
+import { fitCount } from "../config/cast-flags.js";
 import { load, type Problem } from "../config/load.js";
 import { buildSpec, needsAuto, startRun } from "../spec/start.js";
 import type { ConversationSpec } from "../protocol/record.js";
@@ -41,7 +42,8 @@ export async function startFromRequest(ctx: ServerContext, body: Record<string, 
     }
   }
   if (problems.length > 0 || !config) return { ok: false, problems };
-  const spec = buildSpec({ ...config, redis: { ...config.redis, url: ctx.config.redis.url, prefix: ctx.config.redis.prefix } }, "simulated");
+  // the scenario's {count} for the agents the request runs
+  const spec = buildSpec({ ...fitCount(config), redis: { ...config.redis, url: ctx.config.redis.url, prefix: ctx.config.redis.prefix } }, "simulated");
   await startRun(ctx.store, ctx.queues, spec);
   return { ok: true, spec };
 }

@@ -441,6 +441,30 @@ describe("load(): scenarios", () => {
     expect(applyCastFlags(own, { agents: 3 }).agents.map((a) => a.id)).toEqual(["a", "b", "c"]);
   });
 
+  it("the default scene's premise counts the agents taking part ({Count}): two by default, four with --agents 4", () => {
+    expect(applyCastFlags(configOf({}), {}).scenario.premise).toMatch(/^Two strangers share the last free table/);
+    expect(applyCastFlags(configOf({}), { agents: 4 }).scenario.premise).toMatch(/^Four strangers share the last free table/);
+    expect(applyCastFlags(configOf({}), { agents: 8 }).scenario.premise).toMatch(/^Eight strangers /);
+  });
+
+  it("--topic gives every agent a goal about the topic, as its role; goals of the user's own file are kept", () => {
+    const topic = "whether the town should build a tram line";
+    const c = applyCastFlags(configOf({}), { agents: 4, topic });
+    expect(c.scenario.premise).toBe(topic);
+    expect(c.agents.map((a) => a.goal)).toEqual([
+      `weigh up ${topic} as a curious traveller`,
+      `weigh up ${topic} as a local resident`,
+      `weigh up ${topic} as a cafe owner`,
+      `weigh up ${topic} as an exchange student`,
+    ]);
+    // a built-in scenario's goals were written for its own premise
+    expect(applyCastFlags(configOf({ scenario: "debate" }), { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as an urban planner arguing for car-free centres`);
+    // the user's own: kept, and an agent without one gets one about the topic
+    const own = configOf({ configFile: tempFile({ agents: [{ id: "a", role: "Mayor", goal: "win the vote" }, { id: "b", role: "voter" }] }) });
+    expect(applyCastFlags(own, { topic, ownGoals: true }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
+    expect(applyCastFlags(own, { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as a mayor`);
+  });
+
   it("a config file layered over a scenario wins over it", () => {
     const c = configOf({ scenario: "debate", configFile: tempFile({ limits: { max_turns: 3 } }) });
     expect(c.limits.max_turns).toBe(3);
