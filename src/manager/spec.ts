@@ -10,6 +10,7 @@ import { DEFAULT_MODELS } from "../llm/index.js";
 import type { AgentSpec, ConversationSpec } from "../protocol/record.js";
 import type { ModelOptions, ModelSpec, ProviderName, StallTimeouts } from "../protocol/schemas.js";
 import { now } from "../redis/clock.js";
+import { fillCount } from "../protocol/scene-words.js";
 
 export type ConcreteProvider = Exclude<ProviderName, "auto">;
 
@@ -121,7 +122,8 @@ export function buildSpec(config: Config, autoChoice: ConcreteProvider | AutoRes
     id,
     created_at: now(),
     // the material's files are in `materials` (with their chunks in Redis), not in the scenario
-    scenario: { title: config.scenario.title, premise: config.scenario.premise, ...(config.scenario.setting ? { setting: config.scenario.setting } : {}) },
+    // (and its {count} for the agents taking part, whatever path built the configuration)
+    scenario: { title: fillCount(config.scenario.title, agents.length), premise: fillCount(config.scenario.premise, agents.length), ...(config.scenario.setting ? { setting: fillCount(config.scenario.setting, agents.length) } : {}) },
     agents,
     turn_order: config.conversation.turn_order,
     manager: modelSpec(config, config.manager, config.manager.options, auto, managerSim, config.manager.timeouts),
