@@ -32,7 +32,7 @@ import { ANALYSIS_VERSION, type Analysis, type Window } from "./schema.js";
 import { Acc, dist, mean, round } from "./stats.js";
 import { questionCount, sentimentOf, shingles, Vocabulary } from "./text.js";
 import { TurnTakingAcc } from "./turn-taking.js";
-import { WindowAcc } from "./window-acc.js";
+import { TermTally, WindowAcc } from "./window-acc.js";
 import { autoWindow, windowIndex, windowLabel, type WindowSpec } from "./windows.js";
 
 /** one log entry: the message, and when the manager recorded it (null for entries that do not say) */
@@ -68,6 +68,8 @@ export class Analyzer {
   private readonly windows: Window[] = [];
   private readonly terms: Terms[] = [];
   private current: WindowAcc | null = null;
+  /** the open window's content-word counts (one window is open at a time) */
+  private readonly tally = new TermTally();
   private prev: TranscriptEntry | null = null;
   private firstStart: number | null = null;
   private turns = 0;
@@ -197,7 +199,7 @@ export class Analyzer {
     this.closeCurrent();
     const w = this.window;
     const bounds = w.kind === "time" ? { start: index * w.size_ms, end: (index + 1) * w.size_ms } : null;
-    this.current = new WindowAcc(index, this.agentIds, bounds);
+    this.current = new WindowAcc(index, this.agentIds, bounds, this.tally);
   }
 
   private closeCurrent(): void {
