@@ -30,9 +30,9 @@ import { Mattr, MATTR_WINDOW } from "./mattr.js";
 import { RepetitionTracker, REPETITION_MEMORY } from "./repetition.js";
 import { ANALYSIS_VERSION, type Analysis, type Window } from "./schema.js";
 import { Acc, dist, mean, round } from "./stats.js";
-import { questionCount, sentimentOf, shingles, Vocabulary, words } from "./text.js";
+import { questionCount, sentimentOf, shingles, Vocabulary } from "./text.js";
 import { TurnTakingAcc } from "./turn-taking.js";
-import { WindowAcc } from "./window-acc.js";
+import { TermTally, WindowAcc } from "./window-acc.js";
 import { autoWindow, windowIndex, windowLabel, type WindowSpec } from "./windows.js";
 
 /** one log entry: the message, and when the manager recorded it (null for entries that do not say) */
@@ -68,6 +68,8 @@ export class Analyzer {
   private readonly windows: Window[] = [];
   private readonly terms: Terms[] = [];
   private current: WindowAcc | null = null;
+  /** the open window's content-word counts (one window is open at a time) */
+  private readonly tally = new TermTally();
   private prev: TranscriptEntry | null = null;
   private firstStart: number | null = null;
   private turns = 0;
@@ -140,20 +142,21 @@ export class Analyzer {
       return;
     }
 
-    const ws = words(m.content.message);
-    const ids = this.vocab.encode(ws);
+    // the message's words as vocabulary ids (encodeText: encode(words(text)) for less work)
+    const ids = this.vocab.encodeText(m.content.message);
+    const nWords = ids.length;
     const { repetition, echo } = this.tracker.add(md.agent_id, shingles(ids));
-    const facts: MessageFacts = { words: ws.length, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab), material: this.materialFacts(m, ws, ids) };
+    const facts: MessageFacts = { words: nWords, ids, questions: questionCount(m.content.message), repetition, echo, sentiment: sentimentOf(ids, this.vocab), material: this.materialFacts(m, ids) };
 
     // the message this one answers: the latest by another speaker
     const previous = this.latest && this.latest.agent !== md.agent_id ? this.latest : this.latestOther;
     const previousWords = previous && previous.agent !== md.agent_id ? previous.words : null;
-    this.flags.add({ turn: this.turns, agent_id: md.agent_id, words: ws.length, previous_words: previousWords, repetition: repetition ?? 0, echo: echo ?? 0 });
+    this.flags.add({ turn: this.turns, agent_id: md.agent_id, words: nWords, previous_words: previousWords, repetition: repetition ?? 0, echo: echo ?? 0 });
     if (this.latest && this.latest.agent !== md.agent_id) this.latestOther = this.latest;
-    this.latest = { agent: md.agent_id, words: ws.length };
+    this.latest = { agent: md.agent_id, words: nWords };
 
     agent.add(m, facts);
-    this.words += ws.length;
+    this.words += nWords;
     this.questions += facts.questions;
     this.mattr.pushAll(ids);
     this.repetition.addMaybe(repetition);
@@ -162,7 +165,7 @@ export class Analyzer {
   }
 
   /** a message whose prompt held material: its content words, and how many were in those chunks */
-  private materialFacts(m: AnalyzedMessage, ws: readonly string[], ids: Int32Array): MessageFacts["material"] {
+  private materialFacts(m: AnalyzedMessage, ids: Int32Array): MessageFacts["material"] {
     const held = m.metadata.material?.chunks;
     const chunks = this.opts.material;
     if (!held || held.length === 0 || !chunks) return null;
@@ -170,10 +173,10 @@ export class Analyzer {
     const sets = held.map((c) => chunks.get(c)).filter((s): s is ReadonlySet<string> => s !== undefined);
     let content = 0;
     let found = 0;
-    for (let i = 0; i < ws.length; i++) {
+    for (let i = 0; i < ids.length; i++) {
       if (!this.vocab.isContent(ids[i] as number)) continue;
       content++;
-      const w = ws[i] as string;
+      const w = this.vocab.word(ids[i] as number);
       if (sets.some((s) => s.has(w))) found++;
     }
     return { content, found };
@@ -196,7 +199,7 @@ export class Analyzer {
     this.closeCurrent();
     const w = this.window;
     const bounds = w.kind === "time" ? { start: index * w.size_ms, end: (index + 1) * w.size_ms } : null;
-    this.current = new WindowAcc(index, this.agentIds, bounds);
+    this.current = new WindowAcc(index, this.agentIds, bounds, this.tally);
   }
 
   private closeCurrent(): void {

@@ -98,6 +98,31 @@ export class IntCounter {
     this.counts[i] = (this.counts[i] as number) + 1;
   }
 
+  /**
+   * For `ks` (distinct keys): how many of them have a count above 0, then inc() each — what
+   * counting `has` over them and then inc'ing them gives, looking each key up once.
+   */
+  countThenInc(ks: Int32Array): number {
+    let present = 0;
+    for (let n = 0; n < ks.length; n++) {
+      const k = ks[n] as number;
+      let i = this.slot(k);
+      if (this.keys[i] === 0) {
+        if ((this.used + 1) * 2 > this.keys.length) {
+          this.rebuild();
+          i = this.slot(k);
+        }
+        this.keys[i] = k + 1;
+        this.used++;
+      }
+      const c = this.counts[i] as number;
+      if (c > 0) present++;
+      else this.live++;
+      this.counts[i] = c + 1;
+    }
+    return present;
+  }
+
   dec(k: number): void {
     const i = this.slot(k);
     const c = this.counts[i] as number;

@@ -47,8 +47,46 @@ export class Mattr {
     }
   }
 
+  /** push() for each id in turn (the same sums in the same order), with the fields held in locals */
   pushAll(ids: Int32Array): void {
-    for (let i = 0; i < ids.length; i++) this.push(ids[i] as number);
+    const n = ids.length;
+    if (n === 0) return;
+    let max = 0;
+    for (let i = 0; i < n; i++) if ((ids[i] as number) > max) max = ids[i] as number;
+    if (max >= this.counts.length) {
+      const c = new Int32Array(Math.max(max + 1, this.counts.length * 2));
+      c.set(this.counts);
+      this.counts = c;
+    }
+    const ring = this.ring;
+    const counts = this.counts;
+    const size = this.size;
+    let { filled, pos, distinct, sum, windows } = this;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i] as number;
+      if (filled === size) {
+        const out = ring[pos] as number;
+        const left = (counts[out] as number) - 1;
+        counts[out] = left;
+        if (left === 0) distinct--;
+      } else {
+        filled++;
+      }
+      ring[pos] = id;
+      pos = pos + 1 === size ? 0 : pos + 1;
+      const c = (counts[id] as number) + 1;
+      counts[id] = c;
+      if (c === 1) distinct++;
+      if (filled === size) {
+        sum += distinct / size;
+        windows++;
+      }
+    }
+    this.filled = filled;
+    this.pos = pos;
+    this.distinct = distinct;
+    this.sum = sum;
+    this.windows = windows;
   }
 
   /** MATTR so far; null before the first word */

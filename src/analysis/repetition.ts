@@ -44,7 +44,10 @@ export class RepetitionTracker {
       mem = { counts: new IntCounter(), recent: [] };
       this.speakers.set(speaker, mem);
     }
-    const repetition = mem.recent.length > 0 ? containment(sh, mem.counts) : null;
+    // the share of its 3-grams (distinct) the speaker's memory has: containment(sh, mem.counts), then
+    // each counted in (further down, as before: nothing between reads the speaker's counts)
+    const present = mem.counts.countThenInc(sh);
+    const repetition = mem.recent.length > 0 ? (sh.length === 0 ? 0 : present / sh.length) : null;
     const previous = this.last && this.last.speaker !== speaker ? this.last : this.beforeLast;
     let echo: number | null = null;
     if (previous && previous.speaker !== speaker) {
@@ -53,7 +56,6 @@ export class RepetitionTracker {
       echo = containment(sh, this.previousGrams);
     }
 
-    for (let i = 0; i < sh.length; i++) mem.counts.inc(sh[i] as number);
     mem.recent.push(sh);
     if (mem.recent.length > this.memory) {
       const old = mem.recent.shift() as Int32Array;

@@ -24,6 +24,37 @@ interface WindowAgent {
 const newAgent = (): WindowAgent => ({ turns: 0, tokens: 0, words: 0, tps: new Acc(), lexicon: new Acc(), self: new Acc(), repetition: new Acc() });
 const secs = (ms: number | null): number | null => (ms === null ? null : round(ms / 1000, 3));
 
+/**
+ * Counts of word ids (a window's content words) on a typed array, with the ids in the order first
+ * seen; take() gives them as a map in that order (the order a map counting them would have) and
+ * starts again from nothing.
+ */
+export class TermTally {
+  private counts = new Int32Array(1024);
+  private readonly order: number[] = [];
+
+  add(id: number): void {
+    if (id >= this.counts.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    const c = this.counts[id] as number;
+    if (c === 0) this.order.push(id);
+    this.counts[id] = c + 1;
+  }
+
+  take(): Terms {
+    const terms: Terms = new Map();
+    for (const id of this.order) {
+      terms.set(id, this.counts[id] as number);
+      this.counts[id] = 0;
+    }
+    this.order.length = 0;
+    return terms;
+  }
+}
+
 export class WindowAcc {
   fromTurn: number | null = null;
   toTurn: number | null = null;
@@ -36,7 +67,6 @@ export class WindowAcc {
   readonly mattr = new Mattr();
   readonly repetition = new Acc();
   readonly echo = new Acc();
-  terms: Terms = new Map();
   private readonly agents = new Map<string, WindowAgent>();
 
   /** `bounds`: the window's own start and end in ms after t0 (time windows), or null */
@@ -44,6 +74,8 @@ export class WindowAcc {
     readonly index: number,
     agentIds: readonly string[],
     private readonly bounds: { start: number; end: number } | null,
+    /** the content words' counts; one at a time, so the windows of a run take turns with one */
+    private readonly tally: TermTally = new TermTally(),
   ) {
     for (const a of agentIds) this.agents.set(a, newAgent());
   }
@@ -88,7 +120,7 @@ export class WindowAcc {
     this.echo.addMaybe(f.echo);
     for (let i = 0; i < f.ids.length; i++) {
       const id = f.ids[i] as number;
-      if (vocab.isContent(id)) this.terms.set(id, (this.terms.get(id) ?? 0) + 1);
+      if (vocab.isContent(id)) this.tally.add(id);
     }
     a.tokens += md.tokens_generated;
     a.words += f.words;
@@ -126,6 +158,6 @@ export class WindowAcc {
         repetition_mean: round(a.repetition.mean(), 4),
       })),
     };
-    return { window, terms: topTerms(this.terms) };
+    return { window, terms: topTerms(this.tally.take()) };
   }
 }

@@ -146,3 +146,38 @@ describe("sparklines", () => {
     expect(sparkline([0], { min: -1, max: 1 })).toBe("▅");
   });
 });
+
+describe("encodeText: encode(words(text)) read straight from the text", () => {
+  const texts = [
+    "Good morning Ben. Can we talk about the BUDGET?",
+    "Don't worry, it's fine: the 2nd train leaves at 10:45 o'clock.",
+    "rock'n'roll isn't 'quoted' nor trailing' nor 'leading, and ''double'' 'x'y'",
+    "Don’t say ‘never’ — café, naïve, ÜBER straße İstanbul and the Kelvin sign K.",
+    "a'é ab' é'a x'", // an apostrophe next to a letter outside ASCII
+    "",
+    "   ...?!  ",
+    "MiXeD CaSe mixed case MIXED",
+    "numbers 123 and 4'5 and x1y2",
+    "good morning ben, can we talk about the budget",
+    "emoji 😀 inside, then plain words again",
+    `a very long word: ${"Ab".repeat(200)} and it again: ${"aB".repeat(200)}`,
+  ];
+
+  it("gives the same ids, in the same order, as encode(words(text)), new words numbered alike", () => {
+    const slow = new Vocabulary();
+    const fast = new Vocabulary();
+    for (let round = 0; round < 2; round++) {
+      for (const t of texts) expect(Array.from(fast.encodeText(t)), t).toEqual(Array.from(slow.encode(words(t))));
+    }
+    expect(fast.size).toBe(slow.size);
+    expect(fast.word(fast.encodeText("Budget")[0] as number)).toBe("budget");
+  });
+
+  it("keeps up past its first table size (thousands of distinct words)", () => {
+    const slow = new Vocabulary();
+    const fast = new Vocabulary();
+    const many = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)} It'S${i % 7} x`).join(" ");
+    expect(Array.from(fast.encodeText(many))).toEqual(Array.from(slow.encode(words(many))));
+    expect(Array.from(fast.encodeText(many.toUpperCase()))).toEqual(Array.from(slow.encode(words(many.toUpperCase()))));
+  });
+});

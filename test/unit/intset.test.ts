@@ -49,3 +49,29 @@ describe("IntCounter", () => {
     expect(c.has(123)).toBe(false);
   });
 });
+
+describe("IntCounter.countThenInc", () => {
+  it("counts the keys already there, then counts each in: as has() over them, then inc() each", () => {
+    const fused = new IntCounter(16);
+    const plain = new IntCounter(16);
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 3000;
+    const recent: Int32Array[] = [];
+    for (let msg = 0; msg < 400; msg++) {
+      const ks = Int32Array.from(new Set(Array.from({ length: 1 + (msg % 40) }, next)));
+      let want = 0;
+      for (const k of ks) if (plain.has(k)) want++;
+      for (const k of ks) plain.inc(k);
+      expect(fused.countThenInc(ks)).toBe(want);
+      expect(fused.size).toBe(plain.size);
+      recent.push(ks);
+      if (recent.length > 12) {
+        const old = recent.shift() as Int32Array;
+        for (const k of old) {
+          fused.dec(k);
+          plain.dec(k);
+        }
+      }
+    }
+  });
+});
