@@ -270,7 +270,8 @@ export class Analyzer {
         created_at: spec.created_at,
         started_at: rec.started_at,
         ended_at: rec.ended_at,
-        duration_s: rec.started_at === null ? null : round((end - rec.started_at) / 1000, 3),
+        // a run with no turn has no duration, whatever ended it (as list and show say it)
+        duration_s: rec.started_at === null || this.turns === 0 ? null : round((end - rec.started_at) / 1000, 3),
         turns: this.turns,
         remarks: this.remarks,
         skipped_turns: this.skipped,

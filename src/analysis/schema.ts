@@ -27,10 +27,13 @@
  * Version 6: the flags' turns (turn, detected_turn, until_turn) are turn numbers, as every view
  * labels turns (a narrator's remarks and a copied history are not turns), no longer the messages'
  * sequence numbers.
+ *
+ * Version 7: a run with no turn has no duration (run.duration_s null, as `dialogue list` says it),
+ * whatever ended it; it was the time from its start to its end.
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 6;
+export const ANALYSIS_VERSION = 7;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -65,7 +68,7 @@ export const RunMetricsSchema = z
     created_at: num,
     started_at: maybe,
     ended_at: maybe,
-    duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds"),
+    duration_s: maybe.describe("first turn to the end (or to now, for a live run), seconds; null with no turn"),
     turns: z.number().int().nonnegative().describe("the agents' turns: models' replies, people's answers, people's skipped turns and failed turns (a narrator's remark is not a turn)"),
     remarks: z.number().int().nonnegative().describe("a narrator's remarks (dialogue say --as narrator): messages in the log, left out of every other figure"),
     skipped_turns: z.number().int().nonnegative().describe("people's turns left unanswered: within limits.human_turn_seconds, or before the run ended with the turn open"),
