@@ -11,7 +11,7 @@ import { Rng } from "./rng.js";
 import { simulateJudge } from "./simulated-judge.js";
 import { simulateCast, simulateNote } from "./simulated-notes.js";
 import { AMBIENCE, EXTRA_GOALS, FIRST_NAMES, GROUP_AMBIENCE, GROUP_HOOKS, HOOKS, INTENTS, LAST_NAMES, PLACES, STYLES, TIMES, TRAITS } from "./simulated-phrases.js";
-import { countWord, fillCount, isTopic, topicPhrase } from "../protocol/scene-words.js";
+import { countWord, fillCount, readsAsTopic, topicPhrase } from "../protocol/scene-words.js";
 import { simulateTurn } from "./simulated-turn.js";
 import { lastQuestion } from "./simulated-words.js";
 
@@ -98,7 +98,7 @@ export function simulateStory(scenario: Scenario, roles: readonly TaskRole[], se
   const group = characters.length > 2;
   // a topic ("whether the town should build a tram line") is what they meet to talk about, said
   // inside a sentence, in a place of its own (drawn apart, so the rest of the story is drawn as before)
-  const topic = isTopic(scenario.premise) ? topicPhrase(fillCount(scenario.premise, cast.length)) : null;
+  const topic = readsAsTopic(scenario.premise) ? topicPhrase(fillCount(scenario.premise, cast.length)) : null;
   const premise = topic ? `${upperFirst(countWord(cast.length))} people meet to talk about ${topic}.` : asSentence(fillCount(scenario.premise, cast.length));
   const place = topic ? new Rng(`${seed}|place|${scenario.premise}`).pick(PLACES) : premise;
   const setting = scenario.setting?.trim() ? scenario.setting : `${place} ${rng.pick(TIMES)} ${rng.pick(group ? GROUP_AMBIENCE : AMBIENCE)}`;

@@ -233,7 +233,9 @@ export function plainRenderer(write: Write, opts: { live?: boolean; reach: strin
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
           // a person's open turn is not in flight: the manager closes it (an answer already sent is recorded, else the turn is skipped)
           const open = waitingFor(r);
-          write(`… stopping (${r.stop_reason ?? "requested"}); ${open ? `closing ${open.name}'s turn ${open.turn}` : "waiting for the turn in flight"}\n`);
+          // a model's turn in flight only when one is pending (the story, or a turn already closed, is not one)
+          const inFlight = !open && r.pending_seq !== null && r.pending_seq > r.turns;
+          write(`… stopping (${r.stop_reason ?? "requested"})${open ? `; closing ${open.name}'s turn ${open.turn}` : inFlight ? "; waiting for the turn in flight" : ""}\n`);
         }
       } else if (e.type === "message") {
         write(`${messageText(e.message, true, turnOrder, placeIn(e.message))}\n`);

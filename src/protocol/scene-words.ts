@@ -35,3 +35,17 @@ export function topicPhrase(topic: string): string {
   const first = /^\p{L}+/u.exec(t)?.[0] ?? "";
   return LEADS.has(first.toLowerCase()) && /^\p{Lu}\p{Ll}*$/u.test(first) ? first.toLowerCase() + t.slice(first.length) : t;
 }
+
+/** the words a topic given as a question opens with ("whether the town…", "how to…", "should we…") */
+const QUESTION_LEADS = new Set("whether if how why what which when where who whose should shall can could would will is are do does".split(" "));
+
+/**
+ * A scenario's premise that reads as a topic rather than a sentence missing its full stop: no end
+ * punctuation, and either it opens as a question ("whether the town should…") or it is a few words
+ * ("the night bus"). "Two old friends run into each other at a station" is a sentence, told as written.
+ */
+export function readsAsTopic(premise: string): boolean {
+  if (!isTopic(premise)) return false;
+  const words = premise.trim().split(/\s+/);
+  return QUESTION_LEADS.has((words[0] ?? "").toLowerCase()) || words.length <= 4;
+}

@@ -109,3 +109,13 @@ describe("a simulated conversation of four about a topic", () => {
     expect(conversation(9, 10, "addressed").run).toEqual(conversation(9, 10, "addressed").run);
   });
 });
+
+describe("a premise that is a sentence without its full stop", () => {
+  it("is told as a sentence, not as a topic to talk about", async () => {
+    const { readsAsTopic } = await import("../../src/protocol/scene-words.js");
+    expect(readsAsTopic("Two old friends run into each other at a train station after ten years")).toBe(false);
+    expect(readsAsTopic("whether the town should build a tram line")).toBe(true);
+    expect(readsAsTopic("the night bus")).toBe(true);
+    expect(readsAsTopic("A storm closes the airport.")).toBe(false);
+  });
+});

@@ -53,3 +53,13 @@ function feedOf(running: ConversationRecord): Feed {
   feed.push({ type: "record", record: { ...running, status: "stopping", stop_reason: "user_stop" }, previous: running });
   return feed;
 }
+
+describe("the plain line when nothing is in flight", () => {
+  it("the person's turn already closed when the stop is seen, or no turn yet: just the stop, no turn in flight claimed", () => {
+    const r: ConversationRecord = { ...makeCastRecord(4, { people: ["commuter"] }), status: "running" };
+    // turn 3 (the person's) recorded skipped before the observer saw the stopping record: nothing pending
+    expect(linesFor({ ...chosen(r, 3, "shopkeeper"), pending_seq: 3 })).toMatch(/^… stopping \(user_stop\)$/m);
+    // the manager still writing the story
+    expect(linesFor({ ...r, pending_seq: null, next_choice: null, turns: 0 })).toMatch(/^… stopping \(user_stop\)$/m);
+  });
+});
