@@ -84,7 +84,8 @@ export class IntCounter {
     return (this.counts[this.slot(k)] as number) > 0;
   }
 
-  inc(k: number): void {
+  /** the slot of `k`, taken for it if it had none (the table grown first when it is half full) */
+  private claim(k: number): number {
     let i = this.slot(k);
     if (this.keys[i] === 0) {
       if ((this.used + 1) * 2 > this.keys.length) {
@@ -94,6 +95,11 @@ export class IntCounter {
       this.keys[i] = k + 1;
       this.used++;
     }
+    return i;
+  }
+
+  inc(k: number): void {
+    const i = this.claim(k);
     if ((this.counts[i] as number) === 0) this.live++;
     this.counts[i] = (this.counts[i] as number) + 1;
   }
@@ -105,16 +111,7 @@ export class IntCounter {
   countThenInc(ks: Int32Array): number {
     let present = 0;
     for (let n = 0; n < ks.length; n++) {
-      const k = ks[n] as number;
-      let i = this.slot(k);
-      if (this.keys[i] === 0) {
-        if ((this.used + 1) * 2 > this.keys.length) {
-          this.rebuild();
-          i = this.slot(k);
-        }
-        this.keys[i] = k + 1;
-        this.used++;
-      }
+      const i = this.claim(ks[n] as number);
       const c = this.counts[i] as number;
       if (c > 0) present++;
       else this.live++;
