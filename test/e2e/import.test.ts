@@ -67,7 +67,7 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
       expect(r.ended_at).toBe(Date.parse(rows[13]!.timestamp));
     }
     const byStatus = await cli(prefix, ["list", "--status", "imported"]);
-    expect(byStatus.stdout).toMatch(/imported\s+recorded/);
+    expect(byStatus.stdout).toMatch(/ imported  +seed\.jsonl · S-100\d +recorded · imported from seed\.jsonl/);
 
     // each message: the row's text, speaker and time, and nothing a model would have measured
     const shown = await cli(prefix, ["show", ids[0]!, "--json"]);
