@@ -191,6 +191,7 @@ export function stopCommand(): Command {
       const r = await requestStop(store, queues, id);
       await queues.close();
       if (r === "stopping") return out(`stopping ${id}`);
+      if (r === "stopped") return out(`stopped ${id}: no manager had taken it up yet, so nothing ran`);
       const ended = await store.get(id);
       out(ended ? endedText(ended) : `${id} has already ended`);
     } finally {

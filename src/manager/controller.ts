@@ -57,7 +57,7 @@ export const SAY_RECHECK_MS = 2_000;
 /** specs a controller remembers (see specOf) */
 const MAX_SPECS = 1000;
 
-/** the run was stopped while the manager waited to retry the story or personas */
+/** the run was stopped before the manager began its story or personas, or while it waited to retry them */
 class StoppedWhilePreparing extends Error {
   constructor() {
     super("stopped while the manager waited to retry");
@@ -152,7 +152,7 @@ export class Controller {
     try {
       if (!rec.story && spec.source?.kind === "continue") {
         // a run that carries on another conversation: the story and personas are read from its transcript
-        await this.store.setFields(id, { status: "preparing", phase: "story" });
+        if (!(await this.store.prepare(id, "story"))) throw new StoppedWhilePreparing();
         const half = TRANSCRIPT_SAMPLE / 2;
         const sample = [...(await this.store.readLog(id, 1, undefined, half)), ...(await this.store.lastMessages(id, half))];
         const { task, messages } = transcriptTask(spec, sample);
@@ -165,7 +165,7 @@ export class Controller {
         rec = await this.load(id);
       }
       if (!rec.story) {
-        await this.store.setFields(id, { status: "preparing", phase: "story" });
+        if (!(await this.store.prepare(id, "story"))) throw new StoppedWhilePreparing();
         const { task, messages } = storyTask(spec);
         const { value } = await withRetries(policy, spec.manager, (n) =>
           generateStructured(provider, StoryContentSchema, { model: spec.manager.model, options: managerOptions(spec, 1, n), task, messages }), onFailure, wait);
@@ -175,7 +175,7 @@ export class Controller {
       }
       if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
       if (!rec.personas && rec.story) {
-        await this.store.setFields(id, { status: "preparing", phase: "personas" });
+        if (!(await this.store.prepare(id, "personas"))) throw new StoppedWhilePreparing();
         phase = "personas";
         const { task, messages } = personasTask(spec, rec.story);
         const schema = personasSchemaFor(spec.agents.map((a) => a.id));

@@ -2,7 +2,8 @@
  * Asking a conversation to stop, from anywhere (the `run` launcher on Ctrl-C, `dialogue stop`).
  * Marks the record "stopping" with reason user_stop, tells workers to cut the turn in flight, and
  * schedules a finalize job so the run ends even if no cut turn comes back — at once when the turn
- * open is a person's, which that job records skipped (Controller.finalizeAfterGrace).
+ * open is a person's, which that job records skipped (Controller.finalizeAfterGrace). A run no
+ * manager has taken up yet ends stopped at once (a manager that takes it up later leaves it).
  */
 import { isFinal } from "../protocol/record.js";
 import type { Queues } from "../queues/index.js";
@@ -21,9 +22,14 @@ export async function endStopped(store: Store, ids: Iterable<string>): Promise<v
   }
 }
 
-export async function requestStop(store: Store, queues: Queues, id: string): Promise<"stopping" | "already-ended"> {
+/**
+ * "stopped": no manager had taken the run up yet, so it ended at once (nothing ran); "stopping":
+ * the managers end it (see above); "already-ended": it was final, or is gone.
+ */
+export async function requestStop(store: Store, queues: Queues, id: string): Promise<"stopped" | "stopping" | "already-ended"> {
   const rec = await store.get(id);
   if (!rec || isFinal(rec.status)) return "already-ended";
+  if (rec.status === "pending" && (await store.stopPending(id, "user_stop"))) return "stopped";
   await store.markStopping(id, "user_stop");
   await store.redis.publish(store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason: "user_stop" }));
   const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;

@@ -146,6 +146,29 @@ redis.call('HSET', KEYS[1], 'status', status, 'stop_reason', ARGV[2], 'ended_at'
 if err ~= '' then redis.call('HSET', KEYS[1], 'error', err) end
 return 1`;
 
+/**
+ * a run no manager has taken up yet (status "pending") that is asked to stop ends at once, stopped:
+ * nothing ran, so there is nothing to wait for. 1 stopped now, 0 not pending (a manager has it, or
+ * it is final), -1 no record.
+ */
+export const STOP_PENDING_LUA = `
+local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return -1 end
+if s ~= 'pending' then return 0 end
+${NOW_MS}
+redis.call('HSET', KEYS[1], 'status', 'stopped', 'stop_reason', ARGV[1], 'ended_at', now, 'phase', '', 'pending_seq', '')
+return 1`;
+
+/**
+ * a manager goes on preparing a run (writing its story or personas: phase ARGV[1]) only while it is
+ * pending or preparing: a run stopped (or stopping) meanwhile is left as it is. 1 preparing, 0 not.
+ */
+export const PREPARE_LUA = `
+local s = redis.call('HGET', KEYS[1], 'status')
+if s ~= 'pending' and s ~= 'preparing' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'preparing', 'phase', ARGV[1])
+return 1`;
+
 /** move to "stopping" with a reason unless already stopping or final */
 export const STOPPING_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')

@@ -45,7 +45,7 @@ import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
 import { runScript, runScriptOr } from "./run-script.js";
-import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, PREPARE_LUA, REMARK_LUA, RENEW_LUA, STOP_PENDING_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -572,6 +572,18 @@ export class Store {
 
   async markStopping(id: string, reason: StopReason): Promise<boolean> {
     return (await runScript(this.redis, STOPPING_LUA, 1, this.keys.record(id), reason)) === 1;
+  }
+
+  /** a run no manager has taken up yet ends stopped at once (STOP_PENDING_LUA); true if it did now */
+  async stopPending(id: string, reason: StopReason): Promise<boolean> {
+    const r = await runScript(this.redis, STOP_PENDING_LUA, 1, this.keys.record(id), reason);
+    if (r === 1) await this.redis.srem(this.keys.active(), id);
+    return r === 1;
+  }
+
+  /** the manager writes the run's `phase` (story, personas) only if it is still pending or preparing (PREPARE_LUA); false: stopped meanwhile */
+  async prepare(id: string, phase: string): Promise<boolean> {
+    return (await runScript(this.redis, PREPARE_LUA, 1, this.keys.record(id), phase)) === 1;
   }
 
   async publishTokens(id: string, chunk: TokenChunk, maxlen: number): Promise<void> {

@@ -126,7 +126,7 @@ export const StartResponseSchema = z.object({
 
 export const StopResponseSchema = z.object({
   id: z.string(),
-  result: z.enum(["stopping", "already-ended"]),
+  result: z.enum(["stopped", "stopping", "already-ended"]),
 });
 
 export const SayBodySchema = z
