@@ -11,7 +11,7 @@
 import path from "node:path";
 import { num, plural, statusLabel } from "../analysis/format.js";
 import { endStopped, requestStop } from "../manager/stop.js";
-import { isFinal, type Status, type StopReason } from "../protocol/record.js";
+import { isFinal, spanSeconds, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
 import { redactUrl } from "../logger.js";
 import { startRun } from "../spec/start.js";
@@ -202,7 +202,8 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
   return Math.max(0, ...ended.map((e) => exitCodeFor(e)));
 }
 
-const seconds = (e: Ended): number | null => (e.started_at === null || e.ended_at === null ? null : (e.ended_at - e.started_at) / 1000);
+// as list and show time a run (protocol/record.ts dialogueSeconds): a run with no turn has no duration
+const seconds = (e: Ended): number | null => spanSeconds(e.started_at, e.ended_at, e.turns);
 
 function report(e: Ended, n: number, of: number, json: boolean): void {
   if (json) {

@@ -267,7 +267,11 @@ export { nonTurns, turnOf, turnsTaken } from "./turn-count.js";
  * so the figure never shrinks when it is). Null for a run with no turn, whatever ended it.
  */
 export function dialogueSeconds(rec: ConversationRecord, lastSeen: number | null): number | null {
-  if (rec.started_at === null || turnsTaken(rec) === 0) return null;
-  const end = rec.ended_at ?? lastSeen;
-  return end === null ? null : Math.max(0, end - rec.started_at) / 1000;
+  return spanSeconds(rec.started_at, rec.ended_at ?? lastSeen, turnsTaken(rec));
+}
+
+/** dialogueSeconds from its parts (`turns`: the agents' turns, as turnsTaken counts them): null with no start, no end or no turn */
+export function spanSeconds(startedAt: number | null, endedAt: number | null, turns: number): number | null {
+  if (startedAt === null || endedAt === null || turns === 0) return null;
+  return Math.max(0, endedAt - startedAt) / 1000;
 }
