@@ -8,6 +8,7 @@
 import type { RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { applyCastFlags, applyModelsFlag } from "../config/cast-flags.js";
+import { builtInGoals } from "../config/load.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
 import { ConfigSchema } from "../config/schema.js";
 import { ConfigError, DialogueError, UsageError } from "../errors/index.js";
@@ -96,8 +97,8 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>, adjust
     agents: opts.agents,
     person: opts.person,
     topic: opts.topic,
-    // goals in a file of the user's own are theirs to keep; the default scene's and a built-in scenario's are not
-    ownGoals: Boolean(opts.config ?? process.env.DIALOGUE_CONFIG) || Boolean(opts.scenario && (opts.scenario.includes("/") || opts.scenario.endsWith(".json"))),
+    // goals of the user's own (a file, --set) are theirs to keep; the default scene's and a built-in scenario's are not
+    isOwnGoal: (goal) => !builtInGoals().has(goal),
     turnOrder: opts.turnOrder,
   });
   const shaped = adjust ? adjust(cast) : cast;

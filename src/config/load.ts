@@ -235,6 +235,31 @@ export function listScenarios(): string[] {
   }
 }
 
+let builtIn: ReadonlySet<string> | null = null;
+
+/**
+ * the goals the configurations that come with dialogue give their agents and casts (config/*.json):
+ * written for their own premises, so `--topic` replaces them (config/cast-flags.ts); any other goal
+ * is the user's own (their file, --set), and kept
+ */
+export function builtInGoals(): ReadonlySet<string> {
+  if (builtIn) return builtIn;
+  const goals = new Set<string>();
+  try {
+    for (const name of readdirJson(configDir())) {
+      if (name === "config.schema") continue;
+      const doc = readJsonFile(path.join(configDir(), `${name}.json`), []);
+      for (const a of [doc?.agents, doc?.cast].flatMap((l) => (Array.isArray(l) ? (l as unknown[]) : []))) {
+        if (isObject(a) && typeof a.goal === "string" && a.goal.trim() !== "") goals.add(a.goal.trim());
+      }
+    }
+  } catch {
+    // no config directory: no built-in goals
+  }
+  builtIn = goals;
+  return goals;
+}
+
 function readdirJson(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".json"))

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { configDir, load, type LoadOptions, type Problem } from "../../src/config/load.js";
+import { builtInGoals, configDir, load, type LoadOptions, type Problem } from "../../src/config/load.js";
+import { runConfig } from "../../src/cli/launch.js";
 import { ConfigSchema } from "../../src/config/schema.js";
 import { applyCastFlags } from "../../src/config/cast-flags.js";
 
@@ -461,8 +462,22 @@ describe("load(): scenarios", () => {
     expect(applyCastFlags(configOf({ scenario: "debate" }), { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as an urban planner arguing for car-free centres`);
     // the user's own: kept, and an agent without one gets one about the topic
     const own = configOf({ configFile: tempFile({ agents: [{ id: "a", role: "Mayor", goal: "win the vote" }, { id: "b", role: "voter" }] }) });
-    expect(applyCastFlags(own, { topic, ownGoals: true }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
+    expect(applyCastFlags(own, { topic, isOwnGoal: (g) => !builtInGoals().has(g) }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
     expect(applyCastFlags(own, { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as a mayor`);
+  });
+
+  it("run --topic: the goals that come with dialogue give way to the topic, whatever file is layered over them; the user's own are kept", () => {
+    const topic = "whether the library should open on Sundays";
+    // the user's file lists no agents: the default scene's agents, and their goals, are dialogue's
+    const noAgents = tempFile({ limits: { max_turns: 3 } });
+    expect(runConfig({ config: noAgents, topic }).agents.map((a) => a.goal)).toEqual([`weigh up ${topic} as a curious traveller`, `weigh up ${topic} as a local resident`]);
+    // a built-in scenario under the user's file: its goals were written for its own premise
+    expect(runConfig({ config: noAgents, scenario: "debate", topic }).agents[0]!.goal).toBe(`weigh up ${topic} as an urban planner arguing for car-free centres`);
+    // the user's own goals are kept; an agent without one gets one about the topic
+    const own = tempFile({ agents: [{ id: "a", role: "Mayor", goal: "win the vote" }, { id: "b", role: "voter" }] });
+    expect(runConfig({ config: own, topic }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
+    // a goal set on the command line is the user's own too
+    expect(runConfig({ set: ["agents.0.goal=find a compromise"], topic }).agents.map((a) => a.goal)).toEqual(["find a compromise", `weigh up ${topic} as a local resident`]);
   });
 
   it("a config file layered over a scenario wins over it", () => {
