@@ -1,8 +1,10 @@
 /**
  * The table `dialogue list` prints: a row per conversation, its columns as wide as their widest
- * cell. ID, STARTED, DURATION, TURNS, AGENTS and STATUS are always whole; on a terminal the text
+ * cell. ID, STARTED, DURATION, TURNS, AGENTS and STATUS are whole; on a terminal the text
  * columns after them (SCENARIO, then MODELS) share what is left of its width, cut with "…", and
- * SCENARIO goes first when there is too little room for both. Piped, nothing is cut.
+ * SCENARIO goes first when there is too little room for both. On a narrow one (80 columns) STARTED
+ * loses its year and seconds, AGENTS is left out, and STATUS is cut, so no line wraps. Piped,
+ * nothing is cut.
  */
 import stringWidth from "string-width";
 
@@ -24,6 +26,8 @@ const RIGHT = new Set([2, 3, 4]);
 const GAP = "  ";
 /** below this, a text column is left out rather than cut to a stump */
 const MIN_TEXT = 8;
+/** STATUS is cut no shorter than this ("completed…", "failed (ab…") */
+const MIN_STATUS = 10;
 
 function cut(text: string, width: number): string {
   if (stringWidth(text) <= width) return text;
@@ -43,11 +47,23 @@ const pad = (text: string, width: number, right: boolean): string => {
  */
 export function listTable(rows: Array<ListRow | string>, width?: number): string[] {
   const table = rows.filter((r): r is ListRow => typeof r !== "string");
-  const cells = table.map((r) => [r.id, r.started, r.duration, String(r.turns), String(r.agents), r.status, r.scenario, r.models]);
-  const widths = HEAD.map((h, i) => Math.max(stringWidth(h), ...cells.map((c) => stringWidth(c[i] ?? ""))));
+  let short = false;
+  const cellsOf = (r: ListRow): string[] => [r.id, short ? shortStarted(r.started) : r.started, r.duration, String(r.turns), String(r.agents), r.status, r.scenario, r.models];
+  const widthsOf = (): number[] => HEAD.map((h, i) => Math.max(stringWidth(h), ...table.map((r) => stringWidth(cellsOf(r)[i] ?? ""))));
+  let widths = widthsOf();
   let shown = [0, 1, 2, 3, 4, 5, 6, 7];
   if (width !== undefined) {
-    const fixed = widths.slice(0, 6).reduce((n, w) => n + w + GAP.length, 0);
+    const fixedOf = (): number => shown.filter((i) => i < 6).reduce((n, i) => n + (widths[i] ?? 0) + GAP.length, 0);
+    // a narrow terminal (80 columns): STARTED without its year and seconds, then no AGENTS (`show`
+    // has them), then STATUS cut, so no line wraps
+    if (fixedOf() + MIN_TEXT > width) {
+      short = true;
+      widths = widthsOf();
+    }
+    if (fixedOf() - GAP.length > width) shown = shown.filter((i) => i !== 4);
+    const over = fixedOf() - GAP.length - width;
+    if (over > 0) widths[5] = Math.max(MIN_STATUS, (widths[5] ?? 0) - over);
+    const fixed = fixedOf();
     const [scenario = 0, models = 0] = widths.slice(6);
     const rest = width - fixed;
     if (rest < scenario + GAP.length + models) {
@@ -71,6 +87,9 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
       })
       .join(GAP);
   const out = [line(HEAD)];
-  for (const r of rows) out.push(typeof r === "string" ? r : line([r.id, r.started, r.duration, String(r.turns), String(r.agents), r.status, r.scenario, r.models]));
+  for (const r of rows) out.push(typeof r === "string" ? r : line(cellsOf(r)));
   return out;
 }
+
+/** "2026-11-30 23:48:28" as "11-30 23:48" (a narrow terminal); anything else as it is */
+const shortStarted = (s: string): string => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(s) ? s.slice(5, 16) : s);

@@ -38,3 +38,18 @@ describe("list table", () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(105);
   });
 });
+
+describe("list table at 80 columns", () => {
+  it("no line wraps: STARTED loses its year and seconds, AGENTS goes, STATUS is cut only when it must", () => {
+    const long = { ...row(2, "A chance meeting"), status: "failed (no turn succeeded; ended by duration) · 2 failed" };
+    const lines = listTable([row(2, "A chance meeting"), long], 80);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+DURATION\s+TURNS\s+STATUS$/);
+    expect(lines[1]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+completed \(max_turns\)$/);
+    expect(lines[2]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+failed \(no turn succ.*…$/);
+  });
+
+  it("where it fits, the full start time and the agent count", () => {
+    expect(listTable(rows, 105)[1]).toMatch(/2026-11-30 23:48:28\s+10\.3s\s+3\s+5\s+completed/);
+  });
+});
