@@ -68,7 +68,8 @@ export function nameCell(width: number, name: string, id: string, label: string)
 
 function NameCell({ width, name, id, color, label }: { width: number; name: string; id: string; color: string | undefined; label: string }) {
   const { who, model, badge } = nameCell(width, name, id, label);
-  const whoWidth = Math.min(width, 2 + stringWidth(who));
+  // an id too long for the room beside the badge is cut, never the badge
+  const whoWidth = Math.min(Math.max(0, width - badge.length), 2 + stringWidth(who));
   return (
     <Box width={width}>
       <Box width={whoWidth} flexShrink={0}>

@@ -223,6 +223,19 @@ describe("summary screen", () => {
     expect(out).toContain("5 turns (1 skipped)");
   });
 
+  it("at 80 columns an id too long for the name column is cut, and the [simulated] badge still shows", () => {
+    const long = "the-chair-of-the-residents-association";
+    const r = makeCastRecord(5, { over: { status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000 } });
+    const all = { ...r, spec: { ...r.spec, agents: r.spec.agents.map((a, i) => ({ ...a, id: i === 0 ? long : a.id, model: { provider: "simulated" as const, model: "simulated-1", options: {} } })) } };
+    const named = { ...all, personas: (all.personas ?? []).map((p, i) => ({ ...p, agent_id: i === 0 ? long : p.agent_id, name: i === 0 ? "Margaret Oyelaran-Whitfield of the Riverside Residents" : p.name })) };
+    const turns = CAST.slice(0, 5).map((a, i) => makeTurn(named, i + 1, i === 0 ? long : a.id, `Turn of ${a.id}.`));
+    const out = renderToString(<SummaryScreen summary={summarize({ ...named, turns: 5 }, turns)} width={80} />, { columns: 80 });
+    expect(widest(out)).toBeLessThanOrEqual(80);
+    const rows = out.split("\n").filter((l) => l.startsWith("● "));
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toMatch(/^● the-chair-of-\S*…? ?\[simulated\]\s+1\s+\d+/);
+  });
+
   it("at 80 columns shows the names a simulated run gives its five agents whole", () => {
     const names = ["Henrik Laurent", "Elena Sato", "Felix Whitaker", "Greta Okafor", "Yara Fischer"];
     const r = makeCastRecord(5, { over: { status: "completed", stop_reason: "max_turns", ended_at: T0 + 30_000 } });
