@@ -119,7 +119,8 @@ export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason:
   return DialogMessageSchema.parse({
     ...b,
     content: { message: "", references: [], end_conversation: false },
-    cut: true,
+    // failed, not cut: nothing of it came back, so nothing is known to have been cut (one turn, counted once)
+    cut: false,
     failed: true,
     error,
     note: "recorded by the manager: no worker returned this turn",

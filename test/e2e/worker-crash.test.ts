@@ -133,7 +133,10 @@ describe("worker SIGKILLed mid-turn", () => {
     expect(rec.failed_turns).toBe(1);
     expect(rec.status).toBe("completed");
     expect(code).toBe(4); // completed, with a failed turn
-    expect(run.out()).toMatch(/Ended: completed \(duration\) · 2 turns \(1 failed/);
+    // one turn, counted once: failed, not also "cut" (nothing of it came back)
+    expect(lost.cut).toBe(false);
+    expect(rec.cut_turns).toBe(0);
+    expect(run.out()).toMatch(/Ended: completed \(duration\) · 2 turns \(1 failed\)/);
     for (const p of [manager, traveller]) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
     await Promise.all([manager, traveller].map((p) => exited(p, 10_000)));
   }, 90_000);
