@@ -73,7 +73,7 @@ imported today from rows dated last month is listed by --since 1h (after the run
           continue;
         }
         // a run going on: to its latest sign of life, where it ends if it is found abandoned
-        const dur = dialogueSeconds(rec, rec.ended_at === null ? await store.lastSeen(id) : null);
+        const dur = dialogueSeconds(rec, await store.endOf(rec));
         const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
         const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
         const troubles = troubleText(rec);
@@ -140,7 +140,7 @@ export function showCommand(): Command {
       }
       const messages = await store.readLog(id);
       // the duration as list says it (a run going on: to its latest sign of life; none with no turn)
-      const summary = { ...summarize(rec, messages), duration_s: dialogueSeconds(rec, rec.ended_at === null ? await store.lastSeen(id) : null) };
+      const summary = { ...summarize(rec, messages), duration_s: dialogueSeconds(rec, await store.endOf(rec)) };
       if (opts.json) {
         // what a run going on lacks, as the plain view says it and as the API's unserved_pools (the commands with what they need to reach the run)
         const lacks = await lackingOf(store, rec, reach);

@@ -229,6 +229,11 @@ export class Store {
     return last <= 0 || last > t ? t : last;
   }
 
+  /** where a run's time ends, for its duration: its end, or — going on — its latest sign of life (lastSeen) */
+  async endOf(rec: ConversationRecord): Promise<number | null> {
+    return rec.ended_at ?? (await this.lastSeen(rec.spec.id));
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.record(id))) === 1;
   }

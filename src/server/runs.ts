@@ -52,9 +52,9 @@ export function toFilter(q: ListQuery): ListFilter {
   return f;
 }
 
-/** `lastSeen`: for a run going on, its latest sign of life (Store.lastSeen), so its duration reads as `dialogue list`'s */
-export function listItem(rec: ConversationRecord, lastSeen: number | null): ListItem {
-  const duration = dialogueSeconds(rec, lastSeen);
+/** `end`: where its time ends (Store.endOf: for a run going on, its latest sign of life), so its duration reads as `dialogue list`'s */
+export function listItem(rec: ConversationRecord, end: number | null): ListItem {
+  const duration = dialogueSeconds(rec, end);
   return {
     id: rec.spec.id,
     scenario: rec.spec.scenario.title,
@@ -90,7 +90,7 @@ export async function listRuns(store: Store, q: ListQuery): Promise<{ conversati
   const conversations: ListItem[] = [];
   const unreadable: Array<{ id: string; error: string }> = [];
   for await (const { id, rec, error } of listMatching(store, toFilter(q), q.limit, NOTICER)) {
-    if (rec) conversations.push(listItem(rec, rec.ended_at === null ? await store.lastSeen(id) : null));
+    if (rec) conversations.push(listItem(rec, await store.endOf(rec)));
     else unreadable.push({ id, error: error ?? "unreadable" });
   }
   return { conversations, unreadable };

@@ -12,6 +12,7 @@ import { load } from "../../src/config/load.js";
 import { Queues } from "../../src/queues/index.js";
 import { analysisOf, computeAnalysis, readStored, saveJudge } from "../../src/redis/analysis-store.js";
 import { purgeConversation } from "../../src/redis/purge.js";
+import { dialogueSeconds } from "../../src/protocol/record.js";
 import { Store, type LogEntry } from "../../src/redis/store.js";
 import { loadFixture } from "../helpers/fixtures.js";
 import { freshPrefix, withRedis } from "../helpers/redis.js";
@@ -125,6 +126,27 @@ describe("analysis stored with the run", () => {
     await saveJudge(store, id, judge);
     expect((await analysisOf(store, rec)).analysis.judge).toEqual(judge);
     expect((await analysisOf(store, rec, { refresh: true })).analysis.judge).toEqual(judge);
+  });
+});
+
+describe("the analysis of a run going on", () => {
+  it("times it to its latest sign of life, as list and show do, not to when it is read", async () => {
+    const store = new Store(redis, freshPrefix());
+    const fx = loadFixture("healthy");
+    await store.create(fx.record.spec);
+    await store.setPersonas(fx.record.spec.id, fx.record.personas ?? []);
+    const started = Date.now();
+    await store.setFields(fx.record.spec.id, { started_at: started, status: "running", renewed_at: started, lease_until: started + 60_000 });
+    for (const m of fx.messages) await store.appendMessage(m);
+    // nothing happens for a while: the run's last sign of life is its last message
+    await new Promise((r) => setTimeout(r, 1500));
+    const rec = (await store.get(fx.record.spec.id))!;
+    const listed = dialogueSeconds(rec, await store.endOf(rec));
+    expect(listed).not.toBeNull();
+    const a = await computeAnalysis(store, rec);
+    expect(a.run.duration_s).toBeCloseTo(listed!, 2);
+    // and well short of the time it was read at
+    expect(a.run.duration_s!).toBeLessThan((Date.now() - started) / 1000 - 1);
   });
 });
 

@@ -121,7 +121,7 @@ export const pageRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
       if (found.length < 2) {
         // nothing to compare yet: why, and the runs to pick from, the picked ones ticked
         const recent = await listRuns(store, { limit: PICK_FROM });
-        return reply.type(HTML).send(comparePicker(await Promise.all(found.map(async (r) => listItem(r, r.ended_at === null ? await store.lastSeen(r.spec.id) : null))), recent.conversations, missing));
+        return reply.type(HTML).send(comparePicker(await Promise.all(found.map(async (r) => listItem(r, await store.endOf(r)))), recent.conversations, missing));
       }
       const analyses: Analysis[] = [];
       for (const rec of found) analyses.push((await analysisOf(store, rec, { readOnly: true })).analysis);
