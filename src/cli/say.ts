@@ -17,7 +17,7 @@ export function sayCommand(): Command {
     .description("say something in a running conversation: as the person whose turn it is, or as the narrator (--as narrator)")
     .argument("<id>", "conversation id (see dialogue list)")
     .argument("<text...>", "what to say (quote it, or give it as several words)")
-    .option("--as <id>", `who says it: a person taking part (default: the one whose turn it is), or "${NARRATOR_ID}" for a remark`)
+    .option("--as <id>", `who says it: a person taking part (default: the one whose turn it is), or "${NARRATOR_ID}" for a remark; in any case when only one id matches that way`)
     .option("--turn <n>", "the turn it answers (as the views number it): refused unless it is that person's turn waiting now", positiveInt("--turn"));
   addCommonOptions(cmd);
   cmd.addHelpText(
