@@ -8,6 +8,7 @@
  * Reads: record(ID) of each conversation (status and counters, polled together).
  * Writes: the records and a start job per conversation (spec/start.ts), and each one's analysis at the end.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { num, plural, statusLabel } from "../analysis/format.js";
 import { endStopped, requestStop } from "../manager/stop.js";
@@ -22,7 +23,7 @@ import { BatchProgress } from "./batch-progress.js";
 import { ConversationGoneError } from "../errors/index.js";
 import { redisLines } from "../observer/redis-away.js";
 import { watchRedis } from "./redis-away.js";
-import { sayWrapped } from "./hint.js";
+import { logsLine, sayWrapped } from "./hint.js";
 import { reachFlags } from "./reach.js";
 import { childSetup, startChildren, type Launch, type RunOptions } from "./launch.js";
 import { onOutputClosed, write } from "./output.js";
@@ -196,7 +197,9 @@ export async function runBatch(launch: Launch, opts: RunOptions, count: number):
     process.off("SIGTERM", onSignal);
   }
   total(ended, Boolean(opts.json));
-  sayWrapped(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")\n  all of them:  dialogue list --limit ${count}${reach}\n  logs:         ${logFile}`);
+  // under --no-spawn no process of this launcher wrote a log (unless it wrote one itself)
+  const logs = logsLine(opts.spawn === false && !existsSync(logFile) ? null : logFile);
+  sayWrapped(`\nKept in Redis at ${redactUrl(resolved.url)} (prefix "${prefix}")\n  all of them:  dialogue list --limit ${count}${reach}\n${logs}`);
   await queues.close();
   launch.redis.disconnect();
   return Math.max(0, ...ended.map((e) => exitCodeFor(e)));

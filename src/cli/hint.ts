@@ -38,6 +38,11 @@ export function keptHint(where: string, id: string, logFile: string | null, reac
     `  see it again: dialogue show ${id}${reach}`,
     `  analysis:     dialogue analyze ${id}${reach}`,
     `  all runs:     dialogue list${reach}`,
-    logFile ? `  logs:         ${logFile}` : `  logs:         those of the dialogue manager and dialogue worker processes (--no-spawn)`,
+    logsLine(logFile),
   ].join("\n");
+}
+
+/** where the logs are: the launcher's file, or (null: --no-spawn, no file written) the processes' own */
+export function logsLine(logFile: string | null): string {
+  return logFile ? `  logs:         ${logFile}` : `  logs:         those of the dialogue manager and dialogue worker processes (--no-spawn)`;
 }
