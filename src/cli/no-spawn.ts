@@ -22,7 +22,7 @@ import type { CheckReply } from "../protocol/presence.js";
 import { Keys } from "../protocol/keys.js";
 import type { RedisClient } from "../redis/cluster.js";
 import type { ResolvedRedis } from "../redis/connect.js";
-import { liveByPool, readPresence, unservedBy, type Seen } from "../redis/presence.js";
+import { liveByPool, readPresence, unservedBy, type Seen, type Unserved } from "../redis/presence.js";
 import { askServers, modelChoice, replyFailure } from "../spec/checks.js";
 import { managerCommand, workerCommand } from "../observer/unserved.js";
 import { reachFlags } from "./reach.js";
@@ -38,6 +38,8 @@ export class UnservedError extends DialogueError {
     readonly redis: RedisClient,
     readonly resolved: ResolvedRedis,
     readonly config: Config,
+    /** what was still missing when the wait ran out (the hint names only that) */
+    readonly lacking: Unserved,
   ) {
     super(reason, 1);
   }
@@ -105,7 +107,7 @@ export async function waitForServers(opts: {
       }
       if (signal) throw new StoppedWaiting(signal, redis, config);
       if (Date.now() - t0 >= waitMs) {
-        throw new UnservedError(`${what} came under prefix "${config.redis.prefix}" within ${Math.round(waitMs / 1000)} s (run --no-spawn)`, redis, resolved, config);
+        throw new UnservedError(`${what} came under prefix "${config.redis.prefix}" within ${Math.round(waitMs / 1000)} s (run --no-spawn)`, redis, resolved, config, { no_manager: managers.length === 0, pools: unserved });
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
       if (signal) throw new StoppedWaiting(signal, redis, config);
@@ -210,9 +212,9 @@ export function unservedSpec(config: Config, seed: number): ConversationSpec {
   };
 }
 
-/** what the user reads when the wait ran out */
-export function unservedHint(config: Config): string {
-  const pools = poolsOf(config);
+/** what the user reads when the wait ran out: the commands that start what was still missing (`lacking`), and only those */
+export function unservedHint(config: Config, lacking: Unserved): string {
   const reach = reachFlags(config);
-  return `start \`${managerCommand(reach)}\` and ${pools.map((p) => `\`${workerCommand(p, reach)}\``).join(" and ")} against this Redis (see them with dialogue status${reach}), then run again; --wait <seconds> waits longer`;
+  const starts = [...(lacking.no_manager ? [managerCommand(reach)] : []), ...lacking.pools.map((p) => workerCommand(p, reach))];
+  return `start ${starts.map((c) => `\`${c}\``).join(" and ")} against this Redis (see them with dialogue status${reach}), then run again; --wait <seconds> waits longer`;
 }

@@ -22,6 +22,8 @@ import { getOrThrow, openStore } from "./conversation.js";
 import { addCommonOptions, logDir, positiveInt, positiveNumber, stderr, wholeNumber } from "./common.js";
 import { runBatch } from "./batch.js";
 import { keptHint, sayWrapped } from "./hint.js";
+import { unservedNow } from "./lacking.js";
+import { PoolNotices, poolLines } from "./pool-notices.js";
 import { Supervisor } from "./children.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { childSetup, prepareLaunch, seeds, startChildren, type Launch, type RunOptions } from "./launch.js";
@@ -93,7 +95,9 @@ With --count, a worker generates queues.worker_concurrency turns at once (defaul
 --no-spawn (managers and workers you started, on any hosts): it looks for a live manager and a
 live worker for every pool (their heartbeats; dialogue status shows them). If one is missing it
 says so at once and waits, saying what it waits for, up to --wait seconds (60); then the run is
-recorded as failed (unserved) and run exits 1. The providers and models are checked by the workers
+recorded as failed (unserved) and run exits 1. While the run goes on, a pool whose last worker
+went away is said as dialogue show says it (with the command that starts one), and again when it
+is served. The providers and models are checked by the workers
 of each pool and by a manager, on their own hosts (their OLLAMA_HOST, OPENAI_BASE_URL, GGUF
 files), not on this one; --model-file is then an absolute path on those hosts, and without it each
 worker runs its own embedded.model_file (DIALOGUE_MODEL_FILE) or default model.`,
@@ -124,7 +128,7 @@ async function recordUnserved(err: UnservedError | StoppedWaiting, count: number
     redis.disconnect();
   }
   const which = ids.length === 1 ? `conversation ${ids[0]} is` : `the ${ids.length} conversations (${ids[0]} …) are`;
-  if (err instanceof UnservedError) throw new DialogueError(`${err.reason}; ${which} recorded as failed (unserved)`, 1, unservedHint(config));
+  if (err instanceof UnservedError) throw new DialogueError(`${err.reason}; ${which} recorded as failed (unserved)`, 1, unservedHint(config, err.lacking));
   stderr(`${err.message}; ${which} recorded as stopped`);
   return err.exitCode;
 }
@@ -249,22 +253,38 @@ async function run(opts: RunOptions): Promise<number> {
   // it is, for a manager started by hand to take over. This launcher watches it meanwhile (one
   // small write each time, which also reads what is said here): list, doctor, purge, show and
   // watch leave a watched run alone, and finalize it as abandoned once this launcher is gone too
-  // (the watch lapses after three of these checks)
+  // (the watch lapses after three of these checks). The same check reads the heartbeats: a pool
+  // of the run that no live worker serves any more is said as dialogue show says it, and once when
+  // it is served again (cli/pool-notices.ts); a missing manager is the lease's line alone
   const checkMs = Math.min(5000, Math.max(200, Math.floor(config.queues.lock_duration_ms / 3)));
   let leaseSaid = 0;
+  let checking = false;
+  const poolNotices = new PoolNotices();
   const leaseCheck = setInterval(() => {
-    if (opts.spawn !== false) return;
+    if (opts.spawn !== false || checking) return;
+    checking = true;
     void store
       .watch(id, 3 * checkMs)
-      .then((rec) => {
-        if (!rec || isFinal(rec.status) || rec.lease_until === null || rec.lease_until > now() || Date.now() - leaseSaid < 60_000) return;
-        leaseSaid = Date.now();
-        say(
-          `… no live manager has renewed the lease of ${id} for ${Math.round((now() - rec.lease_until) / 1000)} s (a manager died, with none to take over): ` +
-            `start \`${managerCommand(reach)}\` on any host (it takes the run over), or stop it with Ctrl-C`,
-        );
+      .then(async (rec) => {
+        if (!rec || isFinal(rec.status)) return;
+        if (rec.lease_until !== null && rec.lease_until <= now() && Date.now() - leaseSaid >= 60_000) {
+          leaseSaid = Date.now();
+          say(
+            `… no live manager has renewed the lease of ${id} for ${Math.round((now() - rec.lease_until) / 1000)} s (a manager died, with none to take over): ` +
+              `start \`${managerCommand(reach)}\` on any host (it takes the run over), or stop it with Ctrl-C`,
+          );
+        }
+        const u = await unservedNow(store, spec);
+        if (!u) return;
+        // whose turn waits, as show says it: the record is read only while a pool lacks a worker
+        const current = u.pools.length > 0 ? await store.get(id) : null;
+        if (u.pools.length > 0 && (!current || isFinal(current.status))) return;
+        for (const line of poolNotices.next(current ? poolLines(u, reach, current) : new Map(), Date.now())) say(line);
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => {
+        checking = false;
+      });
   }, checkMs);
   leaseCheck.unref();
 

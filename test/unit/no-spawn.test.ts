@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/schema.js";
-import { decide, unservedSpec } from "../../src/cli/no-spawn.js";
+import { decide, unservedHint, unservedSpec } from "../../src/cli/no-spawn.js";
 import type { CheckReply } from "../../src/protocol/presence.js";
 import { mergeChoice, modelChoice } from "../../src/spec/checks.js";
 
@@ -75,5 +75,16 @@ describe("the model choice a serving host merges into its own configuration", ()
     expect(merged.ollama.host).toBe("http://gpu:11434");
     expect(merged.embedded.model_file).toBe("/models/own.gguf");
     expect(mergeChoice(own, modelChoice(run, "/models/run.gguf")).embedded.model_file).toBe("/models/run.gguf");
+  });
+});
+
+describe("the hint when --no-spawn gave up waiting", () => {
+  it("names only what was missing: the pools no live worker served, and the manager only if none was live", () => {
+    const c = config({ redis: { prefix: "lab" } });
+    expect(unservedHint(c, { no_manager: false, pools: ["gpu"] })).toBe(
+      "start `dialogue worker --pool gpu --prefix lab` against this Redis (see them with dialogue status --prefix lab), then run again; --wait <seconds> waits longer",
+    );
+    expect(unservedHint(c, { no_manager: true, pools: [] })).toMatch(/^start `dialogue manager --prefix lab` against this Redis /);
+    expect(unservedHint(c, { no_manager: true, pools: ["a", "gpu"] })).toMatch(/^start `dialogue manager --prefix lab` and `dialogue worker --pool a --prefix lab` and `dialogue worker --pool gpu --prefix lab` against /);
   });
 });
