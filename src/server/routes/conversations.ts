@@ -137,7 +137,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       schema: {
         summary: "start a conversation",
         description:
-          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>): the 201 says which are missing, by their heartbeats (waiting_for, unserved_pools), and the run's page says so until they come. Needs the token.",
+          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). The server reads and writes no files on its machine for a run: a body that sets scenario.materials, log.file or embedded.model_file gets a 400 (materials are given to dialogue run --material; a log file and the embedded model's file are set on the worker's and manager's hosts). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>): the 201 says which are missing, by their heartbeats (waiting_for, unserved_pools), and the run's page says so until they come. Needs the token.",
         tags: ["conversations"],
         body: StartBodySchema,
         response: { 201: StartResponseSchema, 400: ErrorSchema, 401: ErrorSchema },
