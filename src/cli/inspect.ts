@@ -10,11 +10,12 @@ import { summarize } from "../analysis/summary.js";
 import { requestStop } from "../manager/stop.js";
 import { headerText, messageText, personasText, storyText, summaryText, waitingText } from "../observer/plain.js";
 import { waitingFor } from "../observer/waiting.js";
+import { alreadyEndedText } from "../observer/already-ended.js";
 import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
 import { statusLabel } from "../analysis/format.js";
-import { dialogueSeconds, isFinal, turnsTaken, type ConversationRecord } from "../protocol/record.js";
+import { dialogueSeconds, isFinal, turnsTaken } from "../protocol/record.js";
 import { isTurn, turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
 import { Queues } from "../queues/index.js";
@@ -168,13 +169,6 @@ export function showCommand(): Command {
   });
 }
 
-/** "<id> had already ended: failed (abandoned) at 2026-11-21 14:30:19 UTC" */
-function endedText(rec: ConversationRecord): string {
-  const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
-  const gone = rec.stop_reason === "abandoned" ? "; no live manager has driven it since" : "";
-  return `${rec.spec.id} had already ended: ${status}${rec.ended_at === null ? "" : ` at ${iso(rec.ended_at)} UTC`}${gone}`;
-}
-
 export function stopCommand(): Command {
   const cmd = new Command("stop")
     .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut; a person's turn still open is recorded skipped)")
@@ -186,14 +180,14 @@ export function stopCommand(): Command {
     try {
       // a run no live manager drives any more has ended (abandoned): said so, not asked to stop
       const rec = await store.settle(await getOrThrow(store, id, prefix), "dialogue stop");
-      if (isFinal(rec.status)) return out(endedText(rec));
+      if (isFinal(rec.status)) return out(alreadyEndedText(rec));
       const queues = new Queues(store.redis, prefix, config.queues);
       const r = await requestStop(store, queues, id);
       await queues.close();
       if (r === "stopping") return out(`stopping ${id}`);
       if (r === "stopped") return out(`stopped ${id}: no manager had taken it up yet, so nothing ran`);
       const ended = await store.get(id);
-      out(ended ? endedText(ended) : `${id} has already ended`);
+      out(ended ? alreadyEndedText(ended) : `${id} has already ended`);
     } finally {
       close();
     }

@@ -126,7 +126,9 @@ export const StartResponseSchema = z.object({
 
 export const StopResponseSchema = z.object({
   id: z.string(),
-  result: z.enum(["stopped", "stopping", "already-ended"]),
+  result: z
+    .enum(["stopping", "stopped"])
+    .describe('"stopping": its managers end it (the turn being generated is kept, cut; a person\'s turn still open is recorded skipped); "stopped": no manager had taken it up yet, so it ended at once. A run that had already ended gets a 409 instead'),
 });
 
 export const SayBodySchema = z

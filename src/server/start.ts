@@ -12,14 +12,18 @@ import type { ServerContext } from "./context.js";
 
 export type StartResult = { ok: true; spec: ConversationSpec } | { ok: false; problems: Problem[] };
 
-const has = (o: unknown, ...path: string[]): boolean => {
+/** the request's value at a dotted path (undefined when it gives none) */
+const at = (o: unknown, ...path: string[]): unknown => {
   let v = o;
   for (const p of path) {
-    if (!v || typeof v !== "object") return false;
+    if (!v || typeof v !== "object") return undefined;
     v = (v as Record<string, unknown>)[p];
   }
-  return v !== undefined;
+  return v;
 };
+const has = (o: unknown, ...path: string[]): boolean => at(o, ...path) !== undefined;
+/** the request sets a value there (null, the default, sets none) */
+const set = (o: unknown, ...path: string[]): boolean => at(o, ...path) != null;
 
 export async function startFromRequest(ctx: ServerContext, body: Record<string, unknown>): Promise<StartResult> {
   const problems: Problem[] = [];
@@ -30,6 +34,13 @@ export async function startFromRequest(ctx: ServerContext, body: Record<string, 
   problems.push(...found);
   if (config?.scenario.materials?.length) {
     problems.push({ path: "scenario.materials", message: "material files are read by dialogue run (--material) on the machine that has them; the server reads no files: leave it out" });
+  }
+  // files on the server's machine it would not read or write for the run: said, never silently dropped
+  if (set(body, "log", "file")) {
+    problems.push({ path: "log.file", message: "the server writes no files on its machine for a run (its manager and workers log where their own log.file or DIALOGUE_LOG_FILE says, on their hosts): leave it out" });
+  }
+  if (set(body, "embedded", "model_file")) {
+    problems.push({ path: "embedded.model_file", message: "the server reads no files on its machine; the embedded model's GGUF file is the worker's, on its host: leave it out and set it there (embedded.model_file in the worker's config, or DIALOGUE_MODEL_FILE)" });
   }
   if (config && needsAuto(config)) {
     const auto = [

@@ -79,6 +79,30 @@ describe("dialogue serve: starting runs", () => {
     expect(await new Store(redis, prefix).listIds()).toEqual([]); // nothing was created
   });
 
+  it("a body that sets a file on the server's machine (log.file, embedded.model_file) gets a 400 naming each path and why; left null, it starts", async () => {
+    const r = await post("/api/conversations", { ...GOOD, log: { file: "/tmp/run.log" }, embedded: { model_file: "/models/tiny.gguf" } });
+    expect(r.status).toBe(400);
+    const body = (await r.json()) as { error: string; message: string; problems: Array<{ path: string; message: string }> };
+    expect(body.error).toBe("invalid_configuration");
+    expect(body.problems).toEqual([
+      { path: "log.file", message: expect.stringMatching(/^the server writes no files on its machine .*: leave it out$/) },
+      { path: "embedded.model_file", message: expect.stringMatching(/^the server reads no files on its machine; .*the worker's, on its host: leave it out and set it there/) },
+    ]);
+    expect(body.message).toMatch(/^invalid configuration \(2 problems\): log\.file: .+; embedded\.model_file: .+$/);
+    expect(body.message).not.toContain("\n");
+    expect(await new Store(redis, prefix).listIds()).toEqual([]); // nothing was created
+    // null is the default, not a file: such a body starts (on a server of its own, so this file's runs stay as they are)
+    const other = freshPrefix();
+    const server = await startServe(other);
+    try {
+      const ok = await server.api("/api/conversations", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...GOOD, log: { file: null }, embedded: { model_file: null } }) });
+      expect(ok.status).toBe(201);
+      expect(await new Store(redis, other).listIds()).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("without the token the same request gets a 401; bad JSON a 400; a body over the limit a 413", async () => {
     expect((await post("/api/conversations", GOOD, false)).status).toBe(401);
     const wrong = await served.api("/api/conversations", { method: "POST", auth: false, headers: { "content-type": "application/json", authorization: "Bearer nope" }, body: JSON.stringify(GOOD) });

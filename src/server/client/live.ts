@@ -11,6 +11,11 @@
  * that no live worker serves (whose turns wait), naming the pool and the command that starts one
  * (observer/unserved.ts) — from the server's `unserved` events; it goes once they are there.
  *
+ * Stop asks the server to stop the run; while the record says "stopping", the notice says what the
+ * stop waits for (observer/stopping.ts: a person's open turn closed, a model's turn being generated
+ * coming back cut, the manager leaving the story), and it goes once the run has ended. A refusal
+ * (no token, a run that had already ended) is said in one line instead.
+ *
  * A dropped connection is resumed from the last event's id (EventSource sends Last-Event-ID; if
  * the browser gave up, a new connection passes it as ?last_event_id=), so nothing is lost or
  * repeated. The transcript says what it received: data-repeats counts messages that came twice
@@ -28,6 +33,7 @@ import { partialMessage } from "../../worker/partial-json.js";
 import { runStateText } from "../html/run-state.js";
 import { prefixFlag } from "../../observer/commands.js";
 import { waitingForLines } from "../../observer/unserved.js";
+import { stoppingText } from "../../observer/stopping.js";
 import type { Unserved } from "../../redis/presence.js";
 import { sayBoxes, type Waiting } from "./say.js";
 
@@ -53,7 +59,22 @@ const seen = new Set<number>();
 /** the chunks of each turn received from its first one: seq -> {attempt, raw} */
 const streamed = new Map<number, { attempt: number; raw: string; whole: boolean }>();
 
+/** the notice says what a stop waits for (not an error or another notice): moved on as the run does, cleared once it ended */
+let stopNotice = false;
+
 function say(text: string): void {
+  stopNotice = false;
+  notice.textContent = text;
+}
+
+/** what the stop waits for (null: the run has ended); never replaces another notice, such as an error */
+function sayStopping(text: string | null): void {
+  if (!stopNotice && notice.textContent !== "") return;
+  if (text === null) {
+    if (stopNotice) say("");
+    return;
+  }
+  stopNotice = true;
   notice.textContent = text;
 }
 
@@ -79,6 +100,9 @@ function showRecord(r: ConversationRecord, html: { story: string | null; persona
   if (FINAL.includes(r.status)) {
     stopButton.disabled = true;
     boxes.end();
+    sayStopping(null);
+  } else if (r.status === "stopping") {
+    sayStopping(stoppingText(r, waiting));
   }
 }
 
@@ -227,6 +251,7 @@ function connect(): void {
     boxes.end();
     es.close();
     if (d.record) showRecord(d.record, null);
+    sayStopping(null);
     if (d.error) say(d.error);
     if (d.html) $("analysis").innerHTML = d.html;
     main.dataset.ended = "true";
@@ -243,6 +268,9 @@ function connect(): void {
 
 stopButton.addEventListener("click", () => {
   stopButton.disabled = true;
+  // then each record says what the stop waits for (showRecord), until the run has ended
+  say("");
+  sayStopping("stopping…");
   void fetch(`/api/conversations/${encodeURIComponent(id)}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then(async (r) => {
     if (r.status === 401) {
       stopButton.disabled = false;
@@ -250,8 +278,6 @@ stopButton.addEventListener("click", () => {
     } else if (!r.ok) {
       stopButton.disabled = false;
       say(`could not stop: ${((await r.json()) as { message?: string }).message ?? r.status}`);
-    } else {
-      say("stopping (the turn being generated is kept, cut)…");
     }
   });
 });

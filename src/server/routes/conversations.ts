@@ -15,7 +15,8 @@ import { requestStop } from "../../manager/stop.js";
 import { analysisOf } from "../../redis/analysis-store.js";
 import { now } from "../../redis/clock.js";
 import type { ServerContext } from "../context.js";
-import { poolsOfSpec, type ConversationSpec } from "../../protocol/record.js";
+import { isFinal, poolsOfSpec, type ConversationRecord, type ConversationSpec } from "../../protocol/record.js";
+import { alreadyEndedText } from "../../observer/already-ended.js";
 import { prefixFlag } from "../../observer/commands.js";
 import { waitingForLines } from "../../observer/unserved.js";
 import { lackingOf, unservedNow, unservedPools, type UnservedPool } from "../../cli/lacking.js";
@@ -136,7 +137,7 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
       schema: {
         summary: "start a conversation",
         description:
-          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>): the 201 says which are missing, by their heartbeats (waiting_for, unserved_pools), and the run's page says so until they come. Needs the token.",
+          "The body is a configuration document, as a config file: layered over the server's configuration and validated as the CLI does; a 400 lists every problem with its path. Providers must be named (the server cannot resolve auto). The server reads and writes no files on its machine for a run: a body that sets scenario.materials, log.file or embedded.model_file gets a 400 (materials are given to dialogue run --material; a log file and the embedded model's file are set on the worker's and manager's hosts). A manager and a worker per pool must be running against this Redis (dialogue manager, dialogue worker --pool <pool>): the 201 says which are missing, by their heartbeats (waiting_for, unserved_pools), and the run's page says so until they come. Needs the token.",
         tags: ["conversations"],
         body: StartBodySchema,
         response: { 201: StartResponseSchema, 400: ErrorSchema, 401: ErrorSchema },
@@ -163,16 +164,25 @@ export const conversationRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = as
     {
       schema: {
         summary: "ask a running conversation to stop (a user stop; the turn in flight is kept, cut), as dialogue stop",
+        description:
+          "As dialogue stop: the run is marked stopping and its managers end it (a model's turn being generated is kept, cut; a person's turn still open is recorded skipped); a 202 means it was asked. A run that had already ended gets a 409 saying how and when it ended, in one line (as dialogue stop says it), and nothing is written. Needs the token.",
         tags: ["conversations"],
         params: IdParamsSchema,
-        response: { 202: StopResponseSchema, 401: ErrorSchema, 404: ErrorSchema },
+        response: { 202: StopResponseSchema, 401: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
       },
     },
     async (req, reply) => {
       const id = req.params.id;
       // a run no live manager drives any more has ended (abandoned), as dialogue stop finds it
-      if (!(await readRun(store, id))) return reply.code(404).send(notFound(id));
-      return reply.code(202).send({ id, result: await requestStop(store, queues, id) });
+      const rec = await readRun(store, id);
+      if (!rec) return reply.code(404).send(notFound(id));
+      const ended = (r: ConversationRecord) => reply.code(409).send({ error: "conflict", message: alreadyEndedText(r) });
+      if (isFinal(rec.status)) return ended(rec);
+      const result = await requestStop(store, queues, id);
+      if (result !== "already-ended") return reply.code(202).send({ id, result });
+      // it ended between the two reads
+      const after = await store.get(id);
+      return after ? ended(after) : reply.code(404).send(notFound(id));
     },
   );
 
