@@ -1,6 +1,6 @@
 /**
- * What a run that is stopping waits for, in one line (the live web page's notice; the terminal
- * views say the same in their own words: plain.ts, tui/LiveTurn.tsx). Pure, and safe for the
+ * What a run that is stopping waits for, in one line: the live web page's notice and the TUI's
+ * waiting row (tui/LiveTurn.tsx); plain.ts says the same in its own words. Pure, and safe for the
  * browser: it imports types only.
  */
 import type { ConversationRecord } from "../protocol/record.js";

@@ -47,6 +47,19 @@ describe("the TUI while a run stops", () => {
   });
 });
 
+describe("the TUI when nothing is in flight", () => {
+  it("the person's turn already closed when the stop is seen: just the stop, no turn in flight claimed", async () => {
+    const r: ConversationRecord = { ...makeCastRecord(4, { people: ["commuter"] }), status: "running" };
+    const ui = render(<App feed={feedOf({ ...chosen(r, 3, "shopkeeper"), pending_seq: 3 })} mode="watch" now={() => T0 + 9000} />);
+    try {
+      await waitFor("the stopping row", async () => (ui.lastFrame() ?? "").includes("stopping…"), 10_000, 10);
+      expect(ui.lastFrame()).not.toMatch(/turn in flight|turn being generated/);
+    } finally {
+      ui.unmount();
+    }
+  });
+});
+
 function feedOf(running: ConversationRecord): Feed {
   const feed = new Feed();
   feed.push({ type: "record", record: running, previous: null });

@@ -12,6 +12,7 @@ import { Box, Text } from "ink";
 import { modelLabel } from "../plain.js";
 import { awayShort } from "../redis-away.js";
 import { waitingFor } from "../waiting.js";
+import { stoppingText } from "../stopping.js";
 import { agentIndex, choiceShown, choiceText, chosenText, nameOf, turnAt, turnsTaken } from "../who.js";
 import { num } from "./format.js";
 import { PersonTurn, type PersonLine } from "./PersonTurn.js";
@@ -81,9 +82,8 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
   const seq = live?.seq ?? chosen?.seq;
   if (!live) {
     if (r.status === "stopping") {
-      // a person's open turn is not in flight: the manager closes it (an answer already sent is recorded, else the turn is skipped)
-      const open = waitingFor(r);
-      return <WaitingRow away={away} text={open ? `stopping: closing ${open.name}'s turn ${open.turn}` : "stopping: waiting for the turn in flight to come back, cut"} />;
+      // what the stop waits for, as the web page says it (a person's open turn is closed, not waited for)
+      return <WaitingRow away={away} text={stoppingText(r, waitingFor(r))} />;
     }
     if (r.status !== "running" || turnsTaken(state.messages) >= r.spec.limits.max_turns) return null;
     if (agentId === undefined) return <WaitingRow away={away} text="the manager is choosing who speaks next" />;
