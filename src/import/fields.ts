@@ -81,8 +81,19 @@ function textOf(v: unknown): string | null {
 }
 
 /** the row through the field names, or the problem with it (one line, naming the field and its option) */
+/** what a value that is not text is, for a problem's line: "an object", "a list", "true", "null" */
+function kindOf(v: unknown): string {
+  if (v === null || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
 export function readRow(row: Record<string, unknown>, f: FieldNames, epoch: EpochUnit = "auto"): Row | { problem: string } {
-  const missing = (what: string, name: string, flag: string): { problem: string } => ({ problem: `no ${what} field "${name}" (${flag} names another)` });
+  // a field that is not there, or there but not text (a string or a number): each said as it is
+  const missing = (what: string, name: string, flag: string): { problem: string } => {
+    const v = fieldOf(row, name);
+    return { problem: v === undefined ? `no ${what} field "${name}" (${flag} names another)` : `the ${what} field "${name}" is ${kindOf(v)}, not text (${flag} names another field)` };
+  };
   const session = textOf(fieldOf(row, f.session));
   if (session === null) return missing("session", f.session, "--session-field");
   if (session.trim() === "") return { problem: `the session field "${f.session}" is empty` };

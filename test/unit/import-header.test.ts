@@ -87,3 +87,17 @@ describe("readRow: a text over the limit", () => {
     expect(row).toEqual({ problem: expect.stringMatching(/^the text is 200,001 characters long, over the 200,000 a message may have: split it over several rows .* or shorten it$/) });
   });
 });
+
+describe("readRow: a field there but not text", () => {
+  const base = { session_id: "s", speaker: "a", text: "hello", timestamp: "2024-01-01T00:00:00Z" };
+  it("says what the field holds, not that it is missing", () => {
+    expect(readRow({ ...base, speaker: { name: "Ana" } }, DEFAULT_FIELDS)).toEqual({ problem: 'the speaker field "speaker" is an object, not text (--speaker-field names another field)' });
+    expect(readRow({ ...base, session_id: ["s"] }, DEFAULT_FIELDS)).toEqual({ problem: 'the session field "session_id" is a list, not text (--session-field names another field)' });
+    expect(readRow({ ...base, text: null }, DEFAULT_FIELDS)).toEqual({ problem: 'the text field "text" is null, not text (--text-field names another field)' });
+    expect(readRow({ ...base, speaker: true }, DEFAULT_FIELDS)).toEqual({ problem: 'the speaker field "speaker" is true, not text (--speaker-field names another field)' });
+  });
+  it("a field that is not there is still said missing", () => {
+    const { speaker: _speaker, ...noSpeaker } = base;
+    expect(readRow(noSpeaker, DEFAULT_FIELDS)).toEqual({ problem: 'no speaker field "speaker" (--speaker-field names another)' });
+  });
+});
