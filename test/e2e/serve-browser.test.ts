@@ -125,9 +125,20 @@ describe("dialogue serve in Chromium", () => {
 
       // bull-board lists the queues of the run
       const q = await newPage();
+      // nothing is asked of another host (bull-board's page links Google's fonts), and no request is blocked
+      const offHost: string[] = [];
+      const blocked: string[] = [];
+      q.on("request", (r) => {
+        if (!r.url().startsWith(served.url) && !r.url().startsWith("data:")) offHost.push(r.url());
+      });
+      q.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+      });
       await q.goto(`${served.url}/queues`);
       const pools = (await store.get(id))!.spec.agents.map((x) => x.pool);
       for (const name of ["control", ...pools.flatMap((p) => [`requests.${p}`, `responses.${p}`])]) await q.getByText(name, { exact: true }).first().waitFor({ timeout: 20_000 });
+      expect(offHost).toEqual([]);
+      expect(blocked).toEqual([]);
       expect(dialogs).toEqual([]);
     } finally {
       await served.stop();

@@ -14,6 +14,8 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ServerContext } from "../context.js";
 
 export const QUEUES_PREFIX = "/queues";
+/** bull-board's link to Google's fonts */
+const FONTS_LINK = /<link[^>]+href="https:\/\/fonts\.(googleapis|gstatic)\.com[^>]*>\s*/g;
 /** pools are looked up again at most this often, ms */
 const REFRESH_MS = 1000;
 
@@ -49,6 +51,13 @@ export const queuesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (a
   await refresh();
   app.addHook("onRequest", async () => {
     await refresh();
+  });
+  // bull-board's page links its fonts from Google: the dashboard reaches nothing off this server
+  // (its policy would block the request and say so in the console), so the link is taken out and
+  // the page uses the browser's fonts
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (typeof payload !== "string" || !String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return payload;
+    return payload.replace(FONTS_LINK, "");
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_PREFIX });
 };
