@@ -59,11 +59,16 @@ export const wholeNumber = (flag: string) =>
   numberFlag(flag, { whole: true, negative: true }, () => true, "a whole number like 42 (digits only, optionally after -)");
 
 export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}): Config {
+  return loadConfigOwned(opts, extra).config;
+}
+
+/** loadConfig, with the ids of the agents whose goal the user wrote (LoadResult.ownGoals) */
+export function loadConfigOwned(opts: CommonOptions, extra: Partial<LoadOptions> = {}): { config: Config; ownGoals: ReadonlySet<string> } {
   const overrides: Record<string, unknown> = { ...extra.overrides };
   if (opts.redisUrl !== undefined) overrides["redis.url"] = opts.redisUrl;
   if (opts.prefix !== undefined) overrides["redis.prefix"] = opts.prefix;
   if (opts.logLevel !== undefined) overrides["log.level"] = opts.logLevel;
-  const { config, problems } = load({
+  const { config, problems, ownGoals } = load({
     configFile: opts.config,
     scenario: extra.scenario,
     handed: extra.handed,
@@ -72,7 +77,7 @@ export function loadConfig(opts: CommonOptions, extra: Partial<LoadOptions> = {}
     sets: opts.set ?? [],
   });
   if (!config) throw new ConfigError(problems);
-  return config;
+  return { config, ownGoals: ownGoals ?? new Set() };
 }
 
 export interface OpenRedis {

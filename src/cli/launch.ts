@@ -8,7 +8,6 @@
 import type { RedisClient } from "../redis/cluster.js";
 import type { Config } from "../config/schema.js";
 import { applyCastFlags, applyModelsFlag } from "../config/cast-flags.js";
-import { builtInGoals } from "../config/load.js";
 import { applyProviderFlag } from "../config/provider-flag.js";
 import { ConfigSchema } from "../config/schema.js";
 import { ConfigError, DialogueError, UsageError } from "../errors/index.js";
@@ -25,7 +24,7 @@ import { loadMaterials, type Chunk } from "../material/load.js";
 
 /** the run's material, read and chunked on the launcher */
 type LoadedMaterial = ReturnType<typeof loadMaterials>;
-import { loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
+import { loadConfigOwned, openRedis, stderr, type CommonOptions } from "./common.js";
 import { checkOnServers, StoppedWaiting, UnservedError, waitForServers } from "./no-spawn.js";
 import { reachFlags } from "./reach.js";
 import type { Supervisor } from "./children.js";
@@ -93,12 +92,13 @@ export function runConfig(opts: ModelChoiceOptions & Partial<RunOptions>, adjust
   if (opts.seed !== undefined) overrides.seed = opts.seed;
   if (opts.wait !== undefined) overrides["presence.wait_seconds"] = opts.wait;
   if (opts.models !== undefined && opts.model !== undefined) throw new UsageError("give --models (one per agent) or --model (the same for all), not both", "e.g. --models llama3.2,qwen2.5:0.5b");
-  const cast = applyCastFlags(loadConfig(opts, { overrides, scenario: opts.scenario }), {
+  const loaded = loadConfigOwned(opts, { overrides, scenario: opts.scenario });
+  const cast = applyCastFlags(loaded.config, {
     agents: opts.agents,
     person: opts.person,
     topic: opts.topic,
-    // goals of the user's own (a file, --set) are theirs to keep; the default scene's and a built-in scenario's are not
-    isOwnGoal: (goal) => !builtInGoals().has(goal),
+    // goals the user wrote (a file of theirs, --set) are theirs to keep; the default scene's and a built-in scenario's are not
+    ownGoals: loaded.ownGoals,
     turnOrder: opts.turnOrder,
   });
   const shaped = adjust ? adjust(cast) : cast;

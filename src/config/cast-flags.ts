@@ -16,12 +16,12 @@ export interface CastFlags {
   person?: string[] | undefined;
   topic?: string | undefined;
   /**
-   * whether an agent's goal is the user's own (from their file or --set: the CLI tells them from
-   * the goals that come with dialogue, config/load.ts builtInGoals): --topic keeps those, and gives
-   * a goal about the topic to every other agent (the default scene's, a built-in scenario's, or
-   * none). Without it, every goal is about the topic.
+   * the ids of the agents whose goal the user wrote (their own file, --set: config/load.ts
+   * LoadResult.ownGoals): --topic keeps those goals, and gives one about the topic to every other
+   * agent (the default scene's, a built-in scenario's, one without a goal). Without it, every goal
+   * is about the topic.
    */
-  isOwnGoal?: ((goal: string) => boolean) | undefined;
+  ownGoals?: ReadonlySet<string> | undefined;
   turnOrder?: string | undefined;
 }
 
@@ -55,7 +55,7 @@ export function applyCastFlags(config: Config, f: CastFlags): Config {
     if (topic === "") throw new UsageError("--topic is empty", 'give the premise the story is written around, e.g. --topic "whether the town should build a tram line"');
     // the topic is the premise; the scenario's own setting may not fit it, so the manager writes one;
     // the scenario's goals were about its own premise: each agent weighs up the topic instead
-    const goals = out.agents.map((a) => (a.goal?.trim() && f.isOwnGoal?.(a.goal.trim()) ? a : { ...a, goal: topicGoal(topic, a.role) }));
+    const goals = out.agents.map((a) => (a.goal?.trim() && f.ownGoals?.has(a.id) ? a : { ...a, goal: topicGoal(topic, a.role) }));
     out = { ...out, agents: goals, scenario: { title: topic.length > 80 ? `${topic.slice(0, 79)}…` : topic, premise: topic } };
   }
   if (f.turnOrder !== undefined) out = { ...out, conversation: { ...out.conversation, turn_order: f.turnOrder as Config["conversation"]["turn_order"] } };

@@ -46,6 +46,12 @@ export interface LoadResult {
   problems: Problem[];
   /** the files that were read, in order */
   sources: string[];
+  /**
+   * the ids of the agents (and cast) whose goal the user wrote: in a file of their own (not one
+   * that comes with dialogue), a --set of the goal, or a request's body. `--topic` keeps those and
+   * gives every other agent a goal about the topic (config/cast-flags.ts)
+   */
+  ownGoals?: ReadonlySet<string>;
 }
 
 export const packageRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -235,31 +241,6 @@ export function listScenarios(): string[] {
   }
 }
 
-let builtIn: ReadonlySet<string> | null = null;
-
-/**
- * the goals the configurations that come with dialogue give their agents and casts (config/*.json):
- * written for their own premises, so `--topic` replaces them (config/cast-flags.ts); any other goal
- * is the user's own (their file, --set), and kept
- */
-export function builtInGoals(): ReadonlySet<string> {
-  if (builtIn) return builtIn;
-  const goals = new Set<string>();
-  try {
-    for (const name of readdirJson(configDir())) {
-      if (name === "config.schema") continue;
-      const doc = readJsonFile(path.join(configDir(), `${name}.json`), []);
-      for (const a of [doc?.agents, doc?.cast].flatMap((l) => (Array.isArray(l) ? (l as unknown[]) : []))) {
-        if (isObject(a) && typeof a.goal === "string" && a.goal.trim() !== "") goals.add(a.goal.trim());
-      }
-    }
-  } catch {
-    // no config directory: no built-in goals
-  }
-  builtIn = goals;
-  return goals;
-}
-
 function readdirJson(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
@@ -302,10 +283,21 @@ export function load(opts: LoadOptions = {}): LoadResult {
   }
   if (opts.configFile) files.push(path.resolve(opts.configFile));
   else if (fromEnv && !opts.scenario) files.push(path.resolve(fromEnv));
+  // whose goals are the user's: a list of agents (or cast) replaces the one before it, so the last
+  // file that lists them decides; a file that comes with dialogue (config/) is not the user's
+  const own = { agents: new Set<string>(), cast: new Set<string>() };
+  const withGoals = (list: unknown): Set<string> =>
+    new Set((Array.isArray(list) ? list : []).filter((a): a is Json => isObject(a) && typeof a.goal === "string" && a.goal.trim() !== "").map((a) => String(a.id)));
+  const takeOwn = (doc: Json, users: boolean): void => {
+    if ("agents" in doc) own.agents = users ? withGoals(doc.agents) : new Set();
+    if ("cast" in doc || "agents" in doc) own.cast = users ? withGoals(doc.cast) : new Set();
+  };
+  const builtIn = (file: string): boolean => path.resolve(file).startsWith(configDir() + path.sep);
   for (const file of files) {
     const data = readJsonFile(file, problems);
     if (data) {
       merged = deepMerge(merged, ownCast(data));
+      takeOwn(data, !builtIn(file));
       sources.push(file);
     }
   }
@@ -340,14 +332,20 @@ export function load(opts: LoadOptions = {}): LoadResult {
       continue;
     }
     setPath(merged, dotted, value);
+    // a goal set on the command line is the user's
+    const goal = /^(agents|cast)\.(\d+)\.goal$/.exec(dotted);
+    const list = goal ? merged[goal[1] as "agents" | "cast"] : undefined;
+    const agent = goal && Array.isArray(list) ? (list as unknown[])[Number(goal[2])] : undefined;
+    if (goal && isObject(agent)) own[goal[1] as "agents" | "cast"].add(String(agent.id));
   }
   if (opts.request) {
     merged = deepMerge(merged, ownCast(opts.request));
+    takeOwn(opts.request, true);
     // a value the request sets came from the request, not from the env or a flag below it
     for (const k of origin.keys()) if (k.split(".").reduce<unknown>((o, p) => (isObject(o) ? o[p] : undefined), opts.request) !== undefined) origin.delete(k);
   }
 
-  return validate(merged, problems, origin, env, sources);
+  return { ...validate(merged, problems, origin, env, sources), ownGoals: new Set([...own.agents, ...own.cast]) };
 }
 
 /** the merged layers checked against the schema; every problem with its path, and no secret in any */

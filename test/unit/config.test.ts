@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { builtInGoals, configDir, load, type LoadOptions, type Problem } from "../../src/config/load.js";
+import { configDir, load, type LoadOptions, type Problem } from "../../src/config/load.js";
 import { runConfig } from "../../src/cli/launch.js";
 import { ConfigSchema } from "../../src/config/schema.js";
 import { applyCastFlags } from "../../src/config/cast-flags.js";
@@ -462,7 +462,7 @@ describe("load(): scenarios", () => {
     expect(applyCastFlags(configOf({ scenario: "debate" }), { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as an urban planner arguing for car-free centres`);
     // the user's own: kept, and an agent without one gets one about the topic
     const own = configOf({ configFile: tempFile({ agents: [{ id: "a", role: "Mayor", goal: "win the vote" }, { id: "b", role: "voter" }] }) });
-    expect(applyCastFlags(own, { topic, isOwnGoal: (g) => !builtInGoals().has(g) }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
+    expect(applyCastFlags(own, { topic, ownGoals: new Set(["a"]) }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
     expect(applyCastFlags(own, { topic }).agents[0]!.goal).toBe(`weigh up ${topic} as a mayor`);
   });
 
@@ -478,6 +478,12 @@ describe("load(): scenarios", () => {
     expect(runConfig({ config: own, topic }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
     // a goal set on the command line is the user's own too
     expect(runConfig({ set: ["agents.0.goal=find a compromise"], topic }).agents.map((a) => a.goal)).toEqual(["find a compromise", `weigh up ${topic} as a local resident`]);
+    // a copy of a built-in scenario, as the user's own file: its goals are theirs now, and kept
+    const copy = tempFile(JSON.parse(readFileSync(path.join(configDir(), "debate.json"), "utf8")));
+    const debate = configOf({ scenario: "debate" });
+    expect(runConfig({ scenario: copy, topic }).agents.map((a) => a.goal)).toEqual(debate.agents.map((a) => a.goal));
+    // the user's file lists agents, the built-in scenario under it does not count
+    expect(runConfig({ scenario: "debate", config: own, topic }).agents.map((a) => a.goal)).toEqual(["win the vote", `weigh up ${topic} as a voter`]);
   });
 
   it("a config file layered over a scenario wins over it", () => {
