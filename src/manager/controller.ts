@@ -190,18 +190,25 @@ export class Controller {
     } catch (err) {
       if (err instanceof StoppedWhilePreparing) {
         const now = await this.load(id);
-        return isFinal(now.status) ? `already ${now.status}` : this.end(id, now.stop_reason ?? "user_stop");
+        if (isFinal(now.status)) return `already ${now.status}`;
+        // stopped while it was prepared; any other status: another manager took it on (it began the run)
+        return now.status === "stopping" ? this.end(id, now.stop_reason ?? "user_stop") : `already ${now.status}`;
       }
       const reason = err instanceof Error ? err.message : String(err);
       // which manager: with several running (on other hosts, with other settings), the one whose model failed
       await this.store.finalize(id, "error", `the manager on ${hostName()} (pid ${process.pid}) could not write the ${rec.story ? "personas" : "story"}: ${reason}`);
       throw new UnrecoverableError(reason);
     }
+    // a run stopped (and ended) while its story or personas were written stays as it is
+    if (isFinal(rec.status)) return `already ${rec.status}`;
     if (rec.status === "stopping") return this.end(id, rec.stop_reason ?? "user_stop");
     if (rec.started_at === null) {
       const at = now();
       const deadline = at + Math.round(spec.limits.duration_seconds * 1000);
-      await this.store.setFields(id, { status: "running", phase: "", started_at: at, deadline_at: deadline });
+      // only a run still being prepared begins: a stop that came meanwhile is kept
+      const begun = await this.store.begin(id, at, deadline);
+      if (begun === "stopping") return this.end(id, (await this.load(id)).stop_reason ?? "user_stop");
+      if (begun !== "ok") return `already ${begun}`;
       await this.queues.addControl({ type: "deadline", conversation_id: id }, this.store.keys.deadlineJobId(id), deadline - at);
       rec = await this.load(id);
     }

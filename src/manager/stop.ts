@@ -27,9 +27,14 @@ export async function endStopped(store: Store, ids: Iterable<string>): Promise<v
  * the managers end it (see above); "already-ended": it was final, or is gone.
  */
 export async function requestStop(store: Store, queues: Queues, id: string): Promise<"stopped" | "stopping" | "already-ended"> {
-  const rec = await store.get(id);
+  let rec = await store.get(id);
   if (!rec || isFinal(rec.status)) return "already-ended";
-  if (rec.status === "pending" && (await store.stopPending(id, "user_stop"))) return "stopped";
+  if (rec.status === "pending") {
+    if (await store.stopPending(id, "user_stop")) return "stopped";
+    // a manager took it up meanwhile: what follows goes by the record as it is now
+    rec = await store.get(id);
+    if (!rec || isFinal(rec.status)) return "already-ended";
+  }
   await store.markStopping(id, "user_stop");
   await store.redis.publish(store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason: "user_stop" }));
   const inFlight = rec.pending_seq !== null && rec.pending_seq > rec.turns;

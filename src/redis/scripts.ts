@@ -169,6 +169,18 @@ if s ~= 'pending' and s ~= 'preparing' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'preparing', 'phase', ARGV[1])
 return 1`;
 
+/**
+ * the run's dialogue begins (story and personas written): "running", with its start and deadline
+ * (ARGV[1], ARGV[2]), only if it is still pending or preparing. Returns "ok", or the status that
+ * stopped it (stopping, a final one; running: another manager began it first).
+ */
+export const BEGIN_LUA = `
+local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return 'gone' end
+if s ~= 'pending' and s ~= 'preparing' then return s end
+redis.call('HSET', KEYS[1], 'status', 'running', 'phase', '', 'started_at', ARGV[1], 'deadline_at', ARGV[2])
+return 'ok'`;
+
 /** move to "stopping" with a reason unless already stopping or final */
 export const STOPPING_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')

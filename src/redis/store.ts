@@ -45,7 +45,7 @@ import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
 import { runScript, runScriptOr } from "./run-script.js";
-import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, PREPARE_LUA, REMARK_LUA, RENEW_LUA, STOP_PENDING_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_AHEAD_LUA, BEGIN_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, PREPARE_LUA, REMARK_LUA, RENEW_LUA, STOP_PENDING_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -584,6 +584,11 @@ export class Store {
     const r = await runScript(this.redis, STOP_PENDING_LUA, 1, this.keys.record(id), reason);
     if (r === 1) await this.redis.srem(this.keys.active(), id);
     return r === 1;
+  }
+
+  /** the run's dialogue begins at `at`, to end by `deadline`, only if it is still pending or preparing (BEGIN_LUA): "ok", or the status that kept it from beginning */
+  async begin(id: string, at: number, deadline: number): Promise<string> {
+    return String(await runScript(this.redis, BEGIN_LUA, 1, this.keys.record(id), String(at), String(deadline)));
   }
 
   /** the manager writes the run's `phase` (story, personas) only if it is still pending or preparing (PREPARE_LUA); false: stopped meanwhile */
