@@ -44,8 +44,10 @@ export interface TranscriptEntry {
 export interface AnalyzeOptions {
   /** null or absent: autoWindow(record.turns) */
   window?: WindowSpec | null;
-  /** the end of a live run; @defaultValue Date.now() */
+  /** when the analysis is made (its computed_at); @defaultValue Date.now() */
   now?: number;
+  /** where a run going on is timed to (Store.endOf: its latest sign of life); @defaultValue `now` */
+  end?: number;
   /** the run's material: each chunk's content words (material/words.ts), to tell what the agents drew on */
   material?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -212,7 +214,7 @@ export class Analyzer {
 
   finish(): Analysis {
     const rec = this.record;
-    const end = rec.ended_at ?? this.opts.now ?? Date.now();
+    const end = rec.ended_at ?? this.opts.end ?? this.opts.now ?? Date.now();
     if (this.window.kind === "time" && rec.started_at !== null) {
       // empty windows up to the end keep the time axis true
       const last = windowIndex(this.window, 0, end, this.origin());

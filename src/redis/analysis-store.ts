@@ -106,7 +106,7 @@ export async function computeAnalysis(store: Store, rec: ConversationRecord, req
   const material = rec.spec.materials ? new Map((await readMaterial(store, rec.spec.id)).map((c) => [c.id, new Set(words(`${c.title}\n${c.text}`))])) : undefined;
   // a run going on is timed to its latest sign of life, as list and show time it
   const end = await store.endOf(rec);
-  const analyzer = new Analyzer(rec, { window, ...(material ? { material } : {}), ...(end === null ? {} : { now: end }) });
+  const analyzer = new Analyzer(rec, { window, ...(material ? { material } : {}), ...(end === null ? {} : { end }) });
   // the analysis validates what it reads of each message (analysis/message-view.ts)
   for await (const page of store.pages(rec.spec.id, req.pageSize ?? 1000, parseAnalyzed)) {
     for (const entry of page) analyzer.add(entry);
