@@ -46,7 +46,9 @@ Examples:
   dialogue list --status imported --since 1h     # what an import just brought in
 
 AGENTS is how many agents the run had; SCENARIO its scenario's title. On a terminal, SCENARIO and
-MODELS are cut to its width (SCENARIO left out first); piped, nothing is cut. --json has both too
+MODELS are cut to its width (SCENARIO left out first); at 80 columns STARTED loses its seconds
+(and its year, when every row is of this year), AGENTS is left out and STATUS is cut, so no line
+wraps; piped, nothing is cut. --json has both too
 (agent_count, scenario, and every agent under agents).
 
 DURATION is how long the dialogue went on: from its start (its first turn asked for, once the story
@@ -171,7 +173,7 @@ export function showCommand(): Command {
 
 export function stopCommand(): Command {
   const cmd = new Command("stop")
-    .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut; a person's turn still open is recorded skipped)")
+    .description("ask a running conversation to stop (recorded as a user stop; the turn in flight is kept, cut; a person's turn still open is recorded skipped; a run no manager has taken up yet ends stopped at once)")
     .argument("<id>", "conversation id");
   addCommonOptions(cmd);
   return cmd.action(async (id: string, opts: CommonOptions) => {

@@ -3,7 +3,8 @@
  * cell. ID, STARTED, DURATION, TURNS, AGENTS and STATUS are whole; on a terminal the text
  * columns after them (SCENARIO, then MODELS) share what is left of its width, cut with "…", and
  * SCENARIO goes first when there is too little room for both. On a narrow one (80 columns) STARTED
- * loses its year and seconds, AGENTS is left out, and STATUS is cut, so no line wraps. Piped,
+ * loses its seconds (and its year, when every row is of this year), AGENTS is left out, and STATUS
+ * is cut, so no line wraps at 80 columns (narrower ones, or very long ids, still may). Piped,
  * nothing is cut.
  */
 import stringWidth from "string-width";
@@ -48,7 +49,10 @@ const pad = (text: string, width: number, right: boolean): string => {
 export function listTable(rows: Array<ListRow | string>, width?: number): string[] {
   const table = rows.filter((r): r is ListRow => typeof r !== "string");
   let short = false;
-  const cellsOf = (r: ListRow): string[] => [r.id, short ? shortStarted(r.started) : r.started, r.duration, String(r.turns), String(r.agents), r.status, r.scenario, r.models];
+  // the year is left out only when every row is of this year (an imported recording may be older)
+  const year = String(new Date().getUTCFullYear());
+  const thisYear = table.every((r) => r.started.startsWith(`${year}-`));
+  const cellsOf = (r: ListRow): string[] => [r.id, short ? shortStarted(r.started, thisYear) : r.started, r.duration, String(r.turns), String(r.agents), r.status, r.scenario, r.models];
   const widthsOf = (): number[] => HEAD.map((h, i) => Math.max(stringWidth(h), ...table.map((r) => stringWidth(cellsOf(r)[i] ?? ""))));
   let widths = widthsOf();
   let shown = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -62,7 +66,7 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
     }
     if (fixedOf() - GAP.length > width) shown = shown.filter((i) => i !== 4);
     const over = fixedOf() - GAP.length - width;
-    if (over > 0) widths[5] = Math.max(MIN_STATUS, (widths[5] ?? 0) - over);
+    if (over > 0) widths[5] = Math.min(widths[5] ?? 0, Math.max(MIN_STATUS, (widths[5] ?? 0) - over));
     const fixed = fixedOf();
     const [scenario = 0, models = 0] = widths.slice(6);
     const rest = width - fixed;
@@ -91,5 +95,5 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
   return out;
 }
 
-/** "2026-11-30 23:48:28" as "11-30 23:48" (a narrow terminal); anything else as it is */
-const shortStarted = (s: string): string => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(s) ? s.slice(5, 16) : s);
+/** "2026-11-30 23:48:28" as "11-30 23:48" (a narrow terminal; "2026-11-30 23:48" when not every row is of this year); anything else as it is */
+const shortStarted = (s: string, thisYear: boolean): string => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(s) ? s.slice(thisYear ? 5 : 0, 16) : s);

@@ -5,9 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { listTable, type ListRow } from "../../src/cli/list-table.js";
 
+const YEAR = new Date().getUTCFullYear();
 const row = (agents: number, scenario: string): ListRow => ({
   id: "20261130-234828-2bd95",
-  started: "2026-11-30 23:48:28",
+  started: `${YEAR}-11-30 23:48:28`,
   duration: "10.3s",
   turns: 3,
   agents,
@@ -34,7 +35,7 @@ describe("list table", () => {
   it("on a narrow terminal the scenario goes first, the fixed columns stay whole", () => {
     const lines = listTable(rows, 105);
     expect(lines[0]).not.toContain("SCENARIO");
-    expect(lines[1]).toMatch(/^20261130-234828-2bd95\s+2026-11-30 23:48:28\s+10\.3s\s+3\s+5\s+completed \(max_turns\)\s+ollama\/llama…$/);
+    expect(lines[1]).toMatch(new RegExp(`^20261130-234828-2bd95\\s+${YEAR}-11-30 23:48:28\\s+10\\.3s\\s+3\\s+5\\s+completed \\(max_turns\\)\\s+ollama/llama…$`));
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(105);
   });
 });
@@ -49,7 +50,15 @@ describe("list table at 80 columns", () => {
     expect(lines[2]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+failed \(no turn succ.*…$/);
   });
 
+  it("a row of another year (an imported recording) keeps every row's year; only the seconds go", () => {
+    const old = { ...row(2, "A recording"), started: "2023-03-01 09:00:00", id: "imp-S-1001-89ab93debd8e" };
+    const lines = listTable([row(2, "A chance meeting"), old], 80);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(lines[1]).toContain(` ${YEAR}-11-30 23:48 `);
+    expect(lines[2]).toContain(" 2023-03-01 09:00 ");
+  });
+
   it("where it fits, the full start time and the agent count", () => {
-    expect(listTable(rows, 105)[1]).toMatch(/2026-11-30 23:48:28\s+10\.3s\s+3\s+5\s+completed/);
+    expect(listTable(rows, 105)[1]).toMatch(new RegExp(`${YEAR}-11-30 23:48:28\\s+10\\.3s\\s+3\\s+5\\s+completed`));
   });
 });
