@@ -11,7 +11,7 @@ import type { ConversationRecord } from "../protocol/record.js";
  * already sent is recorded, else the turn is skipped).
  */
 export function stoppingText(r: Pick<ConversationRecord, "started_at" | "phase" | "pending_seq" | "turns">, open: { name: string; turn?: number | undefined } | null): string {
-  if (r.started_at === null) return `stopping: the manager stops writing the ${r.phase ?? "story"}`;
+  if (r.started_at === null) return `stopping: the ${r.phase ?? "story"} being written ${r.phase === "personas" ? "are" : "is"} dropped`;
   if (open) return `stopping: closing ${open.name}'s turn${open.turn === undefined ? "" : ` ${open.turn}`}`;
   // a model's turn in flight only when one is pending (a turn already closed is not one)
   if (r.pending_seq !== null && r.pending_seq > r.turns) return "stopping: waiting for the turn being generated to come back, cut";

@@ -20,8 +20,8 @@ describe("stoppingText", () => {
   });
 
   it("still preparing: the manager stops writing the story or the personas", () => {
-    expect(stoppingText({ ...running, started_at: null, turns: 0, pending_seq: null, phase: null }, null)).toBe("stopping: the manager stops writing the story");
-    expect(stoppingText({ ...running, started_at: null, turns: 0, pending_seq: null, phase: "personas" }, null)).toBe("stopping: the manager stops writing the personas");
+    expect(stoppingText({ ...running, started_at: null, turns: 0, pending_seq: null, phase: null }, null)).toBe("stopping: the story being written is dropped");
+    expect(stoppingText({ ...running, started_at: null, turns: 0, pending_seq: null, phase: "personas" }, null)).toBe("stopping: the personas being written are dropped");
   });
 
   it("nothing in flight (a turn already closed): stopping…", () => {

@@ -75,7 +75,7 @@ export function LiveTurn({ state, width, maxRows, now = Date.now(), line = { sta
     }
     return <WaitingRow away={away} text={`the manager is writing the ${r.phase ?? "story"} with ${manager}; ${next}`} />;
   }
-  if (r.status === "stopping" && r.started_at === null) return <WaitingRow away={away} text={`stopping: the manager stops writing the ${r.phase ?? "story"}`} />;
+  if (r.status === "stopping" && r.started_at === null) return <WaitingRow away={away} text={stoppingText(r, null)} />;
   const live = state.live;
   const chosen = pendingChoice(state);
   const agentId = live?.agent_id ?? chosen?.agent_id;

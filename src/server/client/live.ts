@@ -276,9 +276,14 @@ stopButton.addEventListener("click", () => {
       stopButton.disabled = false;
       say("stopping needs the server's token: open this page once with ?token=<token> added to its address");
     } else if (!r.ok) {
-      stopButton.disabled = false;
-      say(`could not stop: ${((await r.json()) as { message?: string }).message ?? r.status}`);
+      // a run that has already ended (409) stays so: nothing to stop again
+      stopButton.disabled = r.status === 409;
+      const body = (await r.json().catch(() => ({}))) as { message?: string };
+      say(`could not stop: ${body.message ?? `the server answered ${r.status}`}`);
     }
+  }, () => {
+    stopButton.disabled = false;
+    say("could not stop: the server did not answer (is dialogue serve still running?); try again");
   });
 });
 

@@ -57,7 +57,7 @@ describe("the manager's failed attempt at the story, in the TUI", () => {
       renderToString(<LiveArea state={reduce(initialState, [{ type: "record", record: rec, previous: null }])} mode="run" columns={160} rows={24} now={now} />, { columns: 160 });
     expect(at({ ...preparing, manager_retry: null }, AT)).toContain("the manager is writing the story with");
     expect(at({ ...preparing, manager_retry: retry }, AT + 1_000)).toMatch(/the manager is writing the story with .*: attempt 1 failed \(server_error\); retrying in 2\.0 s: Ollama at http:\/\/127\.0\.0\.1:11434/);
-    expect(at({ ...preparing, status: "stopping", manager_retry: retry }, AT + 1_000)).toContain("stopping: the manager stops writing the story");
+    expect(at({ ...preparing, status: "stopping", manager_retry: retry }, AT + 1_000)).toContain("stopping: the story being written is dropped");
   });
 });
 
