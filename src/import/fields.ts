@@ -44,11 +44,11 @@ const SECONDS_BELOW = 100_000_000_000;
 
 /** a field's value: `name` is a key, or a dotted path into nested objects ("meta.session") */
 export function fieldOf(row: Record<string, unknown>, name: string): unknown {
-  if (name in row) return row[name];
+  if (Object.hasOwn(row, name)) return row[name];
   let v: unknown = row;
   for (const part of name.split(".")) {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[part];
+    v = Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
   }
   return v;
 }
@@ -80,7 +80,6 @@ function textOf(v: unknown): string | null {
   return null;
 }
 
-/** the row through the field names, or the problem with it (one line, naming the field and its option) */
 /** what a value that is not text is, for a problem's line: "an object", "a list", "true", "null" */
 function kindOf(v: unknown): string {
   if (v === null || typeof v === "boolean") return String(v);
@@ -88,6 +87,7 @@ function kindOf(v: unknown): string {
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
+/** the row through the field names, or the problem with it (one line, naming the field and its option) */
 export function readRow(row: Record<string, unknown>, f: FieldNames, epoch: EpochUnit = "auto"): Row | { problem: string } {
   // a field that is not there, or there but not text (a string or a number): each said as it is
   const missing = (what: string, name: string, flag: string): { problem: string } => {

@@ -96,6 +96,10 @@ describe("readRow: a field there but not text", () => {
     expect(readRow({ ...base, text: null }, DEFAULT_FIELDS)).toEqual({ problem: 'the text field "text" is null, not text (--text-field names another field)' });
     expect(readRow({ ...base, speaker: true }, DEFAULT_FIELDS)).toEqual({ problem: 'the speaker field "speaker" is true, not text (--speaker-field names another field)' });
   });
+  it("a field named like an object's own property (constructor) that the row lacks is missing, not a function", () => {
+    expect(readRow(base, { ...DEFAULT_FIELDS, speaker: "constructor" })).toEqual({ problem: 'no speaker field "constructor" (--speaker-field names another)' });
+    expect(readRow(base, { ...DEFAULT_FIELDS, speaker: "meta.toString" })).toEqual({ problem: 'no speaker field "meta.toString" (--speaker-field names another)' });
+  });
   it("a field that is not there is still said missing", () => {
     const { speaker: _speaker, ...noSpeaker } = base;
     expect(readRow(noSpeaker, DEFAULT_FIELDS)).toEqual({ problem: 'no speaker field "speaker" (--speaker-field names another)' });
