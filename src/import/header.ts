@@ -131,7 +131,9 @@ function otherSeparator(columns: readonly string[], delimiter: string): (typeof 
 export function headerProblem(file: string, fields: FieldNames, head: Head): HeaderProblem | null {
   if (head.kind === "rows" && head.rows.length === 0) return null;
   const names = namesOf(head);
-  const has = head.kind === "columns" ? (n: string) => names.includes(n) : (n: string) => head.rows.some((r) => fieldOf(r, n) !== undefined);
+  // a JSON field that holds only objects or lists (e.g. {"speaker": {"name": …}}) is not one to read: its inner fields are
+  const nested = (v: unknown): boolean => typeof v === "object" && v !== null;
+  const has = head.kind === "columns" ? (n: string) => names.includes(n) : (n: string) => head.rows.some((r) => fieldOf(r, n) !== undefined && !nested(fieldOf(r, n)));
   const missing = missingFields(fields, has);
   if (missing.length === 0) return null;
 
@@ -160,8 +162,9 @@ export function headerProblem(file: string, fields: FieldNames, head: Head): Hea
     };
   }
   const n = head.rows.length;
+  const said = missing.map((m) => (head.rows.some((r) => nested(fieldOf(r, m.name))) ? `${m.name} that holds text (it holds an object or a list)` : m.name));
   return {
-    message: `${file} has no field ${orList(missing.map((m) => m.name))} in ${head.all ? (n === 1 ? "its one row" : `any of its ${n} rows`) : n === 1 ? "its first row" : `its first ${n} rows`} (their fields: ${listed(names)}): map them with ${mapping(names, "field", has)}`,
+    message: `${file} has no field ${orList(said)} in ${head.all ? (n === 1 ? "its one row" : `any of its ${n} rows`) : n === 1 ? "its first row" : `its first ${n} rows`} (their fields: ${listed(names)}): map them with ${mapping(names, "field", has)}`,
     hint: `a dotted path reaches into nested objects (meta.session); ${nothingRead}`,
   };
 }

@@ -88,6 +88,19 @@ describe("readRow: a text over the limit", () => {
   });
 });
 
+describe("headerProblem: a JSON field that holds an object", () => {
+  it("is said in one line before any row is read, with the dotted path that reaches its text", () => {
+    const rows = [
+      { session_id: "s1", speaker: { name: "Ana" }, text: "hi", timestamp: "2024-03-01T09:00:00Z" },
+      { session_id: "s1", speaker: { name: "Bo" }, text: "hello", timestamp: "2024-03-01T09:00:05Z" },
+    ];
+    expect(headerProblem("obj.jsonl", DEFAULT_FIELDS, { kind: "rows", rows, all: true })?.message).toBe(
+      "obj.jsonl has no field speaker that holds text (it holds an object or a list) in any of its 2 rows (their fields: session_id, speaker.name, text, timestamp): map them with --speaker-field speaker.name",
+    );
+    expect(headerProblem("obj.jsonl", { ...DEFAULT_FIELDS, speaker: "speaker.name" }, { kind: "rows", rows, all: true })).toBeNull();
+  });
+});
+
 describe("readRow: a field there but not text", () => {
   const base = { session_id: "s", speaker: "a", text: "hello", timestamp: "2024-01-01T00:00:00Z" };
   it("says what the field holds, not that it is missing", () => {
