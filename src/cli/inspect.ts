@@ -48,7 +48,7 @@ Examples:
 AGENTS is how many agents the run had; SCENARIO its scenario's title. On a terminal, SCENARIO and
 MODELS are cut to its width (SCENARIO left out first); at 80 columns STARTED loses its seconds
 (and its year, when every row is of this year), AGENTS is left out and STATUS is cut, so no line
-wraps; piped, nothing is cut. --json has both too
+wraps; narrower still, DURATION and then STARTED go. Piped, nothing is cut. --json has both too
 (agent_count, scenario, and every agent under agents).
 
 DURATION is how long the dialogue went on: from its start (its first turn asked for, once the story

@@ -4,8 +4,8 @@
  * columns after them (SCENARIO, then MODELS) share what is left of its width, cut with "…", and
  * SCENARIO goes first when there is too little room for both. On a narrow one (80 columns) STARTED
  * loses its seconds (and its year, when every row is of this year), AGENTS is left out, and STATUS
- * is cut, so no line wraps at 80 columns (narrower ones, or very long ids, still may). Piped,
- * nothing is cut.
+ * is cut, so no line wraps at 80 columns; narrower still, DURATION and then STARTED go (very long
+ * ids may still wrap). Piped, nothing is cut.
  */
 import stringWidth from "string-width";
 
@@ -64,7 +64,13 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
       short = true;
       widths = widthsOf();
     }
-    if (fixedOf() - GAP.length > width) shown = shown.filter((i) => i !== 4);
+    // narrower still (60 columns): DURATION, then STARTED, go too (`show` has them), before STATUS is cut further
+    for (const column of [4, 2, 1]) {
+      const over = fixedOf() - GAP.length - width;
+      if (over <= 0) break;
+      if (column !== 4 && (widths[5] ?? 0) - over >= MIN_STATUS) break;
+      shown = shown.filter((i) => i !== column);
+    }
     const over = fixedOf() - GAP.length - width;
     if (over > 0) widths[5] = Math.min(widths[5] ?? 0, Math.max(MIN_STATUS, (widths[5] ?? 0) - over));
     const fixed = fixedOf();

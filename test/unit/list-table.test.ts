@@ -58,6 +58,18 @@ describe("list table at 80 columns", () => {
     expect(lines[2]).toContain(" 2023-03-01 09:00 ");
   });
 
+  it("at 60 columns DURATION goes rather than STATUS be cut to a stump; at 45, STARTED too", () => {
+    const stopped = { ...row(2, "A chance meeting"), status: "stopped (user_stop) · 1 failed" };
+    const at60 = listTable([row(2, "A chance meeting"), stopped], 60);
+    for (const l of at60) expect(l.length).toBeLessThanOrEqual(60);
+    expect(at60[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+TURNS\s+STATUS$/);
+    expect(at60[1]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+3\s+completed \(max…$/);
+    const at45 = listTable([row(2, "A chance meeting"), stopped], 45);
+    for (const l of at45) expect(l.length).toBeLessThanOrEqual(45);
+    expect(at45[0]).toMatch(/^ID\s+TURNS\s+STATUS$/);
+    expect(at45[2]).toMatch(/^20261130-234828-2bd95\s+3\s+stopped \(user_…$/);
+  });
+
   it("where it fits, the full start time and the agent count", () => {
     expect(listTable(rows, 105)[1]).toMatch(new RegExp(`${YEAR}-11-30 23:48:28\\s+10\\.3s\\s+3\\s+5\\s+completed`));
   });
