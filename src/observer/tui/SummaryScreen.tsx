@@ -37,9 +37,12 @@ const COLS: Array<[string, number]> = [
   ["queue mean", 12],
 ];
 
+/** the name column gives way to a note of failed or cut turns down to what the ids need, at most this */
+const NAME_MAX_MIN = 30;
+
 function Cell({ width, text, dim }: { width: number; text: string; dim?: boolean }) {
   return (
-    <Box width={width} justifyContent="flex-end">
+    <Box width={width} flexShrink={0} justifyContent="flex-end">
       <Text dimColor={dim} wrap="truncate-end">
         {text}
       </Text>
@@ -96,7 +99,16 @@ function NameCell({ width, name, id, color, label }: { width: number; name: stri
 
 export function SummaryScreen({ summary: s, error, width, people, children }: SummaryScreenProps) {
   const theme = useTheme();
-  const nameWidth = Math.max(10, width - COLS.reduce((n, [, w]) => n + w, 0));
+  // the turns that did not simply succeed are said after the figures: room is kept for the longest
+  // such note (the figures' columns a little tighter then), the name column giving way down to what
+  // each agent's id and badge need (then the note is cut, never a figure)
+  const noteWidth = Math.max(0, ...s.agents.map((a) => (people?.has(a.agent_id) || !outcomeText(a) ? 0 : 2 + stringWidth(outcomeText(a)))));
+  const cols: Array<[string, number]> = noteWidth > 0 ? COLS.map(([h, w]) => [h, w - 1]) : COLS;
+  const figures = cols.reduce((n, [, w]) => n + w, 0);
+  const idNeed = Math.max(0, ...s.agents.map((a) => 2 + stringWidth(clean(a.agent_id)) + (people?.has(a.agent_id) || a.provider !== "simulated" ? 0 : " [simulated]".length)));
+  const nameMin = Math.min(NAME_MAX_MIN, Math.max(10, idNeed));
+  const nameWidth = Math.max(10, Math.min(width - figures, Math.max(nameMin, width - figures - noteWidth)));
+  const noteRoom = Math.max(0, width - figures - nameWidth);
   const color = s.status === "failed" ? "red" : s.status === "completed" || s.status === "imported" ? "green" : "yellow";
   return (
     <Box flexDirection="column" width={width}>
@@ -116,7 +128,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
             agent
           </Text>
         </Box>
-        {COLS.map(([head, w]) => (
+        {cols.map(([head, w]) => (
           <Cell key={head} width={w} text={head} dim />
         ))}
       </Box>
@@ -125,20 +137,22 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
           <NameCell width={nameWidth} name={clean(a.name ?? a.agent_id)} id={clean(a.agent_id)} color={agentColor(theme, i)} label={people?.has(a.agent_id) ? "a person" : modelLabel(a.provider, a.model)} />
           {people?.has(a.agent_id) ? (
             <>
-              <Cell width={COLS[0]?.[1] ?? 7} text={String(a.turns)} />
-              <Cell width={COLS.slice(1).reduce((n, [, w]) => n + w, 0)} text={personTurnsText(a.turns, a.skipped_turns)} dim />
+              <Cell width={cols[0]?.[1] ?? 7} text={String(a.turns)} />
+              <Cell width={cols.slice(1).reduce((n, [, w]) => n + w, 0)} text={personTurnsText(a.turns, a.skipped_turns)} dim />
             </>
           ) : (
             <>
               {[String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
-                <Cell key={k} width={COLS[k]?.[1] ?? 8} text={text} />
+                <Cell key={k} width={cols[k]?.[1] ?? 8} text={text} />
               ))}
               {/* the turns that did not simply succeed, after the figures (which leave them out) */}
-              {outcomeText(a) ? (
-                <Text color={tone(theme, "yellow")} wrap="truncate-end">
-                  {"  "}
-                  {outcomeText(a)}
-                </Text>
+              {outcomeText(a) && noteRoom > 2 ? (
+                <Box width={noteRoom} flexShrink={0}>
+                  <Text color={tone(theme, "yellow")} wrap="truncate-end">
+                    {"  "}
+                    {outcomeText(a)}
+                  </Text>
+                </Box>
               ) : null}
             </>
           )}

@@ -193,6 +193,21 @@ describe("summary screen", () => {
     expect(widest(out)).toBeLessThanOrEqual(100);
   });
 
+  it("at 80 columns a row with a note of failed turns keeps its figures whole and in their columns", () => {
+    const failed = { ...makeMessage(3, "", { tps: 0, tokens: 0 }), failed: true, error: "the model failed" };
+    const out = renderToString(<SummaryScreen summary={summarize({ ...record, failed_turns: 1 }, [...messages.slice(0, 2), failed])} width={80} />, { columns: 80 });
+    expect(widest(out)).toBeLessThanOrEqual(80);
+    const lines = out.split("\n");
+    const head = lines.find((l) => l.includes("queue mean"))!;
+    const rows = lines.filter((l) => l.startsWith("● "));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/\s12 ms\s+1 failed$/);
+    expect(rows[1]).toMatch(/\s12 ms$/);
+    // each figure ends where its heading ends
+    const end = head.indexOf("queue mean") + "queue mean".length;
+    for (const r of rows) expect(r.indexOf("12 ms") + "12 ms".length).toBe(end);
+  });
+
   it("shows what comes after it (the analysis report) and fits 80 columns", () => {
     const out = renderToString(
       <SummaryScreen summary={summarize(record, messages)} width={80}>
