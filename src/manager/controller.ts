@@ -254,6 +254,18 @@ export class Controller {
     await this.store.redis.publish(this.store.keys.abortChannel(), JSON.stringify({ conversation_id: id, reason }));
   }
 
+  /** whether a worker ever took turn `seq`'s request up (null: its job is not found) */
+  private async requestTaken(rec: ConversationRecord, seq: number): Promise<boolean | null> {
+    const pool = rec.spec.agents.find((a) => a.id === rec.next_choice?.agent_id)?.pool;
+    if (!pool) return null;
+    const k = this.store.keys;
+    for (const jobId of [k.reissuedTurnJobId(rec.spec.id, seq), k.turnJobId(rec.spec.id, seq)]) {
+      const job = await this.queues.requests(pool).getJob(jobId);
+      if (job) return (job.attemptsStarted ?? 0) > 0 || (await job.getState()) === "active";
+    }
+    return null;
+  }
+
   /**
    * the stop's grace is over: a model's turn still in flight never came back (its worker was lost,
    * and no other of its pool took it up) — it is recorded failed, so the run does not end as if it
@@ -267,7 +279,7 @@ export class Controller {
     if (inFlight && this.awaitingPerson(rec)) {
       if (await this.closePersonTurn(rec, reason)) return "stopping: the person's answer is queued";
     } else if (inFlight) {
-      const msg = lostMessage(rec, choice, reason, now());
+      const msg = lostMessage(rec, choice, reason, now(), await this.requestTaken(rec, choice.seq).catch(() => null));
       const appended = await this.store.appendNext(msg);
       if (appended.result === "added") this.log.warn({ conversation: id, seq: choice.seq, agent: choice.agent_id }, "a turn never came back: recorded failed");
     }

@@ -108,14 +108,20 @@ export function skippedCause(rec: ConversationRecord, m: DialogMessage): string 
  * up, or the pool has none left). Recorded failed, by the manager, so the run does not end as if
  * every turn it asked for was answered; a late reply of the worker finds the turn taken.
  */
-export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason: string, at: number): DialogMessage {
+export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason: string, at: number, taken: boolean | null = null): DialogMessage {
   const agent = rec.spec.agents.find((a) => a.id === choice.agent_id);
   const p = personaOf(rec.spec, rec.personas ?? [], choice.agent_id);
   const requested = choice.at ?? at;
   const b = base(rec, choice.seq, choice.agent_id, p?.name ?? choice.agent_id, p?.role ?? agent?.role ?? "agent", requested, at);
   const { max: _max, ...metadata } = b.metadata;
   const model = agent?.model ?? { provider: "simulated" as const, model: "unknown" };
-  const error = `the turn never came back before the run ended (${reason}): no worker of pool ${agent?.pool ?? "?"} returned it (its worker was lost, or the pool has none left)`;
+  // `taken`: whether a worker ever took the request up (false: none did — the pool had no live
+  // worker —, so no attempt was made; null: not known)
+  const pool = agent?.pool ?? "?";
+  const error =
+    taken === false
+      ? `the turn never came back before the run ended (${reason}): no worker of pool ${pool} took it up (the pool had no live worker)`
+      : `the turn never came back before the run ended (${reason}): no worker of pool ${pool} returned it (${taken ? "the worker that took it up was lost" : "its worker was lost, or the pool has none left"})`;
   return DialogMessageSchema.parse({
     ...b,
     content: { message: "", references: [], end_conversation: false },
@@ -129,7 +135,7 @@ export function lostMessage(rec: ConversationRecord, choice: NextChoice, reason:
       provider: model.provider,
       model: model.model,
       done_reason: "error",
-      failed_attempts: [{ attempt: 1, provider: model.provider, model: model.model, cause: "worker_lost", error, at, retry_after_ms: null, wait_ms: null }],
+      failed_attempts: taken === false ? [] : [{ attempt: 1, provider: model.provider, model: model.model, cause: "worker_lost", error, at, retry_after_ms: null, wait_ms: null }],
       source: "model",
       recorded_by: "manager",
       turn_choice: choiceOf(choice),

@@ -76,4 +76,36 @@ describe("dialogue stop of a run no manager has taken up", () => {
       await queues.close();
     }
   }, 90_000);
+
+  it("a run a manager took up but whose pool has no worker: stopped, its first turn recorded failed as never taken up, with no attempt made", async () => {
+    const env = cliEnv(testRedisUrl());
+    const manager = startCli(["manager", "--prefix", prefix], env);
+    const store = new Store(redis, prefix);
+    try {
+      await waitFor("the manager ready", async () => /ready/.test(manager.err()), 20_000);
+      const body = {
+        provider: "simulated",
+        scenario: { title: "Nobody serves", premise: "Two people wait for a train." },
+        agents: [
+          { id: "c", role: "commuter" },
+          { id: "d", role: "conductor" },
+        ],
+        limits: { max_turns: 4 },
+      };
+      const r = await served.api("/api/conversations", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const { id } = (await r.json()) as { id: string };
+      await waitFor("turn 1 asked for", async () => (await store.get(id))?.pending_seq === 1, 30_000, 50);
+      const stop = await runCli(["stop", id, "--prefix", prefix], env);
+      expect(stop.stdout.trim()).toBe(`stopping ${id}`);
+      // the stop's grace (10 s): the turn never came back
+      await waitFor("stopped", async () => (await store.get(id))?.status === "stopped", 30_000, 100);
+      const [lost] = await store.readLog(id);
+      expect(lost).toMatchObject({ failed: true, cut: false });
+      expect(lost!.error).toBe("the turn never came back before the run ended (user_stop): no worker of pool c took it up (the pool had no live worker)");
+      expect(lost!.metadata.failed_attempts).toEqual([]);
+    } finally {
+      manager.kill("SIGTERM");
+      await exited(manager, 15_000);
+    }
+  }, 90_000);
 });
