@@ -152,6 +152,7 @@ export function showCommand(): Command {
       }
       out(headerText(rec));
       out(`  status: ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status} · created ${iso(rec.spec.created_at)} UTC`);
+      if (rec.status === "stopped" && rec.started_at === null && rec.turns === 0) out("  stopped before its dialogue began: no turn was asked for");
       if (rec.story) out(`\n${storyText(rec.story)}`);
       if (rec.personas) out(`\n${personasText(rec.personas)}`);
       out("");

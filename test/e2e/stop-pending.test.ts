@@ -56,6 +56,9 @@ describe("dialogue stop of a run no manager has taken up", () => {
     const list = await runCli(["list", "--prefix", prefix], env);
     expect(list.stdout).toMatch(new RegExp(`^${id} .* stopped `, "m"));
 
+    const shown = await runCli(["show", id, "--prefix", prefix], env);
+    expect(shown.stdout).toContain("  stopped before its dialogue began: no turn was asked for");
+
     // stopping it again says it has ended, as stopped
     const again = await runCli(["stop", id, "--prefix", prefix], env);
     expect(again.stdout).toContain(`${id} had already ended: stopped (user_stop)`);
