@@ -39,6 +39,8 @@ export const ratio = (v: number | null | undefined): string => num(v, 2);
 export const signed = (v: number | null | undefined): string =>
   v === null || v === undefined ? DASH : `${v > 0 ? "+" : ""}${num(v, 2)}`;
 export const ms = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${int(v)} ms`);
+/** epoch ms as "2026-11-21 14:30:19" (UTC, to the second) */
+export const utcSeconds = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 export const secs = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${num(v, 1)} s`);
 
 /**

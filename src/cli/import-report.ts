@@ -4,13 +4,13 @@
  * the rest counted (the totals exact) — and, when something was not imported, the one-line cause
  * (new and already-imported sessions counted apart) with a hint that fits what is wrong. Pure.
  */
-import { plural } from "../analysis/format.js";
+import { plural, utcSeconds } from "../analysis/format.js";
 import { MAX_BAD_LISTED, type ImportReport } from "../import/importer.js";
 
 /** lines printed at most of each list: sessions imported, already imported, not imported, bad rows (--json lists up to MAX_BAD_LISTED bad rows, every session) */
 export const SHOWN = 20;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+const iso = utcSeconds;
 
 function span(ms: number): string {
   const s = Math.round(ms / 1000);

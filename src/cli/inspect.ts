@@ -14,7 +14,7 @@ import { alreadyEndedText } from "../observer/already-ended.js";
 import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
 import { troubleText } from "../analysis/report-rows.js";
-import { statusLabel } from "../analysis/format.js";
+import { statusLabel, utcSeconds } from "../analysis/format.js";
 import { dialogueSeconds, isFinal, turnsTaken } from "../protocol/record.js";
 import { isTurn, turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
@@ -26,7 +26,7 @@ import { clean } from "../observer/tui/text.js";
 import { listMatching, parseFilter } from "./list-filter.js";
 import { lackingOf, unservedNow } from "./lacking.js";
 
-const iso = (ms: number | null): string => (ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
+const iso = (ms: number | null): string => (ms === null ? "–" : utcSeconds(ms));
 
 export function listCommand(): Command {
   const cmd = new Command("list")

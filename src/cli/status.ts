@@ -13,7 +13,7 @@
  * records, and the job counts of the request queues of the pools no live worker serves.
  */
 import { Command } from "commander";
-import { plural, table } from "../analysis/format.js";
+import { plural, table, utcSeconds } from "../analysis/format.js";
 import type { Serves } from "../protocol/presence.js";
 import { describeRedis } from "../redis/connect.js";
 import { isFinal, poolsOfSpec } from "../protocol/record.js";
@@ -119,7 +119,7 @@ Examples:
         for (const p of shown) out(JSON.stringify(p));
         return;
       }
-      out(`Processes under prefix "${config.redis.prefix}" on ${describeRedis(resolved)} · Redis time ${new Date(at).toISOString().replace("T", " ").slice(0, 19)} UTC`);
+      out(`Processes under prefix "${config.redis.prefix}" on ${describeRedis(resolved)} · Redis time ${utcSeconds(at)} UTC`);
       if (shown.length === 0) out(`  none has reported (start them with: ${managerCommand(reach)}; ${workerCommand("<pool>", reach)})`);
       else {
         // columns as wide as their widest cell: a pool name, a host or a load of 12,345 turns done never runs into the next

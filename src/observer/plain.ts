@@ -19,6 +19,7 @@ import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protoc
 import type { ObserverEvent } from "./follow.js";
 import { sayCommand } from "./commands.js";
 import { waitingFor, type Waiting } from "./waiting.js";
+import { turnInFlight } from "./stopping.js";
 import { choiceShown, chosenText, isPerson, nameOf, placeMark, remarkWhen, skipText, speaksBy } from "./who.js";
 import { placeOf, turnCounter, turnOf, type Place } from "../protocol/turn-count.js";
 
@@ -233,8 +234,7 @@ export function plainRenderer(write: Write, opts: { live?: boolean; reach: strin
         if (r.status === "stopping" && e.previous?.status !== "stopping") {
           // a person's open turn is not in flight: the manager closes it (an answer already sent is recorded, else the turn is skipped)
           const open = waitingFor(r);
-          // a model's turn in flight only when one is pending (the story, or a turn already closed, is not one)
-          const inFlight = !open && r.pending_seq !== null && r.pending_seq > r.turns;
+          const inFlight = !open && turnInFlight(r);
           write(`… stopping (${r.stop_reason ?? "requested"})${open ? `; closing ${open.name}'s turn ${open.turn}` : inFlight ? "; waiting for the turn in flight" : ""}\n`);
         }
       } else if (e.type === "message") {

@@ -10,10 +10,12 @@ import type { ConversationRecord } from "../protocol/record.js";
  * record), or null. A person's open turn is not in flight: the manager closes it (an answer
  * already sent is recorded, else the turn is skipped).
  */
+/** a model's turn is in flight: one is asked for and not yet recorded (the story, or a turn already closed, is not one) */
+export const turnInFlight = (r: Pick<ConversationRecord, "pending_seq" | "turns">): boolean => r.pending_seq !== null && r.pending_seq > r.turns;
+
 export function stoppingText(r: Pick<ConversationRecord, "started_at" | "phase" | "pending_seq" | "turns">, open: { name: string; turn?: number | undefined } | null): string {
   if (r.started_at === null) return `stopping: the ${r.phase ?? "story"} being written ${r.phase === "personas" ? "are" : "is"} dropped`;
   if (open) return `stopping: closing ${open.name}'s turn${open.turn === undefined ? "" : ` ${open.turn}`}`;
-  // a model's turn in flight only when one is pending (a turn already closed is not one)
-  if (r.pending_seq !== null && r.pending_seq > r.turns) return "stopping: waiting for the turn being generated to come back, cut";
+  if (turnInFlight(r)) return "stopping: waiting for the turn being generated to come back, cut";
   return "stopping…";
 }

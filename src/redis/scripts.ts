@@ -8,6 +8,8 @@
  *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, sequence number, outcome, the remark
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
+ *   STOP_PENDING_LUA KEYS: record        ARGV: stop reason
+ *   WHILE_PREPARING_LUA KEYS: record     ARGV: field, value pairs
  *   RENEW_LUA        KEYS: record        ARGV: lease ms
  *   WATCH_LUA        KEYS: record        ARGV: ms
  *   ABANDON_LUA      KEYS: record, log   ARGV: error
@@ -160,25 +162,16 @@ redis.call('HSET', KEYS[1], 'status', 'stopped', 'stop_reason', ARGV[1], 'ended_
 return 1`;
 
 /**
- * a manager goes on preparing a run (writing its story or personas: phase ARGV[1]) only while it is
- * pending or preparing: a run stopped (or stopping) meanwhile is left as it is. 1 preparing, 0 not.
+ * a manager moves a run on while it prepares it — to "preparing" a phase (story, personas), then to
+ * "running" — only while it is still pending or preparing: a run stopped (or stopping) meanwhile,
+ * or begun by another manager, is left as it is. ARGV: field, value pairs. Returns "ok", or the
+ * status that kept it ("gone": no record).
  */
-export const PREPARE_LUA = `
-local s = redis.call('HGET', KEYS[1], 'status')
-if s ~= 'pending' and s ~= 'preparing' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'preparing', 'phase', ARGV[1])
-return 1`;
-
-/**
- * the run's dialogue begins (story and personas written): "running", with its start and deadline
- * (ARGV[1], ARGV[2]), only if it is still pending or preparing. Returns "ok", or the status that
- * stopped it (stopping, a final one; running: another manager began it first).
- */
-export const BEGIN_LUA = `
+export const WHILE_PREPARING_LUA = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return 'gone' end
 if s ~= 'pending' and s ~= 'preparing' then return s end
-redis.call('HSET', KEYS[1], 'status', 'running', 'phase', '', 'started_at', ARGV[1], 'deadline_at', ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 'ok'`;
 
 /** move to "stopping" with a reason unless already stopping or final */

@@ -45,7 +45,7 @@ import { z } from "zod";
 import { ParseMemo } from "./parse-memo.js";
 import { now } from "./clock.js";
 import { runScript, runScriptOr } from "./run-script.js";
-import { ABANDON_LUA, APPEND_AHEAD_LUA, BEGIN_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, PREPARE_LUA, REMARK_LUA, RENEW_LUA, STOP_PENDING_LUA, STOPPING_LUA, WATCH_LUA } from "./scripts.js";
+import { ABANDON_LUA, APPEND_AHEAD_LUA, APPEND_LUA, APPEND_NEXT_LUA, FINALIZE_LUA, REMARK_LUA, RENEW_LUA, STOP_PENDING_LUA, STOPPING_LUA, WATCH_LUA, WHILE_PREPARING_LUA } from "./scripts.js";
 
 export function statusFor(reason: StopReason): Status {
   if (reason === "user_stop") return "stopped";
@@ -586,14 +586,18 @@ export class Store {
     return r === 1;
   }
 
-  /** the run's dialogue begins at `at`, to end by `deadline`, only if it is still pending or preparing (BEGIN_LUA): "ok", or the status that kept it from beginning */
+  /** the run's dialogue begins at `at`, to end by `deadline`, only if it is still pending or preparing (WHILE_PREPARING_LUA): "ok", or the status that kept it from beginning */
   async begin(id: string, at: number, deadline: number): Promise<string> {
-    return String(await runScript(this.redis, BEGIN_LUA, 1, this.keys.record(id), String(at), String(deadline)));
+    return this.whilePreparing(id, { status: "running", phase: "", started_at: at, deadline_at: deadline });
   }
 
-  /** the manager writes the run's `phase` (story, personas) only if it is still pending or preparing (PREPARE_LUA); false: stopped meanwhile */
+  /** the manager writes the run's `phase` (story, personas) only if it is still pending or preparing (WHILE_PREPARING_LUA); false: stopped meanwhile */
   async prepare(id: string, phase: string): Promise<boolean> {
-    return (await runScript(this.redis, PREPARE_LUA, 1, this.keys.record(id), phase)) === 1;
+    return (await this.whilePreparing(id, { status: "preparing", phase })) === "ok";
+  }
+
+  private async whilePreparing(id: string, fields: Record<string, string | number>): Promise<string> {
+    return String(await runScript(this.redis, WHILE_PREPARING_LUA, 1, this.keys.record(id), ...Object.entries(fields).flatMap(([k, v]) => [k, String(v)])));
   }
 
   async publishTokens(id: string, chunk: TokenChunk, maxlen: number): Promise<void> {

@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, runCli } from "../helpers/cli.js";
-import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
+import { managerReplies, startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { getFreePort } from "../helpers/redis-server.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -36,21 +36,7 @@ const isolated = (extra: NodeJS.ProcessEnv = {}) => {
 const quick = ["--max-turns", "2", "--plain", "--set", "simulated.tokens_per_second=0", "--set", "simulated.time_to_first_token_ms=0"];
 const reply = (text: string) => [JSON.stringify({ message: text, sentiment: 0.1, references: [], end_conversation: false })];
 /** what the manager's model writes first (the same model: --provider applies to the manager too) */
-const story = {
-  title: "A chance meeting",
-  setting: "A small cafe near the train station.",
-  characters: [
-    { name: "Mara Quinn", role: "curious traveller" },
-    { name: "Ivo Lind", role: "local resident" },
-  ],
-  initial_situation: "Two strangers share the last free table.",
-};
-// each persona names its agent, as the schema the manager's model is given asks
-const persona = (name: string, role: string) => ({ agent_id: role === "curious traveller" ? "traveller" : "local", name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
-const managerScript = () => [
-  { kind: "reply" as const, pieces: [JSON.stringify(story)] },
-  { kind: "reply" as const, pieces: [JSON.stringify({ personas: [persona("Mara Quinn", "curious traveller"), persona("Ivo Lind", "local resident")] })] },
-];
+const managerScript = () => managerReplies();
 /** nothing of a run was written under `prefix` */
 const nothingUnder = async (prefix: string) => expect(await redis.keys(`${prefix}:*`)).toEqual([]);
 

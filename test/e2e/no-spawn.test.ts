@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
-import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
+import { managerReplies, startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 import { getFreePort } from "../helpers/redis-server.js";
 import { tinyGgufPath } from "../helpers/tiny-gguf.mjs";
@@ -123,17 +123,6 @@ describe("run --no-spawn with no manager running", () => {
 
 describe("run --no-spawn: the models are checked on the serving hosts", () => {
   let ollama: FakeOllama;
-  const story = {
-    title: "A chance meeting",
-    setting: "A small cafe near the train station.",
-    characters: [
-      { name: "Mara Quinn", role: "curious traveller" },
-      { name: "Ivo Lind", role: "local resident" },
-    ],
-    initial_situation: "Two strangers share the last free table.",
-  };
-  // each persona names its agent, as the schema the manager's model is given asks
-const persona = (name: string, role: string) => ({ agent_id: role === "curious traveller" ? "traveller" : "local", name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
   beforeAll(async () => {
     ollama = await startFakeOllama({ models: ["qwen2.5:0.5b"] });
     ollama.fallback = { kind: "reply", pieces: [JSON.stringify({ message: "From the workers' Ollama.", sentiment: 0.1, references: [], end_conversation: false })] };
@@ -150,8 +139,7 @@ const persona = (name: string, role: string) => ({ agent_id: role === "curious t
     await ready(procs);
     const nowhere = `http://127.0.0.1:${await getFreePort()}`;
     ollama.script = [
-      { kind: "reply", pieces: [JSON.stringify(story)] },
-      { kind: "reply", pieces: [JSON.stringify({ personas: [persona("Mara Quinn", "curious traveller"), persona("Ivo Lind", "local resident")] })] },
+      ...managerReplies(),
     ];
     // on its own host, the launcher cannot run it: nothing answers there
     const alone = await runCli(["run", "--provider", "ollama", "--max-turns", "2", "--plain", "--prefix", freshPrefix()], isolated({ OLLAMA_HOST: nowhere }));

@@ -10,7 +10,7 @@ import { load } from "../../src/config/load.js";
 import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
 import { cliEnv, exited, runCli, startCli, waitFor } from "../helpers/cli.js";
-import { startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
+import { managerReplies, startFakeOllama, type FakeOllama } from "../helpers/fake-ollama.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
 
 let redis: Redis;
@@ -25,25 +25,11 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const story = {
-  title: "A chance meeting",
-  setting: "A small cafe near the train station.",
-  characters: [
-    { name: "Mara Quinn", role: "curious traveller" },
-    { name: "Ivo Lind", role: "local resident" },
-  ],
-  initial_situation: "Two strangers share the last free table.",
-};
-const persona = (agent_id: string, name: string, role: string) => ({ agent_id, name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
-
 describe("a stop while the manager writes the story", () => {
   it("ends the run stopped, and the story that comes back after the grace does not begin it", async () => {
     const prefix = freshPrefix();
     const env = cliEnv(testRedisUrl(), { OLLAMA_HOST: ollama.url });
-    ollama.script = [
-      { kind: "reply", pieces: [JSON.stringify(story)], delayMs: 13_000 },
-      { kind: "reply", pieces: [JSON.stringify({ personas: [persona("traveller", "Mara Quinn", "curious traveller"), persona("local", "Ivo Lind", "local resident")] })] },
-    ];
+    ollama.script = managerReplies({ storyDelayMs: 13_000 });
     const common = ["--prefix", prefix];
     const procs = [startCli(["manager", ...common], env), ...["traveller", "local"].map((pool) => startCli(["worker", "--pool", pool, ...common], env))];
     const store = new Store(redis, prefix);

@@ -49,6 +49,28 @@ export type ChatScript =
   /** some chunks, then the connection is dropped without the final chunk */
   | { kind: "cut"; pieces: string[] };
 
+/**
+ * What a manager's model writes for the default scene (two agents, traveller and local): its story,
+ * then the personas, each naming its agent as the schema the manager gives its model asks.
+ * `storyDelayMs`: the story comes that late (a slow model).
+ */
+export function managerReplies(opts: { storyDelayMs?: number } = {}): Array<Extract<ChatScript, { kind: "reply" }>> {
+  const story = {
+    title: "A chance meeting",
+    setting: "A small cafe near the train station.",
+    characters: [
+      { name: "Mara Quinn", role: "curious traveller" },
+      { name: "Ivo Lind", role: "local resident" },
+    ],
+    initial_situation: "Two strangers share the last free table.",
+  };
+  const persona = (agent_id: string, name: string, role: string) => ({ agent_id, name, role, traits: ["curious"], goals: ["talk"], speaking_style: "plain" });
+  return [
+    { kind: "reply", pieces: [JSON.stringify(story)], ...(opts.storyDelayMs ? { delayMs: opts.storyDelayMs } : {}) },
+    { kind: "reply", pieces: [JSON.stringify({ personas: [persona("traveller", "Mara Quinn", "curious traveller"), persona("local", "Ivo Lind", "local resident")] })] },
+  ];
+}
+
 export interface FakeOllama {
   url: string;
   models: string[];

@@ -7,7 +7,7 @@
 import { agentIndex, analysisSection, flagStarts, htmlPlaced, personasSection, storySection, table } from "../../analysis/export-html.js";
 import { turnCounter } from "../../protocol/turn-count.js";
 import { compareRows } from "../../analysis/compare.js";
-import { DASH, int, modelLabel, num, secs } from "../../analysis/format.js";
+import { DASH, int, modelLabel, num, secs, utcSeconds } from "../../analysis/format.js";
 import { troubleText } from "../../analysis/report-rows.js";
 import type { Analysis } from "../../analysis/schema.js";
 import { barChart, esc, PALETTE } from "../../analysis/svg.js";
@@ -19,7 +19,7 @@ import type { ListQuery } from "../runs.js";
 import { page } from "./layout.js";
 import { runStateText } from "./run-state.js";
 
-const iso = (ms: number | null): string => (ms === null ? DASH : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
+const iso = (ms: number | null): string => (ms === null ? DASH : utcSeconds(ms));
 /** a date and time that may break between the two, never inside either (a narrow runs table) */
 const nobr = (s: string): string =>
   s
