@@ -59,12 +59,30 @@ export function exited(p: ChildProcess, timeoutMs = 60_000): Promise<{ code: num
   });
 }
 
+/**
+ * what is left in a child's pipe once it has exited: "exit" can come before its output has been
+ * read, so a process that wrote its error and exited could seem to have said nothing. Waits for the
+ * stream's end (at most 2 s: a grandchild may hold the pipe open).
+ */
+function drained(s: NodeJS.ReadableStream | null): Promise<void> {
+  if (!s || (s as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 2000);
+    s.once("end", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
   const t0 = Date.now();
   const p = startCli(args, env);
   try {
     const { code, signal } = await exited(p, timeoutMs);
-    return { code, signal, stdout: p.out(), stderr: p.err(), ms: Date.now() - t0 };
+    const ms = Date.now() - t0;
+    await Promise.all([drained(p.stdout), drained(p.stderr)]);
+    return { code, signal, stdout: p.out(), stderr: p.err(), ms };
   } catch (err) {
     p.kill("SIGKILL");
     throw new Error(`${(err as Error).message}\nstdout:\n${p.out()}\nstderr:\n${p.err()}`);
