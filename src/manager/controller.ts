@@ -6,7 +6,8 @@
  * simply run again.
  *
  * Reads: record(ID), log(ID). Writes: record(ID) fields, log(ID) (via Store.appendNext,
- * appendAhead and flushRemarks), remarks(ID), control / requests.<pool> jobs, the abort channel.
+ * appendAhead and flushRemarks), a turn's last token chunk in tokens(ID) with its message,
+ * remarks(ID), control / requests.<pool> jobs, the abort channel.
  *
  * Who speaks next is decided in turn-order.ts and the turn begun in next-turn.ts; what people
  * say (a person's turn, a narrator's remark) arrives as `say` control jobs and is recorded here.
@@ -33,7 +34,7 @@ import {
   type FailedAttempt,
 } from "../protocol/schemas.js";
 import type { Queues } from "../queues/index.js";
-import type { Store } from "../redis/store.js";
+import type { Store, Tail } from "../redis/store.js";
 import { now } from "../redis/clock.js";
 import { hostName } from "../redis/host.js";
 import { summarizeZod } from "../worker/turn.js";
@@ -372,9 +373,11 @@ export class Controller {
     // behind the append (ahead.ts): the append's script writes that choice if the record is as
     // predicted, and then nothing needs reading.
     const n = this.recentCount(spec);
+    // the turn's last token chunk, which came with the response: written with the message, when it is appended
+    const tail = res.tail ? { chunk: res.tail, maxlen: spec.token_stream_maxlen } : undefined;
     const plan = this.ahead.plan(this.turnDeps, res.message, n, (r, m, recent) => this.stopReason(r, m, this.looping(r, m, recent)) !== null);
     if (plan) {
-      const { appended, chosen } = await this.store.appendAhead(res.message, { choice: plan.choice, expect: plan.expect, send: () => this.queues.addRequest(plan.request) });
+      const { appended, chosen } = await this.store.appendAhead(res.message, { choice: plan.choice, expect: plan.expect, send: () => this.queues.addRequest(plan.request) }, tail);
       if (appended.result === "wrong_speaker") throw wrong();
       if (appended.result === "early") throw early(appended.turns);
       const done = appended.result === "added" ? "recorded" : "already recorded";
@@ -393,7 +396,7 @@ export class Controller {
     // Otherwise the record as it is now, the latest messages (for the loop check, the turn order
     // and the next turn) and how many narrator's remarks wait are read behind the append: four
     // commands in one write, which Redis runs in this order.
-    const { appended, rec, recent, remarks } = await this.appendAndRead(res.message, spec);
+    const { appended, rec, recent, remarks } = await this.appendAndRead(res.message, spec, tail);
     if (appended.result === "wrong_speaker") throw wrong();
     if (appended.result === "early") throw early(appended.turns);
     this.ahead.remember(rec, recent);
@@ -406,8 +409,8 @@ export class Controller {
    * Records `msg` if it is the next message, and reads the record, the latest messages and how
    * many remarks wait, as they are after it: one round trip (Store.appendAndRead).
    */
-  private async appendAndRead(msg: DialogMessage, spec: ConversationSpec) {
-    const { appended, rec, recent, remarks } = await this.store.appendAndRead(msg, this.recentCount(spec));
+  private async appendAndRead(msg: DialogMessage, spec: ConversationSpec, tail?: Tail) {
+    const { appended, rec, recent, remarks } = await this.store.appendAndRead(msg, this.recentCount(spec), tail);
     if (!rec) throw new UnrecoverableError(`unknown conversation ${spec.id}`);
     return { appended, rec, recent, remarks };
   }

@@ -425,9 +425,25 @@ export const TurnRequestSchema = z
   .strict();
 export type TurnRequest = z.infer<typeof TurnRequestSchema>;
 
+/**
+ * the tokens of a turn not yet in the token stream when its reply was in: its last chunk, which
+ * the response carries and the manager writes with the message (Store.appendNext, appendAhead), so
+ * it costs the turn no write of its own. Its seq, attempt and agent are the message's.
+ */
+export const TokenTailSchema = z
+  .object({
+    text: z.string().max(MAX_TEXT),
+    tokens: z.number().int().nonnegative(),
+    /** epoch ms, when the worker had them */
+    t: z.number().int().nonnegative(),
+  })
+  .strict();
+export type TokenTail = z.infer<typeof TokenTailSchema>;
+
 /** worker -> manager, on `responses.<pool>` */
 export const TurnResponseSchema = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true), message: DialogMessageSchema }).strict(),
+  /** `tail`: the turn's last token chunk, for the manager to write with the message (absent: none, or written by the worker) */
+  z.object({ ok: z.literal(true), message: DialogMessageSchema, tail: TokenTailSchema.optional() }).strict(),
   z
     .object({
       ok: z.literal(false),

@@ -2,9 +2,11 @@
  * The store's Lua scripts: each one step on a conversation's keys that must not be interleaved
  * with another client's (see store.ts for the keys and what calls them).
  *   APPEND_LUA       KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome
- *   APPEND_NEXT_LUA  KEYS: log, record   ARGV: entry id, message JSON, tokens, sequence number, outcome, agent id
- *   APPEND_AHEAD_LUA KEYS: log, record, remarks   ARGV: APPEND_NEXT_LUA's, then the next turn's choice (JSON,
+ *   APPEND_NEXT_LUA  KEYS: log, record[, tokens]   ARGV: entry id, message JSON, tokens, sequence number, outcome, agent id
+ *                    [, the turn's last token chunk: the stream's MAXLEN, then the chunk's fields]
+ *   APPEND_AHEAD_LUA KEYS: log, record, remarks[, tokens]   ARGV: APPEND_NEXT_LUA's six, then the next turn's choice (JSON,
  *                    sequence number, agent id) and the record's expected tokens_total and remarks after the append
+ *                    [, the last token chunk as for APPEND_NEXT_LUA]
  *   REMARK_LUA       KEYS: log, record, remarks   ARGV: entry id, message JSON, tokens, sequence number, outcome, the remark
  *   FINALIZE_LUA     KEYS: record        ARGV: status, stop reason, error
  *   STOPPING_LUA     KEYS: record        ARGV: stop reason
@@ -33,6 +35,14 @@ local names = {'failed_turns', 'cut_turns', 'stalled_turns', 'retried_turns', 'o
 for i = 1, 5 do
   if string.sub(flags, i, i) == '1' then redis.call('HINCRBY', KEYS[2], names[i], 1) end
 end`;
+
+/**
+ * a message appended now: the turn's last token chunk that came with it (TokenTailSchema), added to
+ * the token stream KEYS[key] — ARGV[at] its MAXLEN, the chunk's fields after it; none when the
+ * script was given no such key (ARGV[at] absent)
+ */
+const TAIL = (key: number, at: number): string => `
+if ARGV[${at}] and KEYS[${key}] then redis.call('XADD', KEYS[${key}], 'MAXLEN', '~', ARGV[${at}], '*', unpack(ARGV, ${at + 1})) end`;
 
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 export const APPEND_LUA = `
@@ -63,6 +73,7 @@ if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
 ${COUNT_OUTCOME}
+${TAIL(3, 7)}
 return {1, rec[1], turns}`;
 
 /**
@@ -92,6 +103,7 @@ else
   redis.call('HINCRBY', KEYS[2], 'turns', 1)
   redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
   ${COUNT_OUTCOME}
+  ${TAIL(4, 12)}
 end
 local a = redis.call('HMGET', KEYS[2], 'turns', 'tokens_total', 'remarks', 'next_seq', 'next_agent', 'next_job', 'ahead_declined')
 local nxt = tonumber(ARGV[8])

@@ -8,6 +8,7 @@
  *                      renewed_at (a live manager's last renewal), watched_until (a --no-spawn launcher's, see watch)
  *   log(ID)     stream entry "<seq>-0" { m: DialogMessage JSON, t: epoch ms recorded }   (append-once, see appendMessage)
  *   tokens(ID)  stream { s, a, g, x, n, t: a TokenChunk, field by field (protocol/token-entry.ts) }, trimmed with MAXLEN ~
+ *               (written by the workers; a turn's last chunk comes with its response, and is written with its message)
  *   remarks(ID) list   narrator's remarks (JSON) waiting for the next turn boundary (see flushRemarks)
  *   index       zset   ID -> created_at
  *   imported    zset   ID -> imported_at, for imported conversations (read here; written by import/stage.ts)
@@ -39,6 +40,7 @@ import {
   type Persona,
   type StoryContent,
   type TokenChunk,
+  type TokenTail,
 } from "../protocol/schemas.js";
 import { Keys } from "../protocol/keys.js";
 import { z } from "zod";
@@ -441,8 +443,17 @@ export class Store {
    * Records `msg` if it is the conversation's next message (or says it is already there): one
    * round trip that also checks the order. The command is sent before this returns a promise.
    */
-  async appendNext(msg: DialogMessage): Promise<AppendNext> {
-    return appendResult(await runScript(this.redis, APPEND_NEXT_LUA, 2, ...this.appendArgs(msg), msg.metadata.agent_id));
+  async appendNext(msg: DialogMessage, tail?: Tail): Promise<AppendNext> {
+    const [log, record, ...args] = this.appendArgs(msg);
+    const t = this.tailArgs(msg, tail);
+    return appendResult(await runScript(this.redis, APPEND_NEXT_LUA, 2 + t.keys.length, log as string, record as string, ...t.keys, ...args, msg.metadata.agent_id, ...t.argv));
+  }
+
+  /** the token stream's key and the chunk's arguments for an append script (TAIL in scripts.ts): none without a tail */
+  private tailArgs(msg: DialogMessage, tail: Tail | undefined): { keys: string[]; argv: string[] } {
+    if (!tail || tail.maxlen <= 0) return { keys: [], argv: [] };
+    const { conversation_id: id, sequence_number: seq, attempt, agent_id } = msg.metadata;
+    return { keys: [this.keys.tokens(id)], argv: [String(tail.maxlen), ...tokenEntryFields({ seq, attempt, agent_id, text: tail.chunk.text, tokens: tail.chunk.tokens, t: tail.chunk.t })] };
   }
 
   /**
@@ -452,8 +463,8 @@ export class Store {
    * its script cache), or the reads overtook it (a cluster's connections), they are read again,
    * so what the caller gets sees the message.
    */
-  async appendAndRead(msg: DialogMessage, n: number): Promise<{ appended: AppendNext; rec: ConversationRecord | null; recent: DialogMessage[]; remarks: number }> {
-    const [appended, [rec, recent, remarks]] = await inOneWrite(this.redis, () => Promise.all([this.appendNext(msg), this.readAfterAppend(msg.metadata.conversation_id, n)]));
+  async appendAndRead(msg: DialogMessage, n: number, tail?: Tail): Promise<{ appended: AppendNext; rec: ConversationRecord | null; recent: DialogMessage[]; remarks: number }> {
+    const [appended, [rec, recent, remarks]] = await inOneWrite(this.redis, () => Promise.all([this.appendNext(msg, tail), this.readAfterAppend(msg.metadata.conversation_id, n)]));
     if (appended.result === "added" && (rec?.turns ?? 0) < msg.metadata.sequence_number) {
       const [rec2, recent2, remarks2] = await this.readAfterAppend(msg.metadata.conversation_id, n);
       return { appended, rec: rec2, recent: recent2, remarks: remarks2 };
@@ -477,15 +488,16 @@ export class Store {
    * records the refusal (ahead_declined) and appends: the request, skipped by its worker, is
    * never taken for a choice.
    */
-  async appendAhead(msg: DialogMessage, ahead: Ahead): Promise<{ appended: AppendNext; chosen: boolean }> {
+  async appendAhead(msg: DialogMessage, ahead: Ahead, tail?: Tail): Promise<{ appended: AppendNext; chosen: boolean }> {
     // (a turn's response: its message was validated when the response was)
     const id = msg.metadata.conversation_id;
     const choice = JSON.stringify(NextChoiceSchema.parse({ ...ahead.choice, ahead: true }));
     const [log, record, ...args] = this.appendArgs(msg, true);
-    const keys = [log as string, record as string, this.keys.remarks(id)];
-    const argv = (expect: Ahead["expect"]) => [...args, msg.metadata.agent_id, choice, String(ahead.choice.seq), ahead.choice.agent_id, String(expect.tokens_total), String(expect.remarks)];
+    const t = this.tailArgs(msg, tail);
+    const keys = [log as string, record as string, this.keys.remarks(id), ...t.keys];
+    const argv = (expect: Ahead["expect"]) => [...args, msg.metadata.agent_id, choice, String(ahead.choice.seq), ahead.choice.agent_id, String(expect.tokens_total), String(expect.remarks), ...t.argv];
     const [out] = await inOneWrite(this.redis, () =>
-      Promise.all([runScriptOr(this.redis, APPEND_AHEAD_LUA, 3, [...keys, ...argv(ahead.expect)], [...keys, ...argv({ tokens_total: -1, remarks: -1 })]), ahead.send()]),
+      Promise.all([runScriptOr(this.redis, APPEND_AHEAD_LUA, keys.length, [...keys, ...argv(ahead.expect)], [...keys, ...argv({ tokens_total: -1, remarks: -1 })]), ahead.send()]),
     );
     const r = out as [number, string, number, number];
     return { appended: appendResult(r), chosen: r[3] === 1 };
@@ -669,6 +681,12 @@ export interface Ahead {
   expect: { tokens_total: number; remarks: number };
   /** sends the next turn's request (issued at once: behind the append, in the same write) */
   send: () => Promise<void>;
+}
+
+/** a turn's last token chunk, which came with its response, and its stream's MAXLEN: written with the message when it is appended */
+export interface Tail {
+  chunk: TokenTail;
+  maxlen: number;
 }
 
 /** what appendNext did, and the record's status and turns before it */

@@ -4,10 +4,12 @@
  * not cost one Redis round trip per token. Writes are fire-and-forget during generation, each
  * sent at once (one connection keeps them in order); close() sends the rest before it returns its
  * promise — so a command sent after it on the same connection runs after it — and that promise
- * resolves once every write is done. A publisher starts held: nothing is written until release(true)
+ * resolves once every write is done. A turn whose reply is in takes the rest instead (rest()): its
+ * response carries it, and the manager writes it with the message, one write fewer a turn. A publisher starts held: nothing is written until release(true)
  * (the run is still going), and nothing ever is after release(false).
  */
 import type { Store } from "../redis/store.js";
+import type { TokenTail } from "../protocol/schemas.js";
 import { now } from "../redis/clock.js";
 
 export interface TokenPublisherOptions {
@@ -73,6 +75,26 @@ export class TokenPublisher {
 
   close(): Promise<void> {
     this.flush();
+    return this.settled();
+  }
+
+  /**
+   * the tokens not written yet, taken for the turn's response to carry (its last chunk, which the
+   * manager writes with the message), or null when there are none or none are to be written; the
+   * publisher writes nothing more
+   */
+  rest(): TokenTail | null {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const tail = this.open === true && (this.buffer !== "" || this.count > 0) ? { text: this.buffer, tokens: this.count, t: now() } : null;
+    this.open = false;
+    this.buffer = "";
+    this.count = 0;
+    return tail;
+  }
+
+  /** resolves once every write sent is done */
+  settled(): Promise<void> {
     return Promise.all(this.writes).then(() => undefined);
   }
 }

@@ -16,8 +16,9 @@
  *   worker already holds the log up to the turn's position because it follows the conversation,
  *   only the status, read while the turn starts), and the record's status after a generation that
  *   was cut (to skip turns of runs that ended meanwhile).
- * Writes: tokens(ID) stream; the job's data (failed attempts so far); one job on
- *   responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
+ * Writes: tokens(ID) stream (all but the last chunk of a turn that answers: its response carries
+ *   that, for the manager to write with the message); the job's data (failed attempts so far); one
+ *   job on responses.<pool> (job id = conversation.seq, so a retried turn never produces a second response).
  * Returns: a few words on the turn (kept as the request job's return value; the message itself is
  *   in the response job and the log, so a retained request stays small).
  */
@@ -264,9 +265,12 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
         await deps.queues.addResponse(req.pool, { ok: false, conversation_id: req.conversation_id, sequence_number: req.sequence_number, agent_id: req.agent_id, error, message: failedTurn });
         throw new UnrecoverableError(error);
       }
-      // the last chunk is sent now, ahead of the response on the same connection (Redis keeps the
-      // order: an observer never sees the message before its last tokens)
-      await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
+      // the last chunk goes with the response, and the manager writes it with the message (in the
+      // append's script: an observer never sees the message before its last tokens); the chunks
+      // written before it are done first (on a cluster the stream and the queue are on two nodes)
+      const tail = tokens.rest();
+      await tokens.settled();
+      await deps.queues.addResponse(req.pool, { ok: true, message, ...(tail ? { tail } : {}) });
       // its log entry, when this worker follows the log, is read without parsing it again
       if (deps.context.follows(req.conversation_id)) deps.store.rememberMessage(message);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");

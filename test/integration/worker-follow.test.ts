@@ -72,12 +72,12 @@ async function turn(w: ReturnType<typeof worker>, id: string, seq: number): Prom
   return processTurn(w.deps, job);
 }
 
-/** the manager's part: the turn's response recorded in the log */
+/** the manager's part: the turn's response recorded in the log, with the last token chunk it carries */
 async function record(store: Store, id: string, seq: number): Promise<void> {
   const job = await queues.responses("shared").getJob(store.keys.turnJobId(id, seq));
   const res = TurnResponseSchema.parse(job?.data);
   if (!res.ok) throw new Error(`turn ${seq} failed: ${res.error}`);
-  expect((await store.appendNext(res.message)).result).toBe("added");
+  expect((await store.appendNext(res.message, res.tail ? { chunk: res.tail, maxlen: 5000 } : undefined)).result).toBe("added");
 }
 
 const tokenSeqs = async (store: Store, id: string): Promise<number[]> =>
