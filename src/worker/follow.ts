@@ -12,6 +12,12 @@
  * was appended (the same round trip, sent behind the XREAD, so Redis runs it as soon as that
  * unblocks): a turn requested ahead that this shows chosen (manager/ahead.ts) needs no read to
  * know it may go on.
+ *
+ * When what it read shows the next turn chosen for the worker's own pool, it reads no further
+ * until the worker is done with that turn (`pause`): nobody else speaks meanwhile, and the append
+ * of the worker's own message then wakes nobody in this process. The worker holds its own message
+ * as it sent it, and the next read checks it against the log entry (`unchecked`, `checked`): a
+ * turn recorded otherwise (another attempt's message came first) is held as the log has it.
  */
 import type { RedisClient } from "../redis/cluster.js";
 import type { DialogMessage } from "../protocol/schemas.js";
@@ -22,6 +28,12 @@ export interface FollowTarget {
   held(id: string): number | null;
   /** messages read after `after`, oldest first, and the record's state read right after them */
   add(id: string, after: number, messages: DialogMessage[], state: FollowedState): void;
+  /** after `add`: resolves when the follower may read again (the worker's own turn is done), or null to read on */
+  pause?(id: string, state: FollowedState): Promise<void> | null;
+  /** the sequence number of a message held as the worker sent it, not yet checked against the log, or null */
+  unchecked?(id: string): number | null;
+  /** the log entry of message `seq` (its fields as XRANGE gives them), read to check it; null: not in the log yet */
+  checked?(id: string, seq: number, fields: string[] | null): void;
 }
 
 /** the record's status and its next turn (next_seq, next_job: see APPEND_AHEAD_LUA), as a follower read them */
@@ -29,6 +41,8 @@ export interface FollowedState {
   status: string | null;
   next_seq: string | null;
   next_job: string | null;
+  /** the agent chosen for next_seq */
+  next_agent: string | null;
 }
 
 export interface FollowOptions {
@@ -82,20 +96,28 @@ export class LogFollower {
         const after = this.into.held(id);
         if (after === null) break;
         this.conn ??= this.connect();
+        const check = this.into.unchecked?.(id) ?? null;
         const pipe = this.conn.pipeline();
         pipe.xread("COUNT", 100, "BLOCK", this.blockMs, "STREAMS", this.store.keys.log(id), this.store.keys.logEntryId(after));
-        pipe.hmget(this.store.keys.record(id), "status", "next_seq", "next_job");
+        pipe.hmget(this.store.keys.record(id), "status", "next_seq", "next_job", "next_agent");
+        // (behind the XREAD: Redis runs it once that unblocks, when a later message shows this one recorded)
+        if (check !== null) pipe.xrange(this.store.keys.log(id), this.store.keys.logEntryId(check), this.store.keys.logEntryId(check));
         const out = (await pipe.exec()) ?? [];
         for (const [err] of out) if (err) throw err;
         const res = out[0]?.[1] as Array<[string, Array<[string, string[]]>]> | null;
-        const [status, nextSeq, nextJob] = (out[1]?.[1] ?? []) as Array<string | null>;
+        const [status, nextSeq, nextJob, nextAgent] = (out[1]?.[1] ?? []) as Array<string | null>;
+        if (check !== null) this.into.checked?.(id, check, ((out[2]?.[1] ?? []) as Array<[string, string[]]>)[0]?.[1] ?? null);
         const entries = res?.[0]?.[1] ?? [];
         if (entries.length > 0) {
           quietSince = Date.now();
-          this.into.add(id, after, this.store.entryMessages(entries), { status: status ?? null, next_seq: nextSeq ?? null, next_job: nextJob ?? null });
-          // the next read goes once what arrived with this one is handled: the turn request that
-          // an append sends behind itself is taken first
-          await new Promise((resolve) => setImmediate(resolve));
+          const state: FollowedState = { status: status ?? null, next_seq: nextSeq ?? null, next_job: nextJob ?? null, next_agent: nextAgent ?? null };
+          this.into.add(id, after, this.store.entryMessages(entries), state);
+          const paused = this.into.pause?.(id, state);
+          // the next read goes once what arrived with this one is handled (the turn request that
+          // an append sends behind itself is taken first), or after the worker's own turn
+          if (paused) await paused;
+          else await new Promise((resolve) => setImmediate(resolve));
+          quietSince = Date.now();
         } else if (Date.now() - quietSince >= this.idleMs && this.target === id) this.target = null;
       }
     } catch {

@@ -38,7 +38,7 @@ export async function startWorker(opts: {
   const providers = new ProviderRegistry(config);
   const inflight = new Map<string, Set<AbortController>>();
   // follows the log of the conversation served last (a connection of its own, made when first needed)
-  const context = new TurnContextReader(store, { connect: () => duplicateClient(redis) });
+  const context = new TurnContextReader(store, { connect: () => duplicateClient(redis), pool });
 
   const sub = duplicateClient(redis);
   sub.on("error", (err) => log.warn({ err: err.message, conn: "redis" }, "abort channel connection error"));

@@ -27,6 +27,12 @@ import { readMaterial } from "../material/store.js";
 
 /** conversations whose spec, story and personas a worker keeps */
 const MAX_CACHED = 256;
+/**
+ * how long a follower waits for a turn chosen for its worker's pool to begin here: its request
+ * goes with the append the follower read, so it begins within milliseconds when it is this
+ * worker's; else another worker of the pool took it
+ */
+const PAUSE_UNTIL_BEGUN_MS = 100;
 
 export interface Speaker {
   agent_id: string;
@@ -89,27 +95,101 @@ export class TurnContextReader {
   private readonly follower: LogFollower | null;
   /** the conversation of the latest turn read */
   private lastServed: string | null = null;
+  /** the worker's pool: the follower of a conversation waits while a turn chosen for this pool is under way */
+  private readonly pool: string | null;
+  /** the follower waits for turn `seq` of conversation `id`, chosen for this pool (its timer: until the turn begins here) */
+  private waiting: { id: string; seq: number; resume: () => void; timer: NodeJS.Timeout | null } | null = null;
+  /** the worker's own message, sent after what is held of the conversation: its follower reads on after it, and checks it against the log */
+  private own: { id: string; seq: number } | null = null;
 
-  /** `follow`: a connection of its own for following the log of a conversation served turn after turn (none: no following) */
+  /**
+   * `follow`: a connection of its own for following the log of a conversation served turn after
+   * turn (none: no following), and the pool this worker serves
+   */
   constructor(
     private readonly store: Store,
-    follow?: { connect: () => RedisClient } & FollowOptions,
+    follow?: { connect: () => RedisClient; pool?: string } & FollowOptions,
   ) {
+    this.pool = follow?.pool ?? null;
     this.follower = follow
       ? new LogFollower(
           store,
           follow.connect,
           {
-            held: (id) => this.heldUpTo(id),
+            held: (id) => this.readFrom(id),
             add: (id, after, messages, state) => {
               this.extend(id, after, messages);
               this.followed.clear(); // one conversation is followed at a time
               this.followed.set(id, state);
             },
+            pause: (id, state) => this.pause(id, state),
+            unchecked: (id) => (this.own?.id === id && this.readFrom(id) === this.own.seq ? this.own.seq : null),
+            checked: (id, seq, fields) => this.checked(id, seq, fields),
           },
           follow,
         )
       : null;
+  }
+
+  /**
+   * the next turn that `state` shows chosen is for the one agent of the conversation this worker's
+   * pool serves: the follower waits until this worker is done with it, or — the turn taken by
+   * another worker of the pool, or not requested yet — until it has not begun here within
+   * PAUSE_UNTIL_BEGUN_MS. (A pool serving several agents of it may take the next turn too: its
+   * follower reads on, as the next turn's history needs the message at once.)
+   */
+  private pause(id: string, state: FollowedState): Promise<void> | null {
+    const held = this.heldUpTo(id);
+    const spec = this.cache.get(id)?.spec;
+    if (this.pool === null || !spec || held === null || state.status !== "running" || state.next_seq !== String(held + 1)) return null;
+    const mine = spec.agents.filter((a) => a.kind === "model" && a.pool === this.pool);
+    if (mine.length !== 1 || mine[0]?.id !== state.next_agent) return null;
+    this.release();
+    return new Promise<void>((resolve) => {
+      const w = { id, seq: held + 1, resume: resolve, timer: null as NodeJS.Timeout | null };
+      w.timer = setTimeout(() => this.release(w), PAUSE_UNTIL_BEGUN_MS);
+      this.waiting = w;
+    });
+  }
+
+  /** the follower reads on (the wait `w`, or whichever there is) */
+  private release(w: TurnContextReader["waiting"] = this.waiting): void {
+    if (!w || this.waiting !== w) return;
+    if (w.timer) clearTimeout(w.timer);
+    this.waiting = null;
+    w.resume();
+  }
+
+  /**
+   * the worker is done with turn `req` (`sent`: the message its response carried). A follower that
+   * waited for it reads on, from after that message: its append wakes nobody here. The message is
+   * taken as held once the log shows it recorded so (checked, at the follower's next read).
+   */
+  turnDone(req: TurnRequest, sent?: DialogMessage): void {
+    const id = req.conversation_id;
+    const w = this.waiting;
+    if (!w || w.id !== id || w.seq !== req.sequence_number) return;
+    const seq = sent?.metadata.sequence_number;
+    if (sent && seq === (this.heldUpTo(id) ?? 0) + 1) this.own = { id, seq };
+    setImmediate(() => this.release(w));
+  }
+
+  /** where the follower of conversation `id` reads from: after what is held, or after the worker's own message sent since */
+  private readFrom(id: string): number | null {
+    const own = this.own;
+    return own?.id === id && own.seq === (this.heldUpTo(id) ?? 0) + 1 ? own.seq : this.heldUpTo(id);
+  }
+
+  /**
+   * the log entry of the worker's own message `seq` (null: not recorded yet): held from now on as
+   * the log has it — the message sent, or another attempt's that was recorded first
+   */
+  private checked(id: string, seq: number, fields: string[] | null): void {
+    const own = this.own;
+    if (!own || own.id !== id || own.seq !== seq || fields === null) return;
+    this.own = null;
+    const [logged] = this.store.entryMessages([[this.store.keys.logEntryId(seq), fields]]);
+    if (logged) this.extend(id, seq - 1, [logged]);
   }
 
   /** the sequence number of the latest message of conversation `id` this reader holds, null if none */
@@ -125,6 +205,7 @@ export class TurnContextReader {
   /** stops following */
   close(): void {
     this.follower?.close();
+    this.release();
   }
 
   /** keeps `messages` (read after sequence number `after`) as the latest of conversation `id`, when they leave no gap */
@@ -173,6 +254,11 @@ export class TurnContextReader {
     const ahead = req.ahead === true && !opts.ended;
     const gate = (s: Status | null, chosen: boolean): TurnCheck => (stops(s) ? { status: s } : ahead && !chosen ? { status: s, skip: notChosen(req) } : null);
     const id = req.conversation_id;
+    // the turn the follower waits for has begun here: it waits until the turn is done (turnDone)
+    if (this.waiting?.id === id && this.waiting.seq === req.sequence_number && this.waiting.timer) {
+      clearTimeout(this.waiting.timer);
+      this.waiting.timer = null;
+    }
     let fixed = this.cache.get(id);
     if (!fixed) {
       // the first turn of a conversation this worker serves: what never changes, once

@@ -104,6 +104,15 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
   const parsed = TurnRequestSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid turn request: ${summarizeZod(parsed.error)}`);
   const req = parsed.data;
+  try {
+    return await takeTurn(deps, job, req);
+  } finally {
+    // however the turn ended, the follower of its conversation reads on (turn-context.ts)
+    deps.context.turnDone(req);
+  }
+}
+
+async function takeTurn(deps: TurnDeps, job: Job, req: TurnRequest): Promise<TurnDone | { skipped: string }> {
   // the spec, story, personas and history, with the run's status, in one round trip (or from what
   // the worker holds, the status read meanwhile): a turn of a run that has ended (stopped while
   // this request waited) or of an unknown one goes no further
@@ -273,6 +282,8 @@ export async function processTurn(deps: TurnDeps, job: Job): Promise<TurnDone | 
       await deps.queues.addResponse(req.pool, { ok: true, message, ...(tail ? { tail } : {}) });
       // its log entry, when this worker follows the log, is read without parsing it again
       if (deps.context.follows(req.conversation_id)) deps.store.rememberMessage(message);
+      // a follower that waited for this turn reads on after it
+      deps.context.turnDone(req, message);
       if (message.failed) deps.log.warn({ conversation: req.conversation_id, seq: req.sequence_number, error: message.error }, "failed turn recorded");
       deps.log.debug({ conversation: req.conversation_id, seq: req.sequence_number, attempt, cut: message.cut }, "turn done");
       return {

@@ -1,0 +1,158 @@
+/**
+ * A worker whose pool serves one agent of a conversation, during its own turns (src/worker/
+ * turn-context.ts pause, follow.ts): its follower reads nothing while the turn is under way and
+ * reads on after the worker's own message, so the append of that message wakes nobody in the
+ * worker; the message is held as the log has it, checked at the next read. And a turn's last token
+ * chunk comes with its response and is written with its message (Store.appendAhead/appendNext).
+ * Against a real Redis, with the real manager (Controller) and the workers' turn code; the
+ * manager's and the workers' queues are read by hand, so each step is in the test's order.
+ */
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { load } from "../../src/config/load.js";
+import { ProviderRegistry } from "../../src/llm/index.js";
+import { Controller } from "../../src/manager/controller.js";
+import { buildSpec } from "../../src/manager/spec.js";
+import type { ConversationSpec } from "../../src/protocol/record.js";
+import { DialogMessageSchema, TurnRequestSchema, TurnResponseSchema } from "../../src/protocol/schemas.js";
+import { chunkFromEntry } from "../../src/protocol/token-entry.js";
+import { Queues } from "../../src/queues/index.js";
+import { Store } from "../../src/redis/store.js";
+import { TurnContextReader } from "../../src/worker/turn-context.js";
+import { processTurn, type TurnDeps } from "../../src/worker/turn.js";
+import { freshPrefix, withRedis } from "../helpers/redis.js";
+import { heldUpTo } from "../helpers/turn-fixture.js";
+
+const fast = { provider: "simulated" as const, model: "simulated-1", options: { tokens_per_second: 0, time_to_first_token_ms: 0 } };
+const config = load({ env: {}, overrides: { "limits.max_turns": 20 } }).config!;
+const providers = new ProviderRegistry(config);
+const silent = pino({ level: "silent" });
+let redis: Redis;
+const closers: Array<() => unknown> = [];
+
+beforeAll(async () => {
+  redis = await withRedis();
+});
+afterAll(async () => {
+  for (const c of closers) await c();
+  await providers.close();
+  await redis.quit();
+});
+
+interface Worker {
+  deps: TurnDeps & { context: TurnContextReader };
+  /** the agents of the messages each of its follower's reads returned, read by read */
+  reads: string[][];
+}
+
+/** a started two-agent conversation, each agent on a pool of its own ("pa", "pb"); turn 1 requested */
+async function setup() {
+  const prefix = freshPrefix();
+  const store = new Store(redis, prefix);
+  const queues = new Queues(redis, prefix, config.queues);
+  closers.push(() => queues.close());
+  const built = buildSpec(config, "simulated");
+  const spec: ConversationSpec = { ...built, agents: built.agents.map((a, i) => ({ ...a, pool: i === 0 ? "pa" : "pb", model: fast })) };
+  await store.create(spec);
+  const controller = new Controller(store, queues, providers, silent);
+  await controller.start(spec.id);
+  /** a worker of `pool` whose follower's reads are seen */
+  const worker = (pool: string): Worker => {
+    const reads: string[][] = [];
+    const connect = () => {
+      const conn = redis.duplicate();
+      const pipeline = conn.pipeline.bind(conn);
+      conn.pipeline = ((...args: Parameters<typeof conn.pipeline>) => {
+        const p = pipeline(...args);
+        const exec = p.exec.bind(p);
+        p.exec = (async () => {
+          const out = await exec();
+          const res = out?.[0]?.[1] as Array<[string, Array<[string, string[]]>]> | null;
+          reads.push((res?.[0]?.[1] ?? []).map(([, f]) => DialogMessageSchema.parse(JSON.parse(f[f.indexOf("m") + 1] as string)).metadata.agent_id));
+          return out;
+        }) as typeof p.exec;
+        return p;
+      }) as typeof conn.pipeline;
+      return conn;
+    };
+    const context = new TurnContextReader(store, { connect, pool, blockMs: 200 });
+    closers.push(() => context.close());
+    return { deps: { store, context, queues, providers, log: silent, track: () => () => undefined }, reads };
+  };
+  return { store, queues, spec, controller, worker };
+}
+
+describe("a worker's follower during its own turns", () => {
+  it("reads nothing while its worker's turn is under way and is not woken by its own message; the prompts hold every turn, and the last token chunk comes with the response", async () => {
+    const s = await setup();
+    const [first, second] = s.spec.agents as [ConversationSpec["agents"][number], ConversationSpec["agents"][number]];
+    const a = s.worker("pa");
+    const b = s.worker("pb");
+    let snapshots = 0;
+    const snapshot = s.store.turnSnapshot.bind(s.store);
+    s.store.turnSnapshot = (...args) => {
+      if (!args[3]) snapshots++; // a read of the log (not the first read of the spec, story and personas)
+      return snapshot(...args);
+    };
+    for (let seq = 1; seq <= 10; seq++) {
+      const [w, agent] = seq % 2 === 1 ? [a, first] : [b, second];
+      // from its second turn on, a worker follows the conversation: it holds what was said since its turn
+      if (seq > 4) await heldUpTo(w.deps.context, s.spec.id, seq - 1);
+      const request = (await s.queues.requests(agent.pool).getJob(s.store.keys.turnJobId(s.spec.id, seq))) as Job;
+      expect(TurnRequestSchema.parse(request.data)).toMatchObject({ sequence_number: seq, agent_id: agent.id });
+      expect(await processTurn(w.deps, request)).toMatchObject({ sequence_number: seq, failed: false });
+      const response = (await s.queues.responses(agent.pool).getJob(s.store.keys.turnJobId(s.spec.id, seq))) as Job;
+      const res = TurnResponseSchema.parse(response.data);
+      // the zero-latency model's tokens are the turn's last chunk: the response carries it, and it is not in the stream yet
+      expect(res.ok && res.tail?.tokens).toBe(res.ok && res.message.metadata.tokens_generated);
+      expect((await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)?.seq)).not.toContain(seq);
+      expect(await s.controller.onResponse(response)).toMatch(/^recorded/);
+    }
+    const log = await s.store.readLog(s.spec.id);
+    expect(log.map((m) => m.metadata.sequence_number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // each worker read the log for its first two turns only; every prompt from turn 5 on held all the turns before it
+    expect(snapshots).toBe(4);
+    for (const m of log.slice(4)) expect(m.metadata.prompt_turns).toEqual({ first: 1, last: m.metadata.sequence_number - 1, count: m.metadata.sequence_number - 1 });
+    // once a worker followed, its follower never read its own agent's message: the other's, one at a time
+    for (const [w, own] of [[a, first.id], [b, second.id]] as const) {
+      const followed = w.reads.filter((r) => r.length > 0);
+      expect(followed.length).toBeGreaterThanOrEqual(3);
+      expect(followed.slice(1).flat()).not.toContain(own);
+    }
+    // the token stream has every turn's chunk, in the order of the turns, each with its message's tokens
+    const chunks = (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)!);
+    expect(chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const c of chunks) expect([c.tokens, c.agent_id]).toEqual([log[c.seq - 1]!.metadata.tokens_generated, log[c.seq - 1]!.metadata.agent_id]);
+  });
+
+  it("holds its own message as the log has it: a turn recorded otherwise (another attempt's message first) is what its next prompt sees", async () => {
+    const s = await setup();
+    const [first, second] = s.spec.agents as [ConversationSpec["agents"][number], ConversationSpec["agents"][number]];
+    const a = s.worker("pa");
+    const b = s.worker("pb");
+    const take = async (w: Worker, pool: string, seq: number) => {
+      if (seq > 4) await heldUpTo(w.deps.context, s.spec.id, seq - 1);
+      const request = (await s.queues.requests(pool).getJob(s.store.keys.turnJobId(s.spec.id, seq))) as Job;
+      expect(await processTurn(w.deps, request)).toMatchObject({ sequence_number: seq });
+      return (await s.queues.responses(pool).getJob(s.store.keys.turnJobId(s.spec.id, seq))) as Job;
+    };
+    for (let seq = 1; seq <= 4; seq++) await s.controller.onResponse(await take(seq % 2 === 1 ? a : b, seq % 2 === 1 ? first.pool : second.pool, seq));
+    // turn 5: worker a answers, but another attempt's message for it is recorded first
+    const response = await take(a, first.pool, 5);
+    const res = TurnResponseSchema.parse(response.data);
+    if (!res.ok) throw new Error("turn 5 failed");
+    const other = { ...res.message, content: { ...res.message.content, message: "Another attempt's words, recorded first." } };
+    expect(await s.controller.onResponse({ data: { ok: true, message: other } } as unknown as Job)).toMatch(/^recorded/);
+    expect(await s.controller.onResponse(response)).toMatch(/^already recorded/);
+    await s.controller.onResponse(await take(b, second.pool, 6));
+    // what worker a holds for its turn 7: the log's turn 5
+    await heldUpTo(a.deps.context, s.spec.id, 6);
+    const request = (await s.queues.requests(first.pool).getJob(s.store.keys.turnJobId(s.spec.id, 7))) as Job;
+    const ctx = await a.deps.context.read(TurnRequestSchema.parse(request.data));
+    if ("status" in ctx) throw new Error(`turn 7 does not go on: ${JSON.stringify(ctx)}`);
+    expect(ctx.history.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ctx.history.find((h) => h.seq === 5)?.text).toBe("Another attempt's words, recorded first.");
+  });
+});
