@@ -144,6 +144,8 @@ export function requestFor(deps: Pick<NextTurnDeps, "queues">, rec: Conversation
     turn: Math.max(1, turnOf(choice.seq, rec)),
     turn_choice: { how: choice.how, by: choice.by, reason: choice.reason, ...(choice.round === undefined ? {} : { round: choice.round }) },
     ...(ahead ? { ahead: true } : {}),
+    // this manager writes the turn's last token chunk with its message (Store.appendNext, appendAhead)
+    tail: true,
     retry_budget_ms: s.retry_budget_ms,
     max_attempts: s.attempts,
     backoff_ms: s.backoff_ms,

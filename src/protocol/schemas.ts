@@ -408,6 +408,12 @@ export const TurnRequestSchema = z
      * (next_seq = sequence_number, next_job "ahead"), else skips it
      */
     ahead: z.literal(true).optional(),
+    /**
+     * the manager writes the turn's last token chunk with its message: the worker sends it with
+     * the response (TurnResponseSchema's `tail`) rather than writing it (absent from managers
+     * before they did: the worker writes it, as a manager that does not know `tail` expects)
+     */
+    tail: z.literal(true).optional(),
     /** set by the worker when it switches this turn to the fallback */
     use_fallback: z.boolean().default(false),
     /** the attempts that failed so far (kept on the job by the worker, so a retry after a crash knows them) */

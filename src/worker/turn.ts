@@ -276,10 +276,13 @@ async function takeTurn(deps: TurnDeps, job: Job, req: TurnRequest): Promise<Tur
       }
       // the last chunk goes with the response, and the manager writes it with the message (in the
       // append's script: an observer never sees the message before its last tokens); the chunks
-      // written before it are done first (on a cluster the stream and the queue are on two nodes)
-      const tail = tokens.rest();
-      await tokens.settled();
-      await deps.queues.addResponse(req.pool, { ok: true, message, ...(tail ? { tail } : {}) });
+      // written before it are done first (on a cluster the stream and the queue are on two nodes).
+      // A manager that does not say it does (req.tail) gets it written here, ahead of the response.
+      const tail = req.tail ? tokens.rest() : null;
+      if (req.tail) {
+        await tokens.settled();
+        await deps.queues.addResponse(req.pool, { ok: true, message, ...(tail ? { tail } : {}) });
+      } else await Promise.all([deps.queues.addResponse(req.pool, { ok: true, message }), tokens.close()]);
       // its log entry, when this worker follows the log, is read without parsing it again
       if (deps.context.follows(req.conversation_id)) deps.store.rememberMessage(message);
       // a follower that waited for this turn reads on after it

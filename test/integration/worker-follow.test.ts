@@ -67,7 +67,7 @@ async function conversation(store: Store): Promise<string> {
 /** turn `seq` of `id`, requested as the manager does and taken by `w` */
 async function turn(w: ReturnType<typeof worker>, id: string, seq: number): Promise<unknown> {
   const agent = seq % 2 === 1 ? "traveller" : "local";
-  await queues.addRequest(leanRequest({ conversation_id: id, sequence_number: seq, agent_id: agent, pool: "shared", log_position: seq - 1 }));
+  await queues.addRequest(leanRequest({ conversation_id: id, sequence_number: seq, agent_id: agent, pool: "shared", log_position: seq - 1, tail: true }));
   const job = (await queues.requests("shared").getJob(w.deps.store.keys.turnJobId(id, seq))) as Job;
   return processTurn(w.deps, job);
 }

@@ -11,6 +11,7 @@ import { load } from "../../src/config/load.js";
 import { buildSpec } from "../../src/manager/spec.js";
 import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
+import { chunkFromEntry } from "../../src/protocol/token-entry.js";
 import { startWorker, type WorkerHandle } from "../../src/worker/process.js";
 import { freshPrefix, withRedis } from "../helpers/redis.js";
 import { leanRequest, maya, story, tomas } from "../helpers/turn-fixture.js";
@@ -94,9 +95,9 @@ describe("a worker's turn and the run's status", () => {
     expect(await queues.responses("customer").getJob(store.keys.turnJobId(id, 1))).toBeUndefined();
   });
 
-  it("a turn of a run that goes on is generated, streamed and answered", async () => {
+  it("a turn of a run that goes on is generated, streamed and answered; its last token chunk goes with the response", async () => {
     const id = await conversation("running", true);
-    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller", tail: true }));
     const job = await settle(id, 1);
     expect(job.returnvalue.sequence_number).toBe(1);
     const res = await queues.responses("customer").getJob(store.keys.turnJobId(id, 1));
@@ -105,5 +106,16 @@ describe("a worker's turn and the run's status", () => {
     expect(res?.data.tail).toMatchObject({ tokens: res?.data.message.metadata.tokens_generated });
     expect(res?.data.tail.text.length).toBeGreaterThan(0);
     expect(await redis.xlen(store.keys.tokens(id))).toBe(0);
+  });
+
+  it("for a manager that does not write the last token chunk (a request without `tail`), the worker writes it, ahead of its response", async () => {
+    const id = await conversation("running", true);
+    await queues.addRequest(leanRequest({ conversation_id: id, agent_id: "traveller" }));
+    await settle(id, 1);
+    const res = await queues.responses("customer").getJob(store.keys.turnJobId(id, 1));
+    expect(res?.data.ok).toBe(true);
+    expect(res?.data.tail).toBeUndefined();
+    const chunks = await redis.xrange(store.keys.tokens(id), "-", "+");
+    expect(chunks.map(([, f]) => chunkFromEntry(f)?.tokens)).toEqual([res?.data.message.metadata.tokens_generated]);
   });
 });
