@@ -33,6 +33,8 @@ const MAX_CACHED = 256;
  * worker's; else another worker of the pool took it
  */
 const PAUSE_UNTIL_BEGUN_MS = 100;
+/** and once the turn has begun here, at most this long (a turn that takes longer: the follower reads on, as without waiting) */
+const PAUSE_AT_MOST_MS = 10 * 60_000;
 
 export interface Speaker {
   agent_id: string;
@@ -98,7 +100,7 @@ export class TurnContextReader {
   /** the worker's pool: the follower of a conversation waits while a turn chosen for this pool is under way */
   private readonly pool: string | null;
   /** the follower waits for turn `seq` of conversation `id`, chosen for this pool (its timer: until the turn begins here) */
-  private waiting: { id: string; seq: number; resume: () => void; timer: NodeJS.Timeout | null } | null = null;
+  private waiting: { id: string; seq: number; resume: () => void; timer: NodeJS.Timeout | null; begun: boolean } | null = null;
   /** the worker's own message, sent after what is held of the conversation: its follower reads on after it, and checks it against the log */
   private own: { id: string; seq: number } | null = null;
 
@@ -133,9 +135,9 @@ export class TurnContextReader {
 
   /**
    * the next turn that `state` shows chosen is for the one agent of the conversation this worker's
-   * pool serves: the follower waits until this worker is done with it, or — the turn taken by
-   * another worker of the pool, or not requested yet — until it has not begun here within
-   * PAUSE_UNTIL_BEGUN_MS. (A pool serving several agents of it may take the next turn too: its
+   * pool serves: the follower waits until this worker is done with it (at most PAUSE_AT_MOST_MS),
+   * or — the turn taken by another worker of the pool, or not requested yet — until it has not
+   * begun here within PAUSE_UNTIL_BEGUN_MS. (A pool serving several agents of it may take the next turn too: its
    * follower reads on, as the next turn's history needs the message at once.)
    */
   private pause(id: string, state: FollowedState): Promise<void> | null {
@@ -146,8 +148,8 @@ export class TurnContextReader {
     if (mine.length !== 1 || mine[0]?.id !== state.next_agent) return null;
     this.release();
     return new Promise<void>((resolve) => {
-      const w = { id, seq: held + 1, resume: resolve, timer: null as NodeJS.Timeout | null };
-      w.timer = setTimeout(() => this.release(w), PAUSE_UNTIL_BEGUN_MS);
+      const w = { id, seq: held + 1, resume: resolve, timer: null as NodeJS.Timeout | null, begun: false };
+      w.timer = setTimeout(() => this.release(w), PAUSE_UNTIL_BEGUN_MS).unref();
       this.waiting = w;
     });
   }
@@ -254,10 +256,13 @@ export class TurnContextReader {
     const ahead = req.ahead === true && !opts.ended;
     const gate = (s: Status | null, chosen: boolean): TurnCheck => (stops(s) ? { status: s } : ahead && !chosen ? { status: s, skip: notChosen(req) } : null);
     const id = req.conversation_id;
-    // the turn the follower waits for has begun here: it waits until the turn is done (turnDone)
-    if (this.waiting?.id === id && this.waiting.seq === req.sequence_number && this.waiting.timer) {
-      clearTimeout(this.waiting.timer);
-      this.waiting.timer = null;
+    // the turn the follower waits for has begun here: it waits until the turn is done (turnDone),
+    // at most PAUSE_AT_MOST_MS (then it reads on, as it would have without waiting)
+    const w = this.waiting;
+    if (w?.id === id && w.seq === req.sequence_number && !w.begun) {
+      w.begun = true;
+      if (w.timer) clearTimeout(w.timer);
+      w.timer = setTimeout(() => this.release(w), PAUSE_AT_MOST_MS).unref();
     }
     let fixed = this.cache.get(id);
     if (!fixed) {
