@@ -10,6 +10,8 @@
  */
 import { Redis } from "ioredis";
 import { Store } from "../../src/redis/store.js";
+import { chunkFromEntry } from "../../src/protocol/token-entry.js";
+import type { TokenChunk } from "../../src/protocol/schemas.js";
 import type { Ctx } from "../lib/ctx.js";
 import { breakdown } from "../lib/breakdown.js";
 import { freshPrefix, handoffs, jobFieldSizes, present, recorded, runProduct, turnJobKeys, turnTimes, ZERO_LATENCY, type Recorded } from "../lib/product.js";
@@ -44,6 +46,16 @@ export async function pingRtts(url: string, n: number): Promise<number[]> {
   }
 }
 
+/** per turn, the bytes its response's `tail` took: `,"tail":` and the JSON of its last chunk in the token stream */
+async function tailSizes(redis: Redis, store: Store, id: string): Promise<number[]> {
+  const last = new Map<number, TokenChunk>();
+  for (const [, fields] of (await redis.xrange(store.keys.tokens(id), "-", "+")) as Array<[string, string[]]>) {
+    const c = chunkFromEntry(fields);
+    if (c && !c.failed) last.set(c.seq, c);
+  }
+  return [...last.values()].map((c) => Buffer.byteLength(`,"tail":${JSON.stringify({ text: c.text, tokens: c.tokens, t: c.t })}`));
+}
+
 export async function overhead(ctx: Ctx): Promise<OverheadResult> {
   const turns = ctx.smoke ? 12 : 500;
   const prefix = freshPrefix("overhead");
@@ -59,10 +71,13 @@ export async function overhead(ctx: Ctx): Promise<OverheadResult> {
     // the raw baseline carries payloads of the product's mean request and response, as this run made them
     const jobs = turnJobKeys(store, run.record, run.messages);
     const requestBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests))) ?? 0);
-    // a response job carries {"ok":true,"message":…}; completed ones are not kept (queues.keep_responses)
+    // a response job carries {"ok":true,"message":…,"tail":…}; completed ones are not kept
+    // (queues.keep_responses). Its tail — the turn's last token chunk, which the manager writes with
+    // the message — is then the turn's last chunk in the token stream
     const keptResponses = await jobFieldSizes(redis, present(jobs.responses));
     const messageBytes = mean(run.messages.map((m) => Buffer.byteLength(JSON.stringify(m)))) ?? 0;
-    const responseBytes = Math.round(mean(keptResponses) ?? messageBytes + Buffer.byteLength('{"ok":true,"message":}'));
+    const tailBytes = mean(await tailSizes(redis, store, run.record.spec.id)) ?? 0;
+    const responseBytes = Math.round(mean(keptResponses) ?? messageBytes + Buffer.byteLength('{"ok":true,"message":}') + tailBytes);
     const requestReturnBytes = Math.round(mean(await jobFieldSizes(redis, present(jobs.requests), "returnvalue")) ?? 0);
 
     ctx.say(`turn overhead: raw BullMQ ping-pong, ${turns} turns, payloads ${requestBytes} / ${responseBytes} bytes`);
