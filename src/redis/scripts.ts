@@ -37,12 +37,17 @@ for i = 1, 5 do
 end`;
 
 /**
- * a message appended now: the turn's last token chunk that came with it (TokenTailSchema), added to
- * the token stream KEYS[key] — ARGV[at] its MAXLEN, the chunk's fields after it; none when the
- * script was given no such key (ARGV[at] absent)
+ * the turn's last token chunk that came with a message (TokenTailSchema), added to the token
+ * stream KEYS[key] — ARGV[at] its MAXLEN, the chunk's fields after it — just before the message
+ * is appended, and taken back (TAIL_UNDO) when the append finds the message there already; none
+ * when the script was given no such key. Before, not after: Redis 7.0 answers an XREAD blocked on
+ * the log and the token stream with the entries of the key written first, so an observer gets
+ * the chunk, then the message.
  */
-const TAIL = (key: number, at: number): string => `
-if ARGV[${at}] and KEYS[${key}] then redis.call('XADD', KEYS[${key}], 'MAXLEN', '~', ARGV[${at}], '*', unpack(ARGV, ${at + 1})) end`;
+const TAIL_ADD = (key: number, at: number): string => `
+local tail = false
+if ARGV[${at}] and KEYS[${key}] then tail = redis.call('XADD', KEYS[${key}], 'MAXLEN', '~', ARGV[${at}], '*', unpack(ARGV, ${at + 1})) end`;
+const TAIL_UNDO = (key: number): string => `if tail then redis.call('XDEL', KEYS[${key}], tail) end`;
 
 /** append a message once: XADD with the message's own id fails if it (or a later one) exists */
 export const APPEND_LUA = `
@@ -68,12 +73,15 @@ local turns = tonumber(rec[2]) or 0
 if tonumber(ARGV[4]) > turns + 1 then return {-2, rec[1], turns} end
 if ARGV[6] and rec[3] == ARGV[4] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[6] then return {-3, rec[1], turns} end
 ${NOW_MS}
+${TAIL_ADD(3, 7)}
 local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
-if type(ok) == 'table' and ok.err then return {0, rec[1], turns} end
+if type(ok) == 'table' and ok.err then
+  ${TAIL_UNDO(3)}
+  return {0, rec[1], turns}
+end
 redis.call('HINCRBY', KEYS[2], 'turns', 1)
 redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
 ${COUNT_OUTCOME}
-${TAIL(3, 7)}
 return {1, rec[1], turns}`;
 
 /**
@@ -96,14 +104,15 @@ if tonumber(ARGV[4]) > turns + 1 then return {-2, rec[1], turns, 0} end
 if rec[3] == ARGV[4] and rec[4] and rec[4] ~= '' and rec[4] ~= ARGV[6] then return {-3, rec[1], turns, 0} end
 ${NOW_MS}
 local code = 1
+${TAIL_ADD(4, 12)}
 local ok = redis.pcall('XADD', KEYS[1], ARGV[1], 'm', ARGV[2], 't', now)
 if type(ok) == 'table' and ok.err then
   code = 0
+  ${TAIL_UNDO(4)}
 else
   redis.call('HINCRBY', KEYS[2], 'turns', 1)
   redis.call('HINCRBY', KEYS[2], 'tokens_total', tonumber(ARGV[3]))
   ${COUNT_OUTCOME}
-  ${TAIL(4, 12)}
 end
 local a = redis.call('HMGET', KEYS[2], 'turns', 'tokens_total', 'remarks', 'next_seq', 'next_agent', 'next_job', 'ahead_declined')
 local nxt = tonumber(ARGV[8])

@@ -3,7 +3,8 @@
  * turn-context.ts pause, follow.ts): its follower reads nothing while the turn is under way and
  * reads on after the worker's own message, so the append of that message wakes nobody in the
  * worker; the message is held as the log has it, checked at the next read. And a turn's last token
- * chunk comes with its response and is written with its message (Store.appendAhead/appendNext).
+ * chunk comes with its response and is written with its message (Store.appendAhead/appendNext):
+ * an observer gets it first, and an answer not recorded leaves none.
  * Against a real Redis, with the real manager (Controller) and the workers' turn code; the
  * manager's and the workers' queues are read by hand, so each step is in the test's order.
  */
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load } from "../../src/config/load.js";
 import { ProviderRegistry } from "../../src/llm/index.js";
 import { Controller } from "../../src/manager/controller.js";
+import { follow } from "../../src/observer/follow.js";
 import { buildSpec } from "../../src/manager/spec.js";
 import type { ConversationSpec } from "../../src/protocol/record.js";
 import { DialogMessageSchema, TurnRequestSchema, TurnResponseSchema } from "../../src/protocol/schemas.js";
@@ -90,6 +92,13 @@ describe("a worker's follower during its own turns", () => {
     const [first, second] = s.spec.agents as [ConversationSpec["agents"][number], ConversationSpec["agents"][number]];
     const a = s.worker("pa");
     const b = s.worker("pb");
+    // an observer following the run with its token stream, as dialogue watch and the web page do
+    const seen: Array<{ type: string; seq: number }> = [];
+    const stop = new AbortController();
+    const observed = follow(s.store, s.spec.id, (e) => {
+      if (e.type === "tokens") seen.push({ type: "tokens", seq: e.chunk.seq });
+      if (e.type === "message") seen.push({ type: "message", seq: e.message.metadata.sequence_number });
+    }, { tokens: true, pollMs: 50, signal: stop.signal });
     let snapshots = 0;
     const snapshot = s.store.turnSnapshot.bind(s.store);
     s.store.turnSnapshot = (...args) => {
@@ -125,6 +134,12 @@ describe("a worker's follower during its own turns", () => {
     const chunks = (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)!);
     expect(chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const c of chunks) expect([c.tokens, c.agent_id]).toEqual([log[c.seq - 1]!.metadata.tokens_generated, log[c.seq - 1]!.metadata.agent_id]);
+    // and the observer got each turn's chunk before its message
+    const until = Date.now() + 10_000;
+    while (!seen.some((e) => e.type === "message" && e.seq === 10) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    await observed;
+    expect(seen.map((e) => `${e.type} ${e.seq}`)).toEqual(log.flatMap((m) => [`tokens ${m.metadata.sequence_number}`, `message ${m.metadata.sequence_number}`]));
   });
 
   it("holds its own message as the log has it: a turn recorded otherwise (another attempt's message first) is what its next prompt sees", async () => {
@@ -146,6 +161,8 @@ describe("a worker's follower during its own turns", () => {
     const other = { ...res.message, content: { ...res.message.content, message: "Another attempt's words, recorded first." } };
     expect(await s.controller.onResponse({ data: { ok: true, message: other } } as unknown as Job)).toMatch(/^recorded/);
     expect(await s.controller.onResponse(response)).toMatch(/^already recorded/);
+    // the last token chunk that came with the answer not recorded is not in the stream
+    expect((await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)?.seq)).toEqual([1, 2, 3, 4]);
     await s.controller.onResponse(await take(b, second.pool, 6));
     // what worker a holds for its turn 7: the log's turn 5
     await heldUpTo(a.deps.context, s.spec.id, 6);
