@@ -449,7 +449,7 @@ export class Store {
     return appendResult(await runScript(this.redis, APPEND_NEXT_LUA, 2 + t.keys.length, log as string, record as string, ...t.keys, ...args, msg.metadata.agent_id, ...t.argv));
   }
 
-  /** the token stream's key and the chunk's arguments for an append script (TAIL in scripts.ts): none without a tail */
+  /** the token stream's key and the chunk's arguments for an append script (TAIL_ADD in scripts.ts): none without a tail */
   private tailArgs(msg: DialogMessage, tail: Tail | undefined): { keys: string[]; argv: string[] } {
     if (!tail || tail.maxlen <= 0) return { keys: [], argv: [] };
     const { conversation_id: id, sequence_number: seq, attempt, agent_id } = msg.metadata;

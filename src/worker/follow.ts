@@ -13,9 +13,9 @@
  * unblocks): a turn requested ahead that this shows chosen (manager/ahead.ts) needs no read to
  * know it may go on.
  *
- * When what it read shows the next turn chosen for the worker's own pool, it reads no further
- * until the worker is done with that turn (`pause`): nobody else speaks meanwhile, and the append
- * of the worker's own message then wakes nobody in this process. The worker holds its own message
+ * When what it read shows the next turn chosen for the one agent of the conversation its worker's
+ * pool serves, it reads no further until the worker is done with that turn (`pause`): nobody else
+ * speaks meanwhile, and the append of the worker's own message then wakes nobody in this process. The worker holds its own message
  * as it sent it, and the next read checks it against the log entry (`unchecked`, `checked`): a
  * turn recorded otherwise (another attempt's message came first) is held as the log has it.
  */

@@ -4,9 +4,10 @@
  * not cost one Redis round trip per token. Writes are fire-and-forget during generation, each
  * sent at once (one connection keeps them in order); close() sends the rest before it returns its
  * promise — so a command sent after it on the same connection runs after it — and that promise
- * resolves once every write is done. A turn whose reply is in takes the rest instead (rest()): its
- * response carries it, and the manager writes it with the message, one write fewer a turn. A publisher starts held: nothing is written until release(true)
- * (the run is still going), and nothing ever is after release(false).
+ * resolves once every write is done. A turn whose reply is in may take the rest instead (rest()):
+ * its response carries it, and the manager writes it with the message, one write fewer a turn. A
+ * publisher starts held: nothing is written until release(true) (the run is still going), and
+ * nothing ever is after release(false).
  */
 import type { Store } from "../redis/store.js";
 import type { TokenTail } from "../protocol/schemas.js";
