@@ -81,10 +81,12 @@ export class TokenPublisher {
 
   /**
    * the tokens not written yet, taken for the turn's response to carry (its last chunk, which the
-   * manager writes with the message), or null when there are none or none are to be written; the
+   * manager writes with the message), or null when there are none or none are to be written — or
+   * when their text is longer than `maxText`: they are then written now, as close() does; the
    * publisher writes nothing more
    */
-  rest(): TokenTail | null {
+  rest(maxText = Number.POSITIVE_INFINITY): TokenTail | null {
+    if (this.buffer.length > maxText) this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const tail = this.open === true && (this.buffer !== "" || this.count > 0) ? { text: this.buffer, tokens: this.count, t: now() } : null;

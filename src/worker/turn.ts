@@ -32,6 +32,7 @@ import { DEFAULT_TIMEOUTS } from "../config/schema.js";
 import {
   DialogMessageSchema,
   MAX_FAILED_ATTEMPTS,
+  MAX_TEXT,
   TurnRequestSchema,
   type AttemptNotice,
   type DialogMessage,
@@ -278,7 +279,8 @@ async function takeTurn(deps: TurnDeps, job: Job, req: TurnRequest): Promise<Tur
       // append's script: an observer never sees the message before its last tokens); the chunks
       // written before it are done first (on a cluster the stream and the queue are on two nodes).
       // A manager that does not say it does (req.tail) gets it written here, ahead of the response.
-      const tail = req.tail ? tokens.rest() : null;
+      // (a tail longer than a chunk may be — a reply given in one piece — is written here)
+      const tail = req.tail ? tokens.rest(MAX_TEXT) : null;
       if (req.tail) {
         await tokens.settled();
         await deps.queues.addResponse(req.pool, { ok: true, message, ...(tail ? { tail } : {}) });
