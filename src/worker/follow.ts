@@ -46,8 +46,13 @@ export interface FollowedState {
 }
 
 export interface FollowOptions {
-  /** how long one XREAD blocks; a switch to another conversation waits for it at most this long. @defaultValue 1000 */
+  /**
+   * how long one XREAD blocks; a switch to another conversation waits for it at most this long
+   * (or, while the follower waits out its worker's own turn, until that turn is done). @defaultValue 1000
+   */
   blockMs?: number;
+  /** how long a follower waits for a turn chosen for its worker's pool to begin here (turn-context.ts). @defaultValue 100 */
+  untilBegunMs?: number;
   /** following stops after this long without a new message. @defaultValue 30000 */
   idleMs?: number;
 }

@@ -99,6 +99,7 @@ export class TurnContextReader {
   private lastServed: string | null = null;
   /** the worker's pool: the follower of a conversation waits while a turn chosen for this pool is under way */
   private readonly pool: string | null;
+  private readonly untilBegunMs: number;
   /** the follower waits for turn `seq` of conversation `id`, chosen for this pool (its timer: until the turn begins here) */
   private waiting: { id: string; seq: number; resume: () => void; timer: NodeJS.Timeout | null; begun: boolean } | null = null;
   /** the worker's own message, sent after what is held of the conversation: its follower reads on after it, and checks it against the log */
@@ -113,6 +114,7 @@ export class TurnContextReader {
     follow?: { connect: () => RedisClient; pool?: string } & FollowOptions,
   ) {
     this.pool = follow?.pool ?? null;
+    this.untilBegunMs = follow?.untilBegunMs ?? PAUSE_UNTIL_BEGUN_MS;
     this.follower = follow
       ? new LogFollower(
           store,
@@ -137,7 +139,7 @@ export class TurnContextReader {
    * the next turn that `state` shows chosen is for the one agent of the conversation this worker's
    * pool serves: the follower waits until this worker is done with it (at most PAUSE_AT_MOST_MS),
    * or — the turn taken by another worker of the pool, or not requested yet — until it has not
-   * begun here within PAUSE_UNTIL_BEGUN_MS. (A pool serving several agents of it may take the next turn too: its
+   * begun here within PAUSE_UNTIL_BEGUN_MS (FollowOptions.untilBegunMs). (A pool serving several agents of it may take the next turn too: its
    * follower reads on, as the next turn's history needs the message at once.)
    */
   private pause(id: string, state: FollowedState): Promise<void> | null {
@@ -149,7 +151,7 @@ export class TurnContextReader {
     this.release();
     return new Promise<void>((resolve) => {
       const w = { id, seq: held + 1, resume: resolve, timer: null as NodeJS.Timeout | null, begun: false };
-      w.timer = setTimeout(() => this.release(w), PAUSE_UNTIL_BEGUN_MS).unref();
+      w.timer = setTimeout(() => this.release(w), this.untilBegunMs).unref();
       this.waiting = w;
     });
   }
