@@ -11,11 +11,7 @@
  *   it was: one job, one turn.
  */
 import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load } from "../../src/config/load.js";
-import { ProviderRegistry } from "../../src/llm/index.js";
+import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/manager/controller.js";
 import { buildSpec } from "../../src/manager/spec.js";
 import type { ConversationSpec } from "../../src/protocol/record.js";
@@ -25,24 +21,13 @@ import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
 import { TurnContextReader } from "../../src/worker/turn-context.js";
 import { processTurn, type TurnDeps } from "../../src/worker/turn.js";
-import { freshPrefix, withRedis } from "../helpers/redis.js";
+import { freshPrefix } from "../helpers/redis.js";
 import { heldUpTo } from "../helpers/turn-fixture.js";
+import { FAST_MODEL, turnRig } from "../helpers/turn-rig.js";
 
-const fast = { provider: "simulated" as const, model: "simulated-1", options: { tokens_per_second: 0, time_to_first_token_ms: 0 } };
-const config = load({ env: {}, overrides: { "limits.max_turns": 20 } }).config!;
-const providers = new ProviderRegistry(config);
-const silent = pino({ level: "silent" });
-let redis: Redis;
-const closers: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  redis = await withRedis();
-});
-afterAll(async () => {
-  for (const c of closers) await c();
-  await providers.close();
-  await redis.quit();
-});
+const rig = turnRig();
+const { config, providers, silent, closers } = rig;
+const fast = FAST_MODEL;
 
 interface Setup {
   store: Store;
@@ -54,8 +39,8 @@ interface Setup {
 /** a started two-agent conversation (simulated, zero latency, both agents on pool "shared"); turn 1 requested */
 async function setup(): Promise<Setup & { controller: Controller }> {
   const prefix = freshPrefix();
-  const store = new Store(redis, prefix);
-  const queues = new Queues(redis, prefix, config.queues);
+  const store = new Store(rig.redis, prefix);
+  const queues = new Queues(rig.redis, prefix, config.queues);
   closers.push(() => queues.close());
   const built = buildSpec(config, "simulated");
   const spec = { ...built, agents: built.agents.map((a) => ({ ...a, pool: "shared", model: fast })) };
@@ -99,7 +84,7 @@ async function requestJob(s: Setup, seq: number, reissued = false): Promise<{ id
 
 /** one worker of pool "shared": follows the log when `follow` */
 function worker(s: Setup, follow: boolean): TurnDeps & { context: TurnContextReader } {
-  const context = new TurnContextReader(s.store, follow ? { connect: () => redis.duplicate(), blockMs: 200 } : undefined);
+  const context = new TurnContextReader(s.store, follow ? { connect: () => rig.redis.duplicate(), blockMs: 200 } : undefined);
   closers.push(() => context.close());
   return { store: s.store, context, queues: s.queues, providers, log: silent, track: () => () => undefined };
 }
@@ -108,7 +93,7 @@ async function take(w: TurnDeps, s: Setup, jobId: string): Promise<unknown> {
   return processTurn(w, (await s.queues.requests("shared").getJob(jobId)) as Job);
 }
 
-const tokenSeqs = async (s: Setup): Promise<number[]> => (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => Number(f[f.indexOf("s") + 1]));
+const tokenSeqs = async (s: Setup): Promise<number[]> => (await rig.redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => Number(f[f.indexOf("s") + 1]));
 const responseOf = (s: Setup, seq: number) => s.queues.responses("shared").getJob(s.store.keys.turnJobId(s.spec.id, seq));
 const logSeqs = async (s: Setup) => (await s.store.readLog(s.spec.id)).map((m) => `${m.metadata.sequence_number}:${m.metadata.source === "narrator" ? "narrator" : m.metadata.agent_id}`);
 
@@ -137,7 +122,7 @@ describe("the next turn requested ahead", () => {
     const s = await setup();
     expect(await respond(s.controller, s.spec, 1)).toMatch(/requested ahead/);
     // something the manager did not see: tokens counted that its prediction does not have
-    await redis.hincrby(s.store.keys.record(s.spec.id), "tokens_total", 7);
+    await rig.redis.hincrby(s.store.keys.record(s.spec.id), "tokens_total", 7);
     expect(await respond(s.controller, s.spec, 2)).toBe("recorded");
     const rec = (await s.store.get(s.spec.id))!;
     expect([rec.turns, rec.tokens_total, rec.ahead_declined]).toEqual([2, 27, 3]);
@@ -160,7 +145,7 @@ describe("the next turn requested ahead", () => {
     const answer = await responseOf(s, 3);
     const res = TurnResponseSchema.parse(answer?.data);
     if (!res.ok) throw new Error(`turn 3 failed: ${res.error}`);
-    const streamed = async () => (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).reduce((n, [, f]) => n + (chunkFromEntry(f)?.tokens ?? 0), 0);
+    const streamed = async () => (await rig.redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).reduce((n, [, f]) => n + (chunkFromEntry(f)?.tokens ?? 0), 0);
     expect(res.tail?.tokens).toBeGreaterThan(0);
     expect((await streamed()) + (res.tail?.tokens ?? 0)).toBe(res.message.metadata.tokens_generated);
     // the manager, having read, predicts again from there
@@ -222,7 +207,7 @@ describe("the next turn requested ahead", () => {
   it("Redis that lost its scripts runs the request before the append: the append then refuses the choice, and the turn is requested again", async () => {
     const s = await setup();
     await respond(s.controller, s.spec, 1); // the script is loaded on this connection
-    await redis.script("FLUSH");
+    await rig.redis.script("FLUSH");
     expect(await respond(s.controller, s.spec, 2)).toBe("recorded");
     const rec = (await s.store.get(s.spec.id))!;
     expect([rec.turns, rec.ahead_declined, rec.next_choice?.seq, rec.next_choice?.ahead]).toEqual([2, 3, 3, undefined]);
@@ -252,7 +237,7 @@ describe("the next turn requested ahead", () => {
       expect(out).toMatchObject({ sequence_number: seq, failed: false });
       served.push(seq);
       // turn 6 will not be chosen ahead: the record changes behind the manager's back before turn 5 comes back
-      if (seq === 5) await redis.hincrby(s.store.keys.record(s.spec.id), "tokens_total", 1);
+      if (seq === 5) await rig.redis.hincrby(s.store.keys.record(s.spec.id), "tokens_total", 1);
       await respond(s.controller, s.spec, seq);
     }
     expect(served).toEqual([1, 2, 3, 4, 5]);

@@ -9,11 +9,7 @@
  * manager's and the workers' queues are read by hand, so each step is in the test's order.
  */
 import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load } from "../../src/config/load.js";
-import { ProviderRegistry } from "../../src/llm/index.js";
+import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/manager/controller.js";
 import { follow } from "../../src/observer/follow.js";
 import { buildSpec } from "../../src/manager/spec.js";
@@ -24,24 +20,13 @@ import { Queues } from "../../src/queues/index.js";
 import { Store } from "../../src/redis/store.js";
 import { TurnContextReader } from "../../src/worker/turn-context.js";
 import { processTurn, type TurnDeps } from "../../src/worker/turn.js";
-import { freshPrefix, withRedis } from "../helpers/redis.js";
+import { freshPrefix } from "../helpers/redis.js";
 import { heldUpTo } from "../helpers/turn-fixture.js";
+import { FAST_MODEL, turnRig } from "../helpers/turn-rig.js";
 
-const fast = { provider: "simulated" as const, model: "simulated-1", options: { tokens_per_second: 0, time_to_first_token_ms: 0 } };
-const config = load({ env: {}, overrides: { "limits.max_turns": 20 } }).config!;
-const providers = new ProviderRegistry(config);
-const silent = pino({ level: "silent" });
-let redis: Redis;
-const closers: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  redis = await withRedis();
-});
-afterAll(async () => {
-  for (const c of closers) await c();
-  await providers.close();
-  await redis.quit();
-});
+const rig = turnRig();
+const { config, providers, silent, closers } = rig;
+const fast = FAST_MODEL;
 
 interface Worker {
   deps: TurnDeps & { context: TurnContextReader };
@@ -51,15 +36,15 @@ interface Worker {
 
 /** the tokens of turn `seq` in the token stream */
 async function streamed(s: { store: Store; spec: ConversationSpec }, seq: number): Promise<number> {
-  const chunks = (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f));
+  const chunks = (await rig.redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f));
   return chunks.filter((c) => c?.seq === seq).reduce((n, c) => n + (c?.tokens ?? 0), 0);
 }
 
 /** a started two-agent conversation, each agent on a pool of its own ("pa", "pb"); turn 1 requested */
 async function setup() {
   const prefix = freshPrefix();
-  const store = new Store(redis, prefix);
-  const queues = new Queues(redis, prefix, config.queues);
+  const store = new Store(rig.redis, prefix);
+  const queues = new Queues(rig.redis, prefix, config.queues);
   closers.push(() => queues.close());
   const built = buildSpec(config, "simulated");
   const spec: ConversationSpec = { ...built, agents: built.agents.map((a, i) => ({ ...a, pool: i === 0 ? "pa" : "pb", model: fast })) };
@@ -70,7 +55,7 @@ async function setup() {
   const worker = (pool: string): Worker => {
     const reads: Worker["reads"] = [];
     const connect = () => {
-      const conn = redis.duplicate();
+      const conn = rig.redis.duplicate();
       const pipeline = conn.pipeline.bind(conn);
       conn.pipeline = ((...args: Parameters<typeof conn.pipeline>) => {
         const p = pipeline(...args);
@@ -145,7 +130,7 @@ describe("a worker's follower during its own turns", () => {
       expect(followed.slice(1).flat().map((m) => m.agent)).not.toContain(own);
     }
     // the token stream has every turn's chunks, in the order of the turns, each with its speaker
-    const chunks = (await redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)!);
+    const chunks = (await rig.redis.xrange(s.store.keys.tokens(s.spec.id), "-", "+")).map(([, f]) => chunkFromEntry(f)!);
     expect([...new Set(chunks.map((c) => c.seq))]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const c of chunks) expect(c.agent_id).toBe(log[c.seq - 1]!.metadata.agent_id);
     // and the observer got each turn's chunk before its message
