@@ -9,9 +9,12 @@
  * whose attempts all failed, or whose reply was unusable twice): only those are measured — words,
  * speed, first token, generation time, repetition, echo, sentiment. A failed turn is a turn the
  * agent had: it counts in `turns` and `failed_turns`, its tokens, prompt, queue wait and load time
- * count (they were spent), and its time goes to `failed_time_ms`, not to the generation time.
+ * count (they were spent), and its time goes to `failed_time_ms`, not to the generation time. A
+ * turn of which a worker lost an attempt has no queue wait: its time until the attempt that went
+ * on goes to `failed_time_ms` too.
  */
 import type { AgentSpec } from "../protocol/record.js";
+import { lostAttempts, lostTimeMs } from "../protocol/lost-attempts.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { Mattr } from "./mattr.js";
 import type { AgentMetrics } from "./schema.js";
@@ -34,20 +37,23 @@ export interface MessageFacts {
 const sorted = (xs: number[]): number[] => Array.from(Float64Array.from(xs).sort());
 
 /**
- * The time a model's turn spent on attempts that failed, as its worker measured it (epoch ms on
- * Redis' clock): a failed turn's whole time, started to finished (every attempt, and the waits
- * between them); a retried turn's time up to the attempt that produced the message (the last
- * failed attempt's end and the wait after it). An attempt a worker before it lost (a crash: the
- * queue gave the turn to another) is counted in `failed_attempts` but not timed here: it ended
- * before this worker started the turn.
+ * The time a model's turn spent on attempts that failed (epoch ms on Redis' clock): a failed
+ * turn's whole time, started to finished (every attempt, and the waits between them); a retried
+ * turn's time up to the attempt that produced the message (the last failed attempt's end and the
+ * wait after it), as its worker measured it. A turn of which a worker lost an attempt (a crash, a
+ * kill: the queue gave the turn to a worker again) adds the time from its request to the attempt
+ * that went on (protocol/lost-attempts.ts): no worker timed the lost attempt, and that time is
+ * not a wait for a worker.
  */
 export function failedTimeMs(m: Pick<AnalyzedMessage, "failed" | "metadata">): number {
   const md = m.metadata;
-  if (m.failed) return Math.max(0, md.finished_at - md.started_at);
-  const last = md.failed_attempts.at(-1);
-  if (!last) return 0;
+  const lost = lostTimeMs(md);
+  if (m.failed) return lost + Math.max(0, md.finished_at - md.started_at);
+  // (a lost attempt's `at` is when the worker that went on noticed it: nothing of this worker's)
+  const last = md.failed_attempts.findLast((f) => f.cause !== "worker_lost");
+  if (!last) return lost;
   const resumed = Math.min(md.finished_at, last.at + (last.wait_ms ?? 0));
-  return Math.max(0, resumed - md.started_at);
+  return lost + Math.max(0, resumed - md.started_at);
 }
 
 export class AgentAcc {
@@ -158,12 +164,15 @@ export class AgentAcc {
     }
   }
 
-  /** what a model's turn spent, spoken or not: tokens, prompt, the wait for a worker, loading the model */
+  /**
+   * what a model's turn spent, spoken or not: tokens, prompt, the wait for a worker, loading the
+   * model (the queue wait of a turn with a lost attempt is mostly that attempt: failedTimeMs counts it)
+   */
   private cost(m: AnalyzedMessage): void {
     const md = m.metadata;
     this.tokens += md.tokens_generated;
     this.prompt += md.prompt_tokens ?? 0;
-    this.queue.push(md.queue_wait_ms);
+    if (lostAttempts(md) === 0) this.queue.push(md.queue_wait_ms);
     this.loadTotal += md.load_time_ms;
     this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
   }

@@ -30,10 +30,14 @@
  *
  * Version 7: a run with no turn has no duration (run.duration_s null, as `dialogue list` says it),
  * whatever ended it; it was the time from its start to its end.
+ *
+ * Version 8: a turn of which a worker lost an attempt (a crash or a kill) counts its time from the
+ * request to the attempt that went on in agents[].failed_time_ms, and not in queue_wait_ms (it was
+ * the other way round: "time in failed attempts 0.0 s", and a queue wait of the lock's length).
  */
 import { z } from "zod";
 
-export const ANALYSIS_VERSION = 7;
+export const ANALYSIS_VERSION = 8;
 
 const num = z.number();
 const maybe = num.nullable();
@@ -146,7 +150,7 @@ export const AgentMetricsSchema = z
     prompt_tokens: z.number().int().nonnegative(),
     generation_time_ms: num.describe(`time the agent's model spent generating the turns it spoke (a retried turn: the attempt that succeeded)${personNote}`),
     failed_time_ms: num.describe(
-      `time the agent's turns spent on attempts that failed, as the worker measured it: a failed turn's whole time, started to finished (its attempts and the waits between them), and a retried turn's time before the attempt that succeeded${personNote}`,
+      `time the agent's turns spent on attempts that failed: a failed turn's whole time, started to finished (its attempts and the waits between them), and a retried turn's time before the attempt that succeeded, as the worker measured it; and a turn of which a worker lost an attempt (a crash or a kill; the queue gave the turn to a worker again), its time from the request to the attempt that went on${personNote}`,
     ),
     tokens_per_second: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
@@ -160,7 +164,7 @@ export const AgentMetricsSchema = z
     queue_wait_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe(`request queued to generation started: the wait for a worker${personNote}`),
+      .describe(`request queued to generation started: the wait for a worker, over the turns no worker lost an attempt of (that time is in failed_time_ms)${personNote}`),
     answer_time_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()

@@ -22,6 +22,7 @@ import { waitingFor, type Waiting } from "./waiting.js";
 import { turnInFlight } from "./stopping.js";
 import { choiceShown, chosenText, isPerson, nameOf, placeMark, remarkWhen, skipText, speaksBy } from "./who.js";
 import { placeOf, turnCounter, turnOf, type Place } from "../protocol/turn-count.js";
+import { queueWaitText } from "../protocol/lost-attempts.js";
 
 type Write = (s: string) => void;
 
@@ -49,7 +50,7 @@ export function personasText(personas: Persona[]): string {
 
 /** `turnOrder`: the run's (a fall-back to round robin in a run of another order is shown, with why) */
 /** a turn the manager recorded itself (no worker returned it): its `worker` is the manager's; runs recorded before `recorded_by` say so in the note */
-const byManager = (m: DialogMessage): boolean => m.metadata.recorded_by === "manager" || (m.metadata.source === "model" && m.note?.startsWith("recorded by the manager") === true);
+export const byManager = (m: DialogMessage): boolean => m.metadata.recorded_by === "manager" || (m.metadata.source === "model" && m.note?.startsWith("recorded by the manager") === true);
 
 /**
  * one message, marked by its place (who.ts placeMark): a turn by its number, as every other label
@@ -89,7 +90,7 @@ export function messageText(m: DialogMessage, withMeta = true, turnOrder?: strin
   } else if (withMeta) {
     lines.push(
       `    ${plural(md.tokens_generated, "token")} · ${tpsText(md)} tok/s · ttft ${fmt(md.time_to_first_token_ms, 0, " ms")} · ` +
-        `${turnTimeText(m)} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${md.queue_wait_ms} ms · ` +
+        `${turnTimeText(m)} · prompt ${md.prompt_tokens ?? "–"} · queue wait ${byManager(m) ? "–" : queueWaitText(md, (n) => `${n} ms`)} · ` +
         `${byManager(m) ? `recorded by the manager ${md.worker.host}/${md.worker.pid} (no worker returned it)` : `worker ${md.worker.host}/${md.worker.pid}`} · attempt ${md.attempt}`,
     );
   }

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../src/protocol/keys.js";
 import { chunkFromEntry } from "../../src/protocol/token-entry.js";
+import { readStored } from "../../src/redis/analysis-store.js";
 import { Store } from "../../src/redis/store.js";
 import { childrenOf, cliEnv, exited, startCli, waitFor } from "../helpers/cli.js";
 import { freshPrefix, testRedisUrl } from "../helpers/redis.js";
@@ -66,6 +67,17 @@ describe("worker SIGKILLed mid-turn", () => {
     const final = (await store.get(id))!;
     expect(final.stop_reason).toBe("max_turns");
     expect(final.turns).toBe(4);
+    // the killed worker's attempt was timed by nobody: the time from the request to the attempt
+    // that went on is the lost attempt and the queue's wait to give the turn out again (its lock:
+    // 1.5 s) — shown as such, and counted as time in failed attempts, not as a wait for a worker
+    expect(m2.metadata.failed_attempts.map((f) => f.cause)).toContain("worker_lost");
+    const lostMs = m2.metadata.started_at - m2.metadata.requested_at;
+    expect(lostMs).toBeGreaterThan(1000);
+    expect(run.out()).toContain(` · queue wait ${m2.metadata.queue_wait_ms} ms with a lost attempt · `);
+    const { analysis } = await readStored(store, id);
+    const agent = analysis?.agents.find((a) => a.agent_id === m2.metadata.agent_id);
+    expect(agent?.failed_time_ms).toBe(lostMs);
+    expect(agent?.queue_wait_ms.p95).toBeLessThan(1000);
   }, 90_000);
 
   it("with standalone processes: another worker of the pool takes the turn over", async () => {

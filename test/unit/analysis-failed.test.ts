@@ -14,6 +14,8 @@ import { analysisSection } from "../../src/analysis/export-html.js";
 import { reportMarkdown } from "../../src/analysis/report-md.js";
 import { reportText } from "../../src/analysis/report-text.js";
 import { AnalysisSchema } from "../../src/analysis/schema.js";
+import { messageText } from "../../src/observer/plain.js";
+import { queueWaitText } from "../../src/protocol/lost-attempts.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
@@ -68,11 +70,34 @@ describe("the figures: a failed turn is had, not spoken", () => {
     expect(by("c").time_to_first_token_ms.mean).toBeNull();
   });
 
-  it("an attempt that failed before this worker started the turn (a lost worker's) is counted, not timed", () => {
+  it("an attempt that failed before this worker started the turn, not lost (the request carried it), is counted, not timed again", () => {
     const m = fx.messages[1]!;
-    const lost = { ...m.metadata.failed_attempts[0]!, at: m.metadata.started_at - 10_000, wait_ms: null };
-    expect(failedTimeMs({ failed: false, metadata: { ...m.metadata, failed_attempts: [lost] } })).toBe(0);
+    const before = { ...m.metadata.failed_attempts[0]!, at: m.metadata.started_at - 10_000, wait_ms: null };
+    expect(failedTimeMs({ failed: false, metadata: { ...m.metadata, failed_attempts: [before] } })).toBe(0);
     expect(failedTimeMs(m)).toBe(4000);
+  });
+
+  it("an attempt a worker lost (a crash, a kill): the time from the request to the attempt that went on is time in failed attempts, not a queue wait", () => {
+    // Ben's one turn, taken again by another worker 5,617 ms after it was requested (its worker was
+    // killed, and the queue gave the turn out again once the lock ran out); then it went as before
+    const m = fx.messages[1]!;
+    // (its `at`: when the worker that went on noticed it, just after it started)
+    const lost = { ...m.metadata.failed_attempts[0]!, cause: "worker_lost" as const, at: m.metadata.started_at + 1, wait_ms: null };
+    const md = { ...m.metadata, requested_at: m.metadata.started_at - 5617, queue_wait_ms: 5617 };
+    const retried = { ...m, metadata: { ...md, failed_attempts: [lost] } };
+    expect(failedTimeMs(retried)).toBe(5617);
+    // lost, then an attempt of this worker failed (3 s in, 1 s wait): both
+    expect(failedTimeMs({ ...m, metadata: { ...md, failed_attempts: [lost, m.metadata.failed_attempts[0]!] } })).toBe(5617 + 4000);
+    // a failed turn with a lost attempt: its whole time, from the request
+    expect(failedTimeMs({ failed: true, metadata: retried.metadata })).toBe(5617 + m.metadata.finished_at - m.metadata.started_at);
+
+    const entries = fx.entries.map((e, i) => (i === 1 ? { ...e, message: retried } : e));
+    const b = analyze(fx.record, entries, { now: 0 }).agents.find((g) => g.agent_id === "b")!;
+    expect(b).toMatchObject({ failed_time_ms: 5617, failed_attempts: 1, failure_causes: { worker_lost: 1 }, retried_turns: 1, generation_time_ms: 1200 });
+    // Ben's only turn waited for no worker that the figures could tell apart from the lost attempt
+    expect(b.queue_wait_ms).toEqual({ mean: null, p50: null, p95: null });
+    // the other agents' queue waits are as before
+    expect(analyze(fx.record, entries, { now: 0 }).agents[0]?.queue_wait_ms).toEqual(by("a").queue_wait_ms);
   });
 
   it("turn-taking: a failed turn is passed over in who answered whom, and is no reply", () => {
@@ -130,6 +155,16 @@ describe("the views say it", () => {
     expect(html).toContain("<tr><td>turns</td><td>2</td><td>1</td><td>2 (2 failed)</td></tr>");
     expect(html).toContain("<tr><td>words per turn</td><td>7.5</td><td>14.0</td><td>–</td></tr>");
     expect(html).toContain("<tr><td>sentiment lexicon · self (n)</td><td>+0.23 · – (0)</td><td>0.00 · +0.40 (1)</td><td>– · – (0)</td></tr>");
+  });
+
+  it("a turn's queue wait that holds a lost attempt says so (show, plain output and the TUI)", () => {
+    const m = fx.messages[1]!;
+    const lost = { ...m.metadata.failed_attempts[0]!, cause: "worker_lost" as const, at: m.metadata.started_at, wait_ms: null };
+    const retried = { ...m, metadata: { ...m.metadata, queue_wait_ms: 5617, failed_attempts: [lost] } };
+    expect(messageText(retried)).toContain(" · queue wait 5617 ms with a lost attempt · ");
+    expect(messageText(m)).toContain(` · queue wait ${m.metadata.queue_wait_ms} ms · `);
+    const two = { ...retried, metadata: { ...retried.metadata, failed_attempts: [lost, { ...lost, attempt: 2 }] } };
+    expect(queueWaitText(two.metadata, (n) => `${(n / 1000).toFixed(1)} s`)).toBe("5.6 s with 2 lost attempts");
   });
 
   it("a turn cut and one failed: both beside the count", () => {

@@ -41,5 +41,7 @@ describe("a turn no worker returned, recorded by the manager", () => {
     const shown = messageText(m);
     expect(shown).toContain(`recorded by the manager ${hostName()}/${process.pid} (no worker returned it)`);
     expect(shown).not.toMatch(/worker [^ ]+\/\d+/);
+    // no worker took it up and none waited for it: no queue wait is made up
+    expect(shown).toContain(" · queue wait – · ");
   });
 });

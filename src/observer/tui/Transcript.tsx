@@ -11,7 +11,7 @@
 import { Box, Static, Text } from "ink";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
-import { modelLabel } from "../plain.js";
+import { byManager, modelLabel } from "../plain.js";
 import type { Place } from "../../protocol/turn-count.js";
 import { agentIndex, choiceShown, chosenText, placeText, skipText } from "../who.js";
 import { ms } from "./format.js";
@@ -19,6 +19,7 @@ import { tpsText, turnTimeText } from "../../analysis/format.js";
 import type { TranscriptItem } from "./state.js";
 import { clean, wrapRows } from "./text.js";
 import { agentColor, tone, useTheme } from "./theme.js";
+import { queueWaitText } from "../../protocol/lost-attempts.js";
 
 /** pre-wrapped (see wrapRows), so Ink has nothing left to wrap */
 function Para({ text, width, dim }: { text: string; width: number; dim?: boolean }) {
@@ -44,7 +45,7 @@ function metaText(m: DialogMessage): string {
   if (md.source === "human") return `${m.skipped ? "a person's turn, unanswered" : "typed by a person"} · ${(md.generation_time_ms / 1000).toFixed(1)} s after the turn was offered`;
   return (
     `${md.tokens_generated} tok · ${tpsText(md)} tok/s · ttft ${ms(md.time_to_first_token_ms)} · ` +
-    `${turnTimeText(m)} · queue ${ms(md.queue_wait_ms)} · ${modelLabel(md.provider, md.model)}`
+    `${turnTimeText(m)} · queue ${byManager(m) ? "–" : queueWaitText(md, ms)} · ${modelLabel(md.provider, md.model)}`
   );
 }
 
