@@ -33,7 +33,8 @@
  *
  * Version 8: a turn of which a worker lost an attempt (a crash or a kill) counts its time from the
  * request to the attempt that went on in agents[].failed_time_ms, and not in queue_wait_ms (it was
- * the other way round: "time in failed attempts 0.0 s", and a queue wait of the lock's length).
+ * the other way round: "time in failed attempts 0.0 s", and a queue wait of the lock's length);
+ * nor is it a handoff in orchestration.handoff_ms.
  */
 import { z } from "zod";
 
@@ -373,7 +374,7 @@ export const AnalysisSchema = z
     run: RunMetricsSchema,
     agents: z.array(AgentMetricsSchema).describe("one per agent of the conversation, in its order (people included; not the narrator)"),
     orchestration: z
-      .object({ handoff_ms: DistSchema.describe("previous message recorded -> next generation started") })
+      .object({ handoff_ms: DistSchema.describe("previous message recorded -> next generation started (a turn of which a worker lost an attempt is left out: when that attempt began is not known)") })
       .strict(),
     content: ContentMetricsSchema,
     turn_taking: TurnTakingSchema,

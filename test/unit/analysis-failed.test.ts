@@ -97,7 +97,10 @@ describe("the figures: a failed turn is had, not spoken", () => {
     // Ben's only turn waited for no worker that the figures could tell apart from the lost attempt
     expect(b.queue_wait_ms).toEqual({ mean: null, p50: null, p95: null });
     // the other agents' queue waits are as before
-    expect(analyze(fx.record, entries, { now: 0 }).agents[0]?.queue_wait_ms).toEqual(by("a").queue_wait_ms);
+    const all = analyze(fx.record, entries, { now: 0 });
+    expect(all.agents[0]?.queue_wait_ms).toEqual(by("a").queue_wait_ms);
+    // nor is it a handoff: when the lost attempt began is not known (one handoff fewer, the others as they were)
+    expect(all.orchestration.handoff_ms.n).toBe(a.orchestration.handoff_ms.n - 1);
   });
 
   it("turn-taking: a failed turn is passed over in who answered whom, and is no reply", () => {
