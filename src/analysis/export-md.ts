@@ -7,12 +7,12 @@ import { choiceShown, chosenText, placeMark, remarkWhen } from "../observer/who.
 import { personaOf, type ConversationRecord, type TurnOrder } from "../protocol/record.js";
 import { placeOf, type Place } from "../protocol/turn-count.js";
 import type { DialogMessage } from "../protocol/schemas.js";
-import { modelLabel, ms, plural, secs, statusLabel, tpsText, turnTimeText } from "./format.js";
+import { modelLabel, ms, plural, runStatusText, secs, tpsText, turnTimeText } from "./format.js";
 import { reportMarkdown } from "./report-md.js";
 import type { Analysis } from "./schema.js";
 
 export function mdHead(rec: ConversationRecord): string {
-  const out = [`# ${rec.spec.scenario.title}`, "", `Conversation \`${rec.spec.id}\` · ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status}`, ""];
+  const out = [`# ${rec.spec.scenario.title}`, "", `Conversation \`${rec.spec.id}\` · ${runStatusText(rec)}`, ""];
   if (rec.error) out.push(`**Error:** ${inline(rec.error)}`, "");
   if (rec.story) out.push("## Story", "", `**${rec.story.title}**`, "", rec.story.setting, "", rec.story.initial_situation, "");
   if (rec.personas) {

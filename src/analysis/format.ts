@@ -20,6 +20,22 @@ export function statusLabel(status: string, stopReason: string | null | undefine
   return `${status} (${stopReason})`;
 }
 
+/** "2 failed, 1 stalled": turns that went wrong, from a record's counters ("" when none, or not counted) */
+export function troubleText(r: { failed_turns?: number | null; stalled_turns?: number | null }): string {
+  return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
+}
+
+/**
+ * A run's status as every view says it: the status and its stop reason, and the turns that went
+ * wrong — "completed (max_turns) · 2 failed" —, so a run whose turns failed is never shown as
+ * plainly completed. `none`: what stands for a stop reason not recorded (by default the status alone).
+ */
+export function runStatusText(r: { status: string; stop_reason: string | null | undefined; failed_turns?: number | null; stalled_turns?: number | null }, none?: string): string {
+  const status = r.stop_reason || none !== undefined ? statusLabel(r.status, r.stop_reason, none) : r.status;
+  const trouble = troubleText(r);
+  return trouble ? `${status} · ${trouble}` : status;
+}
+
 export function num(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -3,7 +3,7 @@
  * Markdown and the HTML page (and so for the end-of-run screen), so they cannot disagree.
  */
 import { FINAL_STATUSES } from "../protocol/record.js";
-import { DASH, int, modelLabel, ms, num, pct, plural, ratio, secs, signed, statusLabel } from "./format.js";
+import { DASH, int, modelLabel, ms, num, pct, plural, ratio, runStatusText, secs, signed, statusLabel } from "./format.js";
 import type { Analysis, AgentMetrics, Window } from "./schema.js";
 
 export type Row = [label: string, ...values: string[]];
@@ -29,10 +29,7 @@ export function outcomeText(o: { skipped_turns?: number; failed_turns: number; s
     .join(", ");
 }
 
-/** "2 failed, 1 stalled": turns that went wrong, from a record's counters ("" when none, or not counted) */
-export function troubleText(r: { failed_turns: number | null; stalled_turns: number | null }): string {
-  return [r.failed_turns ? `${r.failed_turns} failed` : "", r.stalled_turns ? `${r.stalled_turns} stalled` : ""].filter(Boolean).join(", ");
-}
+export { troubleText } from "./format.js";
 
 /** a person's turns: how many they typed, and how many nobody answered ("3 typed by a person, 2 skipped"); none: it was never their turn */
 export function personTurnsText(turns: number, skipped: number): string {
@@ -270,7 +267,7 @@ export function runRows(a: Analysis): Array<[string, string]> {
     .join(", ");
   return [
     ["scenario", r.scenario],
-    ["status", statusLabel(r.status, r.stop_reason, DASH)],
+    ["status", runStatusText(r, DASH)],
     ["duration", secs(r.duration_s)],
     ["turns", int(r.turns)],
     ["failed · stalled · retried turns", triple(int(r.failed_turns), int(r.stalled_turns), int(r.retried_turns))],

@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { num, plural, statusLabel } from "../analysis/format.js";
+import { num, plural, runStatusText, troubleText } from "../analysis/format.js";
 import { endStopped, requestStop } from "../manager/stop.js";
 import { isFinal, spanSeconds, type Status, type StopReason } from "../protocol/record.js";
 import { analysisOf } from "../redis/analysis-store.js";
@@ -213,7 +213,7 @@ function report(e: Ended, n: number, of: number, json: boolean): void {
     out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
     return;
   }
-  const how = e.stop_reason ? statusLabel(e.status, e.stop_reason) : e.status;
+  const how = runStatusText(e);
   const s = seconds(e);
   out(`[${n}/${of}] ${e.id} ${how} · ${plural(e.turns, "turn")} · ${plural(e.tokens, "token")} · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
 }
@@ -234,8 +234,10 @@ function total(ended: Ended[], json: boolean): void {
   const how = Object.entries(statuses)
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
+  // the turns that went wrong, over the batch: a batch whose turns failed is never shown as plainly completed
+  const trouble = troubleText({ failed_turns: ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0), stalled_turns: ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0) });
   out(
-    `${plural(ended.length, "conversation")}: ${how} · ${plural(turns, "turn")} · ${plural(tokens, "token")} · ` +
+    `${plural(ended.length, "conversation")}: ${how} · ${plural(turns, "turn")}${trouble ? ` (${trouble})` : ""} · ${plural(tokens, "token")} · ` +
       `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`,
   );
 }

@@ -13,8 +13,7 @@ import { waitingFor } from "../observer/waiting.js";
 import { alreadyEndedText } from "../observer/already-ended.js";
 import { waitingForLines } from "../observer/unserved.js";
 import { speaksBy } from "../observer/who.js";
-import { troubleText } from "../analysis/report-rows.js";
-import { statusLabel, utcSeconds } from "../analysis/format.js";
+import { runStatusText, utcSeconds } from "../analysis/format.js";
 import { dialogueSeconds, isFinal, turnsTaken } from "../protocol/record.js";
 import { isTurn, turnCounter } from "../protocol/turn-count.js";
 import { deadLetters, readableReason, type DeadLetter } from "../queues/dead-letters.js";
@@ -78,14 +77,13 @@ imported today from rows dated last month is listed by --since 1h (after the run
         // a run going on: to its latest sign of life, where it ends if it is found abandoned
         const dur = dialogueSeconds(rec, await store.endOf(rec));
         const models = [...new Set(rec.spec.agents.map(speaksBy))].join(", ");
-        const status = rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status;
-        const troubles = troubleText(rec);
+        const status = runStatusText(rec);
         const src = rec.spec.source;
         const from = src ? (src.kind === "continue" ? `continues ${src.conversation_id}` : `imported from ${src.file}`) : null;
         if (opts.json) {
           out(JSON.stringify({ id, created_at: rec.spec.created_at, started_at: rec.started_at, ended_at: rec.ended_at, duration_s: dur, turns: turnsTaken(rec), remarks: rec.remarks ?? 0, failed_turns: rec.failed_turns, stalled_turns: rec.stalled_turns, cut_turns: rec.cut_turns, retried_turns: rec.retried_turns, status: rec.status, stop_reason: rec.stop_reason, error: rec.error, scenario: rec.spec.scenario.title, source: src ?? null, agent_count: rec.spec.agents.length, agents: rec.spec.agents.map((a) => (a.kind === "human" ? { id: a.id, kind: a.kind, provider: "human", model: null } : { id: a.id, kind: a.kind, provider: a.model.provider, model: a.model.model })) }));
         } else {
-          rows.push({ id, started: iso(rec.spec.created_at), duration: dur === null ? "–" : `${dur.toFixed(1)}s`, turns: turnsTaken(rec), agents: rec.spec.agents.length, status: `${status}${troubles ? ` · ${troubles}` : ""}`, scenario: clean(rec.spec.scenario.title).replace(/\n/g, " "), models: `${models}${from ? ` · ${from}` : ""}` });
+          rows.push({ id, started: iso(rec.spec.created_at), duration: dur === null ? "–" : `${dur.toFixed(1)}s`, turns: turnsTaken(rec), agents: rec.spec.agents.length, status, scenario: clean(rec.spec.scenario.title).replace(/\n/g, " "), models: `${models}${from ? ` · ${from}` : ""}` });
         }
       }
       if (rows.length > 0) for (const line of listTable(rows, terminalWidth())) out(line);
@@ -151,7 +149,7 @@ export function showCommand(): Command {
         return;
       }
       out(headerText(rec));
-      out(`  status: ${rec.stop_reason ? statusLabel(rec.status, rec.stop_reason) : rec.status} · created ${iso(rec.spec.created_at)} UTC`);
+      out(`  status: ${runStatusText(rec)} · created ${iso(rec.spec.created_at)} UTC`);
       if (rec.status === "stopped" && rec.started_at === null && rec.turns === 0) out("  stopped before its dialogue began: no turn was asked for");
       if (rec.story) out(`\n${storyText(rec.story)}`);
       if (rec.personas) out(`\n${personasText(rec.personas)}`);

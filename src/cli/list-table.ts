@@ -37,6 +37,26 @@ function cut(text: string, width: number): string {
   return `${s.trimEnd()}…`;
 }
 
+/** a status cell's parts: the status without its stop reason, and the turns that went wrong (" · 2 failed", or "") */
+function statusParts(text: string): { bare: string; tail: string } {
+  const at = text.indexOf(" · ");
+  const [head, tail] = at < 0 ? [text, ""] : [text.slice(0, at), text.slice(at)];
+  return { bare: head.replace(/ \(.*\)$/, ""), tail };
+}
+
+/**
+ * a status cut to `width`: its stop reason goes first ("completed · 2 failed"), then the status is
+ * cut before the turns that went wrong, which stay ("compl… · 2 failed"): a run whose turns failed
+ * never reads as plainly completed
+ */
+export function cutStatus(text: string, width: number): string {
+  if (stringWidth(text) <= width) return text;
+  const { bare, tail } = statusParts(text);
+  if (stringWidth(bare + tail) <= width) return bare + tail;
+  const room = width - stringWidth(tail);
+  return tail && room >= 4 ? cut(bare, room) + tail : cut(text, width);
+}
+
 const pad = (text: string, width: number, right: boolean): string => {
   const fill = " ".repeat(Math.max(0, width - stringWidth(text)));
   return right ? fill + text : text + fill;
@@ -73,6 +93,13 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
     }
     const over = fixedOf() - GAP.length - width;
     if (over > 0) widths[5] = Math.min(widths[5] ?? 0, Math.max(MIN_STATUS, (widths[5] ?? 0) - over));
+    // the text columns rather than the statuses' stop reasons: when neither would fit, STATUS
+    // shrinks, as far as its cells without their stop reasons, to leave them a few characters each
+    const compact = Math.max(stringWidth(HEAD[5]), ...table.map((r) => stringWidth(statusParts(r.status).bare + statusParts(r.status).tail)));
+    // (not when they still would not fit)
+    const was = widths[5] ?? 0;
+    const shrunk = Math.max(compact, was - (2 * MIN_TEXT + GAP.length - (width - fixedOf())));
+    if (width - fixedOf() < MIN_TEXT && width - fixedOf() + was - shrunk >= MIN_TEXT) widths[5] = shrunk;
     const fixed = fixedOf();
     const [scenario = 0, models = 0] = widths.slice(6);
     const rest = width - fixed;
@@ -93,7 +120,8 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
     shown
       .map((i) => {
         const w = widths[i] ?? 0;
-        return i === shown[shown.length - 1] ? cut(c[i] ?? "", w) : pad(cut(c[i] ?? "", w), w, RIGHT.has(i));
+        const fit = i === 5 ? cutStatus : cut;
+        return i === shown[shown.length - 1] ? fit(c[i] ?? "", w) : pad(fit(c[i] ?? "", w), w, RIGHT.has(i));
       })
       .join(GAP);
   const out = [line(HEAD)];

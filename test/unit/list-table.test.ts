@@ -47,7 +47,8 @@ describe("list table at 80 columns", () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     expect(lines[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+DURATION\s+TURNS\s+STATUS$/);
     expect(lines[1]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+completed \(max_turns\)$/);
-    expect(lines[2]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+failed \(no turn succ.*…$/);
+    // cut, a status loses its stop reason before the turns that went wrong: never plainly "failed" or "completed"
+    expect(lines[2]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+10\.3s\s+3\s+failed · 2 failed$/);
   });
 
   it("a row of another year (an imported recording) keeps every row's year; only the seconds go", () => {
@@ -63,11 +64,24 @@ describe("list table at 80 columns", () => {
     const at60 = listTable([row(2, "A chance meeting"), stopped], 60);
     for (const l of at60) expect(l.length).toBeLessThanOrEqual(60);
     expect(at60[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+TURNS\s+STATUS$/);
-    expect(at60[1]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+3\s+completed \(max…$/);
+    expect(at60[1]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+3\s+completed$/);
+    expect(at60[2]).toMatch(/^20261130-234828-2bd95\s+11-30 23:48\s+3\s+sto… · 1 failed$/);
     const at45 = listTable([row(2, "A chance meeting"), stopped], 45);
     for (const l of at45) expect(l.length).toBeLessThanOrEqual(45);
     expect(at45[0]).toMatch(/^ID\s+TURNS\s+STATUS$/);
-    expect(at45[2]).toMatch(/^20261130-234828-2bd95\s+3\s+stopped \(user_…$/);
+    expect(at45[2]).toMatch(/^20261130-234828-2bd95\s+3\s+sto… · 1 failed$/);
+  });
+
+  it("a status with failed turns keeps them when it is cut, and gives its stop reason up first", () => {
+    const failing = { ...row(2, "A chance meeting"), status: "completed (max_turns) · 2 failed" };
+    const at80 = listTable([row(2, "A chance meeting"), failing], 80);
+    for (const l of at80) expect(l.length).toBeLessThanOrEqual(80);
+    expect(at80[2]).toMatch(/\s3\s+completed · 2 failed$/);
+    // with no room for SCENARIO and MODELS at all, STATUS gives up stop reasons to leave MODELS some (which says what is simulated)
+    const at100 = listTable([row(2, "A chance meeting"), failing], 100);
+    for (const l of at100) expect(l.length).toBeLessThanOrEqual(100);
+    expect(at100[0]).toMatch(/\sSTATUS\s+MODELS$/);
+    expect(at100[2]).toMatch(/\s2\s+completed · 2 failed\s+ollama\/llama3\..*…$/);
   });
 
   it("where it fits, the full start time and the agent count", () => {

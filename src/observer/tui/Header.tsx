@@ -14,6 +14,7 @@ import wrapAnsi from "wrap-ansi";
 import { simulatedBadge } from "../plain.js";
 import { nameOf, speaksBy } from "../who.js";
 import { bar, clock } from "./format.js";
+import { runStatusText } from "../../analysis/format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme, type Theme } from "./theme.js";
 
@@ -90,7 +91,7 @@ export function statusText(r: ConversationRecord): string {
     case "running":
       return "running";
     default:
-      return r.stop_reason ? `${r.status} (${r.stop_reason})` : r.status;
+      return runStatusText(r);
   }
 }
 

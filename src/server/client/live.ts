@@ -22,7 +22,7 @@
  * (0), and each message streamed here whole says whether the streamed text is the recorded one
  * (data-streamed="whole") or not ("differs").
  */
-import { DASH, int, ms, num } from "../../analysis/format.js";
+import { DASH, int, ms, num, runStatusText } from "../../analysis/format.js";
 import { apply, initialState, type ViewState } from "../../observer/tui/state.js";
 import { agentStats } from "../../observer/tui/stats.js";
 import { choiceShown, chosenText, nameOf, speaksBy, turnAt } from "../../observer/who.js";
@@ -80,7 +80,7 @@ function sayStopping(text: string | null): void {
 
 function showRecord(r: ConversationRecord, html: { story: string | null; personas: string | null } | null): void {
   const status = $("status");
-  status.textContent = `${r.status}${r.stop_reason ? ` (${r.stop_reason})` : ""}`;
+  status.textContent = runStatusText(r);
   status.className = `status ${r.status}`;
   // a narrator's remarks and a continued run's history are messages, not turns
   const turns = document.getElementById("turns");

@@ -7,7 +7,7 @@
 import { agentIndex, analysisSection, flagStarts, htmlPlaced, personasSection, storySection, table } from "../../analysis/export-html.js";
 import { turnCounter } from "../../protocol/turn-count.js";
 import { compareRows } from "../../analysis/compare.js";
-import { DASH, int, modelLabel, num, secs, utcSeconds } from "../../analysis/format.js";
+import { DASH, int, modelLabel, num, runStatusText, secs, utcSeconds } from "../../analysis/format.js";
 import { troubleText } from "../../analysis/report-rows.js";
 import type { Analysis } from "../../analysis/schema.js";
 import { barChart, esc, PALETTE } from "../../analysis/svg.js";
@@ -100,7 +100,7 @@ function header(rec: ConversationRecord): string {
   const order = rec.spec.turn_order === "round_robin" ? "" : ` · turn order: ${esc(rec.spec.turn_order.replace("_", " "))}`;
   const state = runStateText(rec);
   return `<h1>${esc(rec.spec.scenario.title)}</h1>
-<p class="meta">conversation ${esc(rec.spec.id)} · ${imported ? "recorded from" : "created"} ${esc(iso(rec.spec.created_at))} UTC · <span id="status" class="status ${esc(rec.status)}">${esc(statusText(rec.status, rec.stop_reason))}</span> · ${progress}${order}</p>
+<p class="meta">conversation ${esc(rec.spec.id)} · ${imported ? "recorded from" : "created"} ${esc(iso(rec.spec.created_at))} UTC · <span id="status" class="status ${esc(rec.status)}">${esc(runStatusText(rec))}</span> · ${progress}${order}</p>
 ${sourceLine(rec)}<p class="meta" id="agents">${agents}</p>${state === null ? "" : `\n<p class="meta" id="run-state">${esc(state)}</p>`}`;
 }
 
