@@ -31,7 +31,7 @@ import { onOutputClosed, write } from "./output.js";
 /** how often the records are polled; @defaultValue 250 */
 const POLL_MS = 250;
 
-interface Ended {
+export interface Ended {
   id: string;
   status: Status;
   stop_reason: StopReason | null;
@@ -213,9 +213,13 @@ function report(e: Ended, n: number, of: number, json: boolean): void {
     out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
     return;
   }
-  const how = runStatusText(e);
+  out(endedLine(e, n, of));
+}
+
+/** "[1/3] <id> completed (max_turns) · 2 failed · 6 turns · 410 tokens · 3.2 s": a run of the batch, as it ends */
+export function endedLine(e: Ended, n: number, of: number): string {
   const s = seconds(e);
-  out(`[${n}/${of}] ${e.id} ${how} · ${plural(e.turns, "turn")} · ${plural(e.tokens, "token")} · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`);
+  return `[${n}/${of}] ${e.id} ${runStatusText(e)} · ${plural(e.turns, "turn")} · ${plural(e.tokens, "token")} · ${s === null ? "–" : `${num(s, 1)} s`}${e.error ? ` · ${e.error}` : ""}`;
 }
 
 function total(ended: Ended[], json: boolean): void {
@@ -231,13 +235,18 @@ function total(ended: Ended[], json: boolean): void {
     out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, tokens, duration_s: span, turns_per_second: rate }));
     return;
   }
+  out(totalLine(ended, statuses, turns, tokens, span, rate));
+}
+
+/** "3 conversations: 3 completed · 18 turns (2 failed) · …": the batch, once every run ended */
+export function totalLine(ended: readonly Ended[], statuses: Record<string, number>, turns: number, tokens: number, span: number | null, rate: number | null): string {
   const how = Object.entries(statuses)
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
   // the turns that went wrong, over the batch: a batch whose turns failed is never shown as plainly completed
   const trouble = troubleText({ failed_turns: ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0), stalled_turns: ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0) });
-  out(
+  return (
     `${plural(ended.length, "conversation")}: ${how} · ${plural(turns, "turn")}${trouble ? ` (${trouble})` : ""} · ${plural(tokens, "token")} · ` +
-      `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`,
+    `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`
   );
 }

@@ -9,6 +9,7 @@ import { analyze } from "../../src/analysis/analyzer.js";
 import { runStatusText } from "../../src/analysis/format.js";
 import { mdHead } from "../../src/analysis/export-md.js";
 import { runRows } from "../../src/analysis/report-rows.js";
+import { endedLine, totalLine, type Ended } from "../../src/cli/batch.js";
 import { alreadyEndedText } from "../../src/observer/already-ended.js";
 import { statusText } from "../../src/observer/tui/Header.js";
 import { livePage } from "../../src/server/html/pages.js";
@@ -34,6 +35,13 @@ describe("a run's status with the turns that went wrong", () => {
     expect(alreadyEndedText(ended)).toMatch(/had already ended: completed \(max_turns\) · 2 failed, 1 stalled at /);
     // a run none of whose turns went wrong reads as it did
     expect(statusText(clean)).toBe("completed (max_turns)");
+  });
+
+  it("run --count: each run's line and the total", () => {
+    const e = (failed: number): Ended => ({ id: `r${failed}`, status: "completed", stop_reason: "max_turns", turns: 6, tokens: 400, started_at: T0, ended_at: T0 + 3000, error: null, failed_turns: failed, stalled_turns: 0 });
+    expect(endedLine(e(2), 1, 2)).toBe("[1/2] r2 completed (max_turns) · 2 failed · 6 turns · 400 tokens · 3.0 s");
+    expect(endedLine(e(0), 2, 2)).toBe("[2/2] r0 completed (max_turns) · 6 turns · 400 tokens · 3.0 s");
+    expect(totalLine([e(2), e(0)], { completed: 2 }, 12, 800, 3, 4)).toBe("2 conversations: 2 completed · 12 turns (2 failed) · 800 tokens · 3.0 s · 4.0 turns/s");
   });
 
   it("compare's status row", () => {
