@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces } from "node:os";
 import { Command } from "commander";
-import { UsageError } from "../errors/index.js";
+import { DialogueError, UsageError } from "../errors/index.js";
 import { createLogger, redactUrl } from "../logger.js";
 import { addCommonOptions, loadConfig, openRedis, stderr, type CommonOptions } from "./common.js";
 import type { LoadOptions } from "../config/load.js";
@@ -80,6 +80,9 @@ async function serve(opts: ServeCliOptions): Promise<number> {
     redis,
     log,
     options: { port, host: opts.host, token, queuesWritable: Boolean(opts.queuesWritable), bodyLimit: 256 * 1024 },
+  }).catch((err: unknown) => {
+    redis.disconnect();
+    throw listenError(err, opts.host, port);
   });
   await new Promise<void>((resolve) => {
     let closing = false;
@@ -113,4 +116,14 @@ async function serve(opts: ServeCliOptions): Promise<number> {
     out(`  API: ${url}/api/openapi.json · queues: ${url}/queues${opts.queuesWritable ? " (writable)" : " (read-only)"} · Ctrl-C to stop`);
   });
   return 0;
+}
+
+/** why the server could not listen on `host`:`port`, in one line with what to do; other errors as they are */
+export function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const at = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE") return new DialogueError(`cannot listen on ${at}: the port is in use (another dialogue serve, or another program)`, 1, "pass another --port (or --port 0 for any free one), or stop what listens there");
+  if (code === "EACCES") return new DialogueError(`cannot listen on ${at}: not allowed (ports below 1024 need privileges)`, 1, "pass a --port of 1024 or more");
+  if (code === "EADDRNOTAVAIL") return new DialogueError(`cannot listen on ${at}: this machine has no such address`, 1, "pass a --host this machine has (127.0.0.1 for this machine only, 0.0.0.0 for every interface)");
+  return err;
 }
