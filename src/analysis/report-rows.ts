@@ -53,7 +53,8 @@ export function headline(a: Analysis): string[] {
   const outcome = outcomeText(r);
   const remarks = r.remarks ? ` · ${plural(r.remarks, "narrator's remark", "narrator's remarks")}` : "";
   const lines = [
-    `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""}${remarks} · ${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")} · ${secs(r.duration_s)}`,
+    // (a conversation recorded elsewhere: its rows carry no tokens, so none are counted, not 0)
+    `${status} · ${plural(r.turns, "turn")}${outcome ? ` (${outcome})` : ""}${remarks} · ${r.status === "imported" ? "no tokens recorded" : `${plural(r.tokens_generated, "token")} generated · ${plural(r.prompt_tokens, "prompt token")}`} · ${secs(r.duration_s)}`,
     `models: ${models}`,
   ];
   const src = sourceLine(a);

@@ -27,6 +27,14 @@ export interface AgentSummary {
   mean_queue_wait_ms: number | null;
 }
 
+/**
+ * a run's tokens as the summaries say them: "1,234 tokens", or — a conversation recorded elsewhere
+ * (`dialogue import`), whose rows carry no tokens — "no tokens recorded", never a made-up 0
+ */
+export function tokensText(s: Pick<RunSummary, "tokens" | "agents">, plural: (n: number, word: string) => string): string {
+  return s.agents.length > 0 && s.agents.every((a) => a.kind === "recorded") ? "no tokens recorded" : plural(s.tokens, "token");
+}
+
 export interface RunSummary {
   id: string;
   status: string;

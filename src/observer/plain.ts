@@ -13,7 +13,7 @@ import { modelLabel, plural, tpsText, turnTimeText } from "../analysis/format.js
 import { reportText } from "../analysis/report-text.js";
 import type { Analysis } from "../analysis/schema.js";
 import { now } from "../redis/clock.js";
-import { summaryOf, type RunSummary } from "../analysis/summary.js";
+import { summaryOf, tokensText, type RunSummary } from "../analysis/summary.js";
 import type { ConversationRecord, ConversationSpec, ManagerRetry } from "../protocol/record.js";
 import type { DialogMessage, Persona, StoryContent, TokenChunk } from "../protocol/schemas.js";
 import type { ObserverEvent } from "./follow.js";
@@ -131,13 +131,18 @@ export function attemptFailedText(c: TokenChunk, r: ConversationRecord): string 
 export function summaryText(s: RunSummary, spec?: ConversationSpec): string {
   const outcome = outcomeText(s);
   const lines = [
-    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${plural(s.tokens, "token")} · ${fmt(s.turns === 0 ? null : s.duration_s, 1, " s")}`,
+    `${endedText(s)} · ${plural(s.turns, "turn")}${outcome ? ` (${outcome})` : ""} · ${tokensText(s, plural)} · ${fmt(s.turns === 0 ? null : s.duration_s, 1, " s")}`,
   ];
   for (const a of s.agents) {
     const o = outcomeText(a);
     const agent = spec?.agents.find((x) => x.id === a.agent_id);
     if (agent && isPerson(agent)) {
       lines.push(`  ${a.name ?? a.agent_id} (${a.agent_id}, a person): ${plural(a.turns, "turn")}: ${personTurnsText(a.turns, a.skipped_turns)}`);
+      continue;
+    }
+    // a speaker of a conversation recorded elsewhere: its rows carry no tokens or speed
+    if (a.kind === "recorded") {
+      lines.push(`  ${a.name ?? a.agent_id} (${a.agent_id}, recorded): ${plural(a.turns, "turn")}`);
       continue;
     }
     lines.push(

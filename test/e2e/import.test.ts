@@ -91,6 +91,10 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     expect(text.stdout).toMatch(/recorded 2024-03-01T\d\d:\d\d:\d\d.000Z · line \d+ · imported: no tokens or speed/);
     // an import ran under no limit of this tool: there is no stop reason to miss
     expect(text.stdout).toMatch(/^Ended: imported · /m);
+    // its rows carry no tokens: none are counted, not a made-up 0 (the summary, and each speaker)
+    expect(text.stdout).toMatch(/^Ended: imported · 14 turns · no tokens recorded · /m);
+    expect(text.stdout).toMatch(/^ {2}rm \(rm, recorded\): 7 turns$/m);
+    expect(text.stdout).not.toMatch(/\b0 tokens\b/);
 
     const again = await cli(prefix, ["import", SEED]);
     expect(again.code, again.stderr).toBe(0);
@@ -119,6 +123,7 @@ describe("dialogue import: a JSONL like the seed's sample", () => {
     }
     const text = await cli(prefix, ["analyze", ids[0]!, "--window", "60s"]);
     expect(text.stdout).toContain("Over time: 7 windows of 1m");
+    expect(text.stdout).toMatch(/^ {2}imported · 14 turns · no tokens recorded · 390\.0 s$/m);
     expect(text.stdout).toContain("imported from seed.jsonl");
     // its speakers came as the file has them: no turn order of this tool chose them
     expect(text.stdout).toContain("turn order as recorded (imported)");

@@ -7,10 +7,10 @@
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { endedText, outcomeText, personTurnsText } from "../../analysis/report-rows.js";
-import type { RunSummary } from "../../analysis/summary.js";
+import { tokensText, type RunSummary } from "../../analysis/summary.js";
 import type { ConversationRecord } from "../../protocol/record.js";
 import type { DialogMessage } from "../../protocol/schemas.js";
-import { modelLabel, plural } from "../../analysis/format.js";
+import { DASH, modelLabel, plural } from "../../analysis/format.js";
 import { ms, num } from "./format.js";
 import stringWidth from "string-width";
 import { clean, wrapRows } from "./text.js";
@@ -119,7 +119,7 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
         <Text>
           {" "}
           · {plural(s.turns, "turn")}
-          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {plural(s.tokens, "token")} · {/* a run with no turn has no duration, whatever ended it (as list says) */ s.duration_s === null || s.turns === 0 ? "–" : `${s.duration_s.toFixed(1)} s`}
+          {outcomeText(s) ? ` (${outcomeText(s)})` : ""} · {tokensText(s, plural)} · {/* a run with no turn has no duration, whatever ended it (as list says) */ s.duration_s === null || s.turns === 0 ? "–" : `${s.duration_s.toFixed(1)} s`}
         </Text>
       </Text>
       <Box height={1}>
@@ -142,7 +142,8 @@ export function SummaryScreen({ summary: s, error, width, people, children }: Su
             </>
           ) : (
             <>
-              {[String(a.turns), String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
+              {/* a recorded speaker (dialogue import): no tokens to count */}
+              {[String(a.turns), a.kind === "recorded" ? DASH : String(a.tokens), num(a.mean_tokens_per_second), ms(a.mean_time_to_first_token_ms), ms(a.mean_queue_wait_ms)].map((text, k) => (
                 <Cell key={k} width={cols[k]?.[1] ?? 8} text={text} />
               ))}
               {/* the turns that did not simply succeed, after the figures (which leave them out) */}

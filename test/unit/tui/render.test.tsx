@@ -185,6 +185,15 @@ describe("summary screen", () => {
     expect(out).toMatch(/Arjun Mehta ollama\/llama3\.2:3b\s+1\s+90\s+30\.0\s+100 ms\s+12 ms/);
   });
 
+  it("a conversation recorded elsewhere (dialogue import): no tokens recorded, – for each speaker's, never a made-up 0", () => {
+    const speaker = (id: string) => ({ agent_id: id, name: null, kind: "recorded" as const, provider: "recorded", model: "recorded", turns: 7, skipped_turns: 0, failed_turns: 0, stalled_turns: 0, cut_turns: 0, retried_turns: 0, tokens: 0, mean_tokens_per_second: null, mean_time_to_first_token_ms: null, mean_queue_wait_ms: null });
+    const summary = { id: "imp-S-1001-df2351d67659", status: "imported", stop_reason: null, turns: 14, remarks: 0, skipped_turns: 0, failed_turns: 0, stalled_turns: 0, cut_turns: 0, retried_turns: 0, failure_causes: {}, tokens: 0, duration_s: 390, agents: [speaker("rm"), speaker("customer")] };
+    const out = renderToString(<SummaryScreen summary={summary} width={100} />, { columns: 100 });
+    expect(out).toContain("Ended: imported · 14 turns · no tokens recorded · 390.0 s");
+    expect(out).toMatch(/^● rm\s.*\s7\s+–\s+–\s+–\s+–$/m);
+    expect(out).not.toMatch(/\b0 tokens\b|\s0\s+–/);
+  });
+
   it("says beside an agent's figures how many of its turns failed (the figures leave them out)", () => {
     const failed = { ...makeMessage(3, "", { tps: 0, tokens: 0 }), failed: true, error: "the model failed" };
     const out = renderToString(<SummaryScreen summary={summarize({ ...record, failed_turns: 1 }, [...messages.slice(0, 2), failed])} width={100} />, { columns: 100 });
