@@ -43,7 +43,6 @@ export async function program(argv?: readonly string[]): Promise<Command> {
   const p = new Command("dialogue")
     .description("Timed conversations between LLMs over Redis: a manager, LLM workers on BullMQ queues, a live observer.")
     .version(VERSION)
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   const named = argv?.[2];
   const one = COMMANDS.find(([name]) => name === named);
@@ -74,7 +73,10 @@ function fail(err: unknown, argv: string[] = []): number {
     // "-5 degrees outside" is text that begins with a dash, not an option
     if (err.code === "commander.unknownOption" && /'-[^']*\s[^']*'/.test(err.message)) {
       process.stderr.write(`hint: text that begins with "-" goes after --, e.g. dialogue say <id> --as narrator -- "-5 degrees outside"\n`);
-    } else if (err.exitCode !== 0 && err.code !== "commander.unknownCommand") {
+    } else if (err.code === "commander.unknownCommand") {
+      // (commander said which, and the command it may be: "(Did you mean list?)")
+      process.stderr.write("hint: dialogue --help lists the commands\n");
+    } else if (err.exitCode !== 0) {
       // an option or argument commander refused: where to read what it takes
       const command = COMMANDS.find(([name]) => name === argv[2])?.[0];
       process.stderr.write(command ? `hint: dialogue ${command} --help lists its options and what each takes\n` : "hint: dialogue --help lists the commands\n");
