@@ -33,11 +33,17 @@ export const IdParamsSchema = z.object({
 /** what `dialogue list --status` takes: a status or a stop reason */
 export const ListStatusSchema = z.enum([...StatusSchema.options, ...StopReasonSchema.options]);
 
+/** a whole number in [min, max] from a query string, refused in one line that says what it takes (not "expected number, received NaN") */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const error = `must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
 export const ListQuerySchema = z.object({
   status: ListStatusSchema.optional().describe("only this status, or this stop reason (as dialogue list --status)"),
   model: z.string().min(1).max(200).optional().describe("only runs where an agent or the manager uses a model or provider containing this (as dialogue list --model)"),
   since: z.string().min(1).max(40).optional().describe("only runs created (or conversations imported) since an age ago (7d, 12h, 30m) or a date (2026-11-01) (as dialogue list --since)"),
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe("how many, newest first"),
+  limit: wholeNumber(1, 500).default(50).describe("how many, newest first"),
 });
 
 export const ListItemSchema = z.object({
@@ -77,8 +83,8 @@ export const ListResponseSchema = z.object({
 
 
 export const MessagesQuerySchema = z.object({
-  from: z.coerce.number().int().min(1).default(1).describe("the first sequence number"),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  from: wholeNumber(1).default(1).describe("the first sequence number"),
+  limit: wholeNumber(1, 1000).default(200),
 });
 
 export const MessagesResponseSchema = z.object({

@@ -184,6 +184,13 @@ describe("dialogue serve says what is true", () => {
     expect(api.status).toBe(400);
     expect(api.headers.get("content-type")).toMatch(/^application\/json/);
     expect(((await api.json()) as { error: string }).error).toBe("bad_request");
+    // a query value that is not a number is said in words, not as "expected number, received NaN"
+    for (const q of ["limit=abc", "limit=2.5", "limit=501"]) {
+      const bad = (await (await fetch(`${served.url}/api/conversations?${q}`)).json()) as { message: string };
+      expect(bad.message).toBe("querystring.limit: must be a whole number from 1 to 500");
+    }
+    const from = (await (await fetch(`${served.url}/api/conversations/20261121-143005-k3f9a/messages?from=x`)).json()) as { message: string };
+    expect(from.message).toBe("querystring.from: must be a whole number of 1 or more");
     const missing = await fetch(`${served.url}/api/nothing-here`, { headers: { accept: "text/html" } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toMatch(/^application\/json/);
