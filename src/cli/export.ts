@@ -46,7 +46,7 @@ json and jsonl hold the record, every message and the analysis (src/analysis/exp
     const ext = opts.out ? path.extname(opts.out).slice(1).toLowerCase() : "";
     const format: Format = opts.format ?? ((FORMATS as readonly string[]).includes(ext) ? (ext as Format) : "json");
     // where it goes is checked before Redis is asked anything: a bad --out fails at once, writing nothing
-    if (opts.out !== undefined) checkOut(opts.out);
+    if (opts.out !== undefined) checkOut(opts.out, opts.format ?? "html");
     const { store, close, prefix } = await openStore(opts);
     try {
       const rec = await getOrThrow(store, id, prefix);

@@ -75,8 +75,8 @@ function writeError(file: string, err: unknown): DialogueError {
   return new UsageError(msg, "choose a file in a directory you can write to with --out, or drop --out to write to stdout");
 }
 
-/** throws a UsageError (exit 2) when `file` cannot be an export's --out */
-export function checkOut(file: string): void {
+/** throws a UsageError (exit 2) when `file` cannot be an export's --out (`ext`: the extension of what is written, for the example a hint gives) */
+export function checkOut(file: string, ext = "html"): void {
   if (file.trim() === "") throw new UsageError("--out needs a file name", "e.g. --out run.html, or drop --out to write to stdout");
   let st: Stats | undefined;
   try {
@@ -85,7 +85,7 @@ export function checkOut(file: string): void {
     throw writeError(file, err);
   }
   if (st?.isDirectory()) {
-    throw new UsageError(`--out ${file} is a directory`, `name a file in it, e.g. --out ${path.join(file, "run.html")}`);
+    throw new UsageError(`--out ${file} is a directory`, `name a file in it, e.g. --out ${path.join(file, `run.${ext}`)}`);
   }
   if (st && !st.isFile()) {
     throw new UsageError(`--out ${file} is a ${kindOf(st)}, not a regular file`, "to write into it, drop --out and redirect stdout: dialogue export <id> > …");

@@ -54,9 +54,13 @@ describe("export --out", () => {
     mkdirSync(target);
     const { r, files } = await exportTo(target, where);
     expectOneLine(r, 2, /--out .*reports is a directory/);
-    expect(r.stderr).toMatch(/hint: name a file in it/);
+    expect(r.stderr).toContain(`hint: name a file in it, e.g. --out ${path.join(target, "run.html")}`);
     expect(files).toEqual(["reports"]);
     expect(readdirSync(target)).toEqual([]);
+    // the example names a file of the format asked for
+    const md = await cli(prefix, ["export", id, "--format", "md", "--out", target]);
+    expectOneLine(md, 2, /--out .*reports is a directory/);
+    expect(md.stderr).toContain(`hint: name a file in it, e.g. --out ${path.join(target, "run.md")}`);
   });
 
   it("to a named pipe: refused at once (never waits for a reader), exit 2, the pipe left as it was", async () => {
