@@ -17,6 +17,22 @@ import { lastQuestion } from "./simulated-words.js";
 
 export type TaskRole = { id: string; role: string; goal?: string | undefined };
 
+/** traits that say the opposite of each other: of a pair drawn together, the one drawn first is kept */
+const CLASHES: ReadonlyArray<readonly [string, string]> = [["patient", "impatient"]];
+
+const clash = (x: string, y: string): boolean => CLASHES.some(([a, b]) => (x === a && y === b) || (x === b && y === a));
+
+/**
+ * `traits` without the later of two that contradict each other ("patient, impatient"), and — were
+ * one of two left — the first trait of the bank that fits with it: at least two, the draw (and the
+ * seed's later draws) unchanged otherwise
+ */
+export function withoutClashes(traits: readonly string[]): string[] {
+  const kept = traits.filter((t, i) => !traits.slice(0, i).some((u) => clash(t, u)));
+  if (kept.length < 2) kept.push(...TRAITS.filter((t) => !kept.includes(t) && !kept.some((k) => clash(t, k))).slice(0, 2 - kept.length));
+  return kept;
+}
+
 /** The JSON text a model would return for `task`. */
 export function simulateText(task: GenerationTask, seed: number, opts: Pick<ModelOptions, "end_after_turns" | "repeat_after_turns" | "address"> = {}): string {
   switch (task.kind) {
@@ -141,7 +157,7 @@ export function simulatePersonas(
       agent_id: r.id,
       name: clip(name, 80),
       role: clip(r.role.trim() || "participant", 120),
-      traits: rng.sample(TRAITS, 2 + rng.int(3)),
+      traits: withoutClashes(rng.sample(TRAITS, 2 + rng.int(3))),
       goals,
       speaking_style: rng.pick(STYLES),
     };

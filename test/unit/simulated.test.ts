@@ -289,3 +289,19 @@ describe("SimulatedProvider", () => {
     expect(ConversationContentSchema.parse(JSON.parse(at.text)).end_conversation).toBe(true);
   });
 });
+
+describe("simulated personas' traits", () => {
+  it("never contradict each other (patient and impatient), and stay at least two", async () => {
+    const { withoutClashes } = await import("../../src/llm/simulated-text.js");
+    expect(withoutClashes(["patient", "warm", "impatient"])).toEqual(["patient", "warm"]);
+    expect(withoutClashes(["impatient", "patient"])).toEqual(["impatient", "curious"]);
+    expect(withoutClashes(["direct", "witty"])).toEqual(["direct", "witty"]);
+    // over many seeds, as `dialogue run` draws them
+    for (let seed = 0; seed < 400; seed++) {
+      for (const p of simulatePersonas(scenario, story, roles, seed).personas) {
+        expect(p.traits.includes("patient") && p.traits.includes("impatient"), `seed ${seed}: ${p.traits.join(", ")}`).toBe(false);
+        expect(p.traits.length).toBeGreaterThanOrEqual(2);
+      }
+    }
+  });
+});
