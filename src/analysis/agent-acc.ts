@@ -14,7 +14,7 @@
  * on goes to `failed_time_ms` too.
  */
 import type { AgentSpec } from "../protocol/record.js";
-import { lostAttempts, lostTimeMs } from "../protocol/lost-attempts.js";
+import { lostTimeMs, noWorkerWait } from "../protocol/lost-attempts.js";
 import type { AnalyzedMessage } from "./message-view.js";
 import { Mattr } from "./mattr.js";
 import type { AgentMetrics } from "./schema.js";
@@ -49,8 +49,10 @@ export function failedTimeMs(m: Pick<AnalyzedMessage, "failed" | "metadata">): n
   const md = m.metadata;
   const lost = lostTimeMs(md);
   if (m.failed) return lost + Math.max(0, md.finished_at - md.started_at);
-  // (a lost attempt's `at` is when the worker that went on noticed it: nothing of this worker's)
-  const last = md.failed_attempts.findLast((f) => f.cause !== "worker_lost");
+  // only the attempts after the last lost one are this worker's (those before, and their waits, are
+  // in `lost`; a lost attempt's `at` is when the worker that went on noticed it)
+  const lastLost = md.failed_attempts.findLastIndex((f) => f.cause === "worker_lost");
+  const last = md.failed_attempts.slice(lastLost + 1).at(-1);
   if (!last) return lost;
   const resumed = Math.min(md.finished_at, last.at + (last.wait_ms ?? 0));
   return lost + Math.max(0, resumed - md.started_at);
@@ -166,13 +168,14 @@ export class AgentAcc {
 
   /**
    * what a model's turn spent, spoken or not: tokens, prompt, the wait for a worker, loading the
-   * model (the queue wait of a turn with a lost attempt is mostly that attempt: failedTimeMs counts it)
+   * model (the queue wait of a turn with a lost attempt is mostly that attempt: failedTimeMs counts
+   * it; a turn the manager recorded, no worker having returned it, waited for none)
    */
   private cost(m: AnalyzedMessage): void {
     const md = m.metadata;
     this.tokens += md.tokens_generated;
     this.prompt += md.prompt_tokens ?? 0;
-    if (lostAttempts(md) === 0) this.queue.push(md.queue_wait_ms);
+    if (!noWorkerWait(md)) this.queue.push(md.queue_wait_ms);
     this.loadTotal += md.load_time_ms;
     this.loadMax = Math.max(this.loadMax ?? 0, md.load_time_ms);
   }

@@ -15,7 +15,7 @@
 import { personaOf, turnsTaken, type ConversationRecord } from "../protocol/record.js";
 import type { DialogMessage } from "../protocol/schemas.js";
 import type { AnalyzedMessage } from "./message-view.js";
-import { lostAttempts } from "../protocol/lost-attempts.js";
+import { noWorkerWait } from "../protocol/lost-attempts.js";
 import { AgentAcc, type MessageFacts } from "./agent-acc.js";
 import { overlapSeries, type Terms } from "./drift.js";
 import {
@@ -119,9 +119,10 @@ export class Analyzer {
     // flags name turns as every view does: a narrator's remarks and a copied history are not turns
     this.flags.outcome(this.turns, md.agent_id, { failed: m.failed, stalled: m.stalled, retried: md.failed_attempts.length > 0 && !m.failed });
     // a handoff is the system's (queues, manager, worker): a recorded conversation has none; nor
-    // has a turn of which a worker lost an attempt: when that attempt began is not known (its
-    // started_at is the attempt that went on, after the queue gave the turn out again)
-    if (this.prev && md.source !== "imported" && this.prev.message.metadata.source !== "imported" && lostAttempts(md) === 0) {
+    // has a turn of which a worker lost an attempt (when that attempt began is not known: its
+    // started_at is the attempt that went on, after the queue gave the turn out again), nor one the
+    // manager recorded because no worker returned it (no generation started)
+    if (this.prev && md.source !== "imported" && this.prev.message.metadata.source !== "imported" && !noWorkerWait(md)) {
       const p = this.prev;
       this.handoffs.push(md.started_at - (p.recorded_at ?? p.message.queue_timestamp));
     }

@@ -6,7 +6,8 @@
  * DialogMessage is an AnalyzedMessage, so analyze() takes either. Runs recorded before conversations
  * had turn orders and people read the same: `source` defaults to "model", `skipped` to false, and
  * `turn_choice` and `next_speaker` are absent. Of a failed attempt it reads its cause, when it
- * failed and the wait after it (for the time a turn spent on attempts that failed).
+ * failed and the wait after it (for the time a turn spent on attempts that failed), and whether the
+ * manager recorded the message (a turn no worker returned: no wait for a worker to count).
  */
 import { z } from "zod";
 import { FAILURE_CAUSES, type FailureCause } from "../errors/index.js";
@@ -32,6 +33,7 @@ const AnalyzedMetadataSchema = MessageMetadataSchema.pick({
   turn_choice: true,
   copied_from: true,
   material: true,
+  recorded_by: true,
 })
   .extend({ failed_attempts: z.array(FailedAttemptSchema.pick({ cause: true, at: true, wait_ms: true }).strip()).default([]) })
   .strip();
@@ -144,6 +146,7 @@ export function readAnalyzed(v: unknown): AnalyzedMessage | null {
   const material = md.material === undefined ? undefined : readMaterial(md.material);
   const attempts = readAttempts(md.failed_attempts);
   if (turnChoice === null || copied === null || material === null || attempts === null) return null;
+  if (md.recorded_by !== undefined && md.recorded_by !== "manager") return null;
 
   const content: AnalyzedMessage["content"] = { message: c.message };
   if (c.sentiment !== undefined) content.sentiment = c.sentiment as number;
@@ -169,5 +172,6 @@ export function readAnalyzed(v: unknown): AnalyzedMessage | null {
   if (copied !== undefined) metadata.copied_from = copied;
   if (material !== undefined) metadata.material = material;
   metadata.failed_attempts = attempts;
+  if (md.recorded_by === "manager") metadata.recorded_by = "manager";
   return { queue_timestamp: v.queue_timestamp, speaker: v.speaker, cut, failed, stalled, skipped, content, metadata };
 }

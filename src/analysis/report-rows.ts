@@ -272,7 +272,8 @@ export function runRows(a: Analysis): Array<[string, string]> {
     ["duration", secs(r.duration_s)],
     ["turns", int(r.turns)],
     ["failed · stalled · retried turns", triple(int(r.failed_turns), int(r.stalled_turns), int(r.retried_turns))],
-    ["tokens generated", int(r.tokens_generated)],
+    // (a conversation recorded elsewhere has no tokens to count)
+    ["tokens generated", r.status === "imported" ? DASH : int(r.tokens_generated)],
     ["handoff p50 · p99", pair(ms(h.p50), ms(h.p99))],
     ["MATTR", ratio(c.mattr)],
     ["repetition mean", pct(c.repetition_mean)],

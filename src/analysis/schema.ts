@@ -165,7 +165,7 @@ export const AgentMetricsSchema = z
     queue_wait_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
-      .describe(`request queued to generation started: the wait for a worker, over the turns no worker lost an attempt of (that time is in failed_time_ms)${personNote}`),
+      .describe(`request queued to generation started: the wait for a worker, over the turns no worker lost an attempt of (that time is in failed_time_ms) and the manager did not record for want of a worker${personNote}`),
     answer_time_ms: z
       .object({ mean: maybe, p50: maybe, p95: maybe })
       .strict()
@@ -374,7 +374,7 @@ export const AnalysisSchema = z
     run: RunMetricsSchema,
     agents: z.array(AgentMetricsSchema).describe("one per agent of the conversation, in its order (people included; not the narrator)"),
     orchestration: z
-      .object({ handoff_ms: DistSchema.describe("previous message recorded -> next generation started (a turn of which a worker lost an attempt is left out: when that attempt began is not known)") })
+      .object({ handoff_ms: DistSchema.describe("previous message recorded -> next generation started (a turn of which a worker lost an attempt is left out: when that attempt began is not known; so is one the manager recorded because no worker returned it)") })
       .strict(),
     content: ContentMetricsSchema,
     turn_taking: TurnTakingSchema,

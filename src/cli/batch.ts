@@ -210,7 +210,7 @@ const seconds = (e: Ended): number | null => spanSeconds(e.started_at, e.ended_a
 
 function report(e: Ended, n: number, of: number, json: boolean): void {
   if (json) {
-    out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
+    out(JSON.stringify({ type: "ended", n, of, id: e.id, status: e.status, stop_reason: e.stop_reason, turns: e.turns, failed_turns: e.failed_turns ?? 0, stalled_turns: e.stalled_turns ?? 0, tokens: e.tokens, duration_s: seconds(e), error: e.error }));
     return;
   }
   out(endedLine(e, n, of));
@@ -232,7 +232,9 @@ function total(ended: Ended[], json: boolean): void {
   const span = starts.length > 0 && ends.length > 0 ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
   const rate = span !== null && span > 0 ? turns / span : null;
   if (json) {
-    out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, tokens, duration_s: span, turns_per_second: rate }));
+    const failed = ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0);
+    const stalled = ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0);
+    out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, failed_turns: failed, stalled_turns: stalled, tokens, duration_s: span, turns_per_second: rate }));
     return;
   }
   out(totalLine(ended, statuses, turns, tokens, span, rate));

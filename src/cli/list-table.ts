@@ -46,15 +46,23 @@ function statusParts(text: string): { bare: string; tail: string } {
 
 /**
  * a status cut to `width`: its stop reason goes first ("completed · 2 failed"), then the status is
- * cut before the turns that went wrong, which stay ("compl… · 2 failed"): a run whose turns failed
- * never reads as plainly completed
+ * cut before the turns that went wrong ("compl… · 2 failed"); with too little room for both, the
+ * failed turns stay before the stalled ones ("compl… · 2 failed"), and then the status goes
+ * ("2 failed, 1 stalled", cut at its end): a run whose turns went wrong never reads as plainly
+ * completed
  */
 export function cutStatus(text: string, width: number): string {
   if (stringWidth(text) <= width) return text;
   const { bare, tail } = statusParts(text);
-  if (stringWidth(bare + tail) <= width) return bare + tail;
-  const room = width - stringWidth(tail);
-  return tail && room >= 4 ? cut(bare, room) + tail : cut(text, width);
+  if (!tail) return cut(stringWidth(bare) <= width ? bare : text, width);
+  // the turns that went wrong, in full, then only the first of them ("2 failed")
+  for (const t of [tail, tail.replace(/, .*$/, "")]) {
+    if (stringWidth(bare + t) <= width) return bare + t;
+    if (width - stringWidth(t) >= 4) return cut(bare, width - stringWidth(t)) + t;
+  }
+  const trouble = tail.slice(" · ".length);
+  const first = trouble.replace(/, .*$/, "");
+  return stringWidth(trouble) <= width ? trouble : cut(first, width);
 }
 
 const pad = (text: string, width: number, right: boolean): string => {

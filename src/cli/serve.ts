@@ -123,7 +123,11 @@ export function listenError(err: unknown, host: string, port: number): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   const at = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   if (code === "EADDRINUSE") return new DialogueError(`cannot listen on ${at}: the port is in use (another dialogue serve, or another program)`, 1, "pass another --port (or --port 0 for any free one), or stop what listens there");
-  if (code === "EACCES") return new DialogueError(`cannot listen on ${at}: not allowed (ports below 1024 need privileges)`, 1, "pass a --port of 1024 or more");
+  if (code === "EACCES") {
+    return port > 0 && port < 1024
+      ? new DialogueError(`cannot listen on ${at}: not allowed (ports below 1024 need privileges)`, 1, "pass a --port of 1024 or more")
+      : new DialogueError(`cannot listen on ${at}: not allowed on this machine`, 1, "pass another --port, or see what forbids it (a container's or the system's policy)");
+  }
   if (code === "EADDRNOTAVAIL") return new DialogueError(`cannot listen on ${at}: this machine has no such address`, 1, "pass a --host this machine has (127.0.0.1 for this machine only, 0.0.0.0 for every interface)");
   return err;
 }

@@ -16,6 +16,15 @@ export function lostAttempts(md: { failed_attempts: ReadonlyArray<Pick<DialogMes
   return n;
 }
 
+/**
+ * the message's queue wait is no wait for a worker: a worker lost an attempt of the turn, or the
+ * manager recorded it (no worker returned it; its queue_wait_ms is 0 by construction). The
+ * analysis and the views leave such a turn out of queue waits and handoffs.
+ */
+export function noWorkerWait(md: Parameters<typeof lostAttempts>[0] & { recorded_by?: "manager" | undefined }): boolean {
+  return md.recorded_by === "manager" || lostAttempts(md) > 0;
+}
+
 /** the time a turn with a lost attempt took from its request to the attempt that went on (0 when no attempt was lost) */
 export function lostTimeMs(md: Pick<DialogMessage["metadata"], "requested_at" | "started_at"> & Parameters<typeof lostAttempts>[0]): number {
   return lostAttempts(md) > 0 ? Math.max(0, md.started_at - md.requested_at) : 0;

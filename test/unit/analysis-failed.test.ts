@@ -15,6 +15,8 @@ import { reportMarkdown } from "../../src/analysis/report-md.js";
 import { reportText } from "../../src/analysis/report-text.js";
 import { AnalysisSchema } from "../../src/analysis/schema.js";
 import { messageText } from "../../src/observer/plain.js";
+import { initialState } from "../../src/observer/tui/state.js";
+import { agentStats } from "../../src/observer/tui/stats.js";
 import { queueWaitText } from "../../src/protocol/lost-attempts.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
@@ -88,6 +90,10 @@ describe("the figures: a failed turn is had, not spoken", () => {
     expect(failedTimeMs(retried)).toBe(5617);
     // lost, then an attempt of this worker failed (3 s in, 1 s wait): both
     expect(failedTimeMs({ ...m, metadata: { ...md, failed_attempts: [lost, m.metadata.failed_attempts[0]!] } })).toBe(5617 + 4000);
+    // the lost worker had failed an attempt and was waiting to retry (its wait outlasting the lock)
+    // when it was killed: that attempt and its wait are in the lost time, not counted again
+    const before = { ...m.metadata.failed_attempts[0]!, at: md.requested_at + 500, wait_ms: 60_000 };
+    expect(failedTimeMs({ ...m, metadata: { ...md, failed_attempts: [before, lost] } })).toBe(5617);
     // a failed turn with a lost attempt: its whole time, from the request
     expect(failedTimeMs({ failed: true, metadata: retried.metadata })).toBe(5617 + m.metadata.finished_at - m.metadata.started_at);
 
@@ -158,6 +164,19 @@ describe("the views say it", () => {
     expect(html).toContain("<tr><td>turns</td><td>2</td><td>1</td><td>2 (2 failed)</td></tr>");
     expect(html).toContain("<tr><td>words per turn</td><td>7.5</td><td>14.0</td><td>–</td></tr>");
     expect(html).toContain("<tr><td>sentiment lexicon · self (n)</td><td>+0.23 · – (0)</td><td>0.00 · +0.40 (1)</td><td>– · – (0)</td></tr>");
+  });
+
+  it("a turn the manager recorded (no worker of its pool took it up): no made-up queue wait of 0, no handoff", () => {
+    // Ben's turn, as the manager records a turn no worker returned: failed, no attempt, queue_wait_ms 0
+    const m = fx.messages[1]!;
+    const byManager = { ...m, failed: true, error: "the turn never came back", metadata: { ...m.metadata, recorded_by: "manager" as const, failed_attempts: [], queue_wait_ms: 0, tokens_generated: 0 } };
+    const entries = fx.entries.map((e, i) => (i === 1 ? { ...e, message: byManager } : e));
+    const all = analyze(fx.record, entries, { now: 0 });
+    expect(all.agents.find((g) => g.agent_id === "b")?.queue_wait_ms).toEqual({ mean: null, p50: null, p95: null });
+    expect(all.orchestration.handoff_ms.n).toBe(a.orchestration.handoff_ms.n - 1);
+    // and the TUI's and the web page's per-agent figures leave it out too
+    const state = { ...initialState, record: fx.record, messages: fx.messages.map((x, i) => (i === 1 ? byManager : x)) };
+    expect(agentStats(state).find((s) => s.agent_id === "b")?.last_queue_ms).toBeNull();
   });
 
   it("a turn's queue wait that holds a lost attempt says so (show, plain output and the TUI)", () => {

@@ -77,6 +77,11 @@ describe("list table at 80 columns", () => {
     const at80 = listTable([row(2, "A chance meeting"), failing], 80);
     for (const l of at80) expect(l.length).toBeLessThanOrEqual(80);
     expect(at80[2]).toMatch(/\s3\s+completed · 2 failed$/);
+    // failed and stalled turns: at 80 columns the status (25 wide here) keeps the failed ones
+    const both = { ...failing, status: "completed (max_turns) · 2 failed, 1 stalled" };
+    const at80b = listTable([row(2, "A chance meeting"), both], 80);
+    for (const l of at80b) expect(l.length).toBeLessThanOrEqual(80);
+    expect(at80b[2]).toMatch(/\s3\s+completed · 2 failed$|\s3\s+compl.*… · 2 failed$/);
     // with no room for SCENARIO and MODELS at all, STATUS gives up stop reasons to leave MODELS some (which says what is simulated)
     const at100 = listTable([row(2, "A chance meeting"), failing], 100);
     for (const l of at100) expect(l.length).toBeLessThanOrEqual(100);

@@ -35,6 +35,8 @@ describe("a run's status with the turns that went wrong", () => {
     expect(alreadyEndedText(ended)).toMatch(/had already ended: completed \(max_turns\) · 2 failed, 1 stalled at /);
     // a run none of whose turns went wrong reads as it did
     expect(statusText(clean)).toBe("completed (max_turns)");
+    // while it runs, the turns that went wrong so far
+    expect(statusText(makeRecord({ status: "running", turns: 3, failed_turns: 1 }))).toBe("running · 1 failed");
   });
 
   it("run --count: each run's line and the total", () => {
@@ -50,5 +52,7 @@ describe("a run's status with the turns that went wrong", () => {
     const status = runRows(a).find(([k]) => k === "status")?.[1];
     expect(a.run.failed_turns).toBe(2);
     expect(status).toBe(`${a.run.status} (${a.run.stop_reason}) · 2 failed`);
+    // and an imported conversation's: no tokens counted, not 0
+    expect(runRows({ ...a, run: { ...a.run, status: "imported", stop_reason: null } }).find(([k]) => k === "tokens generated")?.[1]).toBe("–");
   });
 });

@@ -14,7 +14,7 @@ import wrapAnsi from "wrap-ansi";
 import { simulatedBadge } from "../plain.js";
 import { nameOf, speaksBy } from "../who.js";
 import { bar, clock } from "./format.js";
-import { runStatusText } from "../../analysis/format.js";
+import { runStatusText, troubleText } from "../../analysis/format.js";
 import { clean } from "./text.js";
 import { agentColor, tone, useTheme, type Theme } from "./theme.js";
 
@@ -89,7 +89,8 @@ export function statusText(r: ConversationRecord): string {
     case "preparing":
       return `preparing${r.phase ? ` the ${r.phase}` : ""}`;
     case "running":
-      return "running";
+      // (with the turns that went wrong so far, as when it has ended)
+      return runStatusText({ ...r, stop_reason: null });
     default:
       return runStatusText(r);
   }
@@ -214,7 +215,7 @@ export function Header({ record: r, turn, now, width, speed, packed = false, lef
         <Text>
           {" "}· turn {turn} of {r.spec.limits.max_turns} ·{" "}
         </Text>
-        <Text color={tone(theme, left === undefined ? STATUS_COLOR[r.status] : "yellow")}>{left ?? statusText(r)}</Text>
+        <Text color={tone(theme, left !== undefined ? "yellow" : r.status !== "failed" && troubleText(r) ? "yellow" : STATUS_COLOR[r.status])}>{left ?? statusText(r)}</Text>
         {speed !== undefined ? <Text dimColor> · replay {speed === 0 ? "instant" : `×${speed}`}</Text> : null}
       </Text>
       {packed

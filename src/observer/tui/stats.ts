@@ -5,7 +5,7 @@
  */
 import { isPerson, nameOf } from "../who.js";
 import type { ViewState } from "./state.js";
-import { lostAttempts } from "../../protocol/lost-attempts.js";
+import { noWorkerWait } from "../../protocol/lost-attempts.js";
 
 export interface AgentStats {
   index: number;
@@ -26,7 +26,7 @@ export interface AgentStats {
   tps_history: number[];
   last_ttft_ms: number | null;
   mean_ttft_ms: number | null;
-  /** queue waits of the turns no worker lost an attempt of (the latest such, their mean): a lost attempt's time is not a wait for a worker */
+  /** queue waits of the turns no worker lost an attempt of and the manager did not record (the latest such, their mean): neither is a wait for a worker */
   last_queue_ms: number | null;
   mean_queue_ms: number | null;
   /** generating right now, or (a person) whose turn it is */
@@ -46,7 +46,7 @@ export function agentStats(s: ViewState, waiting: string | null = null): AgentSt
     const measured = mine.filter((m) => m.metadata.tokens_generated > 0);
     const tps = measured.map((m) => m.metadata.tokens_per_second);
     const ttft = mine.map((m) => m.metadata.time_to_first_token_ms).filter((x): x is number => x !== null);
-    const queue = mine.filter((m) => lostAttempts(m.metadata) === 0).map((m) => m.metadata.queue_wait_ms);
+    const queue = mine.filter((m) => !noWorkerWait(m.metadata)).map((m) => m.metadata.queue_wait_ms);
     const live = s.live?.agent_id === a.id ? s.live : null;
     return {
       index,
