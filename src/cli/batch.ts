@@ -232,13 +232,17 @@ function total(ended: Ended[], json: boolean): void {
   const span = starts.length > 0 && ends.length > 0 ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
   const rate = span !== null && span > 0 ? turns / span : null;
   if (json) {
-    const failed = ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0);
-    const stalled = ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0);
-    out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, failed_turns: failed, stalled_turns: stalled, tokens, duration_s: span, turns_per_second: rate }));
+    out(JSON.stringify({ type: "total", conversations: ended.length, statuses, turns, ...troubleOf(ended), tokens, duration_s: span, turns_per_second: rate }));
     return;
   }
   out(totalLine(ended, statuses, turns, tokens, span, rate));
 }
+
+/** the batch's failed and stalled turns, over its runs */
+const troubleOf = (ended: readonly Ended[]): { failed_turns: number; stalled_turns: number } => ({
+  failed_turns: ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0),
+  stalled_turns: ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0),
+});
 
 /** "3 conversations: 3 completed · 18 turns (2 failed) · …": the batch, once every run ended */
 export function totalLine(ended: readonly Ended[], statuses: Record<string, number>, turns: number, tokens: number, span: number | null, rate: number | null): string {
@@ -246,7 +250,7 @@ export function totalLine(ended: readonly Ended[], statuses: Record<string, numb
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
   // the turns that went wrong, over the batch: a batch whose turns failed is never shown as plainly completed
-  const trouble = troubleText({ failed_turns: ended.reduce((n, e) => n + (e.failed_turns ?? 0), 0), stalled_turns: ended.reduce((n, e) => n + (e.stalled_turns ?? 0), 0) });
+  const trouble = troubleText(troubleOf(ended));
   return (
     `${plural(ended.length, "conversation")}: ${how} · ${plural(turns, "turn")}${trouble ? ` (${trouble})` : ""} · ${plural(tokens, "token")} · ` +
     `${span === null ? "–" : `${num(span, 1)} s`} · ${rate === null ? "–" : `${num(rate, 1)} turns/s`}`

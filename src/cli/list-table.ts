@@ -103,7 +103,13 @@ export function listTable(rows: Array<ListRow | string>, width?: number): string
     if (over > 0) widths[5] = Math.min(widths[5] ?? 0, Math.max(MIN_STATUS, (widths[5] ?? 0) - over));
     // the text columns rather than the statuses' stop reasons: when neither would fit, STATUS
     // shrinks, as far as its cells without their stop reasons, to leave them a few characters each
-    const compact = Math.max(stringWidth(HEAD[5]), ...table.map((r) => stringWidth(statusParts(r.status).bare + statusParts(r.status).tail)));
+    const compact = Math.max(
+      stringWidth(HEAD[5]),
+      ...table.map((r) => {
+        const { bare, tail } = statusParts(r.status);
+        return stringWidth(bare + tail);
+      }),
+    );
     // (not when they still would not fit)
     const was = widths[5] ?? 0;
     const shrunk = Math.max(compact, was - (2 * MIN_TEXT + GAP.length - (width - fixedOf())));
